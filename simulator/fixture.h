@@ -1,0 +1,83 @@
+/* fixture: the lab a dpsim serves, read from XML validated against
+ * fixtures/fixture.xsd (compiled into the binary).
+ *
+ * A loaded fixture is a read-only tree of plain structs: the provider and
+ * the store seed themselves from it at start-up and on reset. Every
+ * element keeps the line it came from so later checks can still name
+ * file:line.
+ */
+#ifndef DPSIM_FIXTURE_H
+#define DPSIM_FIXTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* An extra property value for a DP's SMS_DistributionPointInfo instance. */
+struct fixture_prop {
+	char *name;
+	char *value;
+	unsigned line;
+};
+
+struct fixture_dp {
+	char *fqdn;		/* "DP01.contoso.com": Name and ServerName */
+	char *nalpath;		/* given, or built from fqdn and the site code */
+	char *kind;		/* "standard", "pull", "pxe", "cloud" */
+	uint32_t maintenance;	/* initial MaintenanceMode, 0 or 1 */
+	char *description;	/* may be NULL */
+	struct fixture_prop *props;
+	size_t nprops;
+	unsigned line;
+};
+
+struct fixture_site {
+	char *code;		/* "PS1" */
+	char *name;		/* "Contoso Lab" */
+	char *provider;		/* SMS Provider machine, "CM01.contoso.com" */
+	struct fixture_dp *dps;
+	size_t ndps;
+	unsigned line;
+};
+
+struct fixture_user {
+	char *name;
+	char *password;		/* clear text, or a dpsim password hash */
+	char *role;		/* "Full Administrator", "Infrastructure
+				 * Administrator", "Read-only Analyst" */
+	unsigned line;
+};
+
+struct fixture {
+	char *source;		/* file path, or "<bundled lab>" */
+	struct fixture_site *sites;
+	size_t nsites;
+	struct fixture_user *users;
+	size_t nusers;
+};
+
+/* Loads and validates path. On success returns 0 and *out (fixture_free).
+ * On failure returns -EINVAL (invalid), -ENOENT/-EACCES (unreadable) or
+ * -ENOMEM and writes one line "FILE:LINE: what is wrong" into err. */
+int fixture_load_file(const char *path, struct fixture **out,
+		      char *err, size_t errsize);
+/* Same for a document in memory; name stands in for the file name. */
+int fixture_load_memory(const char *name, const char *data, size_t len,
+			struct fixture **out, char *err, size_t errsize);
+
+/* Moves the sites and users of *from into into and frees *from (set to
+ * NULL), for several --fixture files. A site code or user name both
+ * define is an error naming both places; into is unchanged then. */
+int fixture_merge(struct fixture *into, struct fixture **from,
+		  char *err, size_t errsize);
+
+void fixture_free(struct fixture *f);
+
+/* The bundled lab fixture (fixtures/lab.xml), compiled in. */
+const char *fixture_bundled_lab(size_t *len);
+
+/* Builds the canonical NAL path of a DP:
+ * ["Display=\\FQDN\"]MSWNET:["SMS_SITE=CODE"]\\FQDN\   (malloc'd). */
+char *fixture_nalpath(const char *fqdn, const char *site_code);
+
+#endif

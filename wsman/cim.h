@@ -1,0 +1,128 @@
+/* cim: CIM classes and instances as dpsim serves them, with values kept in
+ * their canonical text form.
+ *
+ * Every value is text because every consumer wants text: the WS-Man writer
+ * escapes it into XML, WQL compares it after converting by the property's
+ * type, the fixture loader reads it from XML. Canonical forms:
+ *   string, char16   as is (UTF-8)
+ *   boolean          "true" / "false"
+ *   [su]int8..64     decimal, no leading '+' or zeros
+ *   real32/64        decimal as printed by "%.17g" (or the fixture's text)
+ *   datetime         ISO 8601 as cim:Datetime carries it, e.g.
+ *                    "2024-05-01T10:00:00Z" or "2014-04-03T14:45:50.46875+08:00"
+ * A property value is NULL (xsi:nil) or a list of items; a scalar has one
+ * item, an array any number (an empty array is written as absent).
+ */
+#ifndef DPSIM_WSMAN_CIM_H
+#define DPSIM_WSMAN_CIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum cim_type {
+	CIM_STRING,
+	CIM_BOOLEAN,
+	CIM_UINT8, CIM_SINT8,
+	CIM_UINT16, CIM_SINT16,
+	CIM_UINT32, CIM_SINT32,
+	CIM_UINT64, CIM_SINT64,
+	CIM_REAL32, CIM_REAL64,
+	CIM_DATETIME,
+	CIM_CHAR16,
+};
+
+/* "string", "boolean", "uint32", ... (the MOF spelling). */
+const char *cim_type_name(enum cim_type t);
+/* Parses a MOF type name, case-insensitively. 0 or -EINVAL. */
+int cim_type_parse(const char *name, enum cim_type *out);
+bool cim_type_is_integer(enum cim_type t);
+bool cim_type_is_signed(enum cim_type t);
+bool cim_type_is_real(enum cim_type t);
+
+/* Converts text to the canonical form of type t.
+ * Booleans accept true/false/1/0 in any case; integers must be decimal and
+ * in range for the type; datetimes accept ISO 8601 and the DMTF
+ * yyyymmddHHMMSS.mmmmmmsUUU form. On success *out is a malloc'd string the
+ * caller frees; on failure returns -EINVAL (or -ENOMEM) and, if why is not
+ * NULL, points it at a static reason ("out of range for uint32", ...). */
+int cim_value_canonical(enum cim_type t, const char *text, char **out,
+			const char **why);
+
+/* Integer/real/boolean views of canonical text; 0 or -EINVAL. */
+int cim_text_to_i64(const char *s, int64_t *out);
+int cim_text_to_u64(const char *s, uint64_t *out);
+int cim_text_to_double(const char *s, double *out);
+int cim_text_to_bool(const char *s, bool *out);
+
+/* ---- classes ---------------------------------------------------------- */
+
+#define CIM_PROP_KEY	0x1u
+#define CIM_PROP_ARRAY	0x2u
+
+struct cim_property {
+	char *name;
+	enum cim_type type;
+	unsigned flags;		/* CIM_PROP_* */
+};
+
+struct cim_class;
+
+/* Namespace as given ("root/sms/site_PS1"; '\' is turned into '/'), class
+ * name as given. NULL on allocation failure. Free with cim_class_free(). */
+struct cim_class *cim_class_new(const char *ns, const char *name);
+void cim_class_free(struct cim_class *c);
+
+/* Adds a property; its index is the number of properties before it.
+ * Returns the index, -EEXIST if the name (case-insensitively) is taken, or
+ * -ENOMEM. */
+int cim_class_add_property(struct cim_class *c, const char *name,
+			   enum cim_type type, unsigned flags);
+
+const char *cim_class_name(const struct cim_class *c);
+const char *cim_class_namespace(const struct cim_class *c);
+size_t cim_class_property_count(const struct cim_class *c);
+/* Borrowed; valid as long as the class. */
+const struct cim_property *cim_class_property(const struct cim_class *c,
+					      size_t i);
+/* Index of the property named name (case-insensitive) or -1. */
+int cim_class_find_property(const struct cim_class *c, const char *name);
+size_t cim_class_key_count(const struct cim_class *c);
+
+/* ---- instances -------------------------------------------------------- */
+
+struct cim_value {
+	bool null;
+	size_t count;		/* items; 1 for a non-null scalar */
+	char **items;		/* canonical text */
+};
+
+struct cim_instance;
+
+/* A new instance of c with every property NULL. The class must outlive the
+ * instance. NULL on allocation failure. */
+struct cim_instance *cim_instance_new(const struct cim_class *c);
+void cim_instance_free(struct cim_instance *i);
+/* Deep copy; NULL on allocation failure. */
+struct cim_instance *cim_instance_clone(const struct cim_instance *i);
+
+const struct cim_class *cim_instance_class(const struct cim_instance *i);
+
+/* Sets property idx to a single item (copied), or to NULL when text is
+ * NULL. The text is stored as given: callers canonicalise first. 0 or
+ * -ENOMEM / -EINVAL (bad index). */
+int cim_instance_set(struct cim_instance *i, size_t idx, const char *text);
+/* Appends an item (copied) to property idx, turning NULL into a one-item
+ * list. For arrays. */
+int cim_instance_append(struct cim_instance *i, size_t idx, const char *text);
+/* Same as cim_instance_set by property name; -ENOENT if there is none. */
+int cim_instance_set_by_name(struct cim_instance *i, const char *name,
+			     const char *text);
+
+/* Borrowed; valid until the property is changed or the instance freed. */
+const struct cim_value *cim_instance_get(const struct cim_instance *i,
+					 size_t idx);
+/* First item of property name, or NULL if it is null, empty or unknown. */
+const char *cim_instance_text(const struct cim_instance *i, const char *name);
+
+#endif

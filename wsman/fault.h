@@ -1,0 +1,88 @@
+/* fault: a SOAP fault as dpsim sends it and as dpclient reads it back.
+ *
+ * One struct for both directions so the writer (wsman/reply.h) and the
+ * response parser (wsman/response.h) cannot drift apart.
+ */
+#ifndef DPSIM_WSMAN_FAULT_H
+#define DPSIM_WSMAN_FAULT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Subcodes dpsim raises (wsman-protocol.md §5.2). */
+enum wsman_subcode {
+	WSMAN_SUB_NONE,			/* s:MustUnderstand: Code only */
+	WSMAN_SUB_INTERNAL_ERROR,	/* w:InternalError (Receiver) */
+	WSMAN_SUB_ACCESS_DENIED,	/* w:AccessDenied (Sender) */
+	WSMAN_SUB_INVALID_SELECTORS,	/* w:InvalidSelectors (Sender) */
+	WSMAN_SUB_DESTINATION_UNREACHABLE, /* a:DestinationUnreachable (Sender) */
+	WSMAN_SUB_ACTION_NOT_SUPPORTED,	/* a:ActionNotSupported (Sender) */
+	WSMAN_SUB_SCHEMA_VALIDATION,	/* w:SchemaValidationError (Sender) */
+	WSMAN_SUB_INVALID_ENUM_CONTEXT,	/* n:InvalidEnumerationContext (Receiver) */
+	WSMAN_SUB_CANNOT_PROCESS_FILTER, /* n:CannotProcessFilter (Sender) */
+	WSMAN_SUB_FILTER_DIALECT_UNAVAILABLE, /* n:FilterDialectRequestedUnavailable (Sender) */
+	WSMAN_SUB_TIMED_OUT,		/* w:TimedOut (Receiver) */
+	WSMAN_SUB_ENCODING_LIMIT,	/* w:EncodingLimit (Sender) */
+	WSMAN_SUB_INVALID_PARAMETER,	/* w:InvalidParameter (Sender) */
+	WSMAN_SUB_MUST_UNDERSTAND,	/* s:MustUnderstand (Code, no subcode) */
+	WSMAN_SUB_UNKNOWN,		/* parse side: a subcode dpsim does not name */
+};
+
+/* WinRM's own codes for the WSManFault Code attribute. */
+#define WSMAN_CODE_INVALID_SELECTORS	2150858843u	/* 0x8033805B */
+#define WSMAN_CODE_INVALID_RESOURCE_URI	2150858811u	/* 0x8033803B */
+#define WSMAN_CODE_INVALID_ACTIONURI	2150858753u	/* 0x80338001 */
+#define WSMAN_CODE_SCHEMA_VALIDATION	2150858817u	/* 0x80338041 */
+#define WSMAN_CODE_INVALID_ENUM_CONTEXT	2150858779u	/* 0x8033801B */
+#define WSMAN_CODE_CANNOT_PROCESS_FILTER 2150858770u	/* 0x80338012 */
+#define WSMAN_CODE_TIMED_OUT		2150858793u	/* 0x80338029 */
+#define WSMAN_CODE_ENCODING_LIMIT	2150858848u	/* 0x80338060 */
+#define WSMAN_CODE_WMI_ENUM_WQL_URI	2150859003u	/* 0x803380FB */
+#define WSMAN_CODE_ACCESS_DENIED	5u
+
+/* "w:InvalidSelectors"; NULL for NONE/UNKNOWN. */
+const char *wsman_subcode_qname(enum wsman_subcode s);
+/* True when the SOAP Code is s:Sender, false for s:Receiver. */
+bool wsman_subcode_is_sender(enum wsman_subcode s);
+
+/* Detail suffixes under http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/ */
+#define WSMAN_DETAIL_INSUFFICIENT_SELECTORS	"InsufficientSelectors"
+#define WSMAN_DETAIL_UNEXPECTED_SELECTORS	"UnexpectedSelectors"
+#define WSMAN_DETAIL_INVALID_VALUE		"InvalidValue"
+#define WSMAN_DETAIL_DUPLICATE_SELECTORS	"DuplicateSelectors"
+#define WSMAN_DETAIL_INVALID_RESOURCE_URI	"InvalidResourceURI"
+#define WSMAN_DETAIL_MAX_ENVELOPE_SIZE		"MaxEnvelopeSize"
+#define WSMAN_DETAIL_ACTION_MISMATCH		"ActionMismatch"
+
+/* SMS_ExtendedStatus fields an SMS Provider error carries (configmgr §4). */
+struct wsman_sms_status {
+	const char *description;
+	uint32_t error_code;
+	const char *operation;
+	const char *parameter_info;
+	const char *provider_name;
+};
+
+/* A fault. Strings are borrowed by the writer; the parser (response.h)
+ * makes them point into storage owned by the parsed response. */
+struct wsman_fault {
+	enum wsman_subcode subcode;
+	uint32_t code;		/* WSManFault@Code: the HRESULT or WinRM code */
+	const char *reason;	/* s:Reason/s:Text */
+	const char *detail;	/* faultDetail suffix (WSMAN_DETAIL_*) or NULL */
+	const char *not_understood; /* qname for s:MustUnderstand, or NULL */
+	bool wmi_error;		/* add an MSFT_WmiError (error_Code = code) */
+	uint16_t cim_status;	/* CIMStatusCode when wmi_error */
+	const struct wsman_sms_status *sms; /* SMS_ExtendedStatus or NULL */
+};
+
+/* Fills f for a provider HRESULT from the hresult table: subcode, code,
+ * reason (the table's message, or "The WMI provider returned 0x...." when
+ * unknown, formatted into scratch), wmi_error = true. reason_override, if
+ * not NULL, replaces the text. scratch must hold at least 96 bytes and live
+ * as long as f. */
+void wsman_fault_from_hresult(struct wsman_fault *f, uint32_t hresult,
+			      const char *reason_override, char *scratch,
+			      unsigned scratch_size);
+
+#endif
