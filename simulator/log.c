@@ -51,7 +51,7 @@ static void put_json_string(FILE *f, const char *s)
 
 void log_write(enum log_level l, const char *file, int line, const char *fmt, ...)
 {
-	char msg[1024], stamp[40];
+	char msg[1024], stamp[64];
 	struct timespec ts;
 	struct tm tm;
 	va_list ap;
@@ -62,9 +62,9 @@ void log_write(enum log_level l, const char *file, int line, const char *fmt, ..
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(stamp, sizeof(stamp), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
+	snprintf(stamp, sizeof(stamp), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
 		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+		 tm.tm_min, tm.tm_sec, (int)(ts.tv_nsec / 1000000));
 
 	const char *base = strrchr(file, '/');
 	base = base ? base + 1 : file;
