@@ -1,1 +1,233 @@
-/* placeholder: being written */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef DPSIM_VERSION
+#define DPSIM_VERSION "0.1.0"
+#endif
+
+enum opt_kind { OPT_STRING, OPT_UINT, OPT_MULTI, OPT_LOGLEVEL, OPT_LOGFORMAT,
+		OPT_HELP, OPT_VERSION };
+
+/* One row per option: parsing, --help and config_describe() all read it,
+ * so an option cannot be documented but unparsed or the reverse. */
+struct option_def {
+	const char *name;
+	const char *arg;	/* argument placeholder for --help */
+	enum opt_kind kind;
+	size_t offset;		/* into struct config */
+	unsigned min, max;	/* OPT_UINT range */
+	const char *help;
+};
+
+#define OFF(f) offsetof(struct config, f)
+
+static const struct option_def options[] = {
+	{ "listen", "ADDR:PORT", OPT_STRING, OFF(listen), 0, 0,
+	  "address to serve WS-Management on; port 0 picks a free port" },
+	{ "port-file", "FILE", OPT_STRING, OFF(port_file), 0, 0,
+	  "write the bound port to FILE once ready" },
+	{ "db", "PATH|:memory:", OPT_STRING, OFF(db), 0, 0,
+	  "SQLite database holding DP state and the journal" },
+	{ "fixture", "FILE", OPT_MULTI, OFF(fixtures), 0, 0,
+	  "lab fixture to serve (repeatable; default: the bundled lab)" },
+	{ "log-level", "LEVEL", OPT_LOGLEVEL, OFF(log_level), 0, 0,
+	  "error, warn, info or debug" },
+	{ "log-format", "FORMAT", OPT_LOGFORMAT, OFF(log_json), 0, 0,
+	  "text or json" },
+	{ "threads", "N", OPT_UINT, OFF(threads), 1, 64,
+	  "HTTP worker threads" },
+	{ "max-body", "KIB", OPT_UINT, OFF(max_body_kib), 1, 65536,
+	  "largest request body accepted, in KiB" },
+	{ "max-connections", "N", OPT_UINT, OFF(max_connections), 1, 65536,
+	  "concurrent connections accepted" },
+	{ "connection-timeout", "SECONDS", OPT_UINT, OFF(connection_timeout_s), 1, 86400,
+	  "idle time after which a connection is closed" },
+	{ "help", NULL, OPT_HELP, 0, 0, 0, "show this help and exit" },
+	{ "version", NULL, OPT_VERSION, 0, 0, 0, "show the version and exit" },
+};
+
+#define NOPTIONS (sizeof(options) / sizeof(options[0]))
+
+static void set_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->listen = "127.0.0.1:5985";
+	c->db = "dpsim.db";
+	c->log_level = LOG_INFO;
+	c->threads = 2;		/* measured best on 2 cores (DESIGN.md) */
+	c->max_body_kib = 512;
+	c->max_connections = 1024;
+	c->connection_timeout_s = 120;
+}
+
+static void print_help(const char *prog)
+{
+	printf("usage: %s [OPTION]...\n\n"
+	       "An offline stand-in for a Configuration Manager SMS Provider:\n"
+	       "SetDPMaintenanceMode and SMS_DistributionPointInfo over WS-Management.\n\n",
+	       prog);
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		char left[64];
+		snprintf(left, sizeof(left), "--%s%s%s", options[i].name,
+			 options[i].arg ? " " : "", options[i].arg ? options[i].arg : "");
+		printf("  %-30s %s\n", left, options[i].help);
+	}
+	printf("\nOn readiness dpsim prints: dpsim ready http://HOST:PORT/wsman\n");
+}
+
+static const struct option_def *find_option(const char *name, size_t len)
+{
+	for (size_t i = 0; i < NOPTIONS; i++)
+		if (strlen(options[i].name) == len && strncmp(options[i].name, name, len) == 0)
+			return &options[i];
+	return NULL;
+}
+
+static int apply(struct config *c, const struct option_def *o, char *val,
+		 char *err, size_t errsize)
+{
+	char *base = (char *)c;
+
+	switch (o->kind) {
+	case OPT_STRING:
+		if (!*val) {
+			snprintf(err, errsize, "--%s needs a non-empty value", o->name);
+			return -EINVAL;
+		}
+		*(char **)(base + o->offset) = val;
+		return 0;
+	case OPT_MULTI:
+		if (c->nfixtures == CONFIG_MAX_FIXTURES) {
+			snprintf(err, errsize, "--%s given more than %d times",
+				 o->name, CONFIG_MAX_FIXTURES);
+			return -EINVAL;
+		}
+		c->fixtures[c->nfixtures++] = val;
+		return 0;
+	case OPT_UINT: {
+		char *end;
+		errno = 0;
+		unsigned long v = strtoul(val, &end, 10);
+		if (errno || end == val || *end || val[0] == '-' || v < o->min || v > o->max) {
+			snprintf(err, errsize, "--%s: '%s' is not a number from %u to %u",
+				 o->name, val, o->min, o->max);
+			return -EINVAL;
+		}
+		*(unsigned *)(base + o->offset) = (unsigned)v;
+		return 0;
+	}
+	case OPT_LOGLEVEL:
+		if (log_level_parse(val, &c->log_level)) {
+			snprintf(err, errsize, "--%s: '%s' is not one of error, warn, info, debug",
+				 o->name, val);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_LOGFORMAT:
+		if (strcmp(val, "text") && strcmp(val, "json")) {
+			snprintf(err, errsize, "--%s: '%s' is not text or json", o->name, val);
+			return -EINVAL;
+		}
+		c->log_json = strcmp(val, "json") == 0;
+		return 0;
+	case OPT_HELP:
+	case OPT_VERSION:
+		break;
+	}
+	return 0;
+}
+
+enum config_result config_parse(struct config *c, int argc, char **argv,
+				char *err, size_t errsize)
+{
+	set_defaults(c);
+	for (int i = 1; i < argc; i++) {
+		char *arg = argv[i];
+		if (strncmp(arg, "--", 2) != 0) {
+			snprintf(err, errsize, "unexpected argument '%s' (see --help)", arg);
+			return CONFIG_ERROR;
+		}
+		char *name = arg + 2, *eq = strchr(name, '=');
+		size_t len = eq ? (size_t)(eq - name) : strlen(name);
+		const struct option_def *o = find_option(name, len);
+		if (!o) {
+			snprintf(err, errsize, "unknown option '--%.*s' (see --help)", (int)len, name);
+			return CONFIG_ERROR;
+		}
+		if (o->kind == OPT_HELP) {
+			print_help(argv[0]);
+			return CONFIG_EXIT;
+		}
+		if (o->kind == OPT_VERSION) {
+			printf("dpsim %s\n", DPSIM_VERSION);
+			return CONFIG_EXIT;
+		}
+		char *val = eq ? eq + 1 : NULL;
+		if (!val) {
+			if (i + 1 >= argc) {
+				snprintf(err, errsize, "--%s needs a value (%s)", o->name, o->arg);
+				return CONFIG_ERROR;
+			}
+			val = argv[++i];
+		}
+		if (apply(c, o, val, err, errsize))
+			return CONFIG_ERROR;
+	}
+	char host[256];
+	uint16_t port;
+	if (config_split_hostport(c->listen, host, sizeof(host), &port)) {
+		snprintf(err, errsize, "--listen: '%s' is not ADDR:PORT", c->listen);
+		return CONFIG_ERROR;
+	}
+	return CONFIG_OK;
+}
+
+void config_describe(const struct config *c, char *out, size_t size)
+{
+	int n = snprintf(out, size, "--listen %s --db %s --threads %u --max-body %u"
+			 " --max-connections %u --connection-timeout %u --log-level %s",
+			 c->listen, c->db, c->threads, c->max_body_kib,
+			 c->max_connections, c->connection_timeout_s,
+			 log_level_name(c->log_level));
+	for (size_t i = 0; i < c->nfixtures && n > 0 && (size_t)n < size; i++)
+		n += snprintf(out + n, size - (size_t)n, " --fixture %s", c->fixtures[i]);
+	if (!c->nfixtures && n > 0 && (size_t)n < size)
+		snprintf(out + n, size - (size_t)n, " (bundled lab fixture)");
+}
+
+int config_split_hostport(const char *s, char *host, size_t hostsize, uint16_t *port)
+{
+	const char *colon;
+	size_t hlen;
+
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+		if (!close || close[1] != ':')
+			return -EINVAL;
+		hlen = (size_t)(close - s - 1);
+		s++;
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			return -EINVAL;
+		hlen = (size_t)(colon - s);
+	}
+	if (hlen == 0 || hlen >= hostsize)
+		return -EINVAL;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+
+	char *end;
+	errno = 0;
+	unsigned long p = strtoul(colon + 1, &end, 10);
+	if (errno || end == colon + 1 || *end || p > 65535 || colon[1] == '-')
+		return -EINVAL;
+	*port = (uint16_t)p;
+	return 0;
+}

@@ -1,1 +1,150 @@
-int main(void) { return 0; }
+/* dpsim: wires config, fixture, store, provider, WS-Man and HTTP together,
+ * announces readiness, and shuts down cleanly on SIGTERM/SIGINT. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+
+#include "config.h"
+#include "fixture.h"
+#include "http.h"
+#include "log.h"
+#include "provider.h"
+#include "store.h"
+#include "wsman_ops.h"
+
+static int load_fixtures(const struct config *c, struct fixture **out,
+			 char *err, size_t errsize)
+{
+	size_t len;
+	if (!c->nfixtures) {
+		const char *lab = fixture_bundled_lab(&len);
+		return fixture_load_memory("<bundled lab>", lab, len, out, err, errsize);
+	}
+	int r = fixture_load_file(c->fixtures[0], out, err, errsize);
+	for (size_t i = 1; i < c->nfixtures && !r; i++) {
+		struct fixture *more = NULL;
+		r = fixture_load_file(c->fixtures[i], &more, err, errsize);
+		if (!r)
+			r = fixture_merge(*out, &more, err, errsize);
+		fixture_free(more);
+	}
+	if (r) {
+		fixture_free(*out);
+		*out = NULL;
+	}
+	return r;
+}
+
+/* The port file is written whole or not at all, so a test polling for it
+ * never reads a half-written number. */
+static int write_port_file(const char *path, unsigned port, char *err, size_t errsize)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	FILE *f = fopen(tmp, "w");
+	if (!f || fprintf(f, "%u\n", port) < 0 || fclose(f) != 0 || rename(tmp, path)) {
+		snprintf(err, errsize, "cannot write port file %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	char err[1024];
+	int status = 1;
+	struct fixture *fx = NULL;
+	struct store *st = NULL;
+	struct provider *prov = NULL;
+	struct wsman_ops *ops = NULL;
+	struct http_server *srv = NULL;
+
+	switch (config_parse(&cfg, argc, argv, err, sizeof(err))) {
+	case CONFIG_EXIT:
+		return 0;
+	case CONFIG_ERROR:
+		fprintf(stderr, "dpsim: %s\n", err);
+		return 2;
+	case CONFIG_OK:
+		break;
+	}
+	log_threshold = cfg.log_level;
+	log_set_json(cfg.log_json);
+
+	/* Block the shutdown signals before any thread starts so only the
+	 * sigwait below ever receives them. */
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	xmlInitParser();
+	config_describe(&cfg, err, sizeof(err));
+	log_info("starting: %s", err);
+
+	if (load_fixtures(&cfg, &fx, err, sizeof(err)) ||
+	    store_open(cfg.db, &st, err, sizeof(err)) ||
+	    provider_new(fx, st, &prov, err, sizeof(err)))
+		goto fail;
+
+	struct wsman_ops_limits lim = { 0 };
+	ops = wsman_ops_new(prov, &lim);
+	if (!ops) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
+	struct http_options hopt = {
+		.listen = cfg.listen, .threads = cfg.threads,
+		.max_body = (size_t)cfg.max_body_kib * 1024,
+		.max_connections = cfg.max_connections,
+		.connection_timeout_s = cfg.connection_timeout_s,
+	};
+	if (http_server_start(&hopt, fx, ops, &srv, err, sizeof(err)))
+		goto fail;
+	if (cfg.port_file && write_port_file(cfg.port_file, http_server_port(srv), err, sizeof(err)))
+		goto fail;
+
+	size_t nd = 0;
+	for (size_t i = 0; i < fx->nsites; i++)
+		nd += fx->sites[i].ndps;
+	log_info("serving %zu site(s), %zu DP(s) from %s; database %s", fx->nsites, nd,
+		 fx->source, cfg.db);
+	printf("dpsim ready %s/wsman\n", http_server_url(srv));
+	fflush(stdout);
+
+	int sig = 0;
+	sigwait(&sigs, &sig);
+	log_info("received %s: finishing requests in flight and shutting down",
+		 sig == SIGINT ? "SIGINT" : "SIGTERM");
+	/* A second signal while we drain means "now": restore the default
+	 * action so it ends the process. */
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
+	status = 0;
+	goto out;
+
+fail:
+	fprintf(stderr, "dpsim: %s\n", err);
+	log_debug("start-up failed");
+out:
+	http_server_stop(srv);
+	wsman_ops_free(ops);
+	provider_free(prov);
+	store_free(st);
+	fixture_free(fx);
+	xmlCleanupParser();
+	if (status == 0)
+		log_info("stopped cleanly");
+	return status;
+}

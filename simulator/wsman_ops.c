@@ -1,1 +1,764 @@
-/* placeholder: being written */
+#include "wsman_ops.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "hresult.h"
+#include "log.h"
+#include "reply.h"
+#include "request.h"
+#include "resource.h"
+#include "wql.h"
+
+#define DIALECT_WQL "http://schemas.microsoft.com/wbem/wsman/1/WQL"
+#define DIALECT_SELECTOR "http://schemas.dmtf.org/wbem/wsman/1/wsman/SelectorFilter"
+#define PRODUCT_VERSION "OS: 0.0.0 SP: 0.0 Stack: 3.0"
+/* Room kept for the envelope around the items of a batch: header, open
+ * and closing tags (a response header is about 700 bytes). */
+#define ENVELOPE_OVERHEAD 1536
+
+/* An open enumeration: the instances found when it started (WS-Enumeration
+ * hands out a snapshot) and how far the client has pulled. */
+struct enum_ctx {
+	char id[48];
+	char user[128];
+	struct instance_list items;
+	size_t next;
+	enum wsman_enum_mode mode;
+	enum wsman_uri_form form;
+	char ns[256];
+	char **select;
+	size_t nselect;
+	time_t last_used;
+};
+
+struct wsman_ops {
+	struct provider *p;
+	struct wsman_ops_limits lim;
+	pthread_mutex_t lock;		/* guards ctxs */
+	struct enum_ctx **ctxs;
+	size_t nctxs;
+};
+
+/* Everything one request needs while it is handled. */
+struct op_call {
+	struct wsman_ops *o;
+	const struct caller *who;
+	const struct wsman_request *req;
+	struct buf *out;
+	char msgid[48];
+	uint32_t max_env;
+};
+
+static void new_uuid(char out[48])
+{
+	unsigned char r[16];
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+		/* getrandom on Linux does not fail for 16 bytes once the pool is
+		 * initialised; fall back to the clock rather than abort. */
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		memcpy(r, &ts, sizeof(ts) < sizeof(r) ? sizeof(ts) : sizeof(r));
+	}
+	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
+	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
+	snprintf(out, 48, "uuid:%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-"
+		 "%02X%02X%02X%02X%02X%02X", r[0], r[1], r[2], r[3], r[4], r[5],
+		 r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
+}
+
+static void enum_ctx_free(struct enum_ctx *c)
+{
+	if (!c)
+		return;
+	instance_list_free(&c->items);
+	for (size_t i = 0; i < c->nselect; i++)
+		free(c->select[i]);
+	free(c->select);
+	free(c);
+}
+
+struct wsman_ops *wsman_ops_new(struct provider *p, const struct wsman_ops_limits *limits)
+{
+	struct wsman_ops *o = calloc(1, sizeof(*o));
+	if (!o)
+		return NULL;
+	o->p = p;
+	o->lim = *limits;
+	if (!o->lim.max_contexts)
+		o->lim.max_contexts = 1024;
+	if (!o->lim.context_idle_s)
+		o->lim.context_idle_s = 60;
+	if (!o->lim.max_envelope)
+		o->lim.max_envelope = 512000;
+	pthread_mutex_init(&o->lock, NULL);
+	return o;
+}
+
+void wsman_ops_free(struct wsman_ops *o)
+{
+	if (!o)
+		return;
+	for (size_t i = 0; i < o->nctxs; i++)
+		enum_ctx_free(o->ctxs[i]);
+	free(o->ctxs);
+	pthread_mutex_destroy(&o->lock);
+	free(o);
+}
+
+size_t wsman_ops_open_contexts(struct wsman_ops *o)
+{
+	pthread_mutex_lock(&o->lock);
+	size_t n = o->nctxs;
+	pthread_mutex_unlock(&o->lock);
+	return n;
+}
+
+/* ---- faults ------------------------------------------------------------ */
+
+static int send_fault(struct op_call *c, const struct wsman_fault *f)
+{
+	buf_reset(c->out);
+	wsman_reply_fault(c->out, f, c->msgid, c->req ? c->req->message_id : NULL,
+			  provider_machine(c->o->p));
+	return 500;
+}
+
+/* A provider HRESULT as the WMI error fault, with the provider's text. */
+static int send_hresult(struct op_call *c, uint32_t hr, const char *msg)
+{
+	struct wsman_fault f;
+	char scratch[128];
+	wsman_fault_from_hresult(&f, hr, msg && *msg ? msg : NULL, scratch, sizeof(scratch));
+	return send_fault(c, &f);
+}
+
+static int send_simple(struct op_call *c, enum wsman_subcode sub, uint32_t code,
+		       const char *detail, const char *reason)
+{
+	struct wsman_fault f = {
+		.subcode = sub, .code = code, .reason = reason, .detail = detail,
+	};
+	return send_fault(c, &f);
+}
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static int resolve(struct op_call *c, struct wsman_resource *res)
+{
+	struct wsman_fault f;
+	if (!c->req->resource_uri)
+		return send_simple(c, WSMAN_SUB_DESTINATION_UNREACHABLE,
+				   WSMAN_CODE_INVALID_RESOURCE_URI,
+				   WSMAN_DETAIL_INVALID_RESOURCE_URI,
+				   "The request has no ResourceURI header.");
+	if (wsman_resource_parse(c->req->resource_uri,
+				 wsman_request_selector(c->req, "__cimnamespace"), res, &f))
+		return send_fault(c, &f);
+	return 0;
+}
+
+static const struct cim_class *find_class(struct op_call *c, const char *ns,
+					  const char *cls, int *status)
+{
+	uint32_t hr = 0;
+	char msg[384];
+	const struct cim_class *k = provider_class(c->o->p, ns, cls, &hr);
+	if (!k) {
+		if (hr == WBEM_E_INVALID_NAMESPACE)
+			snprintf(msg, sizeof(msg), "Namespace %s does not exist here.", ns);
+		else
+			snprintf(msg, sizeof(msg), "Class %s does not exist in namespace %s.",
+				 cls, ns);
+		*status = send_hresult(c, hr, msg);
+	}
+	return k;
+}
+
+static void class_uri(struct buf *b, enum wsman_uri_form form, const char *ns,
+		      const char *cls)
+{
+	buf_reset(b);
+	wsman_resource_class_uri(b, form, ns, cls);
+}
+
+/* Writes items from list starting at *next until max items are written or
+ * the envelope would pass max_env. Returns how many were written. */
+static size_t write_items(struct op_call *c, const struct instance_list *list,
+			  size_t *next, uint32_t max, enum wsman_enum_mode mode,
+			  enum wsman_uri_form form, const char *ns,
+			  const char *const *select, size_t nselect)
+{
+	struct buf uri;
+	size_t written = 0;
+
+	buf_init(&uri, 0);
+	while (*next < list->count && written < max) {
+		const struct cim_instance *inst = list->items[*next];
+		const struct cim_class *k = cim_instance_class(inst);
+		size_t before = buf_len(c->out);
+		class_uri(&uri, form, cim_class_namespace(k), cim_class_name(k));
+		wsman_reply_item(c->out, mode, buf_ptr(&uri),
+				 form == WSMAN_URI_DMTF ? ns : NULL, inst, select, nselect);
+		if (buf_len(c->out) + ENVELOPE_OVERHEAD > c->max_env && !buf_error(c->out)) {
+			buf_truncate(c->out, before);
+			break;
+		}
+		(*next)++;
+		written++;
+	}
+	buf_free(&uri);
+	return written;
+}
+
+static int envelope_too_small(struct op_call *c)
+{
+	char reason[200];
+	snprintf(reason, sizeof(reason), "The response would exceed the MaxEnvelopeSize "
+		 "of %u bytes the request allows.", c->max_env);
+	return send_simple(c, WSMAN_SUB_ENCODING_LIMIT, WSMAN_CODE_ENCODING_LIMIT,
+			   WSMAN_DETAIL_MAX_ENVELOPE_SIZE, reason);
+}
+
+/* ---- Identify / Get ---------------------------------------------------- */
+
+static int op_identify(struct op_call *c)
+{
+	wsman_reply_begin(c->out, NULL, NULL, NULL);
+	wsman_reply_identify(c->out, c->who ? PRODUCT_VERSION : NULL);
+	wsman_reply_end(c->out);
+	return 200;
+}
+
+/* The selectors of a Get must name each key once and nothing else
+ * (__cimnamespace aside). */
+static int check_selectors(struct op_call *c, const struct cim_class *k,
+			   struct wsman_kv *keys, size_t *nkeys)
+{
+	char reason[384];
+	*nkeys = 0;
+	for (size_t i = 0; i < c->req->nselectors; i++) {
+		const struct wsman_kv *s = &c->req->selectors[i];
+		if (strcasecmp(s->name, "__cimnamespace") == 0)
+			continue;
+		int idx = cim_class_find_property(k, s->name);
+		if (idx < 0 || !(cim_class_property(k, (size_t)idx)->flags & CIM_PROP_KEY)) {
+			snprintf(reason, sizeof(reason), "Selector '%s' is not a key of %s.",
+				 s->name, cim_class_name(k));
+			return send_simple(c, WSMAN_SUB_INVALID_SELECTORS, WSMAN_CODE_INVALID_SELECTORS,
+					   WSMAN_DETAIL_UNEXPECTED_SELECTORS, reason);
+		}
+		for (size_t j = 0; j < *nkeys; j++) {
+			if (strcasecmp(keys[j].name, s->name) == 0) {
+				snprintf(reason, sizeof(reason), "Selector '%s' is given twice.", s->name);
+				return send_simple(c, WSMAN_SUB_INVALID_SELECTORS,
+						   WSMAN_CODE_INVALID_SELECTORS,
+						   WSMAN_DETAIL_DUPLICATE_SELECTORS, reason);
+			}
+		}
+		keys[(*nkeys)++] = *s;
+	}
+	if (*nkeys != cim_class_key_count(k)) {
+		size_t used = (size_t)snprintf(reason, sizeof(reason),
+					       "%s is identified by the selectors", cim_class_name(k));
+		for (size_t i = 0; i < cim_class_property_count(k) && used < sizeof(reason); i++) {
+			const struct cim_property *pr = cim_class_property(k, i);
+			if (pr->flags & CIM_PROP_KEY)
+				used += (size_t)snprintf(reason + used, sizeof(reason) - used,
+							 " %s", pr->name);
+		}
+		if (used < sizeof(reason))
+			snprintf(reason + used, sizeof(reason) - used, "; the request gave %zu.",
+				 *nkeys);
+		return send_simple(c, WSMAN_SUB_INVALID_SELECTORS, WSMAN_CODE_INVALID_SELECTORS,
+				   WSMAN_DETAIL_INSUFFICIENT_SELECTORS, reason);
+	}
+	return 0;
+}
+
+static int op_get(struct op_call *c)
+{
+	struct wsman_resource res;
+	int st = resolve(c, &res);
+	if (st)
+		return st;
+	const struct cim_class *k = find_class(c, res.ns, res.cls, &st);
+	if (!k)
+		return st;
+
+	struct wsman_kv *keys = calloc(c->req->nselectors + 1, sizeof(*keys));
+	size_t nkeys;
+	if (!keys)
+		return send_hresult(c, WBEM_E_OUT_OF_MEMORY, NULL);
+	st = check_selectors(c, k, keys, &nkeys);
+	if (st) {
+		free(keys);
+		return st;
+	}
+
+	struct cim_instance *inst = NULL;
+	char msg[384];
+	uint32_t hr = provider_get(c->o->p, c->who, k, keys, nkeys, &inst, msg, sizeof(msg));
+	free(keys);
+	if (hr == WBEM_E_NOT_FOUND) {
+		/* WinRM reports a Get whose keys match nothing as bad selectors;
+		 * the WMI error underneath still carries the HRESULT. */
+		struct wsman_fault f;
+		char scratch[128];
+		wsman_fault_from_hresult(&f, hr, msg, scratch, sizeof(scratch));
+		f.subcode = WSMAN_SUB_INVALID_SELECTORS;
+		f.detail = WSMAN_DETAIL_INVALID_VALUE;
+		return send_fault(c, &f);
+	}
+	if (hr)
+		return send_hresult(c, hr, msg);
+
+	struct buf uri;
+	buf_init(&uri, 0);
+	class_uri(&uri, res.form, res.ns, cim_class_name(k));
+	wsman_reply_begin(c->out, WSMAN_ACTION_GET_RESPONSE, c->msgid, c->req->message_id);
+	wsman_reply_instance(c->out, buf_ptr(&uri), inst, NULL, 0);
+	wsman_reply_end(c->out);
+	buf_free(&uri);
+	cim_instance_free(inst);
+	return 200;
+}
+
+/* ---- Enumerate / Pull / Release ---------------------------------------- */
+
+/* Applies a SelectorFilter: every selector names a property whose value
+ * must equal (ignoring case) the selector's. */
+static int selector_filter(struct op_call *c, const struct cim_class *k,
+			   struct instance_list *list)
+{
+	const struct wsman_request *r = c->req;
+	for (size_t i = 0; i < r->nfilter_selectors; i++) {
+		if (cim_class_find_property(k, r->filter_selectors[i].name) < 0) {
+			char reason[384];
+			snprintf(reason, sizeof(reason), "SelectorFilter names '%s', which is not "
+				 "a property of %s.", r->filter_selectors[i].name, cim_class_name(k));
+			return send_simple(c, WSMAN_SUB_CANNOT_PROCESS_FILTER,
+					   WSMAN_CODE_CANNOT_PROCESS_FILTER, NULL, reason);
+		}
+	}
+	size_t kept = 0;
+	for (size_t i = 0; i < list->count; i++) {
+		bool ok = true;
+		for (size_t j = 0; j < r->nfilter_selectors && ok; j++) {
+			const char *v = cim_instance_text(list->items[i], r->filter_selectors[j].name);
+			const char *want = r->filter_selectors[j].value;
+			ok = v && want && strcasecmp(v, want) == 0;
+		}
+		if (ok)
+			list->items[kept++] = list->items[i];
+		else
+			cim_instance_free(list->items[i]);
+	}
+	list->count = kept;
+	return 0;
+}
+
+static int wql_fault(struct op_call *c, const char *what, const struct wql_error *e)
+{
+	char reason[400];
+	struct wsman_fault f;
+	char scratch[128];
+	snprintf(reason, sizeof(reason), "%s at position %zu: %s", what, e->pos, e->message);
+	wsman_fault_from_hresult(&f, WBEM_E_INVALID_QUERY, reason, scratch, sizeof(scratch));
+	f.subcode = WSMAN_SUB_CANNOT_PROCESS_FILTER;
+	return send_fault(c, &f);
+}
+
+/* Runs the enumeration the request asks for into *list. On a fault returns
+ * its HTTP status with the fault written; else 0. */
+static int run_enumeration(struct op_call *c, const struct wsman_resource *res,
+			   struct instance_list *list, struct wql_query **qout)
+{
+	const struct wsman_request *r = c->req;
+	const char *cls = res->cls;
+	struct wql_query *q = NULL;
+	struct wql_error we;
+	int st = 0;
+
+	if (r->filter_dialect && strcasecmp(r->filter_dialect, DIALECT_WQL) == 0) {
+		int e = wql_parse(r->filter_text ? r->filter_text : "", &q, &we);
+		if (e == -ENOMEM)
+			return send_hresult(c, WBEM_E_OUT_OF_MEMORY, NULL);
+		if (e)
+			return wql_fault(c, "WQL syntax error", &we);
+		if (strcmp(res->cls, "*") && strcasecmp(res->cls, wql_query_class(q))) {
+			char reason[600];
+			snprintf(reason, sizeof(reason), "A WQL query must be sent to the "
+				 "all-classes resource URI (.../%s/*) or to the URI of the class it "
+				 "selects (%s), not to %s.", res->ns, wql_query_class(q), res->cls);
+			wql_query_free(q);
+			return send_simple(c, WSMAN_SUB_CANNOT_PROCESS_FILTER,
+					   WSMAN_CODE_WMI_ENUM_WQL_URI, NULL, reason);
+		}
+		cls = wql_query_class(q);
+	} else if (r->filter_dialect && strcasecmp(r->filter_dialect, DIALECT_SELECTOR) &&
+		   strcmp(r->filter_dialect, "")) {
+		char reason[600];
+		snprintf(reason, sizeof(reason), "Filter dialect %s is not supported; use WQL "
+			 "(%s) or SelectorFilter.", r->filter_dialect, DIALECT_WQL);
+		return send_simple(c, WSMAN_SUB_FILTER_DIALECT_UNAVAILABLE,
+				   WSMAN_CODE_CANNOT_PROCESS_FILTER, NULL, reason);
+	} else if (strcmp(res->cls, "*") == 0) {
+		return send_simple(c, WSMAN_SUB_DESTINATION_UNREACHABLE,
+				   WSMAN_CODE_INVALID_RESOURCE_URI, WSMAN_DETAIL_INVALID_RESOURCE_URI,
+				   "The all-classes resource URI (.../*) needs a WQL filter naming "
+				   "the class to enumerate.");
+	}
+
+	const struct cim_class *k = find_class(c, res->ns, cls, &st);
+	if (!k)
+		goto out;
+	if (q && wql_query_check(q, k, &we)) {
+		st = wql_fault(c, "WQL query cannot be processed", &we);
+		goto out;
+	}
+	char msg[384];
+	uint32_t hr = provider_enumerate(c->o->p, c->who, k, q, list, msg, sizeof(msg));
+	if (hr) {
+		st = send_hresult(c, hr, msg);
+		goto out;
+	}
+	if (r->filter_dialect && strcasecmp(r->filter_dialect, DIALECT_SELECTOR) == 0)
+		st = selector_filter(c, k, list);
+out:
+	if (st)
+		wql_query_free(q);
+	else
+		*qout = q;
+	return st;
+}
+
+/* Makes room for one more context: drop expired ones, then the least
+ * recently used, so clients that never Release cannot grow memory. */
+static void make_room(struct wsman_ops *o, time_t now)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < o->nctxs; i++) {
+		if (now - o->ctxs[i]->last_used > (time_t)o->lim.context_idle_s)
+			enum_ctx_free(o->ctxs[i]);
+		else
+			o->ctxs[kept++] = o->ctxs[i];
+	}
+	o->nctxs = kept;
+	if (o->nctxs >= o->lim.max_contexts && o->nctxs) {
+		size_t lru = 0;
+		for (size_t i = 1; i < o->nctxs; i++)
+			if (o->ctxs[i]->last_used < o->ctxs[lru]->last_used)
+				lru = i;
+		log_warn("enumeration context limit (%u) reached: dropping %s",
+			 o->lim.max_contexts, o->ctxs[lru]->id);
+		enum_ctx_free(o->ctxs[lru]);
+		o->ctxs[lru] = o->ctxs[--o->nctxs];
+	}
+}
+
+static int ctx_add(struct wsman_ops *o, struct enum_ctx *e)
+{
+	time_t now = time(NULL);
+	pthread_mutex_lock(&o->lock);
+	make_room(o, now);
+	struct enum_ctx **n = realloc(o->ctxs, (o->nctxs + 1) * sizeof(*n));
+	if (!n) {
+		pthread_mutex_unlock(&o->lock);
+		return -ENOMEM;
+	}
+	o->ctxs = n;
+	e->last_used = now;
+	o->ctxs[o->nctxs++] = e;
+	pthread_mutex_unlock(&o->lock);
+	return 0;
+}
+
+/* Removes and returns the context named id if it belongs to user and has
+ * not expired; the caller puts it back (ctx_add) if items remain. Taking
+ * it out makes two concurrent Pulls of one context safe. */
+static struct enum_ctx *ctx_take(struct wsman_ops *o, const char *id, const char *user)
+{
+	struct enum_ctx *found = NULL;
+	time_t now = time(NULL);
+	pthread_mutex_lock(&o->lock);
+	for (size_t i = 0; i < o->nctxs; i++) {
+		struct enum_ctx *e = o->ctxs[i];
+		if (strcmp(e->id, id) != 0)
+			continue;
+		o->ctxs[i] = o->ctxs[--o->nctxs];
+		if (strcasecmp(e->user, user) == 0 &&
+		    now - e->last_used <= (time_t)o->lim.context_idle_s)
+			found = e;
+		else
+			enum_ctx_free(e);
+		break;
+	}
+	pthread_mutex_unlock(&o->lock);
+	return found;
+}
+
+static int bad_context(struct op_call *c)
+{
+	return send_simple(c, WSMAN_SUB_INVALID_ENUM_CONTEXT, WSMAN_CODE_INVALID_ENUM_CONTEXT,
+			   NULL, "The enumeration context is not valid: it was never issued, "
+			   "has been released, finished or expired.");
+}
+
+static struct enum_ctx *ctx_new(struct op_call *c, const struct wsman_resource *res,
+				struct instance_list *list, const struct wql_query *q)
+{
+	struct enum_ctx *e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	new_uuid(e->id);
+	snprintf(e->user, sizeof(e->user), "%s", c->who->user);
+	e->items = *list;
+	list->items = NULL;
+	list->count = 0;
+	e->mode = c->req->enum_mode;
+	e->form = res->form;
+	snprintf(e->ns, sizeof(e->ns), "%s", res->ns);
+	size_t ns = q ? wql_query_select_count(q) : 0;
+	if (ns) {
+		e->select = calloc(ns, sizeof(*e->select));
+		if (!e->select) {
+			enum_ctx_free(e);
+			return NULL;
+		}
+		for (size_t i = 0; i < ns; i++) {
+			e->select[i] = strdup(wql_query_select(q)[i]);
+			if (!e->select[i]) {
+				enum_ctx_free(e);
+				return NULL;
+			}
+			e->nselect++;
+		}
+	}
+	return e;
+}
+
+static int op_enumerate(struct op_call *c)
+{
+	struct wsman_resource res;
+	struct instance_list list = { 0 };
+	struct wql_query *q = NULL;
+	int st = resolve(c, &res);
+	if (st)
+		return st;
+	st = run_enumeration(c, &res, &list, &q);
+	if (st)
+		return st;
+
+	struct enum_ctx *e = ctx_new(c, &res, &list, q);
+	wql_query_free(q);
+	if (!e) {
+		instance_list_free(&list);
+		return send_hresult(c, WBEM_E_OUT_OF_MEMORY, NULL);
+	}
+
+	const bool opt = c->req->optimize;
+	wsman_reply_begin(c->out, WSMAN_ACTION_ENUMERATE_RESPONSE, c->msgid, c->req->message_id);
+	if (opt) {
+		/* The context is only known to be needed after the items are
+		 * written, so write them first into a separate buffer. */
+		struct buf *saved = c->out, items;
+		buf_init(&items, 0);
+		c->out = &items;
+		uint32_t max = c->req->max_elements ? c->req->max_elements : 1;
+		size_t n = write_items(c, &e->items, &e->next, max, e->mode, e->form, e->ns,
+				       (const char *const *)e->select, e->nselect);
+		c->out = saved;
+		bool done = e->next == e->items.count;
+		if (n == 0 && !done) {
+			buf_free(&items);
+			enum_ctx_free(e);
+			return envelope_too_small(c);
+		}
+		wsman_reply_enumerate_open(c->out, done ? NULL : e->id, true);
+		buf_add(c->out, buf_ptr(&items), buf_len(&items));
+		wsman_reply_enumerate_close(c->out, done ? NULL : e->id, true);
+		buf_free(&items);
+		if (done) {
+			enum_ctx_free(e);
+			e = NULL;
+		}
+	} else {
+		wsman_reply_enumerate_open(c->out, e->id, false);
+		wsman_reply_enumerate_close(c->out, e->id, false);
+	}
+	wsman_reply_end(c->out);
+	if (e && ctx_add(c->o, e)) {
+		enum_ctx_free(e);
+		return send_hresult(c, WBEM_E_OUT_OF_MEMORY, NULL);
+	}
+	return 200;
+}
+
+static int op_pull(struct op_call *c)
+{
+	if (!c->req->context)
+		return bad_context(c);
+	struct enum_ctx *e = ctx_take(c->o, c->req->context, c->who->user);
+	if (!e)
+		return bad_context(c);
+
+	struct buf *saved = c->out, items;
+	buf_init(&items, 0);
+	c->out = &items;
+	/* Counted against the whole envelope, which adds the header. */
+	uint32_t max = c->req->max_elements ? c->req->max_elements : 1;
+	size_t n = write_items(c, &e->items, &e->next, max, e->mode, e->form, e->ns,
+			       (const char *const *)e->select, e->nselect);
+	c->out = saved;
+	bool done = e->next == e->items.count;
+	if (n == 0 && !done) {
+		buf_free(&items);
+		/* Keep the context: the client may retry with a larger envelope. */
+		if (ctx_add(c->o, e))
+			enum_ctx_free(e);
+		return envelope_too_small(c);
+	}
+	wsman_reply_begin(c->out, WSMAN_ACTION_PULL_RESPONSE, c->msgid, c->req->message_id);
+	wsman_reply_pull_open(c->out, done ? NULL : e->id);
+	buf_add(c->out, buf_ptr(&items), buf_len(&items));
+	wsman_reply_pull_close(c->out, done ? NULL : e->id);
+	wsman_reply_end(c->out);
+	buf_free(&items);
+	if (done)
+		enum_ctx_free(e);
+	else if (ctx_add(c->o, e)) {
+		enum_ctx_free(e);
+		return send_hresult(c, WBEM_E_OUT_OF_MEMORY, NULL);
+	}
+	return 200;
+}
+
+static int op_release(struct op_call *c)
+{
+	struct enum_ctx *e = c->req->context ?
+		ctx_take(c->o, c->req->context, c->who->user) : NULL;
+	if (!e)
+		return bad_context(c);
+	enum_ctx_free(e);
+	wsman_reply_begin(c->out, WSMAN_ACTION_RELEASE_RESPONSE, c->msgid, c->req->message_id);
+	wsman_reply_release(c->out);
+	wsman_reply_end(c->out);
+	return 200;
+}
+
+/* ---- Invoke ------------------------------------------------------------ */
+
+static int op_invoke(struct op_call *c)
+{
+	struct wsman_resource res;
+	int st = resolve(c, &res);
+	if (st)
+		return st;
+	if (strcmp(res.cls, "*") == 0)
+		return send_simple(c, WSMAN_SUB_DESTINATION_UNREACHABLE,
+				   WSMAN_CODE_INVALID_RESOURCE_URI, WSMAN_DETAIL_INVALID_RESOURCE_URI,
+				   "A method is invoked on a class URI, not the all-classes URI.");
+	const struct cim_class *k = find_class(c, res.ns, res.cls, &st);
+	if (!k)
+		return st;
+
+	uint32_t rv = 0;
+	char msg[1400];
+	msg[0] = '\0';
+	uint32_t hr = provider_invoke(c->o->p, c->who, k, c->req->method, c->req->params,
+				      c->req->nparams, &rv, msg, sizeof(msg));
+	if (hr == WBEM_E_INVALID_METHOD) {
+		/* WinRM files an unknown method under ActionNotSupported. */
+		struct wsman_fault f;
+		char scratch[128];
+		wsman_fault_from_hresult(&f, hr, msg, scratch, sizeof(scratch));
+		f.subcode = WSMAN_SUB_ACTION_NOT_SUPPORTED;
+		return send_fault(c, &f);
+	}
+	if (hr)
+		return send_hresult(c, hr, msg);
+
+	struct buf action;
+	buf_init(&action, 0);
+	buf_adds(&action, c->req->action);
+	buf_adds(&action, "Response");
+	wsman_reply_begin(c->out, buf_ptr(&action), c->msgid, c->req->message_id);
+	wsman_reply_invoke(c->out, c->req->resource_uri, c->req->method, rv, NULL, 0);
+	wsman_reply_end(c->out);
+	buf_free(&action);
+	return 200;
+}
+
+int wsman_ops_fault(struct wsman_ops *o, enum wsman_subcode sub, uint32_t code,
+		    const char *detail, const char *reason, struct buf *out)
+{
+	struct op_call c = { .o = o, .out = out };
+	new_uuid(c.msgid);
+	return send_simple(&c, sub, code, detail, reason);
+}
+
+/* ---- dispatch ---------------------------------------------------------- */
+
+int wsman_ops_handle(struct wsman_ops *o, const struct caller *who,
+		     const char *body, size_t len, struct buf *out)
+{
+	struct op_call c = { .o = o, .who = who, .out = out };
+	struct wsman_request *req = NULL;
+	struct wsman_fault f;
+	char reason[512];
+	int st;
+
+	new_uuid(c.msgid);
+	int r = wsman_request_parse(body, len, 0, &req, &f, reason, sizeof(reason));
+	c.req = req;
+	c.max_env = req && req->max_envelope_size ? req->max_envelope_size
+						  : o->lim.max_envelope;
+	if (r == -ENOMEM) {
+		st = send_hresult(&c, WBEM_E_OUT_OF_MEMORY, NULL);
+		goto done;
+	}
+	if (r) {
+		/* An anonymous caller learns nothing but that it must log in,
+		 * unless it was trying to Identify. */
+		st = who || (req && req->op == WSMAN_OP_IDENTIFY) ? send_fault(&c, &f) : 401;
+		goto done;
+	}
+	if (!who && req->op != WSMAN_OP_IDENTIFY) {
+		st = 401;
+		goto done;
+	}
+
+	switch (req->op) {
+	case WSMAN_OP_IDENTIFY: st = op_identify(&c); break;
+	case WSMAN_OP_GET: st = op_get(&c); break;
+	case WSMAN_OP_ENUMERATE: st = op_enumerate(&c); break;
+	case WSMAN_OP_PULL: st = op_pull(&c); break;
+	case WSMAN_OP_RELEASE: st = op_release(&c); break;
+	case WSMAN_OP_INVOKE: st = op_invoke(&c); break;
+	default:
+		snprintf(reason, sizeof(reason), "Action %s is not supported by dpsim.",
+			 req->action ? req->action : "(none)");
+		st = send_simple(&c, WSMAN_SUB_ACTION_NOT_SUPPORTED, WSMAN_CODE_INVALID_ACTIONURI,
+				 NULL, reason);
+		break;
+	}
+	if (st == 200 && buf_len(out) > c.max_env)
+		st = envelope_too_small(&c);
+done:
+	if (st == 401)
+		buf_reset(out);
+	else if (buf_error(out)) {
+		log_error("response could not be built (%s)", strerror(-buf_error(out)));
+		buf_reset(out);
+		st = send_hresult(&c, WBEM_E_OUT_OF_MEMORY, NULL);
+	}
+	wsman_request_free(req);
+	return st;
+}

@@ -44,6 +44,15 @@ int buf_add_xmln(struct buf *b, const char *s, size_t n);
 static inline const char *buf_ptr(const struct buf *b) { return b->data ? b->data : ""; }
 static inline size_t buf_len(const struct buf *b) { return b->len; }
 static inline int buf_error(const struct buf *b) { return b->error; }
+/* Cuts the content back to len bytes (len <= buf_len), e.g. to drop an
+ * enumeration item that would overflow MaxEnvelopeSize. */
+static inline void buf_truncate(struct buf *b, size_t len)
+{
+	if (b->data && len <= b->len) {
+		b->len = len;
+		b->data[len] = '\0';
+	}
+}
 
 /* Hands the storage to the caller (free() it) and re-initialises b with the
  * same limit. Returns NULL if the buffer failed; *len may be NULL. */

@@ -1,0 +1,47 @@
+/* config: dpsim's command line, parsed from one declarative option table
+ * that also drives --help and the effective-configuration log line. */
+#ifndef DPSIM_CONFIG_H
+#define DPSIM_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+
+#define CONFIG_MAX_FIXTURES 16
+
+struct config {
+	char *listen;			/* "127.0.0.1:5985" */
+	char *port_file;		/* NULL = none */
+	char *db;			/* "dpsim.db" or ":memory:" */
+	char *fixtures[CONFIG_MAX_FIXTURES];	/* empty = bundled lab */
+	size_t nfixtures;
+	enum log_level log_level;
+	bool log_json;
+	unsigned threads;		/* MHD thread pool size */
+	unsigned max_body_kib;		/* request body cap */
+	unsigned max_connections;
+	unsigned connection_timeout_s;
+};
+
+enum config_result {
+	CONFIG_OK,		/* run */
+	CONFIG_EXIT,		/* --help / --version printed: exit 0 */
+	CONFIG_ERROR,		/* err holds one line: exit 2 */
+};
+
+/* Fills c with defaults, then applies argv. Strings in c point into argv
+ * or static defaults: argv must outlive c. */
+enum config_result config_parse(struct config *c, int argc, char **argv,
+				char *err, size_t errsize);
+
+/* "--listen 127.0.0.1:5985 --db dpsim.db ..." for the start-up log line. */
+void config_describe(const struct config *c, char *out, size_t size);
+
+/* Splits "HOST:PORT" / "[V6]:PORT" into host (without brackets) and port.
+ * 0 or -EINVAL. */
+int config_split_hostport(const char *s, char *host, size_t hostsize,
+			  uint16_t *port);
+
+#endif
