@@ -15,11 +15,13 @@
 /* SMS_DistributionPointInfo as documented (configmgr-domain.md §1.1), in
  * MOF order, plus the undocumented MaintenanceMode that scripts read.
  * MOF types are used where the prose disagrees (Region, ServiceType). */
-static const struct {
+struct prop_def {
 	const char *name;
 	enum cim_type type;
 	unsigned flags;
-} dpinfo_props[] = {
+};
+
+static const struct prop_def dpinfo_props[] = {
 	{ "AddressScheduleEnabled", CIM_BOOLEAN, 0 },
 	{ "BindExcept", CIM_STRING, 0 },
 	{ "BindPolicy", CIM_BOOLEAN, 0 },
@@ -62,6 +64,31 @@ static const struct {
 	{ "SupportUnknownMachines", CIM_BOOLEAN, 0 },
 	{ "TransferRate", CIM_UINT32, 0 },
 	{ "UdaSetting", CIM_UINT32, 0 },
+};
+
+/* SMS_DistributionPoint is the package-to-DP association (§1.2); dpsim
+ * serves no packages, so it has no instances, but Get and WQL see its real
+ * keys and properties, and SetDPMaintenanceMode is reachable through it as
+ * the SDK page title has it. */
+static const struct prop_def dp_props[] = {
+	{ "BitsEnabled", CIM_BOOLEAN, 0 },
+	{ "IsPeerDP", CIM_BOOLEAN, 0 },
+	{ "IsProtected", CIM_BOOLEAN, 0 },
+	{ "ISVData", CIM_UINT8, CIM_PROP_ARRAY },
+	{ "ISVDataSize", CIM_UINT32, 0 },
+	{ "ISVString", CIM_STRING, 0 },
+	{ "LastRefreshTime", CIM_DATETIME, 0 },
+	{ "ObjectTypeID", CIM_UINT32, 0 },
+	{ "PackageID", CIM_STRING, CIM_PROP_KEY },
+	{ "PackageType", CIM_UINT32, 0 },
+	{ "RefreshNow", CIM_BOOLEAN, 0 },
+	{ "ResourceType", CIM_STRING, 0 },
+	{ "SecureObjectID", CIM_STRING, 0 },
+	{ "ServerNALPath", CIM_STRING, CIM_PROP_KEY },
+	{ "SiteCode", CIM_STRING, CIM_PROP_KEY },
+	{ "SiteName", CIM_STRING, 0 },
+	{ "SourceSite", CIM_STRING, 0 },
+	{ "Status", CIM_UINT32, 0 },
 };
 
 /* Properties the fixture may not set: they identify the DP or are state. */
@@ -155,18 +182,15 @@ static struct class_entry *add_class(struct provider *p, const char *ns,
 	return e;
 }
 
-static struct cim_class *dpinfo_class_new(const char *ns, const char *name)
+static int add_props(struct cim_class *c, const struct prop_def *t, size_t n)
 {
-	struct cim_class *c = cim_class_new(ns, name);
-	for (size_t i = 0; c && i < sizeof(dpinfo_props) / sizeof(dpinfo_props[0]); i++) {
-		if (cim_class_add_property(c, dpinfo_props[i].name, dpinfo_props[i].type,
-					   dpinfo_props[i].flags) < 0) {
-			cim_class_free(c);
-			return NULL;
-		}
-	}
-	return c;
+	for (size_t i = 0; i < n; i++)
+		if (cim_class_add_property(c, t[i].name, t[i].type, t[i].flags) < 0)
+			return -ENOMEM;
+	return 0;
 }
+
+#define ADD_PROPS(c, table) add_props((c), (table), sizeof(table) / sizeof((table)[0]))
 
 /* A stable GUID-looking identity from the FQDN, so a lab shows the same
  * IdentityGUID on every start. */
@@ -391,12 +415,10 @@ int provider_new(const struct fixture *fx, struct store *st,
 		snprintf(ns, sizeof(ns), "root/sms/site_%s", fs->code);
 
 		struct class_entry *info = add_class(p, ns, "SMS_DistributionPointInfo", CLASS_DPINFO);
-		if (!info)
+		if (!info || ADD_PROPS(info->cls, dpinfo_props))
 			goto fail;
-		cim_class_free(info->cls);
-		info->cls = dpinfo_class_new(ns, "SMS_DistributionPointInfo");
 		struct class_entry *dp = add_class(p, ns, "SMS_DistributionPoint", CLASS_DP);
-		if (!info->cls || !dp)
+		if (!dp || ADD_PROPS(dp->cls, dp_props))
 			goto fail;
 		info->site = dp->site = &p->sites[s];
 		p->nsites++;
