@@ -1,0 +1,437 @@
+#include "harness.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "harness: %s: %s\n", what, strerror(errno));
+	abort();
+}
+
+void dpsim_prepare(struct dpsim_proc *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->pid = -1;
+	p->out_fd = p->err_fd = -1;
+	snprintf(p->dir, sizeof(p->dir), "/tmp/dpsim-test-XXXXXX");
+	if (!mkdtemp(p->dir))
+		die("mkdtemp");
+	snprintf(p->db, sizeof(p->db), "%s/state.db", p->dir);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void dump_stderr(struct dpsim_proc *p)
+{
+	char buf[4096];
+	ssize_t n;
+	while ((n = read(p->err_fd, buf, sizeof(buf) - 1)) > 0) {
+		buf[n] = '\0';
+		fprintf(stderr, "[dpsim stderr] %s", buf);
+	}
+}
+
+int dpsim_start(struct dpsim_proc *p, const char *const *extra)
+{
+	const char *argv[64];
+	int n = 0, outp[2], errp[2];
+	bool has_db = false;
+
+	if (p->dir[0] == '\0')
+		dpsim_prepare(p);
+	argv[n++] = DPSIM_BIN;
+	argv[n++] = "--listen";
+	argv[n++] = "127.0.0.1:0";
+	argv[n++] = "--log-level";
+	argv[n++] = "warn";
+	for (; extra && *extra && n < 60; extra++) {
+		if (strcmp(*extra, "--db") == 0)
+			has_db = true;
+		argv[n++] = *extra;
+	}
+	if (!has_db) {
+		argv[n++] = "--db";
+		argv[n++] = ":memory:";
+	}
+	argv[n] = NULL;
+
+	if (pipe2(outp, O_CLOEXEC) || pipe2(errp, O_CLOEXEC))
+		die("pipe");
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
+	if (posix_spawn(&p->pid, DPSIM_BIN, &fa, NULL, (char *const *)argv, environ))
+		die("posix_spawn " DPSIM_BIN);
+	posix_spawn_file_actions_destroy(&fa);
+	close(outp[1]);
+	close(errp[1]);
+	p->out_fd = outp[0];
+	p->err_fd = errp[0];
+	fcntl(p->err_fd, F_SETFL, O_NONBLOCK);
+
+	/* Read stdout until the ready line: readiness is announced, not
+	 * guessed. */
+	char line[512];
+	size_t used = 0;
+	long long deadline = now_ms() + 10000;
+	while (now_ms() < deadline && used < sizeof(line) - 1) {
+		struct pollfd pf = { .fd = p->out_fd, .events = POLLIN };
+		if (poll(&pf, 1, (int)(deadline - now_ms())) <= 0)
+			break;
+		ssize_t r = read(p->out_fd, line + used, 1);
+		if (r <= 0)
+			break;
+		if (line[used] == '\n') {
+			line[used] = '\0';
+			if (sscanf(line, "dpsim ready %127s", p->url) == 1)
+				return 0;
+			used = 0;
+			continue;
+		}
+		used++;
+	}
+	fprintf(stderr, "harness: dpsim did not become ready\n");
+	dpsim_kill(p);
+	dump_stderr(p);
+	return -1;
+}
+
+static int wait_status(pid_t pid)
+{
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int dpsim_stop(struct dpsim_proc *p)
+{
+	if (p->pid <= 0)
+		return -1;
+	kill(p->pid, SIGTERM);
+	int st = wait_status(p->pid);
+	p->pid = -1;
+	if (st != 0)
+		dump_stderr(p);
+	close(p->out_fd);
+	close(p->err_fd);
+	p->out_fd = p->err_fd = -1;
+	return st;
+}
+
+void dpsim_kill(struct dpsim_proc *p)
+{
+	if (p->pid <= 0)
+		return;
+	kill(p->pid, SIGKILL);
+	wait_status(p->pid);
+	p->pid = -1;
+	close(p->out_fd);
+	p->out_fd = -1;
+}
+
+void dpsim_cleanup(struct dpsim_proc *p)
+{
+	if (p->pid > 0)
+		dpsim_kill(p);
+	if (p->err_fd >= 0)
+		close(p->err_fd);
+	p->err_fd = -1;
+	if (p->dir[0]) {
+		char cmd[400];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", p->dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "harness: could not remove %s\n", p->dir);
+		p->dir[0] = '\0';
+	}
+}
+
+static char *slurp_fd(int fd)
+{
+	size_t cap = 4096, len = 0;
+	char *b = malloc(cap);
+	ssize_t n;
+	if (!b)
+		die("malloc");
+	while ((n = read(fd, b + len, cap - len - 1)) > 0) {
+		len += (size_t)n;
+		if (cap - len < 2) {
+			cap *= 2;
+			b = realloc(b, cap);
+			if (!b)
+				die("realloc");
+		}
+	}
+	b[len] = '\0';
+	return b;
+}
+
+int run_program(const char *const *argv, const char *const *env, char **out, char **err)
+{
+	char outtmp[] = "/tmp/dpsim-run-out-XXXXXX", errtmp[] = "/tmp/dpsim-run-err-XXXXXX";
+	int ofd = mkstemp(outtmp), efd = mkstemp(errtmp);
+	const char *envp[128];
+	size_t n = 0;
+	pid_t pid;
+
+	if (ofd < 0 || efd < 0)
+		die("mkstemp");
+	for (char **e = environ; *e && n < 100; e++)
+		envp[n++] = *e;
+	for (; env && *env && n < 127; env++)
+		envp[n++] = *env;
+	envp[n] = NULL;
+
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, ofd, 1);
+	posix_spawn_file_actions_adddup2(&fa, efd, 2);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, (char *const *)envp))
+		die("posix_spawn");
+	posix_spawn_file_actions_destroy(&fa);
+	int st = wait_status(pid);
+	lseek(ofd, 0, SEEK_SET);
+	lseek(efd, 0, SEEK_SET);
+	*out = slurp_fd(ofd);
+	*err = slurp_fd(efd);
+	close(ofd);
+	close(efd);
+	unlink(outtmp);
+	unlink(errtmp);
+	return st;
+}
+
+/* ---- HTTP ---------------------------------------------------------------- */
+
+struct sink {
+	char *data;
+	size_t len;
+};
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct sink *s = ud;
+	size_t n = size * nmemb;
+	char *d = realloc(s->data, s->len + n + 1);
+	if (!d)
+		return 0;
+	memcpy(d + s->len, ptr, n);
+	s->data = d;
+	s->len += n;
+	s->data[s->len] = '\0';
+	return n;
+}
+
+static void copy_header(const char *line, size_t n, const char *name, char *dst, size_t dsz)
+{
+	size_t ln = strlen(name);
+	if (n <= ln || strncasecmp(line, name, ln) != 0)
+		return;
+	const char *v = line + ln;
+	while (*v == ' ')
+		v++;
+	size_t vl = n - (size_t)(v - line);
+	while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n'))
+		vl--;
+	if (vl >= dsz)
+		vl = dsz - 1;
+	memcpy(dst, v, vl);
+	dst[vl] = '\0';
+}
+
+static size_t on_header(char *line, size_t size, size_t nmemb, void *ud)
+{
+	struct http_reply *r = ud;
+	size_t n = size * nmemb;
+	copy_header(line, n, "Content-Type:", r->content_type, sizeof(r->content_type));
+	copy_header(line, n, "WWW-Authenticate:", r->www_authenticate, sizeof(r->www_authenticate));
+	copy_header(line, n, "Allow:", r->allow, sizeof(r->allow));
+	return n;
+}
+
+static int perform(CURL *c, struct http_reply *r)
+{
+	struct sink s = { 0 };
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+	CURLcode cc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	r->body = s.data ? s.data : strdup("");
+	r->len = s.len;
+	curl_easy_cleanup(c);
+	if (cc != CURLE_OK) {
+		fprintf(stderr, "harness: curl: %s\n", curl_easy_strerror(cc));
+		return -1;
+	}
+	return 0;
+}
+
+int http_post(const char *url, const char *user, const char *pass,
+	      const char *ct, const char *body, size_t len, struct http_reply *r)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = NULL;
+	char cth[160];
+
+	memset(r, 0, sizeof(*r));
+	snprintf(cth, sizeof(cth), "Content-Type: %s",
+		 ct ? ct : "application/soap+xml;charset=UTF-8");
+	h = curl_slist_append(h, cth);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	if (user) {
+		curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+		curl_easy_setopt(c, CURLOPT_USERNAME, user);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, pass);
+	}
+	int rc = perform(c, r);
+	curl_slist_free_all(h);
+	return rc;
+}
+
+int http_get(const char *url, struct http_reply *r)
+{
+	CURL *c = curl_easy_init();
+	memset(r, 0, sizeof(*r));
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	return perform(c, r);
+}
+
+void http_reply_free(struct http_reply *r)
+{
+	free(r->body);
+	r->body = NULL;
+}
+
+char *envelope(const char *action, const char *resource_uri,
+	       const char *selectors, const char *body)
+{
+	static unsigned counter;
+	char *out = NULL;
+	int n = asprintf(&out,
+		"<?xml version=\"1.0\" encoding=\"utf-8\"?>"
+		"<env:Envelope xmlns:env=\"http://www.w3.org/2003/05/soap-envelope\""
+		" xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\""
+		" xmlns:n=\"http://schemas.xmlsoap.org/ws/2004/09/enumeration\""
+		" xmlns:w=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\""
+		" xmlns:p=\"http://schemas.microsoft.com/wbem/wsman/1/wsman.xsd\">"
+		"<env:Header><a:To>http://windows-host:5985/wsman</a:To>"
+		"<a:ReplyTo><a:Address mustUnderstand=\"true\">"
+		"http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:Address></a:ReplyTo>"
+		"<w:MaxEnvelopeSize mustUnderstand=\"true\">153600</w:MaxEnvelopeSize>"
+		"<a:MessageID>uuid:00000000-0000-4000-8000-%012u</a:MessageID>"
+		"<w:Locale mustUnderstand=\"false\" xml:lang=\"en-US\"/>"
+		"<w:OperationTimeout>PT20S</w:OperationTimeout>"
+		"<w:ResourceURI mustUnderstand=\"true\">%s</w:ResourceURI>"
+		"<a:Action mustUnderstand=\"true\">%s</a:Action>%s%s%s"
+		"</env:Header><env:Body>%s</env:Body></env:Envelope>",
+		++counter, resource_uri, action,
+		selectors ? "<w:SelectorSet>" : "", selectors ? selectors : "",
+		selectors ? "</w:SelectorSet>" : "", body ? body : "");
+	if (n < 0)
+		die("asprintf");
+	return out;
+}
+
+/* ---- XML ----------------------------------------------------------------- */
+
+static xmlXPathObjectPtr eval(const char *xml, const char *expr, xmlDocPtr *doc,
+			      xmlXPathContextPtr *ctx)
+{
+	static const char *const ns[][2] = {
+		{ "s", "http://www.w3.org/2003/05/soap-envelope" },
+		{ "a", "http://schemas.xmlsoap.org/ws/2004/08/addressing" },
+		{ "w", "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd" },
+		{ "n", "http://schemas.xmlsoap.org/ws/2004/09/enumeration" },
+		{ "f", "http://schemas.microsoft.com/wbem/wsman/1/wsmanfault" },
+		{ "b", "http://schemas.dmtf.org/wbem/wsman/1/cimbinding.xsd" },
+		{ "wsmid", "http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd" },
+		{ "xsi", "http://www.w3.org/2001/XMLSchema-instance" },
+	};
+	*doc = xmlReadMemory(xml, (int)strlen(xml), "reply.xml", NULL, XML_PARSE_NONET);
+	if (!*doc)
+		return NULL;
+	*ctx = xmlXPathNewContext(*doc);
+	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
+		xmlXPathRegisterNs(*ctx, BAD_CAST ns[i][0], BAD_CAST ns[i][1]);
+	return xmlXPathEvalExpression(BAD_CAST expr, *ctx);
+}
+
+char *xpath_text(const char *xml, const char *expr)
+{
+	xmlDocPtr doc = NULL;
+	xmlXPathContextPtr ctx = NULL;
+	xmlXPathObjectPtr o = eval(xml, expr, &doc, &ctx);
+	char *out = NULL;
+	if (o && o->type == XPATH_NODESET && o->nodesetval && o->nodesetval->nodeNr > 0) {
+		xmlChar *t = xmlNodeGetContent(o->nodesetval->nodeTab[0]);
+		out = strdup(t ? (char *)t : "");
+		xmlFree(t);
+	} else if (o && o->type == XPATH_STRING) {
+		out = strdup((char *)o->stringval);
+	}
+	xmlXPathFreeObject(o);
+	xmlXPathFreeContext(ctx);
+	xmlFreeDoc(doc);
+	return out;
+}
+
+int xpath_count(const char *xml, const char *expr)
+{
+	xmlDocPtr doc = NULL;
+	xmlXPathContextPtr ctx = NULL;
+	xmlXPathObjectPtr o = eval(xml, expr, &doc, &ctx);
+	int n = o && o->type == XPATH_NODESET && o->nodesetval ? o->nodesetval->nodeNr : -1;
+	xmlXPathFreeObject(o);
+	xmlXPathFreeContext(ctx);
+	xmlFreeDoc(doc);
+	return n;
+}
+
+char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		die(path);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *b = malloc((size_t)n + 1);
+	if (!b || fread(b, 1, (size_t)n, f) != (size_t)n)
+		die(path);
+	b[n] = '\0';
+	fclose(f);
+	if (len)
+		*len = (size_t)n;
+	return b;
+}

@@ -1,0 +1,78 @@
+/* harness: a real dpsim per test, and small HTTP/XML helpers to drive it.
+ *
+ * dpsim_start() runs the built binary on 127.0.0.1 port 0 with its own
+ * database and waits for its "dpsim ready" line (no sleeps); the URL it
+ * prints is the one the test uses.
+ */
+#ifndef DPSIM_TEST_HARNESS_H
+#define DPSIM_TEST_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct dpsim_proc {
+	pid_t pid;
+	int out_fd;		/* dpsim's stdout */
+	int err_fd;		/* dpsim's stderr */
+	char url[128];		/* "http://127.0.0.1:PORT/wsman" */
+	char dir[256];		/* private temp directory */
+	char db[320];		/* dir/state.db */
+};
+
+/* Makes p->dir and p->db without starting anything. */
+void dpsim_prepare(struct dpsim_proc *p);
+/* Starts dpsim with --listen 127.0.0.1:0 and the given extra arguments
+ * (NULL-terminated; "--db" defaults to ":memory:" unless given) and waits
+ * up to 10 s for readiness. Returns 0, or -1 when dpsim exited or never
+ * became ready (its stderr is printed). */
+int dpsim_start(struct dpsim_proc *p, const char *const *extra);
+/* SIGTERM and wait; returns dpsim's exit status (or 128+signal). */
+int dpsim_stop(struct dpsim_proc *p);
+/* SIGKILL and wait. */
+void dpsim_kill(struct dpsim_proc *p);
+/* Removes p->dir and its files. */
+void dpsim_cleanup(struct dpsim_proc *p);
+
+/* Runs a program to completion, capturing stdout and stderr (each
+ * malloc'd, NUL-terminated; free them). Returns the exit status, or
+ * 128+signal. env: extra NAME=VALUE strings (NULL-terminated) or NULL. */
+int run_program(const char *const *argv, const char *const *env,
+		char **out, char **err);
+
+struct http_reply {
+	long status;
+	char *body;		/* malloc'd, NUL-terminated */
+	size_t len;
+	char content_type[128];
+	char www_authenticate[128];
+	char allow[64];
+};
+
+/* POSTs body to url with Basic user:pass (user NULL = no credentials)
+ * and content type ct (NULL = SOAP UTF-8). Returns 0 or -1 (transport). */
+int http_post(const char *url, const char *user, const char *pass,
+	      const char *ct, const char *body, size_t len, struct http_reply *r);
+int http_get(const char *url, struct http_reply *r);
+void http_reply_free(struct http_reply *r);
+
+/* A WS-Man request envelope in the shape pywinrm sends (WMI URI form).
+ * selectors / body are inner XML (may be NULL). Returns malloc'd text. */
+char *envelope(const char *action, const char *resource_uri,
+	       const char *selectors, const char *body);
+
+/* The text of the first node matching an XPath 1.0 expression in xml, with
+ * prefixes s a w n f wsmid b bound to their WS-Man URIs; malloc'd, or NULL
+ * when nothing matches. */
+char *xpath_text(const char *xml, const char *expr);
+/* Number of nodes matching expr. */
+int xpath_count(const char *xml, const char *expr);
+
+/* Reads a whole file (malloc'd, NUL-terminated) or aborts the test. */
+char *read_file(const char *path, size_t *len);
+
+#define WMI_NS "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/sms/site_PS1"
+#define DP01_NAL "[\"Display=\\\\DP01.contoso.com\\\"]MSWNET:[\"SMS_SITE=PS1\"]\\\\DP01.contoso.com\\"
+#define DP02_NAL "[\"Display=\\\\DP02.contoso.com\\\"]MSWNET:[\"SMS_SITE=PS1\"]\\\\DP02.contoso.com\\"
+
+#endif
