@@ -1,1 +1,798 @@
-int main(void) { return 77; /* placeholder */ }
+/* Unit tests for store: state, journal, schema versions, persistence,
+ * thread safety. File databases live in a mkdtemp directory per test. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "log.h"
+#include "store.h"
+
+#define NAL1 "[\"Display=\\\\DP01.contoso.com\\\"]MSWNET:" \
+	"[\"SMS_SITE=PS1\"]\\\\DP01.contoso.com\\"
+#define NAL1_LOWER "[\"display=\\\\dp01.CONTOSO.com\\\"]mswnet:" \
+	"[\"sms_site=ps1\"]\\\\dp01.contoso.com\\"
+#define NAL2 "[\"Display=\\\\DP02.contoso.com\\\"]MSWNET:" \
+	"[\"SMS_SITE=PS1\"]\\\\DP02.contoso.com\\"
+
+/* Per-test temporary directory and the database path inside it. */
+struct tmp {
+	char dir[64];
+	char db[128];
+};
+
+/* Setup for file tests: *state is a struct tmp with a fresh directory.
+ * The teardown runs even when a test fails, so nothing is left behind. */
+static int tmp_setup(void **state)
+{
+	struct tmp *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -1;
+	snprintf(t->dir, sizeof(t->dir), "/tmp/dpsim-store-XXXXXX");
+	if (!mkdtemp(t->dir)) {
+		free(t);
+		return -1;
+	}
+	snprintf(t->db, sizeof(t->db), "%s/state.db", t->dir);
+	*state = t;
+	return 0;
+}
+
+static int tmp_teardown(void **state)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm",
+						"-journal" };
+	struct tmp *t = *state;
+	char p[160];
+	int rc;
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", t->db, suffixes[i]);
+		unlink(p);
+	}
+	rc = rmdir(t->dir);
+	free(t);
+	return rc;
+}
+
+static bool file_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	assert_int_equal(close(fd), 0);
+}
+
+/* The SQLite header keeps user_version big-endian at offset 60. */
+static uint32_t read_user_version(const char *path)
+{
+	unsigned char b[4];
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, b, 4, 60), 4);
+	close(fd);
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	       (uint32_t)b[2] << 8 | b[3];
+}
+
+static void write_user_version(const char *path, uint32_t v)
+{
+	unsigned char b[4] = { v >> 24, v >> 16, v >> 8, v };
+	int fd = open(path, O_WRONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, b, 4, 60), 4);
+	assert_int_equal(close(fd), 0);
+}
+
+static struct store *open_ok(const char *path)
+{
+	struct store *s = NULL;
+	char err[256] = "unset";
+
+	assert_int_equal(store_open(path, &s, err, sizeof(err)), 0);
+	assert_non_null(s);
+	assert_string_equal(err, "");
+	return s;
+}
+
+static uint32_t mode_of(struct store *s, const char *site, const char *nal)
+{
+	uint32_t mode = 99;
+
+	assert_int_equal(store_get_mode(s, site, nal, &mode), 0);
+	return mode;
+}
+
+/* ---- state ------------------------------------------------------------ */
+
+static void test_seed_get_case_insensitive(void **state)
+{
+	struct store *s = open_ok(":memory:");
+	uint32_t mode = 77;
+
+	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 1), 0);
+	assert_int_equal(store_seed_dp(s, "PS1", NAL2, 0), 0);
+	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
+	assert_int_equal(mode_of(s, "ps1", NAL1_LOWER), 1);
+	assert_int_equal(mode_of(s, "PS1", NAL2), 0);
+
+	/* Same DP spelled differently: not a second row, state kept. */
+	assert_int_equal(store_seed_dp(s, "ps1", NAL1_LOWER, 0), 0);
+	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
+
+	assert_int_equal(store_get_mode(s, "PS1", "\\\\nope\\", &mode),
+			 -ENOENT);
+	assert_int_equal(store_get_mode(s, "PS2", NAL1, &mode), -ENOENT);
+	assert_int_equal(mode, 77);
+	assert_int_equal(store_seed_dp(s, "PS1", "x", 2), -EINVAL);
+	store_free(s);
+}
+
+struct listing {
+	int n;
+	char names[8][160];
+	uint32_t modes[8];
+	int stop_at;		/* return 42 at this row, or -1 */
+};
+
+static int list_cb(void *ctx, const char *nalpath, uint32_t mode)
+{
+	struct listing *l = ctx;
+
+	snprintf(l->names[l->n], sizeof(l->names[0]), "%s", nalpath);
+	l->modes[l->n] = mode;
+	return l->n++ == l->stop_at ? 42 : 0;
+}
+
+static void test_foreach_mode(void **state)
+{
+	struct store *s = open_ok(":memory:");
+	struct listing l = { .stop_at = -1 };
+
+	assert_int_equal(store_seed_dp(s, "PS1", "c", 1), 0);
+	assert_int_equal(store_seed_dp(s, "PS1", "A", 0), 0);
+	assert_int_equal(store_seed_dp(s, "PS1", "b", 1), 0);
+	assert_int_equal(store_seed_dp(s, "PS2", "a2", 1), 0);
+
+	assert_int_equal(store_foreach_mode(s, "ps1", list_cb, &l), 0);
+	assert_int_equal(l.n, 3);
+	/* Ordered case-insensitively, as the column collates. */
+	assert_string_equal(l.names[0], "A");
+	assert_string_equal(l.names[1], "b");
+	assert_string_equal(l.names[2], "c");
+	assert_int_equal(l.modes[0], 0);
+	assert_int_equal(l.modes[1], 1);
+	assert_int_equal(l.modes[2], 1);
+
+	memset(&l, 0, sizeof(l));
+	l.stop_at = 1;
+	assert_int_equal(store_foreach_mode(s, "PS1", list_cb, &l), 42);
+	assert_int_equal(l.n, 2);
+
+	memset(&l, 0, sizeof(l));
+	l.stop_at = -1;
+	assert_int_equal(store_foreach_mode(s, "PS9", list_cb, &l), 0);
+	assert_int_equal(l.n, 0);
+	store_free(s);
+}
+
+/* ---- set_mode and journal --------------------------------------------- */
+
+struct jlist {
+	int n;
+	struct journal_entry e[4];
+	char text[4][8][200];	/* copies of the strings */
+	bool nulls[4][8];
+	struct store *s;	/* when set, the callback re-enters the store */
+	int64_t inner_count;
+};
+
+static const char *keep(struct jlist *l, int i, int k, const char *v)
+{
+	l->nulls[i][k] = v == NULL;
+	if (!v)
+		return NULL;
+	snprintf(l->text[i][k], sizeof(l->text[0][0]), "%s", v);
+	return l->text[i][k];
+}
+
+static int jlist_cb(void *ctx, const struct journal_entry *e)
+{
+	struct jlist *l = ctx;
+	int i = l->n;
+
+	if (l->s)
+		l->inner_count = store_journal_count(l->s);
+	if (i >= 4)
+		return 7;
+	l->e[i] = *e;
+	l->e[i].user = keep(l, i, 0, e->user);
+	l->e[i].protocol = keep(l, i, 1, e->protocol);
+	l->e[i].operation = keep(l, i, 2, e->operation);
+	l->e[i].site = keep(l, i, 3, e->site);
+	l->e[i].class_name = keep(l, i, 4, e->class_name);
+	l->e[i].method = keep(l, i, 5, e->method);
+	l->e[i].nalpath = keep(l, i, 6, e->nalpath);
+	l->e[i].params = keep(l, i, 7, e->params);
+	l->n++;
+	return 0;
+}
+
+static void test_set_mode_commits_with_journal(void **state)
+{
+	struct store *s = open_ok(":memory:");
+	struct journal_entry e = {
+		.time_ms = 1700000000123, .user = "CONTOSO\\admin",
+		.protocol = "wsman", .operation = "invoke", .site = "PS1",
+		.class_name = "SMS_DistributionPointInfo",
+		.method = "SetDPMaintenanceMode", .nalpath = NAL1_LOWER,
+		.params = "NALPath=...;Mode=1", .old_mode = -1, .new_mode = -1,
+		.hresult = 0, .latency_us = 321,
+	};
+	struct jlist l = { 0 };
+	uint32_t old = 99;
+
+	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 0), 0);
+	assert_int_equal(store_set_mode(s, "ps1", NAL1_LOWER, 1, &e, &old), 0);
+	assert_int_equal(old, 0);
+	assert_true(e.id > 0);
+	assert_int_equal(e.old_mode, 0);
+	assert_int_equal(e.new_mode, 1);
+	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
+	assert_int_equal(store_journal_count(s), 1);
+
+	assert_int_equal(store_journal_foreach(s, 0, jlist_cb, &l), 0);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.e[0].id, e.id);
+	assert_int_equal(l.e[0].time_ms, 1700000000123);
+	assert_string_equal(l.e[0].user, "CONTOSO\\admin");
+	assert_string_equal(l.e[0].method, "SetDPMaintenanceMode");
+	assert_string_equal(l.e[0].nalpath, NAL1_LOWER);
+	assert_int_equal(l.e[0].old_mode, 0);
+	assert_int_equal(l.e[0].new_mode, 1);
+	assert_int_equal(l.e[0].latency_us, 321);
+
+	/* Same mode twice is a change like any other: journaled. */
+	e.time_ms = 0;
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, &old), 0);
+	assert_int_equal(old, 1);
+	assert_int_equal(e.old_mode, 1);
+	assert_int_equal(e.new_mode, 1);
+	assert_true(e.time_ms > 1700000000123);	/* 0 became "now" */
+	assert_int_equal(store_journal_count(s), 2);
+
+	/* A NULL entry and NULL old_mode are tolerated. */
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, NULL, NULL), 0);
+	assert_int_equal(mode_of(s, "PS1", NAL1), 0);
+	assert_int_equal(store_journal_count(s), 3);
+	store_free(s);
+}
+
+static void test_set_mode_unknown_writes_nothing(void **state)
+{
+	struct store *s = open_ok(":memory:");
+	struct journal_entry e = { .old_mode = -1, .new_mode = -1 };
+	uint32_t old = 55;
+
+	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 0), 0);
+	assert_int_equal(store_set_mode(s, "PS1", NAL2, 1, &e, &old), -ENOENT);
+	assert_int_equal(store_set_mode(s, "PS2", NAL1, 1, &e, &old), -ENOENT);
+	assert_int_equal(old, 55);
+	assert_int_equal(e.id, 0);
+	assert_int_equal(store_journal_count(s), 0);
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 2, &e, &old), -EINVAL);
+	assert_int_equal(store_journal_count(s), 0);
+	assert_int_equal(mode_of(s, "PS1", NAL1), 0);
+
+	/* The failed calls left no transaction open behind them. */
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, &old), 0);
+	assert_int_equal(store_journal_count(s), 1);
+	store_free(s);
+}
+
+static void test_journal_round_trip(void **state)
+{
+	struct store *s = open_ok(":memory:");
+	struct journal_entry full = {
+		.time_ms = 42, .user = "u\xc3\xa9", .protocol = "wsman",
+		.operation = "enumerate", .site = "PS1",
+		.class_name = "SMS_DistributionPointInfo", .method = "M",
+		.nalpath = "n", .params = "a'b\"c;--", .old_mode = 0,
+		.new_mode = 1, .hresult = 0x80041001u, .latency_us = 7,
+	};
+	struct journal_entry bare = {
+		.time_ms = 43, .operation = "get", .old_mode = -1,
+		.new_mode = -1, .hresult = 0xffffffffu, .latency_us = -1,
+	};
+	struct jlist l = { 0 };
+
+	assert_int_equal(store_journal_add(s, &full), 0);
+	assert_int_equal(store_journal_add(s, &bare), 0);
+	assert_int_equal(bare.id, full.id + 1);
+	assert_int_equal(store_journal_count(s), 2);
+
+	assert_int_equal(store_journal_foreach(s, 0, jlist_cb, &l), 0);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.e[0].id, full.id);
+	assert_int_equal(l.e[0].time_ms, 42);
+	assert_string_equal(l.e[0].user, "u\xc3\xa9");
+	assert_string_equal(l.e[0].protocol, "wsman");
+	assert_string_equal(l.e[0].operation, "enumerate");
+	assert_string_equal(l.e[0].site, "PS1");
+	assert_string_equal(l.e[0].class_name, "SMS_DistributionPointInfo");
+	assert_string_equal(l.e[0].method, "M");
+	assert_string_equal(l.e[0].nalpath, "n");
+	assert_string_equal(l.e[0].params, "a'b\"c;--");
+	assert_int_equal(l.e[0].old_mode, 0);
+	assert_int_equal(l.e[0].new_mode, 1);
+	assert_int_equal(l.e[0].hresult, 0x80041001u);
+	assert_int_equal(l.e[0].latency_us, 7);
+
+	assert_int_equal(l.e[1].id, bare.id);
+	assert_int_equal(l.e[1].time_ms, 43);
+	for (int k = 0; k < 8; k++)
+		assert_true(l.nulls[1][k] == (k != 2));
+	assert_string_equal(l.e[1].operation, "get");
+	assert_int_equal(l.e[1].old_mode, -1);
+	assert_int_equal(l.e[1].new_mode, -1);
+	assert_int_equal(l.e[1].hresult, 0xffffffffu);
+	assert_int_equal(l.e[1].latency_us, -1);
+
+	/* after_id is exclusive; a callback may call back into the store. */
+	memset(&l, 0, sizeof(l));
+	l.s = s;
+	assert_int_equal(store_journal_foreach(s, full.id, jlist_cb, &l), 0);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.e[0].id, bare.id);
+	assert_int_equal(l.inner_count, 2);
+
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(store_journal_foreach(s, bare.id, jlist_cb, &l), 0);
+	assert_int_equal(l.n, 0);
+	store_free(s);
+}
+
+struct seq {
+	int64_t next_id;
+	int64_t rows;
+	int64_t stop_after;
+};
+
+static int seq_cb(void *ctx, const struct journal_entry *e)
+{
+	struct seq *q = ctx;
+
+	assert_int_equal(e->id, q->next_id);
+	assert_int_equal(e->latency_us, e->id * 3);
+	q->next_id++;
+	return ++q->rows == q->stop_after ? -5 : 0;
+}
+
+/* More rows than one internal batch, read in order without a gap. */
+static void test_journal_foreach_many(void **state)
+{
+	struct store *s = open_ok(":memory:");
+	struct seq q = { .next_id = 1, .stop_after = -1 };
+
+	for (int i = 1; i <= 1000; i++) {
+		struct journal_entry e = { .time_ms = i, .old_mode = -1,
+					   .new_mode = -1,
+					   .latency_us = i * 3 };
+
+		assert_int_equal(store_journal_add(s, &e), 0);
+		assert_int_equal(e.id, i);
+	}
+	assert_int_equal(store_journal_foreach(s, 0, seq_cb, &q), 0);
+	assert_int_equal(q.rows, 1000);
+
+	q = (struct seq){ .next_id = 501, .stop_after = 300 };
+	assert_int_equal(store_journal_foreach(s, 500, seq_cb, &q), -5);
+	assert_int_equal(q.rows, 300);
+	store_free(s);
+}
+
+/* ---- files, versions, errors ------------------------------------------ */
+
+static void test_restart_keeps_state(void **state)
+{
+	struct tmp *t = *state;
+	struct store *s;
+	struct journal_entry e = { .user = "alice", .operation = "invoke",
+				   .old_mode = -1, .new_mode = -1 };
+	char wal[160];
+
+	s = open_ok(t->db);
+	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 0), 0);
+	assert_int_equal(store_seed_dp(s, "PS1", NAL2, 0), 0);
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, NULL), 0);
+	store_free(s);
+
+	/* The final checkpoint left everything in the main file. */
+	snprintf(wal, sizeof(wal), "%s-wal", t->db);
+	assert_false(file_exists(wal));
+	assert_int_equal(read_user_version(t->db), STORE_SCHEMA_VERSION);
+
+	s = open_ok(t->db);
+	/* A restart seeds the fixture again: known DPs keep their state. */
+	assert_int_equal(store_seed_dp(s, "PS1", NAL1_LOWER, 0), 0);
+	assert_int_equal(store_seed_dp(s, "PS1", NAL2, 1), 0);
+	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
+	assert_int_equal(mode_of(s, "PS1", NAL2), 0);
+	assert_int_equal(store_journal_count(s), 1);
+	store_free(s);
+}
+
+/* A 0-byte file (touch) is a valid empty database at version 0. */
+static void test_migrate_from_empty_file(void **state)
+{
+	struct tmp *t = *state;
+	struct store *s;
+
+	write_file(t->db, "", 0);
+	s = open_ok(t->db);
+	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 1), 0);
+	assert_int_equal(store_journal_count(s), 0);
+	store_free(s);
+	assert_int_equal(read_user_version(t->db), STORE_SCHEMA_VERSION);
+}
+
+/* The first bytes of an SQLite file with one empty 4096-byte page and
+ * user_version 0, as written by SQLite 3.40 (the rest is zero). */
+static const unsigned char empty_db_head[] = {
+	0x53, 0x51, 0x4c, 0x69, 0x74, 0x65, 0x20, 0x66, 0x6f, 0x72, 0x6d,
+	0x61, 0x74, 0x20, 0x33, 0x00, 0x10, 0x00, 0x01, 0x01, 0x00, 0x40,
+	0x20, 0x20, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x00, 0x2e, 0x63,
+	0x01, 0x0d, 0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00,
+};
+
+static void test_migrate_from_version0_db(void **state)
+{
+	static unsigned char page[4096];
+	struct tmp *t = *state;
+	struct store *s;
+
+	memcpy(page, empty_db_head, sizeof(empty_db_head));
+	write_file(t->db, page, sizeof(page));
+	assert_int_equal(read_user_version(t->db), 0);
+
+	s = open_ok(t->db);
+	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 1), 0);
+	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
+	store_free(s);
+	assert_int_equal(read_user_version(t->db), STORE_SCHEMA_VERSION);
+}
+
+/* A file already at the current version is opened as is: no migration
+ * runs again and its rows survive. */
+static void test_open_current_version_keeps_data(void **state)
+{
+	struct jlist l = { 0 };
+	struct tmp *t = *state;
+	struct store *s;
+	struct journal_entry e = { .user = "bob", .params = "p",
+				   .old_mode = -1, .new_mode = -1,
+				   .hresult = 0x80041002u };
+
+	s = open_ok(t->db);
+	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 1), 0);
+	assert_int_equal(store_seed_dp(s, "PS2", NAL2, 0), 0);
+	assert_int_equal(store_journal_add(s, &e), 0);
+	store_free(s);
+	assert_int_equal(read_user_version(t->db), 1);
+
+	s = open_ok(t->db);
+	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
+	assert_int_equal(mode_of(s, "PS2", NAL2), 0);
+	assert_int_equal(store_journal_foreach(s, 0, jlist_cb, &l), 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.e[0].user, "bob");
+	assert_string_equal(l.e[0].params, "p");
+	assert_int_equal(l.e[0].hresult, 0x80041002u);
+	store_free(s);
+	assert_int_equal(read_user_version(t->db), 1);
+}
+
+static void test_refuses_newer_schema(void **state)
+{
+	struct tmp *t = *state;
+	struct store *s;
+	char err[256], want[256];
+
+	s = open_ok(t->db);
+	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 1), 0);
+	store_free(s);
+	/* As a future dpsim would have left it. */
+	write_user_version(t->db, STORE_SCHEMA_VERSION + 1);
+
+	s = (struct store *)t;	/* must be reset to NULL */
+	assert_int_equal(store_open(t->db, &s, err, sizeof(err)), -EPROTO);
+	assert_null(s);
+	snprintf(want, sizeof(want),
+		 "database %s has schema version %d, newer than this dpsim (%d)",
+		 t->db, STORE_SCHEMA_VERSION + 1, STORE_SCHEMA_VERSION);
+	assert_string_equal(err, want);
+	/* Refusing did not touch it. */
+	assert_int_equal(read_user_version(t->db), STORE_SCHEMA_VERSION + 1);
+}
+
+static void test_refuses_garbage_file(void **state)
+{
+	char junk[2048], err[256], want[256];
+	struct store *s = NULL;
+	struct tmp *t = *state;
+
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = "this is not a database\n"[i % 23];
+	write_file(t->db, junk, sizeof(junk));
+
+	assert_int_equal(store_open(t->db, &s, err, sizeof(err)), -EIO);
+	assert_null(s);
+	snprintf(want, sizeof(want),
+		 "cannot open database %s: file is not a database", t->db);
+	assert_string_equal(err, want);
+
+	/* A short error buffer is filled, not overrun. */
+	memset(err, 'x', sizeof(err));
+	assert_int_equal(store_open(t->db, &s, err, 16), -EIO);
+	assert_int_equal(strlen(err), 15);
+	assert_memory_equal(err, "cannot open dat", 15);
+	assert_int_equal(err[16], 'x');
+	assert_int_equal(store_open(t->db, &s, NULL, 0), -EIO);
+}
+
+static void test_refuses_missing_directory(void **state)
+{
+	char path[160], err[256], want[256];
+	struct store *s = NULL;
+	struct tmp *t = *state;
+
+	snprintf(path, sizeof(path), "%s/no/such/dir.db", t->dir);
+	assert_int_equal(store_open(path, &s, err, sizeof(err)), -ENOENT);
+	assert_null(s);
+	snprintf(want, sizeof(want), "cannot open database %s: ", path);
+	assert_memory_equal(err, want, strlen(want));
+	assert_true(strlen(err) > strlen(want));
+
+	/* A directory where the file should be. */
+	assert_int_equal(store_open(t->dir, &s, err, sizeof(err)), -EIO);
+	snprintf(want, sizeof(want), "cannot open database %s: ", t->dir);
+	assert_memory_equal(err, want, strlen(want));
+}
+
+static void test_refuses_readonly_file(void **state)
+{
+	char err[256], want[256];
+	struct store *s;
+	struct tmp *t = *state;
+
+	if (geteuid() == 0)
+		skip();	/* root writes through file modes */
+	s = open_ok(t->db);
+	store_free(s);
+	assert_int_equal(chmod(t->db, 0444), 0);
+	assert_int_equal(store_open(t->db, &s, err, sizeof(err)), -EACCES);
+	snprintf(want, sizeof(want), "cannot open database %s: ", t->db);
+	assert_memory_equal(err, want, strlen(want));
+}
+
+/* A committed change survives SIGKILL: nothing waits for a checkpoint or
+ * a clean close. The parent kills the child once it reports the commit
+ * (a signal from outside, as a real kill would be). */
+static void test_crash_keeps_committed_change(void **state)
+{
+	int done[2], hold[2], status;
+	struct tmp *t = *state;
+	struct store *s;
+	char c = 0;
+	pid_t pid;
+
+	s = open_ok(t->db);
+	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 0), 0);
+	store_free(s);
+
+	assert_int_equal(pipe(done), 0);
+	assert_int_equal(pipe(hold), 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct store *cs = NULL;
+		struct journal_entry e = { .user = "crash", .old_mode = -1,
+					   .new_mode = -1 };
+
+		close(done[0]);
+		close(hold[1]);
+		if (store_open(t->db, &cs, NULL, 0) ||
+		    store_set_mode(cs, "PS1", NAL1, 1, &e, NULL))
+			_exit(1);
+		if (write(done[1], "k", 1) != 1)
+			_exit(1);
+		/* Blocks until killed: hold's write end is never written. */
+		(void)!read(hold[0], &c, 1);
+		_exit(2);
+	}
+	close(done[1]);
+	close(hold[0]);
+	assert_int_equal(read(done[0], &c, 1), 1);
+	assert_int_equal(c, 'k');
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGKILL);
+	close(done[0]);
+	close(hold[1]);
+
+	s = open_ok(t->db);
+	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
+	assert_int_equal(store_journal_count(s), 1);
+	store_free(s);
+}
+
+/* ---- threads ---------------------------------------------------------- */
+
+#define N_THREADS 6
+#define N_CALLS 150
+
+struct worker {
+	struct store *s;
+	int idx;
+	char own[32];
+	int ok;
+	int chain_errors;	/* old_mode differed from our last write */
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	uint32_t last = 0;
+
+	for (int k = 0; k < N_CALLS; k++) {
+		struct journal_entry e = { .user = w->own, .nalpath = w->own,
+					   .old_mode = -1, .new_mode = -1,
+					   .latency_us = k };
+		uint32_t want = (uint32_t)((k + w->idx) % 2), old;
+
+		/* Only this thread writes its own DP: old is ours. */
+		if (store_set_mode(w->s, "PS1", w->own, want, &e, &old) == 0) {
+			w->ok++;
+			if (old != last)
+				w->chain_errors++;
+			last = want;
+		}
+		/* Everyone fights over the shared one. */
+		e = (struct journal_entry){ .user = w->own,
+					    .nalpath = "shared",
+					    .old_mode = -1, .new_mode = -1 };
+		if (store_set_mode(w->s, "PS1", "shared", want ^ 1, &e,
+				   NULL) == 0)
+			w->ok++;
+	}
+	return NULL;
+}
+
+struct shared_walk {
+	int64_t rows;
+	int64_t last_new;
+	int breaks;		/* old_mode != previous new_mode */
+};
+
+static int shared_cb(void *ctx, const struct journal_entry *e)
+{
+	struct shared_walk *w = ctx;
+
+	if (!e->nalpath || strcmp(e->nalpath, "shared") != 0)
+		return 0;
+	if (e->old_mode != w->last_new)
+		w->breaks++;
+	w->last_new = e->new_mode;
+	w->rows++;
+	return 0;
+}
+
+static void run_threads(const char *path)
+{
+	struct worker w[N_THREADS];
+	pthread_t th[N_THREADS];
+	struct shared_walk walk = { .last_new = 0 };
+	struct store *s = open_ok(path);
+	int total = 0;
+
+	assert_int_equal(store_seed_dp(s, "PS1", "shared", 0), 0);
+	for (int i = 0; i < N_THREADS; i++) {
+		w[i] = (struct worker){ .s = s, .idx = i };
+		snprintf(w[i].own, sizeof(w[i].own), "\\\\DP%02d\\", i);
+		assert_int_equal(store_seed_dp(s, "PS1", w[i].own, 0), 0);
+	}
+	for (int i = 0; i < N_THREADS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, worker_main,
+						&w[i]), 0);
+	for (int i = 0; i < N_THREADS; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(w[i].ok, 2 * N_CALLS);
+		assert_int_equal(w[i].chain_errors, 0);
+		total += w[i].ok;
+		/* Final mode is this thread's last write. */
+		assert_int_equal(mode_of(s, "ps1", w[i].own),
+				 (N_CALLS - 1 + i) % 2);
+	}
+	assert_int_equal(store_journal_count(s), total);
+
+	/* The shared DP's journal is a serial history: every change saw
+	 * the mode the previous one left, and the store holds the last. */
+	assert_int_equal(store_journal_foreach(s, 0, shared_cb, &walk), 0);
+	assert_int_equal(walk.rows, N_THREADS * N_CALLS);
+	assert_int_equal(walk.breaks, 0);
+	assert_int_equal(mode_of(s, "PS1", "shared"), walk.last_new);
+	store_free(s);
+}
+
+static void test_threads_memory(void **state)
+{
+	run_threads(":memory:");
+}
+
+static void test_threads_file(void **state)
+{
+	struct tmp *t = *state;
+
+	run_threads(t->db);
+}
+
+/* A test given a fresh directory (struct tmp in *state). */
+#define FILE_TEST(f) cmocka_unit_test_setup_teardown(f, tmp_setup, tmp_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_seed_get_case_insensitive),
+		cmocka_unit_test(test_foreach_mode),
+		cmocka_unit_test(test_set_mode_commits_with_journal),
+		cmocka_unit_test(test_set_mode_unknown_writes_nothing),
+		cmocka_unit_test(test_journal_round_trip),
+		cmocka_unit_test(test_journal_foreach_many),
+		FILE_TEST(test_restart_keeps_state),
+		FILE_TEST(test_migrate_from_empty_file),
+		FILE_TEST(test_migrate_from_version0_db),
+		FILE_TEST(test_open_current_version_keeps_data),
+		FILE_TEST(test_refuses_newer_schema),
+		FILE_TEST(test_refuses_garbage_file),
+		FILE_TEST(test_refuses_missing_directory),
+		FILE_TEST(test_refuses_readonly_file),
+		FILE_TEST(test_crash_keeps_committed_change),
+		cmocka_unit_test(test_threads_memory),
+		FILE_TEST(test_threads_file),
+	};
+
+	/* Keep the output to test results (migrations log at info). */
+	log_threshold = LOG_WARN;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
