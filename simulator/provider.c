@@ -126,7 +126,8 @@ struct provider {
 	const struct fixture *fx;
 	struct store *st;
 	pthread_rwlock_t lock;		/* guards dp_entry.mode */
-	struct class_entry *classes;
+	struct class_entry **classes;	/* each allocated on its own, so
+					 * pointers to entries stay valid */
 	size_t nclasses;
 	struct site *sites;
 	size_t nsites;
@@ -168,17 +169,20 @@ static int64_t now_us(void)
 static struct class_entry *add_class(struct provider *p, const char *ns,
 				     const char *name, enum class_kind kind)
 {
-	struct class_entry *n = realloc(p->classes, (p->nclasses + 1) * sizeof(*n));
+	struct class_entry **n = realloc(p->classes, (p->nclasses + 1) * sizeof(*n));
 	if (!n)
 		return NULL;
 	p->classes = n;
-	struct class_entry *e = &p->classes[p->nclasses];
-	memset(e, 0, sizeof(*e));
-	e->cls = cim_class_new(ns, name);
-	if (!e->cls)
+	struct class_entry *e = calloc(1, sizeof(*e));
+	if (!e)
 		return NULL;
+	e->cls = cim_class_new(ns, name);
+	if (!e->cls) {
+		free(e);
+		return NULL;
+	}
 	e->kind = kind;
-	p->nclasses++;
+	p->classes[p->nclasses++] = e;
 	return e;
 }
 
@@ -447,10 +451,11 @@ void provider_free(struct provider *p)
 	}
 	free(p->sites);
 	/* Instances reference their class: free them first. */
-	for (size_t c = 0; c < p->nclasses; c++)
-		instance_list_free(&p->classes[c].statics);
-	for (size_t c = 0; c < p->nclasses; c++)
-		cim_class_free(p->classes[c].cls);
+	for (size_t c = 0; c < p->nclasses; c++) {
+		instance_list_free(&p->classes[c]->statics);
+		cim_class_free(p->classes[c]->cls);
+		free(p->classes[c]);
+	}
 	free(p->classes);
 	pthread_rwlock_destroy(&p->lock);
 	free(p);
@@ -466,8 +471,8 @@ const char *provider_machine(const struct provider *p)
 static struct class_entry *find_entry(struct provider *p, const struct cim_class *c)
 {
 	for (size_t i = 0; i < p->nclasses; i++)
-		if (p->classes[i].cls == c)
-			return &p->classes[i];
+		if (p->classes[i]->cls == c)
+			return p->classes[i];
 	return NULL;
 }
 
@@ -476,11 +481,11 @@ const struct cim_class *provider_class(struct provider *p, const char *ns,
 {
 	bool ns_known = false;
 	for (size_t i = 0; i < p->nclasses; i++) {
-		if (!wsman_ns_equal(cim_class_namespace(p->classes[i].cls), ns))
+		if (!wsman_ns_equal(cim_class_namespace(p->classes[i]->cls), ns))
 			continue;
 		ns_known = true;
-		if (strcasecmp(cim_class_name(p->classes[i].cls), cls) == 0)
-			return p->classes[i].cls;
+		if (strcasecmp(cim_class_name(p->classes[i]->cls), cls) == 0)
+			return p->classes[i]->cls;
 	}
 	*hresult = ns_known ? WBEM_E_INVALID_CLASS : WBEM_E_INVALID_NAMESPACE;
 	return NULL;

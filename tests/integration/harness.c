@@ -99,9 +99,14 @@ int dpsim_start(struct dpsim_proc *p, const char *const *extra)
 	long long deadline = now_ms() + 10000;
 	while (now_ms() < deadline && used < sizeof(line) - 1) {
 		struct pollfd pf = { .fd = p->out_fd, .events = POLLIN };
-		if (poll(&pf, 1, (int)(deadline - now_ms())) <= 0)
+		int pr = poll(&pf, 1, (int)(deadline - now_ms()));
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0)
 			break;
 		ssize_t r = read(p->out_fd, line + used, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
 		if (r <= 0)
 			break;
 		if (line[used] == '\n') {
@@ -113,7 +118,7 @@ int dpsim_start(struct dpsim_proc *p, const char *const *extra)
 		}
 		used++;
 	}
-	fprintf(stderr, "harness: dpsim did not become ready\n");
+	fprintf(stderr, "harness: dpsim did not become ready (%zu bytes: %.*s)\n", used, (int)used, line);
 	dpsim_kill(p);
 	dump_stderr(p);
 	return -1;
