@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# dpsim developer entry point. On a fresh Debian 12 machine each command
+# installs what is missing (apt-get), builds, then does its job.
+#
+#   ./dev.sh lab [DPSIM-OPTION]...  build and run dpsim on the bundled lab
+#                                   (http://127.0.0.1:5985/wsman, lab/lab)
+#   ./dev.sh test                   build and run every test: unit and
+#                                   integration, then again under
+#                                   ASan+UBSan and under valgrind
+#   ./dev.sh bench                  build and run the benchmark (bench/)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+BUILD_PKGS=(gcc meson ninja-build pkg-config libmicrohttpd-dev libxml2-dev
+	libsqlite3-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev)
+TEST_PKGS=(valgrind)
+BENCH_PKGS=(wrk)
+
+say() { printf '==> %s\n' "$*" >&2; }
+
+# Installs the Debian packages that are not installed yet.
+need() {
+	local missing=()
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	say "installing ${missing[*]}"
+	local sudo=()
+	[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+	"${sudo[@]}" apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# build DIR [MESON-OPTION]...: configure once, then compile.
+build() {
+	local dir=$1
+	shift
+	[ -f "$dir/build.ninja" ] || meson setup "$dir" "$@" >/dev/null
+	ninja -C "$dir"
+}
+
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+lab)
+	need "${BUILD_PKGS[@]}"
+	build build
+	say "dpsim on the bundled lab; state in ./dpsim.db; Ctrl-C stops it"
+	exec build/simulator/dpsim --listen 127.0.0.1:5985 --db dpsim.db "$@"
+	;;
+test)
+	need "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"
+	build build
+	say "unit and integration tests"
+	meson test -C build --print-errorlogs
+	say "the same under AddressSanitizer + UndefinedBehaviorSanitizer"
+	build build-asan -Db_sanitize=address,undefined -Db_lundef=false
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		meson test -C build-asan --print-errorlogs
+	say "the same under valgrind (dpsim included)"
+	meson test -C build --setup valgrind --print-errorlogs
+	;;
+bench)
+	need "${BUILD_PKGS[@]}" "${BENCH_PKGS[@]}"
+	build build
+	exec bench/run.sh build
+	;;
+*)
+	sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+	exit 2
+	;;
+esac
