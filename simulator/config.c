@@ -22,33 +22,34 @@ struct option_def {
 	size_t offset;		/* into struct config */
 	unsigned min, max;	/* OPT_UINT range */
 	const char *help;
+	const char *deflt;	/* shown by --help; matches set_defaults() */
 };
 
 #define OFF(f) offsetof(struct config, f)
 
 static const struct option_def options[] = {
 	{ "listen", "ADDR:PORT", OPT_STRING, OFF(listen), 0, 0,
-	  "address to serve WS-Management on; port 0 picks a free port" },
+	  "address to serve WS-Management on; port 0 picks a free port", "127.0.0.1:5985" },
 	{ "port-file", "FILE", OPT_STRING, OFF(port_file), 0, 0,
-	  "write the bound port to FILE once ready" },
+	  "write the bound port to FILE once ready", NULL },
 	{ "db", "PATH|:memory:", OPT_STRING, OFF(db), 0, 0,
-	  "SQLite database holding DP state and the journal" },
+	  "SQLite database holding DP state and the journal", "dpsim.db" },
 	{ "fixture", "FILE", OPT_MULTI, OFF(fixtures), 0, 0,
-	  "lab fixture to serve (repeatable; default: the bundled lab)" },
+	  "lab fixture to serve (repeatable)", "the bundled lab" },
 	{ "log-level", "LEVEL", OPT_LOGLEVEL, OFF(log_level), 0, 0,
-	  "error, warn, info or debug" },
+	  "error, warn, info or debug", "info" },
 	{ "log-format", "FORMAT", OPT_LOGFORMAT, OFF(log_json), 0, 0,
-	  "text or json" },
+	  "text or json", "text" },
 	{ "threads", "N", OPT_UINT, OFF(threads), 1, 64,
-	  "HTTP worker threads" },
+	  "HTTP worker threads", "2" },
 	{ "max-body", "KIB", OPT_UINT, OFF(max_body_kib), 1, 65536,
-	  "largest request body accepted, in KiB" },
+	  "largest request body accepted, in KiB", "512" },
 	{ "max-connections", "N", OPT_UINT, OFF(max_connections), 1, 65536,
-	  "concurrent connections accepted" },
+	  "concurrent connections accepted", "1024" },
 	{ "connection-timeout", "SECONDS", OPT_UINT, OFF(connection_timeout_s), 1, 86400,
-	  "idle time after which a connection is closed" },
-	{ "help", NULL, OPT_HELP, 0, 0, 0, "show this help and exit" },
-	{ "version", NULL, OPT_VERSION, 0, 0, 0, "show the version and exit" },
+	  "idle time after which a connection is closed", "120" },
+	{ "help", NULL, OPT_HELP, 0, 0, 0, "show this help and exit", NULL },
+	{ "version", NULL, OPT_VERSION, 0, 0, 0, "show the version and exit", NULL },
 };
 
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
@@ -75,7 +76,10 @@ static void print_help(const char *prog)
 		char left[64];
 		snprintf(left, sizeof(left), "--%s%s%s", options[i].name,
 			 options[i].arg ? " " : "", options[i].arg ? options[i].arg : "");
-		printf("  %-30s %s\n", left, options[i].help);
+		printf("  %-30s %s", left, options[i].help);
+		if (options[i].deflt)
+			printf(" [%s]", options[i].deflt);
+		putchar('\n');
 	}
 	printf("\nOn readiness dpsim prints: dpsim ready http://HOST:PORT/wsman\n");
 }
