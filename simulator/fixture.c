@@ -5,8 +5,12 @@
  *      can be declared, so none can be expanded);
  *   2. validate against the compiled-in fixtures/fixture.xsd;
  *   3. walk the tree in document order, building the structs and doing
- *      the checks XSD cannot express (case-insensitive uniqueness,
- *      SMS_DistributionPointInfo property names and value types).
+ *      the checks XSD cannot express (case-insensitive uniqueness of
+ *      sites, users, DP FQDNs and NAL paths, and <property> names within
+ *      a DP).
+ * Whether a <property> names a real SMS_DistributionPointInfo property
+ * and holds a value of its type is checked by the provider, which owns
+ * the class (provider_new reports it as FILE:LINE too).
  * Errors from all three passes go through one struct diag, so the message
  * is always the first problem in the file, as "FILE:LINE: text".
  */
@@ -379,183 +383,39 @@ static int attr_dup(xmlNode *n, const char *name, char **out)
 	return 0;
 }
 
-/* ---- SMS_DistributionPointInfo properties (configmgr-domain.md §1.1) -- */
-
-enum prop_type { PROP_STRING, PROP_BOOLEAN, PROP_UINT32, PROP_RESERVED };
-
-struct prop_def {
-	const char *name;
-	enum prop_type type;
-	const char *why;	/* PROP_RESERVED: where the value comes from */
-};
-
-/* Region and ServiceType are String here: the SDK's MOF and prose
- * disagree on their type, so accept any text. */
-static const struct prop_def dpi_props[] = {
-	{ "AddressScheduleEnabled",	PROP_BOOLEAN, NULL },
-	{ "BindExcept",			PROP_STRING, NULL },
-	{ "BindPolicy",			PROP_BOOLEAN, NULL },
-	{ "BitsEnabled",		PROP_BOOLEAN, NULL },
-	{ "CertificateType",		PROP_BOOLEAN, NULL },
-	{ "Communication",		PROP_UINT32, NULL },
-	{ "Description",		PROP_RESERVED,
-	  "use the description attribute of <dp>" },
-	{ "DPFlags",			PROP_UINT32, NULL },
-	{ "Drive",			PROP_STRING, NULL },
-	{ "GroupCount",			PROP_UINT32, NULL },
-	{ "HasRelationship",		PROP_BOOLEAN, NULL },
-	{ "HealthCheckEnabled",		PROP_BOOLEAN, NULL },
-	{ "HealthCheckPriority",	PROP_UINT32, NULL },
-	{ "HealthCheckSchedule",	PROP_STRING, NULL },
-	{ "ID",				PROP_UINT32, NULL },
-	{ "IdentityGUID",		PROP_STRING, NULL },
-	{ "InternetFacing",		PROP_BOOLEAN, NULL },
-	{ "IsActive",			PROP_BOOLEAN, NULL },
-	{ "IsMulticast",		PROP_BOOLEAN, NULL },
-	{ "IsPeerDP",			PROP_BOOLEAN, NULL },
-	{ "IsProtected",		PROP_BOOLEAN, NULL },
-	{ "IsPullDP",			PROP_BOOLEAN, NULL },
-	{ "IsPXE",			PROP_BOOLEAN, NULL },
-	{ "MaintenanceMode",		PROP_RESERVED,
-	  "use the maintenance attribute of <dp>" },
-	{ "NALPath",			PROP_RESERVED,
-	  "it is a key; use the nalpath attribute of <dp>" },
-	{ "Name",			PROP_RESERVED,
-	  "it is the fqdn attribute of <dp>" },
-	{ "OperatingSystem",		PROP_STRING, NULL },
-	{ "PreStagingAllowed",		PROP_BOOLEAN, NULL },
-	{ "Priority",			PROP_UINT32, NULL },
-	{ "PXEPassword",		PROP_STRING, NULL },
-	{ "RateLimitsEnabled",		PROP_BOOLEAN, NULL },
-	{ "Region",			PROP_STRING, NULL },
-	{ "ResourceType",		PROP_RESERVED,
-	  "it is a key dpsim fills in" },
-	{ "ResponseDelay",		PROP_UINT32, NULL },
-	{ "ServerName",			PROP_RESERVED,
-	  "it is the fqdn attribute of <dp>" },
-	{ "ServiceType",		PROP_STRING, NULL },
-	{ "ShareName",			PROP_STRING, NULL },
-	{ "SiteCode",			PROP_RESERVED,
-	  "it is a key; it is the code of the enclosing <site>" },
-	{ "SiteName",			PROP_STRING, NULL },
-	{ "SupportUnknownMachines",	PROP_BOOLEAN, NULL },
-	{ "TransferRate",		PROP_UINT32, NULL },
-	{ "UdaSetting",			PROP_UINT32, NULL },
-};
-
-/* WMI property names ignore case, so fixtures may too. */
-static const struct prop_def *prop_find(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(dpi_props) / sizeof(dpi_props[0]); i++)
-		if (strcasecmp(dpi_props[i].name, name) == 0)
-			return &dpi_props[i];
-	return NULL;
-}
-
-static bool is_xml_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* Typed values are stored in canonical CIM text ("true", "42") so that
- * consumers need not re-parse the fixture's leniency. */
-static int prop_value(struct diag *d, unsigned line,
-		      const struct prop_def *def, const char *raw, char **out)
-{
-	char buf[32];
-	size_t len, i;
-	unsigned long long v;
-	bool fits;
-
-	*out = NULL;
-	if (def->type == PROP_STRING) {
-		*out = strdup(raw);
-		return *out ? 0 : diag_nomem(d);
-	}
-	while (is_xml_space(*raw))
-		raw++;
-	len = strlen(raw);
-	while (len > 0 && is_xml_space(raw[len - 1]))
-		len--;
-	fits = len < sizeof(buf);	/* longer is no Boolean or UInt32 */
-	if (!fits)
-		len = sizeof(buf) - 1;
-	memcpy(buf, raw, len);
-	buf[len] = '\0';
-
-	if (def->type == PROP_BOOLEAN) {
-		if (!strcasecmp(buf, "true") || !strcmp(buf, "1"))
-			*out = strdup("true");
-		else if (!strcasecmp(buf, "false") || !strcmp(buf, "0"))
-			*out = strdup("false");
-		else {
-			diag_set(d, line, "property '%s' is Boolean: '%s' is "
-				 "not true, false, 1 or 0", def->name, raw);
-			return -EINVAL;
-		}
-		return *out ? 0 : diag_nomem(d);
-	}
-
-	for (i = 0; i < len && buf[i] >= '0' && buf[i] <= '9'; i++)
-		;
-	errno = 0;
-	v = (fits && len > 0 && i == len) ? strtoull(buf, NULL, 10) : 0;
-	if (!fits || len == 0 || i != len || errno || v > UINT32_MAX) {
-		diag_set(d, line, "property '%s' is UInt32: '%s' is not a "
-			 "number from 0 to 4294967295", def->name, raw);
-		return -EINVAL;
-	}
-	snprintf(buf, sizeof(buf), "%llu", v);
-	*out = strdup(buf);
-	return *out ? 0 : diag_nomem(d);
-}
-
 /* ---- building the structs ------------------------------------------ */
 
+/* The text is kept as written, name and value: what a property may be
+ * and what its value means is the provider's business (it owns the
+ * class). Only a repeat is caught here, as it needs no class: WMI
+ * property names ignore case, so "IsPXE" and "ispxe" are one property. */
 static int build_prop(struct diag *d, xmlNode *n, struct fixture_dp *dp,
 		      struct fixture_prop *p)
 {
-	const struct prop_def *def;
+	const struct fixture_prop *o;
 	xmlChar *text;
-	char *name;
-	size_t i;
-	int rc;
 
 	p->line = node_line(n);
-	rc = attr_dup(n, "name", &name);
-	if (rc)
+	if (attr_dup(n, "name", &p->name))
 		return diag_nomem(d);
-	def = prop_find(name);
-	if (!def) {
-		diag_set(d, p->line, "unknown SMS_DistributionPointInfo "
-			 "property '%s'", name);
-		free(name);
-		return -EINVAL;
-	}
-	free(name);
-	if (def->type == PROP_RESERVED) {
-		diag_set(d, p->line, "property '%s' cannot be set with "
-			 "<property>: %s", def->name, def->why);
-		return -EINVAL;
-	}
-	for (i = 0; dp->props + i < p; i++) {
-		if (strcmp(dp->props[i].name, def->name) == 0) {
+	for (o = dp->props; o < p; o++) {
+		if (strcasecmp(o->name, p->name) != 0)
+			continue;
+		if (strcmp(o->name, p->name) == 0)
 			diag_set(d, p->line, "property '%s' is already set "
-				 "at line %u", def->name, dp->props[i].line);
-			return -EINVAL;
-		}
+				 "at line %u", p->name, o->line);
+		else
+			diag_set(d, p->line, "property '%s' is already set "
+				 "at line %u (as '%s'; property names ignore "
+				 "case)", p->name, o->line, o->name);
+		return -EINVAL;
 	}
-	p->name = strdup(def->name);
-	if (!p->name)
-		return diag_nomem(d);
 	text = xmlNodeGetContent(n);
 	if (!text)
 		return diag_nomem(d);
-	rc = prop_value(d, p->line, def, (const char *)text, &p->value);
+	p->value = strdup((const char *)text);
 	xmlFree(text);
-	return rc;
+	return p->value ? 0 : diag_nomem(d);
 }
 
 /* Real DP lookups match FQDN and NAL path ignoring case, so two DPs

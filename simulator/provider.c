@@ -91,10 +91,22 @@ static const struct prop_def dp_props[] = {
 	{ "Status", CIM_UINT32, 0 },
 };
 
-/* Properties the fixture may not set: they identify the DP or are state. */
-static const char *const dpinfo_fixed[] = {
-	"NALPath", "ResourceType", "SiteCode", "Name", "ServerName",
-	"SiteName", "MaintenanceMode", "ID",
+/* Properties a fixture <property> may not set: they identify the DP, are
+ * state, or have their own attribute in the fixture. The reason tells the
+ * author where the value comes from instead. */
+static const struct {
+	const char *name;
+	const char *why;
+} dpinfo_fixed[] = {
+	{ "Description", "use the description attribute of <dp>" },
+	{ "ID", "dpsim numbers the DPs of a site in fixture order" },
+	{ "MaintenanceMode", "use the maintenance attribute of <dp>" },
+	{ "NALPath", "it is a key; use the nalpath attribute of <dp>" },
+	{ "Name", "it is the fqdn attribute of <dp>" },
+	{ "ResourceType", "it is a key dpsim fills in" },
+	{ "ServerName", "it is the fqdn attribute of <dp>" },
+	{ "SiteCode", "it is a key; it is the code of the enclosing <site>" },
+	{ "SiteName", "it is the name attribute of the enclosing <site>" },
 };
 
 enum class_kind {
@@ -211,12 +223,90 @@ static void identity_guid(const char *fqdn, char out[40])
 		 (unsigned long long)(h2 & 0xffffffffffffull));
 }
 
-static bool is_fixed_prop(const char *name)
+/* Why name cannot be set from a fixture, or NULL if it can. */
+static const char *fixed_prop_why(const char *name)
 {
 	for (size_t i = 0; i < sizeof(dpinfo_fixed) / sizeof(dpinfo_fixed[0]); i++)
-		if (strcasecmp(name, dpinfo_fixed[i]) == 0)
-			return true;
-	return false;
+		if (strcasecmp(name, dpinfo_fixed[i].name) == 0)
+			return dpinfo_fixed[i].why;
+	return NULL;
+}
+
+static bool is_xml_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Why a fixture value was refused, said so that the author knows what to
+ * write instead: cim's reasons name the problem, not the accepted forms. */
+static void value_reason(enum cim_type t, const char *why, char *out, size_t size)
+{
+	static const unsigned long long umax[] = {
+		[CIM_UINT8] = UINT8_MAX, [CIM_UINT16] = UINT16_MAX,
+		[CIM_UINT32] = UINT32_MAX, [CIM_UINT64] = UINT64_MAX,
+	};
+
+	if (!why)
+		why = "invalid";
+	if (t == CIM_BOOLEAN)
+		snprintf(out, size, "use true, false, 1 or 0");
+	else if (cim_type_is_integer(t) && !cim_type_is_signed(t))
+		snprintf(out, size, "%s; use a whole number from 0 to %llu", why, umax[t]);
+	else
+		snprintf(out, size, "%s", why);
+}
+
+/* Checks one fixture <property> against the class and converts its value
+ * to canonical text (*canon, malloc'd). The fixture keeps the text as
+ * written; XML layout around a typed value ("<property> true </property>")
+ * is not part of it, while a string keeps every character. 0, -EINVAL
+ * with "FILE:LINE: ..." in err, or -ENOMEM. */
+static int fixture_prop_value(const struct cim_class *c, const struct fixture *fx,
+			      const struct fixture_prop *fp, int *idx_out,
+			      char **canon, char *err, size_t errsize)
+{
+	int idx = cim_class_find_property(c, fp->name);
+	const struct cim_property *cp;
+	const char *why = NULL, *fixed;
+	char *trimmed;
+	size_t len;
+	int r;
+
+	*canon = NULL;
+	if (idx < 0) {
+		snprintf(err, errsize, "%s:%u: property '%s' is not a property of %s",
+			 fx->source, fp->line, fp->name, cim_class_name(c));
+		return -EINVAL;
+	}
+	cp = cim_class_property(c, (size_t)idx);
+	fixed = fixed_prop_why(cp->name);
+	if (fixed) {
+		snprintf(err, errsize, "%s:%u: property '%s' cannot be set with "
+			 "<property>: %s", fx->source, fp->line, cp->name, fixed);
+		return -EINVAL;
+	}
+	const char *v = fp->value ? fp->value : "";
+	if (cp->type != CIM_STRING)
+		while (is_xml_space(*v))
+			v++;
+	len = strlen(v);
+	if (cp->type != CIM_STRING)
+		while (len > 0 && is_xml_space(v[len - 1]))
+			len--;
+	trimmed = strndup(v, len);
+	if (!trimmed)
+		return -ENOMEM;
+	r = cim_value_canonical(cp->type, trimmed, canon, &why);
+	if (r == -EINVAL) {
+		char reason[96];
+		value_reason(cp->type, why, reason, sizeof(reason));
+		snprintf(err, errsize, "%s:%u: property '%s': '%s' is not a valid %s (%s)",
+			 fx->source, fp->line, cp->name, trimmed,
+			 cim_type_name(cp->type), reason);
+	}
+	free(trimmed);
+	*idx_out = idx;
+	return r;
 }
 
 /* Defaults by DP kind, then the fixture's own property values. */
@@ -279,28 +369,15 @@ static int build_dp_instance(const struct cim_class *c, const struct fixture *fx
 			goto nomem;
 
 	for (size_t k = 0; k < d->nprops; k++) {
-		const struct fixture_prop *fp = &d->props[k];
-		int idx = cim_class_find_property(c, fp->name);
-		const char *why = NULL;
 		char *canon = NULL;
-		if (idx < 0 || is_fixed_prop(fp->name)) {
-			snprintf(err, errsize, "%s:%u: property '%s' %s", fx->source, fp->line,
-				 fp->name, idx < 0 ? "is not a property of SMS_DistributionPointInfo"
-				 : "is derived from the DP and cannot be set");
-			cim_instance_free(i);
-			return -EINVAL;
-		}
-		int r = cim_value_canonical(cim_class_property(c, (size_t)idx)->type,
-					    fp->value, &canon, &why);
+		int idx = -1;
+		int r = fixture_prop_value(c, fx, &d->props[k], &idx, &canon,
+					   err, errsize);
 		if (r == -ENOMEM)
 			goto nomem;
 		if (r) {
-			snprintf(err, errsize, "%s:%u: property '%s': '%s' is not a valid %s (%s)",
-				 fx->source, fp->line, fp->name, fp->value,
-				 cim_type_name(cim_class_property(c, (size_t)idx)->type),
-				 why ? why : "invalid");
 			cim_instance_free(i);
-			return -EINVAL;
+			return r;
 		}
 		r = cim_instance_set(i, (size_t)idx, canon);
 		free(canon);
@@ -337,16 +414,29 @@ static int build_site(struct provider *p, struct site *site,
 			return r;
 		site->ndps++;
 		e->nalpath = cim_instance_text(e->inst, "NALPath");
-		/* The store keeps the mode across restarts; the fixture's value
-		 * only seeds a DP the store has not seen. */
-		if (store_seed_dp(p->st, fs->code, e->nalpath, fs->dps[k].maintenance) ||
-		    store_get_mode(p->st, fs->code, e->nalpath, &e->mode)) {
-			snprintf(err, errsize, "cannot seed DP %s of site %s in the database",
-				 fs->dps[k].fqdn, fs->code);
-			return -EIO;
-		}
+		e->mode = fs->dps[k].maintenance;
 	}
 	qsort(site->dps, site->ndps, sizeof(*site->dps), cmp_dp);
+	return 0;
+}
+
+/* Runs once every site has been built, so a fixture error never leaves a
+ * half-seeded database behind. The store keeps the mode across restarts;
+ * the fixture's value only seeds a DP the store has not seen. */
+static int seed_store(struct provider *p, char *err, size_t errsize)
+{
+	for (size_t s = 0; s < p->nsites; s++) {
+		struct site *site = &p->sites[s];
+		for (size_t k = 0; k < site->ndps; k++) {
+			struct dp_entry *e = &site->dps[k];
+			if (store_seed_dp(p->st, site->fx->code, e->nalpath, e->mode) ||
+			    store_get_mode(p->st, site->fx->code, e->nalpath, &e->mode)) {
+				snprintf(err, errsize, "cannot seed DP %s of site %s in the database",
+					 e->nalpath, site->fx->code);
+				return -EIO;
+			}
+		}
+	}
 	return 0;
 }
 
@@ -431,6 +521,9 @@ int provider_new(const struct fixture *fx, struct store *st,
 			goto fail_msg;
 		p->mode_idx = cim_class_find_property(info->cls, "MaintenanceMode");
 	}
+	r = seed_store(p, err, errsize);
+	if (r)
+		goto fail_msg;
 	*out = p;
 	return 0;
 fail:
@@ -661,6 +754,16 @@ static void params_text(const struct wsman_kv *params, size_t n, char *out, size
 	}
 }
 
+/* Records a call that changed nothing; the journal keeps failures too. */
+static void journal_failure(struct provider *p, struct journal_entry *je,
+			    uint32_t hr, int64_t start)
+{
+	je->hresult = hr;
+	je->latency_us = now_us() - start;
+	if (store_journal_add(p->st, je))
+		log_error("could not journal a failed %s call", je->method);
+}
+
 static uint32_t set_dp_mode(struct provider *p, const struct caller *who,
 			    struct class_entry *ce, const char *method,
 			    const struct wsman_kv *params, size_t nparams,
@@ -699,6 +802,7 @@ static uint32_t set_dp_mode(struct provider *p, const struct caller *who,
 		hr = WBEM_E_NOT_FOUND;
 		goto journal;
 	}
+	je.nalpath = e->nalpath;	/* the DP's own spelling, not the caller's */
 	je.latency_us = now_us() - start;
 	int r = store_set_mode(p->st, site, e->nalpath, mode, &je, &old);
 	if (r == 0)
@@ -713,10 +817,7 @@ static uint32_t set_dp_mode(struct provider *p, const struct caller *who,
 	return 0;
 
 journal:
-	je.hresult = hr;
-	je.latency_us = now_us() - start;
-	if (store_journal_add(p->st, &je))
-		log_error("could not journal a failed %s call", method);
+	journal_failure(p, &je, hr, start);
 	return hr;
 }
 
@@ -732,6 +833,16 @@ uint32_t provider_invoke(struct provider *p, const struct caller *who,
 	    strcasecmp(method, "SetDPMaintenanceMode") == 0)
 		return set_dp_mode(p, who, ce, "SetDPMaintenanceMode", params, nparams,
 				   msg, msgsize);
+	int64_t start = now_us();
+	char ptext[1024];
+	params_text(params, nparams, ptext, sizeof(ptext));
+	struct journal_entry je = {
+		.user = who->user, .protocol = who->protocol, .operation = "invoke",
+		.site = ce && ce->site ? ce->site->fx->code : NULL,
+		.class_name = cim_class_name(c), .method = method, .params = ptext,
+		.old_mode = -1, .new_mode = -1,
+	};
 	snprintf(msg, msgsize, "Class %s has no method '%s'.", cim_class_name(c), method);
+	journal_failure(p, &je, WBEM_E_INVALID_METHOD, start);
 	return WBEM_E_INVALID_METHOD;
 }

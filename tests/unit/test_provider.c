@@ -1,1 +1,1081 @@
-int main(void) { return 77; /* placeholder */ }
+/* Unit tests for simulator/provider.c over the bundled lab and an
+ * in-memory store: class lookup, Enumerate (with and without WQL), Get,
+ * SetDPMaintenanceMode with its journal and every error it raises, state
+ * kept across a restart, and the checks of fixture <property> elements
+ * against SMS_DistributionPointInfo (file:line messages).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cmocka.h>
+#include <libxml/parser.h>
+
+#include "fixture.h"
+#include "hresult.h"
+#include "log.h"
+#include "provider.h"
+#include "store.h"
+#include "wql.h"
+
+#define FIXTURE_DIR SOURCE_ROOT "/tests/unit/fixtures/"
+
+#define SITE_NS "root/sms/site_PS1"
+#define DPINFO "SMS_DistributionPointInfo"
+#define SET_MODE "SetDPMaintenanceMode"
+
+/* NAL paths of the bundled lab as C strings. */
+#define NAL(fqdn) "[\"Display=\\\\" fqdn "\\\"]MSWNET:[\"SMS_SITE=PS1\"]\\\\" \
+		  fqdn "\\"
+#define DP01_NAL NAL("DP01.contoso.com")
+#define DP02_NAL NAL("DP02.contoso.com")
+#define PULL_NAL NAL("PULLDP01.contoso.com")
+#define UNKNOWN_NAL NAL("DP99.contoso.com")
+
+#define assert_contains(hay, needle) do { \
+		const char *h_ = (hay), *n_ = (needle); \
+		if (!h_ || !strstr(h_, n_)) \
+			fail_msg("\"%s\" does not contain \"%s\"", \
+				 h_ ? h_ : "(null)", n_); \
+	} while (0)
+
+static const struct caller admin = { "lab", "Full Administrator", "wsman" };
+static const struct caller infra = {
+	"infra", "Infrastructure Administrator", "wsman"
+};
+static const struct caller analyst = { "analyst", "Read-only Analyst", "wsman" };
+
+struct env {
+	struct fixture *fx;
+	struct store *st;
+	struct provider *p;
+};
+
+static struct fixture *load_lab(void)
+{
+	struct fixture *fx = NULL;
+	size_t len = 0;
+	const char *xml = fixture_bundled_lab(&len);
+	char err[512];
+
+	if (fixture_load_memory("<bundled lab>", xml, len, &fx, err, sizeof(err)))
+		fail_msg("bundled lab: %s", err);
+	return fx;
+}
+
+static struct store *open_store(void)
+{
+	struct store *st = NULL;
+	char err[512];
+
+	if (store_open(":memory:", &st, err, sizeof(err)))
+		fail_msg("store_open: %s", err);
+	return st;
+}
+
+static struct provider *new_provider(struct fixture *fx, struct store *st)
+{
+	struct provider *p = NULL;
+	char err[512] = "";
+
+	if (provider_new(fx, st, &p, err, sizeof(err)))
+		fail_msg("provider_new: %s", err);
+	assert_non_null(p);
+	return p;
+}
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+
+	assert_non_null(e);
+	e->fx = load_lab();
+	e->st = open_store();
+	e->p = new_provider(e->fx, e->st);
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	provider_free(e->p);
+	store_free(e->st);
+	fixture_free(e->fx);
+	free(e);
+	return 0;
+}
+
+static const struct cim_class *class_of(struct provider *p, const char *ns,
+					const char *cls)
+{
+	uint32_t hr = 0;
+	const struct cim_class *c = provider_class(p, ns, cls, &hr);
+
+	if (!c)
+		fail_msg("%s:%s: 0x%08X", ns, cls, hr);
+	return c;
+}
+
+static void enumerate(struct provider *p, const struct cim_class *c,
+		      const struct wql_query *q, struct instance_list *out)
+{
+	char msg[256] = "";
+	uint32_t hr = provider_enumerate(p, &admin, c, q, out, msg, sizeof(msg));
+
+	if (hr)
+		fail_msg("enumerate %s: 0x%08X %s", cim_class_name(c), hr, msg);
+}
+
+/* The instance in l whose property name is value (ignoring case). */
+static const struct cim_instance *find_by(const struct instance_list *l,
+					  const char *name, const char *value)
+{
+	for (size_t i = 0; i < l->count; i++) {
+		const char *v = cim_instance_text(l->items[i], name);
+		if (v && strcasecmp(v, value) == 0)
+			return l->items[i];
+	}
+	return NULL;
+}
+
+/* The committed MaintenanceMode of a DP as Enumerate reports it. */
+static int mode_of(struct provider *p, const char *nalpath)
+{
+	struct instance_list l;
+	const struct cim_instance *i;
+	int mode;
+
+	enumerate(p, class_of(p, SITE_NS, DPINFO), NULL, &l);
+	i = find_by(&l, "NALPath", nalpath);
+	if (!i)
+		fail_msg("no DP %s", nalpath);
+	mode = atoi(cim_instance_text(i, "MaintenanceMode"));
+	instance_list_free(&l);
+	return mode;
+}
+
+/* ---- journal ---------------------------------------------------------- */
+
+/* A copy of the last journal row. */
+struct last_row {
+	int64_t count;
+	char user[32], protocol[16], operation[16], site[8], cls[64];
+	char method[64], nalpath[256], params[512];
+	bool has_nalpath;
+	int64_t old_mode, new_mode;
+	uint32_t hresult;
+};
+
+static void copy_text(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "(null)");
+}
+
+static int keep_last(void *ctx, const struct journal_entry *e)
+{
+	struct last_row *r = ctx;
+
+	r->count++;
+	copy_text(r->user, sizeof(r->user), e->user);
+	copy_text(r->protocol, sizeof(r->protocol), e->protocol);
+	copy_text(r->operation, sizeof(r->operation), e->operation);
+	copy_text(r->site, sizeof(r->site), e->site);
+	copy_text(r->cls, sizeof(r->cls), e->class_name);
+	copy_text(r->method, sizeof(r->method), e->method);
+	copy_text(r->nalpath, sizeof(r->nalpath), e->nalpath);
+	copy_text(r->params, sizeof(r->params), e->params);
+	r->has_nalpath = e->nalpath != NULL;
+	r->old_mode = e->old_mode;
+	r->new_mode = e->new_mode;
+	r->hresult = e->hresult;
+	return 0;
+}
+
+static struct last_row last_row(struct store *st)
+{
+	struct last_row r = { 0 };
+
+	assert_int_equal(store_journal_foreach(st, 0, keep_last, &r), 0);
+	assert_int_equal(r.count, store_journal_count(st));
+	return r;
+}
+
+/* ---- invoking --------------------------------------------------------- */
+
+static uint32_t set_mode(struct env *e, const struct caller *who,
+			 const char *cls, const char *nalpath, const char *mode,
+			 char *msg, size_t msgsize)
+{
+	struct wsman_kv params[] = {
+		{ (char *)"NALPath", (char *)nalpath },
+		{ (char *)"Mode", (char *)mode },
+	};
+	uint32_t rv = 99;
+	uint32_t hr;
+
+	msg[0] = '\0';
+	hr = provider_invoke(e->p, who, class_of(e->p, SITE_NS, cls), SET_MODE,
+			     params, 2, &rv, msg, msgsize);
+	assert_int_equal(rv, 0);
+	return hr;
+}
+
+/* ---- provider_class --------------------------------------------------- */
+
+static void test_class_lookup(void **state)
+{
+	struct env *e = *state;
+	static const struct {
+		const char *ns, *cls;
+		size_t keys;
+		const char *key;	/* one of its key properties */
+	} served[] = {
+		{ "root", "__Namespace", 1, "Name" },
+		{ "root/sms", "__Namespace", 1, "Name" },
+		{ "root/sms", "SMS_ProviderLocation", 1, "SiteCode" },
+		{ SITE_NS, DPINFO, 3, "NALPath" },
+		{ SITE_NS, "SMS_DistributionPoint", 3, "ServerNALPath" },
+	};
+	uint32_t hr;
+
+	for (size_t i = 0; i < sizeof(served) / sizeof(served[0]); i++) {
+		const struct cim_class *c = class_of(e->p, served[i].ns,
+						     served[i].cls);
+		int k = cim_class_find_property(c, served[i].key);
+
+		assert_string_equal(cim_class_name(c), served[i].cls);
+		assert_string_equal(cim_class_namespace(c), served[i].ns);
+		assert_int_equal(cim_class_key_count(c), served[i].keys);
+		assert_true(k >= 0);
+		assert_true(cim_class_property(c, (size_t)k)->flags & CIM_PROP_KEY);
+	}
+	/* Each (namespace, class) is its own class. */
+	assert_ptr_not_equal(class_of(e->p, "root", "__Namespace"),
+			     class_of(e->p, "root/sms", "__Namespace"));
+	assert_ptr_not_equal(class_of(e->p, SITE_NS, DPINFO),
+			     class_of(e->p, SITE_NS, "SMS_DistributionPoint"));
+
+	/* Namespaces and class names ignore case; '\' and '/' are alike. */
+	const struct cim_class *info = class_of(e->p, SITE_NS, DPINFO);
+	assert_ptr_equal(class_of(e->p, "ROOT\\SMS\\SITE_ps1", DPINFO), info);
+	assert_ptr_equal(class_of(e->p, "root\\sms\\site_PS1", DPINFO), info);
+	assert_ptr_equal(class_of(e->p, "Root/Sms/Site_Ps1",
+				  "sms_distributionpointinfo"), info);
+	assert_ptr_equal(class_of(e->p, "ROOT\\sms", "sms_providerlocation"),
+			 class_of(e->p, "root/sms", "SMS_ProviderLocation"));
+	assert_ptr_equal(class_of(e->p, "ROOT", "__NAMESPACE"),
+			 class_of(e->p, "root", "__Namespace"));
+
+	/* Unknown namespace vs known namespace without that class. */
+	static const struct {
+		const char *ns, *cls;
+		uint32_t hr;
+	} bad[] = {
+		{ "root/sms/site_PS2", DPINFO, WBEM_E_INVALID_NAMESPACE },
+		{ "root/cimv2", "Win32_Process", WBEM_E_INVALID_NAMESPACE },
+		{ "root/sms/site", DPINFO, WBEM_E_INVALID_NAMESPACE },
+		{ "", DPINFO, WBEM_E_INVALID_NAMESPACE },
+		{ "root/sms", DPINFO, WBEM_E_INVALID_CLASS },
+		{ "root", "SMS_ProviderLocation", WBEM_E_INVALID_CLASS },
+		{ SITE_NS, "Win32_Process", WBEM_E_INVALID_CLASS },
+		{ "ROOT\\SMS\\SITE_ps1", "SMS_DistributionPointInf",
+		  WBEM_E_INVALID_CLASS },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		hr = 0;
+		assert_null(provider_class(e->p, bad[i].ns, bad[i].cls, &hr));
+		if (hr != bad[i].hr)
+			fail_msg("%s:%s: 0x%08X, want 0x%08X", bad[i].ns,
+				 bad[i].cls, hr, bad[i].hr);
+	}
+	assert_string_equal(provider_machine(e->p), "CM01.contoso.com");
+}
+
+/* ---- Enumerate -------------------------------------------------------- */
+
+static void test_enumerate_dpinfo(void **state)
+{
+	struct env *e = *state;
+	const struct fixture_site *s = &e->fx->sites[0];
+	struct instance_list l;
+
+	enumerate(e->p, class_of(e->p, SITE_NS, DPINFO), NULL, &l);
+	assert_int_equal(l.count, s->ndps);
+	assert_int_equal(l.count, 6);
+	for (size_t k = 0; k < s->ndps; k++) {
+		const struct fixture_dp *d = &s->dps[k];
+		const struct cim_instance *i = find_by(&l, "Name", d->fqdn);
+		char *nal = fixture_nalpath(d->fqdn, "PS1");
+		char mode[4];
+
+		if (!i)
+			fail_msg("no instance for %s", d->fqdn);
+		assert_string_equal(cim_class_name(cim_instance_class(i)), DPINFO);
+		assert_string_equal(cim_instance_text(i, "Name"), d->fqdn);
+		assert_string_equal(cim_instance_text(i, "ServerName"), d->fqdn);
+		assert_string_equal(cim_instance_text(i, "NALPath"), nal);
+		assert_string_equal(cim_instance_text(i, "ResourceType"),
+				    "Windows NT Server");
+		assert_string_equal(cim_instance_text(i, "SiteCode"), "PS1");
+		assert_string_equal(cim_instance_text(i, "SiteName"), "Contoso Lab");
+		assert_string_equal(cim_instance_text(i, "Description"),
+				    d->description);
+		snprintf(mode, sizeof(mode), "%u", d->maintenance);
+		assert_string_equal(cim_instance_text(i, "MaintenanceMode"), mode);
+		assert_string_equal(cim_instance_text(i, "IsPullDP"),
+				    strcmp(d->kind, "pull") ? "false" : "true");
+		assert_string_equal(cim_instance_text(i, "IsPXE"),
+				    strcmp(d->kind, "pxe") ? "false" : "true");
+		free(nal);
+	}
+	/* The lab's own values: DP02 in maintenance, one pull DP, PXE01's
+	 * and DP03's <property> elements. */
+	const struct cim_instance *i = find_by(&l, "Name", "DP02.contoso.com");
+	assert_string_equal(cim_instance_text(i, "MaintenanceMode"), "1");
+	assert_string_equal(cim_instance_text(i, "NALPath"), DP02_NAL);
+	i = find_by(&l, "IsPullDP", "true");
+	assert_string_equal(cim_instance_text(i, "Name"), "PULLDP01.contoso.com");
+	i = find_by(&l, "Name", "PXE01.contoso.com");
+	assert_string_equal(cim_instance_text(i, "IsMulticast"), "true");
+	assert_string_equal(cim_instance_text(i, "SupportUnknownMachines"), "true");
+	assert_string_equal(cim_instance_text(i, "ResponseDelay"), "0");
+	i = find_by(&l, "Name", "DP03.branch.contoso.com");
+	assert_string_equal(cim_instance_text(i, "Priority"), "3");
+	assert_string_equal(cim_instance_text(i, "RateLimitsEnabled"), "true");
+	i = find_by(&l, "Name", "CLOUDDP01.cloudapp.net");
+	assert_string_equal(cim_instance_text(i, "InternetFacing"), "true");
+	assert_string_equal(cim_instance_text(i, "Communication"), "1");
+	assert_null(cim_instance_text(i, "OperatingSystem"));
+	/* IDs number the DPs in fixture order; the GUID is stable. */
+	i = find_by(&l, "Name", "DP01.contoso.com");
+	assert_string_equal(cim_instance_text(i, "ID"), "1");
+	assert_int_equal(strlen(cim_instance_text(i, "IdentityGUID")), 36);
+	instance_list_free(&l);
+	assert_null(l.items);
+	assert_int_equal(l.count, 0);
+
+	/* SMS_DistributionPoint: a real class with no instances. */
+	enumerate(e->p, class_of(e->p, SITE_NS, "SMS_DistributionPoint"), NULL, &l);
+	assert_int_equal(l.count, 0);
+	instance_list_free(&l);
+}
+
+/* Runs the WQL text against class cls of ns and writes property prop of
+ * each result into out, in the provider's order, joined by ','. */
+static void query(struct env *e, const char *ns, const char *cls,
+		  const char *text, const char *prop, char *out, size_t size)
+{
+	const struct cim_class *c = class_of(e->p, ns, cls);
+	struct wql_query *q = NULL;
+	struct wql_error werr = { 0 };
+	struct instance_list l;
+	size_t used = 0;
+
+	if (wql_parse(text, &q, &werr))
+		fail_msg("%s: %s", text, werr.message);
+	if (wql_query_check(q, c, &werr))
+		fail_msg("%s: %s", text, werr.message);
+	enumerate(e->p, c, q, &l);
+	out[0] = '\0';
+	for (size_t i = 0; i < l.count; i++)
+		used += (size_t)snprintf(out + used, size - used, "%s%s",
+					 i ? "," : "",
+					 cim_instance_text(l.items[i], prop));
+	instance_list_free(&l);
+	wql_query_free(q);
+}
+
+static void test_enumerate_query(void **state)
+{
+	struct env *e = *state;
+	char got[1024];
+
+	query(e, SITE_NS, DPINFO, "SELECT * FROM SMS_DistributionPointInfo "
+	      "WHERE MaintenanceMode = 1", "Name", got, sizeof(got));
+	assert_string_equal(got, "DP02.contoso.com");
+	query(e, SITE_NS, DPINFO, "select Name from sms_distributionpointinfo "
+	      "where IsPullDP = TRUE", "Name", got, sizeof(got));
+	assert_string_equal(got, "PULLDP01.contoso.com");
+	query(e, SITE_NS, DPINFO, "SELECT * FROM SMS_DistributionPointInfo "
+	      "WHERE ServerName = 'pxe01.CONTOSO.com'", "Name", got, sizeof(got));
+	assert_string_equal(got, "PXE01.contoso.com");
+	query(e, SITE_NS, DPINFO, "SELECT * FROM SMS_DistributionPointInfo "
+	      "WHERE NALPath = '[\"Display=\\\\\\\\DP01.contoso.com\\\\\"]"
+	      "MSWNET:[\"SMS_SITE=PS1\"]\\\\\\\\DP01.contoso.com\\\\'",
+	      "NALPath", got, sizeof(got));
+	assert_string_equal(got, DP01_NAL);
+	query(e, SITE_NS, DPINFO, "SELECT * FROM SMS_DistributionPointInfo "
+	      "WHERE MaintenanceMode = 0 AND SiteCode = 'PS1' AND "
+	      "Name LIKE '%.contoso.com' AND NOT IsPXE = TRUE",
+	      "Name", got, sizeof(got));
+	/* DP01, PULLDP01, DP03.branch in some order: count them. */
+	assert_int_equal(strlen(got), strlen("DP01.contoso.com,"
+			 "PULLDP01.contoso.com,DP03.branch.contoso.com"));
+	assert_contains(got, "DP01.contoso.com");
+	assert_contains(got, "PULLDP01.contoso.com");
+	assert_contains(got, "DP03.branch.contoso.com");
+	query(e, SITE_NS, DPINFO, "SELECT * FROM SMS_DistributionPointInfo "
+	      "WHERE SiteCode = 'PS2'", "Name", got, sizeof(got));
+	assert_string_equal(got, "");
+
+	/* A change is visible to the next query. */
+	assert_int_equal(set_mode(e, &admin, DPINFO, DP01_NAL, "1", got,
+				  sizeof(got)), 0);
+	query(e, SITE_NS, DPINFO, "SELECT * FROM SMS_DistributionPointInfo "
+	      "WHERE MaintenanceMode = 1", "Name", got, sizeof(got));
+	assert_int_equal(strlen(got), strlen("DP01.contoso.com,DP02.contoso.com"));
+	assert_contains(got, "DP01.contoso.com");
+	assert_contains(got, "DP02.contoso.com");
+
+	/* Static classes filter too. */
+	query(e, "root/sms", "__Namespace", "SELECT * FROM __Namespace WHERE "
+	      "Name = 'SITE_PS1'", "Name", got, sizeof(got));
+	assert_string_equal(got, "site_PS1");
+	query(e, "root/sms", "__Namespace", "SELECT * FROM __Namespace WHERE "
+	      "Name = 'site_PS2'", "Name", got, sizeof(got));
+	assert_string_equal(got, "");
+}
+
+static void test_discovery_classes(void **state)
+{
+	struct env *e = *state;
+	struct instance_list l;
+
+	enumerate(e->p, class_of(e->p, "root", "__Namespace"), NULL, &l);
+	assert_int_equal(l.count, 1);
+	assert_string_equal(cim_instance_text(l.items[0], "Name"), "sms");
+	instance_list_free(&l);
+
+	enumerate(e->p, class_of(e->p, "root/sms", "__Namespace"), NULL, &l);
+	assert_int_equal(l.count, 1);
+	assert_string_equal(cim_instance_text(l.items[0], "Name"), "site_PS1");
+	instance_list_free(&l);
+
+	enumerate(e->p, class_of(e->p, "root/sms", "SMS_ProviderLocation"), NULL, &l);
+	assert_int_equal(l.count, 1);
+	assert_string_equal(cim_instance_text(l.items[0], "Machine"),
+			    "CM01.contoso.com");
+	assert_string_equal(cim_instance_text(l.items[0], "NamespacePath"),
+			    "\\\\CM01.contoso.com\\root\\sms\\site_PS1");
+	assert_string_equal(cim_instance_text(l.items[0], "ProviderForLocalSite"),
+			    "true");
+	assert_string_equal(cim_instance_text(l.items[0], "SiteCode"), "PS1");
+	instance_list_free(&l);
+}
+
+/* ---- Get -------------------------------------------------------------- */
+
+static void test_get(void **state)
+{
+	struct env *e = *state;
+	const struct cim_class *info = class_of(e->p, SITE_NS, DPINFO);
+	struct cim_instance *i = (struct cim_instance *)&i;
+	char msg[256];
+	struct wsman_kv keys[] = {
+		{ (char *)"NALPath", (char *)DP02_NAL },
+		{ (char *)"ResourceType", (char *)"Windows NT Server" },
+		{ (char *)"SiteCode", (char *)"PS1" },
+	};
+
+	assert_int_equal(provider_get(e->p, &analyst, info, keys, 3, &i, msg,
+				      sizeof(msg)), 0);
+	assert_non_null(i);
+	assert_string_equal(cim_instance_text(i, "Name"), "DP02.contoso.com");
+	assert_string_equal(cim_instance_text(i, "MaintenanceMode"), "1");
+	cim_instance_free(i);
+
+	/* Key values compare ignoring case, key order does not matter. */
+	struct wsman_kv folded[] = {
+		{ (char *)"SiteCode", (char *)"ps1" },
+		{ (char *)"nalpath", (char *)NAL("pulldp01.CONTOSO.com") },
+		{ (char *)"ResourceType", (char *)"WINDOWS NT SERVER" },
+	};
+	assert_int_equal(provider_get(e->p, &admin, info, folded, 3, &i, msg,
+				      sizeof(msg)), 0);
+	assert_string_equal(cim_instance_text(i, "Name"), "PULLDP01.contoso.com");
+	assert_string_equal(cim_instance_text(i, "NALPath"), PULL_NAL);
+	cim_instance_free(i);
+
+	/* No such DP, or a right NAL path in another site. */
+	keys[0].value = (char *)UNKNOWN_NAL;
+	i = (struct cim_instance *)&i;
+	assert_int_equal(provider_get(e->p, &admin, info, keys, 3, &i, msg,
+				      sizeof(msg)), WBEM_E_NOT_FOUND);
+	assert_null(i);
+	assert_string_equal(msg, "No SMS_DistributionPointInfo instance has "
+			    "the given key values.");
+	keys[0].value = (char *)DP02_NAL;
+	keys[2].value = (char *)"PS2";
+	assert_int_equal(provider_get(e->p, &admin, info, keys, 3, &i, msg,
+				      sizeof(msg)), WBEM_E_NOT_FOUND);
+	assert_null(i);
+
+	/* Static classes. */
+	struct wsman_kv site[] = { { (char *)"SiteCode", (char *)"ps1" } };
+	const struct cim_class *loc = class_of(e->p, "root/sms",
+					       "SMS_ProviderLocation");
+	assert_int_equal(provider_get(e->p, &admin, loc, site, 1, &i, msg,
+				      sizeof(msg)), 0);
+	assert_string_equal(cim_instance_text(i, "Machine"), "CM01.contoso.com");
+	cim_instance_free(i);
+	site[0].value = (char *)"XYZ";
+	assert_int_equal(provider_get(e->p, &admin, loc, site, 1, &i, msg,
+				      sizeof(msg)), WBEM_E_NOT_FOUND);
+	assert_null(i);
+	assert_string_equal(msg, "No SMS_ProviderLocation instance has the "
+			    "given key values.");
+
+	/* SMS_DistributionPoint has no instances to find. */
+	struct wsman_kv dpkeys[] = {
+		{ (char *)"PackageID", (char *)"PS100001" },
+		{ (char *)"ServerNALPath", (char *)DP01_NAL },
+		{ (char *)"SiteCode", (char *)"PS1" },
+	};
+	assert_int_equal(provider_get(e->p, &admin,
+				      class_of(e->p, SITE_NS, "SMS_DistributionPoint"),
+				      dpkeys, 3, &i, msg, sizeof(msg)),
+			 WBEM_E_NOT_FOUND);
+	assert_null(i);
+}
+
+/* ---- SetDPMaintenanceMode: success ------------------------------------- */
+
+static void test_set_mode(void **state)
+{
+	struct env *e = *state;
+	struct last_row r;
+	char msg[256];
+
+	assert_int_equal(store_journal_count(e->st), 0);
+	assert_int_equal(mode_of(e->p, DP01_NAL), 0);
+	assert_int_equal(set_mode(e, &admin, DPINFO, DP01_NAL, "1", msg,
+				  sizeof(msg)), 0);
+	assert_int_equal(mode_of(e->p, DP01_NAL), 1);
+	uint32_t stored = 9;
+	assert_int_equal(store_get_mode(e->st, "PS1", DP01_NAL, &stored), 0);
+	assert_int_equal(stored, 1);
+
+	r = last_row(e->st);
+	assert_int_equal(r.count, 1);
+	assert_string_equal(r.user, "lab");
+	assert_string_equal(r.protocol, "wsman");
+	assert_string_equal(r.operation, "invoke");
+	assert_string_equal(r.site, "PS1");
+	assert_string_equal(r.cls, DPINFO);
+	assert_string_equal(r.method, SET_MODE);
+	assert_string_equal(r.nalpath, DP01_NAL);
+	assert_string_equal(r.params, "NALPath=" DP01_NAL " Mode=1");
+	assert_int_equal(r.old_mode, 0);
+	assert_int_equal(r.new_mode, 1);
+	assert_int_equal(r.hresult, 0);
+
+	/* The same mode again succeeds and is journaled as 1 -> 1. */
+	assert_int_equal(set_mode(e, &admin, DPINFO, DP01_NAL, "1", msg,
+				  sizeof(msg)), 0);
+	assert_int_equal(mode_of(e->p, DP01_NAL), 1);
+	r = last_row(e->st);
+	assert_int_equal(r.count, 2);
+	assert_int_equal(r.old_mode, 1);
+	assert_int_equal(r.new_mode, 1);
+	assert_int_equal(r.hresult, 0);
+
+	/* NAL paths ignore case; Infrastructure Administrators may modify;
+	 * Mode in another spelling of 0. */
+	assert_int_equal(set_mode(e, &infra, DPINFO, NAL("dp01.CONTOSO.COM"),
+				  "00", msg, sizeof(msg)), 0);
+	assert_int_equal(mode_of(e->p, DP01_NAL), 0);
+	r = last_row(e->st);
+	assert_int_equal(r.count, 3);
+	assert_string_equal(r.user, "infra");
+	assert_int_equal(strcasecmp(r.nalpath, DP01_NAL), 0);
+	assert_int_equal(r.old_mode, 1);
+	assert_int_equal(r.new_mode, 0);
+	assert_int_equal(r.hresult, 0);
+
+	/* Through SMS_DistributionPoint, as the SDK page has it. */
+	assert_int_equal(set_mode(e, &admin, "SMS_DistributionPoint", DP02_NAL,
+				  "0", msg, sizeof(msg)), 0);
+	assert_int_equal(mode_of(e->p, DP02_NAL), 0);
+	r = last_row(e->st);
+	assert_int_equal(r.count, 4);
+	assert_string_equal(r.cls, "SMS_DistributionPoint");
+	assert_string_equal(r.method, SET_MODE);
+	assert_string_equal(r.nalpath, DP02_NAL);
+	assert_int_equal(r.old_mode, 1);
+	assert_int_equal(r.new_mode, 0);
+
+	/* Parameter names and the method name ignore case; other DPs are
+	 * untouched throughout. */
+	struct wsman_kv params[] = {
+		{ (char *)"mode", (char *)"1" },
+		{ (char *)"nalpath", (char *)PULL_NAL },
+	};
+	uint32_t rv = 99;
+	assert_int_equal(provider_invoke(e->p, &admin,
+					 class_of(e->p, SITE_NS, DPINFO),
+					 "setdpmaintenancemode", params, 2, &rv,
+					 msg, sizeof(msg)), 0);
+	assert_int_equal(rv, 0);
+	assert_int_equal(mode_of(e->p, PULL_NAL), 1);
+	r = last_row(e->st);
+	assert_string_equal(r.method, SET_MODE);
+	assert_int_equal(mode_of(e->p, NAL("PXE01.contoso.com")), 0);
+	assert_int_equal(mode_of(e->p, NAL("CLOUDDP01.cloudapp.net")), 0);
+}
+
+/* ---- SetDPMaintenanceMode: errors -------------------------------------- */
+
+struct invoke_error {
+	const char *what;
+	const struct caller *who;
+	const char *method;
+	struct wsman_kv params[3];
+	size_t nparams;
+	uint32_t hr;
+	const char *msg;	/* the whole message */
+	const char *journal_nal; /* NULL: the row names no DP */
+};
+
+#define P(n, v) { (char *)(n), (char *)(v) }
+
+static const struct invoke_error invoke_errors[] = {
+	{ "unknown NAL path", &admin, SET_MODE,
+	  { P("NALPath", UNKNOWN_NAL), P("Mode", "1") }, 2, WBEM_E_NOT_FOUND,
+	  "No distribution point with NAL path '" UNKNOWN_NAL "' in site PS1.",
+	  UNKNOWN_NAL },
+	{ "Mode 2", &admin, SET_MODE,
+	  { P("NALPath", DP01_NAL), P("Mode", "2") }, 2,
+	  WBEM_E_INVALID_PARAMETER,
+	  "Mode 2 is not valid: use 1 to enable or 0 to disable maintenance "
+	  "mode.", DP01_NAL },
+	{ "Mode x", &admin, SET_MODE,
+	  { P("NALPath", DP01_NAL), P("Mode", "x") }, 2, WBEM_E_TYPE_MISMATCH,
+	  "Mode 'x' is not a uint32 (not a decimal integer).", DP01_NAL },
+	{ "Mode out of range", &admin, SET_MODE,
+	  { P("NALPath", DP01_NAL), P("Mode", "4294967296") }, 2,
+	  WBEM_E_TYPE_MISMATCH,
+	  "Mode '4294967296' is not a uint32 (out of range for uint32).",
+	  DP01_NAL },
+	{ "missing Mode", &admin, SET_MODE,
+	  { P("NALPath", DP01_NAL) }, 1, WBEM_E_INVALID_METHOD_PARAMETERS,
+	  "Parameter 'Mode' is missing; SetDPMaintenanceMode takes NALPath "
+	  "and Mode.", DP01_NAL },
+	{ "missing NALPath", &admin, SET_MODE,
+	  { P("Mode", "1") }, 1, WBEM_E_INVALID_METHOD_PARAMETERS,
+	  "Parameter 'NALPath' is missing; SetDPMaintenanceMode takes NALPath "
+	  "and Mode.", NULL },
+	{ "no parameters", &admin, SET_MODE,
+	  { P("", "") }, 0, WBEM_E_INVALID_METHOD_PARAMETERS,
+	  "Parameter 'NALPath' is missing; SetDPMaintenanceMode takes NALPath "
+	  "and Mode.", NULL },
+	{ "nil Mode", &admin, SET_MODE,
+	  { P("NALPath", DP01_NAL), P("Mode", NULL) }, 2,
+	  WBEM_E_INVALID_METHOD_PARAMETERS,
+	  "Parameter 'Mode' is null; SetDPMaintenanceMode needs a value.",
+	  DP01_NAL },
+	{ "unknown parameter", &admin, SET_MODE,
+	  { P("NALPath", DP01_NAL), P("Mode", "1"), P("Force", "true") }, 3,
+	  WBEM_E_INVALID_METHOD_PARAMETERS,
+	  "SetDPMaintenanceMode has no parameter 'Force'; it takes NALPath "
+	  "and Mode.", DP01_NAL },
+	{ "duplicate parameter", &admin, SET_MODE,
+	  { P("NALPath", DP01_NAL), P("Mode", "1"), P("mode", "0") }, 3,
+	  WBEM_E_INVALID_METHOD_PARAMETERS,
+	  "Parameter 'mode' is given twice.", DP01_NAL },
+	{ "analyst", &analyst, SET_MODE,
+	  { P("NALPath", DP01_NAL), P("Mode", "1") }, 2, WBEM_E_ACCESS_DENIED,
+	  "User 'analyst' (Read-only Analyst) lacks Modify permission on the "
+	  "Site class needed to change maintenance mode.", DP01_NAL },
+};
+
+static void test_set_mode_errors(void **state)
+{
+	struct env *e = *state;
+	const struct cim_class *info = class_of(e->p, SITE_NS, DPINFO);
+
+	for (size_t k = 0; k < sizeof(invoke_errors) / sizeof(invoke_errors[0]); k++) {
+		const struct invoke_error *t = &invoke_errors[k];
+		int64_t before = store_journal_count(e->st);
+		uint32_t rv = 99;
+		char msg[512] = "";
+		uint32_t hr = provider_invoke(e->p, t->who, info, t->method,
+					      t->params, t->nparams, &rv, msg,
+					      sizeof(msg));
+
+		if (hr != t->hr)
+			fail_msg("%s: 0x%08X, want 0x%08X (%s)", t->what, hr,
+				 t->hr, msg);
+		assert_int_equal(rv, 0);
+		if (strcmp(msg, t->msg) != 0)
+			fail_msg("%s: \"%s\", want \"%s\"", t->what, msg, t->msg);
+
+		/* One journal row for the failed call, no state change. */
+		struct last_row r = last_row(e->st);
+		assert_int_equal(r.count, before + 1);
+		assert_string_equal(r.user, t->who->user);
+		assert_string_equal(r.operation, "invoke");
+		assert_string_equal(r.site, "PS1");
+		assert_string_equal(r.cls, DPINFO);
+		assert_string_equal(r.method, SET_MODE);
+		assert_int_equal(r.hresult, t->hr);
+		assert_int_equal(r.old_mode, -1);
+		assert_int_equal(r.new_mode, -1);
+		if (t->journal_nal)
+			assert_string_equal(r.nalpath, t->journal_nal);
+		else
+			assert_false(r.has_nalpath);
+		assert_int_equal(mode_of(e->p, DP01_NAL), 0);
+		assert_int_equal(mode_of(e->p, DP02_NAL), 1);
+	}
+	/* The parameters are journaled as given, a nil one as (null). */
+	uint32_t rv;
+	char msg[256];
+	struct wsman_kv nil[] = { P("NALPath", NULL), P("Mode", "1") };
+	assert_int_equal(provider_invoke(e->p, &admin, info, SET_MODE, nil, 2,
+					 &rv, msg, sizeof(msg)),
+			 WBEM_E_INVALID_METHOD_PARAMETERS);
+	assert_string_equal(msg, "Parameter 'NALPath' is null; "
+			    "SetDPMaintenanceMode needs a value.");
+	struct last_row r = last_row(e->st);
+	assert_string_equal(r.params, "NALPath=(null) Mode=1");
+	assert_int_equal(r.hresult, WBEM_E_INVALID_METHOD_PARAMETERS);
+	assert_int_equal(mode_of(e->p, DP01_NAL), 0);
+}
+
+static void test_unknown_method(void **state)
+{
+	struct env *e = *state;
+	struct wsman_kv params[] = { P("NALPath", DP01_NAL), P("Mode", "1") };
+	int64_t before = store_journal_count(e->st);
+	uint32_t rv = 99;
+	char msg[256];
+
+	assert_int_equal(provider_invoke(e->p, &admin,
+					 class_of(e->p, SITE_NS, DPINFO),
+					 "Frobnicate", params, 2, &rv, msg,
+					 sizeof(msg)), WBEM_E_INVALID_METHOD);
+	assert_int_equal(rv, 0);
+	assert_string_equal(msg, "Class SMS_DistributionPointInfo has no "
+			    "method 'Frobnicate'.");
+	/* The discovery classes have no methods at all. */
+	assert_int_equal(provider_invoke(e->p, &admin,
+					 class_of(e->p, "root/sms",
+						  "SMS_ProviderLocation"),
+					 SET_MODE, params, 2, &rv, msg,
+					 sizeof(msg)), WBEM_E_INVALID_METHOD);
+	assert_string_equal(msg, "Class SMS_ProviderLocation has no method "
+			    "'SetDPMaintenanceMode'.");
+	/* Both failed calls are journaled with their HRESULT. */
+	assert_int_equal(store_journal_count(e->st), before + 2);
+	struct last_row r = last_row(e->st);
+	assert_int_equal(r.hresult, WBEM_E_INVALID_METHOD);
+	assert_int_equal(mode_of(e->p, DP01_NAL), 0);
+}
+
+/* ---- restart ---------------------------------------------------------- */
+
+static void test_restart_keeps_state(void **state)
+{
+	struct env *e = *state;
+	char msg[256];
+
+	assert_int_equal(set_mode(e, &admin, DPINFO, DP01_NAL, "1", msg,
+				  sizeof(msg)), 0);
+	assert_int_equal(set_mode(e, &admin, DPINFO, DP02_NAL, "0", msg,
+				  sizeof(msg)), 0);
+	int64_t rows = store_journal_count(e->st);
+
+	/* A new provider over the same store: the fixture says DP01=0 and
+	 * DP02=1, the store wins. */
+	provider_free(e->p);
+	e->p = new_provider(e->fx, e->st);
+	assert_int_equal(mode_of(e->p, DP01_NAL), 1);
+	assert_int_equal(mode_of(e->p, DP02_NAL), 0);
+	assert_int_equal(mode_of(e->p, PULL_NAL), 0);
+	assert_int_equal(store_journal_count(e->st), rows);
+
+	/* And it keeps working from there. */
+	assert_int_equal(set_mode(e, &admin, DPINFO, DP01_NAL, "0", msg,
+				  sizeof(msg)), 0);
+	struct last_row r = last_row(e->st);
+	assert_int_equal(r.old_mode, 1);
+	assert_int_equal(r.new_mode, 0);
+	assert_int_equal(mode_of(e->p, DP01_NAL), 0);
+
+	/* A fresh store takes the fixture's modes again. */
+	struct store *fresh = open_store();
+	struct provider *p2 = new_provider(e->fx, fresh);
+	assert_int_equal(mode_of(p2, DP01_NAL), 0);
+	assert_int_equal(mode_of(p2, DP02_NAL), 1);
+	provider_free(p2);
+	store_free(fresh);
+}
+
+/* ---- fixture <property> checks ----------------------------------------- */
+
+/* A second fixture: property names in any case, lenient values stored
+ * canonically, strings kept exactly. */
+static void test_fixture_property_values(void **state)
+{
+	struct fixture *fx = NULL;
+	struct store *st = open_store();
+	struct provider *p;
+	struct instance_list l;
+	const struct cim_instance *i;
+	char err[512];
+
+	if (fixture_load_file(FIXTURE_DIR "good_branch.xml", &fx, err, sizeof(err)))
+		fail_msg("%s", err);
+	p = new_provider(fx, st);
+	enumerate(p, class_of(p, "root/sms/site_BR1", DPINFO), NULL, &l);
+	assert_int_equal(l.count, 2);
+
+	i = find_by(&l, "Name", "BRDP02");
+	assert_non_null(i);
+	assert_string_equal(cim_instance_text(i, "IsPullDP"), "true");
+	assert_string_equal(cim_instance_text(i, "Priority"), "7");
+	assert_string_equal(cim_instance_text(i, "IsPXE"), "false");
+	assert_string_equal(cim_instance_text(i, "Drive"), "E:\\");
+	assert_string_equal(cim_instance_text(i, "MaintenanceMode"), "1");
+	assert_string_equal(cim_instance_text(i, "SiteCode"), "BR1");
+	assert_string_equal(cim_instance_text(i, "SiteName"), "Branch Site");
+	assert_string_equal(cim_instance_text(i, "Description"),
+			    "Short name, explicit NAL path");
+	assert_string_equal(cim_instance_text(i, "NALPath"),
+			    "[\"Display=\\\\BRDP02\\\"]MSWNET:"
+			    "[\"SMS_SITE=BR1\"]\\\\BRDP02\\");
+
+	/* No <property>: the defaults of a standard DP. */
+	i = find_by(&l, "Name", "BRDP01.branch.contoso.com");
+	assert_non_null(i);
+	assert_string_equal(cim_instance_text(i, "IsPullDP"), "false");
+	assert_string_equal(cim_instance_text(i, "Priority"), "1");
+	assert_string_equal(cim_instance_text(i, "Drive"), "E:");
+	assert_null(cim_instance_text(i, "Description"));
+	instance_list_free(&l);
+	provider_free(p);
+	store_free(st);
+	fixture_free(fx);
+
+	static const char xml[] =
+		"<dpsim-fixture xmlns=\"urn:dpsim:fixture:1\">\n"
+		"  <site code=\"PS1\" name=\"Lab\" provider=\"CM01\">\n"
+		"    <dp fqdn=\"DP01\">\n"
+		"      <property name=\"ShareName\"> SMS_DP$ </property>\n"
+		"      <property name=\"BITSENABLED\">\n FALSE\n </property>\n"
+		"      <property name=\"TransferRate\">4294967295</property>\n"
+		"      <property name=\"Region\">12</property>\n"
+		"      <property name=\"BindExcept\"></property>\n"
+		"    </dp>\n"
+		"  </site>\n"
+		"</dpsim-fixture>\n";
+	if (fixture_load_memory("mem.xml", xml, strlen(xml), &fx, err, sizeof(err)))
+		fail_msg("%s", err);
+	st = open_store();
+	p = new_provider(fx, st);
+	enumerate(p, class_of(p, SITE_NS, DPINFO), NULL, &l);
+	assert_int_equal(l.count, 1);
+	i = l.items[0];
+	assert_string_equal(cim_instance_text(i, "ShareName"), " SMS_DP$ ");
+	assert_string_equal(cim_instance_text(i, "BitsEnabled"), "false");
+	assert_string_equal(cim_instance_text(i, "TransferRate"), "4294967295");
+	assert_string_equal(cim_instance_text(i, "Region"), "12");
+	assert_string_equal(cim_instance_text(i, "BindExcept"), "");
+	instance_list_free(&l);
+	provider_free(p);
+	store_free(st);
+	fixture_free(fx);
+}
+
+struct bad_prop {
+	const char *file;	/* under tests/unit/fixtures/ */
+	unsigned line;
+	const char *msg;	/* the rest of the message after FILE:LINE: */
+};
+
+static const struct bad_prop bad_props[] = {
+	{ "bad_unknown_property.xml", 6,
+	  "property 'IsMultycast' is not a property of "
+	  "SMS_DistributionPointInfo" },
+	{ "bad_reserved_property.xml", 5,
+	  "property 'MaintenanceMode' cannot be set with <property>: use the "
+	  "maintenance attribute of <dp>" },
+	{ "bad_key_property.xml", 6,
+	  "property 'NALPath' cannot be set with <property>: it is a key; use "
+	  "the nalpath attribute of <dp>" },
+	{ "bad_description_property.xml", 5,
+	  "property 'Description' cannot be set with <property>: use the "
+	  "description attribute of <dp>" },
+	{ "bad_bool_property.xml", 8,
+	  "property 'IsMulticast': 'yes' is not a valid boolean (use true, "
+	  "false, 1 or 0)" },
+	{ "bad_uint_property.xml", 5,
+	  "property 'Priority': '4294967296' is not a valid uint32 (out of "
+	  "range for uint32; use a whole number from 0 to 4294967295)" },
+};
+
+static void check_provider_refuses(struct fixture *fx, const char *where,
+				   const char *want)
+{
+	struct store *st = open_store();
+	struct provider *p = (struct provider *)&p;	/* must be reset */
+	char err[512] = "", full[1024];
+
+	snprintf(full, sizeof(full), "%s%s", where, want);
+	assert_int_equal(provider_new(fx, st, &p, err, sizeof(err)), -EINVAL);
+	assert_null(p);
+	if (strcmp(err, full) != 0)
+		fail_msg("\"%s\", want \"%s\"", err, full);
+	/* A refused fixture journals nothing. */
+	assert_int_equal(store_journal_count(st), 0);
+	store_free(st);
+}
+
+static void test_bad_property_files(void **state)
+{
+	for (size_t k = 0; k < sizeof(bad_props) / sizeof(bad_props[0]); k++) {
+		const struct bad_prop *b = &bad_props[k];
+		struct fixture *fx = NULL;
+		char path[512], where[600], err[512];
+
+		/* The loader accepts them: the provider owns the class. */
+		snprintf(path, sizeof(path), "%s%s", FIXTURE_DIR, b->file);
+		if (fixture_load_file(path, &fx, err, sizeof(err)))
+			fail_msg("%s: %s", b->file, err);
+		snprintf(where, sizeof(where), "%s:%u: ", path, b->line);
+		check_provider_refuses(fx, where, b->msg);
+		fixture_free(fx);
+	}
+}
+
+/* Each fixed property with its own reason, and more bad values, from one
+ * in-memory template: the <property> sits on line 4 of "mem.xml". */
+static void test_bad_property_values(void **state)
+{
+	static const struct {
+		const char *name, *value;
+		const char *msg;
+	} cases[] = {
+		{ "Foo", "1",
+		  "property 'Foo' is not a property of SMS_DistributionPointInfo" },
+		{ "IsPXE", "maybe",
+		  "property 'IsPXE': 'maybe' is not a valid boolean (use true, "
+		  "false, 1 or 0)" },
+		{ "ispxe", "", "property 'IsPXE': '' is not a valid boolean "
+		  "(use true, false, 1 or 0)" },
+		{ "Priority", "-1", "property 'Priority': '-1' is not a valid "
+		  "uint32 (out of range for uint32; use a whole number from 0 "
+		  "to 4294967295)" },
+		{ "Priority", "1.5", "property 'Priority': '1.5' is not a valid "
+		  "uint32 (not a decimal integer; use a whole number from 0 to "
+		  "4294967295)" },
+		{ "Region", "westeurope", "property 'Region': 'westeurope' is not "
+		  "a valid uint32 (not a decimal integer; use a whole number "
+		  "from 0 to 4294967295)" },
+		{ "description", "x", "property 'Description' cannot be set with "
+		  "<property>: use the description attribute of <dp>" },
+		{ "ID", "7", "property 'ID' cannot be set with <property>: dpsim "
+		  "numbers the DPs of a site in fixture order" },
+		{ "Name", "x", "property 'Name' cannot be set with <property>: it "
+		  "is the fqdn attribute of <dp>" },
+		{ "SERVERNAME", "x", "property 'ServerName' cannot be set with "
+		  "<property>: it is the fqdn attribute of <dp>" },
+		{ "ResourceType", "x", "property 'ResourceType' cannot be set "
+		  "with <property>: it is a key dpsim fills in" },
+		{ "SiteCode", "PS2", "property 'SiteCode' cannot be set with "
+		  "<property>: it is a key; it is the code of the enclosing "
+		  "<site>" },
+		{ "SiteName", "x", "property 'SiteName' cannot be set with "
+		  "<property>: it is the name attribute of the enclosing <site>" },
+		{ "maintenancemode", "0", "property 'MaintenanceMode' cannot be "
+		  "set with <property>: use the maintenance attribute of <dp>" },
+	};
+
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct fixture *fx = NULL;
+		char xml[1024], err[512];
+
+		snprintf(xml, sizeof(xml),
+			 "<dpsim-fixture xmlns=\"urn:dpsim:fixture:1\">\n"
+			 "  <site code=\"PS1\" name=\"Lab\" provider=\"CM01\">\n"
+			 "    <dp fqdn=\"DP01\">\n"
+			 "      <property name=\"%s\">%s</property>\n"
+			 "    </dp>\n"
+			 "  </site>\n"
+			 "</dpsim-fixture>\n", cases[k].name, cases[k].value);
+		if (fixture_load_memory("mem.xml", xml, strlen(xml), &fx, err,
+					sizeof(err)))
+			fail_msg("%s: %s", cases[k].name, err);
+		check_provider_refuses(fx, "mem.xml:4: ", cases[k].msg);
+		fixture_free(fx);
+	}
+}
+
+/* With several sites and DPs, the first bad property is the one
+ * reported, by its own line. */
+static void test_bad_property_in_later_site(void **state)
+{
+	static const char xml[] =
+		"<dpsim-fixture xmlns=\"urn:dpsim:fixture:1\">\n"
+		"  <site code=\"PS1\" name=\"Lab\" provider=\"CM01\">\n"
+		"    <dp fqdn=\"DP01\">\n"
+		"      <property name=\"Priority\">2</property>\n"
+		"    </dp>\n"
+		"  </site>\n"
+		"  <site code=\"PS2\" name=\"Lab 2\" provider=\"CM02\">\n"
+		"    <dp fqdn=\"DP01\"/>\n"
+		"    <dp fqdn=\"DP02\">\n"
+		"      <property name=\"IsPXE\">true</property>\n"
+		"      <property name=\"IsPXE2\">true</property>\n"
+		"      <property name=\"IsMulticast\">often</property>\n"
+		"    </dp>\n"
+		"  </site>\n"
+		"</dpsim-fixture>\n";
+	struct fixture *fx = NULL;
+	char err[512];
+
+	if (fixture_load_memory("two.xml", xml, strlen(xml), &fx, err,
+				sizeof(err)))
+		fail_msg("%s", err);
+	check_provider_refuses(fx, "two.xml:11: ", "property 'IsPXE2' is not "
+			       "a property of SMS_DistributionPointInfo");
+	fixture_free(fx);
+}
+
+/* A test with a fresh lab, store and provider in *state. */
+#define ENV_TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		ENV_TEST(test_class_lookup),
+		ENV_TEST(test_enumerate_dpinfo),
+		ENV_TEST(test_enumerate_query),
+		ENV_TEST(test_discovery_classes),
+		ENV_TEST(test_get),
+		ENV_TEST(test_set_mode),
+		ENV_TEST(test_set_mode_errors),
+		ENV_TEST(test_unknown_method),
+		ENV_TEST(test_restart_keeps_state),
+		cmocka_unit_test(test_fixture_property_values),
+		cmocka_unit_test(test_bad_property_files),
+		cmocka_unit_test(test_bad_property_values),
+		cmocka_unit_test(test_bad_property_in_later_site),
+	};
+	int rc;
+
+	/* Successful changes log at info; keep the test output readable. */
+	log_threshold = LOG_WARN;
+	xmlInitParser();
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	xmlCleanupParser();
+	return rc;
+}
