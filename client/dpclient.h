@@ -1,0 +1,307 @@
+/* libdpclient: put Configuration Manager distribution points into and out
+ * of maintenance mode over WS-Management, against dpsim or a real SMS
+ * Provider.
+ *
+ * The model is the one real scripts use (configmgr-domain.md §7): find the
+ * site code (SMS_ProviderLocation, else __Namespace under root/sms), find
+ * the DP in SMS_DistributionPointInfo with a WQL query, read its
+ * MaintenanceMode, call the static method
+ * SMS_DistributionPointInfo.SetDPMaintenanceMode(NALPath, Mode).
+ *
+ * Conventions
+ *  - Every call returns an enum dpc_code (DPC_OK = 0) and, when err is not
+ *    NULL, fills *err: on success it is cleared, on failure it says what
+ *    happened (code, HRESULT and its name, the provider's message, HTTP
+ *    status, libcurl's message, SMS_ExtendedStatus fields). struct
+ *    dpc_error holds no pointers to free: it is a plain value.
+ *  - Result structs (struct dpc_dp, struct dpc_instance, ...) are filled by
+ *    the library, owned by the caller afterwards and released with their
+ *    _clear / _free function. On failure they are left empty (all zero), so
+ *    clearing them is always safe.
+ *  - Strings passed in are copied or used only during the call.
+ *  - A struct dpc_client is not thread-safe; use one per thread. The library
+ *    has no global state of its own: the program calls dpc_global_init()
+ *    once before any other thread exists (it calls curl_global_init() and
+ *    xmlInitParser()), and dpc_global_cleanup() at exit.
+ */
+#ifndef DPCLIENT_H
+#define DPCLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DPC_VERSION "0.1.0"
+
+/* ---- errors ----------------------------------------------------------- */
+
+enum dpc_code {
+	DPC_OK = 0,
+	DPC_E_USAGE,	 /* a bad argument or option (nothing was sent) */
+	DPC_E_NOMEM,	 /* out of memory */
+	DPC_E_TRANSPORT, /* no usable HTTP answer: refused, unreachable,
+			  * TLS, timeout, an unexpected HTTP status, or
+			  * w:TimedOut / 503 still there after the retries */
+	DPC_E_AUTH,	 /* HTTP 401 or 403: wrong credentials or scheme */
+	DPC_E_PROTOCOL,	 /* an answer that is not the expected WS-Man */
+	DPC_E_PROVIDER,	 /* the provider said no: a SOAP fault, or a
+			  * method's non-zero ReturnValue */
+	DPC_E_NOT_FOUND, /* a lookup (DP, site) found nothing, or found
+			  * more than one DP for a short name */
+};
+
+/* One sentence for code, e.g. "the provider refused the request". Never
+ * NULL; static storage. */
+const char *dpc_strerror(enum dpc_code code);
+/* The enumerator's name, "DPC_E_PROVIDER"; static storage. */
+const char *dpc_code_name(enum dpc_code code);
+
+#define DPC_MSG_SIZE 512
+
+/* SMS_ExtendedStatus (or WMI's __ExtendedStatus) from a fault. */
+struct dpc_sms_status {
+	bool present;
+	char class_name[32];		/* "SMS_ExtendedStatus" */
+	uint32_t error_code;		/* ErrorCode (0 when absent) */
+	bool has_status_code;
+	uint32_t status_code;		/* StatusCode */
+	char description[DPC_MSG_SIZE];
+	char operation[64];
+	char parameter_info[DPC_MSG_SIZE];
+	char provider_name[64];
+};
+
+struct dpc_error {
+	enum dpc_code code;
+	/* The HRESULT: a fault's MSFT_WmiError error_Code, else its
+	 * f:WSManFault Code; or the non-zero ReturnValue. 0 when none. */
+	uint32_t hresult;
+	/* "WBEM_E_NOT_FOUND", "ERROR_WSMAN_INVALID_SELECTORS", ...; static
+	 * storage, NULL when the code is not in the table. */
+	const char *hresult_name;
+	/* What went wrong in words: the provider's message (MSFT_WmiError
+	 * Message, else the fault reason), the table's text for a ReturnValue,
+	 * or the library's own description. Never empty after a failure. */
+	char message[DPC_MSG_SIZE];
+	bool from_return_value;	/* DPC_E_PROVIDER: ReturnValue, not a fault */
+	char subcode[64];	/* fault subcode as sent ("w:InternalError") */
+	uint32_t cim_status;	/* MSFT_WmiError CIMStatusCode, 0 when none */
+	long http_status;	/* last HTTP status, 0 when there was none */
+	char transport[256];	/* libcurl's message, "" when none */
+	unsigned attempts;	/* requests sent for the failing call */
+	struct dpc_sms_status sms;
+};
+
+/* "WBEM_E_NOT_FOUND (0x80041002): Object cannot be found." -- the HRESULT
+ * part only when there is one ("0x80041002" alone when it has no name),
+ * else the fault subcode ("w:InvalidSelectors: ...") when there is one.
+ * Always NUL-terminated. Returns out. */
+char *dpc_error_format(const struct dpc_error *err, char *out, size_t size);
+
+/* ---- library and client ----------------------------------------------- */
+
+/* Process-wide set-up of libcurl and libxml2; call once, before threads.
+ * Returns DPC_OK or DPC_E_TRANSPORT if libcurl cannot initialise. */
+enum dpc_code dpc_global_init(void);
+/* The reverse, at exit, after every client is freed. It calls
+ * xmlCleanupParser(): do not call it while the program still uses
+ * libxml2 elsewhere. */
+void dpc_global_cleanup(void);
+
+enum dpc_auth {
+	DPC_AUTH_BASIC,		/* sent with the first request */
+	DPC_AUTH_NTLM,		/* needs HTTPS on a real WinRM, which refuses
+				 * unencrypted NTLM bodies over HTTP */
+	DPC_AUTH_NEGOTIATE,	/* SPNEGO/Kerberos from the caller's ticket
+				 * cache (user/password are not used); same
+				 * HTTPS caveat */
+};
+
+/* "basic", "ntlm", "negotiate" (any case) -> *out. DPC_OK or DPC_E_USAGE. */
+enum dpc_code dpc_auth_parse(const char *name, enum dpc_auth *out);
+/* "basic", "ntlm", "negotiate"; static storage. */
+const char *dpc_auth_name(enum dpc_auth auth);
+
+typedef void (*dpc_trace_fn)(void *data, bool outgoing, long http_status,
+			     const char *body, size_t len);
+
+struct dpc_options {
+	const char *endpoint;		/* http[s]://host:port/wsman;
+					 * NULL: http://127.0.0.1:5985/wsman */
+	const char *user;		/* NULL: no credentials */
+	const char *password;		/* NULL: "" */
+	enum dpc_auth auth;		/* default DPC_AUTH_BASIC */
+	const char *ca_file;		/* PEM bundle for HTTPS; NULL: system */
+	bool insecure;			/* skip TLS verification (labs only) */
+	unsigned connect_timeout_ms;	/* default 5000 */
+	unsigned operation_timeout_ms;	/* default 60000: sent as the
+					 * w:OperationTimeout; the HTTP
+					 * timeout is this plus 5 s */
+	const char *site_code;		/* NULL: discovered on first need */
+	unsigned retries;		/* extra attempts after a transient
+					 * failure (refused, 503, w:TimedOut);
+					 * default 2 */
+	unsigned retry_delay_ms;	/* first back-off, doubled per retry,
+					 * capped at 5 s; default 200 */
+	dpc_trace_fn trace;		/* if set, sees every request and
+					 * response body (debugging) */
+	void *trace_data;
+};
+
+/* Fills o with the defaults above. */
+void dpc_options_init(struct dpc_options *o);
+
+struct dpc_client;
+
+/* Creates a client; every string in o is copied. The libcurl handle is
+ * created here and reused by every call, so calls share a connection.
+ * Errors: DPC_E_USAGE (endpoint not http:// or https://, site code longer
+ * than 8), DPC_E_NOMEM. On success *out is owned by the caller
+ * (dpc_client_free); on failure it is NULL. */
+enum dpc_code dpc_client_new(const struct dpc_options *o,
+			     struct dpc_client **out, struct dpc_error *err);
+void dpc_client_free(struct dpc_client *c);
+
+/* The site code in use: the configured one or the one discovered so far;
+ * NULL when neither. Owned by c, valid until the next call on c. */
+const char *dpc_client_site(const struct dpc_client *c);
+
+/* ---- results ---------------------------------------------------------- */
+
+/* One property as text (see wsman/cim.h for the text forms). */
+struct dpc_property {
+	char *name;
+	char **values;		/* nvalues items; more than one: an array */
+	size_t nvalues;
+	bool null;		/* xsi:nil */
+};
+
+struct dpc_instance {
+	char *class_name;	/* "SMS_DistributionPointInfo" */
+	struct dpc_property *props;
+	size_t nprops;
+};
+
+struct dpc_instance_list {
+	struct dpc_instance *items;
+	size_t count;
+};
+
+/* Frees what the struct holds and zeroes it (the struct itself is the
+ * caller's). NULL is allowed. */
+void dpc_instance_clear(struct dpc_instance *inst);
+void dpc_instance_list_clear(struct dpc_instance_list *list);
+/* First value of property name (case-insensitive), or NULL when absent,
+ * null or empty. Borrowed from inst. */
+const char *dpc_instance_text(const struct dpc_instance *inst,
+			      const char *name);
+
+struct dpc_dp {
+	char *name;		/* SMS_DistributionPointInfo.Name, the FQDN */
+	char *nal_path;		/* the key SetDPMaintenanceMode takes */
+	char *site_code;
+	char *resource_type;	/* "Windows NT Server" */
+	int maintenance_mode;	/* 0, 1, or -1 when absent / not 0 or 1 */
+};
+
+struct dpc_dp_list {
+	struct dpc_dp *items;
+	size_t count;
+};
+
+void dpc_dp_clear(struct dpc_dp *dp);
+void dpc_dp_list_clear(struct dpc_dp_list *list);
+
+struct dpc_identity {
+	char *protocol_version;	/* NULL when the server left it out */
+	char *product_vendor;
+	char *product_version;	/* WinRM omits it for anonymous callers */
+};
+
+void dpc_identity_clear(struct dpc_identity *id);
+
+/* ---- calls ------------------------------------------------------------ */
+
+/* WS-Man Identify. Errors: transport/auth/protocol codes. */
+enum dpc_code dpc_identify(struct dpc_client *c, struct dpc_identity *out,
+			   struct dpc_error *err);
+
+/* Asks the provider for its site code, ignoring any configured one:
+ * SMS_ProviderLocation in root/sms (the ProviderForLocalSite one, else the
+ * first), and when that fails with a fault or is empty, the site_XXX child
+ * of root/sms (__Namespace). On success site (size >= 9) holds the code,
+ * and c uses it from now on if it had none. DPC_E_NOT_FOUND when neither
+ * source names a site. */
+enum dpc_code dpc_discover_site(struct dpc_client *c, char *site,
+				size_t size, struct dpc_error *err);
+
+/* Every SMS_DistributionPointInfo of the site, in the provider's order.
+ * Pulls until EndOfSequence. *out is the caller's (dpc_dp_list_clear). */
+enum dpc_code dpc_list_dps(struct dpc_client *c, struct dpc_dp_list *out,
+			   struct dpc_error *err);
+
+/* Finds one DP by spec, the way scripts do it:
+ *   - a NAL path (starts with ["Display=): NALPath = '<spec>';
+ *   - otherwise Name = '<spec>' (a leading \\ and trailing \ are
+ *     stripped, as from a NetworkOSPath), and when that finds nothing and
+ *     spec has no dot, Name LIKE '<spec>.%'.
+ * Literals are WQL-escaped. DPC_E_NOT_FOUND when nothing matches, or when
+ * the short name matches several DPs (err->message lists them). */
+enum dpc_code dpc_find_dp(struct dpc_client *c, const char *spec,
+			  struct dpc_dp *out, struct dpc_error *err);
+
+/* dpc_find_dp, then its MaintenanceMode into *mode (0 or 1).
+ * DPC_E_PROTOCOL when the instance has no readable MaintenanceMode. */
+enum dpc_code dpc_get_mode(struct dpc_client *c, const char *spec,
+			   unsigned *mode, struct dpc_error *err);
+
+/* SMS_DistributionPointInfo.SetDPMaintenanceMode(nal_path, mode), static,
+ * WMI-form URI. mode must be 0 or 1 (else DPC_E_USAGE). A fault, or a
+ * non-zero ReturnValue (err->hresult = it, err->from_return_value), is
+ * DPC_E_PROVIDER. */
+enum dpc_code dpc_set_mode(struct dpc_client *c, const char *nal_path,
+			   unsigned mode, struct dpc_error *err);
+
+/* Runs WQL in namespace ns ("root/sms/site_PS1" or with backslashes;
+ * NULL: the site's namespace) through a WQL Enumerate on the all-classes
+ * URI, pulling until the end. *out is the caller's. */
+enum dpc_code dpc_query(struct dpc_client *c, const char *ns, const char *wql,
+			struct dpc_instance_list *out, struct dpc_error *err);
+
+enum dpc_param_type { DPC_PARAM_STRING, DPC_PARAM_UINT32, DPC_PARAM_NULL };
+
+struct dpc_param {
+	const char *name;
+	enum dpc_param_type type;
+	const char *str;	/* DPC_PARAM_STRING */
+	uint32_t u32;		/* DPC_PARAM_UINT32 */
+};
+
+/* Invokes static method of class cls in namespace ns (NULL: the site's)
+ * with params in order. On DPC_OK or a non-zero ReturnValue, out (if not
+ * NULL) receives the _OUTPUT element (out parameters and ReturnValue) and
+ * *return_value (if not NULL) the ReturnValue (0 when the method has
+ * none). A non-zero ReturnValue is DPC_E_PROVIDER, as in dpc_set_mode.
+ * Method and parameter names must be plain XML names (DPC_E_USAGE). */
+enum dpc_code dpc_invoke(struct dpc_client *c, const char *ns,
+			 const char *cls, const char *method,
+			 const struct dpc_param *params, size_t nparams,
+			 struct dpc_instance *out, uint32_t *return_value,
+			 struct dpc_error *err);
+
+/* ---- helpers ---------------------------------------------------------- */
+
+/* s as a WQL string literal: in single quotes, with \ ' and " escaped by a
+ * backslash (configmgr-domain.md §2). malloc'd (free it); NULL on
+ * allocation failure. */
+char *dpc_wql_quote(const char *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

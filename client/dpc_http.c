@@ -1,0 +1,331 @@
+/* The libcurl transport of libdpclient: one POST per request, retries for
+ * what is worth retrying, and the mapping from HTTP / SOAP outcomes to
+ * enum dpc_code. */
+#include "dpc_internal.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "fault.h"
+#include "hresult.h"
+
+#define RETRY_DELAY_CAP_MS 5000u
+
+enum dpc_code dpci_fail(struct dpc_error *err, enum dpc_code code,
+		       const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return code;
+	err->code = code;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+/* WinRM's own codes: what a WS-Man (not WMI) fault carries. */
+static const struct {
+	uint32_t code;
+	const char *name;
+} winrm_codes[] = {
+	{ WSMAN_CODE_INVALID_SELECTORS, "ERROR_WSMAN_INVALID_SELECTORS" },
+	{ WSMAN_CODE_INVALID_RESOURCE_URI, "ERROR_WSMAN_INVALID_RESOURCE_URI" },
+	{ WSMAN_CODE_INVALID_ACTIONURI, "ERROR_WSMAN_INVALID_ACTIONURI" },
+	{ WSMAN_CODE_SCHEMA_VALIDATION, "ERROR_WSMAN_SCHEMA_VALIDATION_ERROR" },
+	{ WSMAN_CODE_INVALID_ENUM_CONTEXT,
+	  "ERROR_WSMAN_ENUMERATE_INVALID_ENUMERATION_CONTEXT" },
+	{ WSMAN_CODE_CANNOT_PROCESS_FILTER,
+	  "ERROR_WSMAN_ENUMERATE_CANNOT_PROCESS_FILTER" },
+	{ WSMAN_CODE_TIMED_OUT, "ERROR_WSMAN_OPERATION_TIMEDOUT" },
+	{ WSMAN_CODE_ENCODING_LIMIT, "ERROR_WSMAN_ENCODING_LIMIT" },
+	{ WSMAN_CODE_WMI_ENUM_WQL_URI, "ERROR_WSMAN_INVALID_URI_WMI_ENUM_WQL" },
+	{ WSMAN_CODE_ACCESS_DENIED, "ERROR_ACCESS_DENIED" },
+};
+
+const char *dpci_hresult_name(uint32_t code)
+{
+	const char *name = hresult_name(code);
+
+	if (name)
+		return name;
+	for (size_t i = 0; i < sizeof(winrm_codes) / sizeof(winrm_codes[0]);
+	     i++)
+		if (winrm_codes[i].code == code)
+			return winrm_codes[i].name;
+	return NULL;
+}
+
+enum dpc_code dpci_fail_return_value(struct dpc_error *err, uint32_t rv,
+				    const char *what)
+{
+	const struct hresult_info *h = hresult_lookup(rv);
+
+	if (!err)
+		return DPC_E_PROVIDER;
+	err->hresult = rv;
+	err->hresult_name = dpci_hresult_name(rv);
+	err->from_return_value = true;
+	if (h)
+		return dpci_fail(err, DPC_E_PROVIDER, "%s", h->message);
+	return dpci_fail(err, DPC_E_PROVIDER, "%s returned %u (0x%08X).", what,
+			(unsigned)rv, (unsigned)rv);
+}
+
+static void copy(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "");
+}
+
+/* A fault becomes DPC_E_PROVIDER with everything it said. The message is
+ * the provider's own words when there are some. */
+static enum dpc_code fail_fault(struct dpc_error *err,
+				const struct wsman_response *r)
+{
+	const struct wsman_fault *f = wsman_response_fault(r);
+	const struct wsman_fault_ext *e = wsman_response_fault_ext(r);
+	const char *msg = NULL;
+	enum dpc_code code = DPC_E_PROVIDER;
+
+	if (!err)
+		return f->subcode == WSMAN_SUB_TIMED_OUT ? DPC_E_TRANSPORT
+							 : DPC_E_PROVIDER;
+	err->hresult = f->code;
+	err->hresult_name = f->code ? dpci_hresult_name(f->code) : NULL;
+	err->cim_status = f->cim_status;
+	copy(err->subcode, sizeof(err->subcode),
+	     e->subcode_qname ? e->subcode_qname : e->code_local);
+	if (e->wmi_message && *e->wmi_message)
+		msg = e->wmi_message;
+	else if (f->reason && *f->reason)
+		msg = f->reason;
+	else if (e->wsman_message && *e->wsman_message)
+		msg = e->wsman_message;
+	else if (f->code && hresult_lookup(f->code))
+		msg = hresult_lookup(f->code)->message;
+	if (f->sms) {
+		struct dpc_sms_status *s = &err->sms;
+
+		s->present = true;
+		copy(s->class_name, sizeof(s->class_name), e->sms_class);
+		s->error_code = f->sms->error_code;
+		s->has_status_code = e->has_status_code;
+		s->status_code = e->status_code;
+		copy(s->description, sizeof(s->description),
+		     f->sms->description);
+		copy(s->operation, sizeof(s->operation), f->sms->operation);
+		copy(s->parameter_info, sizeof(s->parameter_info),
+		     f->sms->parameter_info);
+		copy(s->provider_name, sizeof(s->provider_name),
+		     f->sms->provider_name);
+	}
+	/* w:TimedOut means the server gave up waiting, not that the
+	 * provider refused: it is retried, and reported as transport. */
+	if (f->subcode == WSMAN_SUB_TIMED_OUT)
+		code = DPC_E_TRANSPORT;
+	return dpci_fail(err, code, "%s",
+			msg ? msg : "The server returned a SOAP fault.");
+}
+
+size_t dpci_on_body(char *data, size_t size, size_t n, void *ud)
+{
+	struct buf *b = ud;
+
+	if (buf_add(b, data, size * n) < 0)
+		return 0;	/* makes libcurl fail with CURLE_WRITE_ERROR */
+	return size * n;
+}
+
+static void new_message_id(char out[WSMAN_UUID_SIZE])
+{
+	unsigned char rnd[16];
+	size_t got = 0;
+
+	while (got < sizeof(rnd)) {
+		ssize_t n = getrandom(rnd + got, sizeof(rnd) - got, 0);
+
+		if (n <= 0) {
+			/* Uniqueness, not secrecy, is what a MessageID needs:
+			 * time and address will do if the kernel says no. */
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			memcpy(rnd, &ts, sizeof(ts) < 16 ? sizeof(ts) : 16);
+			rnd[15] ^= (unsigned char)(uintptr_t)out;
+			break;
+		}
+		got += (size_t)n;
+	}
+	wsman_format_uuid(rnd, out);
+}
+
+static bool is_soap(const char *content_type)
+{
+	return content_type &&
+	       (strncasecmp(content_type, "application/soap+xml", 20) == 0 ||
+		strncasecmp(content_type, "text/xml", 8) == 0);
+}
+
+/* Turns a transport failure of libcurl into an error. */
+static enum dpc_code curl_failed(struct dpc_client *c, CURLcode rc,
+				 struct dpc_error *err, bool *transient)
+{
+	const char *why = c->curl_err[0] ? c->curl_err : curl_easy_strerror(rc);
+
+	if (rc == CURLE_WRITE_ERROR && buf_error(&c->body) == -E2BIG)
+		return dpci_fail(err, DPC_E_PROTOCOL,
+				 "response larger than %u bytes",
+				 DPC_MAX_RESPONSE);
+	if (rc == CURLE_WRITE_ERROR)
+		return dpci_fail(err, DPC_E_NOMEM, "out of memory");
+	if (err)
+		copy(err->transport, sizeof(err->transport), why);
+	/* Refused means nothing was sent: always safe to try again. A
+	 * timeout is not retried: the request may have been carried out,
+	 * and the caller asked for that much patience only once. */
+	*transient = rc == CURLE_COULDNT_CONNECT;
+	return dpci_fail(err, DPC_E_TRANSPORT, "%s: %s", c->endpoint, why);
+}
+
+/* Reads the parsed answer: RelatesTo must be ours, a fault is an error,
+ * anything else but a 200 is a protocol error. Frees *resp on failure. */
+static enum dpc_code check_answer(long status, const char *id,
+				  struct wsman_response **resp,
+				  struct dpc_error *err, bool *transient)
+{
+	const char *rel = wsman_response_relates_to(*resp);
+	const struct wsman_fault *f = wsman_response_fault(*resp);
+	enum dpc_code code = DPC_OK;
+
+	if (rel && strcasecmp(rel, id) != 0) {
+		code = dpci_fail(err, DPC_E_PROTOCOL,
+				 "response relates to another request (%s)",
+				 rel);
+	} else if (f) {
+		code = fail_fault(err, *resp);
+		*transient = f->subcode == WSMAN_SUB_TIMED_OUT;
+	} else if (status != 200) {
+		code = dpci_fail(err, DPC_E_PROTOCOL,
+				 "HTTP %ld without a SOAP fault", status);
+	}
+	if (code) {
+		wsman_response_free(*resp);
+		*resp = NULL;
+	}
+	return code;
+}
+
+/* One HTTP exchange. *transient says whether trying again may help. */
+static enum dpc_code post_once(struct dpc_client *c, const char *id,
+			       struct wsman_response **resp,
+			       struct dpc_error *err, bool *transient)
+{
+	char why[160];
+	long status = 0;
+	char *ctype = NULL;
+	CURLcode rc;
+	int ret;
+
+	*transient = false;
+	buf_reset(&c->body);
+	c->curl_err[0] = '\0';
+	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, buf_ptr(&c->req));
+	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+			 (curl_off_t)buf_len(&c->req));
+	if (c->trace)
+		c->trace(c->trace_data, true, 0, buf_ptr(&c->req),
+			 buf_len(&c->req));
+	rc = curl_easy_perform(c->curl);
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (err)
+		err->http_status = status;
+	if (rc != CURLE_OK)
+		return curl_failed(c, rc, err, transient);
+	if (c->trace)
+		c->trace(c->trace_data, false, status, buf_ptr(&c->body),
+			 buf_len(&c->body));
+	if (status == 401 || status == 403)
+		return dpci_fail(err, DPC_E_AUTH,
+				 "HTTP %ld: %s refused the credentials%s%s "
+				 "(auth %s)", status, c->endpoint,
+				 c->user ? " of " : "", c->user ? c->user : "",
+				 dpc_auth_name(c->auth));
+	if (status == 503) {
+		*transient = true;
+		return dpci_fail(err, DPC_E_TRANSPORT,
+				 "HTTP 503: %s is unavailable", c->endpoint);
+	}
+	curl_easy_getinfo(c->curl, CURLINFO_CONTENT_TYPE, &ctype);
+	if (!buf_len(&c->body) || (status != 200 && !is_soap(ctype)))
+		return dpci_fail(err, status == 200 ? DPC_E_PROTOCOL
+						    : DPC_E_TRANSPORT,
+				 "HTTP %ld from %s with %s", status,
+				 c->endpoint, buf_len(&c->body)
+				 ? "a body that is not SOAP" : "no body");
+	ret = wsman_response_parse(buf_ptr(&c->body), buf_len(&c->body), 0,
+				   resp, why, sizeof(why));
+	if (ret == -ENOMEM)
+		return dpci_fail(err, DPC_E_NOMEM, "out of memory");
+	if (ret < 0)
+		return dpci_fail(err, DPC_E_PROTOCOL,
+				 "HTTP %ld: unreadable response: %s", status,
+				 why);
+	return check_answer(status, id, resp, err, transient);
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+enum dpc_code dpci_exchange(struct dpc_client *c, const struct wsman_head *tmpl,
+			   dpci_build_fn build, const void *arg,
+			   struct wsman_response **resp, struct dpc_error *err)
+{
+	unsigned delay = c->retry_delay_ms;
+
+	*resp = NULL;
+	for (unsigned attempt = 0;; attempt++) {
+		char id[WSMAN_UUID_SIZE];
+		struct wsman_head h = *tmpl;
+		enum dpc_code code;
+		bool transient;
+		int ret;
+
+		new_message_id(id);
+		h.to = c->endpoint;
+		h.message_id = id;
+		h.operation_timeout_ms = c->operation_timeout_ms;
+		buf_reset(&c->req);
+		ret = build(&c->req, &h, arg);
+		if (ret == -EINVAL)
+			return dpci_fail(err, DPC_E_USAGE,
+					"invalid request arguments");
+		if (ret < 0)
+			return dpci_fail(err, DPC_E_NOMEM,
+					"cannot build the request");
+		if (err) {
+			/* Each attempt reports afresh. */
+			unsigned attempts = attempt + 1;
+
+			memset(err, 0, sizeof(*err));
+			err->attempts = attempts;
+		}
+		code = post_once(c, id, resp, err, &transient);
+		if (code == DPC_OK || !transient || attempt >= c->retries)
+			return code;
+		sleep_ms(delay);
+		delay = delay * 2 > RETRY_DELAY_CAP_MS ? RETRY_DELAY_CAP_MS
+						       : delay * 2;
+	}
+}
