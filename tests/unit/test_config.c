@@ -1,0 +1,107 @@
+/* config: the option table, defaults and the one-line errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+
+static enum config_result parse(struct config *c, char *err, const char *const *args)
+{
+	char *argv[32] = { "dpsim" };
+	int argc = 1;
+	for (; *args; args++)
+		argv[argc++] = (char *)*args;
+	return config_parse(c, argc, argv, err, 256);
+}
+
+static void defaults(void **unused)
+{
+	struct config c;
+	char err[256];
+	const char *args[] = { NULL };
+	assert_int_equal(parse(&c, err, args), CONFIG_OK);
+	assert_string_equal(c.listen, "127.0.0.1:5985");
+	assert_string_equal(c.db, "dpsim.db");
+	assert_null(c.port_file);
+	assert_int_equal(c.nfixtures, 0);
+	assert_int_equal(c.threads, 2);
+	assert_int_equal(c.log_level, LOG_INFO);
+	assert_false(c.log_json);
+}
+
+static void every_option(void **unused)
+{
+	struct config c;
+	char err[256];
+	const char *args[] = { "--listen", "[::1]:0", "--port-file=/tmp/p", "--db", ":memory:",
+		"--fixture", "a.xml", "--fixture", "b.xml", "--log-level", "debug",
+		"--log-format", "json", "--threads", "4", "--max-body", "64",
+		"--max-connections", "10", "--connection-timeout", "5", NULL };
+	assert_int_equal(parse(&c, err, args), CONFIG_OK);
+	assert_string_equal(c.listen, "[::1]:0");
+	assert_string_equal(c.port_file, "/tmp/p");
+	assert_string_equal(c.db, ":memory:");
+	assert_int_equal(c.nfixtures, 2);
+	assert_string_equal(c.fixtures[1], "b.xml");
+	assert_int_equal(c.log_level, LOG_DEBUG);
+	assert_true(c.log_json);
+	assert_int_equal(c.threads, 4);
+	assert_int_equal(c.max_body_kib, 64);
+	assert_int_equal(c.max_connections, 10);
+	assert_int_equal(c.connection_timeout_s, 5);
+}
+
+static void errors_name_the_option(void **unused)
+{
+	static const struct { const char *args[4]; const char *want; } cases[] = {
+		{ { "--bogus", NULL }, "unknown option '--bogus'" },
+		{ { "--threads", "0", NULL }, "--threads: '0' is not a number from 1 to 64" },
+		{ { "--threads", "-1", NULL }, "--threads" },
+		{ { "--threads", "2x", NULL }, "--threads" },
+		{ { "--db", NULL }, "--db needs a value" },
+		{ { "--db", "", NULL }, "--db needs a non-empty value" },
+		{ { "--log-level", "loud", NULL }, "--log-level: 'loud'" },
+		{ { "--log-format", "xml", NULL }, "--log-format: 'xml' is not text or json" },
+		{ { "--listen", "localhost", NULL }, "--listen: 'localhost' is not ADDR:PORT" },
+		{ { "--listen", "127.0.0.1:70000", NULL }, "--listen" },
+		{ { "stray", NULL }, "unexpected argument 'stray'" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct config c;
+		char err[256] = "";
+		assert_int_equal(parse(&c, err, cases[i].args), CONFIG_ERROR);
+		if (!strstr(err, cases[i].want))
+			fail_msg("case %zu: '%s' lacks '%s'", i, err, cases[i].want);
+	}
+}
+
+static void split_hostport(void **unused)
+{
+	char host[64];
+	uint16_t port;
+	assert_int_equal(config_split_hostport("127.0.0.1:5985", host, sizeof(host), &port), 0);
+	assert_string_equal(host, "127.0.0.1");
+	assert_int_equal(port, 5985);
+	assert_int_equal(config_split_hostport("[::1]:0", host, sizeof(host), &port), 0);
+	assert_string_equal(host, "::1");
+	assert_int_equal(port, 0);
+	assert_int_not_equal(config_split_hostport(":80", host, sizeof(host), &port), 0);
+	assert_int_not_equal(config_split_hostport("[::1]80", host, sizeof(host), &port), 0);
+	assert_int_not_equal(config_split_hostport("h:-1", host, sizeof(host), &port), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(defaults),
+		cmocka_unit_test(every_option),
+		cmocka_unit_test(errors_name_the_option),
+		cmocka_unit_test(split_hostport),
+	};
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}
