@@ -13,7 +13,8 @@ cd "$(dirname "$0")"
 
 BUILD_PKGS=(gcc meson ninja-build pkg-config libmicrohttpd-dev libxml2-dev
 	libsqlite3-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev)
-TEST_PKGS=(valgrind)
+TEST_PKGS=(valgrind curl libxml2-utils python3-winrm python3-xmltodict wsl
+	golang-go golang-github-masterzen-winrm-dev)
 BENCH_PKGS=(wrk)
 
 say() { printf '==> %s\n' "$*" >&2; }

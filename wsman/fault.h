@@ -34,6 +34,7 @@ enum wsman_subcode {
 #define WSMAN_CODE_INVALID_ACTIONURI	2150858753u	/* 0x80338001 */
 #define WSMAN_CODE_SCHEMA_VALIDATION	2150858817u	/* 0x80338041 */
 #define WSMAN_CODE_INVALID_ENUM_CONTEXT	2150858779u	/* 0x8033801B */
+#define WSMAN_CODE_FILTER_DIALECT_UNAVAILABLE 2150858777u /* 0x80338019 */
 #define WSMAN_CODE_CANNOT_PROCESS_FILTER 2150858778u	/* 0x8033801A */
 #define WSMAN_CODE_TIMED_OUT		2150858793u	/* 0x80338029 */
 #define WSMAN_CODE_ENCODING_LIMIT	2150858805u	/* 0x80338035 */
@@ -52,6 +53,8 @@ bool wsman_subcode_is_sender(enum wsman_subcode s);
 #define WSMAN_DETAIL_DUPLICATE_SELECTORS	"DuplicateSelectors"
 #define WSMAN_DETAIL_INVALID_RESOURCE_URI	"InvalidResourceURI"
 #define WSMAN_DETAIL_MAX_ENVELOPE_SIZE		"MaxEnvelopeSize"
+#define WSMAN_DETAIL_SERVICE_ENVELOPE_LIMIT	"ServiceEnvelopeLimit"
+#define WSMAN_DETAIL_CHARACTER_SET		"CharacterSet"
 #define WSMAN_DETAIL_ACTION_MISMATCH		"ActionMismatch"
 
 /* SMS_ExtendedStatus fields an SMS Provider error carries (configmgr §4). */
@@ -71,6 +74,7 @@ struct wsman_fault {
 	const char *reason;	/* s:Reason/s:Text */
 	const char *detail;	/* faultDetail suffix (WSMAN_DETAIL_*) or NULL */
 	const char *not_understood; /* qname for s:MustUnderstand, or NULL */
+	const char *not_understood_ns; /* that header's namespace URI, or NULL */
 	bool wmi_error;		/* add an MSFT_WmiError (error_Code = code) */
 	uint16_t cim_status;	/* CIMStatusCode when wmi_error */
 	const struct wsman_sms_status *sms; /* SMS_ExtendedStatus or NULL */

@@ -112,9 +112,47 @@ static void add_prop_nil(struct buf *b, const char *name)
 
 /* ---- envelope --------------------------------------------------------- */
 
+/* <s:NotUnderstood> must name the header with a prefix bound in scope
+ * (SOAP 1.2 §5.4.8): keep the request's prefix and declare it on the
+ * element, unless the prefix is one the envelope already uses. */
+static void add_not_understood(struct buf *b, const char *qname, const char *ns)
+{
+	static const char *const taken[] = {
+		"s", "a", "w", "n", "x", "p", "b", "wsmid", "cim", "xsi", "f", "xml",
+	};
+	const char *colon = strchr(qname, ':');
+	const char *local = colon ? colon + 1 : qname;
+	size_t plen = colon ? (size_t)(colon - qname) : 0;
+	bool own = plen > 0;
+
+	for (size_t i = 0; own && i < sizeof(taken) / sizeof(taken[0]); i++)
+		if (strlen(taken[i]) == plen && strncmp(taken[i], qname, plen) == 0)
+			own = false;
+	buf_adds(b, "<s:NotUnderstood qname=\"");
+	if (ns == NULL) {
+		buf_add_xml(b, qname);
+		buf_adds(b, "\"/>");
+		return;
+	}
+	if (own)
+		buf_add_xmln(b, qname, plen);
+	else
+		buf_adds(b, "nu");
+	buf_adds(b, ":");
+	buf_add_xml(b, local);
+	buf_adds(b, "\" xmlns:");
+	if (own)
+		buf_add_xmln(b, qname, plen);
+	else
+		buf_adds(b, "nu");
+	buf_adds(b, "=\"");
+	buf_add_xml(b, ns);
+	buf_adds(b, "\"/>");
+}
+
 static void begin_envelope(struct buf *b, const char *action,
 			   const char *message_id, const char *relates_to,
-			   const char *not_understood)
+			   const char *not_understood, const char *not_understood_ns)
 {
 	buf_adds(b, envelope_open);
 	if (action == NULL) {
@@ -128,18 +166,15 @@ static void begin_envelope(struct buf *b, const char *action,
 	buf_adds(b, "<a:To>" ANONYMOUS "</a:To>");
 	if (relates_to != NULL)
 		add_elem(b, "a:RelatesTo", relates_to);
-	if (not_understood != NULL) {
-		buf_adds(b, "<s:NotUnderstood qname=\"");
-		buf_add_xml(b, not_understood);
-		buf_adds(b, "\"/>");
-	}
+	if (not_understood != NULL)
+		add_not_understood(b, not_understood, not_understood_ns);
 	buf_adds(b, "</s:Header><s:Body>");
 }
 
 void wsman_reply_begin(struct buf *b, const char *action,
 		       const char *message_id, const char *relates_to)
 {
-	begin_envelope(b, action, message_id, relates_to, NULL);
+	begin_envelope(b, action, message_id, relates_to, NULL, NULL);
 }
 
 void wsman_reply_end(struct buf *b)
@@ -515,7 +550,8 @@ void wsman_reply_fault(struct buf *b, const struct wsman_fault *f,
 		"The WS-Management service cannot process the request.";
 
 	begin_envelope(b, fault_action(f, subcode), message_id, relates_to,
-		       is_must_understand(f) ? f->not_understood : NULL);
+		       is_must_understand(f) ? f->not_understood : NULL,
+		       is_must_understand(f) ? f->not_understood_ns : NULL);
 	buf_adds(b, "<s:Fault>");
 	add_fault_code(b, f, subcode);
 	buf_adds(b, "<s:Reason><s:Text xml:lang=\"en-US\">");

@@ -675,6 +675,15 @@ static int must_understand_fault(struct parse *p, const xmlNode *h)
 		utf8_fix_tail(p->reason_buf);
 		f->not_understood = p->reason_buf;
 	}
+	/* The reply must bind the qname's prefix itself (SOAP 1.2 §5.4.8):
+	 * keep the namespace URI after the text when it fits. */
+	const char *href = h->ns != NULL && h->ns->href != NULL ?
+		(const char *)h->ns->href : NULL;
+	size_t used = strlen(p->reason_buf) + 1;
+	if (href != NULL && used + strlen(href) < p->reason_size) {
+		memcpy(p->reason_buf + used, href, strlen(href) + 1);
+		f->not_understood_ns = p->reason_buf + used;
+	}
 	return -EINVAL;
 }
 

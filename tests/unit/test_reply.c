@@ -887,8 +887,12 @@ static void test_fault_from_request(void **state)
 	wsman_request_free(r);
 	reparse(w);
 	assert_header(w, WSMAN_ACTION_ADDRESSING_FAULT, "");
-	assert_attr(must_find(w, NS_SOAP, "NotUnderstood"), NULL, "qname",
-		    "o:X");
+	xmlNode *nu = must_find(w, NS_SOAP, "NotUnderstood");
+	assert_attr(nu, NULL, "qname", "o:X");
+	/* The prefix is bound on the element itself, to the header's URI. */
+	xmlNs *o = xmlSearchNs(nu->doc, nu, BAD_CAST "o");
+	assert_non_null(o);
+	assert_string_equal((const char *)o->href, "urn:o");
 	check_code(fault_of(w), "MustUnderstand", NULL, NULL);
 }
 
