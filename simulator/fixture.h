@@ -31,12 +31,55 @@ struct fixture_dp {
 	unsigned line;
 };
 
+/* A boundary group: the DPs a client in it is offered for content (a DP
+ * in maintenance is withheld, as a management point would). */
+struct fixture_boundary_group {
+	char *name;		/* "HQ clients" */
+	char *description;	/* may be NULL */
+	char **dp_fqdns;	/* members, each the fqdn of a DP of the site */
+	size_t ndps;
+	unsigned line;
+};
+
+/* A property declaration of a fixture-declared WMI class. */
+struct fixture_class_prop {
+	char *name;
+	char *type;		/* MOF type name: "string", "uint32", ... */
+	bool key;
+	bool array;
+	unsigned line;
+};
+
+/* One instance: property values as written (arrays: one fixture_prop per
+ * item, same name, in order; a property not given is null). */
+struct fixture_instance {
+	struct fixture_prop *props;
+	size_t nprops;
+	unsigned line;
+};
+
+/* A WMI class dpsim has no code for, declared with its instances so Get,
+ * Enumerate and WQL serve it (issue: general mock provider). */
+struct fixture_class {
+	char *name;		/* "SMS_SystemResourceList" */
+	char *ns;		/* NULL = the site's namespace root/sms/site_CODE */
+	struct fixture_class_prop *props;
+	size_t nprops;
+	struct fixture_instance *instances;
+	size_t ninstances;
+	unsigned line;
+};
+
 struct fixture_site {
 	char *code;		/* "PS1" */
 	char *name;		/* "Contoso Lab" */
 	char *provider;		/* SMS Provider machine, "CM01.contoso.com" */
 	struct fixture_dp *dps;
 	size_t ndps;
+	struct fixture_boundary_group *groups;
+	size_t ngroups;
+	struct fixture_class *classes;
+	size_t nclasses;
 	unsigned line;
 };
 
