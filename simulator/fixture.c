@@ -7,15 +7,18 @@
  *   3. walk the tree in document order, building the structs and doing
  *      the checks XSD cannot express (case-insensitive uniqueness of
  *      sites, users, DP FQDNs and NAL paths, and <property> names within
- *      a DP).
+ *      a DP; boundary-group members that are DPs of the site; declared
+ *      classes that are well-formed WMI classes with unique instances).
  * Whether a <property> names a real SMS_DistributionPointInfo property
  * and holds a value of its type is checked by the provider, which owns
- * the class (provider_new reports it as FILE:LINE too).
+ * the class (provider_new reports it as FILE:LINE too); likewise a
+ * <class>'s values are converted to their types by simulator/classes.c.
  * Errors from all three passes go through one struct diag, so the message
  * is always the first problem in the file, as "FILE:LINE: text".
  */
 #include "fixture.h"
 #include "embedded.h"
+#include "cim.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -153,6 +156,10 @@ static const struct {
 	{ "[A-Za-z0-9._\\-\\\\@]{1,64}",
 	  "a user name (up to 64 letters, digits and ._-\\@)" },
 	{ "[A-Za-z_][A-Za-z0-9_]{0,127}", "a property name" },
+	{ "[A-Za-z_][A-Za-z0-9_]{0,255}",
+	  "a class name (a letter or _, then letters, digits and _)" },
+	{ "[A-Za-z0-9_]+([/\\\\][A-Za-z0-9_]+)*",
+	  "a namespace such as root/sms or root\\cimv2" },
 };
 
 static void explain_pattern(char *msg, size_t size)
@@ -483,6 +490,428 @@ static int build_dp(struct diag *d, xmlNode *n, struct fixture_site *s,
 	return 0;
 }
 
+/* ---- boundary groups ------------------------------------------------ */
+
+static const struct fixture_dp *find_dp(const struct fixture_site *s,
+					const char *fqdn)
+{
+	size_t i;
+
+	for (i = 0; i < s->ndps; i++)
+		if (strcasecmp(s->dps[i].fqdn, fqdn) == 0)
+			return &s->dps[i];
+	return NULL;
+}
+
+/* A member is stored as its DP's own fqdn, so consumers can match it
+ * against fixture_dp.fqdn exactly. */
+static int build_member(struct diag *d, xmlNode *n,
+			const struct fixture_site *s,
+			struct fixture_boundary_group *g)
+{
+	const struct fixture_dp *dp;
+	char *name = NULL;
+	size_t i;
+
+	if (attr_dup(n, "dp", &name))
+		return diag_nomem(d);
+	dp = find_dp(s, name);
+	if (!dp) {
+		diag_set(d, node_line(n), "boundary group '%s': member '%s' "
+			 "is not a DP of site %s", g->name, name, s->code);
+		free(name);
+		return -EINVAL;
+	}
+	free(name);
+	for (i = 0; i < g->ndps; i++) {
+		if (strcmp(g->dp_fqdns[i], dp->fqdn) == 0) {
+			diag_set(d, node_line(n), "boundary group '%s': DP "
+				 "'%s' is already a member", g->name,
+				 dp->fqdn);
+			return -EINVAL;
+		}
+	}
+	g->dp_fqdns[g->ndps] = strdup(dp->fqdn);
+	if (!g->dp_fqdns[g->ndps])
+		return diag_nomem(d);
+	g->ndps++;
+	return 0;
+}
+
+static int build_group(struct diag *d, xmlNode *n, struct fixture_site *s,
+		       struct fixture_boundary_group *g)
+{
+	const struct fixture_boundary_group *o;
+	xmlNode *c;
+	size_t count;
+	int rc;
+
+	g->line = node_line(n);
+	if (attr_dup(n, "name", &g->name) ||
+	    attr_dup(n, "description", &g->description))
+		return diag_nomem(d);
+	for (o = s->groups; o < g; o++) {
+		if (strcasecmp(o->name, g->name) == 0) {
+			diag_set(d, g->line, "boundary group '%s' duplicates "
+				 "the one at line %u (group names ignore "
+				 "case)", g->name, o->line);
+			return -EINVAL;
+		}
+	}
+	count = count_elems(n, "member");
+	if (count && !(g->dp_fqdns = calloc(count, sizeof(*g->dp_fqdns))))
+		return diag_nomem(d);
+	for_each_elem(c, n, "member") {
+		rc = build_member(d, c, s, g);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- declared classes ----------------------------------------------- */
+
+static bool is_xml_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Classes dpsim serves from its own code: a fixture must not shadow
+ * them, whatever the namespace, or the two would disagree. */
+static const char *const builtin_classes[] = {
+	"SMS_DistributionPointInfo", "SMS_DistributionPoint",
+	"SMS_ProviderLocation", "__Namespace",
+};
+
+static bool is_builtin_class(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(builtin_classes) / sizeof(builtin_classes[0]);
+	     i++)
+		if (strcasecmp(name, builtin_classes[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The namespace a class is served in, '\' as '/': namespaces ignore
+ * case and either separator, so compare the results with strcasecmp. */
+static void class_ns(const struct fixture_class *c, const char *code,
+		     char *buf, size_t size)
+{
+	char *p;
+
+	if (c->ns)
+		snprintf(buf, size, "%s", c->ns);
+	else
+		snprintf(buf, size, "root/sms/site_%s", code);
+	for (p = buf; *p; p++)
+		if (*p == '\\')
+			*p = '/';
+}
+
+static bool same_class(const struct fixture_class *a, const char *acode,
+		       const struct fixture_class *b, const char *bcode)
+{
+	char na[300], nb[300];
+
+	if (strcasecmp(a->name, b->name) != 0)
+		return false;
+	class_ns(a, acode, na, sizeof(na));
+	class_ns(b, bcode, nb, sizeof(nb));
+	return strcasecmp(na, nb) == 0;
+}
+
+/* The same class declared earlier in this fixture, in any site. */
+static const struct fixture_class *
+find_class_twin(const struct fixture *f, const struct fixture_site *s,
+		const struct fixture_class *c, const struct fixture_site **in)
+{
+	const struct fixture_site *os;
+	size_t i;
+
+	for (os = f->sites; os <= s; os++) {
+		for (i = 0; i < os->nclasses; i++) {
+			const struct fixture_class *o = &os->classes[i];
+
+			if (o == c)
+				return NULL;
+			if (same_class(o, os->code, c, s->code)) {
+				*in = os;
+				return o;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* xs:boolean, which the schema has checked: "true", "1", "false", "0"
+ * with any layout around them (the tree keeps the attribute raw). */
+static bool xs_true(const char *v)
+{
+	if (!v)
+		return false;
+	while (is_xml_space(*v))
+		v++;
+	return *v == '1' || strncmp(v, "true", 4) == 0;
+}
+
+static int build_class_prop(struct diag *d, xmlNode *n,
+			    struct fixture_class *c,
+			    struct fixture_class_prop *p)
+{
+	const struct fixture_class_prop *o;
+	char *key = NULL, *array = NULL, *type = NULL;
+	enum cim_type t;
+	int rc = 0;
+
+	p->line = node_line(n);
+	if (attr_dup(n, "name", &p->name) || attr_dup(n, "type", &type) ||
+	    attr_dup(n, "key", &key) || attr_dup(n, "array", &array)) {
+		rc = diag_nomem(d);
+		goto out;
+	}
+	p->key = xs_true(key);
+	p->array = xs_true(array);
+	for (o = c->props; o < p; o++) {
+		if (strcasecmp(o->name, p->name) == 0) {
+			diag_set(d, p->line, "class %s: property '%s' is "
+				 "already declared at line %u (property "
+				 "names ignore case)", c->name, p->name,
+				 o->line);
+			rc = -EINVAL;
+			goto out;
+		}
+	}
+	if (cim_type_parse(type, &t)) {
+		diag_set(d, p->line, "class %s, property %s: unknown type "
+			 "'%s' (use string, boolean, uint8, sint8, uint16, "
+			 "sint16, uint32, sint32, uint64, sint64, real32, "
+			 "real64, datetime or char16)", c->name, p->name,
+			 type);
+		rc = -EINVAL;
+		goto out;
+	}
+	if (p->key && p->array) {
+		diag_set(d, p->line, "class %s, property %s: a key cannot "
+			 "be an array", c->name, p->name);
+		rc = -EINVAL;
+		goto out;
+	}
+	/* One spelling for every consumer, whatever the case written. */
+	p->type = strdup(cim_type_name(t));
+	if (!p->type)
+		rc = diag_nomem(d);
+out:
+	free(key);
+	free(array);
+	free(type);
+	return rc;
+}
+
+static const struct fixture_class_prop *
+find_class_prop(const struct fixture_class *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nprops; i++)
+		if (strcasecmp(c->props[i].name, name) == 0)
+			return &c->props[i];
+	return NULL;
+}
+
+static const struct fixture_prop *
+find_value(const struct fixture_instance *in, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < in->nprops; i++)
+		if (strcasecmp(in->props[i].name, name) == 0)
+			return &in->props[i];
+	return NULL;
+}
+
+/* A typed value as classes_build will see it: layout trimmed, then in
+ * canonical form (*out malloc'd). Nonzero if it does not convert. */
+static int canonical_key(enum cim_type t, const char *text, char **out)
+{
+	size_t len;
+	char *trimmed;
+	int rc;
+
+	*out = NULL;
+	while (is_xml_space(*text))
+		text++;
+	len = strlen(text);
+	while (len > 0 && is_xml_space(text[len - 1]))
+		len--;
+	trimmed = strndup(text, len);
+	if (!trimmed)
+		return -ENOMEM;
+	rc = cim_value_canonical(t, trimmed, out, NULL);
+	free(trimmed);
+	return rc;
+}
+
+/* Key values compare as WMI compares them: strings ignoring case,
+ * other types by value ("007" is 7). A value that does not convert
+ * matches nothing here; classes_build reports it. */
+static bool same_key_value(const struct fixture_class_prop *k,
+			   const char *a, const char *b)
+{
+	enum cim_type t;
+	char *ca = NULL, *cb = NULL;
+	bool same;
+
+	if (cim_type_parse(k->type, &t) || t == CIM_STRING ||
+	    t == CIM_CHAR16)
+		return strcasecmp(a, b) == 0;
+	if (canonical_key(t, a, &ca) || canonical_key(t, b, &cb))
+		same = strcmp(a, b) == 0;
+	else
+		same = strcmp(ca, cb) == 0;
+	free(ca);
+	free(cb);
+	return same;
+}
+
+static bool same_keys(const struct fixture_class *c,
+		      const struct fixture_instance *a,
+		      const struct fixture_instance *b)
+{
+	size_t i;
+
+	for (i = 0; i < c->nprops; i++) {
+		const struct fixture_class_prop *k = &c->props[i];
+
+		if (k->key && !same_key_value(k, find_value(a, k->name)->value,
+					      find_value(b, k->name)->value))
+			return false;
+	}
+	return true;
+}
+
+static int build_value(struct diag *d, xmlNode *n,
+		       const struct fixture_class *c,
+		       struct fixture_instance *in, struct fixture_prop *v)
+{
+	const struct fixture_class_prop *decl;
+	const struct fixture_prop *o;
+	xmlChar *text;
+
+	v->line = node_line(n);
+	if (attr_dup(n, "name", &v->name))
+		return diag_nomem(d);
+	decl = find_class_prop(c, v->name);
+	if (!decl) {
+		diag_set(d, v->line, "class %s has no property '%s' (declare "
+			 "it with <property>)", c->name, v->name);
+		return -EINVAL;
+	}
+	o = find_value(in, v->name);
+	if (!decl->array && o && o != v) {
+		diag_set(d, v->line, "class %s: property '%s' already has a "
+			 "value at line %u (it is not an array)", c->name,
+			 decl->name, o->line);
+		return -EINVAL;
+	}
+	text = xmlNodeGetContent(n);
+	if (!text)
+		return diag_nomem(d);
+	v->value = strdup((const char *)text);
+	xmlFree(text);
+	return v->value ? 0 : diag_nomem(d);
+}
+
+static int build_instance(struct diag *d, xmlNode *n,
+			  struct fixture_class *c, struct fixture_instance *in)
+{
+	const struct fixture_instance *o;
+	xmlNode *v;
+	size_t i, count;
+	int rc;
+
+	in->line = node_line(n);
+	count = count_elems(n, "value");
+	if (count && !(in->props = calloc(count, sizeof(*in->props))))
+		return diag_nomem(d);
+	for_each_elem(v, n, "value") {
+		rc = build_value(d, v, c, in, &in->props[in->nprops++]);
+		if (rc)
+			return rc;
+	}
+	for (i = 0; i < c->nprops; i++) {
+		if (c->props[i].key && !find_value(in, c->props[i].name)) {
+			diag_set(d, in->line, "class %s: instance has no "
+				 "value for key property '%s'", c->name,
+				 c->props[i].name);
+			return -EINVAL;
+		}
+	}
+	for (o = c->instances; o < in; o++) {
+		if (same_keys(c, o, in)) {
+			diag_set(d, in->line, "class %s: instance duplicates "
+				 "the one at line %u (same key values, "
+				 "ignoring case)", c->name, o->line);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int build_class(struct diag *d, xmlNode *n, const struct fixture *f,
+		       struct fixture_site *s, struct fixture_class *c)
+{
+	const struct fixture_class *twin;
+	const struct fixture_site *in = NULL;
+	xmlNode *e;
+	size_t i, count;
+	bool key = false;
+	int rc;
+
+	c->line = node_line(n);
+	if (attr_dup(n, "name", &c->name) || attr_dup(n, "namespace", &c->ns))
+		return diag_nomem(d);
+	if (is_builtin_class(c->name)) {
+		diag_set(d, c->line, "class %s is served by dpsim itself and "
+			 "cannot be declared in a fixture", c->name);
+		return -EINVAL;
+	}
+	twin = find_class_twin(f, s, c, &in);
+	if (twin) {
+		diag_set(d, c->line, "class %s is already declared at line %u "
+			 "(same namespace; names ignore case)", c->name,
+			 twin->line);
+		return -EINVAL;
+	}
+
+	count = count_elems(n, "property");
+	if (count && !(c->props = calloc(count, sizeof(*c->props))))
+		return diag_nomem(d);
+	for_each_elem(e, n, "property") {
+		rc = build_class_prop(d, e, c, &c->props[c->nprops++]);
+		if (rc)
+			return rc;
+	}
+	for (i = 0; i < c->nprops; i++)
+		key = key || c->props[i].key;
+	if (!key) {
+		diag_set(d, c->line, "class %s has no key property (mark at "
+			 "least one <property> key=\"true\")", c->name);
+		return -EINVAL;
+	}
+
+	count = count_elems(n, "instance");
+	if (count && !(c->instances = calloc(count, sizeof(*c->instances))))
+		return diag_nomem(d);
+	for_each_elem(e, n, "instance") {
+		rc = build_instance(d, e, c, &c->instances[c->ninstances++]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 static int build_site(struct diag *d, xmlNode *n, struct fixture *f,
 		      struct fixture_site *s)
 {
@@ -511,6 +940,24 @@ static int build_site(struct diag *d, xmlNode *n, struct fixture *f,
 		return diag_nomem(d);
 	for_each_elem(c, n, "dp") {
 		rc = build_dp(d, c, s, &s->dps[s->ndps++]);
+		if (rc)
+			return rc;
+	}
+
+	count = count_elems(n, "boundary-group");
+	if (count && !(s->groups = calloc(count, sizeof(*s->groups))))
+		return diag_nomem(d);
+	for_each_elem(c, n, "boundary-group") {
+		rc = build_group(d, c, s, &s->groups[s->ngroups++]);
+		if (rc)
+			return rc;
+	}
+
+	count = count_elems(n, "class");
+	if (count && !(s->classes = calloc(count, sizeof(*s->classes))))
+		return diag_nomem(d);
+	for_each_elem(c, n, "class") {
+		rc = build_class(d, c, f, s, &s->classes[s->nclasses++]);
 		if (rc)
 			return rc;
 	}
@@ -709,6 +1156,38 @@ static const struct fixture_user *find_user(const struct fixture *f,
 	return NULL;
 }
 
+/* Sites never share a code, so only classes given an explicit namespace
+ * can meet across fixtures. */
+static int merge_class_conflict(const struct fixture *into,
+				const struct fixture_site *fs,
+				const char *source, char *err, size_t errsize)
+{
+	size_t i, j, k;
+
+	for (k = 0; k < fs->nclasses; k++) {
+		const struct fixture_class *c = &fs->classes[k];
+
+		for (i = 0; i < into->nsites; i++) {
+			const struct fixture_site *s = &into->sites[i];
+
+			for (j = 0; j < s->nclasses; j++) {
+				if (!same_class(&s->classes[j], s->code, c,
+						fs->code))
+					continue;
+				if (err && errsize)
+					snprintf(err, errsize, "%s:%u: class "
+						 "%s is already declared in "
+						 "%s (line %u)", source,
+						 c->line, c->name,
+						 into->source,
+						 s->classes[j].line);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
 /* into->source names the element's file only while into holds one file;
  * after a merge it lists them all, hence "in SOURCE (line N)". */
 static int merge_conflicts(const struct fixture *into,
@@ -730,6 +1209,11 @@ static int merge_conflicts(const struct fixture *into,
 					 s->line);
 			return -EINVAL;
 		}
+	}
+	for (i = 0; i < from->nsites; i++) {
+		if (merge_class_conflict(into, &from->sites[i], from->source,
+					 err, errsize))
+			return -EINVAL;
 	}
 	for (i = 0; i < from->nusers; i++) {
 		u = find_user(into, from->users[i].name);
@@ -778,11 +1262,15 @@ int fixture_merge(struct fixture *into, struct fixture **from,
 		goto nomem_source;
 	into->users = users;
 
-	memcpy(into->sites + into->nsites, f->sites,
-	       f->nsites * sizeof(*sites));
+	/* memcpy from NULL is undefined even for 0 bytes: a fixture
+	 * without <users> has users == NULL. */
+	if (f->nsites)
+		memcpy(into->sites + into->nsites, f->sites,
+		       f->nsites * sizeof(*sites));
 	into->nsites += f->nsites;
-	memcpy(into->users + into->nusers, f->users,
-	       f->nusers * sizeof(*users));
+	if (f->nusers)
+		memcpy(into->users + into->nusers, f->users,
+		       f->nusers * sizeof(*users));
 	into->nusers += f->nusers;
 	free(into->source);
 	into->source = source;
@@ -803,19 +1291,51 @@ nomem:
 	return -ENOMEM;
 }
 
-static void free_dp(struct fixture_dp *dp)
+static void free_props(struct fixture_prop *props, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < dp->nprops; i++) {
-		free(dp->props[i].name);
-		free(dp->props[i].value);
+	for (i = 0; i < n; i++) {
+		free(props[i].name);
+		free(props[i].value);
 	}
-	free(dp->props);
+	free(props);
+}
+
+static void free_dp(struct fixture_dp *dp)
+{
+	free_props(dp->props, dp->nprops);
 	free(dp->fqdn);
 	free(dp->nalpath);
 	free(dp->kind);
 	free(dp->description);
+}
+
+static void free_group(struct fixture_boundary_group *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->ndps; i++)
+		free(g->dp_fqdns[i]);
+	free(g->dp_fqdns);
+	free(g->name);
+	free(g->description);
+}
+
+static void free_class(struct fixture_class *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nprops; i++) {
+		free(c->props[i].name);
+		free(c->props[i].type);
+	}
+	free(c->props);
+	for (i = 0; i < c->ninstances; i++)
+		free_props(c->instances[i].props, c->instances[i].nprops);
+	free(c->instances);
+	free(c->name);
+	free(c->ns);
 }
 
 void fixture_free(struct fixture *f)
@@ -828,6 +1348,12 @@ void fixture_free(struct fixture *f)
 		for (j = 0; j < f->sites[i].ndps; j++)
 			free_dp(&f->sites[i].dps[j]);
 		free(f->sites[i].dps);
+		for (j = 0; j < f->sites[i].ngroups; j++)
+			free_group(&f->sites[i].groups[j]);
+		free(f->sites[i].groups);
+		for (j = 0; j < f->sites[i].nclasses; j++)
+			free_class(&f->sites[i].classes[j]);
+		free(f->sites[i].classes);
 		free(f->sites[i].code);
 		free(f->sites[i].name);
 		free(f->sites[i].provider);

@@ -1,6 +1,7 @@
-/* Unit tests for simulator/fixture.c: the bundled lab, a second good
- * fixture, every kind of structurally bad fixture (files under
- * tests/unit/fixtures/, each asserting file, line and cause), and merging.
+/* Unit tests for simulator/fixture.c: the bundled lab (DPs, boundary
+ * groups, declared classes), second good fixtures, every kind of
+ * structurally bad fixture (files under tests/unit/fixtures/, each
+ * asserting file, line and cause), and merging.
  * Whether a <property> is a real SMS_DistributionPointInfo property with a
  * valid value is the provider's check: see test_provider.c.
  */
@@ -126,6 +127,249 @@ static void test_bundled_lab(void **state)
 	assert_string_equal(f->users[2].role, "Infrastructure Administrator");
 	assert_true(f->users[0].line > 0 && f->users[0].line < s->line);
 
+	fixture_free(f);
+}
+
+static const struct fixture_class *find_class(const struct fixture_site *s,
+					      const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->nclasses; i++)
+		if (strcmp(s->classes[i].name, name) == 0)
+			return &s->classes[i];
+	return NULL;
+}
+
+/* Text of the value of property name in an instance, NULL if unset. */
+static const char *inst_value(const struct fixture_instance *in,
+			      const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < in->nprops; i++)
+		if (strcmp(in->props[i].name, name) == 0)
+			return in->props[i].value;
+	return NULL;
+}
+
+static const struct fixture_dp *dp_by_nalpath(const struct fixture_site *s,
+					      const char *nalpath)
+{
+	size_t i;
+
+	for (i = 0; nalpath && i < s->ndps; i++)
+		if (strcmp(s->dps[i].nalpath, nalpath) == 0)
+			return &s->dps[i];
+	return NULL;
+}
+
+static void test_bundled_lab_groups(void **state)
+{
+	static const struct {
+		const char *name;
+		size_t ndps;
+		const char *dps[4];
+	} want[] = {
+		{ "HQ clients", 4, { "DP01.contoso.com", "DP02.contoso.com",
+				     "PULLDP01.contoso.com",
+				     "PXE01.contoso.com" } },
+		{ "Branch office", 2, { "DP03.branch.contoso.com",
+					"DP01.contoso.com" } },
+		{ "Internet clients", 1, { "CLOUDDP01.cloudapp.net" } },
+	};
+	struct fixture *f = load_bundled();
+	const struct fixture_site *s = &f->sites[0];
+	size_t i, j;
+
+	assert_int_equal(s->ngroups, 3);
+	for (i = 0; i < s->ngroups; i++) {
+		const struct fixture_boundary_group *g = &s->groups[i];
+
+		assert_string_equal(g->name, want[i].name);
+		assert_non_null(g->description);
+		assert_true(g->line > s->dps[s->ndps - 1].line);
+		assert_int_equal(g->ndps, want[i].ndps);
+		for (j = 0; j < g->ndps; j++)
+			assert_string_equal(g->dp_fqdns[j], want[i].dps[j]);
+	}
+	fixture_free(f);
+}
+
+/* The lab's classes: names, shapes, instance counts, and NAL paths that
+ * are exactly the DPs' own. Values are converted in test_classes.c. */
+static void test_bundled_lab_classes(void **state)
+{
+	static const struct {
+		const char *name;
+		size_t nprops, ninstances;
+		const char *keys;
+	} want[] = {
+		{ "SMS_SystemResourceList", 9, 10,
+		  "NALPath ResourceType RoleName SiteCode " },
+		{ "SMS_SCI_SysResUse", 11, 6,
+		  "FileType ItemName ItemType SiteCode " },
+		{ "SMS_DistributionPointGroup", 15, 3, "GroupID " },
+		{ "SMS_DPGroupMembers", 2, 6, "DPNALPath GroupID " },
+	};
+	struct fixture *f = load_bundled();
+	const struct fixture_site *s = &f->sites[0];
+	const struct fixture_class *c, *groups;
+	char keys[256];
+	size_t i, j, ndp;
+
+	assert_int_equal(s->nclasses, 4);
+	for (i = 0; i < s->nclasses; i++) {
+		c = &s->classes[i];
+		assert_string_equal(c->name, want[i].name);
+		assert_null(c->ns);
+		assert_int_equal(c->nprops, want[i].nprops);
+		assert_int_equal(c->ninstances, want[i].ninstances);
+		keys[0] = '\0';
+		for (j = 0; j < c->nprops; j++) {
+			assert_false(c->props[j].array);
+			if (c->props[j].key) {
+				strcat(keys, c->props[j].name);
+				strcat(keys, " ");
+			}
+		}
+		assert_string_equal(keys, want[i].keys);
+		if (i > 0)
+			assert_true(c->line > s->classes[i - 1].line);
+	}
+
+	/* one "SMS Distribution Point" row per DP, by its NAL path */
+	c = find_class(s, "SMS_SystemResourceList");
+	for (j = 0, ndp = 0; j < c->ninstances; j++) {
+		const char *role = inst_value(&c->instances[j], "RoleName");
+		const char *nal = inst_value(&c->instances[j], "NALPath");
+
+		if (strcmp(role, "SMS Distribution Point") != 0) {
+			assert_string_equal(inst_value(&c->instances[j],
+						       "ServerName"),
+					    s->provider);
+			continue;
+		}
+		assert_ptr_equal(dp_by_nalpath(s, nal), &s->dps[ndp]);
+		assert_string_equal(inst_value(&c->instances[j],
+					       "ServerName"), s->dps[ndp].fqdn);
+		ndp++;
+	}
+	assert_int_equal(ndp, s->ndps);
+
+	c = find_class(s, "SMS_SCI_SysResUse");
+	for (j = 0; j < c->ninstances; j++) {
+		const struct fixture_instance *in = &c->instances[j];
+		char osp[300];
+
+		assert_ptr_equal(dp_by_nalpath(s, inst_value(in, "NALPath")),
+				 &s->dps[j]);
+		snprintf(osp, sizeof(osp), "\\\\%s", s->dps[j].fqdn);
+		assert_string_equal(inst_value(in, "NetworkOSPath"), osp);
+		assert_string_equal(inst_value(in, "RoleName"),
+				    "SMS Distribution Point");
+	}
+
+	/* members name DPs and groups that exist; MemberCount agrees */
+	groups = find_class(s, "SMS_DistributionPointGroup");
+	assert_string_equal(inst_value(&groups->instances[0], "Name"),
+			    "All Datacenter DPs");
+	assert_string_equal(inst_value(&groups->instances[1], "Name"),
+			    "Branch Offices");
+	assert_string_equal(inst_value(&groups->instances[2], "Name"),
+			    "Maintenance");
+	c = find_class(s, "SMS_DPGroupMembers");
+	for (i = 0; i < groups->ninstances; i++) {
+		const char *gid = inst_value(&groups->instances[i],
+					     "GroupID");
+		unsigned members = 0;
+		char count[16];
+
+		assert_true(gid[0] == '{');
+		for (j = 0; j < c->ninstances; j++) {
+			const struct fixture_instance *in = &c->instances[j];
+
+			assert_non_null(dp_by_nalpath(s, inst_value(in,
+							"DPNALPath")));
+			if (strcmp(inst_value(in, "GroupID"), gid) == 0)
+				members++;
+		}
+		snprintf(count, sizeof(count), "%u", members);
+		assert_string_equal(inst_value(&groups->instances[i],
+					       "MemberCount"), count);
+	}
+	assert_string_equal(inst_value(&c->instances[0], "DPNALPath"),
+			    DP01_NAL);
+	fixture_free(f);
+}
+
+static void test_groups_and_classes(void **state)
+{
+	const char *path = FIXTURE_DIR "good_classes.xml";
+	struct fixture *f = NULL;
+	const struct fixture_site *s;
+	const struct fixture_class *c;
+	const struct fixture_instance *in;
+	char err[512];
+
+	if (fixture_load_file(path, &f, err, sizeof(err)))
+		fail_msg("%s", err);
+	s = &f->sites[0];
+
+	/* members are stored as the DP spells itself */
+	assert_int_equal(s->ngroups, 2);
+	assert_string_equal(s->groups[0].name, "Branch clients");
+	assert_string_equal(s->groups[0].description, "Branch LAN");
+	assert_int_equal(s->groups[0].line, 8);
+	assert_int_equal(s->groups[0].ndps, 2);
+	assert_string_equal(s->groups[0].dp_fqdns[0], "BRDP02.contoso.com");
+	assert_string_equal(s->groups[0].dp_fqdns[1], "BRDP01.contoso.com");
+	assert_string_equal(s->groups[1].name, "Nobody");
+	assert_null(s->groups[1].description);
+	assert_int_equal(s->groups[1].ndps, 0);
+
+	assert_int_equal(s->nclasses, 2);
+	c = &s->classes[0];
+	assert_string_equal(c->name, "Lab_Disk");
+	assert_string_equal(c->ns, "root\\cimv2");
+	assert_int_equal(c->line, 13);
+	assert_int_equal(c->nprops, 4);
+	/* types in MOF spelling whatever the case written */
+	assert_string_equal(c->props[0].name, "Drive");
+	assert_string_equal(c->props[0].type, "char16");
+	assert_true(c->props[0].key);
+	assert_false(c->props[0].array);
+	assert_int_equal(c->props[0].line, 14);
+	assert_string_equal(c->props[2].type, "real64");
+	assert_false(c->props[2].key);
+	assert_string_equal(c->props[3].type, "string");
+	assert_true(c->props[3].array);
+
+	/* values as written, names as written, array items in order */
+	assert_int_equal(c->ninstances, 2);
+	in = &c->instances[0];
+	assert_int_equal(in->line, 18);
+	assert_int_equal(in->nprops, 5);
+	assert_string_equal(in->props[0].name, "drive");
+	assert_string_equal(in->props[0].value, "C");
+	assert_int_equal(in->props[0].line, 19);
+	assert_string_equal(in->props[2].value, " 12.5 ");
+	assert_string_equal(in->props[3].name, "Labels");
+	assert_string_equal(in->props[3].value, "system");
+	assert_string_equal(in->props[4].value, "boot");
+	assert_int_equal(c->instances[1].nprops, 2);
+
+	c = &s->classes[1];
+	assert_string_equal(c->name, "Lab_Empty");
+	assert_null(c->ns);
+	assert_string_equal(c->props[0].type, "uint32");
+	assert_true(c->props[0].key);
+	assert_false(c->props[0].array);
+	/* xs:boolean allows layout around the value */
+	assert_string_equal(c->props[1].name, "Part");
+	assert_true(c->props[1].key);
+	assert_int_equal(c->ninstances, 0);
+	assert_null(c->instances);
 	fixture_free(f);
 }
 
@@ -270,7 +514,37 @@ struct bad_case {
 	X(external_dtd, 3, "DOCTYPE (DTD) is not allowed", "no DTDs") \
 	X(entity, 4, "not well-formed XML", "Entity 'lab' not defined") \
 	X(root_namespace, 2, "root element <dpsim-fixture>", \
-	  "namespace urn:dpsim:fixture:1")
+	  "namespace urn:dpsim:fixture:1") \
+	X(group_member, 8, "boundary group 'HQ clients': member " \
+	  "'DP09.contoso.com'", "is not a DP of site PS1") \
+	X(dup_group, 8, "boundary group 'hq CLIENTS' duplicates the one at " \
+	  "line 6", "(group names ignore case)") \
+	X(dup_member, 9, "boundary group 'HQ clients': DP 'DP02.contoso.com'", \
+	  "is already a member") \
+	X(group_order, 9, "Element 'boundary-group'", "not expected") \
+	X(class_no_key, 6, "class Lab_Thing has no key property", \
+	  "key=\"true\"") \
+	X(class_dup_prop, 9, "class Lab_Thing: property 'SIZE' is already " \
+	  "declared at line 8", "property names ignore case") \
+	X(class_type, 8, "class Lab_Thing, property Size: unknown type " \
+	  "'uint33'", "(use string, boolean, uint8,") \
+	X(class_builtin, 6, "class sms_distributionpointinfo is served by " \
+	  "dpsim itself", "cannot be declared in a fixture") \
+	X(class_dup, 12, "class LAB_THING is already declared at line 6", \
+	  "same namespace") \
+	X(class_array_key, 8, "class Lab_Thing, property Tags:", \
+	  "a key cannot be an array") \
+	X(class_name, 6, "attribute 'name'", "'Lab-Thing' is not a class name") \
+	X(class_namespace, 6, "attribute 'namespace'", \
+	  "'root//cimv2' is not a namespace such as root/sms") \
+	X(instance_unknown_value, 10, "class Lab_Thing has no property " \
+	  "'Colour'", "declare it with <property>") \
+	X(instance_twice, 12, "class Lab_Thing: property 'Size' already has " \
+	  "a value at line 11", "(it is not an array)") \
+	X(instance_no_key, 13, "class Lab_Thing: instance has no value for " \
+	  "key property 'Part'", "Part") \
+	X(instance_dup_keys, 17, "class Lab_Thing: instance duplicates the " \
+	  "one at line 9", "same key values, ignoring case")
 
 #define BAD_CASE(name, ln, c, d) \
 	static struct bad_case bad_##name = { \
@@ -485,6 +759,36 @@ static void test_merge(void **state)
 	fixture_free(lab);
 }
 
+/* Classes in a site's own namespace never meet; one in a namespace
+ * given explicitly may be declared by one site only. */
+static void test_merge_classes(void **state)
+{
+	struct fixture *lab = load_bundled();
+	struct fixture *more = load_test_file("good_classes.xml");
+	struct fixture *other = load_test_file("merge_conflict_class.xml");
+	char err[512];
+
+	assert_int_equal(fixture_merge(lab, &more, err, sizeof(err)), 0);
+	assert_int_equal(lab->nsites, 2);
+	assert_int_equal(lab->sites[0].nclasses, 4);
+	assert_int_equal(lab->sites[0].ngroups, 3);
+	assert_int_equal(lab->sites[1].nclasses, 2);
+	assert_int_equal(lab->sites[1].ngroups, 2);
+	assert_string_equal(lab->sites[1].groups[0].dp_fqdns[0],
+			    "BRDP02.contoso.com");
+
+	assert_int_equal(fixture_merge(lab, &other, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, FIXTURE_DIR "merge_conflict_class.xml:9: "
+			    "class LAB_DISK is already declared in "
+			    "<bundled lab>, " FIXTURE_DIR "good_classes.xml "
+			    "(line 13)");
+	assert_non_null(other);
+	assert_int_equal(lab->nsites, 2);
+	fixture_free(other);
+	fixture_free(lab);
+}
+
 static void test_merge_conflict(void **state)
 {
 	struct fixture *lab = load_bundled();
@@ -527,7 +831,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bundled_lab),
+		cmocka_unit_test(test_bundled_lab_groups),
+		cmocka_unit_test(test_bundled_lab_classes),
 		cmocka_unit_test(test_lab_file_is_bundled),
+		cmocka_unit_test(test_groups_and_classes),
 		cmocka_unit_test(test_defaults_and_raw_values),
 		cmocka_unit_test(test_nalpath),
 		BAD_FIXTURES(BAD_TEST)
@@ -538,6 +845,7 @@ int main(void)
 		cmocka_unit_test(test_memory_errors),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_merge_conflict),
+		cmocka_unit_test(test_merge_classes),
 	};
 	int rc;
 
