@@ -114,12 +114,11 @@ static void add_prop_nil(struct buf *b, const char *name)
 
 /* <s:NotUnderstood> must name the header with a prefix bound in scope
  * (SOAP 1.2 §5.4.8): keep the request's prefix and declare it on the
- * element, unless the prefix is one the envelope already uses. */
+ * element itself (a local rebinding is fine), unless it is the element's
+ * own prefix or a reserved one. */
 static void add_not_understood(struct buf *b, const char *qname, const char *ns)
 {
-	static const char *const taken[] = {
-		"s", "a", "w", "n", "x", "p", "b", "wsmid", "cim", "xsi", "f", "xml",
-	};
+	static const char *const taken[] = { "s", "xml", "xmlns" };
 	const char *colon = strchr(qname, ':');
 	const char *local = colon ? colon + 1 : qname;
 	size_t plen = colon ? (size_t)(colon - qname) : 0;
