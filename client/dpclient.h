@@ -293,6 +293,88 @@ enum dpc_code dpc_invoke(struct dpc_client *c, const char *ns,
 			 struct dpc_instance *out, uint32_t *return_value,
 			 struct dpc_error *err);
 
+/* ---- dpsim's control API ------------------------------------------------
+ *
+ * dpsim (not a real SMS Provider) has a JSON control plane under /_dpsim/
+ * for test suites: fault rules, the journal of calls, reset, snapshots,
+ * sites. These calls talk to it; their own handle keeps its own
+ * connection. Replies are dpsim's JSON text, documented in the README's
+ * "Control API" section; the typed helpers read the one number that
+ * matters. Errors: a 2xx is DPC_OK; otherwise err->http_status holds the
+ * status, err->message dpsim's {"error"} sentence, and the code is
+ * DPC_E_USAGE (400, 405, 413, 415: the request was wrong), DPC_E_AUTH
+ * (401, 403: --admin-token), DPC_E_NOT_FOUND (404), DPC_E_PROVIDER (409),
+ * DPC_E_TRANSPORT (no answer, 503) or DPC_E_PROTOCOL (anything else). */
+
+struct dpc_sim;
+
+struct dpc_sim_options {
+	const char *endpoint;		/* dpsim's URL; only scheme, host and
+					 * port count, so the /wsman endpoint
+					 * will do. NULL: http://127.0.0.1:5985 */
+	const char *admin_token;	/* sent as Authorization: Bearer;
+					 * NULL: none */
+	const char *ca_file;
+	bool insecure;
+	unsigned timeout_ms;		/* per request; default 30000 */
+};
+
+void dpc_sim_options_init(struct dpc_sim_options *o);
+/* Strings in o are copied. DPC_E_USAGE (not an http(s) URL), DPC_E_NOMEM. */
+enum dpc_code dpc_sim_new(const struct dpc_sim_options *o, struct dpc_sim **out,
+			  struct dpc_error *err);
+void dpc_sim_free(struct dpc_sim *s);
+
+/* Any control request: method ("GET", "POST", "PUT", "DELETE"), path
+ * under /_dpsim/ with its query already escaped ("journal/count?method=X",
+ * see dpc_url_escape), an optional body of content_type (NULL:
+ * application/json). On DPC_OK, *reply (if reply is not NULL) is the
+ * answer's body, malloc'd: free() it. *status (if not NULL) gets the HTTP
+ * status in any case (0 without an answer). */
+enum dpc_code dpc_sim_request(struct dpc_sim *s, const char *method,
+			      const char *path, const char *content_type,
+			      const char *body, size_t len, long *status,
+			      char **reply, struct dpc_error *err);
+
+/* GET health: *ready is true on 200, false on 503 (starting or stopping;
+ * still DPC_OK). */
+enum dpc_code dpc_sim_health(struct dpc_sim *s, bool *ready,
+			     struct dpc_error *err);
+/* Polls health (every 50 ms, growing to 500 ms) until ready, for at most
+ * timeout_ms; refused connections count as not yet. DPC_E_TRANSPORT
+ * when time runs out. */
+enum dpc_code dpc_sim_wait_ready(struct dpc_sim *s, unsigned timeout_ms,
+				 struct dpc_error *err);
+/* POST reset, of one site (NULL: everything). */
+enum dpc_code dpc_sim_reset(struct dpc_sim *s, const char *site,
+			    struct dpc_error *err);
+/* POST faults[?site=]: rule_json is one rule object; *id (if not NULL)
+ * gets the id dpsim gave it. */
+enum dpc_code dpc_sim_fault_add(struct dpc_sim *s, const char *site,
+				const char *rule_json, int64_t *id,
+				struct dpc_error *err);
+/* DELETE faults/ID, or (id 0) DELETE faults[?site=]. */
+enum dpc_code dpc_sim_fault_clear(struct dpc_sim *s, const char *site,
+				  int64_t id, struct dpc_error *err);
+/* GET journal/count?query (query: escaped filters such as
+ * "method=SetDPMaintenanceMode&site=PS1", or NULL). */
+enum dpc_code dpc_sim_journal_count(struct dpc_sim *s, const char *query,
+				    int64_t *count, struct dpc_error *err);
+enum dpc_code dpc_sim_snapshot_save(struct dpc_sim *s, const char *name,
+				    struct dpc_error *err);
+enum dpc_code dpc_sim_snapshot_restore(struct dpc_sim *s, const char *name,
+				       struct dpc_error *err);
+/* POST sites[?code=]: adds the sites of a fixture document (XML). */
+enum dpc_code dpc_sim_site_add(struct dpc_sim *s, const char *code,
+			       const char *xml, size_t len,
+			       struct dpc_error *err);
+enum dpc_code dpc_sim_site_remove(struct dpc_sim *s, const char *code,
+				  struct dpc_error *err);
+
+/* s %-escaped for a URL query value (malloc'd; NULL when out of
+ * memory). */
+char *dpc_url_escape(const char *s);
+
 /* ---- helpers ---------------------------------------------------------- */
 
 /* s as a WQL string literal: in single quotes, with \ ' and " escaped by a

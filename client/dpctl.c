@@ -103,13 +103,26 @@ static int add_param(struct dpctl *d, char *arg, bool uint)
 
 /* Keeps a copy of a secret given on the command line and blanks the
  * original, so it does not linger in /proc/PID/cmdline. */
-static int take_secret(struct dpctl *d, char *arg)
+static int take_secret(char **slot, char *arg)
 {
-	free(d->password);
-	d->password = strdup(arg);
-	if (!d->password)
+	free(*slot);
+	*slot = strdup(arg);
+	if (!*slot)
 		return -ENOMEM;
 	memset(arg, 0, strlen(arg));
+	return 0;
+}
+
+static int parse_probability(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end || errno || !(v >= 0.0 && v <= 1.0))
+		return -EINVAL;
+	*out = v;
 	return 0;
 }
 
@@ -123,7 +136,7 @@ static int apply(struct dpctl *d, const struct dpctl_opt *o, char *arg,
 	case OPT_ENDPOINT: d->endpoint = arg; break;
 	case OPT_USER: d->user = arg; break;
 	case OPT_PASSWORD:
-		if (take_secret(d, arg) < 0)
+		if (take_secret(&d->password, arg) < 0)
 			return DPCTL_EXIT_TRANSPORT;
 		break;
 	case OPT_AUTH:
@@ -167,6 +180,55 @@ static int apply(struct dpctl *d, const struct dpctl_opt *o, char *arg,
 	case OPT_UINT:
 		if (add_param(d, arg, o->id == OPT_UINT) < 0)
 			goto bad;
+		break;
+	case OPT_ADMIN_TOKEN:
+		if (take_secret(&d->admin_token, arg) < 0)
+			return DPCTL_EXIT_TRANSPORT;
+		break;
+	case OPT_EFFECT: d->effect = arg; break;
+	case OPT_HRESULT: d->hresult = arg; break;
+	case OPT_STATUS:
+		if (parse_uint(arg, 599, &v) < 0)
+			goto bad;
+		d->http_status = (long)v;
+		break;
+	case OPT_DELAY: {
+		unsigned ms;
+
+		if (parse_duration(arg, &ms) < 0)
+			goto bad;
+		d->delay_ms = ms;
+		break;
+	}
+	case OPT_TIMES:
+	case OPT_AFTER:
+	case OPT_LIMIT:
+	case OPT_EXPECT:
+		if (parse_uint(arg, 0x7fffffffffffffffUL, &v) < 0)
+			goto bad;
+		*(o->id == OPT_TIMES ? &d->times : o->id == OPT_AFTER ? &d->after
+		  : o->id == OPT_LIMIT ? &d->limit : &d->expect) = (long long)v;
+		break;
+	case OPT_PROBABILITY:
+		if (parse_probability(arg, &d->probability) < 0)
+			goto bad;
+		break;
+	case OPT_OP: d->op = arg; break;
+	case OPT_FOR_USER: d->for_user = arg; break;
+	case OPT_PROTOCOL: d->protocol = arg; break;
+	case OPT_RULE: d->rule = arg; break;
+	case OPT_RESULT: d->result = arg; break;
+	case OPT_SINCE: d->since = arg; break;
+	case OPT_UNTIL: d->until = arg; break;
+	case OPT_WAIT:
+		if (parse_duration(arg, &d->wait_ms) < 0)
+			goto bad;
+		break;
+	case OPT_CODE: d->code = arg; break;
+	case OPT_SEED:
+		if (parse_uint(arg, 0x7fffffffffffffffUL, &v) < 0)
+			goto bad;
+		d->seed = arg;
 		break;
 	}
 	return 0;
@@ -457,6 +519,8 @@ int main(int argc, char **argv)
 		.prog = "dpctl",
 		.auth = DPC_AUTH_BASIC,
 		.mode = -1,
+		.delay_ms = -1, .times = -1, .after = -1, .limit = -1,
+		.expect = -1, .probability = -1.0,
 	};
 	const char *pw = getenv("DPCTL_PASSWORD");
 	int ret;
@@ -477,6 +541,10 @@ int main(int argc, char **argv)
 	if (d.password) {
 		explicit_bzero(d.password, strlen(d.password));
 		free(d.password);
+	}
+	if (d.admin_token) {
+		explicit_bzero(d.admin_token, strlen(d.admin_token));
+		free(d.admin_token);
 	}
 	dpc_global_cleanup();
 	return ret;

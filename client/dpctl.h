@@ -35,6 +35,11 @@ enum dpctl_opt_id {
 	/* per command */
 	OPT_NAL, OPT_MODE, OPT_WAIT_TIMEOUT, OPT_INTERVAL, OPT_NAMESPACE,
 	OPT_CLASS, OPT_METHOD, OPT_PARAM, OPT_UINT,
+	/* sim (dpsim's control API) */
+	OPT_ADMIN_TOKEN, OPT_EFFECT, OPT_HRESULT, OPT_STATUS, OPT_DELAY,
+	OPT_TIMES, OPT_AFTER, OPT_PROBABILITY, OPT_OP, OPT_FOR_USER,
+	OPT_PROTOCOL, OPT_RULE, OPT_RESULT, OPT_SINCE, OPT_UNTIL, OPT_LIMIT,
+	OPT_EXPECT, OPT_WAIT, OPT_CODE, OPT_SEED,
 };
 
 #define DPCTL_MAX_PARAMS 32
@@ -68,6 +73,28 @@ struct dpctl {
 	struct dpc_param params[DPCTL_MAX_PARAMS];
 	size_t nparams;
 
+	/* sim options; -1 (or NULL) when not given */
+	char *admin_token;	/* owned copy; wiped at exit */
+	const char *effect;
+	const char *hresult;
+	long http_status;
+	long long delay_ms;
+	long long times;
+	long long after;
+	double probability;	/* < 0: not given */
+	const char *op;
+	const char *for_user;
+	const char *protocol;
+	const char *rule;
+	const char *result;
+	const char *since;
+	const char *until;
+	long long limit;
+	long long expect;
+	unsigned wait_ms;	/* 0: do not wait */
+	const char *code;
+	const char *seed;
+
 	struct dpc_client *client;
 };
 
@@ -86,6 +113,13 @@ struct dpctl_cmd {
 
 extern const struct dpctl_cmd dpctl_cmds[];	/* NULL-named terminated */
 extern const struct dpctl_opt dpctl_global_opts[];
+
+/* ---- dpctl_sim.c ------------------------------------------------------ */
+
+/* "sim": dpsim's control API. argv[0] is the first word after "sim". */
+extern const struct dpctl_opt dpctl_sim_opts[];
+extern const char dpctl_sim_help[];
+int dpctl_cmd_sim(struct dpctl *d, int argc, char **argv);
 
 /* ---- dpctl_out.c ------------------------------------------------------ */
 

@@ -517,7 +517,8 @@ const struct dpctl_cmd dpctl_cmds[] = {
 	{ "site", "site", "discover the site code",
 	  "Asks SMS_ProviderLocation in root/sms, falling back to the\n"
 	  "site_<code> child of __Namespace.\n", NULL, 0, 0, true, cmd_site },
-	/* "sim": the dpsim control API (/_dpsim/...) goes here, as its own
-	 * entry with needs_client = false and its own subcommand parsing. */
+	{ "sim", "sim SUBCOMMAND [ARGS]",
+	  "drive dpsim's control API: faults, journal, reset, snapshots, sites",
+	  dpctl_sim_help, dpctl_sim_opts, 1, -1, false, dpctl_cmd_sim },
 	{ NULL, NULL, NULL, NULL, NULL, 0, 0, false, NULL },
 };

@@ -11,7 +11,7 @@
 #endif
 
 enum opt_kind { OPT_STRING, OPT_UINT, OPT_MULTI, OPT_LOGLEVEL, OPT_LOGFORMAT,
-		OPT_HELP, OPT_VERSION };
+		OPT_SEED, OPT_HELP, OPT_VERSION };
 
 /* One row per option: parsing, --help and config_describe() all read it,
  * so an option cannot be documented but unparsed or the reverse. */
@@ -48,6 +48,14 @@ static const struct option_def options[] = {
 	  "concurrent connections accepted", "1024" },
 	{ "connection-timeout", "SECONDS", OPT_UINT, OFF(connection_timeout_s), 1, 86400,
 	  "idle time after which a connection is closed", "120" },
+	{ "admin-token", "TOKEN", OPT_STRING, OFF(admin_token), 0, 0,
+	  "bearer token the control API (/_dpsim/) wants; required when "
+	  "--listen is not a loopback address", NULL },
+	{ "seed", "N", OPT_SEED, OFF(seed), 0, 0,
+	  "seed of the fault rules' random draws, to repeat a run", "random, logged" },
+	{ "journal-max", "N", OPT_UINT, OFF(journal_max), 0, 4000000000u,
+	  "journal rows kept per site, oldest dropped first; 0 keeps all",
+	  "100000" },
 	{ "help", NULL, OPT_HELP, 0, 0, 0, "show this help and exit", NULL },
 	{ "version", NULL, OPT_VERSION, 0, 0, 0, "show the version and exit", NULL },
 };
@@ -64,6 +72,7 @@ static void set_defaults(struct config *c)
 	c->max_body_kib = 512;
 	c->max_connections = 1024;
 	c->connection_timeout_s = 120;
+	c->journal_max = 100000;
 }
 
 static void print_help(const char *prog)
@@ -139,6 +148,19 @@ static int apply(struct config *c, const struct option_def *o, char *val,
 		}
 		c->log_json = strcmp(val, "json") == 0;
 		return 0;
+	case OPT_SEED: {
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(val, &end, 10);
+		if (errno || end == val || *end || val[0] == '-' || v > INT64_MAX) {
+			snprintf(err, errsize, "--%s: '%s' is not a number from 0 to %lld",
+				 o->name, val, (long long)INT64_MAX);
+			return -EINVAL;
+		}
+		c->seed = v;
+		c->seed_set = true;
+		return 0;
+	}
 	case OPT_HELP:
 	case OPT_VERSION:
 		break;
@@ -193,11 +215,15 @@ enum config_result config_parse(struct config *c, int argc, char **argv,
 
 void config_describe(const struct config *c, char *out, size_t size)
 {
+	/* The token is a secret: say whether there is one, never what. */
 	int n = snprintf(out, size, "--listen %s --db %s --threads %u --max-body %u"
-			 " --max-connections %u --connection-timeout %u --log-level %s",
+			 " --max-connections %u --connection-timeout %u --log-level %s"
+			 " --journal-max %u --seed %llu%s",
 			 c->listen, c->db, c->threads, c->max_body_kib,
 			 c->max_connections, c->connection_timeout_s,
-			 log_level_name(c->log_level));
+			 log_level_name(c->log_level), c->journal_max,
+			 (unsigned long long)c->seed,
+			 c->admin_token ? " --admin-token (set)" : "");
 	for (size_t i = 0; i < c->nfixtures && n > 0 && (size_t)n < size; i++)
 		n += snprintf(out + n, size - (size_t)n, " --fixture %s", c->fixtures[i]);
 	if (!c->nfixtures && n > 0 && (size_t)n < size)

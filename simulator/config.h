@@ -23,6 +23,10 @@ struct config {
 	unsigned max_body_kib;		/* request body cap */
 	unsigned max_connections;
 	unsigned connection_timeout_s;
+	char *admin_token;		/* NULL = none */
+	uint64_t seed;			/* fault rules' generator seed */
+	bool seed_set;			/* --seed given; else main draws one */
+	unsigned journal_max;		/* rows per site; 0 = unbounded */
 };
 
 enum config_result {

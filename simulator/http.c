@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <pthread.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "auth.h"
@@ -22,20 +24,45 @@
  * 32 KiB that memset dominated a small request (DESIGN.md). */
 #define CONNECTION_MEMORY 8192
 
+/* A connection suspended until a fault rule's wait is over. */
+struct waiter {
+	struct MHD_Connection *conn;
+	int64_t due_ms;		/* CLOCK_MONOTONIC */
+	struct waiter *next;
+};
+
+/* Resumes suspended connections when they are due. Suspending and
+ * resuming both happen under lock, so a connection is never suspended
+ * after the waker stopped (MHD must not stop with one suspended). */
+struct waker {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct waiter *list;	/* by due time */
+	bool stopping;
+	bool running;
+};
+
 struct http_server {
 	struct MHD_Daemon *mhd;
 	int fd;
 	uint16_t port;
 	char url[300];
 	struct http_options opt;
+	pthread_mutex_t lock;		/* guards fx and ops */
 	const struct fixture *fx;
 	struct wsman_ops *ops;
+	struct waker waker;
 };
+
+enum route { ROUTE_WSMAN, ROUTE_CONTROL };
 
 /* Per-request state, from the first callback to the completion notice. */
 struct http_request {
+	enum route route;
 	struct buf body;
 	bool answered;		/* a response was queued before the body ended */
+	struct provider_call call;	/* kept across a deferral */
 };
 
 static enum MHD_Result send_buffer(struct MHD_Connection *conn, unsigned status,
@@ -107,6 +134,122 @@ static enum MHD_Result send_wsman_fault(struct http_server *s, struct MHD_Connec
 	return r;
 }
 
+/* ---- waking delayed requests ------------------------------------------- */
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void *waker_main(void *arg)
+{
+	struct waker *w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	while (!w->stopping) {
+		if (!w->list) {
+			pthread_cond_wait(&w->cond, &w->lock);
+			continue;
+		}
+		int64_t now = mono_ms();
+		if (w->list->due_ms <= now) {
+			struct waiter *due = w->list;
+
+			w->list = due->next;
+			MHD_resume_connection(due->conn);
+			free(due);
+			continue;
+		}
+		struct timespec until = {
+			.tv_sec = (time_t)(w->list->due_ms / 1000),
+			.tv_nsec = (long)(w->list->due_ms % 1000) * 1000000L,
+		};
+		pthread_cond_timedwait(&w->cond, &w->lock, &until);
+	}
+	/* Shutting down: every wait ends now. */
+	while (w->list) {
+		struct waiter *due = w->list;
+
+		w->list = due->next;
+		MHD_resume_connection(due->conn);
+		free(due);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+static int waker_start(struct waker *w)
+{
+	pthread_condattr_t attr;
+	int rc;
+
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->cond, &attr);
+	pthread_condattr_destroy(&attr);
+	rc = pthread_create(&w->thread, NULL, waker_main, w);
+	if (rc) {
+		pthread_cond_destroy(&w->cond);
+		pthread_mutex_destroy(&w->lock);
+		return -rc;
+	}
+	w->running = true;
+	return 0;
+}
+
+static void waker_stop(struct waker *w)
+{
+	if (!w->running)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stopping = true;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	w->running = false;
+}
+
+/* After MHD has stopped: nothing can call waker_defer any more. */
+static void waker_destroy(struct waker *w)
+{
+	pthread_cond_destroy(&w->cond);
+	pthread_mutex_destroy(&w->lock);
+}
+
+/* Suspends conn for ms. False when shutting down (or out of memory):
+ * then the caller goes on at once. */
+static bool waker_defer(struct waker *w, struct MHD_Connection *conn,
+			uint32_t ms)
+{
+	struct waiter *n = calloc(1, sizeof(*n)), **at;
+	bool ok = false;
+
+	if (!n)
+		return false;
+	n->conn = conn;
+	n->due_ms = mono_ms() + ms;
+	pthread_mutex_lock(&w->lock);
+	if (!w->stopping) {
+		for (at = &w->list; *at && (*at)->due_ms <= n->due_ms; at = &(*at)->next)
+			;
+		n->next = *at;
+		*at = n;
+		MHD_suspend_connection(conn);
+		pthread_cond_signal(&w->cond);
+		ok = true;
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (!ok)
+		free(n);
+	return ok;
+}
+
+/* ---- routing -------------------------------------------------------------- */
+
 static bool is_wsman_path(const char *url)
 {
 	return strcasecmp(url, "/wsman") == 0 || strcasecmp(url, "/wsman/") == 0;
@@ -135,12 +278,50 @@ static int check_content_type(const char *ct)
 
 /* First callback of a request: route, check headers, refuse an oversized
  * body before reading it. */
+static bool is_control_path(const char *url)
+{
+	return strcmp(url, "/_dpsim") == 0 || strncmp(url, "/_dpsim/", 8) == 0;
+}
+
+/* Takes the body of a control request (any method, any type). */
+static enum MHD_Result begin_control(struct http_server *s, struct MHD_Connection *conn,
+				     void **con_cls)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl && strtoull(cl, NULL, 10) > s->opt.max_body) {
+		char *t = NULL;
+		int n = asprintf(&t, "{\"error\": \"the request body of %s bytes exceeds "
+				 "the limit of %zu bytes (--max-body)\"}\n", cl,
+				 s->opt.max_body);
+		if (n < 0)
+			return MHD_NO;
+		return send_buffer(conn, MHD_HTTP_CONTENT_TOO_LARGE, "application/json", t,
+				   (size_t)n);
+	}
+	struct http_request *req = calloc(1, sizeof(*req));
+	if (!req)
+		return MHD_NO;
+	req->route = ROUTE_CONTROL;
+	buf_init(&req->body, s->opt.max_body);
+	*con_cls = req;
+	return MHD_YES;
+}
+
 static enum MHD_Result begin_request(struct http_server *s, struct MHD_Connection *conn,
 				     const char *url, const char *method, void **con_cls)
 {
+	if (s->opt.control && is_control_path(url))
+		return begin_control(s, conn, con_cls);
 	if (!is_wsman_path(url))
 		return send_text(conn, MHD_HTTP_NOT_FOUND,
 				 "dpsim: no resource at %s; WS-Management is served at /wsman\n", url);
+	pthread_mutex_lock(&s->lock);
+	bool attached = s->ops != NULL;
+	pthread_mutex_unlock(&s->lock);
+	if (!attached)
+		return send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+				 "dpsim: starting; try again once it says it is ready\n");
 	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0) {
 		char *t = strdup("dpsim: /wsman takes POST with a SOAP envelope\n");
 		if (!t)
@@ -179,20 +360,100 @@ static enum MHD_Result begin_request(struct http_server *s, struct MHD_Connectio
 	struct http_request *req = calloc(1, sizeof(*req));
 	if (!req)
 		return MHD_NO;
+	req->route = ROUTE_WSMAN;
 	buf_init(&req->body, s->opt.max_body);
 	*con_cls = req;
 	return MHD_YES;
 }
 
+struct arg_list {
+	struct control_arg *args;
+	size_t n, cap;
+	bool failed;
+};
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind,
+				   const char *key, const char *value)
+{
+	struct arg_list *l = cls;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		struct control_arg *a = realloc(l->args, cap * sizeof(*a));
+		if (!a) {
+			l->failed = true;
+			return MHD_NO;
+		}
+		l->args = a;
+		l->cap = cap;
+	}
+	l->args[l->n++] = (struct control_arg){ key, value };
+	return MHD_YES;
+}
+
+static enum MHD_Result finish_control(struct http_server *s, struct MHD_Connection *conn,
+				      const char *url, const char *method,
+				      struct http_request *req)
+{
+	struct arg_list args = { 0 };
+	struct control_response rs;
+
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &args);
+	if (args.failed) {
+		free(args.args);
+		return MHD_NO;
+	}
+	struct control_request rq = {
+		.method = method, .path = url + 7, .args = args.args, .nargs = args.n,
+		.body = buf_ptr(&req->body), .len = buf_len(&req->body),
+		.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							    MHD_HTTP_HEADER_CONTENT_TYPE),
+		.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_AUTHORIZATION),
+	};
+	control_handle(s->opt.control, &rq, &rs);
+	free(args.args);
+	if (!rs.body)
+		return MHD_NO;
+	struct MHD_Response *r = MHD_create_response_from_buffer(rs.len, rs.body,
+								 MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(rs.body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_SERVER, "dpsim");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (rs.allow)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rs.allow);
+	if (rs.bearer_challenge)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					"Bearer realm=\"dpsim\"");
+	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)rs.status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result finish_request(struct http_server *s, struct MHD_Connection *conn,
 				      struct http_request *req)
 {
+	const struct fixture *fx;
+	struct wsman_ops *ops;
+
+	pthread_mutex_lock(&s->lock);
+	fx = s->fx;
+	ops = s->ops;
+	pthread_mutex_unlock(&s->lock);
+	if (!fx || !ops)
+		return send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+				 "dpsim: starting; try again once it says it is ready\n");
+
 	const char *authz = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							MHD_HTTP_HEADER_AUTHORIZATION);
 	struct caller who = { .protocol = "wsman" };
 	const struct fixture_user *u = NULL;
 	if (authz) {
-		u = auth_basic(s->fx, authz);
+		u = auth_basic(fx, authz);
 		if (!u)
 			return send_unauthorized(conn);
 		who.user = u->name;
@@ -200,11 +461,31 @@ static enum MHD_Result finish_request(struct http_server *s, struct MHD_Connecti
 	}
 
 	struct buf out;
+	struct wsman_ops_answer ans;
+	enum MHD_Result r;
+
 	buf_init(&out, 0);
-	int status = wsman_ops_handle(s->ops, u ? &who : NULL, buf_ptr(&req->body),
-				      buf_len(&req->body), &out);
-	enum MHD_Result r = status == 401 ? send_unauthorized(conn)
-					  : send_envelope(conn, (unsigned)status, &out);
+	wsman_ops_serve(ops, u ? &who : NULL, buf_ptr(&req->body),
+			buf_len(&req->body), &out, &req->call, &ans);
+	if (ans.defer_ms) {
+		buf_free(&out);
+		if (waker_defer(&s->waker, conn, ans.defer_ms))
+			return MHD_YES;	/* called again once resumed */
+		/* Shutting down: no more waiting. */
+		buf_init(&out, 0);
+		wsman_ops_serve(ops, u ? &who : NULL, buf_ptr(&req->body),
+				buf_len(&req->body), &out, &req->call, &ans);
+	}
+	if (ans.drop) {
+		r = MHD_NO;	/* MHD closes the connection, sending nothing */
+	} else if (ans.status == 401) {
+		r = send_unauthorized(conn);
+	} else {
+		size_t len;
+		char *data = buf_take(&out, &len);
+		r = data ? send_buffer(conn, (unsigned)ans.status, ans.content_type,
+				       data, len) : MHD_NO;
+	}
 	buf_free(&out);
 	return r;
 }
@@ -224,7 +505,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		if (buf_add(&req->body, upload_data, *upload_data_size)) {
+		if (req->route == ROUTE_CONTROL &&
+		    buf_add(&req->body, upload_data, *upload_data_size)) {
+			char *t = NULL;
+			int n = asprintf(&t, "{\"error\": \"the request body exceeds "
+					 "the limit of %zu bytes (--max-body)\"}\n",
+					 s->opt.max_body);
+			req->answered = true;
+			*upload_data_size = 0;
+			if (n < 0)
+				return MHD_NO;
+			return send_buffer(conn, MHD_HTTP_CONTENT_TOO_LARGE,
+					   "application/json", t, (size_t)n);
+		}
+		if (req->route == ROUTE_WSMAN &&
+		    buf_add(&req->body, upload_data, *upload_data_size)) {
 			/* A body without Content-Length that grows past the cap:
 			 * answer now and let MHD close the connection. */
 			char reason[160];
@@ -239,6 +534,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (req->route == ROUTE_CONTROL)
+		return finish_control(s, conn, url, method, req);
 	return finish_request(s, conn, req);
 }
 
@@ -329,13 +626,20 @@ int http_server_start(const struct http_options *opt, const struct fixture *fx,
 	s->fx = fx;
 	s->ops = ops;
 	s->fd = -1;
+	pthread_mutex_init(&s->lock, NULL);
 	int r = open_listener(s, err, errsize);
+	if (!r && (r = waker_start(&s->waker)))
+		snprintf(err, errsize, "cannot start the HTTP server: %s", strerror(-r));
 	if (r) {
+		if (s->fd >= 0)
+			close(s->fd);
+		pthread_mutex_destroy(&s->lock);
 		free(s);
 		return r;
 	}
 
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			 MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 		MHD_OPTION_LISTEN_SOCKET, s->fd,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)opt->threads,
@@ -347,12 +651,55 @@ int http_server_start(const struct http_options *opt, const struct fixture *fx,
 		MHD_OPTION_END);
 	if (!s->mhd) {
 		snprintf(err, errsize, "cannot start the HTTP server on %s", opt->listen);
+		waker_stop(&s->waker);
+		waker_destroy(&s->waker);
 		close(s->fd);
+		pthread_mutex_destroy(&s->lock);
 		free(s);
 		return -EIO;
 	}
 	*out = s;
 	return 0;
+}
+
+void http_server_attach(struct http_server *s, const struct fixture *fx,
+			struct wsman_ops *ops)
+{
+	pthread_mutex_lock(&s->lock);
+	s->fx = fx;
+	s->ops = ops;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static bool addr_is_loopback(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
+		return (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+		if (IN6_IS_ADDR_LOOPBACK(a))
+			return true;
+		return IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127;
+	}
+	return false;
+}
+
+bool http_listen_is_loopback(const char *listen)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
+	char host[256];
+	uint16_t port;
+	bool all = true;
+
+	if (config_split_hostport(listen, host, sizeof(host), &port) ||
+	    getaddrinfo(host, NULL, &hints, &ai))
+		return false;
+	for (struct addrinfo *a = ai; a; a = a->ai_next)
+		all = all && addr_is_loopback(a->ai_addr);
+	freeaddrinfo(ai);
+	return all;
 }
 
 const char *http_server_url(const struct http_server *s)
@@ -369,8 +716,13 @@ void http_server_stop(struct http_server *s)
 {
 	if (!s)
 		return;
+	/* MHD must not stop with a connection suspended: end every wait
+	 * first (those requests are then answered at once). */
+	waker_stop(&s->waker);
 	/* MHD_stop_daemon joins the workers, so a request being handled
 	 * finishes (and its change is committed) before we return. */
 	MHD_stop_daemon(s->mhd);	/* also closes the listening socket */
+	waker_destroy(&s->waker);
+	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

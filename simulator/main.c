@@ -1,22 +1,34 @@
-/* dpsim: wires config, fixture, store, provider, WS-Man and HTTP together,
- * announces readiness, and shuts down cleanly on SIGTERM/SIGINT. */
+/* dpsim: wires config, fixture, store, provider, WS-Man, the control API
+ * and HTTP together, announces readiness, and shuts down cleanly on
+ * SIGTERM/SIGINT.
+ *
+ * The HTTP server starts first, so that while the fixtures load, the
+ * control API's health route answers "starting" (503) rather than
+ * nothing: a test can poll it from the first moment. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libxml/parser.h>
 
 #include "config.h"
+#include "control.h"
 #include "fixture.h"
 #include "http.h"
 #include "log.h"
 #include "provider.h"
 #include "store.h"
 #include "wsman_ops.h"
+
+#ifndef DPSIM_VERSION
+#define DPSIM_VERSION "0.1.0"
+#endif
 
 static int load_fixtures(const struct config *c, struct fixture **out,
 			 char *err, size_t errsize)
@@ -56,6 +68,20 @@ static int write_port_file(const char *path, unsigned port, char *err, size_t er
 	return 0;
 }
 
+/* A seed nobody chose; logged, so the run can still be repeated. */
+static uint64_t random_seed(void)
+{
+	uint64_t s = 0;
+
+	if (getrandom(&s, sizeof(s), 0) != (ssize_t)sizeof(s)) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		s = (uint64_t)ts.tv_sec * 1000000007u ^ (uint64_t)ts.tv_nsec;
+	}
+	return s & INT64_MAX;	/* what --seed accepts */
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg;
@@ -66,6 +92,7 @@ int main(int argc, char **argv)
 	struct provider *prov = NULL;
 	struct wsman_ops *ops = NULL;
 	struct http_server *srv = NULL;
+	struct control *ctl = NULL;
 
 	switch (config_parse(&cfg, argc, argv, err, sizeof(err))) {
 	case CONFIG_EXIT:
@@ -78,6 +105,21 @@ int main(int argc, char **argv)
 	}
 	log_threshold = cfg.log_level;
 	log_set_json(cfg.log_json);
+	if (!cfg.admin_token) {
+		/* The environment keeps the token out of ps output. */
+		char *t = getenv("DPSIM_ADMIN_TOKEN");
+		if (t && *t)
+			cfg.admin_token = t;
+	}
+	if (!cfg.admin_token && !http_listen_is_loopback(cfg.listen)) {
+		fprintf(stderr, "dpsim: --listen %s is not a loopback address: the "
+			"control API (/_dpsim/) would be open to the network, so "
+			"--admin-token TOKEN (or DPSIM_ADMIN_TOKEN) is required\n",
+			cfg.listen);
+		return 2;
+	}
+	if (!cfg.seed_set)
+		cfg.seed = random_seed();
 
 	/* Block the shutdown signals before any thread starts so only the
 	 * sigwait below ever receives them. */
@@ -92,14 +134,11 @@ int main(int argc, char **argv)
 	config_describe(&cfg, err, sizeof(err));
 	log_info("starting: %s", err);
 
-	if (load_fixtures(&cfg, &fx, err, sizeof(err)) ||
-	    store_open(cfg.db, &st, err, sizeof(err)) ||
-	    provider_new(fx, st, &prov, err, sizeof(err)))
-		goto fail;
-
-	struct wsman_ops_limits lim = { 0 };
-	ops = wsman_ops_new(prov, &lim);
-	if (!ops) {
+	struct control_options copt = {
+		.admin_token = cfg.admin_token, .version = DPSIM_VERSION,
+	};
+	ctl = control_new(&copt);
+	if (!ctl) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
@@ -108,9 +147,28 @@ int main(int argc, char **argv)
 		.max_body = (size_t)cfg.max_body_kib * 1024,
 		.max_connections = cfg.max_connections,
 		.connection_timeout_s = cfg.connection_timeout_s,
+		.control = ctl,
 	};
-	if (http_server_start(&hopt, fx, ops, &srv, err, sizeof(err)))
+	if (http_server_start(&hopt, NULL, NULL, &srv, err, sizeof(err)))
 		goto fail;
+
+	struct provider_options popt = {
+		.seed = cfg.seed, .journal_max = cfg.journal_max,
+	};
+	if (load_fixtures(&cfg, &fx, err, sizeof(err)) ||
+	    store_open(cfg.db, &st, err, sizeof(err)) ||
+	    provider_new_opts(fx, st, &popt, &prov, err, sizeof(err)))
+		goto fail;
+
+	struct wsman_ops_limits lim = { 0 };
+	ops = wsman_ops_new(prov, &lim);
+	if (!ops) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
+	http_server_attach(srv, fx, ops);
+	control_set_ready(ctl, prov);
+	log_info("fault seed %llu", (unsigned long long)cfg.seed);
 	if (cfg.port_file && write_port_file(cfg.port_file, http_server_port(srv), err, sizeof(err)))
 		goto fail;
 
@@ -131,6 +189,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
 	pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
+	control_set_stopping(ctl);
 	status = 0;
 	goto out;
 
@@ -138,7 +197,12 @@ fail:
 	fprintf(stderr, "dpsim: %s\n", err);
 	log_debug("start-up failed");
 out:
+	/* Requests a fault rule holds are answered now, not after their
+	 * delay; then the server drains. */
+	if (prov)
+		provider_shutdown(prov);
 	http_server_stop(srv);
+	control_free(ctl);
 	wsman_ops_free(ops);
 	provider_free(prov);
 	store_free(st);

@@ -110,39 +110,63 @@ static const struct {
 };
 
 enum class_kind {
-	CLASS_STATIC,		/* fixed instances built at start */
+	CLASS_ROOT_NS,		/* root: __Namespace, fixed instances */
+	CLASS_SMS_NS,		/* root/sms: __Namespace, one per site */
+	CLASS_PROVLOC,		/* root/sms: SMS_ProviderLocation, one per site */
 	CLASS_DPINFO,		/* SMS_DistributionPointInfo of a site */
 	CLASS_DP,		/* SMS_DistributionPoint of a site (no instances) */
 };
 
+#define CODE_SIZE 16
+
 struct dp_entry {
 	struct cim_instance *inst;	/* template; MaintenanceMode unset */
 	const char *nalpath;		/* points into inst */
+	const struct fixture_dp *fx;
 	uint32_t mode;			/* committed mode, guarded by lock */
 };
 
+/* A fixture document added at run time, shared by the sites it made. */
+struct site_doc {
+	struct fixture *fx;
+	unsigned refs;			/* under the provider's write lock */
+};
+
 struct site {
-	const struct fixture_site *fx;
+	const struct fixture_site *fx;	/* in doc, or in the start-up fixture */
+	struct site_doc *doc;		/* NULL: the start-up fixture's */
+	char code[CODE_SIZE];
+	struct class_entry *info, *dp;
 	struct dp_entry *dps;		/* sorted by NAL path, ignoring case */
 	size_t ndps;
 };
 
+/* Class entries live as long as the provider: a class pointer handed out
+ * never dangles. A site's entries are made when its code is first served
+ * and reused when a site of that code comes back. */
 struct class_entry {
 	struct cim_class *cls;
 	enum class_kind kind;
-	struct site *site;		/* DPINFO / DP */
-	struct instance_list statics;	/* STATIC */
+	char code[CODE_SIZE];		/* DPINFO / DP: the site code */
+	struct site *site;		/* DPINFO / DP: the site served, or
+					 * NULL once it is gone; under lock */
+	struct instance_list statics;	/* ROOT_NS */
 };
 
 struct provider {
 	const struct fixture *fx;
 	struct store *st;
-	pthread_rwlock_t lock;		/* guards dp_entry.mode */
-	struct class_entry **classes;	/* each allocated on its own, so
-					 * pointers to entries stay valid */
+	struct faults *faults;
+	struct journal *journal;
+	/* Guards the classes array, the sites array, class_entry.site and
+	 * dp_entry.mode. Lock order: this, then the store's and the fault
+	 * list's own locks. */
+	pthread_rwlock_t lock;
+	struct class_entry **classes;
 	size_t nclasses;
-	struct site *sites;
+	struct site **sites;		/* served, in the order added */
 	size_t nsites;
+	size_t sites_cap;
 	int mode_idx;			/* MaintenanceMode in the DP class */
 };
 
@@ -177,26 +201,6 @@ static int64_t now_us(void)
 }
 
 /* ---- building the model ------------------------------------------------ */
-
-static struct class_entry *add_class(struct provider *p, const char *ns,
-				     const char *name, enum class_kind kind)
-{
-	struct class_entry **n = realloc(p->classes, (p->nclasses + 1) * sizeof(*n));
-	if (!n)
-		return NULL;
-	p->classes = n;
-	struct class_entry *e = calloc(1, sizeof(*e));
-	if (!e)
-		return NULL;
-	e->cls = cim_class_new(ns, name);
-	if (!e->cls) {
-		free(e);
-		return NULL;
-	}
-	e->kind = kind;
-	p->classes[p->nclasses++] = e;
-	return e;
-}
 
 static int add_props(struct cim_class *c, const struct prop_def *t, size_t n)
 {
@@ -392,51 +396,62 @@ nomem:
 	return -ENOMEM;
 }
 
-static int cmp_dp(const void *a, const void *b)
+/* ---- classes ------------------------------------------------------------- */
+
+static bool is_site_kind(enum class_kind k)
 {
-	return strcasecmp(((const struct dp_entry *)a)->nalpath,
-			  ((const struct dp_entry *)b)->nalpath);
+	return k == CLASS_DPINFO || k == CLASS_DP;
 }
 
-static int build_site(struct provider *p, struct site *site,
-		      const struct fixture_site *fs, const struct cim_class *dpc,
-		      char *err, size_t errsize)
+static struct class_entry *add_class(struct provider *p, const char *ns,
+				     const char *name, enum class_kind kind)
 {
-	site->fx = fs;
-	site->dps = calloc(fs->ndps ? fs->ndps : 1, sizeof(*site->dps));
-	if (!site->dps)
+	struct class_entry **n = realloc(p->classes, (p->nclasses + 1) * sizeof(*n));
+	if (!n)
+		return NULL;
+	p->classes = n;
+	struct class_entry *e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->cls = cim_class_new(ns, name);
+	if (!e->cls) {
+		free(e);
+		return NULL;
+	}
+	e->kind = kind;
+	p->classes[p->nclasses++] = e;
+	return e;
+}
+
+/* The DP classes of site code, made the first time the code is served;
+ * write lock held (or the provider not shared yet). */
+static int site_classes(struct provider *p, const char *code,
+			struct class_entry **info, struct class_entry **dp)
+{
+	char ns[64];
+
+	*info = *dp = NULL;
+	for (size_t i = 0; i < p->nclasses; i++) {
+		struct class_entry *e = p->classes[i];
+
+		if (!is_site_kind(e->kind) || strcasecmp(e->code, code) != 0)
+			continue;
+		if (e->kind == CLASS_DPINFO)
+			*info = e;
+		else
+			*dp = e;
+	}
+	if (*info && *dp)
+		return 0;
+	snprintf(ns, sizeof(ns), "root/sms/site_%s", code);
+	*info = add_class(p, ns, "SMS_DistributionPointInfo", CLASS_DPINFO);
+	if (!*info || ADD_PROPS((*info)->cls, dpinfo_props))
 		return -ENOMEM;
-	for (size_t k = 0; k < fs->ndps; k++) {
-		struct dp_entry *e = &site->dps[k];
-		int r = build_dp_instance(dpc, p->fx, fs, &fs->dps[k], (unsigned)k + 1,
-					  &e->inst, err, errsize);
-		if (r)
-			return r;
-		site->ndps++;
-		e->nalpath = cim_instance_text(e->inst, "NALPath");
-		e->mode = fs->dps[k].maintenance;
-	}
-	qsort(site->dps, site->ndps, sizeof(*site->dps), cmp_dp);
-	return 0;
-}
-
-/* Runs once every site has been built, so a fixture error never leaves a
- * half-seeded database behind. The store keeps the mode across restarts;
- * the fixture's value only seeds a DP the store has not seen. */
-static int seed_store(struct provider *p, char *err, size_t errsize)
-{
-	for (size_t s = 0; s < p->nsites; s++) {
-		struct site *site = &p->sites[s];
-		for (size_t k = 0; k < site->ndps; k++) {
-			struct dp_entry *e = &site->dps[k];
-			if (store_seed_dp(p->st, site->fx->code, e->nalpath, e->mode) ||
-			    store_get_mode(p->st, site->fx->code, e->nalpath, &e->mode)) {
-				snprintf(err, errsize, "cannot seed DP %s of site %s in the database",
-					 e->nalpath, site->fx->code);
-				return -EIO;
-			}
-		}
-	}
+	snprintf((*info)->code, sizeof((*info)->code), "%s", code);
+	*dp = add_class(p, ns, "SMS_DistributionPoint", CLASS_DP);
+	if (!*dp || ADD_PROPS((*dp)->cls, dp_props))
+		return -ENOMEM;
+	snprintf((*dp)->code, sizeof((*dp)->code), "%s", code);
 	return 0;
 }
 
@@ -454,41 +469,210 @@ static int add_static(struct class_entry *ce, const char *const *values, size_t 
 	return list_push(&ce->statics, i);
 }
 
+/* root/sms's __Namespace and SMS_ProviderLocation list the sites served
+ * when asked, so they follow sites being added and removed. */
 static int build_discovery(struct provider *p)
 {
-	struct class_entry *root_ns = add_class(p, "root", "__Namespace", CLASS_STATIC);
+	struct class_entry *root_ns = add_class(p, "root", "__Namespace", CLASS_ROOT_NS);
 	if (!root_ns || cim_class_add_property(root_ns->cls, "Name", CIM_STRING, CIM_PROP_KEY) < 0)
 		return -ENOMEM;
 	const char *sms[] = { "sms" };
 	if (add_static(root_ns, sms, 1))
 		return -ENOMEM;
 
-	struct class_entry *sms_ns = add_class(p, "root/sms", "__Namespace", CLASS_STATIC);
+	struct class_entry *sms_ns = add_class(p, "root/sms", "__Namespace", CLASS_SMS_NS);
 	if (!sms_ns || cim_class_add_property(sms_ns->cls, "Name", CIM_STRING, CIM_PROP_KEY) < 0)
 		return -ENOMEM;
-	struct class_entry *loc = add_class(p, "root/sms", "SMS_ProviderLocation", CLASS_STATIC);
+	struct class_entry *loc = add_class(p, "root/sms", "SMS_ProviderLocation", CLASS_PROVLOC);
 	if (!loc ||
 	    cim_class_add_property(loc->cls, "Machine", CIM_STRING, 0) < 0 ||
 	    cim_class_add_property(loc->cls, "NamespacePath", CIM_STRING, 0) < 0 ||
 	    cim_class_add_property(loc->cls, "ProviderForLocalSite", CIM_BOOLEAN, 0) < 0 ||
 	    cim_class_add_property(loc->cls, "SiteCode", CIM_STRING, CIM_PROP_KEY) < 0)
 		return -ENOMEM;
+	return 0;
+}
 
-	for (size_t s = 0; s < p->fx->nsites; s++) {
-		const struct fixture_site *fs = &p->fx->sites[s];
-		char name[64], path[512];
-		snprintf(name, sizeof(name), "site_%s", fs->code);
-		snprintf(path, sizeof(path), "\\\\%s\\root\\sms\\site_%s", fs->provider, fs->code);
-		const char *nsv[] = { name };
-		const char *locv[] = { fs->provider, path, "true", fs->code };
-		if (add_static(sms_ns, nsv, 1) || add_static(loc, locv, 4))
-			return -ENOMEM;
+/* ---- sites ------------------------------------------------------------- */
+
+static int cmp_dp(const void *a, const void *b)
+{
+	return strcasecmp(((const struct dp_entry *)a)->nalpath,
+			  ((const struct dp_entry *)b)->nalpath);
+}
+
+static void doc_release(struct site_doc *doc)
+{
+	if (doc && --doc->refs == 0) {
+		fixture_free(doc->fx);
+		free(doc);
+	}
+}
+
+/* With the write lock held (or the provider not shared yet): documents
+ * count their sites under it. */
+static void site_free(struct site *s)
+{
+	if (!s)
+		return;
+	for (size_t k = 0; k < s->ndps; k++)
+		cim_instance_free(s->dps[k].inst);
+	free(s->dps);
+	doc_release(s->doc);
+	free(s);
+}
+
+/* A site of fixture site fs (from doc, or the start-up fixture when doc
+ * is NULL; src names the file for messages). Not served yet. */
+static int build_site(struct provider *p, const struct fixture_site *fs,
+		      struct site_doc *doc, const struct fixture *src,
+		      struct site **out, char *err, size_t errsize)
+{
+	struct site *s = calloc(1, sizeof(*s));
+	int r = -ENOMEM;
+
+	*out = NULL;
+	if (!s)
+		goto nomem;
+	s->fx = fs;
+	s->doc = doc;
+	if (doc)
+		doc->refs++;
+	snprintf(s->code, sizeof(s->code), "%s", fs->code);
+	s->dps = calloc(fs->ndps ? fs->ndps : 1, sizeof(*s->dps));
+	if (!s->dps || site_classes(p, fs->code, &s->info, &s->dp))
+		goto nomem;
+	for (size_t k = 0; k < fs->ndps; k++) {
+		struct dp_entry *e = &s->dps[k];
+
+		r = build_dp_instance(s->info->cls, src, fs, &fs->dps[k],
+				      (unsigned)k + 1, &e->inst, err, errsize);
+		if (r)
+			goto fail;
+		s->ndps++;
+		e->nalpath = cim_instance_text(e->inst, "NALPath");
+		e->fx = &fs->dps[k];
+		e->mode = fs->dps[k].maintenance;
+	}
+	qsort(s->dps, s->ndps, sizeof(*s->dps), cmp_dp);
+	*out = s;
+	return 0;
+nomem:
+	snprintf(err, errsize, "out of memory building site %s", fs->code);
+	r = -ENOMEM;
+fail:
+	site_free(s);
+	return r;
+}
+
+/* Index of the site served as code, or -1; lock held. */
+static ssize_t find_site(struct provider *p, const char *code)
+{
+	for (size_t i = 0; i < p->nsites; i++)
+		if (strcasecmp(p->sites[i]->code, code) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+/* Room for extra more sites, so that activating them cannot fail;
+ * write lock held. 0 or -ENOMEM. */
+static int reserve_sites(struct provider *p, size_t extra)
+{
+	struct site **n;
+
+	if (p->nsites + extra <= p->sites_cap)
+		return 0;
+	n = realloc(p->sites, (p->nsites + extra) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	p->sites = n;
+	p->sites_cap = p->nsites + extra;
+	return 0;
+}
+
+/* Starts serving s; write lock held. Fails only without reserve_sites. */
+static int activate(struct provider *p, struct site *s)
+{
+	if (reserve_sites(p, 1))
+		return -ENOMEM;
+	p->sites[p->nsites++] = s;
+	s->info->site = s;
+	s->dp->site = s;
+	return 0;
+}
+
+/* Stops serving site i and returns it; write lock held. */
+static struct site *deactivate(struct provider *p, size_t i)
+{
+	struct site *s = p->sites[i];
+
+	memmove(&p->sites[i], &p->sites[i + 1],
+		(p->nsites - i - 1) * sizeof(*p->sites));
+	p->nsites--;
+	s->info->site = NULL;
+	s->dp->site = NULL;
+	return s;
+}
+
+/* The fixture's modes of the sites' DPs, for the store (malloc'd;
+ * borrowed strings). */
+static struct store_seed *site_seeds(struct site *const *sites, size_t n,
+				     size_t *count)
+{
+	size_t total = 0, k = 0;
+	struct store_seed *seeds;
+
+	for (size_t i = 0; i < n; i++)
+		total += sites[i]->ndps;
+	seeds = calloc(total ? total : 1, sizeof(*seeds));
+	if (!seeds)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		for (size_t d = 0; d < sites[i]->ndps; d++) {
+			const struct dp_entry *e = &sites[i]->dps[d];
+
+			seeds[k++] = (struct store_seed){
+				.site = sites[i]->code, .nalpath = e->nalpath,
+				.mode = e->fx->maintenance,
+			};
+		}
+	*count = total;
+	return seeds;
+}
+
+/* Runs once every site has been built, so a fixture error never leaves a
+ * half-seeded database behind. The store keeps the mode across restarts;
+ * the fixture's value only seeds a DP the store has not seen. */
+static int seed_store(struct provider *p, char *err, size_t errsize)
+{
+	for (size_t s = 0; s < p->nsites; s++) {
+		struct site *site = p->sites[s];
+		for (size_t k = 0; k < site->ndps; k++) {
+			struct dp_entry *e = &site->dps[k];
+			if (store_seed_dp(p->st, site->code, e->nalpath, e->mode) ||
+			    store_get_mode(p->st, site->code, e->nalpath, &e->mode)) {
+				snprintf(err, errsize, "cannot seed DP %s of site %s in the database",
+					 e->nalpath, site->code);
+				return -EIO;
+			}
+		}
 	}
 	return 0;
 }
 
+/* ---- life ---------------------------------------------------------------- */
+
 int provider_new(const struct fixture *fx, struct store *st,
 		 struct provider **out, char *err, size_t errsize)
+{
+	struct provider_options o = { .seed = 0, .journal_max = 0 };
+
+	return provider_new_opts(fx, st, &o, out, err, errsize);
+}
+
+int provider_new_opts(const struct fixture *fx, struct store *st,
+		      const struct provider_options *o,
+		      struct provider **out, char *err, size_t errsize)
 {
 	struct provider *p = calloc(1, sizeof(*p));
 	int r = -ENOMEM;
@@ -499,27 +683,25 @@ int provider_new(const struct fixture *fx, struct store *st,
 	p->fx = fx;
 	p->st = st;
 	pthread_rwlock_init(&p->lock, NULL);
-	p->sites = calloc(fx->nsites ? fx->nsites : 1, sizeof(*p->sites));
-	if (!p->sites || build_discovery(p))
+	p->faults = faults_new(o->seed);
+	p->journal = journal_new(st, o->journal_max);
+	if (!p->faults || !p->journal || build_discovery(p))
 		goto fail;
+	for (size_t i = 0; i < sizeof(dpinfo_props) / sizeof(dpinfo_props[0]); i++)
+		if (strcmp(dpinfo_props[i].name, "MaintenanceMode") == 0)
+			p->mode_idx = (int)i;
 
 	for (size_t s = 0; s < fx->nsites; s++) {
-		const struct fixture_site *fs = &fx->sites[s];
-		char ns[64];
-		snprintf(ns, sizeof(ns), "root/sms/site_%s", fs->code);
+		struct site *site;
 
-		struct class_entry *info = add_class(p, ns, "SMS_DistributionPointInfo", CLASS_DPINFO);
-		if (!info || ADD_PROPS(info->cls, dpinfo_props))
-			goto fail;
-		struct class_entry *dp = add_class(p, ns, "SMS_DistributionPoint", CLASS_DP);
-		if (!dp || ADD_PROPS(dp->cls, dp_props))
-			goto fail;
-		info->site = dp->site = &p->sites[s];
-		p->nsites++;
-		r = build_site(p, &p->sites[s], fs, info->cls, err, errsize);
+		r = build_site(p, &fx->sites[s], NULL, fx, &site, err, errsize);
 		if (r)
 			goto fail_msg;
-		p->mode_idx = cim_class_find_property(info->cls, "MaintenanceMode");
+		if (activate(p, site)) {
+			site_free(site);
+			r = -ENOMEM;
+			goto fail;
+		}
 	}
 	r = seed_store(p, err, errsize);
 	if (r)
@@ -537,11 +719,8 @@ void provider_free(struct provider *p)
 {
 	if (!p)
 		return;
-	for (size_t s = 0; s < p->nsites; s++) {
-		for (size_t k = 0; k < p->sites[s].ndps; k++)
-			cim_instance_free(p->sites[s].dps[k].inst);
-		free(p->sites[s].dps);
-	}
+	for (size_t s = 0; s < p->nsites; s++)
+		site_free(p->sites[s]);
 	free(p->sites);
 	/* Instances reference their class: free them first. */
 	for (size_t c = 0; c < p->nclasses; c++) {
@@ -550,8 +729,25 @@ void provider_free(struct provider *p)
 		free(p->classes[c]);
 	}
 	free(p->classes);
+	faults_free(p->faults);
+	journal_free(p->journal);
 	pthread_rwlock_destroy(&p->lock);
 	free(p);
+}
+
+struct faults *provider_faults(struct provider *p)
+{
+	return p->faults;
+}
+
+struct journal *provider_journal(struct provider *p)
+{
+	return p->journal;
+}
+
+void provider_shutdown(struct provider *p)
+{
+	faults_shutdown(p->faults);
 }
 
 const char *provider_machine(const struct provider *p)
@@ -561,6 +757,7 @@ const char *provider_machine(const struct provider *p)
 
 /* ---- lookups ----------------------------------------------------------- */
 
+/* Lock held. */
 static struct class_entry *find_entry(struct provider *p, const struct cim_class *c)
 {
 	for (size_t i = 0; i < p->nclasses; i++)
@@ -572,16 +769,25 @@ static struct class_entry *find_entry(struct provider *p, const struct cim_class
 const struct cim_class *provider_class(struct provider *p, const char *ns,
 				       const char *cls, uint32_t *hresult)
 {
+	const struct cim_class *found = NULL;
 	bool ns_known = false;
-	for (size_t i = 0; i < p->nclasses; i++) {
-		if (!wsman_ns_equal(cim_class_namespace(p->classes[i]->cls), ns))
+
+	pthread_rwlock_rdlock(&p->lock);
+	for (size_t i = 0; i < p->nclasses && !found; i++) {
+		struct class_entry *e = p->classes[i];
+
+		if (is_site_kind(e->kind) && !e->site)
+			continue;	/* its site is not served */
+		if (!wsman_ns_equal(cim_class_namespace(e->cls), ns))
 			continue;
 		ns_known = true;
-		if (strcasecmp(cim_class_name(p->classes[i]->cls), cls) == 0)
-			return p->classes[i]->cls;
+		if (strcasecmp(cim_class_name(e->cls), cls) == 0)
+			found = e->cls;
 	}
-	*hresult = ns_known ? WBEM_E_INVALID_CLASS : WBEM_E_INVALID_NAMESPACE;
-	return NULL;
+	pthread_rwlock_unlock(&p->lock);
+	if (!found)
+		*hresult = ns_known ? WBEM_E_INVALID_CLASS : WBEM_E_INVALID_NAMESPACE;
+	return found;
 }
 
 static struct dp_entry *find_dp(struct site *s, const char *nalpath)
@@ -593,7 +799,7 @@ static struct dp_entry *find_dp(struct site *s, const char *nalpath)
 /* A copy of the DP's instance with its committed mode; lock held. */
 static struct cim_instance *dp_snapshot(struct provider *p, const struct dp_entry *e)
 {
-	char mode[4];
+	char mode[12];
 	struct cim_instance *i = cim_instance_clone(e->inst);
 	snprintf(mode, sizeof(mode), "%u", e->mode);
 	if (i && cim_instance_set(i, (size_t)p->mode_idx, mode)) {
@@ -601,6 +807,248 @@ static struct cim_instance *dp_snapshot(struct provider *p, const struct dp_entr
 		return NULL;
 	}
 	return i;
+}
+
+/* Adds i to out when q lets it through; takes i. */
+static int push_match(struct instance_list *out, struct cim_instance *i,
+		      const struct wql_query *q)
+{
+	if (!i)
+		return -ENOMEM;
+	if (q && !wql_query_match(q, i)) {
+		cim_instance_free(i);
+		return 0;
+	}
+	return list_push(out, i);
+}
+
+/* One instance of ce per site served (root/sms discovery); lock held. */
+static struct cim_instance *site_instance(struct class_entry *ce,
+					  const struct site *s)
+{
+	char name[64], path[512];
+	const char *v[4];
+	struct cim_instance *i = cim_instance_new(ce->cls);
+	size_t n;
+
+	if (!i)
+		return NULL;
+	snprintf(name, sizeof(name), "site_%s", s->code);
+	if (ce->kind == CLASS_SMS_NS) {
+		v[0] = name;
+		n = 1;
+	} else {
+		snprintf(path, sizeof(path), "\\\\%s\\root\\sms\\site_%s",
+			 s->fx->provider, s->code);
+		v[0] = s->fx->provider;
+		v[1] = path;
+		v[2] = "true";
+		v[3] = s->code;
+		n = 4;
+	}
+	for (size_t k = 0; k < n; k++)
+		if (cim_instance_set(i, k, v[k])) {
+			cim_instance_free(i);
+			return NULL;
+		}
+	return i;
+}
+
+/* The instances of ce that q lets through (all when NULL); lock held.
+ * 0 or -ENOMEM (out emptied). */
+static int collect(struct provider *p, struct class_entry *ce,
+		   const struct wql_query *q, struct instance_list *out)
+{
+	int r = 0;
+
+	out->items = NULL;
+	out->count = 0;
+	switch (ce->kind) {
+	case CLASS_ROOT_NS:
+		for (size_t i = 0; i < ce->statics.count && !r; i++)
+			r = push_match(out, cim_instance_clone(ce->statics.items[i]), q);
+		break;
+	case CLASS_SMS_NS:
+	case CLASS_PROVLOC:
+		for (size_t i = 0; i < p->nsites && !r; i++)
+			r = push_match(out, site_instance(ce, p->sites[i]), q);
+		break;
+	case CLASS_DPINFO:
+		for (size_t i = 0; ce->site && i < ce->site->ndps && !r; i++)
+			r = push_match(out, dp_snapshot(p, &ce->site->dps[i]), q);
+		break;
+	case CLASS_DP:
+		break;
+	}
+	if (r)
+		instance_list_free(out);
+	return r;
+}
+
+/* ---- the shape of every call ------------------------------------------- */
+
+/* Where a call lands: its class and the site code ("" outside a site). */
+struct scope {
+	struct class_entry *ce;
+	char site[CODE_SIZE];
+};
+
+static uint32_t enter(struct provider *p, const struct cim_class *c,
+		      struct scope *sc, char *msg, size_t msgsize)
+{
+	uint32_t hr = 0;
+
+	sc->site[0] = '\0';
+	pthread_rwlock_rdlock(&p->lock);
+	sc->ce = find_entry(p, c);
+	if (!sc->ce) {
+		snprintf(msg, msgsize, "Class %s is not served here.", cim_class_name(c));
+		hr = WBEM_E_INVALID_CLASS;
+	} else if (is_site_kind(sc->ce->kind)) {
+		if (sc->ce->site) {
+			snprintf(sc->site, sizeof(sc->site), "%s", sc->ce->site->code);
+		} else {
+			snprintf(msg, msgsize, "Namespace %s is no longer served: "
+				 "its site was removed.", cim_class_namespace(c));
+			hr = WBEM_E_INVALID_NAMESPACE;
+		}
+	}
+	pthread_rwlock_unlock(&p->lock);
+	return hr;
+}
+
+static void params_text(const struct wsman_kv *params, size_t n, char *out, size_t size)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < n && used < size; i++) {
+		int w = snprintf(out + used, size - used, "%s%s=%s", i ? " " : "",
+				 params[i].name, params[i].value ? params[i].value : "(null)");
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+}
+
+/* First value of parameter (or key) name, NULL when absent. */
+static const char *kv_value(const struct wsman_kv *kv, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcasecmp(kv[i].name, name) == 0)
+			return kv[i].value;
+	return NULL;
+}
+
+/* The Mode parameter as a rule compares it: -1 unless plain digits. */
+static int64_t kv_mode(const struct wsman_kv *kv, size_t n)
+{
+	const char *m = kv_value(kv, n, "Mode");
+	char *end;
+
+	if (!m || *m < '0' || *m > '9')
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(m, &end, 10);
+	return errno || *end || v > UINT32_MAX ? -1 : (int64_t)v;
+}
+
+static void record(struct provider *p, struct provider_call *call,
+		   struct journal_entry *je)
+{
+	je->latency_us = now_us() - call->start_us;
+	journal_record(p->journal, je);
+}
+
+static uint32_t timeout_wait(const struct provider_call *call)
+{
+	uint32_t ms = call->timeout_ms ? call->timeout_ms : FAULT_DEFAULT_TIMEOUT_MS;
+
+	return ms > FAULT_MAX_TIMEOUT_MS ? FAULT_MAX_TIMEOUT_MS : ms;
+}
+
+/* Runs the fault rules for the call (once, however often the call is
+ * re-entered), waits or defers the wait, and applies an effect that
+ * replaces the call. Returns true when the call ends here: *hr (and for
+ * FAULT_RETURN *rv) is its result, the journal row is written unless the
+ * call was deferred. False: the call runs, with je carrying the rule. */
+static bool apply_rules(struct provider *p, struct provider_call *call,
+			const struct fault_call *fc, struct journal_entry *je,
+			uint32_t *hr, uint32_t *rv, char *msg, size_t msgsize)
+{
+	const struct fault_decision *d = &call->decision;
+	uint32_t wait;
+
+	if (!call->decided) {
+		call->start_us = now_us();
+		faults_decide(p->faults, fc, &call->decision);
+		call->decided = true;
+	}
+	call->rule_id = d->rule_id;
+	wait = d->delay_ms;
+	if (d->effect == FAULT_TIMEOUT)
+		wait += timeout_wait(call);
+	call->deferred = false;
+	if (wait && !call->waited) {
+		call->waited = true;
+		if (call->can_defer) {
+			call->deferred = true;
+			call->wait_ms = wait;
+			snprintf(msg, msgsize, "Deferred by fault rule %lld.",
+				 (long long)d->rule_id);
+			*hr = WBEM_E_FAILED;
+			return true;
+		}
+		faults_sleep(p->faults, wait);
+	}
+	if (!d->rule_id)
+		return false;
+	je->rule_id = d->rule_id;
+	je->effect = fault_effect_name(d->effect);
+	if (d->effect == FAULT_NONE || d->effect == FAULT_DELAY)
+		return false;
+	*hr = WBEM_E_FAILED;
+	switch (d->effect) {
+	case FAULT_NONE:
+	case FAULT_DELAY:
+		break;
+	case FAULT_HTTP:
+		je->http_status = d->http_status;
+		snprintf(msg, msgsize, "HTTP %u by fault rule %lld.", d->http_status,
+			 (long long)d->rule_id);
+		break;
+	case FAULT_DROP:
+		snprintf(msg, msgsize, "Connection dropped by fault rule %lld.",
+			 (long long)d->rule_id);
+		break;
+	case FAULT_TIMEOUT:
+		je->hresult = WSMAN_CODE_TIMED_OUT;
+		snprintf(msg, msgsize, "Timed out by fault rule %lld.",
+			 (long long)d->rule_id);
+		break;
+	case FAULT_FAULT: {
+		const struct hresult_info *h = hresult_lookup(d->hresult);
+
+		*hr = je->hresult = d->hresult;
+		if (h)
+			snprintf(msg, msgsize, "%s (dpsim fault rule %lld)", h->message,
+				 (long long)d->rule_id);
+		else
+			snprintf(msg, msgsize, "The provider failed with 0x%08X "
+				 "(dpsim fault rule %lld).", d->hresult,
+				 (long long)d->rule_id);
+		break;
+	}
+	case FAULT_RETURN:
+		*hr = 0;
+		*rv = d->hresult;
+		je->has_return_value = true;
+		je->return_value = d->hresult;
+		break;
+	}
+	call->effect = d->effect;
+	call->http_status = d->http_status;
+	record(p, call, je);
+	return true;
 }
 
 /* ---- Get / Enumerate --------------------------------------------------- */
@@ -616,17 +1064,43 @@ static bool keys_match(const struct cim_instance *i, const struct wsman_kv *keys
 	return true;
 }
 
-uint32_t provider_get(struct provider *p, const struct caller *who,
+uint32_t provider_get(struct provider *p, struct provider_call *call,
 		      const struct cim_class *c, const struct wsman_kv *keys,
 		      size_t nkeys, struct cim_instance **out,
 		      char *msg, size_t msgsize)
 {
 	struct instance_list all = { 0 };
-	uint32_t hr = provider_enumerate(p, who, c, NULL, &all, msg, msgsize);
+	struct scope sc;
+	char ptext[1024];
+	uint32_t hr, rv = 0;
 
 	*out = NULL;
+	hr = enter(p, c, &sc, msg, msgsize);
 	if (hr)
 		return hr;
+	params_text(keys, nkeys, ptext, sizeof(ptext));
+	const char *nal = kv_value(keys, nkeys, "NALPath");
+	struct journal_entry je = {
+		.user = call->who->user, .protocol = call->who->protocol,
+		.operation = "get", .site = sc.site[0] ? sc.site : NULL,
+		.class_name = cim_class_name(c), .nalpath = nal, .params = ptext,
+		.old_mode = -1, .new_mode = -1,
+	};
+	struct fault_call fc = {
+		.operation = FAULT_OP_GET, .class_name = je.class_name,
+		.nalpath = nal, .user = je.user, .protocol = je.protocol,
+		.site = je.site, .mode = -1,
+	};
+	if (apply_rules(p, call, &fc, &je, &hr, &rv, msg, msgsize))
+		return hr;
+
+	pthread_rwlock_rdlock(&p->lock);
+	int r = collect(p, sc.ce, NULL, &all);
+	pthread_rwlock_unlock(&p->lock);
+	if (r) {
+		snprintf(msg, msgsize, "Out of memory.");
+		hr = WBEM_E_OUT_OF_MEMORY;
+	}
 	for (size_t i = 0; i < all.count && !*out; i++) {
 		if (keys_match(all.items[i], keys, nkeys)) {
 			*out = all.items[i];
@@ -634,54 +1108,52 @@ uint32_t provider_get(struct provider *p, const struct caller *who,
 		}
 	}
 	instance_list_free(&all);
-	if (!*out) {
+	if (!hr && !*out) {
 		snprintf(msg, msgsize, "No %s instance has the given key values.",
 			 cim_class_name(c));
-		return WBEM_E_NOT_FOUND;
+		hr = WBEM_E_NOT_FOUND;
 	}
-	return 0;
+	je.hresult = hr;
+	record(p, call, &je);
+	return hr;
 }
 
-uint32_t provider_enumerate(struct provider *p, const struct caller *who,
+uint32_t provider_enumerate(struct provider *p, struct provider_call *call,
 			    const struct cim_class *c, const struct wql_query *q,
 			    struct instance_list *out, char *msg, size_t msgsize)
 {
-	struct class_entry *ce = find_entry(p, c);
-	int r = 0;
+	struct scope sc;
+	uint32_t hr, rv = 0;
 
 	out->items = NULL;
 	out->count = 0;
-	if (!ce) {
-		snprintf(msg, msgsize, "Class %s is not served here.", cim_class_name(c));
-		return WBEM_E_INVALID_CLASS;
-	}
-	if (ce->kind == CLASS_STATIC) {
-		for (size_t i = 0; i < ce->statics.count && !r; i++) {
-			if (q && !wql_query_match(q, ce->statics.items[i]))
-				continue;
-			struct cim_instance *copy = cim_instance_clone(ce->statics.items[i]);
-			r = copy ? list_push(out, copy) : -ENOMEM;
-		}
-	} else if (ce->kind == CLASS_DPINFO) {
-		pthread_rwlock_rdlock(&p->lock);
-		for (size_t i = 0; i < ce->site->ndps && !r; i++) {
-			struct cim_instance *copy = dp_snapshot(p, &ce->site->dps[i]);
-			if (!copy) {
-				r = -ENOMEM;
-			} else if (q && !wql_query_match(q, copy)) {
-				cim_instance_free(copy);
-			} else {
-				r = list_push(out, copy);
-			}
-		}
-		pthread_rwlock_unlock(&p->lock);
-	}
+	hr = enter(p, c, &sc, msg, msgsize);
+	if (hr)
+		return hr;
+	struct journal_entry je = {
+		.user = call->who->user, .protocol = call->who->protocol,
+		.operation = "enumerate", .site = sc.site[0] ? sc.site : NULL,
+		.class_name = cim_class_name(c), .params = call->query,
+		.old_mode = -1, .new_mode = -1,
+	};
+	struct fault_call fc = {
+		.operation = FAULT_OP_ENUMERATE, .class_name = je.class_name,
+		.user = je.user, .protocol = je.protocol, .site = je.site,
+		.mode = -1,
+	};
+	if (apply_rules(p, call, &fc, &je, &hr, &rv, msg, msgsize))
+		return hr;
+
+	pthread_rwlock_rdlock(&p->lock);
+	int r = collect(p, sc.ce, q, out);
+	pthread_rwlock_unlock(&p->lock);
 	if (r) {
-		instance_list_free(out);
 		snprintf(msg, msgsize, "Out of memory.");
-		return WBEM_E_OUT_OF_MEMORY;
+		hr = WBEM_E_OUT_OF_MEMORY;
 	}
-	return 0;
+	je.hresult = hr;
+	record(p, call, &je);
+	return hr;
 }
 
 /* ---- SetDPMaintenanceMode ---------------------------------------------- */
@@ -741,49 +1213,19 @@ static uint32_t parse_set_mode_args(const struct wsman_kv *params, size_t n,
 	return 0;
 }
 
-static void params_text(const struct wsman_kv *params, size_t n, char *out, size_t size)
-{
-	size_t used = 0;
-	out[0] = '\0';
-	for (size_t i = 0; i < n && used < size; i++) {
-		int w = snprintf(out + used, size - used, "%s%s=%s", i ? " " : "",
-				 params[i].name, params[i].value ? params[i].value : "(null)");
-		if (w < 0)
-			break;
-		used += (size_t)w;
-	}
-}
-
-/* Records a call that changed nothing; the journal keeps failures too. */
-static void journal_failure(struct provider *p, struct journal_entry *je,
-			    uint32_t hr, int64_t start)
-{
-	je->hresult = hr;
-	je->latency_us = now_us() - start;
-	if (store_journal_add(p->st, je))
-		log_error("could not journal a failed %s call", je->method);
-}
-
-static uint32_t set_dp_mode(struct provider *p, const struct caller *who,
-			    struct class_entry *ce, const char *method,
-			    const struct wsman_kv *params, size_t nparams,
+/* je is the call's journal row, already naming the rule that let the
+ * call through. */
+static uint32_t set_dp_mode(struct provider *p, struct provider_call *call,
+			    const struct scope *sc, const struct wsman_kv *params,
+			    size_t nparams, struct journal_entry *je,
 			    char *msg, size_t msgsize)
 {
-	int64_t start = now_us();
+	const struct caller *who = call->who;
 	struct set_mode_args a;
 	uint32_t mode = 0, old = 0;
-	char ptext[1024];
-	const char *site = ce->site->fx->code;
-
-	params_text(params, nparams, ptext, sizeof(ptext));
-	struct journal_entry je = {
-		.user = who->user, .protocol = who->protocol, .operation = "invoke",
-		.site = site, .class_name = cim_class_name(ce->cls), .method = method,
-		.params = ptext, .old_mode = -1, .new_mode = -1,
-	};
 
 	uint32_t hr = parse_set_mode_args(params, nparams, &a, &mode, msg, msgsize);
-	je.nalpath = a.nalpath;
+	je->nalpath = a.nalpath;
 	if (!hr && !auth_role_can_modify(who->role)) {
 		snprintf(msg, msgsize, "User '%s' (%s) lacks Modify permission on the "
 			 "Site class needed to change maintenance mode.", who->user,
@@ -794,55 +1236,754 @@ static uint32_t set_dp_mode(struct provider *p, const struct caller *who,
 		goto journal;
 
 	pthread_rwlock_wrlock(&p->lock);
-	struct dp_entry *e = find_dp(ce->site, a.nalpath);
+	struct site *site = sc->ce->site;	/* may have gone meanwhile */
+	struct dp_entry *e = site ? find_dp(site, a.nalpath) : NULL;
 	if (!e) {
 		pthread_rwlock_unlock(&p->lock);
-		snprintf(msg, msgsize, "No distribution point with NAL path '%s' in site %s.",
-			 a.nalpath, site);
-		hr = WBEM_E_NOT_FOUND;
+		if (site)
+			snprintf(msg, msgsize, "No distribution point with NAL path "
+				 "'%s' in site %s.", a.nalpath, sc->site);
+		else
+			snprintf(msg, msgsize, "Site %s is no longer served.", sc->site);
+		hr = site ? WBEM_E_NOT_FOUND : WBEM_E_INVALID_NAMESPACE;
 		goto journal;
 	}
-	je.nalpath = e->nalpath;	/* the DP's own spelling, not the caller's */
-	je.latency_us = now_us() - start;
-	int r = store_set_mode(p->st, site, e->nalpath, mode, &je, &old);
+	je->nalpath = e->nalpath;	/* the DP's own spelling, not the caller's */
+	je->has_return_value = true;
+	je->return_value = 0;
+	je->latency_us = now_us() - call->start_us;
+	int r = store_set_mode(p->st, site->code, e->nalpath, mode, je, &old);
 	if (r == 0)
 		e->mode = mode;
 	pthread_rwlock_unlock(&p->lock);
 	if (r) {
 		snprintf(msg, msgsize, "The change could not be saved (%s).", strerror(-r));
-		log_error("store_set_mode %s %s: %s", site, a.nalpath, strerror(-r));
+		log_error("store_set_mode %s %s: %s", sc->site, a.nalpath, strerror(-r));
 		return WBEM_E_PROVIDER_FAILURE;
 	}
-	log_info("%s set %s mode %u -> %u (%s)", who->user, e->nalpath, old, mode, who->protocol);
+	log_info("%s set %s mode %u -> %u (%s)", who->user, je->nalpath, old, mode,
+		 who->protocol);
 	return 0;
 
 journal:
-	journal_failure(p, &je, hr, start);
+	je->hresult = hr;
+	record(p, call, je);
 	return hr;
 }
 
-uint32_t provider_invoke(struct provider *p, const struct caller *who,
+uint32_t provider_invoke(struct provider *p, struct provider_call *call,
 			 const struct cim_class *c, const char *method,
 			 const struct wsman_kv *params, size_t nparams,
 			 uint32_t *return_value, char *msg, size_t msgsize)
 {
-	struct class_entry *ce = find_entry(p, c);
+	struct scope sc;
+	char ptext[1024];
+	uint32_t hr;
 
 	*return_value = 0;
-	if (ce && (ce->kind == CLASS_DPINFO || ce->kind == CLASS_DP) &&
-	    strcasecmp(method, "SetDPMaintenanceMode") == 0)
-		return set_dp_mode(p, who, ce, "SetDPMaintenanceMode", params, nparams,
-				   msg, msgsize);
-	int64_t start = now_us();
-	char ptext[1024];
+	hr = enter(p, c, &sc, msg, msgsize);
+	if (hr)
+		return hr;
 	params_text(params, nparams, ptext, sizeof(ptext));
 	struct journal_entry je = {
-		.user = who->user, .protocol = who->protocol, .operation = "invoke",
-		.site = ce && ce->site ? ce->site->fx->code : NULL,
-		.class_name = cim_class_name(c), .method = method, .params = ptext,
-		.old_mode = -1, .new_mode = -1,
+		.user = call->who->user, .protocol = call->who->protocol,
+		.operation = "invoke", .site = sc.site[0] ? sc.site : NULL,
+		.class_name = cim_class_name(c), .method = method,
+		.nalpath = kv_value(params, nparams, "NALPath"),
+		.params = ptext, .old_mode = -1, .new_mode = -1,
 	};
+	struct fault_call fc = {
+		.operation = FAULT_OP_INVOKE, .class_name = je.class_name,
+		.method = method, .nalpath = je.nalpath, .user = je.user,
+		.protocol = je.protocol, .site = je.site,
+		.mode = kv_mode(params, nparams),
+	};
+	if (apply_rules(p, call, &fc, &je, &hr, return_value, msg, msgsize))
+		return hr;
+
+	if (is_site_kind(sc.ce->kind) && strcasecmp(method, "SetDPMaintenanceMode") == 0) {
+		je.method = "SetDPMaintenanceMode";
+		return set_dp_mode(p, call, &sc, params, nparams, &je, msg, msgsize);
+	}
 	snprintf(msg, msgsize, "Class %s has no method '%s'.", cim_class_name(c), method);
-	journal_failure(p, &je, WBEM_E_INVALID_METHOD, start);
+	je.hresult = WBEM_E_INVALID_METHOD;
+	record(p, call, &je);
 	return WBEM_E_INVALID_METHOD;
+}
+
+/* ---- sites at run time --------------------------------------------------- */
+
+static bool valid_code(const char *code)
+{
+	if (strlen(code) != 3)
+		return false;
+	for (const char *c = code; *c; c++)
+		if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+		      (*c >= '0' && *c <= '9')))
+			return false;
+	return true;
+}
+
+/* Gives the document's only site the code `code`; NAL paths that were
+ * built from the old code are built again from the new one. */
+static int rename_site(struct fixture *fx, const char *code, char *err,
+		       size_t errsize)
+{
+	struct fixture_site *fs;
+	char *newcode;
+
+	if (!valid_code(code)) {
+		snprintf(err, errsize, "site code '%s' is not 3 letters or digits",
+			 code);
+		return -EINVAL;
+	}
+	if (fx->nsites != 1) {
+		snprintf(err, errsize, "a site code renames the document's only "
+			 "site, but %s has %zu sites", fx->source, fx->nsites);
+		return -EINVAL;
+	}
+	fs = &fx->sites[0];
+	for (size_t k = 0; k < fs->ndps; k++) {
+		struct fixture_dp *d = &fs->dps[k];
+		char *built = fixture_nalpath(d->fqdn, fs->code);
+
+		if (!built)
+			return -ENOMEM;
+		if (strcasecmp(built, d->nalpath) == 0) {
+			char *again = fixture_nalpath(d->fqdn, code);
+
+			if (!again) {
+				free(built);
+				return -ENOMEM;
+			}
+			free(d->nalpath);
+			d->nalpath = again;
+		}
+		free(built);
+	}
+	newcode = strdup(code);
+	if (!newcode)
+		return -ENOMEM;
+	free(fs->code);
+	fs->code = newcode;
+	return 0;
+}
+
+/* Builds the sites of fx (owned by a new document). On failure frees what
+ * it built (write lock held) and the document. */
+static int build_doc_sites(struct provider *p, struct fixture *fx,
+			   struct site **built, char *err, size_t errsize)
+{
+	struct site_doc *doc = calloc(1, sizeof(*doc));
+	size_t n = 0;
+	int r = 0;
+
+	if (!doc) {
+		fixture_free(fx);
+		snprintf(err, errsize, "out of memory");
+		return -ENOMEM;
+	}
+	doc->fx = fx;
+	doc->refs = 1;		/* ours until the sites hold it */
+	for (; n < fx->nsites && !r; n++)
+		r = build_site(p, &fx->sites[n], doc, fx, &built[n], err, errsize);
+	if (r)
+		for (size_t i = 0; i < n; i++) {
+			site_free(built[i]);
+			built[i] = NULL;
+		}
+	doc_release(doc);
+	return r;
+}
+
+int provider_site_add(struct provider *p, const char *name, const char *xml,
+		      size_t len, const char *code,
+		      struct provider_site_added *added, size_t max_added,
+		      size_t *nadded, size_t *users_ignored,
+		      char *err, size_t errsize)
+{
+	struct fixture *fx = NULL;
+	struct site **built = NULL;
+	struct store_seed *seeds = NULL;
+	size_t n;
+	int r;
+
+	*nadded = 0;
+	if (users_ignored)
+		*users_ignored = 0;
+	r = fixture_load_memory(name, xml, len, &fx, err, errsize);
+	if (r)
+		return r;
+	if (code && (r = rename_site(fx, code, err, errsize))) {
+		fixture_free(fx);
+		return r;
+	}
+	n = fx->nsites;
+	if (n > max_added) {
+		snprintf(err, errsize, "%s has %zu sites; at most %zu can be "
+			 "added at once", name, n, max_added);
+		fixture_free(fx);
+		return -E2BIG;
+	}
+	if (users_ignored)
+		*users_ignored = fx->nusers;
+	built = calloc(n ? n : 1, sizeof(*built));
+	if (!built) {
+		fixture_free(fx);
+		return -ENOMEM;
+	}
+
+	pthread_rwlock_wrlock(&p->lock);
+	for (size_t i = 0; i < n; i++) {
+		if (find_site(p, fx->sites[i].code) >= 0) {
+			snprintf(err, errsize, "site %s is served already; remove "
+				 "it first", fx->sites[i].code);
+			r = -EEXIST;
+			fixture_free(fx);
+			goto out;
+		}
+	}
+	r = build_doc_sites(p, fx, built, err, errsize);
+	if (r)
+		goto out;
+	r = reserve_sites(p, n);
+	for (size_t i = 0; i < n && !r; i++) {
+		size_t ns;
+
+		seeds = site_seeds(&built[i], 1, &ns);
+		if (!seeds)
+			r = -ENOMEM;
+		else if (store_reset(p->st, built[i]->code, seeds, ns))
+			r = -EIO;
+		free(seeds);
+		seeds = NULL;
+	}
+	for (size_t i = 0; i < n && !r; i++) {
+		activate(p, built[i]);
+		snprintf(added[i].code, sizeof(added[i].code), "%s",
+			 built[i]->code);
+		added[i].ndps = built[i]->ndps;
+		built[i] = NULL;
+		(*nadded)++;
+	}
+	if (r == -EIO)
+		snprintf(err, errsize, "the database could not be updated");
+	else if (r)
+		snprintf(err, errsize, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		site_free(built[i]);
+out:
+	pthread_rwlock_unlock(&p->lock);
+	free(seeds);
+	free(built);
+	if (!r)
+		for (size_t i = 0; i < *nadded; i++)
+			log_info("site %s added with %zu DP(s) from %s",
+				 added[i].code, added[i].ndps, name);
+	return r;
+}
+
+int provider_site_remove(struct provider *p, const char *code)
+{
+	struct site *gone = NULL;
+	char canon[CODE_SIZE];
+	ssize_t i;
+	int r = 0;
+
+	pthread_rwlock_wrlock(&p->lock);
+	i = find_site(p, code);
+	if (i < 0) {
+		r = -ENOENT;
+	} else if (store_reset(p->st, p->sites[i]->code, NULL, 0)) {
+		r = -EIO;
+	} else {
+		gone = deactivate(p, (size_t)i);
+		snprintf(canon, sizeof(canon), "%s", gone->code);
+		site_free(gone);
+	}
+	pthread_rwlock_unlock(&p->lock);
+	if (gone) {
+		faults_clear(p->faults, canon);
+		log_info("site %s removed", canon);
+	}
+	return r;
+}
+
+int provider_site_lookup(struct provider *p, const char *code, char *out)
+{
+	ssize_t i;
+
+	pthread_rwlock_rdlock(&p->lock);
+	i = find_site(p, code);
+	if (i >= 0)
+		snprintf(out, CODE_SIZE, "%s", p->sites[i]->code);
+	pthread_rwlock_unlock(&p->lock);
+	return i >= 0 ? 0 : -ENOENT;
+}
+
+size_t provider_site_count(struct provider *p, size_t *ndps)
+{
+	size_t n, d = 0;
+
+	pthread_rwlock_rdlock(&p->lock);
+	n = p->nsites;
+	for (size_t i = 0; i < n; i++)
+		d += p->sites[i]->ndps;
+	pthread_rwlock_unlock(&p->lock);
+	if (ndps)
+		*ndps = d;
+	return n;
+}
+
+/* Modes back to the fixture's; write lock held. */
+static void reset_modes(struct site *s)
+{
+	for (size_t k = 0; k < s->ndps; k++)
+		s->dps[k].mode = s->dps[k].fx->maintenance;
+}
+
+static int reset_one(struct provider *p, const char *code)
+{
+	struct store_seed *seeds;
+	size_t n = 0;
+	char canon[CODE_SIZE];
+	ssize_t i;
+	int r = 0;
+
+	pthread_rwlock_wrlock(&p->lock);
+	i = find_site(p, code);
+	if (i < 0) {
+		pthread_rwlock_unlock(&p->lock);
+		return -ENOENT;
+	}
+	struct site *s = p->sites[i];
+	snprintf(canon, sizeof(canon), "%s", s->code);
+	seeds = site_seeds(&s, 1, &n);
+	if (!seeds)
+		r = -ENOMEM;
+	else if (store_reset(p->st, s->code, seeds, n))
+		r = -EIO;
+	else
+		reset_modes(s);
+	pthread_rwlock_unlock(&p->lock);
+	free(seeds);
+	if (!r)
+		faults_reset(p->faults, canon);
+	return r;
+}
+
+/* Everything back to the start-up fixture. The new set of sites is built
+ * before anything changes, so a failure changes nothing. */
+static int reset_all(struct provider *p)
+{
+	const struct fixture *fx = p->fx;
+	struct site **next = calloc(fx->nsites + 1, sizeof(*next));
+	struct store_seed *seeds = NULL;
+	char err[256];
+	size_t nseeds = 0, k;
+	int r = 0;
+
+	if (!next)
+		return -ENOMEM;
+	pthread_rwlock_wrlock(&p->lock);
+	for (k = 0; k < fx->nsites && !r; k++) {
+		ssize_t i = find_site(p, fx->sites[k].code);
+
+		/* A start-up site still served is kept as it is. */
+		if (i >= 0 && p->sites[i]->fx == &fx->sites[k])
+			next[k] = p->sites[i];
+		else
+			r = build_site(p, &fx->sites[k], NULL, fx, &next[k], err,
+				       sizeof(err));
+	}
+	if (!r)
+		r = reserve_sites(p, fx->nsites);
+	if (!r) {
+		seeds = site_seeds(next, fx->nsites, &nseeds);
+		r = !seeds ? -ENOMEM
+			   : store_reset(p->st, NULL, seeds, nseeds) ? -EIO : 0;
+	}
+	if (r) {
+		for (size_t j = 0; j < k; j++)
+			if (next[j] && (next[j]->info->site != next[j]))
+				site_free(next[j]);
+		goto out;
+	}
+	/* Swap: what is served but not kept goes. */
+	while (p->nsites) {
+		struct site *s = deactivate(p, p->nsites - 1);
+		bool kept = false;
+
+		for (size_t j = 0; j < fx->nsites; j++)
+			kept |= next[j] == s;
+		if (!kept)
+			site_free(s);
+	}
+	for (k = 0; k < fx->nsites; k++) {
+		reset_modes(next[k]);
+		activate(p, next[k]);	/* reserved: cannot fail */
+	}
+out:
+	pthread_rwlock_unlock(&p->lock);
+	free(seeds);
+	free(next);
+	if (!r)
+		faults_reset(p->faults, NULL);
+	return r;
+}
+
+int provider_reset(struct provider *p, const char *code)
+{
+	int r = code ? reset_one(p, code) : reset_all(p);
+
+	if (!r)
+		log_info("reset %s", code ? code : "everything");
+	return r;
+}
+
+int provider_foreach_site(struct provider *p, const char *code,
+			  int (*cb)(void *ctx, const struct provider_site_view *v),
+			  void *ctx)
+{
+	int r = code ? -ENOENT : 0;
+
+	pthread_rwlock_rdlock(&p->lock);
+	for (size_t i = 0; i < p->nsites; i++) {
+		struct site *s = p->sites[i];
+
+		if (code && strcasecmp(code, s->code) != 0)
+			continue;
+		struct provider_dp_view *dps = calloc(s->ndps + 1, sizeof(*dps));
+		if (!dps) {
+			r = -ENOMEM;
+			break;
+		}
+		for (size_t k = 0; k < s->ndps; k++)
+			dps[k] = (struct provider_dp_view){
+				.name = s->dps[k].fx->fqdn,
+				.nalpath = s->dps[k].nalpath,
+				.kind = s->dps[k].fx->kind,
+				.mode = s->dps[k].mode,
+			};
+		struct provider_site_view v = {
+			.code = s->code, .name = s->fx->name,
+			.machine = s->fx->provider, .startup = s->doc == NULL,
+			.dps = dps, .ndps = s->ndps,
+		};
+		r = cb(ctx, &v);
+		free(dps);
+		if (r)
+			break;
+	}
+	pthread_rwlock_unlock(&p->lock);
+	return r;
+}
+
+/* ---- snapshots ----------------------------------------------------------- */
+
+/* Text escaped so that parsing gives back exactly s: attribute values
+ * would otherwise have their tabs and line breaks turned into spaces. */
+static void add_exact(struct buf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '\t': buf_adds(b, "&#9;"); break;
+		case '\n': buf_adds(b, "&#10;"); break;
+		case '\r': buf_adds(b, "&#13;"); break;
+		default: buf_add_xmln(b, s, 1);
+		}
+	}
+}
+
+static void add_attr(struct buf *b, const char *name, const char *v)
+{
+	if (!v)
+		return;
+	buf_addf(b, " %s=\"", name);
+	add_exact(b, v);
+	buf_adds(b, "\"");
+}
+
+/* A fixture-declared class with its instances. */
+static void class_xml(struct buf *b, const struct fixture_class *fc)
+{
+	buf_adds(b, "    <class");
+	add_attr(b, "name", fc->name);
+	add_attr(b, "namespace", fc->ns);
+	buf_adds(b, ">\n");
+	for (size_t i = 0; i < fc->nprops; i++) {
+		const struct fixture_class_prop *cp = &fc->props[i];
+
+		buf_adds(b, "      <property");
+		add_attr(b, "name", cp->name);
+		add_attr(b, "type", cp->type);
+		add_attr(b, "key", cp->key ? "true" : "false");
+		add_attr(b, "array", cp->array ? "true" : "false");
+		buf_adds(b, "/>\n");
+	}
+	for (size_t i = 0; i < fc->ninstances; i++) {
+		const struct fixture_instance *in = &fc->instances[i];
+
+		buf_adds(b, "      <instance>\n");
+		for (size_t v = 0; v < in->nprops; v++) {
+			buf_adds(b, "        <value");
+			add_attr(b, "name", in->props[v].name);
+			buf_adds(b, ">");
+			add_exact(b, in->props[v].value);
+			buf_adds(b, "</value>\n");
+		}
+		buf_adds(b, "      </instance>\n");
+	}
+	buf_adds(b, "    </class>\n");
+}
+
+/* A fixture site as the XML that loads back into the same site. */
+static void site_xml(struct buf *b, const struct fixture_site *fs)
+{
+	buf_adds(b, "  <site");
+	add_attr(b, "code", fs->code);
+	add_attr(b, "name", fs->name);
+	add_attr(b, "provider", fs->provider);
+	buf_adds(b, ">\n");
+	for (size_t k = 0; k < fs->ndps; k++) {
+		const struct fixture_dp *d = &fs->dps[k];
+
+		buf_adds(b, "    <dp");
+		add_attr(b, "fqdn", d->fqdn);
+		add_attr(b, "kind", d->kind);
+		add_attr(b, "maintenance", d->maintenance ? "1" : "0");
+		add_attr(b, "description", d->description);
+		add_attr(b, "nalpath", d->nalpath);
+		if (!d->nprops) {
+			buf_adds(b, "/>\n");
+			continue;
+		}
+		buf_adds(b, ">\n");
+		for (size_t i = 0; i < d->nprops; i++) {
+			buf_adds(b, "      <property");
+			add_attr(b, "name", d->props[i].name);
+			buf_adds(b, ">");
+			add_exact(b, d->props[i].value);
+			buf_adds(b, "</property>\n");
+		}
+		buf_adds(b, "    </dp>\n");
+	}
+	for (size_t g = 0; g < fs->ngroups; g++) {
+		const struct fixture_boundary_group *bg = &fs->groups[g];
+
+		buf_adds(b, "    <boundary-group");
+		add_attr(b, "name", bg->name);
+		add_attr(b, "description", bg->description);
+		buf_adds(b, ">\n");
+		for (size_t m = 0; m < bg->ndps; m++) {
+			buf_adds(b, "      <member");
+			add_attr(b, "dp", bg->dp_fqdns[m]);
+			buf_adds(b, "/>\n");
+		}
+		buf_adds(b, "    </boundary-group>\n");
+	}
+	for (size_t c = 0; c < fs->nclasses; c++)
+		class_xml(b, &fs->classes[c]);
+	buf_adds(b, "  </site>\n");
+}
+
+/* Every site served, as one fixture document ("" when none); lock held.
+ * malloc'd, NULL when out of memory. */
+static char *sites_xml(struct provider *p)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	if (p->nsites)
+		buf_adds(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+			 "<dpsim-fixture xmlns=\"urn:dpsim:fixture:1\">\n");
+	for (size_t i = 0; i < p->nsites; i++)
+		site_xml(&b, p->sites[i]->fx);
+	if (p->nsites)
+		buf_adds(&b, "</dpsim-fixture>\n");
+	if (!buf_len(&b) && !buf_error(&b))
+		buf_adds(&b, "");
+	char *text = buf_take(&b, NULL);
+	if (!text && !buf_error(&b))
+		text = strdup("");
+	buf_free(&b);
+	return text;
+}
+
+int provider_snapshot_save(struct provider *p, const char *name,
+			   const char *faults_text)
+{
+	struct store_blob blobs[2] = {
+		{ "sites", NULL },
+		{ "faults", faults_text ? faults_text : "" },
+	};
+	int r;
+
+	if (!store_snapshot_name_valid(name))
+		return -EINVAL;
+	/* The write lock keeps the DP modes and the sites still while the
+	 * database is copied. */
+	pthread_rwlock_wrlock(&p->lock);
+	blobs[0].value = sites_xml(p);
+	r = blobs[0].value ? store_snapshot_save(p->st, name, blobs, 2) : -ENOMEM;
+	pthread_rwlock_unlock(&p->lock);
+	free((char *)blobs[0].value);
+	if (!r)
+		log_info("snapshot %s saved", name);
+	return r;
+}
+
+int provider_snapshot_list(struct provider *p,
+			   int (*cb)(void *ctx, const struct store_snapshot_info *i),
+			   void *ctx)
+{
+	return store_snapshot_list(p->st, cb, ctx);
+}
+
+int provider_snapshot_delete(struct provider *p, const char *name)
+{
+	return store_snapshot_delete(p->st, name);
+}
+
+int provider_snapshot_faults(struct provider *p, const char *name,
+			     char **faults_text)
+{
+	return store_snapshot_blob(p->st, name, "faults", faults_text);
+}
+
+/* When a restored site is the start-up fixture's own (same document
+ * text), serve it from there again so it still counts as a start-up
+ * site; lock held. */
+static const struct fixture_site *startup_twin(struct provider *p,
+					       const struct fixture_site *fs)
+{
+	const struct fixture_site *twin = NULL;
+	struct buf a, b;
+
+	for (size_t k = 0; k < p->fx->nsites && !twin; k++) {
+		if (strcasecmp(p->fx->sites[k].code, fs->code) != 0)
+			continue;
+		buf_init(&a, 0);
+		buf_init(&b, 0);
+		site_xml(&a, fs);
+		site_xml(&b, &p->fx->sites[k]);
+		if (!buf_error(&a) && !buf_error(&b) &&
+		    strcmp(buf_ptr(&a), buf_ptr(&b)) == 0)
+			twin = &p->fx->sites[k];
+		buf_free(&a);
+		buf_free(&b);
+	}
+	return twin;
+}
+
+/* The sites of a snapshot, built but not served; lock held. */
+static int snapshot_sites(struct provider *p, const char *name,
+			  struct site ***out, size_t *nout,
+			  char *err, size_t errsize)
+{
+	struct fixture *fx = NULL;
+	struct site **built;
+	char *xml = NULL, src[128];
+	int r;
+
+	*out = NULL;
+	*nout = 0;
+	r = store_snapshot_blob(p->st, name, "sites", &xml);
+	if (r)
+		return r;
+	if (!*xml) {		/* saved while no site was served */
+		free(xml);
+		*out = calloc(1, sizeof(**out));
+		return *out ? 0 : -ENOMEM;
+	}
+	snprintf(src, sizeof(src), "snapshot %s", name);
+	r = fixture_load_memory(src, xml, strlen(xml), &fx, err, errsize);
+	free(xml);
+	if (r)
+		return r;
+	built = calloc(fx->nsites + 1, sizeof(*built));
+	if (!built) {
+		fixture_free(fx);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < fx->nsites; i++) {
+		const struct fixture_site *twin = startup_twin(p, &fx->sites[i]);
+
+		if (!twin)
+			continue;
+		r = build_site(p, twin, NULL, p->fx, &built[i], err, errsize);
+		if (r)
+			break;
+	}
+	*nout = fx->nsites;
+	if (!r) {
+		/* The rest from the snapshot's own document. */
+		struct site **rest = calloc(fx->nsites + 1, sizeof(*rest));
+		size_t n = fx->nsites;
+
+		r = rest ? build_doc_sites(p, fx, rest, err, errsize) : -ENOMEM;
+		fx = NULL;
+		for (size_t i = 0; i < n && !r; i++) {
+			if (built[i])
+				site_free(rest[i]);
+			else
+				built[i] = rest[i];
+		}
+		free(rest);
+	}
+	if (r) {
+		for (size_t i = 0; i < *nout; i++)
+			site_free(built[i]);
+		free(built);
+		fixture_free(fx);
+		*nout = 0;
+		return r;
+	}
+	*out = built;
+	return 0;
+}
+
+int provider_snapshot_restore(struct provider *p, const char *name,
+			      const struct faults_state *fs,
+			      char *err, size_t errsize)
+{
+	struct site **next = NULL;
+	size_t n = 0;
+	int r;
+
+	if (!store_snapshot_name_valid(name)) {
+		snprintf(err, errsize, "'%s' is not a snapshot name", name);
+		return -EINVAL;
+	}
+	pthread_rwlock_wrlock(&p->lock);
+	r = snapshot_sites(p, name, &next, &n, err, errsize);
+	if (!r)
+		r = reserve_sites(p, n);
+	if (!r && (r = store_snapshot_restore(p->st, name)))
+		snprintf(err, errsize, "snapshot %s could not be restored", name);
+	if (r) {
+		for (size_t i = 0; next && i < n; i++)
+			site_free(next[i]);
+		goto out;
+	}
+	while (p->nsites)
+		site_free(deactivate(p, p->nsites - 1));
+	for (size_t i = 0; i < n; i++) {
+		struct site *s = next[i];
+
+		for (size_t k = 0; k < s->ndps; k++)
+			if (store_get_mode(p->st, s->code, s->dps[k].nalpath,
+					   &s->dps[k].mode))
+				log_warn("snapshot %s has no state for %s",
+					 name, s->dps[k].nalpath);
+		activate(p, s);	/* reserved: cannot fail */
+	}
+	if (fs && faults_import(p->faults, fs))
+		r = -ENOMEM;
+out:
+	pthread_rwlock_unlock(&p->lock);
+	free(next);
+	if (!r)
+		log_info("snapshot %s restored", name);
+	return r;
 }

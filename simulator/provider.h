@@ -11,16 +11,29 @@
  * that names what was wrong. The DP maintenance mode is kept in the store
  * and mirrored in memory under a lock: a change is visible to readers only
  * once it is committed.
+ *
+ * Every Get, Enumerate and Invoke first goes through the fault rules
+ * (faults.h) and is then journaled (journal.h), whatever happened: the
+ * row names the rule that fired, the HRESULT or ReturnValue, the latency.
+ *
+ * Sites are namespaces of their own, each with its DPs, fault rules and
+ * journal. Sites can be added (from a fixture document) and removed while
+ * calls run. The classes of a site code are made once and kept for the
+ * provider's life, so a class pointer handed out stays valid; a call on
+ * the class of a site that is gone fails with WBEM_E_INVALID_NAMESPACE.
  */
 #ifndef DPSIM_PROVIDER_H
 #define DPSIM_PROVIDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "auth.h"
 #include "cim.h"
+#include "faults.h"
 #include "fixture.h"
+#include "journal.h"
 #include "request.h"
 #include "store.h"
 #include "wql.h"
@@ -34,13 +47,29 @@ struct instance_list {
 };
 void instance_list_free(struct instance_list *l);
 
+struct provider_options {
+	uint64_t seed;		/* of the fault rules' generators */
+	int64_t journal_max;	/* journal rows kept per site; 0 = all */
+};
+
 /* Builds the classes and instances of fx (borrowed: must outlive the
  * provider) and seeds st with each DP's initial mode unless the store
  * already knows the DP, so state survives a restart. 0, or -errno with a
- * one-line reason in err. */
+ * one-line reason in err. provider_new uses seed 0 and no journal bound. */
 int provider_new(const struct fixture *fx, struct store *st,
 		 struct provider **out, char *err, size_t errsize);
+int provider_new_opts(const struct fixture *fx, struct store *st,
+		      const struct provider_options *o,
+		      struct provider **out, char *err, size_t errsize);
 void provider_free(struct provider *p);
+
+/* The rule list and the journal the provider uses; owned by it. */
+struct faults *provider_faults(struct provider *p);
+struct journal *provider_journal(struct provider *p);
+
+/* Ends every wait a fault rule started (delays, timeouts), now and from
+ * now on: for shutting down. */
+void provider_shutdown(struct provider *p);
 
 /* The machine name faults carry (the first site's provider). Borrowed. */
 const char *provider_machine(const struct provider *p);
@@ -51,17 +80,53 @@ const char *provider_machine(const struct provider *p);
 const struct cim_class *provider_class(struct provider *p, const char *ns,
 				       const char *cls, uint32_t *hresult);
 
+/* One call as the front end describes it, and what the fault rules made
+ * of it. Zero-initialise it, fill the first group, and pass the same
+ * struct again when the provider defers the call. */
+struct provider_call {
+	const struct caller *who;
+	uint32_t timeout_ms;	/* the request's OperationTimeout; 0: none */
+	const char *query;	/* Enumerate: the query text (journal) */
+	bool can_defer;		/* the caller can wait without holding a
+				 * thread: instead of sleeping for a rule's
+				 * delay, the provider returns with deferred
+				 * set, and the caller calls again after
+				 * wait_ms */
+
+	/* Kept between the two halves of a deferred call. */
+	bool decided;
+	bool waited;
+	struct fault_decision decision;
+	int64_t start_us;
+
+	/* What happened. When deferred is set, or effect is FAULT_HTTP,
+	 * FAULT_DROP or FAULT_TIMEOUT, the call's HRESULT means nothing:
+	 * the front end answers as the effect says (the call was already
+	 * journaled, except when deferred). */
+	bool deferred;
+	uint32_t wait_ms;
+	enum fault_effect effect;
+	unsigned http_status;
+	int64_t rule_id;	/* the rule that fired; 0: none */
+};
+
+static inline bool provider_call_intercepted(const struct provider_call *c)
+{
+	return c->deferred || c->effect == FAULT_HTTP ||
+	       c->effect == FAULT_DROP || c->effect == FAULT_TIMEOUT;
+}
+
 /* Get by keys: keys must name exactly the class's key properties (the
  * caller checks that and reports selector faults). *out is a copy the
  * caller frees. WBEM_E_NOT_FOUND when no instance has those key values. */
-uint32_t provider_get(struct provider *p, const struct caller *who,
+uint32_t provider_get(struct provider *p, struct provider_call *call,
 		      const struct cim_class *c, const struct wsman_kv *keys,
 		      size_t nkeys, struct cim_instance **out,
 		      char *msg, size_t msgsize);
 
 /* All instances of c, or those matching q (already checked against c)
  * when q is not NULL. */
-uint32_t provider_enumerate(struct provider *p, const struct caller *who,
+uint32_t provider_enumerate(struct provider *p, struct provider_call *call,
 			    const struct cim_class *c, const struct wql_query *q,
 			    struct instance_list *out, char *msg, size_t msgsize);
 
@@ -69,9 +134,92 @@ uint32_t provider_enumerate(struct provider *p, const struct caller *who,
  * and the method's *return_value (0 = the method succeeded). A non-zero
  * result is the WMI error the provider raises (the call failed), with the
  * reason in msg. */
-uint32_t provider_invoke(struct provider *p, const struct caller *who,
+uint32_t provider_invoke(struct provider *p, struct provider_call *call,
 			 const struct cim_class *c, const char *method,
 			 const struct wsman_kv *params, size_t nparams,
 			 uint32_t *return_value, char *msg, size_t msgsize);
+
+/* ---- sites, reset, snapshots (the control API) --------------------------- */
+
+struct provider_site_added {
+	char code[16];
+	size_t ndps;
+};
+
+/* Adds the sites of a fixture document (xml, len bytes; name stands for
+ * its file name in messages). code, if not NULL, renames the document's
+ * only site (NAL paths built from the old code follow). The new sites
+ * start from the document: their DP modes, an empty journal. Users in the
+ * document are not added (they are global: the start-up fixture's); their
+ * number goes to *users_ignored. Up to max_added entries of added are
+ * filled, *nadded says how many sites were added.
+ * 0, or with a sentence in err: -EINVAL (an invalid document or code),
+ * -EEXIST (a site code is served already), -E2BIG (more sites than
+ * max_added), -ENOMEM, -EIO. Nothing is added on failure. */
+int provider_site_add(struct provider *p, const char *name, const char *xml,
+		      size_t len, const char *code,
+		      struct provider_site_added *added, size_t max_added,
+		      size_t *nadded, size_t *users_ignored,
+		      char *err, size_t errsize);
+/* Removes a site with its DP state, journal and fault rules. 0, -ENOENT,
+ * -EIO. */
+int provider_site_remove(struct provider *p, const char *code);
+/* The code of the site served as code (any case) as the provider spells
+ * it, into out (16 bytes). 0 or -ENOENT. */
+int provider_site_lookup(struct provider *p, const char *code, char *out);
+
+/* Back to the fixture: a site's DP modes, journal, fault rules and
+ * generator (code), or (NULL) everything: sites added at run time go,
+ * removed start-up sites come back, the whole journal goes, every rule
+ * but the fixture's goes, the generators restart. 0, -ENOENT, -EIO. */
+int provider_reset(struct provider *p, const char *code);
+
+struct provider_dp_view {
+	const char *name;
+	const char *nalpath;
+	const char *kind;
+	uint32_t mode;
+};
+
+struct provider_site_view {
+	const char *code;
+	const char *name;
+	const char *machine;
+	bool startup;		/* from the start-up fixture */
+	const struct provider_dp_view *dps;
+	size_t ndps;
+};
+
+/* Calls cb for each site (or only the one named code), in the order
+ * they were added, with the model locked for reading: cb must not call
+ * the provider. A non-zero return from cb stops and is returned.
+ * -ENOENT when code names no site, -ENOMEM. */
+int provider_foreach_site(struct provider *p, const char *code,
+			  int (*cb)(void *ctx, const struct provider_site_view *v),
+			  void *ctx);
+size_t provider_site_count(struct provider *p, size_t *ndps);
+
+/* Saves the whole state as snapshot name: the database (DP modes,
+ * journal), the sites and faults_text (the fault rules as the caller
+ * wrote them down). 0, -EINVAL (name), -ENOMEM, -EIO. */
+int provider_snapshot_save(struct provider *p, const char *name,
+			   const char *faults_text);
+/* The faults_text saved with snapshot name (malloc'd). 0, -ENOENT,
+ * -EPROTO (another schema version), -EINVAL, -EIO. */
+int provider_snapshot_faults(struct provider *p, const char *name,
+			     char **faults_text);
+/* The snapshots saved (see store_snapshot_list), and forgetting one
+ * (0, -ENOENT, -EINVAL, -EIO). */
+int provider_snapshot_list(struct provider *p,
+			   int (*cb)(void *ctx, const struct store_snapshot_info *i),
+			   void *ctx);
+int provider_snapshot_delete(struct provider *p, const char *name);
+
+/* Puts snapshot name back: database, sites, and the fault rules in fs
+ * (read from its faults_text by the caller). 0, or with err: -ENOENT,
+ * -EPROTO, -EINVAL, -ENOMEM, -EIO. */
+int provider_snapshot_restore(struct provider *p, const char *name,
+			      const struct faults_state *fs,
+			      char *err, size_t errsize);
 
 #endif

@@ -21,7 +21,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <dirent.h>
+#include <unistd.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -71,6 +75,19 @@ static const char *const migrations[] = {
 	" new_mode INTEGER,"
 	" hresult INTEGER NOT NULL,"
 	" latency_us INTEGER);",
+	/* 1 -> 2: fault rules in the journal, its per-site bound, and the
+	 * table snapshots carry in-memory state in (always empty here). */
+	"ALTER TABLE journal ADD COLUMN rule_id INTEGER;"
+	"ALTER TABLE journal ADD COLUMN effect TEXT;"
+	"ALTER TABLE journal ADD COLUMN return_value INTEGER;"
+	"ALTER TABLE journal ADD COLUMN http_status INTEGER;"
+	"CREATE INDEX journal_site ON journal(site, id);"
+	"CREATE TABLE journal_stats("
+	" site TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,"
+	" dropped INTEGER NOT NULL);"
+	"CREATE TABLE snapshot_meta("
+	" key TEXT NOT NULL PRIMARY KEY,"
+	" value TEXT);",
 };
 
 _Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,
@@ -87,11 +104,14 @@ enum stmt_id {
 	ST_JOURNAL_ADD,
 	ST_JOURNAL_BATCH,
 	ST_JOURNAL_COUNT,
+	ST_JOURNAL_TRIM,
+	ST_STATS_SET,
 	ST_COUNT
 };
 
 #define JOURNAL_COLS "id, time_ms, user, protocol, operation, site, class, " \
-	"method, nalpath, params, old_mode, new_mode, hresult, latency_us"
+	"method, nalpath, params, old_mode, new_mode, hresult, latency_us, " \
+	"rule_id, effect, return_value, http_status"
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -111,12 +131,20 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_JOURNAL_ADD] =
 		"INSERT INTO journal(time_ms, user, protocol, operation, site,"
 		" class, method, nalpath, params, old_mode, new_mode, hresult,"
-		" latency_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-		" ?11, ?12, ?13)",
+		" latency_us, rule_id, effect, return_value, http_status)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+		" ?13, ?14, ?15, ?16, ?17)",
 	[ST_JOURNAL_BATCH] =
 		"SELECT " JOURNAL_COLS " FROM journal WHERE id > ?1"
 		" ORDER BY id LIMIT ?2",
 	[ST_JOURNAL_COUNT] = "SELECT count(*) FROM journal",
+	/* IS, not =: rows without a site are a site of their own. */
+	[ST_JOURNAL_TRIM] =
+		"DELETE FROM journal WHERE id IN (SELECT id FROM journal"
+		" WHERE site IS ?1 ORDER BY id LIMIT ?2)",
+	[ST_STATS_SET] =
+		"INSERT INTO journal_stats(site, dropped) VALUES (?1, ?2)"
+		" ON CONFLICT(site) DO UPDATE SET dropped = excluded.dropped",
 };
 
 struct checkpointer {
@@ -143,7 +171,33 @@ struct store {
 
 	bool ckpt_running;
 	struct checkpointer ckpt;
+
+	/* Under lock: the journal's bound and its rows per site, kept in
+	 * memory so an append need not count; rebuilt from the tables
+	 * after anything but a plain append (jcount_reload). */
+	int64_t journal_max;
+	struct jcount *jc;
+	size_t njc;
+
+	/* Under lock: the snapshots of an in-memory database. */
+	struct memsnap *snaps;
+	size_t nsnaps;
 };
+
+struct jcount {
+	char *site;		/* NULL: rows without a site */
+	int64_t rows;
+	int64_t dropped;
+};
+
+struct memsnap {
+	char *name;
+	sqlite3 *db;
+	int64_t created_ms;
+};
+
+static int jcount_reload_locked(struct store *s);
+static void jcount_free(struct store *s);
 
 static int64_t now_ms(void)
 {
@@ -639,6 +693,15 @@ int store_open(const char *path, struct store **out, char *err, size_t errsize)
 	rc = open_main(s, err, errsize);
 	if (rc == 0 && s->is_file)
 		rc = ckpt_start(s, err, errsize);
+	if (rc == 0) {
+		pthread_mutex_lock(&s->lock);
+		if (jcount_reload_locked(s) != SQLITE_OK) {
+			set_err(err, errsize, "cannot read the journal of %s",
+				path);
+			rc = -EIO;
+		}
+		pthread_mutex_unlock(&s->lock);
+	}
 	if (rc) {
 		store_free(s);
 		return rc;
@@ -669,6 +732,12 @@ void store_free(struct store *s)
 		log_error("store %s: close: %s", s->path,
 			  sqlite3_errmsg(s->db));
 	pthread_mutex_destroy(&s->lock);
+	jcount_free(s);
+	for (size_t i = 0; i < s->nsnaps; i++) {
+		sqlite3_close(s->snaps[i].db);
+		free(s->snaps[i].name);
+	}
+	free(s->snaps);
 	free(s->path);
 	free(s);
 }
@@ -798,10 +867,126 @@ int store_foreach_mode(struct store *s, const char *site,
 	return rc;
 }
 
-/* With s->lock held. Fills time_ms when 0 and the id. SQLite code. */
+/* ---- journal counts ------------------------------------------------------ */
+
+static struct jcount *jcount_find(struct store *s, const char *site)
+{
+	for (size_t i = 0; i < s->njc; i++) {
+		const char *c = s->jc[i].site;
+
+		if ((!c && !site) || (c && site && strcasecmp(c, site) == 0))
+			return &s->jc[i];
+	}
+	return NULL;
+}
+
+static struct jcount *jcount_get(struct store *s, const char *site)
+{
+	struct jcount *c = jcount_find(s, site), *n;
+
+	if (c)
+		return c;
+	n = realloc(s->jc, (s->njc + 1) * sizeof(*n));
+	if (!n)
+		return NULL;
+	s->jc = n;
+	c = &s->jc[s->njc];
+	*c = (struct jcount){ .site = site ? strdup(site) : NULL };
+	if (site && !c->site)
+		return NULL;
+	s->njc++;
+	return c;
+}
+
+static void jcount_free(struct store *s)
+{
+	for (size_t i = 0; i < s->njc; i++)
+		free(s->jc[i].site);
+	free(s->jc);
+	s->jc = NULL;
+	s->njc = 0;
+}
+
+/* Rebuilds the counts from the tables, with s->lock held: after a
+ * reset, a restore, a failed transaction. SQLite code. */
+static int jcount_reload_locked(struct store *s)
+{
+	static const char *const sql[2] = {
+		"SELECT site, count(*) FROM journal GROUP BY site",
+		"SELECT site, dropped FROM journal_stats",
+	};
+	int rc = SQLITE_OK;
+
+	jcount_free(s);
+	for (int q = 0; q < 2 && rc == SQLITE_OK; q++) {
+		sqlite3_stmt *st;
+
+		rc = sqlite3_prepare_v2(s->db, sql[q], -1, &st, NULL);
+		if (rc != SQLITE_OK)
+			break;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			const char *site = (const char *)sqlite3_column_text(st, 0);
+			struct jcount *c;
+
+			/* journal_stats keeps "no site" as "". */
+			if (q == 1 && site && !*site)
+				site = NULL;
+			c = jcount_get(s, site);
+			if (!c) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			if (q == 0)
+				c->rows += sqlite3_column_int64(st, 1);
+			else
+				c->dropped = sqlite3_column_int64(st, 1);
+		}
+		sqlite3_finalize(st);
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_OK)
+		log_sqlite(s, "count journal rows", rc);
+	return rc;
+}
+
+/* Drops the n oldest rows of c's site and counts them. SQLite code. */
+static int trim_locked(struct store *s, struct jcount *c, int64_t n)
+{
+	sqlite3_stmt *st = s->st[ST_JOURNAL_TRIM];
+	int64_t gone;
+	int rc;
+
+	bind_str(st, 1, c->site);
+	sqlite3_bind_int64(st, 2, n);
+	rc = step_done(st);
+	if (rc != SQLITE_OK)
+		return rc;
+	gone = sqlite3_changes64(s->db);
+	c->rows -= gone;
+	c->dropped += gone;
+	st = s->st[ST_STATS_SET];
+	bind_str(st, 1, c->site ? c->site : "");
+	sqlite3_bind_int64(st, 2, c->dropped);
+	return step_done(st);
+}
+
+/* Whether appending a row for site makes the bound drop one: then the
+ * append needs a transaction of its own. */
+static bool append_trims(struct store *s, const char *site)
+{
+	struct jcount *c = jcount_find(s, site);
+
+	return s->journal_max && c && c->rows >= s->journal_max;
+}
+
+/* With s->lock held. Fills time_ms when 0 and the id, and keeps the
+ * bound: the caller runs it in a transaction when append_trims() says
+ * so. SQLite code. */
 static int journal_insert_locked(struct store *s, struct journal_entry *e)
 {
 	sqlite3_stmt *st = s->st[ST_JOURNAL_ADD];
+	struct jcount *c;
 	int rc;
 
 	if (e->time_ms == 0)
@@ -819,9 +1004,20 @@ static int journal_insert_locked(struct store *s, struct journal_entry *e)
 	bind_mode(st, 11, e->new_mode);
 	sqlite3_bind_int64(st, 12, e->hresult);
 	sqlite3_bind_int64(st, 13, e->latency_us);
+	bind_mode(st, 14, e->rule_id > 0 ? e->rule_id : -1);
+	bind_str(st, 15, e->effect);
+	bind_mode(st, 16, e->has_return_value ? (int64_t)e->return_value : -1);
+	bind_mode(st, 17, e->http_status ? (int64_t)e->http_status : -1);
 	rc = step_done(st);
-	if (rc == SQLITE_OK)
-		e->id = sqlite3_last_insert_rowid(s->db);
+	if (rc != SQLITE_OK)
+		return rc;
+	e->id = sqlite3_last_insert_rowid(s->db);
+	c = jcount_get(s, e->site);
+	if (!c)
+		return SQLITE_NOMEM;
+	c->rows++;
+	if (s->journal_max && c->rows > s->journal_max)
+		rc = trim_locked(s, c, c->rows - s->journal_max);
 	return rc;
 }
 
@@ -884,6 +1080,7 @@ static int set_mode_locked(struct store *s, const char *site,
 fail:
 	log_sqlite(s, what, rc);
 	rollback_locked(s);
+	jcount_reload_locked(s);
 	e->id = 0;
 	return -EIO;
 }
@@ -909,12 +1106,24 @@ int store_set_mode(struct store *s, const char *site, const char *nalpath,
 
 int store_journal_add(struct store *s, struct journal_entry *e)
 {
-	int rc;
+	bool txn;
+	int rc = SQLITE_OK;
 
 	pthread_mutex_lock(&s->lock);
-	rc = journal_insert_locked(s, e);
-	if (rc != SQLITE_OK)
+	/* The row and the drop it causes are one change. */
+	txn = append_trims(s, e->site);
+	if (txn)
+		rc = step_done(s->st[ST_BEGIN]);
+	if (rc == SQLITE_OK)
+		rc = journal_insert_locked(s, e);
+	if (rc == SQLITE_OK && txn)
+		rc = step_done(s->st[ST_COMMIT]);
+	if (rc != SQLITE_OK) {
 		log_sqlite(s, "journal", rc);
+		rollback_locked(s);
+		jcount_reload_locked(s);
+		e->id = 0;
+	}
 	pthread_mutex_unlock(&s->lock);
 	return rc == SQLITE_OK ? 0 : -EIO;
 }
@@ -940,22 +1149,32 @@ static const char *column_copy(sqlite3_stmt *st, int col, char **pos)
 	return dst;
 }
 
+/* The text columns of JOURNAL_COLS. */
+static const int journal_text_cols[] = { 2, 3, 4, 5, 6, 7, 8, 9, 15 };
+
+static int64_t column_or(sqlite3_stmt *st, int col, int64_t none)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? none :
+	       sqlite3_column_int64(st, col);
+}
+
 /* Copies the current row; one allocation holds all its strings. */
 static int copy_journal_row(sqlite3_stmt *st, struct journal_copy *c)
 {
 	size_t size = 0;
 	char *pos;
 
-	/* Columns 2..9 are text; sqlite3_column_text before _bytes so the
-	 * byte count is that of the text form. */
-	for (int col = 2; col <= 9; col++) {
-		sqlite3_column_text(st, col);
-		size += (size_t)sqlite3_column_bytes(st, col) + 1;
+	/* sqlite3_column_text before _bytes so the byte count is that of
+	 * the text form. */
+	for (size_t i = 0; i < ARRAY_SIZE(journal_text_cols); i++) {
+		sqlite3_column_text(st, journal_text_cols[i]);
+		size += (size_t)sqlite3_column_bytes(st, journal_text_cols[i]) + 1;
 	}
 	c->text = malloc(size);
 	if (!c->text)
 		return -ENOMEM;
 	pos = c->text;
+	memset(&c->e, 0, sizeof(c->e));
 	c->e.id = sqlite3_column_int64(st, 0);
 	c->e.time_ms = sqlite3_column_int64(st, 1);
 	c->e.user = column_copy(st, 2, &pos);
@@ -966,12 +1185,15 @@ static int copy_journal_row(sqlite3_stmt *st, struct journal_copy *c)
 	c->e.method = column_copy(st, 7, &pos);
 	c->e.nalpath = column_copy(st, 8, &pos);
 	c->e.params = column_copy(st, 9, &pos);
-	c->e.old_mode = sqlite3_column_type(st, 10) == SQLITE_NULL ? -1 :
-			sqlite3_column_int64(st, 10);
-	c->e.new_mode = sqlite3_column_type(st, 11) == SQLITE_NULL ? -1 :
-			sqlite3_column_int64(st, 11);
+	c->e.old_mode = column_or(st, 10, -1);
+	c->e.new_mode = column_or(st, 11, -1);
 	c->e.hresult = (uint32_t)sqlite3_column_int64(st, 12);
 	c->e.latency_us = sqlite3_column_int64(st, 13);
+	c->e.rule_id = column_or(st, 14, 0);
+	c->e.effect = column_copy(st, 15, &pos);
+	c->e.has_return_value = sqlite3_column_type(st, 16) != SQLITE_NULL;
+	c->e.return_value = (uint32_t)column_or(st, 16, 0);
+	c->e.http_status = (unsigned)column_or(st, 17, 0);
 	return 0;
 }
 
@@ -1047,4 +1269,755 @@ int64_t store_journal_count(struct store *s)
 	stmt_done(st);
 	pthread_mutex_unlock(&s->lock);
 	return n;
+}
+
+/* ---- journal queries ------------------------------------------------------ */
+
+void store_set_journal_max(struct store *s, int64_t max)
+{
+	pthread_mutex_lock(&s->lock);
+	s->journal_max = max > 0 ? max : 0;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* A statement built from a filter: SQL text and what to bind, in order.
+ * Every value a caller gave is bound, never spliced into the text. */
+#define QUERY_MAX_BINDS 16
+
+struct query {
+	char sql[1024];
+	size_t len;
+	int nbind;
+	struct {
+		const char *text;	/* NULL: an integer */
+		int64_t num;
+	} bind[QUERY_MAX_BINDS];
+};
+
+static void q_add(struct query *q, const char *sql)
+{
+	int n = snprintf(q->sql + q->len, sizeof(q->sql) - q->len, "%s", sql);
+
+	if (n > 0)
+		q->len += (size_t)n;
+	if (q->len >= sizeof(q->sql))
+		q->len = sizeof(q->sql) - 1;
+}
+
+/* Appends before, a "?N" placeholder bound to text (or, when text is
+ * NULL, to num), then after. */
+static void q_bind(struct query *q, const char *before, const char *text,
+		   int64_t num, const char *after)
+{
+	char ph[16];
+
+	if (q->nbind == QUERY_MAX_BINDS)
+		return;
+	q->bind[q->nbind].text = text;
+	q->bind[q->nbind].num = num;
+	q->nbind++;
+	snprintf(ph, sizeof(ph), "?%d", q->nbind);
+	q_add(q, before);
+	q_add(q, ph);
+	q_add(q, after);
+}
+
+#define RESULT_OK_SQL "(hresult = 0 AND coalesce(return_value, 0) = 0 AND " \
+	"coalesce(effect, 'delay') = 'delay')"
+
+/* " WHERE ..." for f, without limit. */
+static void q_where(struct query *q, const struct store_journal_filter *f)
+{
+	q_add(q, " WHERE 1");
+	if (f->site)
+		q_bind(q, " AND site = ", f->site, 0, " COLLATE NOCASE");
+	if (f->operation)
+		q_bind(q, " AND operation = ", f->operation, 0, " COLLATE NOCASE");
+	if (f->protocol)
+		q_bind(q, " AND protocol = ", f->protocol, 0, " COLLATE NOCASE");
+	if (f->class_like)
+		q_bind(q, " AND class LIKE ", f->class_like, 0, " ESCAPE '!'");
+	if (f->method_like)
+		q_bind(q, " AND method LIKE ", f->method_like, 0, " ESCAPE '!'");
+	if (f->user_like)
+		q_bind(q, " AND user LIKE ", f->user_like, 0, " ESCAPE '!'");
+	if (f->nalpath_like)
+		q_bind(q, " AND nalpath LIKE ", f->nalpath_like, 0, " ESCAPE '!'");
+	switch (f->result) {
+	case STORE_RESULT_ANY:
+		break;
+	case STORE_RESULT_OK:
+		q_add(q, " AND " RESULT_OK_SQL);
+		break;
+	case STORE_RESULT_ERROR:
+		q_add(q, " AND NOT " RESULT_OK_SQL);
+		break;
+	case STORE_RESULT_CODE:
+		q_bind(q, " AND ", NULL, f->code, " IN (hresult, return_value)");
+		break;
+	case STORE_RESULT_EFFECT:
+		q_bind(q, " AND effect = ", f->effect ? f->effect : "", 0,
+		       " COLLATE NOCASE");
+		break;
+	}
+	if (f->rule_id > 0)
+		q_bind(q, " AND rule_id = ", NULL, f->rule_id, "");
+	if (f->since_ms > 0)
+		q_bind(q, " AND time_ms >= ", NULL, f->since_ms, "");
+	if (f->until_ms > 0)
+		q_bind(q, " AND time_ms < ", NULL, f->until_ms, "");
+}
+
+static int q_prepare(struct store *s, struct query *q, sqlite3_stmt **st)
+{
+	int rc = sqlite3_prepare_v2(s->db, q->sql, -1, st, NULL);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	for (int i = 0; i < q->nbind; i++) {
+		if (q->bind[i].text)
+			sqlite3_bind_text(*st, i + 1, q->bind[i].text, -1,
+					  SQLITE_STATIC);
+		else
+			sqlite3_bind_int64(*st, i + 1, q->bind[i].num);
+	}
+	return SQLITE_OK;
+}
+
+/* Copies up to max rows of f after after_id; the count or -errno. */
+static int load_filtered_batch(struct store *s,
+			       const struct store_journal_filter *f,
+			       int64_t after_id, int max,
+			       struct journal_copy *rows)
+{
+	struct query q = { .len = 0 };
+	sqlite3_stmt *st = NULL;
+	int n = 0, rc;
+
+	q_add(&q, "SELECT " JOURNAL_COLS " FROM journal");
+	q_where(&q, f);
+	q_bind(&q, " AND id > ", NULL, after_id, "");
+	q_bind(&q, " ORDER BY id LIMIT ", NULL, max, "");
+	pthread_mutex_lock(&s->lock);
+	rc = q_prepare(s, &q, &st);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (copy_journal_row(st, &rows[n]))
+			break;
+		rc = SQLITE_OK;
+		n++;
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		log_sqlite(s, "query journal", rc);
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->lock);
+	if (rc != SQLITE_DONE) {
+		for (int i = 0; i < n; i++)
+			free(rows[i].text);
+		return rc == SQLITE_ROW ? -ENOMEM : -EIO;
+	}
+	return n;
+}
+
+int store_journal_query(struct store *s, const struct store_journal_filter *f,
+			int (*cb)(void *ctx, const struct journal_entry *e),
+			void *ctx)
+{
+	struct journal_copy *rows = malloc(JOURNAL_BATCH * sizeof(*rows));
+	int64_t after = f->after_id, left = f->limit > 0 ? f->limit : -1;
+	int n, rc = 0;
+
+	if (!rows)
+		return -ENOMEM;
+	do {
+		int want = left >= 0 && left < JOURNAL_BATCH ? (int)left
+							     : JOURNAL_BATCH;
+		int i;
+
+		if (want == 0)
+			break;
+		n = load_filtered_batch(s, f, after, want, rows);
+		if (n < 0) {
+			rc = n;
+			break;
+		}
+		for (i = 0; i < n && rc == 0; i++) {
+			rc = cb(ctx, &rows[i].e);
+			after = rows[i].e.id;
+		}
+		for (i = 0; i < n; i++)
+			free(rows[i].text);
+		if (left > 0)
+			left -= n;
+		if (n < want)
+			break;
+	} while (rc == 0);
+	free(rows);
+	return rc;
+}
+
+int store_journal_count_where(struct store *s,
+			      const struct store_journal_filter *f,
+			      int64_t *count)
+{
+	struct query q = { .len = 0 };
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	q_add(&q, "SELECT count(*) FROM (SELECT id FROM journal");
+	q_where(&q, f);
+	q_bind(&q, " AND id > ", NULL, f->after_id, "");
+	if (f->limit > 0)
+		q_bind(&q, " LIMIT ", NULL, f->limit, "");
+	q_add(&q, ")");
+	pthread_mutex_lock(&s->lock);
+	rc = q_prepare(s, &q, &st);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*count = sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	} else {
+		log_sqlite(s, "count journal", rc);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->lock);
+	return rc == SQLITE_OK ? 0 : -EIO;
+}
+
+void store_journal_stats(struct store *s, const char *site, int64_t *rows,
+			 int64_t *dropped)
+{
+	int64_t r = 0, d = 0;
+
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->njc; i++) {
+		const char *c = s->jc[i].site;
+
+		if (site && (!c || strcasecmp(c, site) != 0))
+			continue;
+		r += s->jc[i].rows;
+		d += s->jc[i].dropped;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (rows)
+		*rows = r;
+	if (dropped)
+		*dropped = d;
+}
+
+/* Runs sql (with ?1 = site when site is not NULL) with s->lock held and
+ * a transaction open; *changes gets the rows it touched. */
+static int exec_site(struct store *s, const char *sql, const char *site,
+		     int64_t *changes)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	if (site)
+		sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return rc;
+	if (changes)
+		*changes = sqlite3_changes64(s->db);
+	return SQLITE_OK;
+}
+
+/* Deletes the journal and drop counts of site (NULL: all). With the lock
+ * held and a transaction open. */
+static int clear_journal_locked(struct store *s, const char *site,
+				int64_t *deleted)
+{
+	int rc;
+
+	if (site) {
+		rc = exec_site(s, "DELETE FROM journal WHERE site = ?1"
+			       " COLLATE NOCASE", site, deleted);
+		if (rc == SQLITE_OK)
+			rc = exec_site(s, "DELETE FROM journal_stats WHERE"
+				       " site = ?1", site, NULL);
+		return rc;
+	}
+	rc = exec_site(s, "DELETE FROM journal", NULL, deleted);
+	if (rc == SQLITE_OK)
+		rc = exec_site(s, "DELETE FROM journal_stats", NULL, NULL);
+	/* Ids start again at 1, as in a new database. */
+	if (rc == SQLITE_OK)
+		rc = exec_site(s, "DELETE FROM sqlite_sequence WHERE"
+			       " name = 'journal'", NULL, NULL);
+	return rc;
+}
+
+int store_journal_clear(struct store *s, const char *site, int64_t *deleted)
+{
+	int64_t n = 0;
+	int rc;
+
+	pthread_mutex_lock(&s->lock);
+	rc = step_done(s->st[ST_BEGIN]);
+	if (rc == SQLITE_OK)
+		rc = clear_journal_locked(s, site, &n);
+	if (rc == SQLITE_OK)
+		rc = step_done(s->st[ST_COMMIT]);
+	if (rc != SQLITE_OK) {
+		log_sqlite(s, "clear journal", rc);
+		rollback_locked(s);
+	}
+	jcount_reload_locked(s);
+	pthread_mutex_unlock(&s->lock);
+	if (rc == SQLITE_OK && deleted)
+		*deleted = n;
+	return rc == SQLITE_OK ? 0 : -EIO;
+}
+
+/* ---- sites ---------------------------------------------------------------- */
+
+int store_reset(struct store *s, const char *site,
+		const struct store_seed *seeds, size_t n)
+{
+	sqlite3_stmt *seed = s->st[ST_SEED];
+	int64_t now = now_ms();
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		if (!seeds[i].site || !seeds[i].nalpath || seeds[i].mode > 1)
+			return -EINVAL;
+	pthread_mutex_lock(&s->lock);
+	rc = step_done(s->st[ST_BEGIN]);
+	if (rc == SQLITE_OK)
+		rc = site ? exec_site(s, "DELETE FROM dp_state WHERE site = ?1",
+				      site, NULL)
+			  : exec_site(s, "DELETE FROM dp_state", NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = clear_journal_locked(s, site, NULL);
+	for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
+		bind_str(seed, 1, seeds[i].site);
+		bind_str(seed, 2, seeds[i].nalpath);
+		sqlite3_bind_int64(seed, 3, seeds[i].mode);
+		sqlite3_bind_int64(seed, 4, now);
+		rc = step_done(seed);
+	}
+	if (rc == SQLITE_OK)
+		rc = step_done(s->st[ST_COMMIT]);
+	if (rc != SQLITE_OK) {
+		log_sqlite(s, "reset", rc);
+		rollback_locked(s);
+	}
+	jcount_reload_locked(s);
+	pthread_mutex_unlock(&s->lock);
+	return rc == SQLITE_OK ? 0 : -EIO;
+}
+
+/* ---- snapshots ------------------------------------------------------------ */
+
+#define SNAPSHOT_DIR_SUFFIX ".snapshots"
+
+bool store_snapshot_name_valid(const char *name)
+{
+	size_t n;
+
+	if (!name || !((name[0] >= 'A' && name[0] <= 'Z') ||
+		       (name[0] >= 'a' && name[0] <= 'z') ||
+		       (name[0] >= '0' && name[0] <= '9')))
+		return false;
+	n = strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		   "0123456789_.-");
+	return name[n] == '\0' && n <= 64;
+}
+
+static void snapshot_path(const struct store *s, const char *name,
+			  const char *suffix, char *out, size_t size)
+{
+	if (name)
+		snprintf(out, size, "%s" SNAPSHOT_DIR_SUFFIX "/%s.db%s",
+			 s->path, name, suffix);
+	else
+		snprintf(out, size, "%s" SNAPSHOT_DIR_SUFFIX, s->path);
+}
+
+static struct memsnap *memsnap_find(struct store *s, const char *name)
+{
+	for (size_t i = 0; i < s->nsnaps; i++)
+		if (strcmp(s->snaps[i].name, name) == 0)
+			return &s->snaps[i];
+	return NULL;
+}
+
+/* Copies everything in src into dst. SQLite code. */
+static int copy_db(sqlite3 *dst, sqlite3 *src)
+{
+	sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
+	int rc;
+
+	if (!b)
+		return sqlite3_errcode(dst);
+	rc = sqlite3_backup_step(b, -1);
+	sqlite3_backup_finish(b);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Writes the blobs into a fresh copy (its snapshot_meta came over empty
+ * from the live database). */
+static int write_blobs(sqlite3 *db, const struct store_blob *blobs, size_t n,
+		       int64_t created)
+{
+	sqlite3_stmt *st = NULL;
+	char when[32];
+	int rc;
+
+	snprintf(when, sizeof(when), "%" PRId64, created);
+	rc = sqlite3_exec(db, "BEGIN; DELETE FROM snapshot_meta", NULL, NULL,
+			  NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO"
+					" snapshot_meta(key, value) VALUES (?1, ?2)",
+					-1, &st, NULL);
+	for (size_t i = 0; i <= n && rc == SQLITE_OK; i++) {
+		sqlite3_bind_text(st, 1, i < n ? blobs[i].key : "created_ms", -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, i < n ? blobs[i].value : when, -1,
+				  SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	else
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+static int save_memory(struct store *s, const char *name,
+		       const struct store_blob *blobs, size_t n)
+{
+	struct memsnap *m = memsnap_find(s, name), *grown;
+	int64_t created = now_ms();
+	sqlite3 *db = NULL;
+	int rc;
+
+	rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE |
+			     SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK)
+		rc = copy_db(db, s->db);
+	if (rc == SQLITE_OK)
+		rc = write_blobs(db, blobs, n, created);
+	if (rc != SQLITE_OK) {
+		log_error("snapshot %s: %s", name, sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
+	}
+	if (m) {
+		sqlite3_close(m->db);
+	} else {
+		grown = realloc(s->snaps, (s->nsnaps + 1) * sizeof(*grown));
+		char *copy = strdup(name);
+
+		if (!grown || !copy) {
+			if (grown)
+				s->snaps = grown;
+			free(copy);
+			sqlite3_close(db);
+			return -ENOMEM;
+		}
+		s->snaps = grown;
+		m = &s->snaps[s->nsnaps++];
+		m->name = copy;
+	}
+	m->db = db;
+	m->created_ms = created;
+	return 0;
+}
+
+/* A file snapshot is written beside its final name and renamed over it,
+ * so a crash leaves either the old copy or the new one. */
+static int save_file(struct store *s, const char *name,
+		     const struct store_blob *blobs, size_t n)
+{
+	char dir[4096], tmp[4096], final[4096];
+	sqlite3 *db = NULL;
+	int rc;
+
+	snapshot_path(s, NULL, "", dir, sizeof(dir));
+	snapshot_path(s, name, ".tmp", tmp, sizeof(tmp));
+	snapshot_path(s, name, "", final, sizeof(final));
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		log_error("snapshot %s: cannot create %s: %s", name, dir,
+			  strerror(errno));
+		return -errno;
+	}
+	unlink(tmp);
+	rc = sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE |
+			     SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK)
+		rc = copy_db(db, s->db);
+	if (rc == SQLITE_OK)
+		rc = write_blobs(db, blobs, n, now_ms());
+	/* The copy took the live file's WAL flag; one self-contained file
+	 * is what a snapshot should be. */
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "PRAGMA journal_mode=DELETE", NULL, NULL,
+				  NULL);
+	if (rc != SQLITE_OK)
+		log_error("snapshot %s: %s", tmp, db ? sqlite3_errmsg(db)
+						      : sqlite3_errstr(rc));
+	if (sqlite3_close(db) != SQLITE_OK && rc == SQLITE_OK)
+		rc = SQLITE_IOERR;
+	if (rc == SQLITE_OK && rename(tmp, final) < 0) {
+		log_error("snapshot %s: rename to %s: %s", tmp, final,
+			  strerror(errno));
+		rc = SQLITE_IOERR;
+	}
+	if (rc != SQLITE_OK) {
+		unlink(tmp);
+		return rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
+	}
+	return 0;
+}
+
+int store_snapshot_save(struct store *s, const char *name,
+			const struct store_blob *blobs, size_t n)
+{
+	int rc;
+
+	if (!store_snapshot_name_valid(name))
+		return -EINVAL;
+	pthread_mutex_lock(&s->lock);
+	rc = s->is_file ? save_file(s, name, blobs, n)
+			: save_memory(s, name, blobs, n);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+/* Opens snapshot name for reading (*own: the caller closes *db) and
+ * checks it was made with this schema. With s->lock held. */
+static int open_snapshot(struct store *s, const char *name, sqlite3 **db,
+			 bool *own)
+{
+	char path[4096];
+	int64_t v = -1;
+	int rc;
+
+	*db = NULL;
+	*own = false;
+	if (!store_snapshot_name_valid(name))
+		return -EINVAL;
+	if (!s->is_file) {
+		struct memsnap *m = memsnap_find(s, name);
+
+		if (!m)
+			return -ENOENT;
+		*db = m->db;
+	} else {
+		snapshot_path(s, name, "", path, sizeof(path));
+		if (access(path, F_OK) < 0)
+			return -ENOENT;
+		rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY |
+				     SQLITE_OPEN_NOMUTEX, NULL);
+		*own = true;
+		if (rc != SQLITE_OK) {
+			log_error("snapshot %s: %s", path, sqlite3_errstr(rc));
+			sqlite3_close(*db);
+			*db = NULL;
+			*own = false;
+			return -EIO;
+		}
+	}
+	if (query_int(*db, "PRAGMA user_version", &v) != SQLITE_OK ||
+	    v != STORE_SCHEMA_VERSION) {
+		if (*own)
+			sqlite3_close(*db);
+		*db = NULL;
+		*own = false;
+		return v < 0 ? -EIO : -EPROTO;
+	}
+	return 0;
+}
+
+int store_snapshot_blob(struct store *s, const char *name, const char *key,
+			char **value)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3 *db;
+	bool own;
+	int rc;
+
+	*value = NULL;
+	pthread_mutex_lock(&s->lock);
+	rc = open_snapshot(s, name, &db, &own);
+	if (rc == 0) {
+		rc = sqlite3_prepare_v2(db, "SELECT value FROM snapshot_meta"
+					" WHERE key = ?1", -1, &st, NULL);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+			rc = sqlite3_step(st);
+		}
+		if (rc == SQLITE_ROW) {
+			const char *t = (const char *)sqlite3_column_text(st, 0);
+
+			*value = strdup(t ? t : "");
+			rc = *value ? 0 : -ENOMEM;
+		} else {
+			rc = rc == SQLITE_DONE ? -ENOENT : -EIO;
+		}
+		sqlite3_finalize(st);
+		if (own)
+			sqlite3_close(db);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+int store_snapshot_restore(struct store *s, const char *name)
+{
+	sqlite3 *db;
+	bool own;
+	int rc;
+
+	pthread_mutex_lock(&s->lock);
+	rc = open_snapshot(s, name, &db, &own);
+	if (rc == 0) {
+		int src = copy_db(s->db, db);
+
+		/* The blobs were for the caller, not for the live database. */
+		if (src == SQLITE_OK)
+			src = sqlite3_exec(s->db, "DELETE FROM snapshot_meta",
+					   NULL, NULL, NULL);
+		if (src != SQLITE_OK) {
+			log_sqlite(s, "restore snapshot", src);
+			rc = -EIO;
+		}
+		if (own)
+			sqlite3_close(db);
+		jcount_reload_locked(s);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+int store_snapshot_delete(struct store *s, const char *name)
+{
+	char path[4096];
+	int rc = 0;
+
+	if (!store_snapshot_name_valid(name))
+		return -EINVAL;
+	pthread_mutex_lock(&s->lock);
+	if (s->is_file) {
+		snapshot_path(s, name, "", path, sizeof(path));
+		if (unlink(path) < 0)
+			rc = errno == ENOENT ? -ENOENT : -EIO;
+	} else {
+		struct memsnap *m = memsnap_find(s, name);
+
+		if (!m) {
+			rc = -ENOENT;
+		} else {
+			sqlite3_close(m->db);
+			free(m->name);
+			*m = s->snaps[--s->nsnaps];
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+struct snap_row {
+	char *name;
+	int64_t created_ms;
+	int64_t bytes;
+};
+
+static int cmp_snap(const void *a, const void *b)
+{
+	return strcmp(((const struct snap_row *)a)->name,
+		      ((const struct snap_row *)b)->name);
+}
+
+static int push_snap(struct snap_row **rows, size_t *n, const char *name,
+		     size_t namelen, int64_t created, int64_t bytes)
+{
+	struct snap_row *r = realloc(*rows, (*n + 1) * sizeof(*r));
+
+	if (!r)
+		return -ENOMEM;
+	*rows = r;
+	r[*n].name = strndup(name, namelen);
+	if (!r[*n].name)
+		return -ENOMEM;
+	r[*n].created_ms = created;
+	r[*n].bytes = bytes;
+	(*n)++;
+	return 0;
+}
+
+static int list_files(struct store *s, struct snap_row **rows, size_t *n)
+{
+	char dir[4096], path[4096 + 300];
+	struct dirent *de;
+	DIR *d;
+	int rc = 0;
+
+	snapshot_path(s, NULL, "", dir, sizeof(dir));
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -EIO;
+	while (rc == 0 && (de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		char name[80];
+		struct stat sb;
+
+		if (len < 4 || len - 3 >= sizeof(name) ||
+		    strcmp(de->d_name + len - 3, ".db") != 0)
+			continue;
+		memcpy(name, de->d_name, len - 3);
+		name[len - 3] = '\0';
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (!store_snapshot_name_valid(name) || stat(path, &sb) < 0 ||
+		    !S_ISREG(sb.st_mode))
+			continue;
+		rc = push_snap(rows, n, name, len - 3,
+			       (int64_t)sb.st_mtim.tv_sec * 1000 +
+			       sb.st_mtim.tv_nsec / 1000000, (int64_t)sb.st_size);
+	}
+	closedir(d);
+	return rc;
+}
+
+int store_snapshot_list(struct store *s,
+			int (*cb)(void *ctx, const struct store_snapshot_info *i),
+			void *ctx)
+{
+	struct snap_row *rows = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->is_file)
+		rc = list_files(s, &rows, &n);
+	for (size_t i = 0; i < s->nsnaps && rc == 0; i++)
+		rc = push_snap(&rows, &n, s->snaps[i].name,
+			       strlen(s->snaps[i].name), s->snaps[i].created_ms,
+			       0);
+	pthread_mutex_unlock(&s->lock);
+	if (rows)
+		qsort(rows, n, sizeof(*rows), cmp_snap);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct store_snapshot_info info = {
+			.name = rows[i].name,
+			.created_ms = rows[i].created_ms,
+			.bytes = rows[i].bytes,
+		};
+
+		rc = cb(ctx, &info);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(rows[i].name);
+	free(rows);
+	return rc;
 }

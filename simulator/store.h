@@ -1,6 +1,8 @@
 /* store: dpsim's durable state in SQLite.
  *
- * Holds each DP's maintenance mode per (site, NAL path) and the journal.
+ * Holds each DP's maintenance mode per (site, NAL path), the journal of
+ * provider calls (bounded per site, the rows dropped counted) and named
+ * snapshots of the whole database.
  * A mode change and its journal row are written in one transaction: a
  * change is never reported done before it is committed. WAL with
  * synchronous=NORMAL (durable across a process crash); automatic
@@ -21,7 +23,7 @@
 struct store;
 
 /* Current schema version; opening an older file migrates it. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* One journal row. Strings are borrowed when writing and owned by the
  * store (valid during the callback) when reading. */
@@ -40,6 +42,13 @@ struct journal_entry {
 	int64_t new_mode;	/* -1 when not applicable */
 	uint32_t hresult;	/* 0 on success */
 	int64_t latency_us;
+	int64_t rule_id;	/* fault rule that fired; 0 = none */
+	const char *effect;	/* that rule's effect ("fault", "return",
+				 * "http", "drop", "timeout", "delay"), or
+				 * NULL */
+	bool has_return_value;	/* an Invoke that answered a ReturnValue */
+	uint32_t return_value;
+	unsigned http_status;	/* injected bare HTTP status; 0 = none */
 };
 
 /* Opens (creating if needed) the database at path, or an in-memory one for
@@ -81,5 +90,118 @@ int store_journal_foreach(struct store *s, int64_t after_id,
 			  int (*cb)(void *ctx, const struct journal_entry *e),
 			  void *ctx);
 int64_t store_journal_count(struct store *s);
+
+/* ---- journal queries, bound and statistics ----------------------------- */
+
+/* At most max rows per site (rows without a site count as one more site);
+ * each append beyond it drops the oldest row of that site in the same
+ * transaction and counts the drop. 0 = unbounded (the default). */
+void store_set_journal_max(struct store *s, int64_t max);
+
+enum store_result {
+	STORE_RESULT_ANY,
+	STORE_RESULT_OK,	/* HRESULT 0, ReturnValue 0 or none, and no
+				 * effect but "delay" */
+	STORE_RESULT_ERROR,	/* anything else */
+	STORE_RESULT_CODE,	/* HRESULT or ReturnValue equals code */
+	STORE_RESULT_EFFECT,	/* a rule with this effect fired */
+};
+
+/* Which journal rows a query sees. Every field is optional (NULL / 0).
+ * The *_like fields are SQL LIKE patterns with '!' as the escape
+ * character, compared ignoring ASCII case; journal.c makes them from
+ * globs. Strings are borrowed for the call. */
+struct store_journal_filter {
+	const char *site;	/* equal ignoring case */
+	const char *operation;	/* equal ignoring case */
+	const char *protocol;	/* equal ignoring case */
+	const char *class_like;
+	const char *method_like;
+	const char *user_like;
+	const char *nalpath_like;
+	enum store_result result;
+	uint32_t code;		/* STORE_RESULT_CODE */
+	const char *effect;	/* STORE_RESULT_EFFECT */
+	int64_t rule_id;	/* > 0: only rows of this rule */
+	int64_t since_ms;	/* time_ms >= since_ms when > 0 */
+	int64_t until_ms;	/* time_ms < until_ms when > 0 */
+	int64_t after_id;	/* id > after_id */
+	int64_t limit;		/* at most this many rows; 0 = all */
+};
+
+/* Calls cb for each row f lets through, oldest first, with the store's
+ * lock released (rows are copied in batches). A non-zero return from cb
+ * stops and is returned. 0, -ENOMEM or -EIO. */
+int store_journal_query(struct store *s, const struct store_journal_filter *f,
+			int (*cb)(void *ctx, const struct journal_entry *e),
+			void *ctx);
+/* Number of rows f lets through (limit and after_id apply). 0 or -EIO. */
+int store_journal_count_where(struct store *s,
+			      const struct store_journal_filter *f,
+			      int64_t *count);
+/* Rows kept and rows dropped by the bound for site (case-insensitive), or
+ * summed over every site when site is NULL. */
+void store_journal_stats(struct store *s, const char *site, int64_t *rows,
+			 int64_t *dropped);
+/* Deletes the journal of site (NULL: all of it) and its drop count; the
+ * number of rows deleted goes to *deleted if not NULL. 0 or -EIO. */
+int store_journal_clear(struct store *s, const char *site, int64_t *deleted);
+
+/* ---- sites ------------------------------------------------------------- */
+
+struct store_seed {
+	const char *site;
+	const char *nalpath;
+	uint32_t mode;
+};
+
+/* Puts site (NULL: every site) back to a fresh start in one transaction:
+ * deletes its DP rows, journal and drop count, then adds the n seeds
+ * (whose own site fields are used). With n = 0 it forgets the site.
+ * 0, -EINVAL (a mode above 1) or -EIO. */
+int store_reset(struct store *s, const char *site,
+		const struct store_seed *seeds, size_t n);
+
+/* ---- snapshots ----------------------------------------------------------
+ *
+ * A snapshot is a copy of the whole database made with SQLite's online
+ * backup, plus text blobs the caller keeps with it (state that lives in
+ * memory, such as fault rules and run-time sites). A file database keeps
+ * them as NAME.db in the directory PATH.snapshots next to it, so they
+ * outlive the process; an in-memory database keeps them in memory. */
+
+struct store_blob {
+	const char *key;
+	const char *value;
+};
+
+/* [A-Za-z0-9][A-Za-z0-9_.-]{0,63}: safe as a file name. */
+bool store_snapshot_name_valid(const char *name);
+/* Saves (or replaces) snapshot name with the n blobs. 0, -EINVAL (bad
+ * name), -ENOMEM or -EIO. */
+int store_snapshot_save(struct store *s, const char *name,
+			const struct store_blob *blobs, size_t n);
+/* The blob key of snapshot name (*value malloc'd, the caller frees it).
+ * 0, -ENOENT (no such snapshot or key), -EPROTO (made by another schema
+ * version), -EINVAL, -ENOMEM, -EIO. */
+int store_snapshot_blob(struct store *s, const char *name, const char *key,
+			char **value);
+/* Replaces the whole database with snapshot name. The caller reloads
+ * whatever it keeps in memory from the database afterwards. 0, -ENOENT,
+ * -EPROTO, -EINVAL or -EIO. */
+int store_snapshot_restore(struct store *s, const char *name);
+/* 0, -ENOENT, -EINVAL or -EIO. */
+int store_snapshot_delete(struct store *s, const char *name);
+
+struct store_snapshot_info {
+	const char *name;	/* borrowed for the callback */
+	int64_t created_ms;	/* Unix time in ms */
+	int64_t bytes;		/* size of the copy; 0 in memory */
+};
+/* Calls cb for every snapshot, sorted by name; a non-zero return from cb
+ * stops and is returned. 0, -ENOMEM or -EIO. */
+int store_snapshot_list(struct store *s,
+			int (*cb)(void *ctx, const struct store_snapshot_info *i),
+			void *ctx);
 
 #endif

@@ -19,6 +19,7 @@
 #define DIALECT_WQL "http://schemas.microsoft.com/wbem/wsman/1/WQL"
 #define DIALECT_SELECTOR "http://schemas.dmtf.org/wbem/wsman/1/wsman/SelectorFilter"
 #define PRODUCT_VERSION "OS: 0.0.0 SP: 0.0 Stack: 3.0"
+#define SOAP_CONTENT_TYPE "application/soap+xml;charset=UTF-8"
 /* Room kept for the envelope around the items of a batch: header, open
  * and closing tags (a response header is about 700 bytes). */
 #define ENVELOPE_OVERHEAD 1536
@@ -54,7 +55,12 @@ struct op_call {
 	struct buf *out;
 	char msgid[48];
 	uint32_t max_env;
+	struct provider_call *pc;
+	struct wsman_ops_answer *ans;
 };
+
+/* An op's status when the fault rules took over the answer (c->ans). */
+#define ST_INTERCEPTED (-1)
 
 static void new_uuid(char out[48])
 {
@@ -146,6 +152,45 @@ static int send_simple(struct op_call *c, enum wsman_subcode sub, uint32_t code,
 		.subcode = sub, .code = code, .reason = reason, .detail = detail,
 	};
 	return send_fault(c, &f);
+}
+
+/* ---- fault rules ------------------------------------------------------- */
+
+/* The provider call of this request, set up for it. */
+static struct provider_call *prov_call(struct op_call *c, const char *query)
+{
+	c->pc->who = c->who;
+	c->pc->timeout_ms = c->req->operation_timeout_ms;
+	c->pc->query = query;
+	return c->pc;
+}
+
+/* The rules decided the answer: say how in c->ans. */
+static int intercepted(struct op_call *c)
+{
+	const struct provider_call *pc = c->pc;
+
+	if (pc->deferred) {
+		c->ans->defer_ms = pc->wait_ms;
+		return ST_INTERCEPTED;
+	}
+	switch (pc->effect) {
+	case FAULT_DROP:
+		c->ans->drop = true;
+		return ST_INTERCEPTED;
+	case FAULT_HTTP:
+		buf_reset(c->out);
+		buf_addf(c->out, "dpsim: HTTP %u injected by fault rule %lld\n",
+			 pc->http_status, (long long)pc->rule_id);
+		c->ans->content_type = "text/plain; charset=utf-8";
+		return (int)pc->http_status;
+	case FAULT_TIMEOUT:
+	default:
+		return send_simple(c, WSMAN_SUB_TIMED_OUT, WSMAN_CODE_TIMED_OUT,
+				   NULL, "The WS-Management service cannot "
+				   "complete the operation within the time "
+				   "specified in OperationTimeout.");
+	}
 }
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -304,8 +349,11 @@ static int op_get(struct op_call *c)
 
 	struct cim_instance *inst = NULL;
 	char msg[384];
-	uint32_t hr = provider_get(c->o->p, c->who, k, keys, nkeys, &inst, msg, sizeof(msg));
+	uint32_t hr = provider_get(c->o->p, prov_call(c, NULL), k, keys, nkeys,
+				   &inst, msg, sizeof(msg));
 	free(keys);
+	if (provider_call_intercepted(c->pc))
+		return intercepted(c);
 	if (hr == WBEM_E_NOT_FOUND) {
 		/* WinRM reports a Get whose keys match nothing as bad selectors;
 		 * the WMI error underneath still carries the HRESULT. */
@@ -375,6 +423,13 @@ static int wql_fault(struct op_call *c, const char *what, const struct wql_error
 	return send_fault(c, &f);
 }
 
+/* What an Enumerate asked, for the journal: the WQL text, or the
+ * SelectorFilter's selectors. */
+static const char *query_text(struct op_call *c, const struct wql_query *q)
+{
+	return q ? c->req->filter_text : NULL;
+}
+
 /* Runs the enumeration the request asks for into *list. On a fault returns
  * its HTTP status with the fault written; else 0. */
 static int run_enumeration(struct op_call *c, const struct wsman_resource *res,
@@ -424,7 +479,12 @@ static int run_enumeration(struct op_call *c, const struct wsman_resource *res,
 		goto out;
 	}
 	char msg[384];
-	uint32_t hr = provider_enumerate(c->o->p, c->who, k, q, list, msg, sizeof(msg));
+	uint32_t hr = provider_enumerate(c->o->p, prov_call(c, query_text(c, q)),
+					 k, q, list, msg, sizeof(msg));
+	if (provider_call_intercepted(c->pc)) {
+		st = intercepted(c);
+		goto out;
+	}
 	if (hr) {
 		st = send_hresult(c, hr, msg);
 		goto out;
@@ -672,8 +732,11 @@ static int op_invoke(struct op_call *c)
 	uint32_t rv = 0;
 	char msg[1400];
 	msg[0] = '\0';
-	uint32_t hr = provider_invoke(c->o->p, c->who, k, c->req->method, c->req->params,
-				      c->req->nparams, &rv, msg, sizeof(msg));
+	uint32_t hr = provider_invoke(c->o->p, prov_call(c, NULL), k, c->req->method,
+				      c->req->params, c->req->nparams, &rv, msg,
+				      sizeof(msg));
+	if (provider_call_intercepted(c->pc))
+		return intercepted(c);
 	if (hr == WBEM_E_INVALID_METHOD) {
 		/* WinRM files an unknown method under ActionNotSupported. */
 		struct wsman_fault f;
@@ -706,15 +769,20 @@ int wsman_ops_fault(struct wsman_ops *o, enum wsman_subcode sub, uint32_t code,
 
 /* ---- dispatch ---------------------------------------------------------- */
 
-int wsman_ops_handle(struct wsman_ops *o, const struct caller *who,
-		     const char *body, size_t len, struct buf *out)
+int wsman_ops_serve(struct wsman_ops *o, const struct caller *who,
+		    const char *body, size_t len, struct buf *out,
+		    struct provider_call *call, struct wsman_ops_answer *ans)
 {
-	struct op_call c = { .o = o, .who = who, .out = out };
+	struct provider_call local = { 0 };
+	struct op_call c = { .o = o, .who = who, .out = out, .ans = ans,
+			     .pc = call ? call : &local };
 	struct wsman_request *req = NULL;
 	struct wsman_fault f;
 	char reason[512];
 	int st;
 
+	memset(ans, 0, sizeof(*ans));
+	c.pc->can_defer = call != NULL;
 	new_uuid(c.msgid);
 	int r = wsman_request_parse(body, len, 0, &req, &f, reason, sizeof(reason));
 	c.req = req;
@@ -749,6 +817,11 @@ int wsman_ops_handle(struct wsman_ops *o, const struct caller *who,
 				 NULL, reason);
 		break;
 	}
+	if (st == ST_INTERCEPTED) {
+		buf_reset(out);
+		st = 0;
+		goto out;
+	}
 	if (st == 200 && buf_len(out) > c.max_env)
 		st = envelope_too_small(&c);
 done:
@@ -757,8 +830,21 @@ done:
 	else if (buf_error(out)) {
 		log_error("response could not be built (%s)", strerror(-buf_error(out)));
 		buf_reset(out);
+		ans->content_type = NULL;
 		st = send_hresult(&c, WBEM_E_OUT_OF_MEMORY, NULL);
 	}
+	if (st != 401 && !ans->content_type)
+		ans->content_type = SOAP_CONTENT_TYPE;
+out:
+	ans->status = st;
 	wsman_request_free(req);
 	return st;
+}
+
+int wsman_ops_handle(struct wsman_ops *o, const struct caller *who,
+		     const char *body, size_t len, struct buf *out)
+{
+	struct wsman_ops_answer ans;
+
+	return wsman_ops_serve(o, who, body, len, out, NULL, &ans);
 }

@@ -4,10 +4,16 @@
  * Enumerate (class, WQL, SelectorFilter), Pull, Release or a static method
  * Invoke against the provider, and writes the response envelope. Owns the
  * open enumeration contexts. Thread-safe.
+ *
+ * What the fault rules decide reaches the wire here: a WMI fault or a
+ * ReturnValue goes into the envelope as the provider's own results do,
+ * a timeout becomes w:TimedOut, and a bare HTTP status, a drop or a delay
+ * is handed to the HTTP front in struct wsman_ops_answer.
  */
 #ifndef DPSIM_WSMAN_OPS_H
 #define DPSIM_WSMAN_OPS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,10 +34,35 @@ struct wsman_ops *wsman_ops_new(struct provider *p,
 				const struct wsman_ops_limits *limits);
 void wsman_ops_free(struct wsman_ops *o);
 
+/* What to do with a request once wsman_ops_serve() returns. */
+struct wsman_ops_answer {
+	int status;		/* HTTP status of out */
+	const char *content_type; /* of out: SOAP, or text/plain for a
+				 * bare status a fault rule injected; NULL
+				 * with 401 (out empty) */
+	bool drop;		/* a fault rule said: close the connection
+				 * without answering */
+	uint32_t defer_ms;	/* > 0: nothing to answer yet; call again
+				 * with the same body and call state after
+				 * this many ms (a fault rule's delay) */
+};
+
 /* Handles one POST body. who is NULL when the request carried no
  * credentials: only Identify is answered then. Writes the response into
- * out and returns the HTTP status: 200, 500 (SOAP fault in out) or 401
- * (credentials needed; out is empty). */
+ * out and fills *ans: 200, 500 (SOAP fault in out), 401 (credentials
+ * needed; out is empty), a status a fault rule injected, a drop, or a
+ * deferral.
+ *
+ * call is the request's provider call state: zeroed once per request and
+ * kept while it is deferred (the rules decide once, the wait happens
+ * outside, the second call carries the decision out). With call NULL
+ * nothing is deferred: a rule's delay is slept through here. Returns
+ * ans->status. */
+int wsman_ops_serve(struct wsman_ops *o, const struct caller *who,
+		    const char *body, size_t len, struct buf *out,
+		    struct provider_call *call, struct wsman_ops_answer *ans);
+
+/* wsman_ops_serve without deferral: the HTTP status, 0 for a drop. */
 int wsman_ops_handle(struct wsman_ops *o, const struct caller *who,
 		     const char *body, size_t len, struct buf *out);
 

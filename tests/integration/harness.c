@@ -55,6 +55,21 @@ static void dump_stderr(struct dpsim_proc *p)
 
 int dpsim_start(struct dpsim_proc *p, const char *const *extra)
 {
+	if (dpsim_spawn(p, extra))
+		return -1;
+	return dpsim_wait_ready(p);
+}
+
+void dpsim_base(const struct dpsim_proc *p, char *out, size_t size)
+{
+	const char *w = strstr(p->url, "/wsman");
+
+	snprintf(out, size, "%.*s", w ? (int)(w - p->url) : (int)strlen(p->url),
+		 p->url);
+}
+
+int dpsim_spawn(struct dpsim_proc *p, const char *const *extra)
+{
 	const char *argv[64];
 	int n = 0, outp[2], errp[2];
 	bool has_db = false;
@@ -100,12 +115,18 @@ int dpsim_start(struct dpsim_proc *p, const char *const *extra)
 	p->out_fd = outp[0];
 	p->err_fd = errp[0];
 	fcntl(p->err_fd, F_SETFL, O_NONBLOCK);
+	return 0;
+}
+
+int dpsim_wait_ready(struct dpsim_proc *p)
+{
+	const char *w = getenv("DPSIM_WRAPPER");
 
 	/* Read stdout until the ready line: readiness is announced, not
 	 * guessed. */
 	char line[512];
 	size_t used = 0;
-	long long deadline = now_ms() + (wrapper[0] ? 60000 : 10000);
+	long long deadline = now_ms() + (w && *w ? 60000 : 10000);
 	while (now_ms() < deadline && used < sizeof(line) - 1) {
 		struct pollfd pf = { .fd = p->out_fd, .events = POLLIN };
 		int pr = poll(&pf, 1, (int)(deadline - now_ms()));
@@ -291,6 +312,7 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *ud)
 static int perform(CURL *c, struct http_reply *r)
 {
 	struct sink s = { 0 };
+	long long start = now_ms();
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -300,12 +322,39 @@ static int perform(CURL *c, struct http_reply *r)
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
 	r->body = s.data ? s.data : strdup("");
 	r->len = s.len;
+	r->curl_code = (int)cc;
+	r->seconds = (double)(now_ms() - start) / 1000.0;
 	curl_easy_cleanup(c);
 	if (cc != CURLE_OK) {
-		fprintf(stderr, "harness: curl: %s\n", curl_easy_strerror(cc));
+		if (!r->quiet)
+			fprintf(stderr, "harness: curl: %s\n", curl_easy_strerror(cc));
 		return -1;
 	}
 	return 0;
+}
+
+int http_request(const char *method, const char *url,
+		 const char *const *headers, const char *body, size_t len,
+		 struct http_reply *r)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = NULL;
+
+	memset(r, 0, sizeof(*r));
+	r->quiet = true;
+	for (; headers && *headers; headers++)
+		h = curl_slist_append(h, *headers);
+	h = curl_slist_append(h, "Expect:");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
+	}
+	int rc = perform(c, r);
+	curl_slist_free_all(h);
+	return rc;
 }
 
 int http_post(const char *url, const char *user, const char *pass,

@@ -27,6 +27,13 @@ void dpsim_prepare(struct dpsim_proc *p);
  * up to 10 s for readiness. Returns 0, or -1 when dpsim exited or never
  * became ready (its stderr is printed). */
 int dpsim_start(struct dpsim_proc *p, const char *const *extra);
+/* dpsim_start in two halves: start dpsim (as dpsim_start does) without
+ * waiting, then wait for its ready line. Between them a test can watch
+ * start-up. 0 or -1 (as dpsim_start). */
+int dpsim_spawn(struct dpsim_proc *p, const char *const *extra);
+int dpsim_wait_ready(struct dpsim_proc *p);
+/* "http://127.0.0.1:PORT": p->url without "/wsman", for /_dpsim/. */
+void dpsim_base(const struct dpsim_proc *p, char *out, size_t size);
 /* SIGTERM and wait; returns dpsim's exit status (or 128+signal). */
 int dpsim_stop(struct dpsim_proc *p);
 /* SIGKILL and wait. */
@@ -47,6 +54,9 @@ struct http_reply {
 	char content_type[128];
 	char www_authenticate[128];
 	char allow[64];
+	int curl_code;		/* CURLcode of the transfer, 0 = CURLE_OK */
+	double seconds;		/* how long the exchange took */
+	bool quiet;		/* internal: no message on a transport error */
 };
 
 /* POSTs body to url with Basic user:pass (user NULL = no credentials)
@@ -54,6 +64,12 @@ struct http_reply {
 int http_post(const char *url, const char *user, const char *pass,
 	      const char *ct, const char *body, size_t len, struct http_reply *r);
 int http_get(const char *url, struct http_reply *r);
+/* Any method; headers NULL-terminated ("Authorization: Bearer x") or
+ * NULL; body NULL for none. Returns 0 or -1 (transport: r->curl_code
+ * says what, r->status is 0, r->body ""), printing nothing. */
+int http_request(const char *method, const char *url,
+		 const char *const *headers, const char *body, size_t len,
+		 struct http_reply *r);
 void http_reply_free(struct http_reply *r);
 
 /* A WS-Man request envelope in the shape pywinrm sends (WMI URI form).

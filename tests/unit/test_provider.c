@@ -5,6 +5,7 @@
  * against SMS_DistributionPointInfo (file:line messages).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -50,6 +51,9 @@ static const struct caller infra = {
 	"infra", "Infrastructure Administrator", "wsman"
 };
 static const struct caller analyst = { "analyst", "Read-only Analyst", "wsman" };
+
+/* A provider call made by w, with no request behind it. */
+#define CALL(w) (&(struct provider_call){ .who = (w) })
 
 struct env {
 	struct fixture *fx;
@@ -128,7 +132,7 @@ static void enumerate(struct provider *p, const struct cim_class *c,
 		      const struct wql_query *q, struct instance_list *out)
 {
 	char msg[256] = "";
-	uint32_t hr = provider_enumerate(p, &admin, c, q, out, msg, sizeof(msg));
+	uint32_t hr = provider_enumerate(p, CALL(&admin), c, q, out, msg, sizeof(msg));
 
 	if (hr)
 		fail_msg("enumerate %s: 0x%08X %s", cim_class_name(c), hr, msg);
@@ -179,10 +183,13 @@ static void copy_text(char *dst, size_t size, const char *src)
 	snprintf(dst, size, "%s", src ? src : "(null)");
 }
 
+/* Reads are journaled too; these tests look at the Invoke rows. */
 static int keep_last(void *ctx, const struct journal_entry *e)
 {
 	struct last_row *r = ctx;
 
+	if (!e->operation || strcmp(e->operation, "invoke") != 0)
+		return 0;
 	r->count++;
 	copy_text(r->user, sizeof(r->user), e->user);
 	copy_text(r->protocol, sizeof(r->protocol), e->protocol);
@@ -199,13 +206,18 @@ static int keep_last(void *ctx, const struct journal_entry *e)
 	return 0;
 }
 
+/* The last Invoke row, and (count) how many there are. */
 static struct last_row last_row(struct store *st)
 {
 	struct last_row r = { 0 };
 
 	assert_int_equal(store_journal_foreach(st, 0, keep_last, &r), 0);
-	assert_int_equal(r.count, store_journal_count(st));
 	return r;
+}
+
+static int64_t invoke_rows(struct store *st)
+{
+	return last_row(st).count;
 }
 
 /* ---- invoking --------------------------------------------------------- */
@@ -222,7 +234,7 @@ static uint32_t set_mode(struct env *e, const struct caller *who,
 	uint32_t hr;
 
 	msg[0] = '\0';
-	hr = provider_invoke(e->p, who, class_of(e->p, SITE_NS, cls), SET_MODE,
+	hr = provider_invoke(e->p, CALL(who), class_of(e->p, SITE_NS, cls), SET_MODE,
 			     params, 2, &rv, msg, msgsize);
 	assert_int_equal(rv, 0);
 	return hr;
@@ -485,7 +497,7 @@ static void test_get(void **state)
 		{ (char *)"SiteCode", (char *)"PS1" },
 	};
 
-	assert_int_equal(provider_get(e->p, &analyst, info, keys, 3, &i, msg,
+	assert_int_equal(provider_get(e->p, CALL(&analyst), info, keys, 3, &i, msg,
 				      sizeof(msg)), 0);
 	assert_non_null(i);
 	assert_string_equal(cim_instance_text(i, "Name"), "DP02.contoso.com");
@@ -498,7 +510,7 @@ static void test_get(void **state)
 		{ (char *)"nalpath", (char *)NAL("pulldp01.CONTOSO.com") },
 		{ (char *)"ResourceType", (char *)"WINDOWS NT SERVER" },
 	};
-	assert_int_equal(provider_get(e->p, &admin, info, folded, 3, &i, msg,
+	assert_int_equal(provider_get(e->p, CALL(&admin), info, folded, 3, &i, msg,
 				      sizeof(msg)), 0);
 	assert_string_equal(cim_instance_text(i, "Name"), "PULLDP01.contoso.com");
 	assert_string_equal(cim_instance_text(i, "NALPath"), PULL_NAL);
@@ -507,14 +519,14 @@ static void test_get(void **state)
 	/* No such DP, or a right NAL path in another site. */
 	keys[0].value = (char *)UNKNOWN_NAL;
 	i = (struct cim_instance *)&i;
-	assert_int_equal(provider_get(e->p, &admin, info, keys, 3, &i, msg,
+	assert_int_equal(provider_get(e->p, CALL(&admin), info, keys, 3, &i, msg,
 				      sizeof(msg)), WBEM_E_NOT_FOUND);
 	assert_null(i);
 	assert_string_equal(msg, "No SMS_DistributionPointInfo instance has "
 			    "the given key values.");
 	keys[0].value = (char *)DP02_NAL;
 	keys[2].value = (char *)"PS2";
-	assert_int_equal(provider_get(e->p, &admin, info, keys, 3, &i, msg,
+	assert_int_equal(provider_get(e->p, CALL(&admin), info, keys, 3, &i, msg,
 				      sizeof(msg)), WBEM_E_NOT_FOUND);
 	assert_null(i);
 
@@ -522,12 +534,12 @@ static void test_get(void **state)
 	struct wsman_kv site[] = { { (char *)"SiteCode", (char *)"ps1" } };
 	const struct cim_class *loc = class_of(e->p, "root/sms",
 					       "SMS_ProviderLocation");
-	assert_int_equal(provider_get(e->p, &admin, loc, site, 1, &i, msg,
+	assert_int_equal(provider_get(e->p, CALL(&admin), loc, site, 1, &i, msg,
 				      sizeof(msg)), 0);
 	assert_string_equal(cim_instance_text(i, "Machine"), "CM01.contoso.com");
 	cim_instance_free(i);
 	site[0].value = (char *)"XYZ";
-	assert_int_equal(provider_get(e->p, &admin, loc, site, 1, &i, msg,
+	assert_int_equal(provider_get(e->p, CALL(&admin), loc, site, 1, &i, msg,
 				      sizeof(msg)), WBEM_E_NOT_FOUND);
 	assert_null(i);
 	assert_string_equal(msg, "No SMS_ProviderLocation instance has the "
@@ -539,7 +551,7 @@ static void test_get(void **state)
 		{ (char *)"ServerNALPath", (char *)DP01_NAL },
 		{ (char *)"SiteCode", (char *)"PS1" },
 	};
-	assert_int_equal(provider_get(e->p, &admin,
+	assert_int_equal(provider_get(e->p, CALL(&admin),
 				      class_of(e->p, SITE_NS, "SMS_DistributionPoint"),
 				      dpkeys, 3, &i, msg, sizeof(msg)),
 			 WBEM_E_NOT_FOUND);
@@ -619,7 +631,7 @@ static void test_set_mode(void **state)
 		{ (char *)"nalpath", (char *)PULL_NAL },
 	};
 	uint32_t rv = 99;
-	assert_int_equal(provider_invoke(e->p, &admin,
+	assert_int_equal(provider_invoke(e->p, CALL(&admin),
 					 class_of(e->p, SITE_NS, DPINFO),
 					 "setdpmaintenancemode", params, 2, &rv,
 					 msg, sizeof(msg)), 0);
@@ -703,10 +715,10 @@ static void test_set_mode_errors(void **state)
 
 	for (size_t k = 0; k < sizeof(invoke_errors) / sizeof(invoke_errors[0]); k++) {
 		const struct invoke_error *t = &invoke_errors[k];
-		int64_t before = store_journal_count(e->st);
+		int64_t before = invoke_rows(e->st);
 		uint32_t rv = 99;
 		char msg[512] = "";
-		uint32_t hr = provider_invoke(e->p, t->who, info, t->method,
+		uint32_t hr = provider_invoke(e->p, CALL(t->who), info, t->method,
 					      t->params, t->nparams, &rv, msg,
 					      sizeof(msg));
 
@@ -739,7 +751,7 @@ static void test_set_mode_errors(void **state)
 	uint32_t rv;
 	char msg[256];
 	struct wsman_kv nil[] = { P("NALPath", NULL), P("Mode", "1") };
-	assert_int_equal(provider_invoke(e->p, &admin, info, SET_MODE, nil, 2,
+	assert_int_equal(provider_invoke(e->p, CALL(&admin), info, SET_MODE, nil, 2,
 					 &rv, msg, sizeof(msg)),
 			 WBEM_E_INVALID_METHOD_PARAMETERS);
 	assert_string_equal(msg, "Parameter 'NALPath' is null; "
@@ -754,11 +766,11 @@ static void test_unknown_method(void **state)
 {
 	struct env *e = *state;
 	struct wsman_kv params[] = { P("NALPath", DP01_NAL), P("Mode", "1") };
-	int64_t before = store_journal_count(e->st);
+	int64_t before = invoke_rows(e->st);
 	uint32_t rv = 99;
 	char msg[256];
 
-	assert_int_equal(provider_invoke(e->p, &admin,
+	assert_int_equal(provider_invoke(e->p, CALL(&admin),
 					 class_of(e->p, SITE_NS, DPINFO),
 					 "Frobnicate", params, 2, &rv, msg,
 					 sizeof(msg)), WBEM_E_INVALID_METHOD);
@@ -766,7 +778,7 @@ static void test_unknown_method(void **state)
 	assert_string_equal(msg, "Class SMS_DistributionPointInfo has no "
 			    "method 'Frobnicate'.");
 	/* The discovery classes have no methods at all. */
-	assert_int_equal(provider_invoke(e->p, &admin,
+	assert_int_equal(provider_invoke(e->p, CALL(&admin),
 					 class_of(e->p, "root/sms",
 						  "SMS_ProviderLocation"),
 					 SET_MODE, params, 2, &rv, msg,
@@ -774,7 +786,7 @@ static void test_unknown_method(void **state)
 	assert_string_equal(msg, "Class SMS_ProviderLocation has no method "
 			    "'SetDPMaintenanceMode'.");
 	/* Both failed calls are journaled with their HRESULT. */
-	assert_int_equal(store_journal_count(e->st), before + 2);
+	assert_int_equal(invoke_rows(e->st), before + 2);
 	struct last_row r = last_row(e->st);
 	assert_int_equal(r.hresult, WBEM_E_INVALID_METHOD);
 	assert_int_equal(mode_of(e->p, DP01_NAL), 0);
@@ -791,7 +803,7 @@ static void test_restart_keeps_state(void **state)
 				  sizeof(msg)), 0);
 	assert_int_equal(set_mode(e, &admin, DPINFO, DP02_NAL, "0", msg,
 				  sizeof(msg)), 0);
-	int64_t rows = store_journal_count(e->st);
+	int64_t rows = invoke_rows(e->st);
 
 	/* A new provider over the same store: the fixture says DP01=0 and
 	 * DP02=1, the store wins. */
@@ -800,7 +812,7 @@ static void test_restart_keeps_state(void **state)
 	assert_int_equal(mode_of(e->p, DP01_NAL), 1);
 	assert_int_equal(mode_of(e->p, DP02_NAL), 0);
 	assert_int_equal(mode_of(e->p, PULL_NAL), 0);
-	assert_int_equal(store_journal_count(e->st), rows);
+	assert_int_equal(invoke_rows(e->st), rows);
 
 	/* And it keeps working from there. */
 	assert_int_equal(set_mode(e, &admin, DPINFO, DP01_NAL, "0", msg,
@@ -1053,6 +1065,613 @@ static void test_bad_property_in_later_site(void **state)
 /* A test with a fresh lab, store and provider in *state. */
 #define ENV_TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+
+/* ---- fault rules through the provider ----------------------------------- */
+
+/* Adds r (and clears it); returns its id. */
+static int64_t add_rule(struct provider *p, struct fault_rule *r)
+{
+	int64_t id = 0;
+
+	assert_int_equal(fault_rule_check(r, NULL, 0), 0);
+	assert_int_equal(faults_add(provider_faults(p), r, 1, &id), 0);
+	fault_rule_clear(r);
+	return id;
+}
+
+/* The last journal row of any kind. */
+struct any_row {
+	int64_t count;
+	int64_t rule_id;
+	char effect[16], operation[16], result[16];
+	uint32_t hresult;
+	bool has_rv;
+	uint32_t rv;
+	unsigned http;
+};
+
+static int keep_any(void *ctx, const struct journal_entry *e)
+{
+	struct any_row *r = ctx;
+
+	r->count++;
+	r->rule_id = e->rule_id;
+	copy_text(r->effect, sizeof(r->effect), e->effect);
+	copy_text(r->operation, sizeof(r->operation), e->operation);
+	copy_text(r->result, sizeof(r->result), journal_result(e));
+	r->hresult = e->hresult;
+	r->has_rv = e->has_return_value;
+	r->rv = e->return_value;
+	r->http = e->http_status;
+	return 0;
+}
+
+static struct any_row any_row(struct store *st)
+{
+	struct any_row r = { 0 };
+
+	assert_int_equal(store_journal_foreach(st, 0, keep_any, &r), 0);
+	return r;
+}
+
+static uint32_t invoke_set(struct env *e, struct provider_call *call,
+			   const char *nal, const char *mode, uint32_t *rv,
+			   char *msg, size_t msgsize)
+{
+	struct wsman_kv params[] = {
+		{ (char *)"NALPath", (char *)nal },
+		{ (char *)"Mode", (char *)mode },
+	};
+
+	return provider_invoke(e->p, call, class_of(e->p, SITE_NS, DPINFO),
+			       SET_MODE, params, 2, rv, msg, msgsize);
+}
+
+static void test_rule_fault_then_succeed(void **state)
+{
+	struct env *e = *state;
+	struct fault_rule r;
+	char msg[256];
+	uint32_t rv;
+
+	fault_rule_init(&r);
+	r.method_glob = strdup("SetDPMaintenanceMode");
+	r.effect = FAULT_FAULT;
+	r.hresult = WBEM_E_FAILED;
+	r.times = 2;
+	int64_t id = add_rule(e->p, &r);
+
+	for (int i = 0; i < 3; i++) {
+		struct provider_call *c = CALL(&admin);
+		uint32_t hr = invoke_set(e, c, DP01_NAL, "1", &rv, msg, sizeof(msg));
+		struct any_row row = any_row(e->st);
+
+		assert_false(provider_call_intercepted(c));
+		if (i < 2) {
+			assert_int_equal(hr, WBEM_E_FAILED);
+			assert_contains(msg, "(dpsim fault rule 1)");
+			assert_int_equal(c->rule_id, id);
+			assert_int_equal(row.rule_id, id);
+			assert_string_equal(row.effect, "fault");
+			assert_int_equal(row.hresult, WBEM_E_FAILED);
+			assert_int_equal(mode_of(e->p, DP01_NAL), 0);
+		} else {
+			assert_int_equal(hr, 0);
+			assert_int_equal(rv, 0);
+			assert_int_equal(row.rule_id, 0);
+			assert_string_equal(row.result, "ok");
+			assert_int_equal(mode_of(e->p, DP01_NAL), 1);
+		}
+	}
+	assert_int_equal(invoke_rows(e->st), 3);
+}
+
+static void test_rule_return_does_not_apply(void **state)
+{
+	struct env *e = *state;
+	struct provider_call *c = CALL(&admin);
+	struct fault_rule r;
+	char msg[256];
+	uint32_t rv = 0;
+
+	fault_rule_init(&r);
+	r.effect = FAULT_RETURN;
+	r.hresult = WBEM_E_ACCESS_DENIED;
+	r.nalpath_glob = strdup("*dp01*");
+	add_rule(e->p, &r);
+	assert_int_equal(invoke_set(e, c, DP01_NAL, "1", &rv, msg, sizeof(msg)), 0);
+	assert_int_equal(rv, WBEM_E_ACCESS_DENIED);
+	assert_int_equal(mode_of(e->p, DP01_NAL), 0);	/* not applied */
+	struct last_row row = last_row(e->st);
+	assert_int_equal(row.old_mode, -1);
+	struct any_row a = any_row(e->st);
+	/* The Invoke row is not the last: mode_of enumerated since. */
+	assert_string_equal(a.operation, "enumerate");
+	uint32_t stored = 9;
+	assert_int_equal(store_get_mode(e->st, "PS1", DP01_NAL, &stored), 0);
+	assert_int_equal(stored, 0);
+	/* Other DPs are not matched. */
+	assert_int_equal(invoke_set(e, CALL(&admin), DP02_NAL, "0", &rv, msg,
+				    sizeof(msg)), 0);
+	assert_int_equal(rv, 0);
+	assert_int_equal(mode_of(e->p, DP02_NAL), 0);
+}
+
+/* http, drop and timeout are for the front end: the provider says which,
+ * journals the call, and changes nothing. */
+static void test_rule_front_end_effects(void **state)
+{
+	struct env *e = *state;
+	static const enum fault_effect effects[] = {
+		FAULT_HTTP, FAULT_DROP, FAULT_TIMEOUT,
+	};
+	char msg[256];
+	uint32_t rv;
+
+	for (size_t i = 0; i < 3; i++) {
+		struct fault_rule r;
+		struct provider_call call = { .who = &admin, .timeout_ms = 5 };
+
+		fault_rule_init(&r);
+		r.effect = effects[i];
+		r.http_status = 429;
+		r.times = 1;
+		int64_t id = add_rule(e->p, &r);
+		invoke_set(e, &call, DP01_NAL, "1", &rv, msg, sizeof(msg));
+		assert_true(provider_call_intercepted(&call));
+		assert_false(call.deferred);
+		assert_int_equal(call.effect, effects[i]);
+		assert_int_equal(call.rule_id, id);
+		struct any_row row = any_row(e->st);
+		assert_string_equal(row.effect, fault_effect_name(effects[i]));
+		assert_string_equal(row.result, fault_effect_name(effects[i]));
+		if (effects[i] == FAULT_HTTP) {
+			assert_int_equal(call.http_status, 429);
+			assert_int_equal(row.http, 429);
+		}
+		if (effects[i] == FAULT_TIMEOUT)
+			assert_int_equal(row.hresult, 0x80338029u);
+	}
+	assert_int_equal(mode_of(e->p, DP01_NAL), 0);
+}
+
+/* A delay with a front end that can wait: the call comes back deferred
+ * and unjournaled, and finishes on the second call without deciding
+ * again (the rule fired once). */
+static void test_rule_delay_deferred(void **state)
+{
+	struct env *e = *state;
+	struct provider_call call = { .who = &admin, .can_defer = true };
+	struct fault_rule r, got;
+	char msg[256];
+	uint32_t rv;
+
+	fault_rule_init(&r);
+	r.effect = FAULT_DELAY;
+	r.operation = FAULT_OP_INVOKE;
+	r.delay_ms = 1500;
+	int64_t id = add_rule(e->p, &r);
+	int64_t rows = store_journal_count(e->st);
+
+	invoke_set(e, &call, DP01_NAL, "1", &rv, msg, sizeof(msg));
+	assert_true(call.deferred);
+	assert_int_equal(call.wait_ms, 1500);
+	assert_int_equal(store_journal_count(e->st), rows);
+	assert_int_equal(mode_of(e->p, DP01_NAL), 0);
+	rows = store_journal_count(e->st);
+
+	assert_int_equal(invoke_set(e, &call, DP01_NAL, "1", &rv, msg, sizeof(msg)), 0);
+	assert_false(call.deferred);
+	assert_int_equal(rv, 0);
+	assert_int_equal(mode_of(e->p, DP01_NAL), 1);
+	assert_int_equal(faults_get(provider_faults(e->p), id, &got), 0);
+	assert_int_equal(got.fired, 1);
+	fault_rule_clear(&got);
+	struct last_row row = last_row(e->st);
+	assert_int_equal(row.new_mode, 1);
+	assert_int_equal(store_journal_count(e->st), rows + 2);
+
+	/* Without deferral the provider sleeps itself (a short delay). */
+	fault_rule_init(&r);
+	r.effect = FAULT_TIMEOUT;
+	r.operation = FAULT_OP_GET;
+	add_rule(e->p, &r);
+	struct provider_call g = { .who = &admin, .timeout_ms = 10 };
+	struct cim_instance *i = NULL;
+	struct wsman_kv keys[] = {
+		{ (char *)"NALPath", (char *)DP01_NAL },
+		{ (char *)"ResourceType", (char *)"Windows NT Server" },
+		{ (char *)"SiteCode", (char *)"PS1" },
+	};
+	provider_get(e->p, &g, class_of(e->p, SITE_NS, DPINFO), keys, 3, &i, msg,
+		     sizeof(msg));
+	assert_null(i);
+	assert_int_equal(g.effect, FAULT_TIMEOUT);
+	struct any_row a = any_row(e->st);
+	assert_string_equal(a.operation, "get");
+	assert_string_equal(a.result, "timeout");
+}
+
+static void test_reads_are_journaled(void **state)
+{
+	struct env *e = *state;
+	struct instance_list l;
+	struct any_row r;
+
+	enumerate(e->p, class_of(e->p, "root/sms", "SMS_ProviderLocation"), NULL, &l);
+	instance_list_free(&l);
+	r = any_row(e->st);
+	assert_int_equal(r.count, 1);
+	assert_string_equal(r.operation, "enumerate");
+	assert_string_equal(r.result, "ok");
+}
+
+/* ---- sites ---------------------------------------------------------------- */
+
+static void test_site_add_remove(void **state)
+{
+	struct env *e = *state;
+	struct provider_site_added added[4];
+	size_t n = 0, users = 0, len;
+	char err[512], canon[16];
+	const char *lab = fixture_bundled_lab(&len);
+	uint32_t hr = 0, rv;
+
+	/* The lab again, as T01: NAL paths follow the new code. */
+	assert_int_equal(provider_site_add(e->p, "t.xml", lab, len, "T01", added, 4,
+					   &n, &users, err, sizeof(err)), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(added[0].code, "T01");
+	assert_int_equal(added[0].ndps, 6);
+	assert_int_equal(users, 3);
+	assert_int_equal(provider_site_count(e->p, NULL), 2);
+	assert_int_equal(provider_site_lookup(e->p, "t01", canon), 0);
+	assert_string_equal(canon, "T01");
+
+	const struct cim_class *t01 = class_of(e->p, "root/sms/site_T01", DPINFO);
+	struct wsman_kv params[] = {
+		{ (char *)"NALPath", (char *)NAL("DP01.contoso.com") },
+		{ (char *)"Mode", (char *)"1" },
+	};
+	/* The old code's NAL path is not T01's. */
+	assert_int_equal(provider_invoke(e->p, CALL(&admin), t01, SET_MODE, params, 2,
+					 &rv, err, sizeof(err)), WBEM_E_NOT_FOUND);
+	params[0].value = (char *)"[\"Display=\\\\DP01.contoso.com\\\"]MSWNET:"
+		"[\"SMS_SITE=T01\"]\\\\DP01.contoso.com\\";
+	assert_int_equal(provider_invoke(e->p, CALL(&admin), t01, SET_MODE, params, 2,
+					 &rv, err, sizeof(err)), 0);
+	/* PS1 is untouched. */
+	assert_int_equal(mode_of(e->p, DP01_NAL), 0);
+
+	/* Discovery lists both. */
+	struct instance_list l;
+	enumerate(e->p, class_of(e->p, "root/sms", "SMS_ProviderLocation"), NULL, &l);
+	assert_int_equal(l.count, 2);
+	assert_non_null(find_by(&l, "SiteCode", "T01"));
+	instance_list_free(&l);
+
+	/* A code served already. */
+	assert_int_equal(provider_site_add(e->p, "t.xml", lab, len, "t01", added, 4,
+					   &n, &users, err, sizeof(err)), -EEXIST);
+	assert_contains(err, "site t01 is served already");
+	assert_int_equal(provider_site_add(e->p, "t.xml", lab, len, "T-1", added, 4,
+					   &n, &users, err, sizeof(err)), -EINVAL);
+	assert_int_equal(provider_site_add(e->p, "bad.xml", "<x/>", 4, NULL, added, 4,
+					   &n, &users, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "bad.xml");
+
+	/* Removed: the class pointer stays valid and says so. */
+	assert_int_equal(provider_site_remove(e->p, "T01"), 0);
+	assert_int_equal(provider_site_remove(e->p, "T01"), -ENOENT);
+	assert_int_equal(provider_invoke(e->p, CALL(&admin), t01, SET_MODE, params, 2,
+					 &rv, err, sizeof(err)),
+			 WBEM_E_INVALID_NAMESPACE);
+	assert_null(provider_class(e->p, "root/sms/site_T01", DPINFO, &hr));
+	assert_int_equal(hr, WBEM_E_INVALID_NAMESPACE);
+
+	/* Back again: the same class, a fresh site (mode from the fixture). */
+	assert_int_equal(provider_site_add(e->p, "t.xml", lab, len, "T01", added, 4,
+					   &n, &users, err, sizeof(err)), 0);
+	assert_ptr_equal(class_of(e->p, "root/sms/site_T01", DPINFO), t01);
+	struct instance_list all;
+	enumerate(e->p, t01, NULL, &all);
+	const struct cim_instance *dp = find_by(&all, "Name", "DP01.contoso.com");
+	assert_string_equal(cim_instance_text(dp, "MaintenanceMode"), "0");
+	instance_list_free(&all);
+}
+
+static int site_view_cb(void *ctx, const struct provider_site_view *v)
+{
+	char *out = ctx;
+
+	snprintf(out + strlen(out), 256 - strlen(out), "%s%s:%zu:%s",
+		 *out ? " " : "", v->code, v->ndps, v->startup ? "s" : "r");
+	return 0;
+}
+
+static void test_reset(void **state)
+{
+	struct env *e = *state;
+	struct provider_site_added added[1];
+	size_t n, len;
+	char err[256], msg[256], views[256] = "";
+	const char *lab = fixture_bundled_lab(&len);
+	struct fault_rule r;
+
+	assert_int_equal(set_mode(e, &admin, DPINFO, DP01_NAL, "1", msg,
+				  sizeof(msg)), 0);
+	assert_int_equal(provider_site_add(e->p, "t.xml", lab, len, "T02", added, 1,
+					   &n, NULL, err, sizeof(err)), 0);
+	fault_rule_init(&r);
+	r.effect = FAULT_DROP;
+	r.site = strdup("PS1");
+	add_rule(e->p, &r);
+
+	/* One site: its modes, journal and rules. */
+	assert_int_equal(provider_reset(e->p, "ps1"), 0);
+	assert_int_equal(faults_count(provider_faults(e->p), NULL), 0);
+	assert_int_equal(invoke_rows(e->st), 0);
+	assert_int_equal(mode_of(e->p, DP01_NAL), 0);
+	assert_int_equal(provider_reset(e->p, "PS9"), -ENOENT);
+
+	/* Everything: run-time sites go, a removed start-up site comes back. */
+	assert_int_equal(provider_site_remove(e->p, "PS1"), 0);
+	assert_int_equal(provider_foreach_site(e->p, NULL, site_view_cb, views), 0);
+	assert_string_equal(views, "T02:6:r");
+	assert_int_equal(provider_reset(e->p, NULL), 0);
+	views[0] = '\0';
+	assert_int_equal(provider_foreach_site(e->p, NULL, site_view_cb, views), 0);
+	assert_string_equal(views, "PS1:6:s");
+	assert_int_equal(store_journal_count(e->st), 0);
+	assert_int_equal(mode_of(e->p, DP02_NAL), 1);
+	assert_int_equal(provider_foreach_site(e->p, "T02", site_view_cb, views),
+			 -ENOENT);
+}
+
+static void test_snapshot(void **state)
+{
+	struct env *e = *state;
+	struct provider_site_added added[1];
+	size_t n, len;
+	char err[256], msg[256], views[256] = "", *text = NULL;
+	const char *lab = fixture_bundled_lab(&len);
+
+	assert_int_equal(set_mode(e, &admin, DPINFO, DP01_NAL, "1", msg,
+				  sizeof(msg)), 0);
+	assert_int_equal(provider_site_add(e->p, "t.xml", lab, len, "T03", added, 1,
+					   &n, NULL, err, sizeof(err)), 0);
+	assert_int_equal(provider_snapshot_save(e->p, "s1", "FAULTS"), 0);
+	int64_t rows = store_journal_count(e->st);
+
+	/* Change it all. */
+	assert_int_equal(provider_site_remove(e->p, "T03"), 0);
+	assert_int_equal(set_mode(e, &admin, DPINFO, DP01_NAL, "0", msg,
+				  sizeof(msg)), 0);
+
+	assert_int_equal(provider_snapshot_faults(e->p, "s1", &text), 0);
+	assert_string_equal(text, "FAULTS");
+	free(text);
+	struct faults_state fs = { .seed = 77, .next_id = 1 };
+	assert_int_equal(provider_snapshot_restore(e->p, "s1", &fs, err,
+						   sizeof(err)), 0);
+	assert_int_equal(provider_foreach_site(e->p, NULL, site_view_cb, views), 0);
+	/* PS1 is still the start-up fixture's own site. */
+	assert_string_equal(views, "PS1:6:s T03:6:r");
+	assert_int_equal(mode_of(e->p, DP01_NAL), 1);
+	assert_int_equal(faults_seed(provider_faults(e->p)), 77);
+	/* The journal as it was (plus the enumerations since). */
+	assert_int_equal(store_journal_count(e->st), rows + 1);
+	class_of(e->p, "root/sms/site_T03", DPINFO);
+	assert_int_equal(provider_snapshot_restore(e->p, "nope", &fs, err,
+						   sizeof(err)), -ENOENT);
+	assert_int_equal(provider_snapshot_save(e->p, "a/b", ""), -EINVAL);
+
+	/* No site at all is a state too. */
+	assert_int_equal(provider_site_remove(e->p, "T03"), 0);
+	assert_int_equal(provider_site_remove(e->p, "PS1"), 0);
+	assert_int_equal(provider_snapshot_save(e->p, "empty", ""), 0);
+	assert_int_equal(provider_snapshot_restore(e->p, "s1", NULL, err,
+						   sizeof(err)), 0);
+	assert_int_equal(provider_site_count(e->p, NULL), 2);
+	assert_int_equal(provider_snapshot_restore(e->p, "empty", NULL, err,
+						   sizeof(err)), 0);
+	assert_int_equal(provider_site_count(e->p, NULL), 0);
+}
+
+
+static char *read_text(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *b;
+	long n;
+
+	if (!f)
+		fail_msg("cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	b = malloc((size_t)n + 1);
+	assert_non_null(b);
+	assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	b[n] = '\0';
+	*len = (size_t)n;
+	return b;
+}
+
+
+/* A site's boundary groups and declared classes travel in a snapshot as
+ * the document they came from. */
+static void test_snapshot_keeps_groups_and_classes(void **state)
+{
+	struct env *e = *state;
+	struct provider_site_added added[1];
+	size_t n, len;
+	char err[512], *xml = read_text(FIXTURE_DIR "good_classes.xml", &len),
+	     *blob = NULL;
+
+	assert_int_equal(provider_site_add(e->p, "good_classes.xml", xml, len, NULL,
+					   added, 1, &n, NULL, err, sizeof(err)), 0);
+	free(xml);
+	assert_int_equal(provider_snapshot_save(e->p, "g", ""), 0);
+	assert_int_equal(store_snapshot_blob(e->st, "g", "sites", &blob), 0);
+	assert_contains(blob, "<boundary-group name=\"Branch clients\" "
+			"description=\"Branch LAN\">");
+	assert_contains(blob, "<member dp=\"BRDP02.contoso.com\"/>");
+	assert_contains(blob, "<class name=\"Lab_Disk\" namespace=\"root\\cimv2\">");
+	assert_contains(blob, "<property name=\"Labels\" type=\"string\" key=\"false\" "
+			"array=\"true\"/>");
+	assert_contains(blob, "<value name=\"FreeGB\"> 12.5 </value>");
+	free(blob);
+	assert_int_equal(provider_site_remove(e->p, "BR2"), 0);
+	assert_int_equal(provider_snapshot_restore(e->p, "g", NULL, err, sizeof(err)), 0);
+	char canon[16];
+	assert_int_equal(provider_site_lookup(e->p, "br2", canon), 0);
+	/* Saved again from the restored site: the same document. */
+	char *again = NULL;
+	assert_int_equal(provider_snapshot_save(e->p, "g2", ""), 0);
+	assert_int_equal(store_snapshot_blob(e->st, "g", "sites", &blob), 0);
+	assert_int_equal(store_snapshot_blob(e->st, "g2", "sites", &again), 0);
+	assert_string_equal(blob, again);
+	free(blob);
+	free(again);
+}
+
+/* Two sites, two threads, each flipping its own DP01: no crosstalk in
+ * state or journal, while a third thread adds and removes a site. */
+struct flipper {
+	struct provider *p;
+	const char *code;
+	int changes;
+};
+
+#define FLIPS 60
+
+static void *flip(void *arg)
+{
+	struct flipper *f = arg;
+	char ns[64], nal[256], msg[256];
+	uint32_t hr = 0, rv;
+
+	snprintf(ns, sizeof(ns), "root/sms/site_%s", f->code);
+	snprintf(nal, sizeof(nal), "[\"Display=\\\\DP01.contoso.com\\\"]MSWNET:"
+		 "[\"SMS_SITE=%s\"]\\\\DP01.contoso.com\\", f->code);
+	const struct cim_class *c = provider_class(f->p, ns, DPINFO, &hr);
+	for (int i = 0; c && i < FLIPS; i++) {
+		struct wsman_kv params[] = {
+			{ (char *)"NALPath", nal },
+			{ (char *)"Mode", (char *)(i % 2 ? "0" : "1") },
+		};
+		if (provider_invoke(f->p, CALL(&admin), c, SET_MODE, params, 2, &rv,
+				    msg, sizeof(msg)) == 0)
+			f->changes++;
+	}
+	return NULL;
+}
+
+static void *churn(void *arg)
+{
+	struct flipper *f = arg;
+	size_t len, n;
+	const char *lab = fixture_bundled_lab(&len);
+	char err[256];
+	struct provider_site_added added[1];
+
+	for (int i = 0; i < 20; i++) {
+		if (provider_site_add(f->p, "c.xml", lab, len, "ZZZ", added, 1, &n,
+				      NULL, err, sizeof(err)) == 0)
+			f->changes++;
+		provider_site_remove(f->p, "ZZZ");
+	}
+	return NULL;
+}
+
+static void test_parallel_sites(void **state)
+{
+	struct env *e = *state;
+	struct provider_site_added added[1];
+	size_t n, len;
+	char err[256];
+	const char *lab = fixture_bundled_lab(&len);
+	struct flipper f[3] = {
+		{ e->p, "AAA", 0 }, { e->p, "BBB", 0 }, { e->p, "ZZZ", 0 },
+	};
+	pthread_t t[3];
+
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(provider_site_add(e->p, "t.xml", lab, len, f[i].code,
+						   added, 1, &n, NULL, err,
+						   sizeof(err)), 0);
+	assert_int_equal(pthread_create(&t[0], NULL, flip, &f[0]), 0);
+	assert_int_equal(pthread_create(&t[1], NULL, flip, &f[1]), 0);
+	assert_int_equal(pthread_create(&t[2], NULL, churn, &f[2]), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	assert_int_equal(f[0].changes, FLIPS);
+	assert_int_equal(f[1].changes, FLIPS);
+	assert_int_equal(f[2].changes, 20);
+	for (int i = 0; i < 2; i++) {
+		int64_t rows, dropped;
+
+		journal_stats(provider_journal(e->p), f[i].code, &rows, &dropped);
+		assert_int_equal(rows, FLIPS);
+	}
+	/* PS1 saw none of it. */
+	assert_int_equal(invoke_rows(e->st), 2 * FLIPS);
+	assert_int_equal(mode_of(e->p, DP01_NAL), 0);
+}
+
+/* Resets (of the site and of everything) while calls run: every call
+ * still gets an answer, and afterwards memory and the store agree on
+ * every DP's mode. */
+struct resetter {
+	struct provider *p;
+	int resets;
+};
+
+static void *reset_loop(void *arg)
+{
+	struct resetter *r = arg;
+
+	for (int i = 0; i < 30; i++)
+		if (provider_reset(r->p, i % 2 ? "PS1" : NULL) == 0)
+			r->resets++;
+	return NULL;
+}
+
+static int mode_cb(void *ctx, const struct provider_site_view *v)
+{
+	struct env *e = ctx;
+
+	for (size_t i = 0; i < v->ndps; i++) {
+		uint32_t stored = 9;
+
+		assert_int_equal(store_get_mode(e->st, v->code, v->dps[i].nalpath,
+						&stored), 0);
+		assert_int_equal(stored, v->dps[i].mode);
+	}
+	return 0;
+}
+
+static void test_reset_mid_run(void **state)
+{
+	struct env *e = *state;
+	struct flipper f[2] = { { e->p, "PS1", 0 }, { e->p, "PS1", 0 } };
+	struct resetter r = { e->p, 0 };
+	pthread_t t[3];
+
+	assert_int_equal(pthread_create(&t[0], NULL, flip, &f[0]), 0);
+	assert_int_equal(pthread_create(&t[1], NULL, flip, &f[1]), 0);
+	assert_int_equal(pthread_create(&t[2], NULL, reset_loop, &r), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	assert_int_equal(r.resets, 30);
+	/* The site never went away for long enough to fail a call: a reset
+	 * of everything keeps a start-up site that is served. */
+	assert_int_equal(f[0].changes + f[1].changes, 2 * FLIPS);
+	assert_int_equal(provider_foreach_site(e->p, NULL, mode_cb, e), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1069,6 +1688,17 @@ int main(void)
 		cmocka_unit_test(test_bad_property_files),
 		cmocka_unit_test(test_bad_property_values),
 		cmocka_unit_test(test_bad_property_in_later_site),
+		ENV_TEST(test_rule_fault_then_succeed),
+		ENV_TEST(test_rule_return_does_not_apply),
+		ENV_TEST(test_rule_front_end_effects),
+		ENV_TEST(test_rule_delay_deferred),
+		ENV_TEST(test_reads_are_journaled),
+		ENV_TEST(test_site_add_remove),
+		ENV_TEST(test_reset),
+		ENV_TEST(test_snapshot),
+		ENV_TEST(test_parallel_sites),
+		ENV_TEST(test_snapshot_keeps_groups_and_classes),
+		ENV_TEST(test_reset_mid_run),
 	};
 	int rc;
 

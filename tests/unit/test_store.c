@@ -204,8 +204,8 @@ static void test_foreach_mode(void **state)
 struct jlist {
 	int n;
 	struct journal_entry e[4];
-	char text[4][8][200];	/* copies of the strings */
-	bool nulls[4][8];
+	char text[4][9][200];	/* copies of the strings */
+	bool nulls[4][9];
 	struct store *s;	/* when set, the callback re-enters the store */
 	int64_t inner_count;
 };
@@ -237,6 +237,7 @@ static int jlist_cb(void *ctx, const struct journal_entry *e)
 	l->e[i].method = keep(l, i, 5, e->method);
 	l->e[i].nalpath = keep(l, i, 6, e->nalpath);
 	l->e[i].params = keep(l, i, 7, e->params);
+	l->e[i].effect = keep(l, i, 8, e->effect);
 	l->n++;
 	return 0;
 }
@@ -507,7 +508,7 @@ static void test_open_current_version_keeps_data(void **state)
 	assert_int_equal(store_seed_dp(s, "PS2", NAL2, 0), 0);
 	assert_int_equal(store_journal_add(s, &e), 0);
 	store_free(s);
-	assert_int_equal(read_user_version(t->db), 1);
+	assert_int_equal(read_user_version(t->db), STORE_SCHEMA_VERSION);
 
 	s = open_ok(t->db);
 	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
@@ -518,7 +519,7 @@ static void test_open_current_version_keeps_data(void **state)
 	assert_string_equal(l.e[0].params, "p");
 	assert_int_equal(l.e[0].hresult, 0x80041002u);
 	store_free(s);
-	assert_int_equal(read_user_version(t->db), 1);
+	assert_int_equal(read_user_version(t->db), STORE_SCHEMA_VERSION);
 }
 
 static void test_refuses_newer_schema(void **state)
@@ -657,6 +658,295 @@ static void test_crash_keeps_committed_change(void **state)
 	store_free(s);
 }
 
+
+/* ---- schema 1 -> 2 ------------------------------------------------------ */
+
+/* A database as dpsim 0.1 (schema 1) left it: its rows survive, and the
+ * columns schema 2 added read as "none". */
+static void test_migrate_from_version1(void **state)
+{
+	static const char *const v1 =
+		"CREATE TABLE dp_state(site TEXT NOT NULL COLLATE NOCASE,"
+		" nalpath TEXT NOT NULL COLLATE NOCASE, mode INTEGER NOT NULL"
+		" CHECK(mode IN (0, 1)), updated_ms INTEGER, updated_by TEXT,"
+		" PRIMARY KEY(site, nalpath));"
+		"CREATE TABLE journal(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+		" time_ms INTEGER NOT NULL, user TEXT, protocol TEXT, operation TEXT,"
+		" site TEXT, class TEXT, method TEXT, nalpath TEXT, params TEXT,"
+		" old_mode INTEGER, new_mode INTEGER, hresult INTEGER NOT NULL,"
+		" latency_us INTEGER);"
+		"INSERT INTO dp_state VALUES('PS1', 'x', 1, 0, NULL);"
+		"INSERT INTO journal(time_ms, user, site, hresult) VALUES(5, 'old', 'PS1', 0);"
+		"PRAGMA user_version=1;";
+	struct tmp *t = *state;
+	struct jlist l = { 0 };
+	struct store *s;
+	char cmd[512];
+	int64_t rows, dropped;
+
+	char sql[160];
+
+	if (system("sqlite3 -version >/dev/null 2>&1") != 0)
+		skip();		/* no sqlite3 shell to write the old file */
+	snprintf(sql, sizeof(sql), "%s/v1.sql", t->dir);
+	write_file(sql, v1, strlen(v1));
+	snprintf(cmd, sizeof(cmd), "sqlite3 '%s' < '%s'", t->db, sql);
+	assert_int_equal(system(cmd), 0);
+	unlink(sql);
+	assert_int_equal(read_user_version(t->db), 1);
+
+	s = open_ok(t->db);
+	assert_int_equal(mode_of(s, "PS1", "x"), 1);
+	assert_int_equal(store_journal_foreach(s, 0, jlist_cb, &l), 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.e[0].user, "old");
+	assert_int_equal(l.e[0].rule_id, 0);
+	assert_null(l.e[0].effect);
+	assert_false(l.e[0].has_return_value);
+	store_journal_stats(s, "PS1", &rows, &dropped);
+	assert_int_equal(rows, 1);
+	assert_int_equal(dropped, 0);
+	store_free(s);
+	assert_int_equal(read_user_version(t->db), STORE_SCHEMA_VERSION);
+}
+
+/* ---- new journal columns and the bound ------------------------------------ */
+
+static void test_journal_new_columns(void **state)
+{
+	struct store *s = open_ok(":memory:");
+	struct jlist l = { 0 };
+	struct journal_entry e = {
+		.user = "lab", .operation = "invoke", .site = "PS1",
+		.old_mode = -1, .new_mode = -1, .rule_id = 7, .effect = "return",
+		.has_return_value = true, .return_value = 0x80041003u,
+		.http_status = 0,
+	}, h = {
+		.user = "lab", .operation = "get", .old_mode = -1, .new_mode = -1,
+		.rule_id = 8, .effect = "http", .http_status = 503,
+	};
+
+	assert_int_equal(store_journal_add(s, &e), 0);
+	assert_int_equal(store_journal_add(s, &h), 0);
+	assert_int_equal(store_journal_foreach(s, 0, jlist_cb, &l), 0);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.e[0].rule_id, 7);
+	assert_string_equal(l.e[0].effect, "return");
+	assert_true(l.e[0].has_return_value);
+	assert_int_equal(l.e[0].return_value, 0x80041003u);
+	assert_int_equal(l.e[0].http_status, 0);
+	assert_int_equal(l.e[1].http_status, 503);
+	assert_false(l.e[1].has_return_value);
+	assert_null(l.e[1].site);
+	store_free(s);
+}
+
+/* A change and the drop it causes are one transaction, and a mode
+ * change counts against the bound like any row. */
+static void test_bound_with_set_mode(void **state)
+{
+	struct store *s = open_ok(":memory:");
+	int64_t rows, dropped;
+
+	store_set_journal_max(s, 3);
+	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 0), 0);
+	for (int i = 0; i < 10; i++) {
+		struct journal_entry e = { .user = "u", .site = "PS1",
+					   .old_mode = -1, .new_mode = -1 };
+
+		assert_int_equal(store_set_mode(s, "PS1", NAL1, (uint32_t)i % 2,
+						&e, NULL), 0);
+	}
+	store_journal_stats(s, "PS1", &rows, &dropped);
+	assert_int_equal(rows, 3);
+	assert_int_equal(dropped, 7);
+	assert_int_equal(store_journal_count(s), 3);
+	store_free(s);
+}
+
+/* ---- reset ------------------------------------------------------------------ */
+
+static void test_reset_site_and_all(void **state)
+{
+	struct store *s = open_ok(":memory:");
+	struct store_seed ps1[] = { { "PS1", NAL1, 0 }, { "PS1", NAL2, 1 } };
+	struct store_seed all[] = { { "PS1", NAL1, 1 } };
+	struct journal_entry e = { .user = "u", .site = "PS1", .old_mode = -1,
+				   .new_mode = -1 };
+	struct journal_entry o = { .user = "u", .site = "PS2", .old_mode = -1,
+				   .new_mode = -1 };
+	struct jlist l = { 0 };
+	uint32_t mode;
+
+	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 1), 0);
+	assert_int_equal(store_seed_dp(s, "PS2", NAL1, 1), 0);
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, &e, NULL), 0);
+	assert_int_equal(store_journal_add(s, &o), 0);
+
+	/* PS1 only: its rows and journal, not PS2's. */
+	assert_int_equal(store_reset(s, "ps1", ps1, 2), 0);
+	assert_int_equal(mode_of(s, "PS1", NAL1), 0);
+	assert_int_equal(mode_of(s, "PS1", NAL2), 1);
+	assert_int_equal(mode_of(s, "PS2", NAL1), 1);
+	assert_int_equal(store_journal_foreach(s, 0, jlist_cb, &l), 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.e[0].site, "PS2");
+
+	/* Everything: journal ids start at 1 again. */
+	assert_int_equal(store_reset(s, NULL, all, 1), 0);
+	assert_int_equal(store_get_mode(s, "PS1", NAL2, &mode), -ENOENT);
+	assert_int_equal(store_get_mode(s, "PS2", NAL1, &mode), -ENOENT);
+	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
+	assert_int_equal(store_journal_count(s), 0);
+	e.id = 0;
+	assert_int_equal(store_journal_add(s, &e), 0);
+	assert_int_equal(e.id, 1);
+
+	/* n = 0 forgets a site. */
+	assert_int_equal(store_reset(s, "PS1", NULL, 0), 0);
+	assert_int_equal(store_get_mode(s, "PS1", NAL1, &mode), -ENOENT);
+	struct store_seed bad = { "PS1", NAL1, 2 };
+	assert_int_equal(store_reset(s, "PS1", &bad, 1), -EINVAL);
+	store_free(s);
+}
+
+/* ---- snapshots ---------------------------------------------------------------- */
+
+struct names {
+	char text[256];
+	int n;
+};
+
+static int name_cb(void *ctx, const struct store_snapshot_info *i)
+{
+	struct names *x = ctx;
+
+	snprintf(x->text + strlen(x->text), sizeof(x->text) - strlen(x->text),
+		 "%s%s", x->n++ ? "," : "", i->name);
+	assert_true(i->created_ms > 1600000000000LL);
+	return 0;
+}
+
+static void snapshot_round_trip(const char *path, bool file)
+{
+	struct store *s = open_ok(path);
+	struct store_blob blobs[] = { { "sites", "<xml/>" }, { "faults", "[1]" } };
+	struct journal_entry e = { .user = "u", .site = "PS1", .old_mode = -1,
+				   .new_mode = -1 };
+	struct names nm = { .n = 0 };
+	char *v = NULL;
+	int64_t rows, dropped;
+
+	store_set_journal_max(s, 2);
+	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 0), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, NULL), 0);
+	assert_int_equal(store_snapshot_save(s, "before-test.1", blobs, 2), 0);
+
+	/* Change everything, then go back. */
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, &e, NULL), 0);
+	assert_int_equal(store_seed_dp(s, "PS1", NAL2, 1), 0);
+	assert_int_equal(store_journal_clear(s, NULL, NULL), 0);
+	assert_int_equal(store_snapshot_restore(s, "before-test.1"), 0);
+	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
+	uint32_t mode;
+	assert_int_equal(store_get_mode(s, "PS1", NAL2, &mode), -ENOENT);
+	store_journal_stats(s, "PS1", &rows, &dropped);
+	assert_int_equal(rows, 2);
+	assert_int_equal(dropped, 1);
+	assert_int_equal(store_journal_count(s), 2);
+
+	assert_int_equal(store_snapshot_blob(s, "before-test.1", "faults", &v), 0);
+	assert_string_equal(v, "[1]");
+	free(v);
+	assert_int_equal(store_snapshot_blob(s, "before-test.1", "sites", &v), 0);
+	assert_string_equal(v, "<xml/>");
+	free(v);
+	assert_int_equal(store_snapshot_blob(s, "before-test.1", "nope", &v), -ENOENT);
+	assert_null(v);
+	/* The blobs were not left in the live database. */
+	assert_int_equal(store_snapshot_save(s, "b", NULL, 0), 0);
+	assert_int_equal(store_snapshot_blob(s, "b", "faults", &v), -ENOENT);
+
+	/* Saving again under a name replaces it. */
+	struct store_blob other[] = { { "faults", "[2]" } };
+	assert_int_equal(store_snapshot_save(s, "b", other, 1), 0);
+	assert_int_equal(store_snapshot_blob(s, "b", "faults", &v), 0);
+	assert_string_equal(v, "[2]");
+	free(v);
+
+	assert_int_equal(store_snapshot_list(s, name_cb, &nm), 0);
+	assert_string_equal(nm.text, "b,before-test.1");
+	assert_int_equal(store_snapshot_delete(s, "b"), 0);
+	assert_int_equal(store_snapshot_delete(s, "b"), -ENOENT);
+	assert_int_equal(store_snapshot_restore(s, "b"), -ENOENT);
+	assert_int_equal(store_snapshot_restore(s, "../etc"), -EINVAL);
+	assert_int_equal(store_snapshot_save(s, ".hidden", NULL, 0), -EINVAL);
+	store_free(s);
+
+	if (file) {
+		/* File snapshots outlive the process, as one self-contained file. */
+		char p[256];
+
+		snprintf(p, sizeof(p), "%s.snapshots/before-test.1.db", path);
+		assert_true(file_exists(p));
+		snprintf(p, sizeof(p), "%s.snapshots/before-test.1.db-wal", path);
+		assert_false(file_exists(p));
+		s = open_ok(path);
+		assert_int_equal(store_snapshot_restore(s, "before-test.1"), 0);
+		assert_int_equal(mode_of(s, "PS1", NAL1), 1);
+		store_free(s);
+	}
+}
+
+static void test_snapshots_memory(void **state)
+{
+	snapshot_round_trip(":memory:", false);
+}
+
+static void test_snapshots_file(void **state)
+{
+	struct tmp *t = *state;
+	char p[256];
+
+	snapshot_round_trip(t->db, true);
+	snprintf(p, sizeof(p), "%s.snapshots/before-test.1.db", t->db);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s.snapshots", t->db);
+	assert_int_equal(rmdir(p), 0);
+}
+
+/* A snapshot from another schema version is refused, not loaded. */
+static void test_snapshot_other_schema(void **state)
+{
+	struct tmp *t = *state;
+	struct store *s = open_ok(t->db);
+	char p[256], *v = NULL;
+
+	assert_int_equal(store_snapshot_save(s, "old", NULL, 0), 0);
+	snprintf(p, sizeof(p), "%s.snapshots/old.db", t->db);
+	write_user_version(p, 1);
+	assert_int_equal(store_snapshot_restore(s, "old"), -EPROTO);
+	assert_int_equal(store_snapshot_blob(s, "old", "faults", &v), -EPROTO);
+	store_free(s);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s.snapshots", t->db);
+	assert_int_equal(rmdir(p), 0);
+}
+
+static void test_snapshot_names(void **state)
+{
+	assert_true(store_snapshot_name_valid("a"));
+	assert_true(store_snapshot_name_valid("Before_Test-1.2"));
+	assert_false(store_snapshot_name_valid(""));
+	assert_false(store_snapshot_name_valid("-x"));
+	assert_false(store_snapshot_name_valid("a/b"));
+	assert_false(store_snapshot_name_valid("a b"));
+	assert_false(store_snapshot_name_valid(
+		"a12345678901234567890123456789012345678901234567890123456789012345"));
+	assert_false(store_snapshot_name_valid(NULL));
+}
+
 /* ---- threads ---------------------------------------------------------- */
 
 #define N_THREADS 6
@@ -790,6 +1080,14 @@ int main(void)
 		FILE_TEST(test_crash_keeps_committed_change),
 		cmocka_unit_test(test_threads_memory),
 		FILE_TEST(test_threads_file),
+		FILE_TEST(test_migrate_from_version1),
+		cmocka_unit_test(test_journal_new_columns),
+		cmocka_unit_test(test_bound_with_set_mode),
+		cmocka_unit_test(test_reset_site_and_all),
+		cmocka_unit_test(test_snapshots_memory),
+		FILE_TEST(test_snapshots_file),
+		FILE_TEST(test_snapshot_other_schema),
+		cmocka_unit_test(test_snapshot_names),
 	};
 
 	/* Keep the output to test results (migrations log at info). */

@@ -1,0 +1,1443 @@
+/* control: the /_dpsim/ JSON API. See control.h for the routes.
+ *
+ * Each route is a function from (request, args) to a JSON document and a
+ * status. Requests are checked strictly: an unknown query parameter, an
+ * unknown field, a value of the wrong type are 400s that name it, so a
+ * typo in a test's set-up fails loudly instead of injecting nothing.
+ */
+#include "control.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "hresult.h"
+#include "log.h"
+
+#define MAX_SITES_PER_POST 64
+
+enum ctl_state { CTL_STARTING, CTL_READY, CTL_STOPPING };
+
+struct control {
+	pthread_mutex_t lock;	/* state and p */
+	enum ctl_state state;
+	struct provider *p;
+	char *token;
+	const char *version;
+	int64_t started_ms;
+};
+
+/* One request being answered. */
+struct ctx {
+	struct control *c;
+	struct provider *p;
+	const struct control_request *rq;
+	struct control_response *rs;
+	const char *seg[4];	/* path segments */
+	char segbuf[512];
+	size_t nseg;
+	json_t *out;		/* the answer (set by the route) */
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct control *control_new(const struct control_options *o)
+{
+	struct control *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	if (o->admin_token && !(c->token = strdup(o->admin_token))) {
+		free(c);
+		return NULL;
+	}
+	pthread_mutex_init(&c->lock, NULL);
+	c->version = o->version ? o->version : "0";
+	c->started_ms = mono_ms();
+	return c;
+}
+
+void control_free(struct control *c)
+{
+	if (!c)
+		return;
+	if (c->token) {
+		explicit_bzero(c->token, strlen(c->token));
+		free(c->token);
+	}
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+void control_set_ready(struct control *c, struct provider *p)
+{
+	pthread_mutex_lock(&c->lock);
+	c->p = p;
+	c->state = CTL_READY;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void control_set_stopping(struct control *c)
+{
+	pthread_mutex_lock(&c->lock);
+	c->state = CTL_STOPPING;
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* ---- answers ----------------------------------------------------------- */
+
+/* Sets the answer; takes the reference to body. Returns status. */
+static int answer(struct ctx *x, int status, json_t *body)
+{
+	json_decref(x->out);
+	x->out = body;
+	x->rs->status = status;
+	return status;
+}
+
+static int fail(struct ctx *x, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct ctx *x, int status, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return answer(x, status, json_pack("{s:s}", "error", msg));
+}
+
+static int nomem(struct ctx *x)
+{
+	return fail(x, 500, "out of memory");
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *hex32(uint32_t v)
+{
+	char t[16];
+
+	snprintf(t, sizeof(t), "0x%08X", (unsigned)v);
+	return json_string(t);
+}
+
+static void iso_time(int64_t ms, char out[32])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, 32 - n, ".%03dZ", (int)(ms % 1000));
+}
+
+/* ---- query arguments ------------------------------------------------------ */
+
+static const char *arg(const struct ctx *x, const char *name)
+{
+	for (size_t i = 0; i < x->rq->nargs; i++)
+		if (strcmp(x->rq->args[i].name, name) == 0)
+			return x->rq->args[i].value ? x->rq->args[i].value : "";
+	return NULL;
+}
+
+/* 400 unless every argument is one of allowed (a NULL-terminated list). */
+static int only_args(struct ctx *x, const char *const *allowed)
+{
+	for (size_t i = 0; i < x->rq->nargs; i++) {
+		const char *n = x->rq->args[i].name;
+		bool ok = false;
+		char list[256] = "";
+
+		for (const char *const *a = allowed; *a && !ok; a++)
+			ok = strcmp(*a, n) == 0;
+		if (ok)
+			continue;
+		for (const char *const *a = allowed; *a; a++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list),
+				 "%s%s", a == allowed ? "" : ", ", *a);
+		return fail(x, 400, "parameter '%s' is not accepted here%s%s%s", n,
+			    *allowed ? " (accepted: " : "", list,
+			    *allowed ? ")" : "");
+	}
+	return 0;
+}
+
+/* The site a ?site= names, spelled as served; for a site that is not
+ * served, the code as given (rules may wait for a site). */
+static const char *site_arg(struct ctx *x, char canon[16])
+{
+	const char *s = arg(x, "site");
+
+	if (!s)
+		return NULL;
+	if (provider_site_lookup(x->p, s, canon) == 0)
+		return canon;
+	snprintf(canon, 16, "%s", s);
+	return canon;
+}
+
+/* ---- JSON bodies ---------------------------------------------------------- */
+
+static json_t *parse_body(struct ctx *x, bool *failed)
+{
+	json_error_t e;
+	json_t *v;
+
+	*failed = false;
+	if (!x->rq->len) {
+		fail(x, 400, "the request needs a JSON body");
+		*failed = true;
+		return NULL;
+	}
+	v = json_loadb(x->rq->body, x->rq->len, JSON_REJECT_DUPLICATES |
+		      JSON_DECODE_ANY, &e);
+	if (!v) {
+		fail(x, 400, "malformed JSON at line %d, column %d: %s", e.line,
+		     e.column, e.text);
+		*failed = true;
+	}
+	return v;
+}
+
+static const char *type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: return "an integer";
+	case JSON_REAL: return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE: return "a boolean";
+	case JSON_NULL: return "null";
+	}
+	return "?";
+}
+
+/* ---- fault rules as JSON -------------------------------------------------- */
+
+static json_t *glob_or_null(const char *s)
+{
+	return str_or_null(s);
+}
+
+static json_t *rule_json(const struct fault_rule *r)
+{
+	const char *hname = hresult_name(r->hresult);
+	bool has_hr = r->effect == FAULT_FAULT || r->effect == FAULT_RETURN;
+	json_t *o = json_object();
+
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "id", json_integer(r->id));
+	json_object_set_new(o, "operation", r->operation == FAULT_OP_ANY ? json_null()
+			    : json_string(fault_op_name(r->operation)));
+	json_object_set_new(o, "class", glob_or_null(r->class_glob));
+	json_object_set_new(o, "method", glob_or_null(r->method_glob));
+	json_object_set_new(o, "nalpath", glob_or_null(r->nalpath_glob));
+	json_object_set_new(o, "mode", r->mode < 0 ? json_null() : json_integer(r->mode));
+	json_object_set_new(o, "user", glob_or_null(r->user_glob));
+	json_object_set_new(o, "protocol", glob_or_null(r->protocol_glob));
+	json_object_set_new(o, "site", str_or_null(r->site));
+	json_object_set_new(o, "effect", json_string(fault_effect_name(r->effect)));
+	json_object_set_new(o, "hresult", has_hr ? hex32(r->hresult) : json_null());
+	json_object_set_new(o, "hresult_name", has_hr && hname ? json_string(hname)
+			    : json_null());
+	json_object_set_new(o, "http_status", r->effect == FAULT_HTTP
+			    ? json_integer(r->http_status) : json_null());
+	json_object_set_new(o, "delay_ms", json_integer(r->delay_ms));
+	json_object_set_new(o, "times", r->times ? json_integer(r->times) : json_null());
+	json_object_set_new(o, "after", json_integer(r->after));
+	json_object_set_new(o, "probability", json_real(r->probability));
+	json_object_set_new(o, "matched", json_integer(r->matched));
+	json_object_set_new(o, "fired", json_integer(r->fired));
+	json_object_set_new(o, "retired", json_boolean(r->retired));
+	json_object_set_new(o, "from_fixture", json_boolean(r->from_fixture));
+	return o;
+}
+
+/* The fields of a rule object, for parsing it. internal fields are the
+ * counters dpsim keeps: read back from a snapshot, refused from users. */
+enum field_kind { F_GLOB, F_OP, F_EFFECT, F_HRESULT, F_UINT, F_PROB, F_FLAG,
+		  F_IGNORE };
+
+struct rule_field {
+	const char *name;
+	enum field_kind kind;
+	size_t off;		/* into struct fault_rule */
+	size_t size;		/* F_UINT: of the integer there */
+	uint64_t max;		/* F_UINT */
+	bool internal;
+};
+
+#define RF(name, kind, field, max, internal) { name, kind, \
+	offsetof(struct fault_rule, field), \
+	sizeof(((struct fault_rule *)0)->field), max, internal }
+
+static const struct rule_field rule_fields[] = {
+	RF("operation", F_OP, operation, 0, false),
+	RF("class", F_GLOB, class_glob, 0, false),
+	RF("method", F_GLOB, method_glob, 0, false),
+	RF("nalpath", F_GLOB, nalpath_glob, 0, false),
+	RF("mode", F_UINT, mode, UINT32_MAX, false),
+	RF("user", F_GLOB, user_glob, 0, false),
+	RF("protocol", F_GLOB, protocol_glob, 0, false),
+	RF("site", F_GLOB, site, 0, false),
+	RF("effect", F_EFFECT, effect, 0, false),
+	RF("hresult", F_HRESULT, hresult, 0, false),
+	RF("http_status", F_UINT, http_status, 599, false),
+	RF("delay_ms", F_UINT, delay_ms, FAULT_MAX_DELAY_MS, false),
+	RF("times", F_UINT, times, INT64_MAX, false),
+	RF("after", F_UINT, after, INT64_MAX, false),
+	RF("probability", F_PROB, probability, 0, false),
+	RF("id", F_UINT, id, INT64_MAX, true),
+	RF("matched", F_UINT, matched, INT64_MAX, true),
+	RF("fired", F_UINT, fired, INT64_MAX, true),
+	RF("retired", F_FLAG, retired, 0, true),
+	RF("from_fixture", F_FLAG, from_fixture, 0, true),
+	RF("hresult_name", F_IGNORE, hresult, 0, true),
+};
+
+static void store_uint(void *slot, size_t size, uint64_t v)
+{
+	switch (size) {
+	case sizeof(uint32_t): *(uint32_t *)slot = (uint32_t)v; break;
+	case sizeof(uint64_t): *(uint64_t *)slot = v; break;
+	}
+}
+
+/* Sets one field from v. 0, -EINVAL (err names the field), -ENOMEM. */
+static int set_field(const struct rule_field *f, struct fault_rule *r,
+		     json_t *v, char *err, size_t errsize)
+{
+	void *slot = (char *)r + f->off;
+	const char *s = json_string_value(v);
+	uint32_t hr = 0;
+
+	/* null is "not given" (what GET answers for an absent field). */
+	if (json_is_null(v) && f->kind != F_EFFECT)
+		return 0;
+	switch (f->kind) {
+	case F_GLOB:
+		if (!s) {
+			snprintf(err, errsize, "field '%s' must be a string, not %s",
+				 f->name, type_name(v));
+			return -EINVAL;
+		}
+		if (!*s) {
+			snprintf(err, errsize, "field '%s' is empty; leave it out to "
+				 "match anything", f->name);
+			return -EINVAL;
+		}
+		free(*(char **)slot);
+		*(char **)slot = strdup(s);
+		return *(char **)slot ? 0 : -ENOMEM;
+	case F_OP:
+		if (s && !fault_op_parse(s, slot) && r->operation != FAULT_OP_ANY)
+			return 0;
+		snprintf(err, errsize, "field 'operation' must be get, enumerate "
+			 "or invoke");
+		return -EINVAL;
+	case F_EFFECT:
+		if (s && !fault_effect_parse(s, slot))
+			return 0;
+		snprintf(err, errsize, "field 'effect' must be one of return, fault, "
+			 "http, drop, timeout, delay");
+		return -EINVAL;
+	case F_HRESULT:
+		if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+		    json_integer_value(v) <= UINT32_MAX)
+			hr = (uint32_t)json_integer_value(v);
+		else if (!s || hresult_parse(s, &hr)) {
+			snprintf(err, errsize, "field 'hresult' must be an HRESULT: "
+				 "hex (\"0x80041001\"), decimal or a name such as "
+				 "\"WBEM_E_ACCESS_DENIED\"");
+			return -EINVAL;
+		}
+		r->hresult = hr;
+		return 0;
+	case F_UINT:
+		/* times 0 would read as "no limit": say so instead. */
+		if (!strcmp(f->name, "times") && json_is_integer(v) &&
+		    json_integer_value(v) == 0) {
+			snprintf(err, errsize, "field 'times' must be at least 1; "
+				 "leave it out for no limit");
+			return -EINVAL;
+		}
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    (uint64_t)json_integer_value(v) > f->max) {
+			snprintf(err, errsize, "field '%s' must be a whole number from "
+				 "0 to %" PRIu64 ", not %s", f->name, f->max,
+				 json_is_integer(v) ? "that" : type_name(v));
+			return -EINVAL;
+		}
+		store_uint(slot, f->size, (uint64_t)json_integer_value(v));
+		return 0;
+	case F_PROB:
+		if (!json_is_number(v)) {
+			snprintf(err, errsize, "field 'probability' must be a number "
+				 "from 0 to 1, not %s", type_name(v));
+			return -EINVAL;
+		}
+		r->probability = json_number_value(v);
+		return 0;
+	case F_FLAG:
+		*(bool *)slot = json_is_true(v);
+		return 0;
+	case F_IGNORE:
+		return 0;
+	}
+	return 0;
+}
+
+static const struct rule_field *find_field(const char *key)
+{
+	for (size_t i = 0; i < sizeof(rule_fields) / sizeof(rule_fields[0]); i++)
+		if (!strcmp(key, rule_fields[i].name))
+			return &rule_fields[i];
+	return NULL;
+}
+
+/* Fills r from one JSON object. internal: also the id and counters (a
+ * snapshot's own rules); otherwise those are refused. 0, -EINVAL with
+ * err naming the field, -ENOMEM. */
+static int rule_from_json(json_t *o, struct fault_rule *r, bool internal,
+			  char *err, size_t errsize)
+{
+	const char *key;
+	json_t *v;
+	int rc = 0;
+
+	fault_rule_init(r);
+	if (!json_is_object(o)) {
+		snprintf(err, errsize, "a fault rule must be an object, not %s",
+			 type_name(o));
+		return -EINVAL;
+	}
+	json_object_foreach(o, key, v) {
+		const struct rule_field *f = find_field(key);
+
+		if (f && f->internal && !internal) {
+			snprintf(err, errsize, "field '%s' is kept by dpsim; leave "
+				 "it out", key);
+			rc = -EINVAL;
+		} else if (!f) {
+			snprintf(err, errsize, "field '%s' is not a fault rule field "
+				 "(operation, class, method, nalpath, mode, user, "
+				 "protocol, site, effect, hresult, http_status, "
+				 "delay_ms, times, after, probability)", key);
+			rc = -EINVAL;
+		} else {
+			rc = set_field(f, r, v, err, errsize);
+		}
+		if (rc)
+			break;
+	}
+	if (rc == -ENOMEM)
+		snprintf(err, errsize, "out of memory");
+	if (!rc && !json_object_get(o, "effect")) {
+		snprintf(err, errsize, "field 'effect' is required: one of return, "
+			 "fault, http, drop, timeout, delay");
+		rc = -EINVAL;
+	}
+	/* Friendly defaults: a fault or return without an HRESULT is the
+	 * generic failure; an HTTP effect without a status is 503. */
+	v = json_object_get(o, "hresult");
+	if (!rc && (r->effect == FAULT_FAULT || r->effect == FAULT_RETURN) &&
+	    (!v || json_is_null(v)))
+		r->hresult = WBEM_E_FAILED;
+	if (!rc && r->effect == FAULT_HTTP && !r->http_status)
+		r->http_status = 503;
+	if (!rc && !internal)
+		rc = fault_rule_check(r, err, errsize);
+	if (rc)
+		fault_rule_clear(r);
+	return rc;
+}
+
+/* The rules of a body: an object (one), an array, or {"faults": [...]}.
+ * site (the ?site= of the request) goes into rules without one. On
+ * failure answers 400 and returns -1. */
+static int rules_from_body(struct ctx *x, json_t *body, const char *site,
+			   struct fault_rule **out, size_t *n, bool *single)
+{
+	json_t *list = body;
+	struct fault_rule *rules;
+	char err[512];
+	size_t count;
+
+	*out = NULL;
+	*n = 0;
+	*single = json_is_object(body) && !json_object_get(body, "faults");
+	if (json_is_object(body) && json_object_get(body, "faults")) {
+		if (json_object_size(body) != 1) {
+			fail(x, 400, "an object with 'faults' takes no other field");
+			return -1;
+		}
+		list = json_object_get(body, "faults");
+		if (!json_is_array(list)) {
+			fail(x, 400, "field 'faults' must be an array, not %s",
+			     type_name(list));
+			return -1;
+		}
+	}
+	count = *single ? 1 : json_array_size(list);
+	if (!*single && !json_is_array(list)) {
+		fail(x, 400, "the body must be a fault rule (an object) or an "
+		     "array of them, not %s", type_name(list));
+		return -1;
+	}
+	rules = calloc(count ? count : 1, sizeof(*rules));
+	if (!rules) {
+		nomem(x);
+		return -1;
+	}
+	for (size_t i = 0; i < count; i++) {
+		json_t *o = *single ? list : json_array_get(list, i);
+		int rc = rule_from_json(o, &rules[i], false, err, sizeof(err));
+
+		if (!rc && site) {
+			if (rules[i].site && strcasecmp(rules[i].site, site)) {
+				snprintf(err, sizeof(err), "field 'site': '%s' is not "
+					 "the site of the request (?site=%s)",
+					 rules[i].site, site);
+				rc = -EINVAL;
+			} else if (!rules[i].site &&
+				   !(rules[i].site = strdup(site))) {
+				rc = -ENOMEM;
+			}
+		}
+		if (rc) {
+			/* The rest were zeroed by calloc: freeing all is safe. */
+			fault_rules_free(rules, count);
+			if (rc == -ENOMEM)
+				nomem(x);
+			else if (*single)
+				fail(x, 400, "%s", err);
+			else
+				fail(x, 400, "rule %zu: %s", i, err);
+			return -1;
+		}
+	}
+	*out = rules;
+	*n = count;
+	return 0;
+}
+
+static json_t *rules_json(const struct fault_rule *rules, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, rule_json(&rules[i]));
+	return a;
+}
+
+/* The rules list after a change: those with ids first..first+n-1. */
+static json_t *added_json(struct faults *f, int64_t first, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++) {
+		struct fault_rule r;
+
+		if (faults_get(f, first + (int64_t)i, &r) == 0) {
+			json_array_append_new(a, rule_json(&r));
+			fault_rule_clear(&r);
+		}
+	}
+	return a;
+}
+
+/* ---- routes: health, state, reset ------------------------------------------ */
+
+static int route_health(struct ctx *x, enum ctl_state st)
+{
+	static const char *const none[] = { NULL };
+	size_t ndps = 0, nsites;
+
+	if (only_args(x, none))
+		return x->rs->status;
+	if (st == CTL_STARTING)
+		return answer(x, 503, json_pack("{s:s, s:b, s:s}", "status", "starting",
+						"fixtures_loaded", 0, "version",
+						x->c->version));
+	if (st == CTL_STOPPING)
+		return answer(x, 503, json_pack("{s:s, s:b, s:s}", "status", "stopping",
+						"fixtures_loaded", 1, "version",
+						x->c->version));
+	nsites = provider_site_count(x->p, &ndps);
+	return answer(x, 200, json_pack("{s:s, s:b, s:s, s:I, s:I, s:I, s:I, s:I}",
+		"status", "ready", "fixtures_loaded", 1, "version", x->c->version,
+		"sites", (json_int_t)nsites, "dps", (json_int_t)ndps,
+		"seed", (json_int_t)faults_seed(provider_faults(x->p)),
+		"journal_max", (json_int_t)journal_max(provider_journal(x->p)),
+		"uptime_ms", (json_int_t)(mono_ms() - x->c->started_ms)));
+}
+
+static json_t *journal_stats_json(struct provider *p, const char *site)
+{
+	int64_t rows = 0, dropped = 0;
+
+	journal_stats(provider_journal(p), site, &rows, &dropped);
+	return json_pack("{s:I, s:I}", "rows", (json_int_t)rows, "dropped",
+			 (json_int_t)dropped);
+}
+
+struct site_walk {
+	struct provider *p;
+	json_t *arr;
+	bool detail;
+};
+
+static int site_cb(void *ctx, const struct provider_site_view *v)
+{
+	struct site_walk *w = ctx;
+	json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:I}", "code", v->code,
+			      "name", v->name, "provider", v->machine,
+			      "startup", v->startup, "dp_count", (json_int_t)v->ndps);
+
+	if (!o)
+		return -ENOMEM;
+	if (w->detail) {
+		json_t *dps = json_array();
+
+		for (size_t i = 0; dps && i < v->ndps; i++)
+			json_array_append_new(dps, json_pack("{s:s, s:s, s:s, s:I}",
+				"name", v->dps[i].name, "nalpath", v->dps[i].nalpath,
+				"kind", v->dps[i].kind, "maintenance_mode",
+				(json_int_t)v->dps[i].mode));
+		json_object_set_new(o, "dps", dps ? dps : json_array());
+		json_object_set_new(o, "faults", json_integer((json_int_t)
+			faults_count(provider_faults(w->p), v->code)));
+		json_object_set_new(o, "journal", journal_stats_json(w->p, v->code));
+	}
+	return json_array_append_new(w->arr, o) ? -ENOMEM : 0;
+}
+
+/* An array of the sites (or the one named code); NULL with an answer. */
+static json_t *sites_json(struct ctx *x, const char *code, bool detail)
+{
+	struct site_walk w = { x->p, json_array(), detail };
+	int rc;
+
+	if (!w.arr) {
+		nomem(x);
+		return NULL;
+	}
+	rc = provider_foreach_site(x->p, code, site_cb, &w);
+	if (rc) {
+		json_decref(w.arr);
+		if (rc == -ENOENT)
+			fail(x, 404, "no site %s is served", code);
+		else
+			nomem(x);
+		return NULL;
+	}
+	return w.arr;
+}
+
+static int snap_name_cb(void *ctx, const struct store_snapshot_info *i)
+{
+	return json_array_append_new(ctx, json_string(i->name)) ? -ENOMEM : 0;
+}
+
+static int route_state(struct ctx *x)
+{
+	static const char *const ok[] = { "site", NULL };
+	char canon[16];
+	const char *site;
+	json_t *sites, *o;
+
+	if (only_args(x, ok))
+		return x->rs->status;
+	site = arg(x, "site");
+	if (site && provider_site_lookup(x->p, site, canon))
+		return fail(x, 404, "no site %s is served", site);
+	sites = sites_json(x, site ? canon : NULL, true);
+	if (!sites)
+		return x->rs->status;
+	o = json_pack("{s:s, s:s, s:I, s:I, s:o, s:I, s:o}",
+		      "status", "ready", "version", x->c->version,
+		      "seed", (json_int_t)faults_seed(provider_faults(x->p)),
+		      "journal_max", (json_int_t)journal_max(provider_journal(x->p)),
+		      "sites", sites,
+		      "faults", (json_int_t)faults_count(provider_faults(x->p),
+							 site ? canon : NULL),
+		      "journal", journal_stats_json(x->p, site ? canon : NULL));
+	if (o && !site) {
+		json_t *snaps = json_array();
+
+		if (snaps && provider_snapshot_list(x->p, snap_name_cb, snaps) == 0)
+			json_object_set_new(o, "snapshots", snaps);
+		else
+			json_decref(snaps);
+	}
+	return o ? answer(x, 200, o) : nomem(x);
+}
+
+static int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int route_reset(struct ctx *x)
+{
+	static const char *const ok[] = { "site", "seed", NULL };
+	const char *site = arg(x, "site"), *seed = arg(x, "seed");
+	uint64_t s = 0;
+	int rc;
+
+	if (only_args(x, ok))
+		return x->rs->status;
+	if (seed && site)
+		return fail(x, 400, "parameter 'seed' restarts every site's "
+			    "generator: it goes with a reset of everything, not "
+			    "with 'site'");
+	if (seed && parse_u64(seed, INT64_MAX, &s))
+		return fail(x, 400, "parameter 'seed': '%s' is not a whole number "
+			    "from 0 to %" PRId64, seed, INT64_MAX);
+	rc = provider_reset(x->p, site);
+	if (rc == -ENOENT)
+		return fail(x, 404, "no site %s is served", site);
+	if (rc)
+		return fail(x, 500, "the reset failed: %s", strerror(-rc));
+	if (seed)
+		faults_reseed(provider_faults(x->p), s);
+	return answer(x, 200, json_pack("{s:s, s:I}", "reset", site ? site : "all",
+					"seed", (json_int_t)
+					faults_seed(provider_faults(x->p))));
+}
+
+/* ---- routes: faults ---------------------------------------------------------- */
+
+static int rule_id_arg(struct ctx *x, int64_t *id)
+{
+	uint64_t v;
+
+	if (parse_u64(x->seg[1], INT64_MAX, &v) || v == 0)
+		return fail(x, 404, "'%s' is not a fault rule id", x->seg[1]);
+	*id = (int64_t)v;
+	return 0;
+}
+
+static int route_fault(struct ctx *x)
+{
+	static const char *const none[] = { NULL };
+	struct faults *f = provider_faults(x->p);
+	struct fault_rule r;
+	int64_t id = 0;
+
+	if (only_args(x, none) || rule_id_arg(x, &id))
+		return x->rs->status;
+	if (!strcmp(x->rq->method, "DELETE")) {
+		if (faults_remove(f, id))
+			return fail(x, 404, "no fault rule %" PRId64, id);
+		return answer(x, 200, json_pack("{s:I}", "deleted", (json_int_t)1));
+	}
+	int rc = faults_get(f, id, &r);
+	if (rc == -ENOENT)
+		return fail(x, 404, "no fault rule %" PRId64, id);
+	if (rc)
+		return nomem(x);
+	json_t *o = rule_json(&r);
+	fault_rule_clear(&r);
+	return o ? answer(x, 200, o) : nomem(x);
+}
+
+static int route_faults(struct ctx *x)
+{
+	static const char *const ok[] = { "site", NULL };
+	struct faults *f = provider_faults(x->p);
+	const char *m = x->rq->method;
+	char canon[16];
+	const char *site;
+
+	if (only_args(x, ok))
+		return x->rs->status;
+	site = site_arg(x, canon);
+	if (!strcmp(m, "GET")) {
+		struct fault_rule *rules;
+		size_t n;
+
+		if (faults_list(f, site, &rules, &n))
+			return nomem(x);
+		json_t *a = rules_json(rules, n);
+		fault_rules_free(rules, n);
+		return a ? answer(x, 200, json_pack("{s:o}", "faults", a)) : nomem(x);
+	}
+	if (!strcmp(m, "DELETE")) {
+		size_t n = faults_clear(f, site);
+		return answer(x, 200, json_pack("{s:I}", "deleted", (json_int_t)n));
+	}
+
+	/* POST adds, PUT replaces. */
+	struct fault_rule *rules;
+	size_t n;
+	bool single, failed;
+	int64_t first = 0;
+	json_t *body = parse_body(x, &failed);
+
+	if (failed)
+		return x->rs->status;
+	if (rules_from_body(x, body, site, &rules, &n, &single)) {
+		json_decref(body);
+		return x->rs->status;
+	}
+	json_decref(body);
+	if (!strcmp(m, "PUT") && single) {
+		fault_rules_free(rules, n);
+		return fail(x, 400, "PUT replaces the whole list: send an array of "
+			    "rules (or {\"faults\": [...]})");
+	}
+	int rc = !strcmp(m, "PUT") ? faults_replace(f, site, rules, n, &first)
+				   : faults_add(f, rules, n, &first);
+	fault_rules_free(rules, n);
+	if (rc)
+		return nomem(x);
+	json_t *added = added_json(f, first, n);
+	if (!added)
+		return nomem(x);
+	if (single) {
+		json_t *one = json_incref(json_array_get(added, 0));
+
+		json_decref(added);
+		return answer(x, 201, one);
+	}
+	return answer(x, !strcmp(m, "PUT") ? 200 : 201,
+		      json_pack("{s:o}", "faults", added));
+}
+
+/* ---- routes: journal ---------------------------------------------------------- */
+
+static json_t *entry_json(const struct journal_entry *e)
+{
+	char when[32];
+	const char *hname = e->hresult ? hresult_name(e->hresult) : NULL;
+	json_t *o = json_object();
+
+	if (!o)
+		return NULL;
+	iso_time(e->time_ms, when);
+	json_object_set_new(o, "id", json_integer(e->id));
+	json_object_set_new(o, "time", json_string(when));
+	json_object_set_new(o, "time_ms", json_integer(e->time_ms));
+	json_object_set_new(o, "user", str_or_null(e->user));
+	json_object_set_new(o, "protocol", str_or_null(e->protocol));
+	json_object_set_new(o, "operation", str_or_null(e->operation));
+	json_object_set_new(o, "site", str_or_null(e->site));
+	json_object_set_new(o, "class", str_or_null(e->class_name));
+	json_object_set_new(o, "method", str_or_null(e->method));
+	json_object_set_new(o, "nalpath", str_or_null(e->nalpath));
+	json_object_set_new(o, "params", str_or_null(e->params));
+	json_object_set_new(o, "old_mode", e->old_mode < 0 ? json_null()
+			    : json_integer(e->old_mode));
+	json_object_set_new(o, "new_mode", e->new_mode < 0 ? json_null()
+			    : json_integer(e->new_mode));
+	json_object_set_new(o, "result", json_string(journal_result(e)));
+	json_object_set_new(o, "hresult", hex32(e->hresult));
+	json_object_set_new(o, "hresult_name", str_or_null(hname));
+	json_object_set_new(o, "return_value", e->has_return_value
+			    ? json_integer(e->return_value) : json_null());
+	json_object_set_new(o, "rule", e->rule_id ? json_integer(e->rule_id)
+			    : json_null());
+	json_object_set_new(o, "effect", str_or_null(e->effect));
+	json_object_set_new(o, "http_status", e->http_status
+			    ? json_integer(e->http_status) : json_null());
+	json_object_set_new(o, "latency_us", json_integer(e->latency_us));
+	return o;
+}
+
+/* The filter of the request's query arguments; -1 with an answer. */
+static int journal_filter(struct ctx *x, struct journal_filter *jf)
+{
+	char err[512];
+
+	journal_filter_init(jf);
+	for (size_t i = 0; i < x->rq->nargs; i++) {
+		int rc = journal_filter_set(jf, x->rq->args[i].name,
+					    x->rq->args[i].value, err, sizeof(err));
+		if (rc == -ENOMEM) {
+			nomem(x);
+			return -1;
+		}
+		if (rc) {
+			fail(x, 400, "%s", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct rows {
+	json_t *arr;
+	int64_t last;
+};
+
+static int row_cb(void *ctx, const struct journal_entry *e)
+{
+	struct rows *r = ctx;
+
+	r->last = e->id;
+	return json_array_append_new(r->arr, entry_json(e)) ? -ENOMEM : 0;
+}
+
+static int route_journal(struct ctx *x, bool count)
+{
+	struct journal *j = provider_journal(x->p);
+	struct journal_filter jf;
+	int64_t dropped = 0, n = 0;
+	int rc;
+
+	if (!strcmp(x->rq->method, "DELETE")) {
+		static const char *const ok[] = { "site", NULL };
+		char canon[16];
+
+		if (only_args(x, ok))
+			return x->rs->status;
+		const char *site = site_arg(x, canon);
+		if (journal_clear(j, site, &n))
+			return fail(x, 500, "the journal could not be emptied");
+		return answer(x, 200, json_pack("{s:I}", "deleted", (json_int_t)n));
+	}
+	if (journal_filter(x, &jf))
+		return x->rs->status;
+	journal_stats(j, jf.f.site, NULL, &dropped);
+	if (count) {
+		rc = journal_count(j, &jf, &n);
+		journal_filter_free(&jf);
+		if (rc)
+			return fail(x, 500, "the journal could not be read");
+		return answer(x, 200, json_pack("{s:I, s:I}", "count", (json_int_t)n,
+						"dropped", (json_int_t)dropped));
+	}
+	struct rows r = { json_array(), 0 };
+	rc = r.arr ? journal_query(j, &jf, row_cb, &r) : -ENOMEM;
+	journal_filter_free(&jf);
+	if (rc) {
+		json_decref(r.arr);
+		return rc == -ENOMEM ? nomem(x)
+				     : fail(x, 500, "the journal could not be read");
+	}
+	return answer(x, 200, json_pack("{s:I, s:I, s:o, s:o}",
+		"returned", (json_int_t)json_array_size(r.arr),
+		"dropped", (json_int_t)dropped,
+		"last_id", r.last ? json_integer(r.last) : json_null(),
+		"entries", r.arr));
+}
+
+/* ---- routes: snapshots -------------------------------------------------------- */
+
+static int snap_cb(void *ctx, const struct store_snapshot_info *i)
+{
+	char when[32];
+
+	iso_time(i->created_ms, when);
+	return json_array_append_new(ctx, json_pack("{s:s, s:s, s:I, s:I}",
+		"name", i->name, "created", when, "created_ms",
+		(json_int_t)i->created_ms, "bytes", (json_int_t)i->bytes))
+		? -ENOMEM : 0;
+}
+
+static int snapshot_error(struct ctx *x, int rc, const char *name)
+{
+	switch (rc) {
+	case -EINVAL:
+		return fail(x, 400, "'%s' is not a snapshot name: 1 to 64 letters, "
+			    "digits, '_', '.' or '-', starting with a letter or "
+			    "digit", name);
+	case -ENOENT:
+		return fail(x, 404, "no snapshot %s", name);
+	case -EPROTO:
+		return fail(x, 409, "snapshot %s was made by another version of "
+			    "dpsim's database", name);
+	case -ENOMEM:
+		return nomem(x);
+	}
+	return fail(x, 500, "snapshot %s: %s", name, strerror(-rc));
+}
+
+static int save_snapshot(struct ctx *x, const char *name)
+{
+	struct faults_state fs;
+	char *text;
+	int rc;
+
+	if (!store_snapshot_name_valid(name))
+		return snapshot_error(x, -EINVAL, name);
+	if (faults_export(provider_faults(x->p), &fs))
+		return nomem(x);
+	text = control_faults_text(&fs);
+	faults_state_clear(&fs);
+	if (!text)
+		return nomem(x);
+	rc = provider_snapshot_save(x->p, name, text);
+	free(text);
+	if (rc)
+		return snapshot_error(x, rc, name);
+	return answer(x, 201, json_pack("{s:s, s:b}", "name", name, "saved", 1));
+}
+
+static int restore_snapshot(struct ctx *x, const char *name)
+{
+	struct faults_state fs = { 0 };
+	char err[512] = "", *text = NULL;
+	int rc;
+
+	if (!store_snapshot_name_valid(name))
+		return snapshot_error(x, -EINVAL, name);
+	rc = provider_snapshot_faults(x->p, name, &text);
+	if (rc)
+		return snapshot_error(x, rc, name);
+	rc = control_faults_parse(text, &fs, err, sizeof(err));
+	free(text);
+	if (rc)
+		return fail(x, 500, "snapshot %s: its fault rules cannot be read: %s",
+			    name, err);
+	rc = provider_snapshot_restore(x->p, name, &fs, err, sizeof(err));
+	faults_state_clear(&fs);
+	if (rc == -EINVAL && err[0])
+		return fail(x, 500, "snapshot %s: %s", name, err);
+	if (rc)
+		return snapshot_error(x, rc, name);
+	return answer(x, 200, json_pack("{s:s, s:b}", "name", name, "restored", 1));
+}
+
+static int route_snapshots(struct ctx *x)
+{
+	const char *m = x->rq->method;
+
+	if (x->nseg == 1 && !strcmp(m, "GET")) {
+		static const char *const none[] = { NULL };
+		json_t *a = json_array();
+
+		if (only_args(x, none))
+			return x->rs->status;
+		if (!a || provider_snapshot_list(x->p, snap_cb, a)) {
+			json_decref(a);
+			return fail(x, 500, "the snapshots could not be listed");
+		}
+		return answer(x, 200, json_pack("{s:o}", "snapshots", a));
+	}
+	if (x->nseg == 1) {		/* POST: the name in the body or ?name= */
+		static const char *const ok[] = { "name", NULL };
+		const char *name = arg(x, "name");
+		json_t *body = NULL, *v;
+		bool failed;
+
+		if (only_args(x, ok))
+			return x->rs->status;
+		if (!name) {
+			body = parse_body(x, &failed);
+			if (failed)
+				return x->rs->status;
+			const char *key;
+			json_object_foreach(body, key, v) {
+				if (strcmp(key, "name")) {
+					int st = fail(x, 400, "field '%s' is not a "
+						      "snapshot field (name)", key);
+					json_decref(body);
+					return st;
+				}
+			}
+			v = json_object_get(body, "name");
+			if (!json_is_string(v)) {
+				int st = fail(x, 400, "field 'name' %s", !json_is_object(body)
+					      ? "is missing: send {\"name\": \"...\"}"
+					      : v ? "must be a string" : "is required");
+				json_decref(body);
+				return st;
+			}
+			name = json_string_value(v);
+		}
+		int st = save_snapshot(x, name);
+		json_decref(body);
+		return st;
+	}
+	static const char *const none[] = { NULL };
+	if (only_args(x, none))
+		return x->rs->status;
+	if (x->nseg == 3)
+		return restore_snapshot(x, x->seg[1]);
+	if (!strcmp(m, "POST"))
+		return save_snapshot(x, x->seg[1]);
+	int rc = provider_snapshot_delete(x->p, x->seg[1]);
+	if (rc)
+		return snapshot_error(x, rc, x->seg[1]);
+	return answer(x, 200, json_pack("{s:s}", "deleted", x->seg[1]));
+}
+
+/* ---- routes: sites -------------------------------------------------------------- */
+
+static int add_sites(struct ctx *x)
+{
+	static const char *const ok[] = { "code", NULL };
+	struct provider_site_added added[MAX_SITES_PER_POST];
+	const char *ct = x->rq->content_type;
+	size_t n = 0, users = 0;
+	char err[1024];
+	int rc;
+
+	if (only_args(x, ok))
+		return x->rs->status;
+	if (ct && !strncasecmp(ct, "application/json", 16))
+		return fail(x, 415, "POST sites takes a fixture document (XML, as "
+			    "for --fixture), not JSON");
+	if (!x->rq->len)
+		return fail(x, 400, "POST sites takes a fixture document (XML) in "
+			    "the body");
+	rc = provider_site_add(x->p, "POST /_dpsim/sites", x->rq->body, x->rq->len,
+			       arg(x, "code"), added, MAX_SITES_PER_POST, &n,
+			       &users, err, sizeof(err));
+	if (rc == -EEXIST)
+		return fail(x, 409, "%s", err);
+	if (rc == -EINVAL || rc == -E2BIG)
+		return fail(x, 400, "%s", err);
+	if (rc == -ENOMEM)
+		return nomem(x);
+	if (rc)
+		return fail(x, 500, "%s", err);
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:I}", "code", added[i].code,
+						   "dp_count", (json_int_t)added[i].ndps));
+	json_t *o = json_pack("{s:o, s:I}", "sites", a ? a : json_array(),
+			      "users_ignored", (json_int_t)users);
+	if (o && users)
+		json_object_set_new(o, "warning", json_string(
+			"users are global: the document's users were not added; "
+			"log in as the start-up fixture's users"));
+	return o ? answer(x, 201, o) : nomem(x);
+}
+
+static int route_sites(struct ctx *x)
+{
+	static const char *const none[] = { NULL };
+	const char *m = x->rq->method;
+
+	if (x->nseg == 1 && !strcmp(m, "POST"))
+		return add_sites(x);
+	if (only_args(x, none))
+		return x->rs->status;
+	if (x->nseg == 1) {
+		json_t *a = sites_json(x, NULL, false);
+		return a ? answer(x, 200, json_pack("{s:o}", "sites", a)) : x->rs->status;
+	}
+	if (!strcmp(m, "GET")) {
+		json_t *a = sites_json(x, x->seg[1], true);
+		if (!a)
+			return x->rs->status;
+		json_t *one = json_incref(json_array_get(a, 0));
+		json_decref(a);
+		return answer(x, 200, one);
+	}
+	int rc = provider_site_remove(x->p, x->seg[1]);
+	if (rc == -ENOENT)
+		return fail(x, 404, "no site %s is served", x->seg[1]);
+	if (rc)
+		return fail(x, 500, "site %s could not be removed", x->seg[1]);
+	return answer(x, 200, json_pack("{s:s}", "deleted", x->seg[1]));
+}
+
+/* ---- dispatch ------------------------------------------------------------------ */
+
+static int route_index(struct ctx *x)
+{
+	static const char *const routes[] = {
+		"GET health", "POST reset[?site=]", "GET state[?site=]",
+		"GET|POST|PUT|DELETE faults[?site=]", "GET|DELETE faults/ID",
+		"GET|DELETE journal", "GET journal/count", "GET|POST snapshots",
+		"POST snapshots/NAME/restore", "POST|DELETE snapshots/NAME",
+		"GET|POST sites", "GET|DELETE sites/CODE",
+	};
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < sizeof(routes) / sizeof(routes[0]); i++)
+		json_array_append_new(a, json_string(routes[i]));
+	return answer(x, 200, json_pack("{s:s, s:s, s:o}", "service", "dpsim",
+					"version", x->c->version, "routes", a));
+}
+
+struct route {
+	const char *path;	/* segments, '*' for any one */
+	const char *methods;	/* "GET, POST" as in Allow */
+	int (*fn)(struct ctx *x);
+};
+
+static int r_state(struct ctx *x) { return route_state(x); }
+static int r_reset(struct ctx *x) { return route_reset(x); }
+static int r_journal(struct ctx *x) { return route_journal(x, false); }
+static int r_journal_count(struct ctx *x) { return route_journal(x, true); }
+
+static const struct route routes[] = {
+	{ "", "GET", route_index },
+	{ "state", "GET", r_state },
+	{ "reset", "POST", r_reset },
+	{ "faults", "GET, POST, PUT, DELETE", route_faults },
+	{ "faults/*", "GET, DELETE", route_fault },
+	{ "journal", "GET, DELETE", r_journal },
+	{ "journal/count", "GET", r_journal_count },
+	{ "snapshots", "GET, POST", route_snapshots },
+	{ "snapshots/*", "POST, DELETE", route_snapshots },
+	{ "snapshots/*/restore", "POST", route_snapshots },
+	{ "sites", "GET, POST", route_sites },
+	{ "sites/*", "GET, DELETE", route_sites },
+};
+
+static bool path_matches(const struct ctx *x, const char *pattern)
+{
+	char buf[64];
+	size_t n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", pattern);
+	if (!*buf)
+		return x->nseg == 0;
+	for (char *save = NULL, *t = strtok_r(buf, "/", &save); t;
+	     t = strtok_r(NULL, "/", &save), n++)
+		if (n >= x->nseg || (strcmp(t, "*") && strcmp(t, x->seg[n])))
+			return false;
+	return n == x->nseg;
+}
+
+static bool method_listed(const char *methods, const char *m)
+{
+	size_t len = strlen(m);
+
+	for (const char *p = methods; (p = strstr(p, m)); p += len)
+		if ((p == methods || p[-1] == ' ') && (p[len] == ',' || !p[len]))
+			return true;
+	return false;
+}
+
+/* Splits the path into segments; false when it has too many. */
+static bool split_path(struct ctx *x)
+{
+	snprintf(x->segbuf, sizeof(x->segbuf), "%s", x->rq->path ? x->rq->path : "");
+	for (char *save = NULL, *t = strtok_r(x->segbuf, "/", &save); t;
+	     t = strtok_r(NULL, "/", &save)) {
+		if (x->nseg == sizeof(x->seg) / sizeof(x->seg[0]))
+			return false;
+		x->seg[x->nseg++] = t;
+	}
+	return true;
+}
+
+/* Constant time in the length of the secret: a wrong guess learns
+ * nothing from how long the answer took. */
+static bool token_ok(const char *want, const char *authorization)
+{
+	const char *got;
+	size_t wl = strlen(want), gl;
+	unsigned char diff;
+
+	if (!authorization || strncasecmp(authorization, "Bearer ", 7) != 0)
+		return false;
+	got = authorization + 7;
+	while (*got == ' ')
+		got++;
+	gl = strlen(got);
+	diff = gl != wl;
+	for (size_t i = 0; i < wl; i++)
+		diff |= (unsigned char)want[i] ^ (unsigned char)(i < gl ? got[i] : 0);
+	return diff == 0;
+}
+
+static void dispatch(struct ctx *x, enum ctl_state st)
+{
+	const struct route *found = NULL;
+
+	if (!split_path(x)) {
+		fail(x, 404, "no control route at /_dpsim%s", x->rq->path);
+		return;
+	}
+	if (x->nseg == 1 && !strcmp(x->seg[0], "health")) {
+		if (strcmp(x->rq->method, "GET") && strcmp(x->rq->method, "HEAD")) {
+			x->rs->allow = "GET";
+			fail(x, 405, "/_dpsim/health takes GET");
+			return;
+		}
+		route_health(x, st);
+		return;
+	}
+	if (x->c->token && !token_ok(x->c->token, x->rq->authorization)) {
+		x->rs->bearer_challenge = true;
+		fail(x, 401, "the control API needs 'Authorization: Bearer TOKEN' "
+		     "with the --admin-token dpsim was started with");
+		return;
+	}
+	if (st != CTL_READY) {
+		fail(x, 503, "dpsim is %s", st == CTL_STARTING ? "starting"
+							       : "stopping");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]) && !found; i++)
+		if (path_matches(x, routes[i].path))
+			found = &routes[i];
+	if (!found) {
+		fail(x, 404, "no control route at /_dpsim%s (GET /_dpsim/ lists "
+		     "them)", x->rq->path);
+		return;
+	}
+	if (!method_listed(found->methods, x->rq->method)) {
+		x->rs->allow = found->methods;
+		fail(x, 405, "/_dpsim%s takes %s", x->rq->path, found->methods);
+		return;
+	}
+	found->fn(x);
+}
+
+void control_handle(struct control *c, const struct control_request *rq,
+		    struct control_response *rs)
+{
+	struct ctx x = { .c = c, .rq = rq, .rs = rs };
+	enum ctl_state st;
+
+	memset(rs, 0, sizeof(*rs));
+	rs->status = 500;
+	pthread_mutex_lock(&c->lock);
+	st = c->state;
+	x.p = c->p;
+	pthread_mutex_unlock(&c->lock);
+
+	dispatch(&x, st);
+	if (!x.out) {
+		x.rs->status = 500;
+		x.out = json_pack("{s:s}", "error", "out of memory");
+	}
+	rs->body = x.out ? json_dumps(x.out, JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+			 : NULL;
+	json_decref(x.out);
+	if (rs->body) {
+		/* One line more, so curl output ends cleanly. */
+		size_t n = strlen(rs->body);
+		char *b = realloc(rs->body, n + 2);
+
+		if (b) {
+			b[n] = '\n';
+			b[n + 1] = '\0';
+			rs->body = b;
+			n++;
+		}
+		rs->len = n;
+	} else {
+		rs->status = 500;
+	}
+	/* 503 is "starting": polled for, not worth a warning. */
+	if (rs->status >= 500 && rs->status != 503)
+		log_warn("control %s /_dpsim%s: %d", rq->method, rq->path, rs->status);
+	else
+		log_debug("control %s /_dpsim%s: %d", rq->method, rq->path, rs->status);
+}
+
+/* ---- the fault list as text (snapshots) ---------------------------------------- */
+
+char *control_faults_text(const struct faults_state *fs)
+{
+	json_t *rules = json_array(), *streams = json_array(), *o;
+	char *text;
+
+	for (size_t i = 0; rules && i < fs->nrules; i++) {
+		json_t *r = rule_json(&fs->rules[i]);
+
+		json_object_set_new(r, "from_fixture",
+				    json_boolean(fs->rules[i].from_fixture));
+		json_array_append_new(rules, r);
+	}
+	for (size_t i = 0; streams && i < fs->nstreams; i++) {
+		char state[24];
+
+		snprintf(state, sizeof(state), "%016" PRIx64, fs->streams[i].state);
+		json_array_append_new(streams, json_pack("{s:s, s:s}", "site",
+			fs->streams[i].site, "state", state));
+	}
+	o = json_pack("{s:I, s:I, s:o, s:o}", "seed", (json_int_t)fs->seed,
+		      "next_id", (json_int_t)fs->next_id,
+		      "rules", rules ? rules : json_array(),
+		      "streams", streams ? streams : json_array());
+	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	return text;
+}
+
+int control_faults_parse(const char *text, struct faults_state *fs,
+			 char *err, size_t errsize)
+{
+	json_error_t je;
+	json_t *o = json_loads(text, 0, &je), *rules, *streams;
+	int rc = 0;
+
+	memset(fs, 0, sizeof(*fs));
+	if (!o) {
+		snprintf(err, errsize, "malformed JSON: %s", je.text);
+		return -EINVAL;
+	}
+	rules = json_object_get(o, "rules");
+	streams = json_object_get(o, "streams");
+	if (!json_is_array(rules) || !json_is_array(streams) ||
+	    !json_is_integer(json_object_get(o, "seed")) ||
+	    !json_is_integer(json_object_get(o, "next_id"))) {
+		snprintf(err, errsize, "seed, next_id, rules and streams expected");
+		json_decref(o);
+		return -EINVAL;
+	}
+	fs->seed = (uint64_t)json_integer_value(json_object_get(o, "seed"));
+	fs->next_id = json_integer_value(json_object_get(o, "next_id"));
+	fs->rules = calloc(json_array_size(rules) + 1, sizeof(*fs->rules));
+	fs->streams = calloc(json_array_size(streams) + 1, sizeof(*fs->streams));
+	if (!fs->rules || !fs->streams)
+		rc = -ENOMEM;
+	for (size_t i = 0; !rc && i < json_array_size(rules); i++) {
+		rc = rule_from_json(json_array_get(rules, i), &fs->rules[i], true,
+				    err, errsize);
+		if (!rc)
+			fs->nrules++;
+	}
+	for (size_t i = 0; !rc && i < json_array_size(streams); i++) {
+		json_t *s = json_array_get(streams, i);
+		const char *site = json_string_value(json_object_get(s, "site"));
+		const char *state = json_string_value(json_object_get(s, "state"));
+
+		if (!site || !state) {
+			snprintf(err, errsize, "stream %zu: site and state expected", i);
+			rc = -EINVAL;
+			break;
+		}
+		snprintf(fs->streams[i].site, sizeof(fs->streams[i].site), "%s", site);
+		fs->streams[i].state = strtoull(state, NULL, 16);
+		fs->nstreams++;
+	}
+	json_decref(o);
+	if (rc)
+		faults_state_clear(fs);
+	return rc;
+}

@@ -1,0 +1,92 @@
+/* control: the test-harness control plane, JSON under /_dpsim/.
+ *
+ *   GET    health                 ready? (503 until start-up is done)
+ *   POST   reset[?site=]          back to the fixture
+ *   GET    state[?site=]          sites, DPs and modes, rules, journal sizes
+ *   GET    faults[?site=]         the rule list (or one site's rules)
+ *   POST   faults[?site=]         add a rule (object) or rules (array)
+ *   PUT    faults[?site=]         replace the rules (all, or one site's)
+ *   DELETE faults[?site=]         remove the rules (all, or one site's)
+ *   GET    faults/ID              one rule with its counters
+ *   DELETE faults/ID              remove one rule
+ *   GET    journal?FILTERS        rows (journal.h lists the filters)
+ *   GET    journal/count?FILTERS  {"count": N, "dropped": D}
+ *   DELETE journal[?site=]        empty the journal
+ *   GET    snapshots              saved snapshots
+ *   POST   snapshots[?name=]      save ({"name": ...} or ?name=)
+ *   POST   snapshots/NAME/restore put one back
+ *   DELETE snapshots/NAME         forget one
+ *   GET    sites                  the sites served
+ *   POST   sites[?code=]          add sites from a fixture document (XML)
+ *   DELETE sites/CODE             remove a site
+ *
+ * Answers are JSON; errors are {"error": "..."} with a 4xx/5xx status and
+ * a sentence that names the field or parameter at fault. When an admin
+ * token is set, every route but health wants "Authorization: Bearer
+ * TOKEN" (compared in constant time).
+ *
+ * The only simulator module that includes jansson.h. Thread-safe.
+ */
+#ifndef DPSIM_CONTROL_H
+#define DPSIM_CONTROL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "provider.h"
+
+struct control;
+
+struct control_options {
+	const char *admin_token;	/* NULL: no token needed (copied) */
+	const char *version;		/* for health (borrowed, static) */
+};
+
+/* NULL on allocation failure. Answers 503 until control_set_ready(). */
+struct control *control_new(const struct control_options *o);
+void control_free(struct control *c);
+
+/* The model is loaded: start answering. p is borrowed and must outlive
+ * every control_handle() call. */
+void control_set_ready(struct control *c, struct provider *p);
+/* Shutting down: health says so (503) and other routes refuse. */
+void control_set_stopping(struct control *c);
+
+struct control_arg {
+	const char *name;
+	const char *value;	/* NULL for "?name" without '=' */
+};
+
+/* One request, borrowed for the call. */
+struct control_request {
+	const char *method;	/* "GET", ... */
+	const char *path;	/* after "/_dpsim": "/health", "/faults/3" */
+	const struct control_arg *args;	/* query arguments, decoded */
+	size_t nargs;
+	const char *body;
+	size_t len;
+	const char *content_type;	/* NULL when none */
+	const char *authorization;	/* the header, NULL when none */
+};
+
+struct control_response {
+	int status;
+	char *body;		/* malloc'd JSON text; the caller frees it */
+	size_t len;
+	const char *allow;	/* with 405: the methods the path takes */
+	bool bearer_challenge;	/* with 401: send WWW-Authenticate: Bearer */
+};
+
+/* Answers rq into *rs (always filled; body NULL only when out of
+ * memory, with status 500). */
+void control_handle(struct control *c, const struct control_request *rq,
+		    struct control_response *rs);
+
+/* The fault rules as the control API writes them (a JSON array, with
+ * counters), and back: for snapshots, which keep them as text. */
+char *control_faults_text(const struct faults_state *fs);
+int control_faults_parse(const char *text, struct faults_state *fs,
+			 char *err, size_t errsize);
+
+#endif
