@@ -17,6 +17,7 @@
 #include "auth.h"
 #include "buf.h"
 #include "config.h"
+#include "dashboard.h"
 #include "log.h"
 
 #define SOAP_CONTENT_TYPE "application/soap+xml;charset=UTF-8"
@@ -55,7 +56,7 @@ struct http_server {
 	struct waker waker;
 };
 
-enum route { ROUTE_WSMAN, ROUTE_CONTROL };
+enum route { ROUTE_WSMAN, ROUTE_CONTROL, ROUTE_DASHBOARD };
 
 /* Per-request state, from the first callback to the completion notice. */
 struct http_request {
@@ -283,9 +284,10 @@ static bool is_control_path(const char *url)
 	return strcmp(url, "/_dpsim") == 0 || strncmp(url, "/_dpsim/", 8) == 0;
 }
 
-/* Takes the body of a control request (any method, any type). */
+/* Takes the body of a control or dashboard request (any method, any
+ * type). */
 static enum MHD_Result begin_control(struct http_server *s, struct MHD_Connection *conn,
-				     void **con_cls)
+				     enum route route, void **con_cls)
 {
 	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -302,7 +304,7 @@ static enum MHD_Result begin_control(struct http_server *s, struct MHD_Connectio
 	struct http_request *req = calloc(1, sizeof(*req));
 	if (!req)
 		return MHD_NO;
-	req->route = ROUTE_CONTROL;
+	req->route = route;
 	buf_init(&req->body, s->opt.max_body);
 	*con_cls = req;
 	return MHD_YES;
@@ -312,7 +314,9 @@ static enum MHD_Result begin_request(struct http_server *s, struct MHD_Connectio
 				     const char *url, const char *method, void **con_cls)
 {
 	if (s->opt.control && is_control_path(url))
-		return begin_control(s, conn, con_cls);
+		return begin_control(s, conn, ROUTE_CONTROL, con_cls);
+	if (s->opt.dashboard && dashboard_owns_path(url))
+		return begin_control(s, conn, ROUTE_DASHBOARD, con_cls);
 	if (!is_wsman_path(url))
 		return send_text(conn, MHD_HTTP_NOT_FOUND,
 				 "dpsim: no resource at %s; WS-Management is served at /wsman\n", url);
@@ -345,7 +349,8 @@ static enum MHD_Result begin_request(struct http_server *s, struct MHD_Connectio
 				 ct ? ct : "(none)");
 	if (ctr < 0)
 		return send_wsman_fault(s, conn, WSMAN_SUB_ENCODING_LIMIT, WSMAN_CODE_ENCODING_LIMIT,
-					NULL, "Only UTF-8 and UTF-16 request bodies are supported.");
+					WSMAN_DETAIL_CHARACTER_SET,
+					"Only UTF-8 and UTF-16 request bodies are supported.");
 
 	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -354,7 +359,7 @@ static enum MHD_Result begin_request(struct http_server *s, struct MHD_Connectio
 		snprintf(reason, sizeof(reason), "The request body of %s bytes exceeds the "
 			 "limit of %zu bytes.", cl, s->opt.max_body);
 		return send_wsman_fault(s, conn, WSMAN_SUB_ENCODING_LIMIT, WSMAN_CODE_ENCODING_LIMIT,
-					WSMAN_DETAIL_MAX_ENVELOPE_SIZE, reason);
+					WSMAN_DETAIL_SERVICE_ENVELOPE_LIMIT, reason);
 	}
 
 	struct http_request *req = calloc(1, sizeof(*req));
@@ -434,6 +439,49 @@ static enum MHD_Result finish_control(struct http_server *s, struct MHD_Connecti
 	return ret;
 }
 
+static enum MHD_Result finish_dashboard(struct http_server *s, struct MHD_Connection *conn,
+					const char *url, const char *method,
+					struct http_request *req)
+{
+	struct arg_list args = { 0 };
+	struct dashboard_response rs;
+
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &args);
+	if (args.failed) {
+		free(args.args);
+		return MHD_NO;
+	}
+	struct dashboard_request rq = {
+		.method = method, .path = url, .args = args.args, .nargs = args.n,
+		.body = buf_ptr(&req->body), .len = buf_len(&req->body),
+		.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							    MHD_HTTP_HEADER_CONTENT_TYPE),
+		.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_AUTHORIZATION),
+	};
+	dashboard_handle(s->opt.dashboard, &rq, &rs);
+	free(args.args);
+	if (!rs.body)
+		return MHD_NO;
+	struct MHD_Response *r = MHD_create_response_from_buffer(rs.len, rs.body,
+								 MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(rs.body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rs.content_type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_SERVER, "dpsim");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Content-Security-Policy",
+				"default-src 'self'; frame-ancestors 'none'");
+	if (rs.allow)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rs.allow);
+	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)rs.status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result finish_request(struct http_server *s, struct MHD_Connection *conn,
 				      struct http_request *req)
 {
@@ -505,7 +553,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		if (req->route == ROUTE_CONTROL &&
+		if (req->route != ROUTE_WSMAN &&
 		    buf_add(&req->body, upload_data, *upload_data_size)) {
 			char *t = NULL;
 			int n = asprintf(&t, "{\"error\": \"the request body exceeds "
@@ -529,13 +577,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 			*upload_data_size = 0;
 			return send_wsman_fault(s, conn, WSMAN_SUB_ENCODING_LIMIT,
 						WSMAN_CODE_ENCODING_LIMIT,
-						WSMAN_DETAIL_MAX_ENVELOPE_SIZE, reason);
+						WSMAN_DETAIL_SERVICE_ENVELOPE_LIMIT, reason);
 		}
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
 	if (req->route == ROUTE_CONTROL)
 		return finish_control(s, conn, url, method, req);
+	if (req->route == ROUTE_DASHBOARD)
+		return finish_dashboard(s, conn, url, method, req);
 	return finish_request(s, conn, req);
 }
 

@@ -23,6 +23,7 @@
 /* Room kept for the envelope around the items of a batch: header, open
  * and closing tags (a response header is about 700 bytes). */
 #define ENVELOPE_OVERHEAD 1536
+#define MIN_ENVELOPE 8192
 
 /* An open enumeration: the instances found when it started (WS-Enumeration
  * hands out a snapshot) and how far the client has pulled. */
@@ -463,7 +464,7 @@ static int run_enumeration(struct op_call *c, const struct wsman_resource *res,
 		snprintf(reason, sizeof(reason), "Filter dialect %s is not supported; use WQL "
 			 "(%s) or SelectorFilter.", r->filter_dialect, DIALECT_WQL);
 		return send_simple(c, WSMAN_SUB_FILTER_DIALECT_UNAVAILABLE,
-				   WSMAN_CODE_CANNOT_PROCESS_FILTER, NULL, reason);
+				   WSMAN_CODE_FILTER_DIALECT_UNAVAILABLE, NULL, reason);
 	} else if (strcmp(res->cls, "*") == 0) {
 		return send_simple(c, WSMAN_SUB_DESTINATION_UNREACHABLE,
 				   WSMAN_CODE_INVALID_RESOURCE_URI, WSMAN_DETAIL_INVALID_RESOURCE_URI,
@@ -552,9 +553,11 @@ static struct enum_ctx *ctx_take(struct wsman_ops *o, const char *id, const char
 		struct enum_ctx *e = o->ctxs[i];
 		if (strcmp(e->id, id) != 0)
 			continue;
+		/* Another user's Pull must not cost the owner the context. */
+		if (strcasecmp(e->user, user) != 0)
+			break;
 		o->ctxs[i] = o->ctxs[--o->nctxs];
-		if (strcasecmp(e->user, user) == 0 &&
-		    now - e->last_used <= (time_t)o->lim.context_idle_s)
+		if (now - e->last_used <= (time_t)o->lim.context_idle_s)
 			found = e;
 		else
 			enum_ctx_free(e);
@@ -800,6 +803,14 @@ int wsman_ops_serve(struct wsman_ops *o, const struct caller *who,
 	}
 	if (!who && req->op != WSMAN_OP_IDENTIFY) {
 		st = 401;
+		goto done;
+	}
+	/* MS-WSMV 3.1.4.1.7: WinRM refuses a MaxEnvelopeSize below 8192. */
+	if (req->max_envelope_size && req->max_envelope_size < MIN_ENVELOPE) {
+		snprintf(reason, sizeof(reason), "MaxEnvelopeSize %u is below the minimum of "
+			 "%u bytes.", req->max_envelope_size, MIN_ENVELOPE);
+		st = send_simple(&c, WSMAN_SUB_ENCODING_LIMIT, WSMAN_CODE_ENCODING_LIMIT,
+				 WSMAN_DETAIL_MINIMUM_ENVELOPE_LIMIT, reason);
 		goto done;
 	}
 

@@ -54,6 +54,7 @@ bool wsman_subcode_is_sender(enum wsman_subcode s);
 #define WSMAN_DETAIL_INVALID_RESOURCE_URI	"InvalidResourceURI"
 #define WSMAN_DETAIL_MAX_ENVELOPE_SIZE		"MaxEnvelopeSize"
 #define WSMAN_DETAIL_SERVICE_ENVELOPE_LIMIT	"ServiceEnvelopeLimit"
+#define WSMAN_DETAIL_MINIMUM_ENVELOPE_LIMIT	"MinimumEnvelopeLimit"
 #define WSMAN_DETAIL_CHARACTER_SET		"CharacterSet"
 #define WSMAN_DETAIL_ACTION_MISMATCH		"ActionMismatch"
 

@@ -116,6 +116,9 @@ static int set_fault(struct parse *p, enum wsman_subcode sub, uint32_t code,
 	p->fault->subcode = sub;
 	p->fault->code = code;
 	p->fault->reason = fallback;
+	/* The only EncodingLimit the parser raises is about the charset. */
+	if (sub == WSMAN_SUB_ENCODING_LIMIT)
+		p->fault->detail = WSMAN_DETAIL_CHARACTER_SET;
 	if (p->reason_buf != NULL && p->reason_size > 1) {
 		va_start(ap, fmt);
 		vsnprintf(p->reason_buf, p->reason_size, fmt, ap);

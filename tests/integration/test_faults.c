@@ -84,10 +84,10 @@ static int start(void **state)
 	return start_with(state, NULL);
 }
 
-/* A request body limit of 1 KiB, for the --max-body fault. */
+/* A request body limit of 2 KiB, for the --max-body fault. */
 static int start_small_body(void **state)
 {
-	static const char *const extra[] = { "--max-body", "1", NULL };
+	static const char *const extra[] = { "--max-body", "2", NULL };
 	return start_with(state, extra);
 }
 
@@ -681,7 +681,7 @@ static void encoding_limit_max_envelope_minimum(void **state)
 		"</n:Enumerate>"), 4096), &encoding_limit);
 }
 
-/* dpsim started with --max-body 1 (KiB). DSP0226 names the detail for a
+/* dpsim started with --max-body 2 (KiB). DSP0226 names the detail for a
  * request over the service's own limit ServiceEnvelopeLimit (dpsim bug
  * when written: no detail). */
 static void encoding_limit_max_body(void **state)
@@ -689,7 +689,7 @@ static void encoding_limit_max_body(void **state)
 	struct dpsim_proc *p = *state;
 	struct want w = encoding_limit;
 	w.detail = DETAIL("ServiceEnvelopeLimit");
-	char pad[2048];
+	char pad[4096];
 	memset(pad, 'x', sizeof(pad) - 1);
 	pad[sizeof(pad) - 1] = '\0';
 	char *body = NULL;
@@ -706,7 +706,7 @@ static void encoding_limit_max_body(void **state)
 
 	/* A request under the limit still works. */
 	env = envelope(ACT_GET, DPINFO_URI, KEY_NAL(DP01_NAL) KEY_TYPE KEY_SITE, NULL);
-	assert_true(strlen(env) < 1024);
+	assert_true(strlen(env) < 2048);
 	r = post(p, env);
 	assert_int_equal(r.status, 200);
 	http_reply_free(&r);
