@@ -61,7 +61,10 @@ static const char *const migrations[] = {
 	" updated_by TEXT,"
 	" PRIMARY KEY(site, nalpath));"
 	"CREATE TABLE journal("
-	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	/* No AUTOINCREMENT: it rewrites sqlite_sequence on every insert,
+	 * one more page per commit; max(id)+1 is monotonic while the
+	 * newest row is kept, which trimming guarantees. */
+	" id INTEGER PRIMARY KEY,"
 	" time_ms INTEGER NOT NULL,"
 	" user TEXT,"
 	" protocol TEXT,"
@@ -348,6 +351,11 @@ static int configure(sqlite3 *db, const char *path, bool is_file,
 	int rc;
 
 	rc = sqlite3_busy_timeout(db, 5000);
+	/* Rows are small and WAL writes whole pages: 1 KiB pages write a
+	 * quarter of the bytes per commit that the default 4 KiB do. Only
+	 * takes effect on a new database (before WAL mode is set). */
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "PRAGMA page_size=1024", NULL, NULL, NULL);
 	if (rc == SQLITE_OK && is_file) {
 		rc = enable_wal(db, path, err, errsize);
 		if (rc)
@@ -1541,13 +1549,11 @@ static int clear_journal_locked(struct store *s, const char *site,
 				       " site = ?1", site, NULL);
 		return rc;
 	}
+	/* Ids start again at 1, as in a new database: the next id is
+	 * max(id) + 1. */
 	rc = exec_site(s, "DELETE FROM journal", NULL, deleted);
 	if (rc == SQLITE_OK)
 		rc = exec_site(s, "DELETE FROM journal_stats", NULL, NULL);
-	/* Ids start again at 1, as in a new database. */
-	if (rc == SQLITE_OK)
-		rc = exec_site(s, "DELETE FROM sqlite_sequence WHERE"
-			       " name = 'journal'", NULL, NULL);
 	return rc;
 }
 
