@@ -231,7 +231,9 @@ enum dpc_code dpc_client_new(const struct dpc_options *o,
 	buf_init(&c->body, DPC_MAX_RESPONSE);
 	c->auth = o->auth;
 	c->insecure = o->insecure;
-	c->connect_timeout_ms = o->connect_timeout_ms;
+	/* 0 means "default" for both timeouts; libcurl would read a connect
+	 * timeout of 0 as its own 300 s. */
+	c->connect_timeout_ms = o->connect_timeout_ms ? o->connect_timeout_ms : 5000;
 	c->operation_timeout_ms = o->operation_timeout_ms
 				  ? o->operation_timeout_ms : 60000;
 	c->retries = o->retries;

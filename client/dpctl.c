@@ -105,6 +105,9 @@ static int add_param(struct dpctl *d, char *arg, bool uint)
  * original, so it does not linger in /proc/PID/cmdline. */
 static int take_secret(char **slot, char *arg)
 {
+	/* A password that came earlier (DPCTL_PASSWORD) leaves no copy. */
+	if (*slot)
+		explicit_bzero(*slot, strlen(*slot));
 	free(*slot);
 	*slot = strdup(arg);
 	if (!*slot)
@@ -525,8 +528,13 @@ int main(int argc, char **argv)
 	const char *pw = getenv("DPCTL_PASSWORD");
 	int ret;
 
+	/* An empty variable counts as unset, as for most Unix tools. */
 	d.endpoint = getenv("DPCTL_ENDPOINT");
+	if (d.endpoint && !*d.endpoint)
+		d.endpoint = NULL;
 	d.user = getenv("DPCTL_USER");
+	if (d.user && !*d.user)
+		d.user = NULL;
 	if (pw && !(d.password = strdup(pw))) {
 		dpctl_warn(&d, "out of memory");
 		return DPCTL_EXIT_TRANSPORT;
