@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "classes.h"
 #include "hresult.h"
 #include "log.h"
 #include "resource.h"
@@ -115,6 +116,8 @@ enum class_kind {
 	CLASS_PROVLOC,		/* root/sms: SMS_ProviderLocation, one per site */
 	CLASS_DPINFO,		/* SMS_DistributionPointInfo of a site */
 	CLASS_DP,		/* SMS_DistributionPoint of a site (no instances) */
+	CLASS_FIXTURE,		/* a class the site's fixture declares, with its
+				 * instances as written */
 };
 
 #define CODE_SIZE 16
@@ -137,6 +140,8 @@ struct site {
 	struct site_doc *doc;		/* NULL: the start-up fixture's */
 	char code[CODE_SIZE];
 	struct class_entry *info, *dp;
+	struct class_entry **declared;	/* CLASS_FIXTURE entries */
+	size_t ndeclared;
 	struct dp_entry *dps;		/* sorted by NAL path, ignoring case */
 	size_t ndps;
 };
@@ -150,7 +155,7 @@ struct class_entry {
 	char code[CODE_SIZE];		/* DPINFO / DP: the site code */
 	struct site *site;		/* DPINFO / DP: the site served, or
 					 * NULL once it is gone; under lock */
-	struct instance_list statics;	/* ROOT_NS */
+	struct instance_list statics;	/* ROOT_NS, FIXTURE */
 };
 
 struct provider {
@@ -400,27 +405,69 @@ nomem:
 
 static bool is_site_kind(enum class_kind k)
 {
+	return k == CLASS_DPINFO || k == CLASS_DP || k == CLASS_FIXTURE;
+}
+
+static bool is_dp_kind(enum class_kind k)
+{
 	return k == CLASS_DPINFO || k == CLASS_DP;
+}
+
+/* Registers cls (taken over, freed with the provider; also on failure).
+ * Entries are never removed while the provider lives, so pointers to them
+ * and to their classes stay valid for requests in flight. */
+static struct class_entry *adopt_class(struct provider *p, struct cim_class *cls,
+				       enum class_kind kind)
+{
+	struct class_entry **n = realloc(p->classes, (p->nclasses + 1) * sizeof(*n));
+	struct class_entry *e = n ? calloc(1, sizeof(*e)) : NULL;
+	if (n)
+		p->classes = n;
+	if (!e || !cls) {
+		free(e);
+		cim_class_free(cls);
+		return NULL;
+	}
+	e->cls = cls;
+	e->kind = kind;
+	p->classes[p->nclasses++] = e;
+	return e;
 }
 
 static struct class_entry *add_class(struct provider *p, const char *ns,
 				     const char *name, enum class_kind kind)
 {
-	struct class_entry **n = realloc(p->classes, (p->nclasses + 1) * sizeof(*n));
-	if (!n)
-		return NULL;
-	p->classes = n;
-	struct class_entry *e = calloc(1, sizeof(*e));
-	if (!e)
-		return NULL;
-	e->cls = cim_class_new(ns, name);
-	if (!e->cls) {
-		free(e);
-		return NULL;
+	return adopt_class(p, cim_class_new(ns, name), kind);
+}
+
+/* The classes site fs declares, each a new entry (a site added again
+ * later may declare them differently); instances converted by classes.c
+ * with file:line errors. */
+static int declared_classes(struct provider *p, struct site *s,
+			    const struct fixture *src, const struct fixture_site *fs,
+			    char *err, size_t errsize)
+{
+	s->declared = calloc(fs->nclasses ? fs->nclasses : 1, sizeof(*s->declared));
+	if (!s->declared)
+		return -ENOMEM;
+	for (size_t k = 0; k < fs->nclasses; k++) {
+		struct cim_class *cls;
+		struct cim_instance **insts;
+		size_t n;
+		int r = classes_build(src, fs, &fs->classes[k], &cls, &insts, &n, err, errsize);
+		if (r)
+			return r;
+		struct class_entry *e = adopt_class(p, cls, CLASS_FIXTURE);
+		if (!e) {
+			classes_free_instances(insts, n);
+			return -ENOMEM;
+		}
+		e->statics.items = insts;
+		e->statics.count = n;
+		snprintf(e->code, sizeof(e->code), "%s", fs->code);
+		s->declared[s->ndeclared++] = e;
 	}
-	e->kind = kind;
-	p->classes[p->nclasses++] = e;
-	return e;
+	return 0;
 }
 
 /* The DP classes of site code, made the first time the code is served;
@@ -434,7 +481,7 @@ static int site_classes(struct provider *p, const char *code,
 	for (size_t i = 0; i < p->nclasses; i++) {
 		struct class_entry *e = p->classes[i];
 
-		if (!is_site_kind(e->kind) || strcasecmp(e->code, code) != 0)
+		if (!is_dp_kind(e->kind) || strcasecmp(e->code, code) != 0)
 			continue;
 		if (e->kind == CLASS_DPINFO)
 			*info = e;
@@ -518,6 +565,7 @@ static void site_free(struct site *s)
 	for (size_t k = 0; k < s->ndps; k++)
 		cim_instance_free(s->dps[k].inst);
 	free(s->dps);
+	free(s->declared);	/* the entries belong to the provider */
 	doc_release(s->doc);
 	free(s);
 }
@@ -555,6 +603,11 @@ static int build_site(struct provider *p, const struct fixture_site *fs,
 		e->mode = fs->dps[k].maintenance;
 	}
 	qsort(s->dps, s->ndps, sizeof(*s->dps), cmp_dp);
+	r = declared_classes(p, s, src, fs, err, errsize);
+	if (r == -ENOMEM)
+		goto nomem;
+	if (r)
+		goto fail;
 	*out = s;
 	return 0;
 nomem:
@@ -598,6 +651,8 @@ static int activate(struct provider *p, struct site *s)
 	p->sites[p->nsites++] = s;
 	s->info->site = s;
 	s->dp->site = s;
+	for (size_t k = 0; k < s->ndeclared; k++)
+		s->declared[k]->site = s;
 	return 0;
 }
 
@@ -611,6 +666,8 @@ static struct site *deactivate(struct provider *p, size_t i)
 	p->nsites--;
 	s->info->site = NULL;
 	s->dp->site = NULL;
+	for (size_t k = 0; k < s->ndeclared; k++)
+		s->declared[k]->site = NULL;
 	return s;
 }
 
@@ -878,6 +935,10 @@ static int collect(struct provider *p, struct class_entry *ce,
 			r = push_match(out, dp_snapshot(p, &ce->site->dps[i]), q);
 		break;
 	case CLASS_DP:
+		break;
+	case CLASS_FIXTURE:
+		for (size_t i = 0; ce->site && i < ce->statics.count && !r; i++)
+			r = push_match(out, cim_instance_clone(ce->statics.items[i]), q);
 		break;
 	}
 	if (r)
@@ -1301,7 +1362,7 @@ uint32_t provider_invoke(struct provider *p, struct provider_call *call,
 	if (apply_rules(p, call, &fc, &je, &hr, return_value, msg, msgsize))
 		return hr;
 
-	if (is_site_kind(sc.ce->kind) && strcasecmp(method, "SetDPMaintenanceMode") == 0) {
+	if (is_dp_kind(sc.ce->kind) && strcasecmp(method, "SetDPMaintenanceMode") == 0) {
 		je.method = "SetDPMaintenanceMode";
 		return set_dp_mode(p, call, &sc, params, nparams, &je, msg, msgsize);
 	}

@@ -663,6 +663,43 @@ static void envelope_errors(void **state)
 	free(env);
 }
 
+/* A class dpsim has no code for, declared in the lab fixture, is served
+ * by Get, Enumerate and WQL like the built-in ones. */
+static void fixture_declared_class(void **state)
+{
+	struct dpsim_proc *p = *state;
+	struct http_reply r;
+	char *env = envelope(ACT_GET, WMI_NS "/SMS_DistributionPointGroup",
+			     "<w:Selector Name=\"GroupID\">{D47B0E19-92C3-4A6E-8F51-7C2D6B3E0A03}"
+			     "</w:Selector>", NULL);
+	r = post(p, env);
+	assert_int_equal(r.status, 200);
+	char *v = xpath_text(r.body, "/s:Envelope/s:Body/*[local-name()='SMS_DistributionPointGroup']"
+			     "/*[local-name()='Name']");
+	assert_string_equal(v, "Maintenance");
+	free(v);
+	/* Datetimes are wrapped as cim:Datetime. */
+	assert_int_equal(xpath_count(r.body, "//*[local-name()='CreatedOn']/*[local-name()='Datetime']"), 1);
+	http_reply_free(&r);
+	free(env);
+
+	env = envelope(ACT_ENUM, WMI_NS "/SMS_DPGroupMembers", NULL,
+		       "<n:Enumerate><w:OptimizeEnumeration/><w:MaxElements>100</w:MaxElements>"
+		       "</n:Enumerate>");
+	r = post(p, env);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(xpath_count(r.body, "//w:Items/*[local-name()='SMS_DPGroupMembers']"), 6);
+	http_reply_free(&r);
+	free(env);
+
+	env = wql_env("SELECT * FROM SMS_DPGroupMembers WHERE DPNALPath LIKE '%\\\\DP02.contoso.com\\\\'", 100);
+	r = post(p, env);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(xpath_count(r.body, "//w:Items/*"), 2);
+	http_reply_free(&r);
+	free(env);
+}
+
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_ALL);
@@ -684,6 +721,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(wql_discovery_and_filters, start, stop),
 		cmocka_unit_test_setup_teardown(wql_errors_are_faults, start, stop),
 		cmocka_unit_test_setup_teardown(envelope_errors, start, stop),
+		cmocka_unit_test_setup_teardown(fixture_declared_class, start, stop),
 	};
 	int r = cmocka_run_group_tests_name("wsman (integration)", tests, NULL, NULL);
 	xmlCleanupParser();
