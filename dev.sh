@@ -4,9 +4,12 @@
 #
 #   ./dev.sh lab [DPSIM-OPTION]...  build and run dpsim on the bundled lab
 #                                   (http://127.0.0.1:5985/wsman, lab/lab)
-#   ./dev.sh test                   build and run every test: unit and
-#                                   integration, then again under
-#                                   ASan+UBSan and under valgrind
+#   ./dev.sh test                   build and run every test: unit,
+#                                   integration, third-party clients and
+#                                   the dashboard in Chromium; unit and
+#                                   integration again under ASan+UBSan and
+#                                   under valgrind; then each fuzzer for
+#                                   FUZZ_SECONDS (60) seconds
 #   ./dev.sh bench                  build and run the benchmark (bench/)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -15,6 +18,8 @@ BUILD_PKGS=(gcc meson ninja-build pkg-config libmicrohttpd-dev libxml2-dev
 	libsqlite3-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev)
 TEST_PKGS=(valgrind curl libxml2-utils python3-winrm python3-xmltodict wsl
 	golang-go golang-github-masterzen-winrm-dev)
+BROWSER_PKGS=(chromium)
+FUZZ_PKGS=(clang-14 libclang-rt-14-dev llvm-14)
 BENCH_PKGS=(wrk)
 
 say() { printf '==> %s\n' "$*" >&2; }
@@ -52,16 +57,23 @@ lab)
 	exec build/simulator/dpsim --listen 127.0.0.1:5985 --db dpsim.db "$@"
 	;;
 test)
-	need "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"
+	need "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${BROWSER_PKGS[@]}" "${FUZZ_PKGS[@]}"
+	command -v npm >/dev/null || need nodejs npm
+	say "installing the browser test driver (playwright-core, from the lock file)"
+	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 	build build
-	say "unit and integration tests"
+	say "unit, integration, third-party client and browser tests"
 	meson test -C build --print-errorlogs
-	say "the same under AddressSanitizer + UndefinedBehaviorSanitizer"
+	say "unit and integration under AddressSanitizer + UndefinedBehaviorSanitizer"
 	build build-asan -Db_sanitize=address,undefined -Db_lundef=false
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		meson test -C build-asan --print-errorlogs
-	say "the same under valgrind (dpsim included)"
-	meson test -C build --setup valgrind --print-errorlogs
+		meson test -C build-asan --suite unit --suite integration --print-errorlogs
+	say "unit and integration under valgrind (dpsim included)"
+	meson test -C build --setup valgrind --suite unit --suite integration --print-errorlogs
+	say "fuzzing each target for ${FUZZ_SECONDS:-60} s"
+	[ -f build-fuzz/build.ninja ] || CC=clang-14 meson setup build-fuzz -Dfuzz=true >/dev/null
+	ninja -C build-fuzz
+	tests/fuzz/run.sh build-fuzz "${FUZZ_SECONDS:-60}"
 	;;
 bench)
 	need "${BUILD_PKGS[@]}" "${BENCH_PKGS[@]}"
