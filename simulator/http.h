@@ -1,7 +1,8 @@
 /* http: the HTTP front on libmicrohttpd.
  *
  * Routes POST /wsman and /wsman/ to wsman_ops after Basic authentication
- * against the fixture's users, /_dpsim/ to the control API, enforces the
+ * against the fixture's users, /_dpsim/ to the control API, / and
+ * /dashboard/ to the lab dashboard, enforces the
  * body size cap before a body is read, and answers everything else with a
  * plain error. The only module that includes microhttpd.h.
  *
@@ -21,6 +22,7 @@
 #include <stdint.h>
 
 #include "control.h"
+#include "dashboard.h"
 #include "fixture.h"
 #include "wsman_ops.h"
 
@@ -33,6 +35,7 @@ struct http_options {
 	unsigned max_connections;
 	unsigned connection_timeout_s;
 	struct control *control;	/* /_dpsim/; NULL: not served */
+	struct dashboard *dashboard;	/* / and /dashboard/; NULL: not served */
 };
 
 /* Binds, listens and starts serving. fx, ops and opt->control are

@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "dashboard.h"
 #include "fixture.h"
 #include "http.h"
 #include "log.h"
@@ -93,6 +94,7 @@ int main(int argc, char **argv)
 	struct wsman_ops *ops = NULL;
 	struct http_server *srv = NULL;
 	struct control *ctl = NULL;
+	struct dashboard *dash = NULL;
 
 	switch (config_parse(&cfg, argc, argv, err, sizeof(err))) {
 	case CONFIG_EXIT:
@@ -137,8 +139,10 @@ int main(int argc, char **argv)
 	struct control_options copt = {
 		.admin_token = cfg.admin_token, .version = DPSIM_VERSION,
 	};
+	struct dashboard_options dopt = { .version = DPSIM_VERSION };
 	ctl = control_new(&copt);
-	if (!ctl) {
+	dash = dashboard_new(&dopt);
+	if (!ctl || !dash) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
@@ -148,6 +152,7 @@ int main(int argc, char **argv)
 		.max_connections = cfg.max_connections,
 		.connection_timeout_s = cfg.connection_timeout_s,
 		.control = ctl,
+		.dashboard = dash,
 	};
 	if (http_server_start(&hopt, NULL, NULL, &srv, err, sizeof(err)))
 		goto fail;
@@ -168,6 +173,7 @@ int main(int argc, char **argv)
 	}
 	http_server_attach(srv, fx, ops);
 	control_set_ready(ctl, prov);
+	dashboard_set_ready(dash, fx, prov);
 	log_info("fault seed %llu", (unsigned long long)cfg.seed);
 	if (cfg.port_file && write_port_file(cfg.port_file, http_server_port(srv), err, sizeof(err)))
 		goto fail;
@@ -190,6 +196,7 @@ int main(int argc, char **argv)
 	signal(SIGINT, SIG_DFL);
 	pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
 	control_set_stopping(ctl);
+	dashboard_set_stopping(dash);
 	status = 0;
 	goto out;
 
@@ -203,6 +210,7 @@ out:
 		provider_shutdown(prov);
 	http_server_stop(srv);
 	control_free(ctl);
+	dashboard_free(dash);
 	wsman_ops_free(ops);
 	provider_free(prov);
 	store_free(st);
