@@ -748,8 +748,21 @@ static int op_invoke(struct op_call *c)
 		f.subcode = WSMAN_SUB_ACTION_NOT_SUPPORTED;
 		return send_fault(c, &f);
 	}
-	if (hr)
-		return send_hresult(c, hr, msg);
+	if (hr) {
+		/* A method of an SMS class fails in the SMS Provider, which adds
+		 * an SMS_ExtendedStatus to the WMI error (configmgr-domain §4). */
+		struct wsman_fault f;
+		char scratch[128], param[512];
+		snprintf(param, sizeof(param), "%s.%s", cim_class_name(k), c->req->method);
+		struct wsman_sms_status sms = {
+			.description = msg, .error_code = hr, .operation = "ExecMethod",
+			.parameter_info = param, .provider_name = "SMS Provider",
+		};
+		wsman_fault_from_hresult(&f, hr, msg, scratch, sizeof(scratch));
+		if (strncasecmp(cim_class_name(k), "SMS_", 4) == 0)
+			f.sms = &sms;
+		return send_fault(c, &f);
+	}
 
 	struct buf action;
 	buf_init(&action, 0);

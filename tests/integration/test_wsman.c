@@ -300,6 +300,16 @@ static void invoke_errors_are_faults_with_hresults(void **state)
 	char *msg = xpath_text(r.body, "//s:Reason/s:Text");
 	assert_non_null(strstr(msg, "NOPE.contoso.com"));
 	free(msg);
+	/* The SMS Provider's own error object rides along. */
+	msg = xpath_text(r.body, "//*[local-name()='SMS_ExtendedStatus']/*[local-name()='ProviderName']");
+	assert_string_equal(msg, "SMS Provider");
+	free(msg);
+	msg = xpath_text(r.body, "//*[local-name()='SMS_ExtendedStatus']/*[local-name()='ParameterInfo']");
+	assert_string_equal(msg, "SMS_DistributionPointInfo.SetDPMaintenanceMode");
+	free(msg);
+	msg = xpath_text(r.body, "//*[local-name()='SMS_ExtendedStatus']/*[local-name()='ErrorCode']");
+	assert_string_equal(msg, "2147749890");
+	free(msg);
 	http_reply_free(&r);
 
 	r = set_mode_as(p, "lab", DP01_NAL, "2");
