@@ -52,7 +52,7 @@ struct diag {
 	bool failed;		/* first error recorded; ignore the rest */
 };
 
-static void diag_vset(struct diag *d, unsigned line, const char *fmt,
+static void __attribute__((format(printf, 3, 0))) diag_vset(struct diag *d, unsigned line, const char *fmt,
 		      va_list ap)
 {
 	int n;

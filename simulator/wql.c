@@ -728,7 +728,12 @@ static int parse_primary(struct parser *p, struct wql_node **out)
 		return expected(p, what);
 	}
 	p->depth--;
-	return lex(p);
+	/* The bracketed part is ours until the token after ')' is read. */
+	if ((r = lex(p))) {
+		node_free(*out);
+		*out = NULL;
+	}
+	return r;
 }
 
 static int parse_not(struct parser *p, struct wql_node **out)

@@ -921,6 +921,11 @@ int wsman_response_parse(const char *body, size_t len, unsigned max_depth,
 
 		snprintf(msg, sizeof(msg), "%s",
 			 xe && xe->message ? xe->message : "unreadable");
+		/* libxml2's text may span lines and quote raw bytes; the
+		 * error is promised as one printable line. */
+		for (char *c = msg; *c; c++)
+			if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7F)
+				*c = ' ';
 		trim_in_place(msg);
 		set_err(err, err_size, "not well-formed XML: %s", msg);
 		ret = -EINVAL;

@@ -18,7 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 
 usage() {
-	sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -125,7 +125,7 @@ final_stat() {
 
 run_target() {
 	local t=$1 bin=$bindir/$1 work=$tmp/$1 log d s rc=0 n=0 cov kinds
-	local -a args seed_paths
+	local -a args seed_paths files=()
 	if [ ! -x "$bin" ]; then
 		echo "run.sh: $bin is not built" >&2
 		failed+=("$t")
@@ -133,18 +133,21 @@ run_target() {
 	fi
 	mkdir -p "$work/corpus" "$work/artifacts"
 	log=$work/log
+	# Replay runs the repo's files in place (libFuzzer only reads a file
+	# argument); fuzzing gets copies, as it writes into its corpus dir.
 	mapfile -t seed_paths < <(seeds "$t")
 	for s in "${seed_paths[@]}"; do
 		if [ -d "$s" ]; then
 			for f in "$s"/*; do
-				[ -f "$f" ] || continue
-				n=$((n + 1))
-				cp -- "$f" "$work/corpus/seed$n-$(basename "$f")"
+				[ -f "$f" ] && files+=("$f")
 			done
 		elif [ -f "$s" ]; then
-			n=$((n + 1))
-			cp -- "$s" "$work/corpus/seed$n-$(basename "$s")"
+			files+=("$s")
 		fi
+	done
+	n=${#files[@]}
+	for i in "${!files[@]}"; do
+		cp -- "${files[$i]}" "$work/corpus/seed$i-$(basename "${files[$i]}")"
 	done
 	args=(-timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048
 		-detect_leaks=1 -artifact_prefix="$work/artifacts/")
@@ -154,7 +157,7 @@ run_target() {
 	if [ "$secs" -eq 0 ]; then
 		echo "==> $t: replaying $n inputs"
 		if [ "$n" -gt 0 ]; then
-			(cd "$work" && "$bin" "${args[@]}" corpus/*) >"$log" 2>&1 || rc=$?
+			(cd "$work" && "$bin" "${args[@]}" "${files[@]}") >"$log" 2>&1 || rc=$?
 		fi
 	else
 		echo "==> $t: fuzzing for ${secs}s from $n seeds"
@@ -166,8 +169,12 @@ run_target() {
 		[ "$rc" -eq 124 ] && echo "!!! $t did not stop in time (killed)"
 		report_failure "$t" "$work" "$log" "$rc"
 		# crash-, leak-, timeout-, oom- or slow-unit-: what went wrong.
-		kinds=$(cd "$work/artifacts" && ls | sed 's/-[^-]*$//' | sort -u | tr '\n' ' ')
-		summary+=("$(printf '%-16s FAIL %s(see above)' "$t" "${kinds:-}")")
+		if [ "$secs" -eq 0 ]; then
+			kinds=$(sed -n 's/^Running: //p' "$log" | tail -n 1)
+		else
+			kinds=$(cd "$work/artifacts" && ls | sed 's/-[^-]*$//' | sort -u | tr '\n' ' ')
+		fi
+		summary+=("$(printf '%-16s FAIL %s' "$t" "${kinds:-(see above)}")")
 		return
 	fi
 	if [ "$secs" -eq 0 ]; then

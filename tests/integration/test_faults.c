@@ -790,8 +790,8 @@ static void must_understand_only_when_required(void **state)
 	static const char *const tolerated[] = {
 		"<x:Hint xmlns:x=\"urn:nobody\" env:mustUnderstand=\"false\">1</x:Hint>",
 		"<x:Hint xmlns:x=\"urn:nobody\">1</x:Hint>",
-		"<p:OperationID env:mustUnderstand=\"true\">uuid:AB000000-0000-4000-8000-000000000001</p:OperationID>"
-		"<p:SequenceId env:mustUnderstand=\"false\">1</p:SequenceId>",
+		("<p:OperationID env:mustUnderstand=\"true\">uuid:AB000000-0000-4000-8000-000000000001</p:OperationID>"
+		 "<p:SequenceId env:mustUnderstand=\"false\">1</p:SequenceId>"),
 		"<p:SessionId env:mustUnderstand=\"false\">uuid:AB000000-0000-4000-8000-000000000002</p:SessionId>",
 		"<w:OptionSet env:mustUnderstand=\"true\"/>",
 	};

@@ -809,12 +809,12 @@ static void test_external_entities(void **state)
 		"\"file:///etc/passwd\">]><s:Envelope xmlns:s=\"http://www.w3."
 		"org/2003/05/soap-envelope\"><s:Body>&e;</s:Body></s:Envelope>",
 		/* external DTD over the network */
-		"<!DOCTYPE s:Envelope SYSTEM \"http://127.0.0.1:9/evil.dtd\">"
-		"<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\">"
-		"<s:Body/></s:Envelope>",
+		("<!DOCTYPE s:Envelope SYSTEM \"http://127.0.0.1:9/evil.dtd\">"
+		 "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\">"
+		 "<s:Body/></s:Envelope>"),
 		/* parameter entity */
-		"<!DOCTYPE x [<!ENTITY % p SYSTEM \"file:///etc/passwd\"> %p;]>"
-		"<x/>",
+		("<!DOCTYPE x [<!ENTITY % p SYSTEM \"file:///etc/passwd\"> %p;]>"
+		 "<x/>"),
 	};
 	struct result res;
 
