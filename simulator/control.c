@@ -332,57 +332,38 @@ static int set_field(const struct rule_field *f, struct fault_rule *r,
 {
 	void *slot = (char *)r + f->off;
 	const char *s = json_string_value(v);
-	uint32_t hr = 0;
 
 	/* null is "not given" (what GET answers for an absent field). */
 	if (json_is_null(v) && f->kind != F_EFFECT)
 		return 0;
 	switch (f->kind) {
 	case F_GLOB:
-		if (!s) {
+	case F_OP:
+	case F_EFFECT:
+	case F_HRESULT:
+		/* The text form is converted where fixtures convert it. */
+		if (f->kind == F_HRESULT && json_is_integer(v) &&
+		    json_integer_value(v) >= 0 &&
+		    json_integer_value(v) <= UINT32_MAX) {
+			r->hresult = (uint32_t)json_integer_value(v);
+			return 0;
+		}
+		if (s)
+			return fault_rule_set(r, f->name, s, err, errsize);
+		if (f->kind == F_GLOB)
 			snprintf(err, errsize, "field '%s' must be a string, not %s",
 				 f->name, type_name(v));
-			return -EINVAL;
-		}
-		if (!*s) {
-			snprintf(err, errsize, "field '%s' is empty; leave it out to "
-				 "match anything", f->name);
-			return -EINVAL;
-		}
-		free(*(char **)slot);
-		*(char **)slot = strdup(s);
-		return *(char **)slot ? 0 : -ENOMEM;
-	case F_OP:
-		if (s && !fault_op_parse(s, slot) && r->operation != FAULT_OP_ANY)
-			return 0;
-		snprintf(err, errsize, "field 'operation' must be get, enumerate "
-			 "or invoke");
+		else
+			fault_rule_set(r, f->name, "", err, errsize);
 		return -EINVAL;
-	case F_EFFECT:
-		if (s && !fault_effect_parse(s, slot))
-			return 0;
-		snprintf(err, errsize, "field 'effect' must be one of return, fault, "
-			 "http, drop, timeout, delay");
-		return -EINVAL;
-	case F_HRESULT:
-		if (json_is_integer(v) && json_integer_value(v) >= 0 &&
-		    json_integer_value(v) <= UINT32_MAX)
-			hr = (uint32_t)json_integer_value(v);
-		else if (!s || hresult_parse(s, &hr)) {
-			snprintf(err, errsize, "field 'hresult' must be an HRESULT: "
-				 "hex (\"0x80041001\"), decimal or a name such as "
-				 "\"WBEM_E_ACCESS_DENIED\"");
-			return -EINVAL;
-		}
-		r->hresult = hr;
-		return 0;
 	case F_UINT:
-		/* times 0 would read as "no limit": say so instead. */
-		if (!strcmp(f->name, "times") && json_is_integer(v) &&
-		    json_integer_value(v) == 0) {
-			snprintf(err, errsize, "field 'times' must be at least 1; "
-				 "leave it out for no limit");
-			return -EINVAL;
+		if (!f->internal && json_is_integer(v) &&
+		    json_integer_value(v) >= 0) {
+			char text[24];
+
+			snprintf(text, sizeof(text), "%" PRId64,
+				 (int64_t)json_integer_value(v));
+			return fault_rule_set(r, f->name, text, err, errsize);
 		}
 		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 		    (uint64_t)json_integer_value(v) > f->max) {
@@ -460,16 +441,9 @@ static int rule_from_json(json_t *o, struct fault_rule *r, bool internal,
 			 "fault, http, drop, timeout, delay");
 		rc = -EINVAL;
 	}
-	/* Friendly defaults: a fault or return without an HRESULT is the
-	 * generic failure; an HTTP effect without a status is 503. */
 	v = json_object_get(o, "hresult");
-	if (!rc && (r->effect == FAULT_FAULT || r->effect == FAULT_RETURN) &&
-	    (!v || json_is_null(v)))
-		r->hresult = WBEM_E_FAILED;
-	if (!rc && r->effect == FAULT_HTTP && !r->http_status)
-		r->http_status = 503;
 	if (!rc && !internal)
-		rc = fault_rule_check(r, err, errsize);
+		rc = fault_rule_finish(r, v && !json_is_null(v), err, errsize);
 	if (rc)
 		fault_rule_clear(r);
 	return rc;

@@ -7,8 +7,10 @@
  * not depend on the others'.
  */
 #include "faults.h"
+#include "hresult.h"
 
 #include <ctype.h>
+#include <inttypes.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -198,6 +200,138 @@ int fault_rule_check(const struct fault_rule *r, char *err, size_t errsize)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* ---- rules from text ---------------------------------------------------- */
+
+/* A whole number from 0 to max, nothing else around it. */
+static int parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int set_glob(char **slot, const char *name, const char *text,
+		    char *err, size_t errsize)
+{
+	if (!*text) {
+		snprintf(err, errsize, "field '%s' is empty; leave it out to "
+			 "match anything", name);
+		return -EINVAL;
+	}
+	free(*slot);
+	*slot = strdup(text);
+	return *slot ? 0 : -ENOMEM;
+}
+
+static int set_uint(struct fault_rule *r, const char *name, const char *text,
+		    char *err, size_t errsize)
+{
+	static const struct { const char *name; uint64_t max; } nums[] = {
+		{ "mode", UINT32_MAX }, { "http_status", 599 },
+		{ "delay_ms", FAULT_MAX_DELAY_MS }, { "times", INT64_MAX },
+		{ "after", INT64_MAX },
+	};
+	uint64_t v, max = 0;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(nums) && strcmp(nums[i].name, name); i++)
+		;
+	if (i == ARRAY_SIZE(nums))
+		return -ENOENT;
+	max = nums[i].max;
+	if (parse_uint(text, max, &v)) {
+		snprintf(err, errsize, "field '%s' must be a whole number from "
+			 "0 to %" PRIu64 ", not '%s'", name, max, text);
+		return -EINVAL;
+	}
+	/* times 0 would read as "no limit": say so instead. */
+	if (!strcmp(name, "times") && v == 0) {
+		snprintf(err, errsize, "field 'times' must be at least 1; "
+			 "leave it out for no limit");
+		return -EINVAL;
+	}
+	if (!strcmp(name, "mode"))
+		r->mode = (int64_t)v;
+	else if (!strcmp(name, "http_status"))
+		r->http_status = (unsigned)v;
+	else if (!strcmp(name, "delay_ms"))
+		r->delay_ms = (uint32_t)v;
+	else if (!strcmp(name, "times"))
+		r->times = (int64_t)v;
+	else
+		r->after = (int64_t)v;
+	return 0;
+}
+
+int fault_rule_set(struct fault_rule *r, const char *name, const char *text,
+		   char *err, size_t errsize)
+{
+	struct { const char *name; char **slot; } globs[] = {
+		{ "class", &r->class_glob }, { "method", &r->method_glob },
+		{ "nalpath", &r->nalpath_glob }, { "user", &r->user_glob },
+		{ "protocol", &r->protocol_glob }, { "site", &r->site },
+	};
+	char *end;
+
+	for (size_t i = 0; i < ARRAY_SIZE(globs); i++)
+		if (!strcmp(name, globs[i].name))
+			return set_glob(globs[i].slot, name, text, err, errsize);
+	if (!strcmp(name, "operation")) {
+		if (!fault_op_parse(text, &r->operation) &&
+		    r->operation != FAULT_OP_ANY)
+			return 0;
+		r->operation = FAULT_OP_ANY;
+		snprintf(err, errsize, "field 'operation' must be get, "
+			 "enumerate or invoke");
+		return -EINVAL;
+	}
+	if (!strcmp(name, "effect")) {
+		if (!fault_effect_parse(text, &r->effect))
+			return 0;
+		snprintf(err, errsize, "field 'effect' must be one of return, "
+			 "fault, http, drop, timeout, delay");
+		return -EINVAL;
+	}
+	if (!strcmp(name, "hresult")) {
+		if (!hresult_parse(text, &r->hresult))
+			return 0;
+		snprintf(err, errsize, "field 'hresult' must be an HRESULT: "
+			 "hex (\"0x80041001\"), decimal or a name such as "
+			 "\"WBEM_E_ACCESS_DENIED\"");
+		return -EINVAL;
+	}
+	if (!strcmp(name, "probability")) {
+		errno = 0;
+		r->probability = *text ? strtod(text, &end) : -1;
+		if (*text && !errno && !*end && r->probability >= 0.0 &&
+		    r->probability <= 1.0)
+			return 0;
+		snprintf(err, errsize, "field 'probability' must be a number "
+			 "from 0 to 1, not '%s'", text);
+		return -EINVAL;
+	}
+	return set_uint(r, name, text, err, errsize);
+}
+
+int fault_rule_finish(struct fault_rule *r, bool hresult_given,
+		      char *err, size_t errsize)
+{
+	if ((r->effect == FAULT_FAULT || r->effect == FAULT_RETURN) &&
+	    !hresult_given)
+		r->hresult = WBEM_E_FAILED;
+	if (r->effect == FAULT_HTTP && !r->http_status)
+		r->http_status = 503;
+	return fault_rule_check(r, err, errsize);
 }
 
 /* ---- matching ------------------------------------------------------------ */

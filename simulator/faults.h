@@ -96,6 +96,21 @@ void fault_rules_free(struct fault_rule *rules, size_t n);
  * field in err. */
 int fault_rule_check(const struct fault_rule *r, char *err, size_t errsize);
 
+/* The one conversion of a rule field from its text form, shared by the
+ * control API and fixtures so both accept and refuse the same things.
+ * name: operation, class, method, nalpath, mode, user, protocol, site,
+ * effect, hresult (hex, decimal or a name such as WBEM_E_ACCESS_DENIED),
+ * http_status, delay_ms, times (at least 1), after, probability. 0,
+ * -ENOENT (not a field), -EINVAL with a sentence naming the field in err,
+ * or -ENOMEM. */
+int fault_rule_set(struct fault_rule *r, const char *name, const char *text,
+		   char *err, size_t errsize);
+/* Once the fields are set: fills the defaults (a fault or return without
+ * an HRESULT is WBEM_E_FAILED, http without a status is 503) and runs
+ * fault_rule_check(). hresult_given: an hresult field was set. */
+int fault_rule_finish(struct fault_rule *r, bool hresult_given,
+		      char *err, size_t errsize);
+
 /* Names: "get"/"enumerate"/"invoke" and "return"/"fault"/...; NULL or
  * "any"/"none" for the zero values. Parsers return 0 or -EINVAL. */
 const char *fault_op_name(enum fault_op op);

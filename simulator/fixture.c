@@ -18,6 +18,7 @@
  */
 #include "fixture.h"
 #include "embedded.h"
+#include "faults.h"
 #include "cim.h"
 
 #include <errno.h>
@@ -912,6 +913,67 @@ static int build_class(struct diag *d, xmlNode *n, const struct fixture *f,
 	return 0;
 }
 
+int fixture_fault_rule_build(const struct fixture_fault_rule *fr,
+			     const char *site, struct fault_rule *out,
+			     char *err, size_t errsize)
+{
+	bool hresult_given = false;
+	int rc = 0;
+
+	fault_rule_init(out);
+	for (size_t i = 0; !rc && i < fr->nfields; i++) {
+		rc = fault_rule_set(out, fr->fields[i].name, fr->fields[i].value,
+				    err, errsize);
+		hresult_given |= !strcmp(fr->fields[i].name, "hresult");
+	}
+	if (!rc)
+		rc = fault_rule_set(out, "site", site, err, errsize);
+	if (!rc)
+		rc = fault_rule_finish(out, hresult_given, err, errsize);
+	if (rc == -ENOENT)
+		rc = -EINVAL;	/* the schema lets no unknown attribute by */
+	if (rc == -ENOMEM)
+		snprintf(err, errsize, "out of memory");
+	if (rc)
+		fault_rule_clear(out);
+	return rc;
+}
+
+/* The attributes are kept as text and converted by faults.c, the one
+ * place that knows a rule field; building the rule once here is the
+ * check, so a bad value is reported with its line. */
+static int build_fault_rule(struct diag *d, xmlNode *n, const char *code,
+			    struct fixture_fault_rule *fr)
+{
+	struct fault_rule r;
+	char msg[256];
+	size_t count = 0;
+	int rc;
+
+	fr->line = node_line(n);
+	for (xmlAttr *a = n->properties; a; a = a->next)
+		count++;
+	if (count && !(fr->fields = calloc(count, sizeof(*fr->fields))))
+		return diag_nomem(d);
+	for (xmlAttr *a = n->properties; a; a = a->next) {
+		struct fixture_prop *p = &fr->fields[fr->nfields++];
+
+		p->line = fr->line;
+		p->name = strdup((const char *)a->name);
+		if (!p->name || attr_dup(n, p->name, &p->value))
+			return diag_nomem(d);
+	}
+	rc = fixture_fault_rule_build(fr, code, &r, msg, sizeof(msg));
+	if (rc == -ENOMEM)
+		return diag_nomem(d);
+	if (rc) {
+		diag_set(d, fr->line, "fault-rule: %s", msg);
+		return rc;
+	}
+	fault_rule_clear(&r);
+	return 0;
+}
+
 static int build_site(struct diag *d, xmlNode *n, struct fixture *f,
 		      struct fixture_site *s)
 {
@@ -958,6 +1020,15 @@ static int build_site(struct diag *d, xmlNode *n, struct fixture *f,
 		return diag_nomem(d);
 	for_each_elem(c, n, "class") {
 		rc = build_class(d, c, f, s, &s->classes[s->nclasses++]);
+		if (rc)
+			return rc;
+	}
+
+	count = count_elems(n, "fault-rule");
+	if (count && !(s->rules = calloc(count, sizeof(*s->rules))))
+		return diag_nomem(d);
+	for_each_elem(c, n, "fault-rule") {
+		rc = build_fault_rule(d, c, s->code, &s->rules[s->nrules++]);
 		if (rc)
 			return rc;
 	}
@@ -1354,6 +1425,10 @@ void fixture_free(struct fixture *f)
 		for (j = 0; j < f->sites[i].nclasses; j++)
 			free_class(&f->sites[i].classes[j]);
 		free(f->sites[i].classes);
+		for (j = 0; j < f->sites[i].nrules; j++)
+			free_props(f->sites[i].rules[j].fields,
+				   f->sites[i].rules[j].nfields);
+		free(f->sites[i].rules);
 		free(f->sites[i].code);
 		free(f->sites[i].name);
 		free(f->sites[i].provider);

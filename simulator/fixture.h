@@ -70,6 +70,14 @@ struct fixture_class {
 	unsigned line;
 };
 
+/* <fault-rule .../>: a fault rule of the site, its attributes as written
+ * (name = the rule field, value = its text), checked at load. */
+struct fixture_fault_rule {
+	struct fixture_prop *fields;
+	size_t nfields;
+	unsigned line;
+};
+
 struct fixture_site {
 	char *code;		/* "PS1" */
 	char *name;		/* "Contoso Lab" */
@@ -81,6 +89,8 @@ struct fixture_site {
 	struct fixture_class *classes;
 	size_t nclasses;
 	unsigned line;
+	struct fixture_fault_rule *rules;	/* in document order */
+	size_t nrules;
 };
 
 struct fixture_user {
@@ -115,6 +125,14 @@ int fixture_merge(struct fixture *into, struct fixture **from,
 		  char *err, size_t errsize);
 
 void fixture_free(struct fixture *f);
+
+struct fault_rule;
+/* Converts fr into *out (fault_rule_clear it) with site set to site, by
+ * the control API's own conversion. 0, -EINVAL (err: "what is wrong",
+ * no file:line) or -ENOMEM. */
+int fixture_fault_rule_build(const struct fixture_fault_rule *fr,
+			     const char *site, struct fault_rule *out,
+			     char *err, size_t errsize);
 
 /* The bundled lab fixture (fixtures/lab.xml), compiled in. */
 const char *fixture_bundled_lab(size_t *len);

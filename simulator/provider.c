@@ -717,6 +717,32 @@ static int seed_store(struct provider *p, char *err, size_t errsize)
 	return 0;
 }
 
+/* Adds the fixture's fault rules of s, all or none, as fixture rules so a
+ * reset keeps them. The fixture was checked at load, so only -ENOMEM
+ * is expected; err says what failed. */
+static int site_fault_rules(struct provider *p, const struct site *s,
+			    char *err, size_t errsize)
+{
+	struct fault_rule *rules;
+	size_t n = 0;
+	int r = 0;
+
+	if (!s->fx->nrules)
+		return 0;
+	rules = calloc(s->fx->nrules, sizeof(*rules));
+	if (!rules)
+		return -ENOMEM;
+	for (; n < s->fx->nrules && !r; n++) {
+		r = fixture_fault_rule_build(&s->fx->rules[n], s->code,
+					     &rules[n], err, errsize);
+		rules[n].from_fixture = true;
+	}
+	if (!r)
+		r = faults_add(p->faults, rules, n, NULL);
+	fault_rules_free(rules, n);
+	return r;
+}
+
 /* ---- life ---------------------------------------------------------------- */
 
 int provider_new(const struct fixture *fx, struct store *st,
@@ -759,6 +785,9 @@ int provider_new_opts(const struct fixture *fx, struct store *st,
 			r = -ENOMEM;
 			goto fail;
 		}
+		r = site_fault_rules(p, site, err, errsize);
+		if (r)
+			goto fail_msg;
 	}
 	r = seed_store(p, err, errsize);
 	if (r)
@@ -1519,6 +1548,11 @@ int provider_site_add(struct provider *p, const char *name, const char *xml,
 		free(seeds);
 		seeds = NULL;
 	}
+	for (size_t i = 0; i < n && !r; i++)
+		r = site_fault_rules(p, built[i], err, errsize);
+	if (r)
+		for (size_t i = 0; i < n; i++)
+			faults_clear(p->faults, built[i]->code);
 	for (size_t i = 0; i < n && !r; i++) {
 		activate(p, built[i]);
 		snprintf(added[i].code, sizeof(added[i].code), "%s",
@@ -1845,6 +1879,13 @@ static void site_xml(struct buf *b, const struct fixture_site *fs)
 	}
 	for (size_t c = 0; c < fs->nclasses; c++)
 		class_xml(b, &fs->classes[c]);
+	for (size_t k = 0; k < fs->nrules; k++) {
+		buf_adds(b, "    <fault-rule");
+		for (size_t i = 0; i < fs->rules[k].nfields; i++)
+			add_attr(b, fs->rules[k].fields[i].name,
+				 fs->rules[k].fields[i].value);
+		buf_adds(b, "/>\n");
+	}
 	buf_adds(b, "  </site>\n");
 }
 

@@ -790,6 +790,55 @@ static void reset_all_and_one_site(void **state)
 	json_decref(j);
 }
 
+/* A rule declared in the fixture: there from the start, listed as the
+ * fixture's, and back with zeroed counters after a reset. */
+static void rules_from_fixture(void **state)
+{
+	struct dpsim_proc *pp = *state, p;
+	const char *args[] = { "--seed", "7", "--fixture", SOURCE_ROOT
+		"/tests/unit/fixtures/good_fault_rules.xml", NULL };
+	struct http_reply r;
+	json_t *j, *rule;
+
+	assert_int_equal(dpsim_start(pp, args), 0);
+	p = *pp;
+	j = api(&p, "GET", "faults", NULL, 200);
+	assert_int_equal(json_array_size(json_object_get(j, "faults")), 2);
+	rule = json_array_get(json_object_get(j, "faults"), 0);
+	assert_true(json_is_true(json_object_get(rule, "from_fixture")));
+	assert_string_equal(jstr(rule, "method"), "SetDPMaintenanceMode");
+	assert_string_equal(jstr(rule, "site"), "PS1");
+	assert_string_equal(jstr(rule, "hresult"), "0x80041003");
+	assert_string_equal(jstr(rule, "hresult_name"), "WBEM_E_ACCESS_DENIED");
+	assert_int_equal(jint(rule, "times"), 1);
+	json_decref(j);
+
+	r = invoke(&p, "DP01.contoso.com", "1");
+	assert_error_code(&r, "2147749891");		/* 0x80041003 */
+	http_reply_free(&r);
+	r = invoke(&p, "DP01.contoso.com", "1");
+	assert_return_value(&r, "0");
+	http_reply_free(&r);
+	j = api(&p, "GET", "faults/1", NULL, 200);
+	assert_int_equal(jint(j, "fired"), 1);
+	assert_true(json_is_true(json_object_get(j, "retired")));
+	json_decref(j);
+
+	api_ok(&p, "POST", "reset", NULL, 200);
+	j = api(&p, "GET", "faults/1", NULL, 200);
+	assert_int_equal(jint(j, "fired"), 0);
+	assert_true(json_is_true(json_object_get(j, "from_fixture")));
+	assert_false(json_is_true(json_object_get(j, "retired")));
+	json_decref(j);
+	r = invoke(&p, "DP01.contoso.com", "1");
+	assert_error_code(&r, "2147749891");
+	http_reply_free(&r);
+	r = invoke(&p, "DP01.contoso.com", "1");
+	assert_return_value(&r, "0");
+	http_reply_free(&r);
+	assert_int_equal(dpsim_stop(pp), 0);
+}
+
 /* ---- snapshots ---------------------------------------------------------------------------- */
 
 static void snapshots_save_restore(void **state)
@@ -1216,6 +1265,7 @@ int main(void)
 		T(malformed_requests),
 		OWN(journal_filters_and_bound),
 		T(reset_all_and_one_site),
+		OWN(rules_from_fixture),
 		OWN(snapshots_save_restore),
 		T(sites_in_parallel),
 		OWN(health_before_and_after_ready),

@@ -17,7 +17,9 @@
 #include <cmocka.h>
 #include <libxml/parser.h>
 
+#include "faults.h"
 #include "fixture.h"
+#include "hresult.h"
 
 #define FIXTURE_DIR SOURCE_ROOT "/tests/unit/fixtures/"
 
@@ -301,6 +303,81 @@ static void test_bundled_lab_classes(void **state)
 	assert_string_equal(inst_value(&c->instances[0], "DPNALPath"),
 			    DP01_NAL);
 	fixture_free(f);
+}
+
+/* <fault-rule> elements keep their attributes as text and convert,
+ * through the control API's conversion, into the rules dpsim adds. */
+static void test_fault_rules(void **state)
+{
+	const char *path = FIXTURE_DIR "good_fault_rules.xml";
+	struct fixture *f = NULL;
+	const struct fixture_site *s;
+	struct fault_rule r;
+	char err[512];
+
+	(void)state;
+	if (fixture_load_file(path, &f, err, sizeof(err)))
+		fail_msg("%s", err);
+	s = &f->sites[0];
+	assert_int_equal(s->nrules, 2);
+	assert_int_equal(s->rules[0].line, 439);
+	assert_int_equal(s->rules[0].nfields, 4);
+	assert_string_equal(s->rules[0].fields[2].name, "hresult");
+	assert_string_equal(s->rules[0].fields[2].value, "WBEM_E_ACCESS_DENIED");
+
+	assert_int_equal(fixture_fault_rule_build(&s->rules[0], "PS1", &r, err,
+						  sizeof(err)), 0);
+	assert_string_equal(r.method_glob, "SetDPMaintenanceMode");
+	assert_string_equal(r.site, "PS1");
+	assert_int_equal(r.effect, FAULT_FAULT);
+	assert_int_equal(r.hresult, WBEM_E_ACCESS_DENIED);
+	assert_int_equal(r.times, 1);
+	assert_int_equal(r.after, 0);
+	assert_true(r.probability == 1.0);
+	fault_rule_clear(&r);
+
+	assert_int_equal(fixture_fault_rule_build(&s->rules[1], "PS1", &r, err,
+						  sizeof(err)), 0);
+	assert_int_equal(r.operation, FAULT_OP_GET);
+	assert_string_equal(r.class_glob, "SMS_DP*");
+	assert_int_equal(r.effect, FAULT_HTTP);
+	assert_int_equal(r.http_status, 503);	/* the default */
+	assert_int_equal(r.after, 3);
+	assert_true(r.probability == 0.5);
+	fault_rule_clear(&r);
+	fixture_free(f);
+}
+
+static void test_bad_fault_rules(void **state)
+{
+	static const struct { const char *file, *want; } cases[] = {
+		{ "bad_rule_effect.xml", "bad_rule_effect.xml:5: fault-rule: "
+		  "field 'effect' must be one of return, fault, http, drop, "
+		  "timeout, delay" },
+		{ "bad_rule_hresult.xml", "bad_rule_hresult.xml:5: fault-rule: "
+		  "field 'hresult' must be an HRESULT" },
+		{ "bad_rule_probability.xml", "bad_rule_probability.xml:5: "
+		  "fault-rule: field 'probability' must be a number from 0 to "
+		  "1, not '1.5'" },
+		{ "bad_rule_times.xml", "bad_rule_times.xml:5: fault-rule: "
+		  "field 'times' must be at least 1" },
+		{ "bad_rule_no_effect.xml", "bad_rule_no_effect.xml:5:" },
+	};
+	char path[512], err[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fixture *f = NULL;
+		const char *at;
+
+		snprintf(path, sizeof(path), FIXTURE_DIR "%s", cases[i].file);
+		assert_int_equal(fixture_load_file(path, &f, err, sizeof(err)),
+				 -EINVAL);
+		assert_null(f);
+		at = strstr(err, cases[i].file);
+		if (!at || strncmp(at, cases[i].want, strlen(cases[i].want)))
+			fail_msg("%s: got '%s'", cases[i].file, err);
+	}
 }
 
 static void test_groups_and_classes(void **state)
@@ -835,6 +912,8 @@ int main(void)
 		cmocka_unit_test(test_bundled_lab_classes),
 		cmocka_unit_test(test_lab_file_is_bundled),
 		cmocka_unit_test(test_groups_and_classes),
+		cmocka_unit_test(test_fault_rules),
+		cmocka_unit_test(test_bad_fault_rules),
 		cmocka_unit_test(test_defaults_and_raw_values),
 		cmocka_unit_test(test_nalpath),
 		BAD_FIXTURES(BAD_TEST)
