@@ -581,9 +581,8 @@ static void cannot_process_filter_unknown_property(void **state)
 		"SMS_DistributionPointInfo"), &w);
 }
 
-/* dpsim bug when written: the WSManFault Code was 2150858778
- * (ERROR_WSMAN_ENUMERATE_CANNOT_PROCESS_FILTER), the code of the other
- * subcode; this subcode has its own, 0x80338019. */
+/* This subcode has a WSManFault Code of its own, 0x80338019, not the
+ * CannotProcessFilter one (0x8033801A). */
 static void filter_dialect_unavailable(void **state)
 {
 	const struct want w = {
@@ -672,7 +671,7 @@ static void encoding_limit_max_envelope(void **state)
 
 /* MS-WSMV 3.1.4.1.7: a MaxEnvelopeSize under 8192 octets is itself
  * refused with EncodingLimit (WinRM MUST), even when the answer would be
- * small (dpsim bug when written: it answered). */
+ * small. */
 static void encoding_limit_max_envelope_minimum(void **state)
 {
 	send_expect(*state, "lab", with_max_envelope(envelope(ACT_ENUM,
@@ -682,8 +681,7 @@ static void encoding_limit_max_envelope_minimum(void **state)
 }
 
 /* dpsim started with --max-body 2 (KiB). DSP0226 names the detail for a
- * request over the service's own limit ServiceEnvelopeLimit (dpsim bug
- * when written: no detail). */
+ * request over the service's own limit ServiceEnvelopeLimit. */
 static void encoding_limit_max_body(void **state)
 {
 	struct dpsim_proc *p = *state;
@@ -714,8 +712,7 @@ static void encoding_limit_max_body(void **state)
 }
 
 /* A charset dpsim cannot read, in the Content-Type or in the XML
- * declaration. DSP0226's detail for it is CharacterSet (dpsim bug when
- * written: no detail). */
+ * declaration. DSP0226's detail for it is CharacterSet. */
 static void encoding_limit_charset(void **state)
 {
 	struct dpsim_proc *p = *state;
@@ -753,8 +750,8 @@ static char *with_header(char *env, const char *hdr)
 }
 
 /* SOAP 1.2 §5.4.8: Code s:MustUnderstand with no Subcode, and a
- * NotUnderstood header whose qname resolves to the header refused (dpsim
- * bug when written: the qname's prefix was not declared in the fault). */
+ * NotUnderstood header whose qname resolves to the header refused: the
+ * prefix is declared on NotUnderstood itself. */
 static void must_understand(void **state)
 {
 	struct dpsim_proc *p = *state;
