@@ -516,9 +516,8 @@ static void invalid_context_finished(void **state)
 }
 
 /* A context belongs to the user who opened it. Another user's Pull is
- * refused, and must not cost the owner the enumeration (dpsim bug when
- * written: ctx_take() freed the context on the foreign Pull, so the
- * owner's next Pull got InvalidEnumerationContext too). */
+ * refused, and must not cost the owner the enumeration: the owner's
+ * next Pull still gets the items. */
 static void invalid_context_other_user(void **state)
 {
 	struct dpsim_proc *p = *state;
