@@ -396,6 +396,39 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind,
 	return MHD_YES;
 }
 
+/* Queues the answer of the control API or the dashboard (body malloc'd,
+ * taken over; NULL means out of memory). page adds the headers a page
+ * served to a browser wants. */
+static enum MHD_Result queue_answer(struct MHD_Connection *conn, int status,
+				    char *body, size_t len, const char *content_type,
+				    const char *allow, bool bearer, bool page)
+{
+	if (!body)
+		return MHD_NO;
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, body,
+								 MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_SERVER, "dpsim");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (page) {
+		MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+		MHD_add_response_header(r, "Content-Security-Policy",
+					"default-src 'self'; frame-ancestors 'none'");
+	}
+	if (allow)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	if (bearer)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					"Bearer realm=\"dpsim\"");
+	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result finish_control(struct http_server *s, struct MHD_Connection *conn,
 				      const char *url, const char *method,
 				      struct http_request *req)
@@ -418,25 +451,8 @@ static enum MHD_Result finish_control(struct http_server *s, struct MHD_Connecti
 	};
 	control_handle(s->opt.control, &rq, &rs);
 	free(args.args);
-	if (!rs.body)
-		return MHD_NO;
-	struct MHD_Response *r = MHD_create_response_from_buffer(rs.len, rs.body,
-								 MHD_RESPMEM_MUST_FREE);
-	if (!r) {
-		free(rs.body);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_SERVER, "dpsim");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	if (rs.allow)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rs.allow);
-	if (rs.bearer_challenge)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-					"Bearer realm=\"dpsim\"");
-	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)rs.status, r);
-	MHD_destroy_response(r);
-	return ret;
+	return queue_answer(conn, rs.status, rs.body, rs.len, "application/json",
+			    rs.allow, rs.bearer_challenge, false);
 }
 
 static enum MHD_Result finish_dashboard(struct http_server *s, struct MHD_Connection *conn,
@@ -461,25 +477,8 @@ static enum MHD_Result finish_dashboard(struct http_server *s, struct MHD_Connec
 	};
 	dashboard_handle(s->opt.dashboard, &rq, &rs);
 	free(args.args);
-	if (!rs.body)
-		return MHD_NO;
-	struct MHD_Response *r = MHD_create_response_from_buffer(rs.len, rs.body,
-								 MHD_RESPMEM_MUST_FREE);
-	if (!r) {
-		free(rs.body);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rs.content_type);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_SERVER, "dpsim");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Content-Security-Policy",
-				"default-src 'self'; frame-ancestors 'none'");
-	if (rs.allow)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rs.allow);
-	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)rs.status, r);
-	MHD_destroy_response(r);
-	return ret;
+	return queue_answer(conn, rs.status, rs.body, rs.len, rs.content_type,
+			    rs.allow, false, true);
 }
 
 static enum MHD_Result finish_request(struct http_server *s, struct MHD_Connection *conn,
