@@ -15,6 +15,7 @@
 
 /* The authenticated caller of one request. Borrowed strings. */
 struct caller {
+	const struct fixture_user *account;	/* NULL: not a fixture user */
 	const char *user;
 	const char *role;
 	const char *protocol;	/* "wsman" */
@@ -26,6 +27,13 @@ struct caller {
  * the header is malformed or the credentials are wrong. */
 const struct fixture_user *auth_basic(const struct fixture *fx,
 				      const char *authorization);
+
+/* Hashes a clear-text password for a fixture's password-hash attribute,
+ * with a fresh random salt (crypt(3), yescrypt). On success returns 0 and
+ * *out (malloc'd, the caller frees it); otherwise -errno and one line in
+ * err saying why. */
+int auth_password_hash(const char *clear, char **out, char *err,
+		       size_t errsize);
 
 /* Whether role may change DP state (Modify on Site). */
 bool auth_role_can_modify(const char *role);

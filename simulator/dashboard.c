@@ -543,7 +543,8 @@ static int invoke_mode(struct ctx *x, const char *site, const char *nalpath,
 {
 	char ns[64], nal_name[] = "NALPath", mode_name[] = "Mode", mode_text[24];
 	char msg[1024] = "";
-	struct caller who = { x->user->name, x->user->role, "dashboard" };
+	struct caller who = { x->user, x->user->name, x->user->role,
+			     "dashboard" };
 	struct provider_call call = { .who = &who,
 				      .timeout_ms = DASHBOARD_TIMEOUT_MS };
 	uint32_t hr, rv = 0;

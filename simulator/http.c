@@ -503,6 +503,7 @@ static enum MHD_Result finish_request(struct http_server *s, struct MHD_Connecti
 		u = auth_basic(fx, authz);
 		if (!u)
 			return send_unauthorized(conn);
+		who.account = u;
 		who.user = u->name;
 		who.role = u->role;
 	}

@@ -24,7 +24,7 @@
 
 #define DP01_NAL "[\"Display=\\\\DP01.contoso.com\\\"]MSWNET:[\"SMS_SITE=PS1\"]\\\\DP01.contoso.com\\"
 
-static const struct caller admin = { "lab", "Full Administrator", "wsman" };
+static const struct caller admin = { NULL, "lab", "Full Administrator", "wsman" };
 
 struct env {
 	struct fixture *fx;

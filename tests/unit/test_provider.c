@@ -46,11 +46,12 @@
 				 h_ ? h_ : "(null)", n_); \
 	} while (0)
 
-static const struct caller admin = { "lab", "Full Administrator", "wsman" };
+static const struct caller admin = { NULL, "lab", "Full Administrator", "wsman" };
 static const struct caller infra = {
-	"infra", "Infrastructure Administrator", "wsman"
+	NULL, "infra", "Infrastructure Administrator", "wsman"
 };
-static const struct caller analyst = { "analyst", "Read-only Analyst", "wsman" };
+static const struct caller analyst = { NULL, "analyst", "Read-only Analyst",
+					 "wsman" };
 
 /* A provider call made by w, with no request behind it. */
 #define CALL(w) (&(struct provider_call){ .who = (w) })
