@@ -17,6 +17,13 @@
 
 #define RETRY_DELAY_CAP_MS 5000u
 
+/* What trying a failed request again is worth (dpclient.h, "Retries"). */
+enum retry {
+	RETRY_NO,		/* the answer will not change */
+	RETRY_SAFE,		/* nothing ran: refused, HTTP 503 */
+	RETRY_IF_IDEMPOTENT,	/* w:TimedOut: the provider may have run it */
+};
+
 enum dpc_code dpci_fail(struct dpc_error *err, enum dpc_code code,
 		       const char *fmt, ...)
 {
@@ -175,7 +182,7 @@ static bool is_soap(const char *content_type)
 
 /* Turns a transport failure of libcurl into an error. */
 static enum dpc_code curl_failed(struct dpc_client *c, CURLcode rc,
-				 struct dpc_error *err, bool *transient)
+				 struct dpc_error *err, enum retry *retry)
 {
 	const char *why = c->curl_err[0] ? c->curl_err : curl_easy_strerror(rc);
 
@@ -188,9 +195,10 @@ static enum dpc_code curl_failed(struct dpc_client *c, CURLcode rc,
 	if (err)
 		copy(err->transport, sizeof(err->transport), why);
 	/* Refused means nothing was sent: always safe to try again. A
-	 * timeout is not retried: the request may have been carried out,
-	 * and the caller asked for that much patience only once. */
-	*transient = rc == CURLE_COULDNT_CONNECT;
+	 * timeout or a connection lost later is not retried: the request
+	 * may have been carried out, and the caller asked for that much
+	 * patience only once. */
+	*retry = rc == CURLE_COULDNT_CONNECT ? RETRY_SAFE : RETRY_NO;
 	return dpci_fail(err, DPC_E_TRANSPORT, "%s: %s", c->endpoint, why);
 }
 
@@ -198,7 +206,7 @@ static enum dpc_code curl_failed(struct dpc_client *c, CURLcode rc,
  * anything else but a 200 is a protocol error. Frees *resp on failure. */
 static enum dpc_code check_answer(long status, const char *id,
 				  struct wsman_response **resp,
-				  struct dpc_error *err, bool *transient)
+				  struct dpc_error *err, enum retry *retry)
 {
 	const char *rel = wsman_response_relates_to(*resp);
 	const struct wsman_fault *f = wsman_response_fault(*resp);
@@ -210,7 +218,10 @@ static enum dpc_code check_answer(long status, const char *id,
 				 rel);
 	} else if (f) {
 		code = fail_fault(err, *resp);
-		*transient = f->subcode == WSMAN_SUB_TIMED_OUT;
+		/* The server gave up waiting for the provider, which may
+		 * still have done the work. */
+		if (f->subcode == WSMAN_SUB_TIMED_OUT)
+			*retry = RETRY_IF_IDEMPOTENT;
 	} else if (status != 200) {
 		code = dpci_fail(err, DPC_E_PROTOCOL,
 				 "HTTP %ld without a SOAP fault", status);
@@ -222,10 +233,11 @@ static enum dpc_code check_answer(long status, const char *id,
 	return code;
 }
 
-/* One HTTP exchange. *transient says whether trying again may help. */
+/* One HTTP exchange. *retry says whether trying again may help, and is
+ * safe. */
 static enum dpc_code post_once(struct dpc_client *c, const char *id,
 			       struct wsman_response **resp,
-			       struct dpc_error *err, bool *transient)
+			       struct dpc_error *err, enum retry *retry)
 {
 	char why[160];
 	long status = 0;
@@ -233,7 +245,7 @@ static enum dpc_code post_once(struct dpc_client *c, const char *id,
 	CURLcode rc;
 	int ret;
 
-	*transient = false;
+	*retry = RETRY_NO;
 	buf_reset(&c->body);
 	c->curl_err[0] = '\0';
 	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, buf_ptr(&c->req));
@@ -247,7 +259,7 @@ static enum dpc_code post_once(struct dpc_client *c, const char *id,
 	if (err)
 		err->http_status = status;
 	if (rc != CURLE_OK)
-		return curl_failed(c, rc, err, transient);
+		return curl_failed(c, rc, err, retry);
 	if (c->trace)
 		c->trace(c->trace_data, false, status, buf_ptr(&c->body),
 			 buf_len(&c->body));
@@ -258,7 +270,8 @@ static enum dpc_code post_once(struct dpc_client *c, const char *id,
 				 c->user ? " of " : "", c->user ? c->user : "",
 				 dpc_auth_name(c->auth));
 	if (status == 503) {
-		*transient = true;
+		/* WinRM (and dpsim) answer 503 before running anything. */
+		*retry = RETRY_SAFE;
 		return dpci_fail(err, DPC_E_TRANSPORT,
 				 "HTTP 503: %s is unavailable", c->endpoint);
 	}
@@ -277,7 +290,7 @@ static enum dpc_code post_once(struct dpc_client *c, const char *id,
 		return dpci_fail(err, DPC_E_PROTOCOL,
 				 "HTTP %ld: unreadable response: %s", status,
 				 why);
-	return check_answer(status, id, resp, err, transient);
+	return check_answer(status, id, resp, err, retry);
 }
 
 static void sleep_ms(unsigned ms)
@@ -288,9 +301,13 @@ static void sleep_ms(unsigned ms)
 		;
 }
 
-enum dpc_code dpci_exchange(struct dpc_client *c, const struct wsman_head *tmpl,
-			   dpci_build_fn build, const void *arg,
-			   struct wsman_response **resp, struct dpc_error *err)
+/* The retry loop of both exchanges. idempotent: the call may run twice
+ * (a read, or a method whose second run changes nothing). */
+static enum dpc_code exchange(struct dpc_client *c,
+			      const struct wsman_head *tmpl,
+			      dpci_build_fn build, const void *arg,
+			      struct wsman_response **resp,
+			      struct dpc_error *err, bool idempotent)
 {
 	unsigned delay = c->retry_delay_ms;
 
@@ -299,7 +316,7 @@ enum dpc_code dpci_exchange(struct dpc_client *c, const struct wsman_head *tmpl,
 		char id[WSMAN_UUID_SIZE];
 		struct wsman_head h = *tmpl;
 		enum dpc_code code;
-		bool transient;
+		enum retry retry;
 		int ret;
 
 		new_message_id(id);
@@ -321,11 +338,35 @@ enum dpc_code dpci_exchange(struct dpc_client *c, const struct wsman_head *tmpl,
 			memset(err, 0, sizeof(*err));
 			err->attempts = attempts;
 		}
-		code = post_once(c, id, resp, err, &transient);
-		if (code == DPC_OK || !transient || attempt >= c->retries)
+		/* libcurl sends a request again, once and silently, when a
+		 * reused connection closes without an answer: the server may
+		 * have run it. A new connection has no such second try. */
+		curl_easy_setopt(c->curl, CURLOPT_FRESH_CONNECT,
+				 idempotent ? 0L : 1L);
+		code = post_once(c, id, resp, err, &retry);
+		curl_easy_setopt(c->curl, CURLOPT_FRESH_CONNECT, 0L);
+		if (code == DPC_OK || attempt >= c->retries ||
+		    retry == RETRY_NO ||
+		    (retry == RETRY_IF_IDEMPOTENT && !idempotent))
 			return code;
 		sleep_ms(delay);
 		delay = delay * 2 > RETRY_DELAY_CAP_MS ? RETRY_DELAY_CAP_MS
 						       : delay * 2;
 	}
+}
+
+enum dpc_code dpci_exchange(struct dpc_client *c, const struct wsman_head *tmpl,
+			   dpci_build_fn build, const void *arg,
+			   struct wsman_response **resp, struct dpc_error *err)
+{
+	return exchange(c, tmpl, build, arg, resp, err, true);
+}
+
+enum dpc_code dpci_exchange_unsafe(struct dpc_client *c,
+				   const struct wsman_head *tmpl,
+				   dpci_build_fn build, const void *arg,
+				   struct wsman_response **resp,
+				   struct dpc_error *err)
+{
+	return exchange(c, tmpl, build, arg, resp, err, false);
 }

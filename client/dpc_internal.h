@@ -49,6 +49,15 @@ typedef int (*dpci_build_fn)(struct buf *b, const struct wsman_head *h,
 enum dpc_code dpci_exchange(struct dpc_client *c, const struct wsman_head *tmpl,
 			   dpci_build_fn build, const void *arg,
 			   struct wsman_response **resp, struct dpc_error *err);
+/* The same for a call that must not run twice (a method that may not be
+ * idempotent): retried only when nothing can have run (refused, 503),
+ * never after w:TimedOut or a connection lost with the request sent, and
+ * always on a fresh connection so libcurl cannot resend it silently. */
+enum dpc_code dpci_exchange_unsafe(struct dpc_client *c,
+				   const struct wsman_head *tmpl,
+				   dpci_build_fn build, const void *arg,
+				   struct wsman_response **resp,
+				   struct dpc_error *err);
 
 /* libcurl write callback: appends to the struct buf in ud, failing the
  * transfer when the buffer's cap is reached. */

@@ -11,6 +11,8 @@
 
 #include <libxml/parser.h>
 
+#include "hresult.h"
+
 #define DEFAULT_ENDPOINT "http://127.0.0.1:5985/wsman"
 #define WMI_PREFIX "http://schemas.microsoft.com/wbem/wsman/1/wmi/"
 #define DPI_CLASS "SMS_DistributionPointInfo"
@@ -884,6 +886,77 @@ enum dpc_code dpc_get_mode(struct dpc_client *c, const char *spec,
 	return code;
 }
 
+static int build_get(struct buf *b, const struct wsman_head *h,
+		     const void *arg)
+{
+	return wsman_build_get(b, h);
+}
+
+/* A Get whose keys match nothing: WBEM_E_NOT_FOUND underneath, which
+ * WinRM reports as w:InvalidSelectors. */
+static bool get_not_found(const struct dpc_error *err)
+{
+	return err->code == DPC_E_PROVIDER &&
+	       (err->hresult == WBEM_E_NOT_FOUND ||
+		strcmp(err->subcode, "w:InvalidSelectors") == 0);
+}
+
+enum dpc_code dpc_get_dp(struct dpc_client *c, const struct dpc_dp *key,
+			 struct dpc_dp *out, struct dpc_error *err)
+{
+	const struct wsman_pair sel[3] = {
+		{ "NALPath", key->nal_path },
+		{ "ResourceType", key->resource_type },
+		{ "SiteCode", key->site_code },
+	};
+	struct wsman_head h = { .selectors = sel, .nselectors = 3 };
+	struct dpc_error local = { 0 };
+	struct dpc_instance inst;
+	struct wsman_response *r;
+	enum dpc_code code;
+	char ns[64];
+	char *uri;
+
+	err_clear(err);
+	memset(out, 0, sizeof(*out));
+	out->maintenance_mode = -1;
+	if (!err)
+		err = &local;	/* get_not_found() reads it */
+	if (!key->nal_path || !key->resource_type || !key->site_code)
+		return dpci_fail(err, DPC_E_USAGE,
+				"a DP's key is NALPath, ResourceType and "
+				"SiteCode: one is missing");
+	code = site_ns(c, ns, sizeof(ns), err);
+	if (code)
+		return code;
+	uri = wmi_uri(ns, DPI_CLASS);
+	if (!uri)
+		return nomem(err);
+	h.resource_uri = uri;
+	code = dpci_exchange(c, &h, build_get, NULL, &r, err);
+	free(uri);
+	if (code) {
+		if (get_not_found(err))
+			err->code = DPC_E_NOT_FOUND;
+		return err->code;
+	}
+	if (wsman_response_kind(r) != WSMAN_RESP_GET ||
+	    wsman_response_object_count(r) != 1) {
+		wsman_response_free(r);
+		return dpci_fail(err, DPC_E_PROTOCOL,
+				"expected one instance in a GetResponse");
+	}
+	if (object_copy(wsman_response_object(r, 0), &inst) < 0) {
+		wsman_response_free(r);
+		return nomem(err);
+	}
+	wsman_response_free(r);
+	if (dp_from_instance(&inst, out) < 0)
+		code = nomem(err);
+	dpc_instance_clear(&inst);
+	return code;
+}
+
 enum dpc_code dpc_set_mode(struct dpc_client *c, const char *nal_path,
 			   unsigned mode, struct dpc_error *err)
 {
@@ -971,6 +1044,26 @@ static enum dpc_code invoke_result(struct wsman_response *r,
 	return DPC_OK;
 }
 
+/* Methods that may run twice with the effect of once (dpclient.h,
+ * "Retries"). */
+static const struct {
+	const char *cls;
+	const char *method;
+} idempotent_methods[] = {
+	/* Setting the mode a DP already has changes nothing. */
+	{ DPI_CLASS, "SetDPMaintenanceMode" },
+};
+
+static bool is_idempotent(const char *cls, const char *method)
+{
+	for (size_t i = 0; i < sizeof(idempotent_methods) /
+			       sizeof(idempotent_methods[0]); i++)
+		if (strcasecmp(cls, idempotent_methods[i].cls) == 0 &&
+		    strcasecmp(method, idempotent_methods[i].method) == 0)
+			return true;
+	return false;
+}
+
 enum dpc_code dpc_invoke(struct dpc_client *c, const char *ns,
 			 const char *cls, const char *method,
 			 const struct dpc_param *params, size_t nparams,
@@ -1018,7 +1111,10 @@ enum dpc_code dpc_invoke(struct dpc_client *c, const char *ns,
 	}
 	a.params = pairs;
 	h.resource_uri = uri;
-	code = dpci_exchange(c, &h, build_invoke, &a, &r, err);
+	if (is_idempotent(cls, method))
+		code = dpci_exchange(c, &h, build_invoke, &a, &r, err);
+	else
+		code = dpci_exchange_unsafe(c, &h, build_invoke, &a, &r, err);
 	if (code == DPC_E_USAGE)
 		code = dpci_fail(err, DPC_E_USAGE,
 				"'%s' or a parameter name is not a valid "

@@ -19,6 +19,18 @@
  *    _clear / _free function. On failure they are left empty (all zero), so
  *    clearing them is always safe.
  *  - Strings passed in are copied or used only during the call.
+ *  - Retries are a property of each call. A failure where nothing ran
+ *    (connection refused, HTTP 503) is retried for every call, up to
+ *    dpc_options.retries times. After a w:TimedOut fault the provider may
+ *    have run the request: it is retried only for idempotent calls, the
+ *    reads (Identify, discovery, queries, Get: every call but dpc_invoke)
+ *    and SetDPMaintenanceMode, whose second run sets the mode it already
+ *    has. Any other method of dpc_invoke is sent once, on a connection of
+ *    its own so that libcurl does not silently send it again when a
+ *    reused connection closes without an answer; the caller gets
+ *    DPC_E_TRANSPORT and cannot know whether the method ran. A connection
+ *    lost after the request went out, a timeout of the HTTP request
+ *    itself and a provider's answer are retried for no call.
  *  - A struct dpc_client is not thread-safe; use one per thread. The library
  *    has no global state of its own: the program calls dpc_global_init()
  *    once before any other thread exists (it calls curl_global_init() and
@@ -44,8 +56,9 @@ enum dpc_code {
 	DPC_E_USAGE,	 /* a bad argument or option (nothing was sent) */
 	DPC_E_NOMEM,	 /* out of memory */
 	DPC_E_TRANSPORT, /* no usable HTTP answer: refused, unreachable,
-			  * TLS, timeout, an unexpected HTTP status, or
-			  * w:TimedOut / 503 still there after the retries */
+			  * TLS, timeout, an unexpected HTTP status, a
+			  * 503 still there after the retries, or
+			  * w:TimedOut (retried only by idempotent calls) */
 	DPC_E_AUTH,	 /* HTTP 401 or 403: wrong credentials or scheme */
 	DPC_E_PROTOCOL,	 /* an answer that is not the expected WS-Man */
 	DPC_E_PROVIDER,	 /* the provider said no: a SOAP fault, or a
@@ -143,8 +156,9 @@ struct dpc_options {
 					 * timeout is this plus 5 s */
 	const char *site_code;		/* NULL: discovered on first need */
 	unsigned retries;		/* extra attempts after a transient
-					 * failure (refused, 503, w:TimedOut);
-					 * default 2 */
+					 * failure (refused, 503; w:TimedOut
+					 * for idempotent calls only: see
+					 * "Retries" above); default 2 */
 	unsigned retry_delay_ms;	/* first back-off, doubled per retry,
 					 * capped at 5 s; default 200 */
 	dpc_trace_fn trace;		/* if set, sees every request and
@@ -259,10 +273,21 @@ enum dpc_code dpc_find_dp(struct dpc_client *c, const char *spec,
 enum dpc_code dpc_get_mode(struct dpc_client *c, const char *spec,
 			   unsigned *mode, struct dpc_error *err);
 
+/* Reads the DP again by its key (NALPath, ResourceType and SiteCode of
+ * key, all required: else DPC_E_USAGE) with one WS-Transfer Get in the
+ * site's namespace: what a poll should use once dpc_find_dp has found the
+ * DP, instead of a WQL query each time. DPC_E_NOT_FOUND when no instance
+ * has that key any more (WBEM_E_NOT_FOUND, which WinRM sends as a
+ * w:InvalidSelectors fault; err keeps the fault's details): look it up
+ * again with dpc_find_dp. *out is the caller's (dpc_dp_clear); key and
+ * out may not be the same struct. */
+enum dpc_code dpc_get_dp(struct dpc_client *c, const struct dpc_dp *key,
+			 struct dpc_dp *out, struct dpc_error *err);
+
 /* SMS_DistributionPointInfo.SetDPMaintenanceMode(nal_path, mode), static,
  * WMI-form URI. mode must be 0 or 1 (else DPC_E_USAGE). A fault, or a
  * non-zero ReturnValue (err->hresult = it, err->from_return_value), is
- * DPC_E_PROVIDER. */
+ * DPC_E_PROVIDER. Idempotent: retried after w:TimedOut (see "Retries"). */
 enum dpc_code dpc_set_mode(struct dpc_client *c, const char *nal_path,
 			   unsigned mode, struct dpc_error *err);
 
@@ -286,7 +311,10 @@ struct dpc_param {
  * NULL) receives the _OUTPUT element (out parameters and ReturnValue) and
  * *return_value (if not NULL) the ReturnValue (0 when the method has
  * none). A non-zero ReturnValue is DPC_E_PROVIDER, as in dpc_set_mode.
- * Method and parameter names must be plain XML names (DPC_E_USAGE). */
+ * Method and parameter names must be plain XML names (DPC_E_USAGE).
+ * Not retried once the provider may have run it (see "Retries"), except
+ * SMS_DistributionPointInfo.SetDPMaintenanceMode, which is idempotent
+ * whichever call sends it. */
 enum dpc_code dpc_invoke(struct dpc_client *c, const char *ns,
 			 const char *cls, const char *method,
 			 const struct dpc_param *params, size_t nparams,

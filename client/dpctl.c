@@ -140,7 +140,7 @@ static int apply(struct dpctl *d, const struct dpctl_opt *o, char *arg,
 	case OPT_USER: d->user = arg; break;
 	case OPT_PASSWORD:
 		if (take_secret(&d->password, arg) < 0)
-			return DPCTL_EXIT_TRANSPORT;
+			return dpctl_failf(d, DPC_E_NOMEM, "out of memory");
 		break;
 	case OPT_AUTH:
 		if (dpc_auth_parse(arg, &d->auth))
@@ -169,6 +169,7 @@ static int apply(struct dpctl *d, const struct dpctl_opt *o, char *arg,
 			goto bad;
 		break;
 	case OPT_WAIT_TIMEOUT:
+		/* 0 is valid: check once (see cmd_wait). */
 		if (parse_duration(arg, &d->wait_timeout_ms) < 0)
 			goto bad;
 		break;
@@ -186,7 +187,7 @@ static int apply(struct dpctl *d, const struct dpctl_opt *o, char *arg,
 		break;
 	case OPT_ADMIN_TOKEN:
 		if (take_secret(&d->admin_token, arg) < 0)
-			return DPCTL_EXIT_TRANSPORT;
+			return dpctl_failf(d, DPC_E_NOMEM, "out of memory");
 		break;
 	case OPT_EFFECT: d->effect = arg; break;
 	case OPT_HRESULT: d->hresult = arg; break;
@@ -236,8 +237,8 @@ static int apply(struct dpctl *d, const struct dpctl_opt *o, char *arg,
 	}
 	return 0;
 bad:
-	dpctl_warn(d, "invalid value for --%s: '%s'", o->name, arg);
-	return DPCTL_EXIT_USAGE;
+	return dpctl_failf(d, DPC_E_USAGE, "invalid value for --%s: '%s'",
+			   o->name, arg);
 }
 
 /* ---- parsing ---------------------------------------------------------- */
@@ -297,15 +298,15 @@ static int parse(struct dpctl *d, const struct optset *s, int argc,
 		const struct dpctl_opt *o = NULL;
 
 		if (c == '?' || c == ':') {
+			const char *what = c == ':' ? "missing argument for"
+						    : "unknown";
+
 			if (optopt && optopt < LONG_BASE)
-				dpctl_warn(d, "%s option -%c", c == ':'
-					   ? "missing argument for"
-					   : "unknown", optopt);
-			else
-				dpctl_warn(d, "%s option %s", c == ':'
-					   ? "missing argument for"
-					   : "unknown", argv[optind - 1]);
-			return DPCTL_EXIT_USAGE;
+				return dpctl_failf(d, DPC_E_USAGE,
+						   "%s option -%c", what,
+						   optopt);
+			return dpctl_failf(d, DPC_E_USAGE, "%s option %s",
+					   what, argv[optind - 1]);
 		}
 		if (c >= LONG_BASE) {
 			o = s->opt[c - LONG_BASE];
@@ -315,7 +316,7 @@ static int parse(struct dpctl *d, const struct optset *s, int argc,
 					o = s->opt[i];
 		}
 		if (!o)
-			return DPCTL_EXIT_USAGE;
+			return dpctl_failf(d, DPC_E_USAGE, "unknown option");
 		ret = apply(d, o, optarg, help, version);
 		if (ret)
 			return ret;
@@ -452,6 +453,69 @@ static int connect_client(struct dpctl *d)
 
 /* ---- main ------------------------------------------------------------- */
 
+/* Whether option name (len characters: all of it, or a prefix as
+ * getopt_long accepts one) or letter short_name takes its value from
+ * the next argument, in any table. */
+static bool takes_next(const char *name, size_t len, char short_name)
+{
+	bool any = false, all = true;
+
+	/* Table 0 is the global one, table i the options of command i-1. */
+	for (size_t i = 0; i == 0 || dpctl_cmds[i - 1].name; i++) {
+		const struct dpctl_opt *t = i ? dpctl_cmds[i - 1].opts
+					      : dpctl_global_opts;
+
+		for (; t && t->name; t++) {
+			if (short_name) {
+				if (t->short_name == short_name)
+					return t->arg != NULL;
+				continue;
+			}
+			if (strncmp(t->name, name, len) != 0)
+				continue;
+			if (t->name[len] == '\0')
+				return t->arg != NULL;
+			any = true;
+			all = all && t->arg;
+		}
+	}
+	return any && all;
+}
+
+/* Whether the command line asks for --json anywhere, even past the
+ * argument that makes parsing fail: a usage error must then be JSON
+ * too. Skips option values, so that "-p --json" is a password. */
+static bool wants_json(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0)
+			break;
+		if (a[0] != '-' || a[1] == '\0')
+			continue;
+		if (a[1] == '-') {
+			const char *eq = strchr(a + 2, '=');
+			size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+
+			/* No other option starts with j: any prefix is it. */
+			if (len && len <= 4 && strncmp(a + 2, "json", len) == 0)
+				return true;
+			if (!eq && len && takes_next(a + 2, len, 0))
+				i++;
+			continue;
+		}
+		for (const char *c = a + 1; *c; c++) {
+			if (takes_next(NULL, 0, *c)) {
+				if (!c[1])
+					i++;
+				break;
+			}
+		}
+	}
+	return false;
+}
+
 static int run(struct dpctl *d, int argc, char **argv)
 {
 	const struct dpctl_cmd *cmd;
@@ -472,8 +536,8 @@ static int run(struct dpctl *d, int argc, char **argv)
 			print_help(stdout);
 			return 0;
 		}
-		dpctl_warn(d, "no command given (try dpctl --help)");
-		return DPCTL_EXIT_USAGE;
+		return dpctl_failf(d, DPC_E_USAGE,
+				   "no command given (try dpctl --help)");
 	}
 	if (strcmp(argv[next], "help") == 0) {
 		cmd = next + 1 < argc ? find_cmd(argv[next + 1]) : NULL;
@@ -485,9 +549,9 @@ static int run(struct dpctl *d, int argc, char **argv)
 	}
 	cmd = find_cmd(argv[next]);
 	if (!cmd) {
-		dpctl_warn(d, "unknown command '%s' (try dpctl --help)",
-			   argv[next]);
-		return DPCTL_EXIT_USAGE;
+		return dpctl_failf(d, DPC_E_USAGE,
+				   "unknown command '%s' (try dpctl --help)",
+				   argv[next]);
 	}
 	/* The command's own options first, so they win over globals. */
 	set.n = 0;
@@ -505,8 +569,8 @@ static int run(struct dpctl *d, int argc, char **argv)
 	nargs = argc - next;
 	if (nargs < cmd->min_args ||
 	    (cmd->max_args >= 0 && nargs > cmd->max_args)) {
-		dpctl_warn(d, "usage: dpctl [OPTIONS] %s", cmd->usage);
-		return DPCTL_EXIT_USAGE;
+		return dpctl_failf(d, DPC_E_USAGE, "usage: dpctl [OPTIONS] %s",
+				   cmd->usage);
 	}
 	if (cmd->needs_client) {
 		ret = connect_client(d);
@@ -522,6 +586,7 @@ int main(int argc, char **argv)
 		.prog = "dpctl",
 		.auth = DPC_AUTH_BASIC,
 		.mode = -1,
+		.wait_timeout_ms = DPCTL_WAIT_DEFAULT_MS,
 		.delay_ms = -1, .times = -1, .after = -1, .limit = -1,
 		.expect = -1, .probability = -1.0,
 	};
@@ -535,14 +600,13 @@ int main(int argc, char **argv)
 	d.user = getenv("DPCTL_USER");
 	if (d.user && !*d.user)
 		d.user = NULL;
-	if (pw && !(d.password = strdup(pw))) {
-		dpctl_warn(&d, "out of memory");
-		return DPCTL_EXIT_TRANSPORT;
-	}
+	d.json = wants_json(argc, argv);
+	if (pw && !(d.password = strdup(pw)))
+		return dpctl_failf(&d, DPC_E_NOMEM, "out of memory");
 	if (dpc_global_init()) {
-		dpctl_warn(&d, "cannot initialise libcurl");
 		free(d.password);
-		return DPCTL_EXIT_TRANSPORT;
+		return dpctl_failf(&d, DPC_E_TRANSPORT,
+				   "cannot initialise libcurl");
 	}
 	ret = run(&d, argc, argv);
 	dpc_client_free(d.client);

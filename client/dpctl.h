@@ -18,6 +18,9 @@
 #define DPCTL_EXIT_TRANSPORT	3	/* transport, authentication or a
 					 * broken answer */
 
+/* wait --timeout when not given. 0 given means "check once". */
+#define DPCTL_WAIT_DEFAULT_MS	30000u
+
 /* One option, the single source for parsing and --help (redis-style). */
 struct dpctl_opt {
 	const char *name;	/* long name, without "--" */
@@ -65,7 +68,7 @@ struct dpctl {
 	/* command options */
 	const char *nal;
 	int mode;		/* -1: not given */
-	unsigned wait_timeout_ms;
+	unsigned wait_timeout_ms;	/* DPCTL_WAIT_DEFAULT_MS unless given */
 	unsigned interval_ms;
 	const char *ns;
 	const char *cls;
@@ -127,8 +130,9 @@ int dpctl_cmd_sim(struct dpctl *d, int argc, char **argv);
 int dpctl_exit_code(enum dpc_code code);
 
 /* "dpctl: SUBJECT: WBEM_E_NOT_FOUND (0x80041002): Object cannot be found."
- * on stderr (subject may be NULL), plus SMS_ExtendedStatus details on
- * following lines when --verbose. */
+ * on stderr (subject may be NULL). With --verbose, for every error, a
+ * detail line (code, HTTP status, subcode, attempts), then the transport
+ * message and SMS_ExtendedStatus when there are some. */
 void dpctl_report(const struct dpctl *d, const char *subject,
 		  const struct dpc_error *err);
 /* "dpctl: message" on stderr, printf-style. */
@@ -150,6 +154,14 @@ int dpctl_print_json(json_t *v);
  * on stderr either way and returns the exit code. */
 int dpctl_fail(const struct dpctl *d, const char *subject,
 	       const struct dpc_error *err);
+
+/* dpctl_fail for a failure of dpctl's own (a usage error: DPC_E_USAGE, and
+ * so exit 2): the message is printf-style, the error has no other
+ * details. With --json the {"error"} object goes to stdout, as for any
+ * failed call; the line on stderr is "dpctl: MESSAGE". Returns the exit
+ * code. Not for a command that has already printed its JSON document. */
+int dpctl_failf(const struct dpctl *d, enum dpc_code code, const char *fmt,
+		...) __attribute__((format(printf, 3, 4)));
 
 /* "on" / "off" / "?" for a maintenance mode. */
 const char *dpctl_mode_name(int mode);

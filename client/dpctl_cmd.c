@@ -63,8 +63,8 @@ static const struct dpctl_opt query_opts[] = {
 
 static const struct dpctl_opt wait_opts[] = {
 	{ "mode", 'm', "0|1", "the mode to wait for (required)", OPT_MODE },
-	{ "timeout", 't', "DURATION", "how long to wait (default 30s)",
-	  OPT_WAIT_TIMEOUT },
+	{ "timeout", 't', "DURATION",
+	  "how long to wait (default 30s; 0: check once)", OPT_WAIT_TIMEOUT },
 	{ "interval", 'i', "DURATION", "time between reads (default 1s)",
 	  OPT_INTERVAL },
 	{ NULL, 0, NULL, NULL, 0 },
@@ -199,10 +199,10 @@ static int cmd_maintenance(struct dpctl *d, int argc, char **argv)
 	} else if (strcasecmp(argv[0], "off") == 0) {
 		mode = 0;
 	} else {
-		dpctl_warn(d, "maintenance: expected on or off, not '%s'",
-			   argv[0]);
 		json_decref(results);
-		return DPCTL_EXIT_USAGE;
+		return dpctl_failf(d, DPC_E_USAGE,
+				   "maintenance: expected on or off, not '%s'",
+				   argv[0]);
 	}
 	for (int i = 1; i < argc; i++) {
 		struct dpc_error err = { 0 };
@@ -307,10 +307,9 @@ static int cmd_invoke(struct dpctl *d, int argc, char **argv)
 	uint32_t rv = 0;
 	int ret;
 
-	if (d->nparams + 2 > DPCTL_MAX_PARAMS) {
-		dpctl_warn(d, "invoke: too many parameters");
-		return DPCTL_EXIT_USAGE;
-	}
+	if (d->nparams + 2 > DPCTL_MAX_PARAMS)
+		return dpctl_failf(d, DPC_E_USAGE,
+				   "invoke: too many parameters");
 	if (d->nal)
 		d->params[d->nparams++] = (struct dpc_param){
 			.name = "NALPath", .type = DPC_PARAM_STRING,
@@ -319,11 +318,10 @@ static int cmd_invoke(struct dpctl *d, int argc, char **argv)
 		d->params[d->nparams++] = (struct dpc_param){
 			.name = "Mode", .type = DPC_PARAM_UINT32,
 			.u32 = (uint32_t)d->mode };
-	if (!d->cls && !d->method && (!d->nal || d->mode < 0)) {
-		dpctl_warn(d, "invoke: --nal and --mode are required "
-			   "(or --class/--method with parameters)");
-		return DPCTL_EXIT_USAGE;
-	}
+	if (!d->cls && !d->method && (!d->nal || d->mode < 0))
+		return dpctl_failf(d, DPC_E_USAGE,
+				   "invoke: --nal and --mode are required "
+				   "(or --class/--method with parameters)");
 	code = dpc_invoke(d->client, d->ns, cls, method, d->params, d->nparams,
 			  &out, &rv, &err);
 	ret = invoke_output(d, cls, method, &out, rv, &err, code != DPC_OK);
@@ -390,28 +388,61 @@ static int cmd_query(struct dpctl *d, int argc, char **argv)
 
 /* ---- wait ------------------------------------------------------------- */
 
+/* The DP's state now. The first time (dp empty) it is looked up by spec,
+ * with a WQL query; after that it is read by its key with a Get, and
+ * looked up again only when the Get says it is gone (say, re-created
+ * under another key). *relooked: the last read was such a second lookup;
+ * if the Get right after it fails so too, that is the answer, or the poll
+ * would alternate the two for ever. */
+static enum dpc_code wait_read(struct dpctl *d, const char *spec,
+			       struct dpc_dp *dp, bool *relooked,
+			       struct dpc_error *err)
+{
+	/* A provider that leaves a key out leaves nothing to Get by. */
+	bool lookup = !dp->nal_path || !dp->site_code || !dp->resource_type;
+	bool again = false;
+	struct dpc_dp next;
+	enum dpc_code code = DPC_OK;
+
+	if (!lookup) {
+		code = dpc_get_dp(d->client, dp, &next, err);
+		if (code == DPC_E_NOT_FOUND && !*relooked)
+			lookup = again = true;
+	}
+	if (lookup)
+		code = dpc_find_dp(d->client, spec, &next, err);
+	if (code)
+		return code;
+	*relooked = again;
+	dpc_dp_clear(dp);
+	*dp = next;
+	return DPC_OK;
+}
+
 static int cmd_wait(struct dpctl *d, int argc, char **argv)
 {
-	unsigned limit = d->wait_timeout_ms ? d->wait_timeout_ms : 30000;
+	/* 0 is "check once": the first read decides, as a script that
+	 * wants no waiting at all expects (kubectl wait --timeout=0 too). */
+	unsigned limit = d->wait_timeout_ms;
 	unsigned interval = d->interval_ms ? d->interval_ms : 1000;
 	uint64_t start = now_ms(), elapsed;
 	struct dpc_error err;
-	struct dpc_dp dp;
-	bool reached;
+	struct dpc_dp dp = { .maintenance_mode = -1 };
+	bool reached, relooked = false;
 	int ret;
 
-	if (d->mode < 0) {
-		dpctl_warn(d, "wait: --mode 0|1 is required");
-		return DPCTL_EXIT_USAGE;
-	}
+	if (d->mode < 0)
+		return dpctl_failf(d, DPC_E_USAGE,
+				   "wait: --mode 0|1 is required");
 	for (;;) {
-		if (dpc_find_dp(d->client, argv[0], &dp, &err))
+		if (wait_read(d, argv[0], &dp, &relooked, &err)) {
+			dpc_dp_clear(&dp);
 			return dpctl_fail(d, argv[0], &err);
+		}
 		elapsed = now_ms() - start;
 		reached = dp.maintenance_mode == d->mode;
 		if (reached || elapsed >= limit)
 			break;
-		dpc_dp_clear(&dp);
 		sleep_ms((unsigned)(limit - elapsed < interval
 				    ? limit - elapsed : interval));
 	}
@@ -509,8 +540,10 @@ const struct dpctl_cmd dpctl_cmds[] = {
 	  query_opts, 1, 1, true, cmd_query },
 	{ "wait", "wait DP --mode 0|1 [--timeout 30s]",
 	  "wait until a DP reaches a maintenance mode",
-	  "Reads the DP's mode every --interval until it is --mode; exits 1\n"
-	  "when --timeout passes first.\n", wait_opts, 1, 1, true, cmd_wait },
+	  "Looks the DP up once, then reads its mode by its key every\n"
+	  "--interval until it is --mode; exits 1 when --timeout passes first.\n"
+	  "--timeout 0 checks once, without waiting: exit 0 when the DP is in\n"
+	  "the mode, 1 when not.\n", wait_opts, 1, 1, true, cmd_wait },
 	{ "identify", "identify", "WS-Man Identify of the endpoint",
 	  "Sends a WS-Management Identify and prints what the server says.\n",
 	  NULL, 0, 0, true, cmd_identify },

@@ -42,6 +42,7 @@ void dpctl_report(const struct dpctl *d, const char *subject,
 {
 	char line[1024];
 	const struct dpc_sms_status *s = &err->sms;
+	char status[24] = "-";
 
 	dpc_error_format(err, line, sizeof(line));
 	if (subject)
@@ -50,10 +51,13 @@ void dpctl_report(const struct dpctl *d, const char *subject,
 		fprintf(stderr, "%s: %s\n", d->prog, line);
 	if (!d->verbose)
 		return;
-	if (err->http_status || err->subcode[0])
-		fprintf(stderr, "  http status %ld, subcode %s, attempts %u\n",
-			err->http_status, err->subcode[0] ? err->subcode : "-",
-			err->attempts);
+	/* Every kind of failure gets it: refused connections have no
+	 * status or subcode, but their attempts count all the same. */
+	if (err->http_status)
+		snprintf(status, sizeof(status), "%ld", err->http_status);
+	fprintf(stderr, "  %s: http status %s, subcode %s, attempts %u\n",
+		dpc_code_name(err->code), status,
+		err->subcode[0] ? err->subcode : "-", err->attempts);
 	if (err->transport[0])
 		fprintf(stderr, "  transport: %s\n", err->transport);
 	if (s->present)
@@ -170,6 +174,20 @@ int dpctl_fail(const struct dpctl *d, const char *subject,
 					   dpctl_error_json(err)));
 	dpctl_report(d, subject, err);
 	return dpctl_exit_code(err->code);
+}
+
+int dpctl_failf(const struct dpctl *d, enum dpc_code code, const char *fmt,
+		...)
+{
+	struct dpc_error err;
+	va_list ap;
+
+	memset(&err, 0, sizeof(err));
+	err.code = code;
+	va_start(ap, fmt);
+	vsnprintf(err.message, sizeof(err.message), fmt, ap);
+	va_end(ap);
+	return dpctl_fail(d, NULL, &err);
 }
 
 const char *dpctl_mode_name(int mode)

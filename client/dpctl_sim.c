@@ -110,9 +110,9 @@ static int call(struct sim *x, const char *method, const char *path,
 	*out = json_loads(reply, 0, NULL);
 	free(reply);
 	if (!*out) {
-		dpctl_warn(x->d, "sim: dpsim's answer to %s %s is not JSON", method,
-			   path);
-		return DPCTL_EXIT_TRANSPORT;
+		return dpctl_failf(x->d, DPC_E_PROTOCOL,
+				   "sim: dpsim's answer to %s %s is not JSON",
+				   method, path);
 	}
 	return 0;
 }
@@ -170,8 +170,8 @@ static int print_json_or(struct sim *x, json_t *o, int (*text)(json_t *o))
 static int no_args(struct sim *x, int argc, const char *usage)
 {
 	if (argc) {
-		dpctl_warn(x->d, "usage: dpctl [OPTIONS] sim %s", usage);
-		return DPCTL_EXIT_USAGE;
+		return dpctl_failf(x->d, DPC_E_USAGE,
+				   "usage: dpctl [OPTIONS] sim %s", usage);
 	}
 	return 0;
 }
@@ -428,15 +428,13 @@ static int fault_add(struct sim *x, int argc, char **argv)
 		free(rule);
 		return ret;
 	}
-	if (!rule) {
-		dpctl_warn(x->d, "out of memory");
-		return DPCTL_EXIT_TRANSPORT;
-	}
+	if (!rule)
+		return dpctl_failf(x->d, DPC_E_NOMEM, "out of memory");
 	if (!x->d->rule && !x->d->effect) {
 		free(rule);
-		dpctl_warn(x->d, "sim fault add: --effect is required (return, "
-			   "fault, http, drop, timeout, delay), or give --rule");
-		return DPCTL_EXIT_USAGE;
+		return dpctl_failf(x->d, DPC_E_USAGE, "sim fault add: --effect "
+				   "is required (return, fault, http, drop, "
+				   "timeout, delay), or give --rule");
 	}
 	/* With --rule the site comes from the rule, or --site as a query. */
 	if (x->d->rule)
@@ -481,11 +479,10 @@ static int sim_fault(struct sim *x, int argc, char **argv)
 			char *end;
 			long long id = strtoll(argv[1], &end, 10);
 
-			if (*end || id <= 0) {
-				dpctl_warn(x->d, "sim fault clear: '%s' is not a rule id",
-					   argv[1]);
-				return DPCTL_EXIT_USAGE;
-			}
+			if (*end || id <= 0)
+				return dpctl_failf(x->d, DPC_E_USAGE,
+						   "sim fault clear: '%s' is "
+						   "not a rule id", argv[1]);
 			snprintf(path, sizeof(path), "faults/%lld", id);
 		} else {
 			site_path(x->d, "faults", path, sizeof(path));
@@ -495,8 +492,8 @@ static int sim_fault(struct sim *x, int argc, char **argv)
 		return print_json_or(x, o, text_deleted);
 	}
 usage:
-	dpctl_warn(x->d, "usage: dpctl [OPTIONS] sim fault add|list|clear [ID]");
-	return DPCTL_EXIT_USAGE;
+	return dpctl_failf(x->d, DPC_E_USAGE,
+			   "usage: dpctl [OPTIONS] sim fault add|list|clear [ID]");
 }
 
 /* ---- journal ------------------------------------------------------------------ */
@@ -589,10 +586,9 @@ static int sim_journal(struct sim *x, int argc, char **argv)
 	}
 	if ((ret = no_args(x, argc - count, "journal [count|clear] [FILTERS]")))
 		return ret;
-	if (journal_query(x->d, q, sizeof(q))) {
-		dpctl_warn(x->d, "sim journal: filters too long");
-		return DPCTL_EXIT_USAGE;
-	}
+	if (journal_query(x->d, q, sizeof(q)))
+		return dpctl_failf(x->d, DPC_E_USAGE,
+				   "sim journal: filters too long");
 	snprintf(path, sizeof(path), "journal%s%s%s", count ? "/count" : "",
 		 *q ? "?" : "", q);
 	if ((ret = call(x, "GET", path, NULL, NULL, 0, &o)))
@@ -645,7 +641,7 @@ static int snapshot_op(struct sim *x, const char *op, const char *name)
 	int ret;
 
 	if (!esc)
-		return DPCTL_EXIT_TRANSPORT;
+		return dpctl_failf(x->d, DPC_E_NOMEM, "out of memory");
 	snprintf(path, sizeof(path), "snapshots/%s%s", esc,
 		 !strcmp(op, "restore") ? "/restore" : "");
 	free(esc);
@@ -673,17 +669,15 @@ static int sim_snapshot(struct sim *x, int argc, char **argv)
 	if (argc == 2 && (!strcmp(argv[0], "save") || !strcmp(argv[0], "restore") ||
 			  !strcmp(argv[0], "rm")))
 		return snapshot_op(x, argv[0], argv[1]);
-	dpctl_warn(x->d, "usage: dpctl [OPTIONS] sim snapshot save|restore|rm NAME, "
-		   "or snapshot list");
-	return DPCTL_EXIT_USAGE;
+	return dpctl_failf(x->d, DPC_E_USAGE, "usage: dpctl [OPTIONS] sim snapshot "
+			   "save|restore|rm NAME, or snapshot list");
 }
 
 static int sim_restore(struct sim *x, int argc, char **argv)
 {
-	if (argc != 1) {
-		dpctl_warn(x->d, "usage: dpctl [OPTIONS] sim restore NAME");
-		return DPCTL_EXIT_USAGE;
-	}
+	if (argc != 1)
+		return dpctl_failf(x->d, DPC_E_USAGE,
+				   "usage: dpctl [OPTIONS] sim restore NAME");
 	return snapshot_op(x, "restore", argv[0]);
 }
 
@@ -753,11 +747,10 @@ static int sim_site(struct sim *x, int argc, char **argv)
 		size_t len;
 		char *xml = slurp(file, &len);
 
-		if (!xml) {
-			dpctl_warn(x->d, "sim site add: cannot read %s: %s", file,
-				   strerror(errno ? errno : ENOMEM));
-			return DPCTL_EXIT_USAGE;
-		}
+		if (!xml)
+			return dpctl_failf(x->d, DPC_E_USAGE,
+					   "sim site add: cannot read %s: %s",
+					   file, strerror(errno ? errno : ENOMEM));
 		add_query(q, sizeof(q), "code", code);
 		snprintf(path, sizeof(path), "sites%s%s", *q ? "?" : "", q);
 		ret = call(x, "POST", path, "application/xml", xml, len, &o);
@@ -770,7 +763,7 @@ static int sim_site(struct sim *x, int argc, char **argv)
 		char *esc = dpc_url_escape(argv[1]);
 
 		if (!esc)
-			return DPCTL_EXIT_TRANSPORT;
+			return dpctl_failf(x->d, DPC_E_NOMEM, "out of memory");
 		snprintf(path, sizeof(path), "sites/%s", esc);
 		free(esc);
 		if ((ret = call(x, "DELETE", path, NULL, NULL, 0, &o)))
@@ -781,9 +774,8 @@ static int sim_site(struct sim *x, int argc, char **argv)
 		json_decref(o);
 		return 0;
 	}
-	dpctl_warn(x->d, "usage: dpctl [OPTIONS] sim site add [CODE] FILE, "
-		   "site rm CODE, or site list");
-	return DPCTL_EXIT_USAGE;
+	return dpctl_failf(x->d, DPC_E_USAGE, "usage: dpctl [OPTIONS] sim site "
+			   "add [CODE] FILE, site rm CODE, or site list");
 }
 
 /* ---- dispatch ------------------------------------------------------------------ */
@@ -818,7 +810,7 @@ int dpctl_cmd_sim(struct dpctl *d, int argc, char **argv)
 		dpc_sim_free(x.s);
 		return ret;
 	}
-	dpctl_warn(d, "sim: unknown subcommand '%s' (health, reset, state, fault, "
-		   "journal, snapshot, restore, site)", argv[0]);
-	return DPCTL_EXIT_USAGE;
+	return dpctl_failf(d, DPC_E_USAGE, "sim: unknown subcommand '%s' (health, "
+			   "reset, state, fault, journal, snapshot, restore, "
+			   "site)", argv[0]);
 }

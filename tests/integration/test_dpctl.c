@@ -1391,6 +1391,407 @@ static void example_status(void **state)
 	}
 }
 
+/* ---- review fixes: wait --timeout 0, -v, --json usage, retries, Get ---- */
+
+/* GET /_dpsim/journal/count?query: how many calls dpsim saw. */
+static long long journal_count(struct dpsim_proc *p, const char *query)
+{
+	char base[160], url[512];
+	struct http_reply r;
+	json_t *j;
+	long long n;
+
+	dpsim_base(p, base, sizeof(base));
+	snprintf(url, sizeof(url), "%s/_dpsim/journal/count%s%s", base,
+		 query ? "?" : "", query ? query : "");
+	assert_int_equal(http_get(url, &r), 0);
+	if (r.status != 200)
+		fprintf(stderr, "GET %s: HTTP %ld: %s\n", url, r.status, r.body);
+	assert_int_equal(r.status, 200);
+	j = parse_json(r.body);
+	n = jint(j, "count");
+	assert_int_equal(jint(j, "dropped"), 0);
+	json_decref(j);
+	http_reply_free(&r);
+	return n;
+}
+
+static void journal_clear(struct dpsim_proc *p)
+{
+	char base[160], url[256];
+	struct http_reply r;
+
+	dpsim_base(p, base, sizeof(base));
+	snprintf(url, sizeof(url), "%s/_dpsim/journal", base);
+	assert_int_equal(http_request("DELETE", url, NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	http_reply_free(&r);
+	assert_int_equal(journal_count(p, NULL), 0);
+}
+
+/* Sets DP01's mode over raw WS-Man: one Invoke in the journal, nothing
+ * else (dpctl would look the DP up first). */
+static void raw_set_dp01(struct dpsim_proc *p, int mode)
+{
+	char *body = NULL, *env;
+	struct http_reply r;
+
+	assert_true(asprintf(&body, "<p:SetDPMaintenanceMode_INPUT xmlns:p=\""
+			     WMI_NS "/SMS_DistributionPointInfo\"><p:NALPath>"
+			     "[\"Display=\\\\DP01.contoso.com\\\"]MSWNET:"
+			     "[\"SMS_SITE=PS1\"]\\\\DP01.contoso.com\\"
+			     "</p:NALPath><p:Mode>%d</p:Mode>"
+			     "</p:SetDPMaintenanceMode_INPUT>", mode) > 0);
+	env = envelope(WMI_NS "/SMS_DistributionPointInfo/SetDPMaintenanceMode",
+		       WMI_NS "/SMS_DistributionPointInfo", NULL, body);
+	assert_int_equal(http_post(p->url, "lab", "lab", NULL, env, strlen(env),
+				   &r), 0);
+	if (r.status != 200)
+		fprintf(stderr, "raw invoke: HTTP %ld: %s\n", r.status, r.body);
+	assert_int_equal(r.status, 200);
+	http_reply_free(&r);
+	free(env);
+	free(body);
+}
+
+/* 0 means "check once": one lookup, no Get, no waiting, and the answer
+ * in the exit status. */
+static void wait_timeout_zero_checks_once(void **state)
+{
+	struct dpsim_proc *p = *state;
+	struct run r;
+	json_t *j;
+
+	journal_clear(p);
+	/* An FQDN: a short name may take two queries to find. */
+	DPCTL(p, &r, "--site", "PS1", "--json", "wait", "DP01.contoso.com",
+	      "--mode", "1", "--timeout", "0", "--interval", "100ms");
+	expect_status(&r, 1);
+	j = parse_json(r.out);
+	assert_false(json_is_true(json_object_get(j, "reached")));
+	assert_int_equal(jint(j, "current_mode"), 0);
+	assert_int_equal(jint(j, "mode"), 1);
+	json_decref(j);
+	assert_true(contains(r.err, "DP01.contoso.com: maintenance still off "
+			     "after 0 ms"));
+	run_free(&r);
+	/* Exactly one read of the DP: the lookup. */
+	assert_int_equal(journal_count(p, NULL), 1);
+	assert_int_equal(journal_count(p, "operation=enumerate"), 1);
+
+	DPCTL(p, &r, "wait", "DP02", "--mode", "on", "--timeout", "0s");
+	expect_status(&r, 0);
+	assert_string_equal(r.out, "DP02.contoso.com: maintenance on\n");
+	assert_string_equal(r.err, "");
+	run_free(&r);
+
+	/* The meaning is in --help. */
+	DPCTL(p, &r, "wait", "--help");
+	expect_status(&r, 0);
+	assert_true(contains(r.out, "0: check once"));
+	run_free(&r);
+}
+
+/* -v adds a detail line to every failure, whatever its kind. */
+static void verbose_details_for_every_failure(void **state)
+{
+	struct dpsim_proc *p = *state;
+	const char *const list[] = { "-v", "--retries", "1", "list", NULL };
+	char url[64];
+	struct run r;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/wsman", free_port());
+	run_dpctl(url, "lab", "lab", list, &r);
+	expect_status(&r, 3);
+	assert_true(contains(r.err, "  DPC_E_TRANSPORT: http status -, "
+			     "subcode -, attempts 2\n"));
+	assert_true(contains(r.err, "  transport: "));
+	run_free(&r);
+
+	/* A provider's fault, and an HTTP refusal, say theirs too. */
+	DPCTL(p, &r, "-v", "status", "NOPE");
+	expect_status(&r, 1);
+	assert_true(contains(r.err, "  DPC_E_NOT_FOUND: http status 200, "
+			     "subcode -, attempts 1\n"));
+	run_free(&r);
+	DPCTL_AS(p, "nobody", &r, "-v", "list");
+	expect_status(&r, 3);
+	assert_true(contains(r.err, "  DPC_E_AUTH: http status 401, "
+			     "subcode -, attempts 1\n"));
+	run_free(&r);
+}
+
+/* Checks the one-line stderr and the {"error"} object of a usage error. */
+static void expect_usage_json(const struct run *r)
+{
+	json_t *j = parse_json(r->out), *e = json_object_get(j, "error");
+	const char *msg;
+	const char *nl = strchr(r->err, '\n');
+
+	assert_int_equal(json_object_size(j), 1);
+	assert_true(json_is_object(e));
+	assert_string_equal(jstr(e, "code"), "DPC_E_USAGE");
+	msg = jstr(e, "message");
+	assert_true(strlen(msg) > 0);
+	/* The same sentence on stderr, one line. */
+	assert_true(strncmp(r->err, "dpctl: ", 7) == 0);
+	assert_non_null(nl);
+	assert_string_equal(nl + 1, "");
+	assert_true(contains(r->err, msg));
+	jnull(e, "hresult");
+	jnull(e, "hresult_name");
+	jnull(e, "http_status");
+	jnull(e, "transport");
+	jnull(e, "subcode");
+	jnull(e, "sms_status");
+	assert_true(json_is_false(json_object_get(e, "return_value")));
+	json_decref(j);
+}
+
+static void json_usage_errors(void **state)
+{
+	static const char *const cases[][9] = {
+		{ "--json", NULL },
+		{ "--json", "bogus", NULL },
+		{ "--frobnicate", "--json", "list", NULL },
+		{ "--json", "list", "extra", NULL },
+		{ "status", "--json", NULL },
+		{ "--json", "maintenance", "sideways", "DP01", NULL },
+		{ "--json", "invoke", "--nal", DP01_NAL, "--mode", "2", NULL },
+		{ "--json", "invoke", "--mode", "1", NULL },
+		{ "--json", "invoke", "--nal", NULL },
+		{ "--json", "wait", "DP01", NULL },
+		{ "--json", "wait", "DP01", "--mode", "1", "--timeout", "soon",
+		  NULL },
+		{ "--json", "--auth", "kerberos", "list", NULL },
+		{ "--json", "--retries", "x", "list", NULL },
+		{ "--json", "--timeout", "0", "list", NULL },
+		{ "-e", "ftp://127.0.0.1/wsman", "--json", "list", NULL },
+		{ "--json", "sim", "fault", "add", NULL },
+		{ "--json", "sim", "nonsense", NULL },
+		{ "--json", "sim", "journal", "--limit", "x", NULL },
+	};
+	struct dpsim_proc *p = *state;
+	struct run r, plain;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *argv[9];
+		size_t n = 0;
+		bool e = strcmp(cases[i][0], "-e") == 0;
+
+		run_dpctl(e ? NULL : p->url, "lab", "lab", cases[i], &r);
+		if (r.status != 2)
+			fprintf(stderr, "case %zu (%s %s)\n", i, cases[i][0],
+				cases[i][1] ? cases[i][1] : "");
+		expect_status(&r, 2);
+		expect_usage_json(&r);
+
+		/* Without --json: the same line, the same status, no JSON. */
+		for (const char *const *a = cases[i]; *a; a++)
+			if (strcmp(*a, "--json") != 0)
+				argv[n++] = *a;
+		argv[n] = NULL;
+		run_dpctl(e ? NULL : p->url, "lab", "lab", argv, &plain);
+		expect_status(&plain, 2);
+		assert_string_equal(plain.out, "");
+		assert_string_equal(plain.err, r.err);
+		run_free(&plain);
+		run_free(&r);
+	}
+	expect_modes(p, 0, 1, 0, 0, 0);
+}
+
+/* A w:TimedOut (after dpctl's own 2 s OperationTimeout) on a generic
+ * method: the server may have run it, so it is sent once. */
+static void generic_invoke_not_retried_after_timeout(void **state)
+{
+	struct dpsim_proc *p = *state;
+	struct run r;
+	json_t *j, *e;
+
+	add_fault_rule_or_skip(p, "{\"operation\":\"invoke\","
+			       "\"method\":\"CancelDistribution\","
+			       "\"effect\":\"timeout\",\"times\":1}");
+	journal_clear(p);
+	DPCTL(p, &r, "--site", "PS1", "--timeout", "2s", "--json", "invoke",
+	      "-c", "SMS_DistributionPointInfo", "-M", "CancelDistribution",
+	      "-P", "PackageId=PS100001", "-P", "NALPath=" DP01_NAL);
+	expect_status(&r, 3);
+	j = parse_json(r.out);
+	e = json_object_get(j, "error");
+	assert_string_equal(jstr(e, "code"), "DPC_E_TRANSPORT");
+	assert_string_equal(jstr(e, "subcode"), "w:TimedOut");
+	assert_string_equal(jstr(e, "hresult_name"),
+			    "ERROR_WSMAN_OPERATION_TIMEDOUT");
+	json_decref(j);
+	assert_true(contains(r.err, "ERROR_WSMAN_OPERATION_TIMEDOUT"));
+	run_free(&r);
+	assert_int_equal(journal_count(p, "method=CancelDistribution"), 1);
+	assert_int_equal(journal_count(p, "result=timeout"), 1);
+	assert_int_equal(journal_count(p, NULL), 1);
+}
+
+/* SetDPMaintenanceMode is idempotent: after the same w:TimedOut it is sent
+ * again and succeeds, through invoke and through maintenance alike. */
+static void set_mode_retried_after_timeout(void **state)
+{
+	struct dpsim_proc *p = *state;
+	struct run r;
+	json_t *j;
+
+	add_fault_rule_or_skip(p, "{\"operation\":\"invoke\","
+			       "\"method\":\"SetDPMaintenanceMode\","
+			       "\"effect\":\"timeout\",\"times\":1}");
+	journal_clear(p);
+	DPCTL(p, &r, "--site", "PS1", "--timeout", "2s", "--json", "invoke",
+	      "--nal", DP01_NAL, "--mode", "1");
+	expect_status(&r, 0);
+	j = parse_json(r.out);
+	assert_int_equal(jint(j, "return_value"), 0);
+	jnull(j, "error");
+	json_decref(j);
+	run_free(&r);
+	assert_int_equal(journal_count(p, "method=SetDPMaintenanceMode"), 2);
+	assert_int_equal(journal_count(p, "method=SetDPMaintenanceMode"
+				       "&result=timeout"), 1);
+	assert_int_equal(journal_count(p, "method=SetDPMaintenanceMode"
+				       "&result=ok"), 1);
+	assert_int_equal(read_mode(p, "DP01.contoso.com"), 1);
+
+	add_fault_rule_or_skip(p, "{\"operation\":\"invoke\","
+			       "\"method\":\"SetDPMaintenanceMode\","
+			       "\"effect\":\"timeout\",\"times\":1}");
+	journal_clear(p);
+	DPCTL(p, &r, "--site", "PS1", "--timeout", "2s", "maintenance", "on",
+	      "PXE01");
+	expect_status(&r, 0);
+	assert_string_equal(r.out, "PXE01.contoso.com: maintenance on "
+			    "(was off)\n");
+	run_free(&r);
+	assert_int_equal(journal_count(p, "method=SetDPMaintenanceMode"), 2);
+	assert_int_equal(read_mode(p, "PXE01.contoso.com"), 1);
+}
+
+/* What may not be retried: a connection lost after the request went out
+ * (not even by libcurl's silent resend on a reused connection). What
+ * must still be: a 503 before anything ran. */
+static void generic_invoke_drop_and_503(void **state)
+{
+	struct dpsim_proc *p = *state;
+	struct run r;
+
+	/* A resend would get past the retired rule to the provider, and be
+	 * journaled. */
+	add_fault_rule_or_skip(p, "{\"operation\":\"invoke\","
+			       "\"method\":\"CancelDistribution\","
+			       "\"effect\":\"drop\",\"times\":1}");
+	journal_clear(p);
+	/* No --site: discovery first, so the invoke reuses a connection. */
+	DPCTL(p, &r, "invoke", "-c", "SMS_DistributionPointInfo", "-M",
+	      "CancelDistribution", "-P", "PackageId=PS100001");
+	expect_status(&r, 3);
+	run_free(&r);
+	assert_true(journal_count(p, "operation=enumerate") >= 1);
+	assert_int_equal(journal_count(p, "method=CancelDistribution"), 1);
+	assert_int_equal(journal_count(p, "result=drop"), 1);
+
+	add_fault_rule_or_skip(p, "{\"method\":\"CancelDistribution\","
+			       "\"effect\":\"http\",\"http_status\":503,"
+			       "\"times\":1}");
+	journal_clear(p);
+	DPCTL(p, &r, "--site", "PS1", "--json", "invoke", "-c",
+	      "SMS_DistributionPointInfo", "-M", "CancelDistribution",
+	      "-P", "PackageId=PS100001");
+	/* Past the 503, dpsim's answer: the class has no such method. */
+	expect_status(&r, 1);
+	assert_true(contains(r.err, "WBEM_E_INVALID_METHOD"));
+	run_free(&r);
+	assert_int_equal(journal_count(p, "method=CancelDistribution"), 2);
+	assert_int_equal(journal_count(p, "result=http"), 1);
+}
+
+/* Pumps bg's output until the journal matches want (a count of query), or
+ * fails the test after a generous limit. */
+static void bg_until_journal(struct bg *b, struct dpsim_proc *p,
+			     const char *query, long long want)
+{
+	long long deadline = now_ms() + 60000;
+
+	while (journal_count(p, query) < want) {
+		if (now_ms() > deadline || b->fd[0] < 0) {
+			bg_finish(b, now_ms());
+			fail_msg("journal never reached %lld for %s:\n%s",
+				 want, query, b->text[1]);
+		}
+		/* Waits on dpctl's pipes, which also drains them. */
+		bg_pump(b, now_ms() + 50, "\x01");
+	}
+}
+
+/* wait looks the DP up once (one WQL Enumerate), then reads it by its keys
+ * (Gets) until it changes. */
+static void wait_resolves_once_then_gets(void **state)
+{
+	struct dpsim_proc *p = *state;
+	const char *const argv[] = {
+		DPCTL_BIN, "-e", p->url, "--site", "PS1", "--json", "wait",
+		"DP01.contoso.com", "--mode", "1", "--timeout", "120s",
+		"--interval", "50ms", NULL,
+	};
+	struct bg b;
+	json_t *j;
+
+	journal_clear(p);
+	bg_start(&b, argv);
+	bg_until_journal(&b, p, "operation=get", 3);
+	raw_set_dp01(p, 1);
+	assert_int_equal(bg_finish(&b, now_ms() + 60000), 0);
+	j = parse_json(b.text[0]);
+	assert_true(json_is_true(json_object_get(j, "reached")));
+	assert_int_equal(jint(j, "current_mode"), 1);
+	assert_string_equal(jstr(j, "name"), "DP01.contoso.com");
+	assert_string_equal(jstr(j, "nalpath"), DP01_NAL);
+	json_decref(j);
+	bg_free(&b);
+
+	assert_int_equal(journal_count(p, "operation=enumerate"), 1);
+	assert_true(journal_count(p, "operation=get") >= 3);
+	assert_int_equal(journal_count(p, "operation=get&class="
+				       "SMS_DistributionPointInfo&result=ok"),
+			 journal_count(p, "operation=get"));
+	assert_int_equal(journal_count(p, "operation=invoke"), 1);
+	assert_int_equal(journal_count(p, NULL),
+			 2 + journal_count(p, "operation=get"));
+}
+
+/* A Get that says "not found" sends wait back to the lookup, once. */
+static void wait_re_resolves_after_not_found(void **state)
+{
+	struct dpsim_proc *p = *state;
+	const char *const argv[] = {
+		DPCTL_BIN, "-e", p->url, "--site", "PS1", "--json", "wait",
+		"DP01.contoso.com", "--mode", "1", "--timeout", "120s",
+		"--interval", "50ms", NULL,
+	};
+	struct bg b;
+	json_t *j;
+
+	add_fault_rule_or_skip(p, "{\"operation\":\"get\",\"effect\":\"fault\","
+			       "\"hresult\":\"WBEM_E_NOT_FOUND\",\"times\":1}");
+	journal_clear(p);
+	bg_start(&b, argv);
+	/* The failed Get, the second lookup, then Gets that work. */
+	bg_until_journal(&b, p, "operation=get&result=ok", 2);
+	raw_set_dp01(p, 1);
+	assert_int_equal(bg_finish(&b, now_ms() + 60000), 0);
+	j = parse_json(b.text[0]);
+	assert_true(json_is_true(json_object_get(j, "reached")));
+	json_decref(j);
+	bg_free(&b);
+	assert_int_equal(journal_count(p, "operation=enumerate"), 2);
+	assert_int_equal(journal_count(p, "operation=get&result=fault"), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1423,6 +1824,14 @@ int main(void)
 		T(usage_errors_are_exit_2),
 		cmocka_unit_test(help_and_version),
 		T(example_status),
+		T(wait_timeout_zero_checks_once),
+		T(verbose_details_for_every_failure),
+		T(json_usage_errors),
+		T(generic_invoke_not_retried_after_timeout),
+		T(set_mode_retried_after_timeout),
+		T(generic_invoke_drop_and_503),
+		T(wait_resolves_once_then_gets),
+		T(wait_re_resolves_after_not_found),
 #undef T
 	};
 	int ret;

@@ -465,6 +465,64 @@ static void refused_is_retried(void **state)
 	dpc_client_free(c);
 }
 
+/* A generic method is not sent again once it may have run, but a refused
+ * connection ran nothing: that is retried for it as for any call. */
+static void refused_invoke_is_retried(void **state)
+{
+	struct dpc_options o;
+	struct dpc_client *c;
+	struct dpc_error err;
+	uint32_t rv = 7;
+
+	dpc_options_init(&o);
+	o.endpoint = NOWHERE;
+	o.site_code = "PS1";
+	o.retries = 2;
+	o.retry_delay_ms = 1;
+	assert_int_equal(dpc_client_new(&o, &c, &err), DPC_OK);
+	assert_int_equal(dpc_invoke(c, NULL, "SMS_Package", "RefreshPkgSource",
+				    NULL, 0, NULL, &rv, &err), DPC_E_TRANSPORT);
+	assert_int_equal(err.code, DPC_E_TRANSPORT);
+	assert_int_equal(err.attempts, 3);
+	assert_int_equal(rv, 0);
+	dpc_client_free(c);
+}
+
+/* A Get needs the DP's whole key; without it nothing is sent. */
+static void get_dp_needs_the_key(void **state)
+{
+	struct dpc_dp key = {
+		.nal_path = "[\"Display=\\\\DP01.contoso.com\\\"]MSWNET:"
+			    "[\"SMS_SITE=PS1\"]\\\\DP01.contoso.com\\",
+		.site_code = "PS1",
+		.maintenance_mode = 0,
+	};
+	struct dpc_options o;
+	struct dpc_client *c;
+	struct dpc_error err;
+	struct dpc_dp out;
+
+	dpc_options_init(&o);
+	o.endpoint = NOWHERE;
+	o.site_code = "PS1";
+	o.retries = 0;
+	assert_int_equal(dpc_client_new(&o, &c, &err), DPC_OK);
+	assert_int_equal(dpc_get_dp(c, &key, &out, &err), DPC_E_USAGE);
+	assert_int_equal(err.attempts, 0);
+	assert_non_null(strstr(err.message, "ResourceType"));
+	assert_null(out.name);
+	assert_int_equal(out.maintenance_mode, -1);
+	dpc_dp_clear(&out);
+
+	/* With it, the Get goes out (and here finds nobody listening). */
+	key.resource_type = "Windows NT Server";
+	assert_int_equal(dpc_get_dp(c, &key, &out, NULL), DPC_E_TRANSPORT);
+	assert_int_equal(dpc_get_dp(c, &key, &out, &err), DPC_E_TRANSPORT);
+	assert_int_equal(err.attempts, 1);
+	dpc_dp_clear(&out);
+	dpc_client_free(c);
+}
+
 /* ---- WQL quoting ------------------------------------------------------ */
 
 static void wql_quote(void **state)
@@ -629,6 +687,8 @@ int main(void)
 		cmocka_unit_test(query_and_invoke_check_arguments),
 		cmocka_unit_test(discovery_against_nothing_is_transport),
 		cmocka_unit_test(refused_is_retried),
+		cmocka_unit_test(refused_invoke_is_retried),
+		cmocka_unit_test(get_dp_needs_the_key),
 		cmocka_unit_test(wql_quote),
 		cmocka_unit_test(instance_text_and_clear),
 		cmocka_unit_test(dp_and_identity_clear),
