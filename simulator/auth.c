@@ -1,7 +1,30 @@
 #include "auth.h"
 
+#include <crypt.h>
+#include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+
+#define DIGEST_SIZE 32		/* HMAC-SHA256 */
+
+/* Longest password auth_password_hash() takes: what still fits in the
+ * Basic credentials auth_basic() decodes, next to a 64-byte user name. */
+#define PASSWORD_MAX 400
+
+struct auth_memo {
+	pthread_mutex_t lock;
+	unsigned char key[DIGEST_SIZE];		/* random, never leaves */
+	unsigned char digest[DIGEST_SIZE];	/* of the accepted password */
+	bool valid;
+};
 
 /* RFC 4648 base64 decode into out (NUL-terminated). Returns the decoded
  * length or -1 on a malformed input or when out is too small. */
@@ -57,10 +80,247 @@ static bool equal_const_time(const char *a, const char *b)
 	return diff == 0;
 }
 
+/* ---- crypt(3) ------------------------------------------------------ */
+
+/* crypt_rn of phrase with setting (a whole hash works: crypt reads only
+ * its setting part) into out; false when libxcrypt refuses. struct
+ * crypt_data is 32 KiB: too much for a request thread's stack. */
+static bool hash_with(const char *phrase, const char *setting, char *out,
+		      size_t size)
+{
+	struct crypt_data *cd = calloc(1, sizeof(*cd));
+	const char *h;
+	bool ok = false;
+
+	if (!cd)
+		return false;
+	h = crypt_rn(phrase, setting, cd, sizeof(*cd));
+	if (h && h[0] != '*' && strlen(h) < size) {
+		memcpy(out, h, strlen(h) + 1);
+		ok = true;
+	}
+	explicit_bzero(cd, sizeof(*cd));	/* holds the password */
+	free(cd);
+	return ok;
+}
+
+/* Whether phrase hashes to hash; the comparison takes the same time
+ * wherever the first difference is. */
+static bool hash_matches(const char *phrase, const char *hash)
+{
+	char out[CRYPT_OUTPUT_SIZE];
+	bool ok;
+
+	if (!hash_with(phrase, hash, out, sizeof(out)))
+		return false;
+	ok = equal_const_time(out, hash);
+	explicit_bzero(out, sizeof(out));
+	return ok;
+}
+
+static bool is_hash64(char c)
+{
+	return c == '.' || c == '/' || (c >= '0' && c <= '9') ||
+	       (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+int auth_hash_check(const char *hash, char *why, size_t whysize)
+{
+	char out[CRYPT_OUTPUT_SIZE];
+	const char *tail;
+
+	switch (hash ? crypt_checksalt(hash) : CRYPT_SALT_INVALID) {
+	case CRYPT_SALT_OK:
+		break;
+	case CRYPT_SALT_METHOD_LEGACY:
+		snprintf(why, whysize, "a legacy method; make a yescrypt hash "
+			 "with dpsim --hash-password");
+		return -EINVAL;
+	case CRYPT_SALT_METHOD_DISABLED:
+		snprintf(why, whysize, "a method this libcrypt has disabled");
+		return -EINVAL;
+	case CRYPT_SALT_TOO_CHEAP:
+		snprintf(why, whysize, "too cheap: more rounds are needed");
+		return -EINVAL;
+	default:
+		snprintf(why, whysize, "malformed: libcrypt does not "
+			 "recognise it");
+		return -EINVAL;
+	}
+	/* crypt_checksalt reads only the setting: a cut or mistyped hash
+	 * part would pass it and then never match any password. Hashing a
+	 * dummy password shows the shape the hash part must have. */
+	if (!hash_with("dpsim", hash, out, sizeof(out))) {
+		snprintf(why, whysize, "libcrypt cannot hash with its setting");
+		return -EINVAL;
+	}
+	tail = strrchr(hash, '$');
+	tail = tail ? tail + 1 : hash;
+	if (strlen(out) != strlen(hash) ||
+	    strncmp(out, hash, (size_t)(tail - hash)) != 0) {
+		snprintf(why, whysize, "malformed: its hash part is not the "
+			 "%zu characters the method makes",
+			 strlen(out) - (size_t)(tail - hash));
+		return -EINVAL;
+	}
+	/* crypt_checksalt checks the alphabet of the methods tried here;
+	 * this holds for any it does not. */
+	for (; *tail; tail++) {
+		if (!is_hash64(*tail)) {
+			snprintf(why, whysize, "malformed: '%c' in its hash "
+				 "part", *tail);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int auth_password_hash(const char *clear, char **out, char *err,
+		       size_t errsize)
+{
+	char hash[CRYPT_OUTPUT_SIZE];
+	char *salt;
+	int rc;
+
+	*out = NULL;
+	if (!clear || !*clear) {
+		snprintf(err, errsize, "the password is empty");
+		return -EINVAL;
+	}
+	if (strlen(clear) > PASSWORD_MAX) {
+		snprintf(err, errsize, "the password is longer than %d "
+			 "characters", PASSWORD_MAX);
+		return -EINVAL;
+	}
+	/* NULL random bytes: libxcrypt draws them from the system. */
+	errno = 0;
+	salt = crypt_gensalt_ra("$y$", 0, NULL, 0);
+	if (!salt) {
+		rc = errno ? -errno : -EIO;
+		snprintf(err, errsize, "cannot make a salt: %s",
+			 strerror(-rc));
+		return rc;
+	}
+	if (!hash_with(clear, salt, hash, sizeof(hash))) {
+		free(salt);
+		snprintf(err, errsize, "libcrypt cannot hash with yescrypt");
+		return -EIO;
+	}
+	free(salt);
+	*out = strdup(hash);
+	explicit_bzero(hash, sizeof(hash));
+	if (!*out) {
+		snprintf(err, errsize, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* ---- the memo of accepted passwords ---------------------------------- */
+
+struct auth_memo *auth_memo_new(void)
+{
+	struct auth_memo *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	if (gnutls_rnd(GNUTLS_RND_KEY, m->key, sizeof(m->key)) != 0 ||
+	    pthread_mutex_init(&m->lock, NULL) != 0) {
+		explicit_bzero(m, sizeof(*m));
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void auth_memo_free(struct auth_memo *m)
+{
+	if (!m)
+		return;
+	pthread_mutex_destroy(&m->lock);
+	explicit_bzero(m, sizeof(*m));
+	free(m);
+}
+
+/* The keyed digest of pass under m's key; false if gnutls fails. */
+static bool memo_digest(struct auth_memo *m, const char *pass,
+			unsigned char d[DIGEST_SIZE])
+{
+	return gnutls_hmac_fast(GNUTLS_MAC_SHA256, m->key, sizeof(m->key),
+				pass, strlen(pass), d) == 0;
+}
+
+static bool memo_matches(struct auth_memo *m, const unsigned char *d)
+{
+	unsigned char diff = 0;
+
+	pthread_mutex_lock(&m->lock);
+	if (!m->valid)
+		diff = 1;
+	for (size_t i = 0; i < DIGEST_SIZE; i++)
+		diff |= (unsigned char)(m->digest[i] ^ d[i]);
+	pthread_mutex_unlock(&m->lock);
+	return diff == 0;
+}
+
+static void memo_store(struct auth_memo *m, const unsigned char *d)
+{
+	pthread_mutex_lock(&m->lock);
+	memcpy(m->digest, d, DIGEST_SIZE);
+	m->valid = true;
+	pthread_mutex_unlock(&m->lock);
+}
+
+/* A hashed user's check: the memo first, else the hash (and on success
+ * the memo learns the password). */
+static bool hashed_user_ok(const struct fixture_user *u, const char *pass)
+{
+	unsigned char d[DIGEST_SIZE];
+	bool have_digest = u->memo && memo_digest(u->memo, pass, d);
+	bool ok;
+
+	if (have_digest && memo_matches(u->memo, d)) {
+		explicit_bzero(d, sizeof(d));
+		return true;
+	}
+	ok = hash_matches(pass, u->password_hash);
+	if (ok && have_digest)
+		memo_store(u->memo, d);
+	explicit_bzero(d, sizeof(d));
+	return ok;
+}
+
+/* ---- Basic credentials ------------------------------------------------ */
+
+/* The hashed user whose hash an unknown name is checked against: one
+ * picked by the name (ignoring case, so a name always costs the same),
+ * so that when users' hashes differ in cost, unknown names cost what
+ * known ones do, in the same proportions. NULL: no hashed user. */
+static const struct fixture_user *decoy_for(const struct fixture *fx,
+					    const char *name)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+	size_t nhashed = 0;
+
+	for (size_t i = 0; i < fx->nusers; i++)
+		nhashed += fx->users[i].password_hash != NULL;
+	if (!nhashed)
+		return NULL;
+	for (const char *c = name; *c; c++)
+		h = (h ^ (uint32_t)tolower((unsigned char)*c)) * 16777619u;
+	h %= (uint32_t)nhashed;
+	for (size_t i = 0; i < fx->nusers; i++)
+		if (fx->users[i].password_hash && h-- == 0)
+			return &fx->users[i];
+	return NULL;
+}
+
 const struct fixture_user *auth_basic(const struct fixture *fx,
 				      const char *authorization)
 {
-	char decoded[512];
+	const struct fixture_user *found = NULL, *decoy;
+	char decoded[512] = "";
+	bool ok = false;
 
 	if (!authorization || strncasecmp(authorization, "Basic ", 6) != 0)
 		return NULL;
@@ -68,23 +328,33 @@ const struct fixture_user *auth_basic(const struct fixture *fx,
 	while (*b64 == ' ')
 		b64++;
 	long len = base64_decode(b64, decoded, sizeof(decoded));
-	if (len < 0 || (size_t)len != strlen(decoded))
-		return NULL;	/* malformed, or a NUL inside the credentials */
-	char *colon = strchr(decoded, ':');
-	if (!colon)
-		return NULL;
+	char *colon = len >= 0 ? strchr(decoded, ':') : NULL;
+	/* Malformed, a NUL inside the credentials, or no colon. */
+	if (len < 0 || (size_t)len != strlen(decoded) || !colon)
+		goto out;
 	*colon = '\0';
 	const char *name = decoded, *pass = colon + 1;
 
-	const struct fixture_user *found = NULL;
 	for (size_t i = 0; i < fx->nusers; i++) {
 		/* User names are case-insensitive, as Windows account names. */
 		if (strcasecmp(fx->users[i].name, name) == 0)
 			found = &fx->users[i];
 	}
-	/* Compare against something even for an unknown user, so response
-	 * time does not tell which user names exist. */
-	bool ok = equal_const_time(pass, found ? found->password : "\x01unknown-user");
+	/* Check something even for an unknown user, so response time does
+	 * not tell which user names exist: one of the fixture's own hashes
+	 * when it has hashed users (a fixed one would cost differently
+	 * from theirs), else a string. Its answer is ignored. */
+	decoy = found ? NULL : decoy_for(fx, name);
+	if (found && found->password_hash)
+		ok = hashed_user_ok(found, pass);
+	else if (found)
+		ok = found->password && equal_const_time(pass, found->password);
+	else if (decoy)
+		(void)hash_matches(pass, decoy->password_hash);
+	else
+		(void)equal_const_time(pass, "\x01unknown-user");
+out:
+	explicit_bzero(decoded, sizeof(decoded));
 	return found && ok ? found : NULL;
 }
 
@@ -92,4 +362,78 @@ bool auth_role_can_modify(const char *role)
 {
 	return role && (strcasecmp(role, "Full Administrator") == 0 ||
 			strcasecmp(role, "Infrastructure Administrator") == 0);
+}
+
+/* ---- roles and security scopes at a site ------------------------------- */
+
+/* The scope list of a role given at every site. */
+static char *const all_scopes[] = { (char *)"All" };
+
+static bool has_all(char *const *scopes, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcasecmp(scopes[i], "All") == 0)
+			return true;
+	return false;
+}
+
+bool auth_access_at(const struct caller *who, const char *site,
+		    struct auth_access *out)
+{
+	const struct fixture_user *u = who ? who->account : NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (!who)
+		return false;
+	if (!u || !u->naccess) {
+		out->role = u ? u->role : who->role;
+		out->scopes = all_scopes;
+		out->nscopes = 1;
+		out->all = true;
+		/* An internal caller without a role still reads, as
+		 * before sites had access lists; Modify needs the role. */
+		return true;
+	}
+	for (size_t i = 0; site && i < u->naccess; i++) {
+		const struct fixture_access *a = &u->access[i];
+
+		if (strcasecmp(a->site, site) != 0)
+			continue;
+		out->role = a->role;
+		out->scopes = a->scopes;
+		out->nscopes = a->nscopes;
+		out->all = has_all(a->scopes, a->nscopes);
+		return true;
+	}
+	return false;
+}
+
+bool auth_scopes_cover(const struct auth_access *a, char *const *obj,
+		       size_t n)
+{
+	if (a->all)
+		return true;
+	if (!a->role)
+		return false;
+	for (size_t i = 0; i < a->nscopes; i++)
+		for (size_t j = 0; j < n; j++)
+			if (strcasecmp(a->scopes[i], obj[j]) == 0)
+				return true;
+	return false;
+}
+
+void auth_scopes_text(char *const *scopes, size_t n, char *out, size_t size)
+{
+	size_t used = 0;
+
+	if (!size)
+		return;
+	out[0] = '\0';
+	for (size_t i = 0; i < n && used < size; i++) {
+		int w = snprintf(out + used, size - used, "%s%s",
+				 i ? ", " : "", scopes[i]);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
 }

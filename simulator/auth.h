@@ -4,6 +4,16 @@
  * maintenance mode needs Modify on the Site class, which the built-in Full
  * Administrator and Infrastructure Administrator roles have
  * (configmgr-domain.md §3); every role may read.
+ *
+ * A user holds a role either at every site with security scope All (the
+ * role attribute), or per site with a list of security scopes (<access>
+ * elements). An object is visible to the user when one of its scopes is
+ * among the user's, or the user's include All.
+ *
+ * Passwords are clear text or crypt(3) hashes. A hash costs milliseconds
+ * to check and WS-Man clients send their credentials with every request,
+ * so a password once accepted is remembered per user as an HMAC-SHA256
+ * under a random key (struct auth_memo) and later matched against that.
  */
 #ifndef DPSIM_AUTH_H
 #define DPSIM_AUTH_H
@@ -23,8 +33,13 @@ struct caller {
 
 /* Decodes an "Authorization: Basic ..." value and checks the credentials
  * against the fixture's users; the password comparison takes the same
- * time wherever the first difference is. Returns the user, or NULL when
- * the header is malformed or the credentials are wrong. */
+ * time wherever the first difference is, and an unknown user name costs
+ * what a hashed password costs (a hashed user's hash, picked by the name,
+ * is checked and ignored), so timing does not tell which names exist.
+ * Mixing clear-text and hashed users does tell the clear-text names
+ * apart (they answer in microseconds). Returns the
+ * user, or NULL when the header is malformed or the credentials are
+ * wrong. Thread-safe. */
 const struct fixture_user *auth_basic(const struct fixture *fx,
 				      const char *authorization);
 
@@ -37,5 +52,42 @@ int auth_password_hash(const char *clear, char **out, char *err,
 
 /* Whether role may change DP state (Modify on Site). */
 bool auth_role_can_modify(const char *role);
+
+/* 0 when hash is a crypt(3) hash dpsim accepts for password-hash: one
+ * crypt_checksalt() calls CRYPT_SALT_OK (yescrypt, sha512crypt, bcrypt,
+ * ...) and whose hash part has the length and alphabet its method
+ * produces. Otherwise -EINVAL with the reason in why ("a legacy method",
+ * ...). Costs one hash (the structure check hashes a dummy password). */
+int auth_hash_check(const char *hash, char *why, size_t whysize);
+
+/* The memo of the password last accepted for a user: made by the fixture
+ * loader for each hashed user, freed with it. NULL when out of memory or
+ * without random bytes. */
+struct auth_memo *auth_memo_new(void);
+void auth_memo_free(struct auth_memo *m);
+
+/* What a caller may do at one site. */
+struct auth_access {
+	const char *role;		/* NULL: no access at the site */
+	char *const *scopes;		/* its security scopes there */
+	size_t nscopes;
+	bool all;			/* scopes include All */
+};
+
+/* Resolves who's role and scopes at site code (any case) into *out
+ * (borrowing from who). A caller without an account (internal callers,
+ * tests) has who->role at every site with scope All, as has a user with
+ * a role attribute; a user with <access> elements has the one naming the
+ * site. Returns false, with out->role NULL, when who has no access there. */
+bool auth_access_at(const struct caller *who, const char *site,
+		    struct auth_access *out);
+
+/* Whether an object in the security scopes obj (n of them) is visible
+ * with a: a.all, or a scope both name (ignoring case). */
+bool auth_scopes_cover(const struct auth_access *a, char *const *obj,
+		       size_t n);
+
+/* The scopes as "A, B" into out (truncated to size). */
+void auth_scopes_text(char *const *scopes, size_t n, char *out, size_t size);
 
 #endif

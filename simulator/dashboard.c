@@ -178,14 +178,47 @@ static int want_json(struct ctx *x)
 
 /* ---- GET whoami -------------------------------------------------------- */
 
+/* A user with <access> elements has a role per site (role is NULL): the
+ * page shows them all, "R at PS1 (Branch); ...", and may offer changes
+ * when one of them may modify (the provider decides per DP). */
+static void role_text(const struct fixture_user *u, char *out, size_t size,
+		      bool *can_modify)
+{
+	size_t used = 0;
+
+	*can_modify = auth_role_can_modify(u->role);
+	snprintf(out, size, "%s", u->role ? u->role : "");
+	for (size_t i = 0; i < u->naccess && used < size; i++) {
+		const struct fixture_access *a = &u->access[i];
+		char scopes[256];
+		int w;
+
+		*can_modify = *can_modify || auth_role_can_modify(a->role);
+		auth_scopes_text(a->scopes, a->nscopes, scopes, sizeof(scopes));
+		w = snprintf(out + used, size - used, "%s%s at %s (%s)",
+			     i ? "; " : "", a->role, a->site, scopes);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+}
+
+static bool is_full_admin(const struct fixture_user *u)
+{
+	return u->role && !strcasecmp(u->role, "Full Administrator");
+}
+
 static int route_whoami(struct ctx *x)
 {
+	char role[512];
+	bool can_modify;
+
 	if (authenticate(x))
 		return x->rs->status;
+	role_text(x->user, role, sizeof(role), &can_modify);
 	return answer(x, 200, json_pack("{s:s, s:s, s:b, s:b}",
-		"user", x->user->name, "role", x->user->role,
-		"can_modify", auth_role_can_modify(x->user->role),
-		"can_reset", !strcasecmp(x->user->role, "Full Administrator")));
+		"user", x->user->name, "role", role,
+		"can_modify", can_modify, "can_reset", is_full_admin(x->user)));
 }
 
 /* ---- GET view ---------------------------------------------------------- */
@@ -630,10 +663,11 @@ static int route_reset(struct ctx *x)
 		return x->rs->status;
 	if (want_json(x))
 		return x->rs->status;
-	if (strcasecmp(x->user->role, "Full Administrator"))
+	if (!is_full_admin(x->user))
 		return fail(x, 403, "resetting the lab needs the Full "
-			    "Administrator role; %s is %s", x->user->name,
-			    x->user->role);
+			    "Administrator role; %s is %s",
+			    x->user->name, x->user->role ? x->user->role
+			    : "given roles per site");
 	rc = provider_reset(x->p, NULL);
 	if (rc)
 		return fail(x, 500, "the reset failed: %s", strerror(-rc));

@@ -8,7 +8,10 @@
  *      the checks XSD cannot express (case-insensitive uniqueness of
  *      sites, users, DP FQDNs and NAL paths, and <property> names within
  *      a DP; boundary-group members that are DPs of the site; declared
- *      classes that are well-formed WMI classes with unique instances).
+ *      classes that are well-formed WMI classes with unique instances;
+ *      a user's password or password-hash (one, and a hash dpsim
+ *      accepts), role or <access> elements (one of them), one <access>
+ *      per site and security scope lists without repeats).
  * Whether a <property> names a real SMS_DistributionPointInfo property
  * and holds a value of its type is checked by the provider, which owns
  * the class (provider_new reports it as FILE:LINE too); likewise a
@@ -17,6 +20,7 @@
  * is always the first problem in the file, as "FILE:LINE: text".
  */
 #include "fixture.h"
+#include "auth.h"
 #include "embedded.h"
 #include "faults.h"
 #include "cim.h"
@@ -161,6 +165,11 @@ static const struct {
 	  "a class name (a letter or _, then letters, digits and _)" },
 	{ "[A-Za-z0-9_]+([/\\\\][A-Za-z0-9_]+)*",
 	  "a namespace such as root/sms or root\\cimv2" },
+	{ "[A-Za-z0-9_.\\-]{1,64}( [A-Za-z0-9_.\\-]{1,64})*",
+	  "a list of security scope names (letters, digits and ._-, "
+	  "separated by single spaces)" },
+	{ "[!-~]{1,383}",
+	  "a crypt(3) hash (printable characters, no spaces)" },
 };
 
 static void explain_pattern(char *msg, size_t size)
@@ -450,6 +459,85 @@ static int check_dp_unique(struct diag *d, const struct fixture_site *s,
 	return 0;
 }
 
+/* ---- security scopes --------------------------------------------- */
+
+static void free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Splits the scopes attribute of n (the schema allows names separated by
+ * single spaces) into *out, or def when it is absent. Scope names ignore
+ * case, as ConfigMgr's do; a repeat is an error. what names the element
+ * in messages. */
+static int build_scopes(struct diag *d, xmlNode *n, const char *def,
+			const char *what, char ***out, size_t *nout)
+{
+	char *text = NULL, *tok, *save = NULL;
+	size_t cap;
+	int rc = 0;
+
+	*out = NULL;
+	*nout = 0;
+	if (attr_dup(n, "scopes", &text))
+		return diag_nomem(d);
+	if (!text && !(text = strdup(def)))
+		return diag_nomem(d);
+	cap = 1;
+	for (const char *c = text; *c; c++)
+		cap += *c == ' ';
+	if (!(*out = calloc(cap, sizeof(**out)))) {
+		free(text);
+		return diag_nomem(d);
+	}
+	for (tok = strtok_r(text, " ", &save); tok && !rc;
+	     tok = strtok_r(NULL, " ", &save)) {
+		for (size_t i = 0; i < *nout; i++) {
+			if (strcasecmp((*out)[i], tok) == 0) {
+				diag_set(d, node_line(n), "%s: security scope "
+					 "'%s' is listed twice (scope names "
+					 "ignore case)", what, tok);
+				rc = -EINVAL;
+				break;
+			}
+		}
+		if (!rc && !((*out)[(*nout)++] = strdup(tok)))
+			rc = diag_nomem(d);
+	}
+	if (!rc && *nout == 0) {
+		diag_set(d, node_line(n), "%s: scopes names no security scope",
+			 what);
+		rc = -EINVAL;
+	}
+	free(text);
+	return rc;
+}
+
+static int build_dp_scopes(struct diag *d, xmlNode *n, struct fixture_dp *dp)
+{
+	char what[300];
+	int rc;
+
+	snprintf(what, sizeof(what), "DP '%s'", dp->fqdn);
+	rc = build_scopes(d, n, "Default", what, &dp->scopes, &dp->nscopes);
+	if (rc)
+		return rc;
+	/* All is what an administrative user is given to see everything;
+	 * no object is in it, as in ConfigMgr. */
+	for (size_t i = 0; i < dp->nscopes; i++) {
+		if (strcasecmp(dp->scopes[i], "All") == 0) {
+			diag_set(d, dp->line, "%s: an object cannot be in "
+				 "security scope 'All' (All is given to "
+				 "users to cover every object; use Default "
+				 "or a scope of your own)", what);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int build_dp(struct diag *d, xmlNode *n, struct fixture_site *s,
 		    struct fixture_dp *dp)
 {
@@ -475,6 +563,8 @@ static int build_dp(struct diag *d, xmlNode *n, struct fixture_site *s,
 							     s->code)))
 		return diag_nomem(d);
 	rc = check_dp_unique(d, s, dp);
+	if (!rc)
+		rc = build_dp_scopes(d, n, dp);
 	if (rc)
 		return rc;
 
@@ -1035,31 +1125,107 @@ static int build_site(struct diag *d, xmlNode *n, struct fixture *f,
 	return 0;
 }
 
-static int build_users(struct diag *d, xmlNode *users, struct fixture *f)
+/* One <access site role scopes/> of u. */
+static int build_access(struct diag *d, xmlNode *n, struct fixture_user *u,
+			struct fixture_access *a)
 {
-	struct fixture_user *u;
+	char what[200];
+
+	a->line = node_line(n);
+	if (attr_dup(n, "site", &a->site) || attr_dup(n, "role", &a->role))
+		return diag_nomem(d);
+	/* The schema's unique catches exact repeats; site codes ignore
+	 * case (namespaces do). */
+	for (const struct fixture_access *o = u->access; o < a; o++) {
+		if (strcasecmp(o->site, a->site) == 0) {
+			diag_set(d, a->line, "user %s: site '%s' already has "
+				 "an <access> at line %u (site codes ignore "
+				 "case)", u->name, a->site, o->line);
+			return -EINVAL;
+		}
+	}
+	snprintf(what, sizeof(what), "user %s: <access> to site %s", u->name,
+		 a->site);
+	return build_scopes(d, n, "All", what, &a->scopes, &a->nscopes);
+}
+
+/* The password: clear text or a crypt(3) hash, exactly one. */
+static int build_password(struct diag *d, xmlNode *n, struct fixture_user *u)
+{
+	char why[160];
+
+	if (attr_dup(n, "password", &u->password) ||
+	    attr_dup(n, "password-hash", &u->password_hash))
+		return diag_nomem(d);
+	if (!u->password == !u->password_hash) {
+		diag_set(d, u->line, "user %s: give exactly one of password "
+			 "(clear text) and password-hash (from dpsim "
+			 "--hash-password)%s", u->name,
+			 u->password ? ", not both" : "");
+		return -EINVAL;
+	}
+	if (!u->password_hash)
+		return 0;
+	if (auth_hash_check(u->password_hash, why, sizeof(why))) {
+		diag_set(d, u->line, "user %s: password-hash is not a crypt(3) "
+			 "hash dpsim accepts (%s)", u->name, why);
+		return -EINVAL;
+	}
+	u->memo = auth_memo_new();
+	return u->memo ? 0 : diag_nomem(d);
+}
+
+static int build_user(struct diag *d, xmlNode *n, struct fixture *f,
+		      struct fixture_user *u)
+{
 	const struct fixture_user *o;
 	xmlNode *c;
+	size_t count;
+	int rc;
+
+	u->line = node_line(n);
+	if (attr_dup(n, "name", &u->name) || attr_dup(n, "role", &u->role))
+		return diag_nomem(d);
+	/* Windows account names ignore case. */
+	for (o = f->users; o < u; o++) {
+		if (strcasecmp(o->name, u->name) == 0) {
+			diag_set(d, u->line, "user '%s' duplicates the one at "
+				 "line %u (user names ignore case)", u->name,
+				 o->line);
+			return -EINVAL;
+		}
+	}
+	count = count_elems(n, "access");
+	if (!u->role == !count) {
+		diag_set(d, u->line, "user %s: give either a role attribute "
+			 "(that role at every site) or <access> elements (a "
+			 "role per site)%s", u->name,
+			 u->role ? ", not both" : "");
+		return -EINVAL;
+	}
+	if (count && !(u->access = calloc(count, sizeof(*u->access))))
+		return diag_nomem(d);
+	for_each_elem(c, n, "access") {
+		rc = build_access(d, c, u, &u->access[u->naccess++]);
+		if (rc)
+			return rc;
+	}
+	/* Last: a hash costs a hash to check. */
+	return build_password(d, n, u);
+}
+
+static int build_users(struct diag *d, xmlNode *users, struct fixture *f)
+{
+	xmlNode *c;
 	size_t count = count_elems(users, "user");
+	int rc;
 
 	if (count && !(f->users = calloc(count, sizeof(*f->users))))
 		return diag_nomem(d);
 	for_each_elem(c, users, "user") {
-		u = &f->users[f->nusers++];
-		u->line = node_line(c);
-		if (attr_dup(c, "name", &u->name) ||
-		    attr_dup(c, "password", &u->password) ||
-		    attr_dup(c, "role", &u->role))
-			return diag_nomem(d);
-		/* Windows account names ignore case. */
-		for (o = f->users; o < u; o++) {
-			if (strcasecmp(o->name, u->name) == 0) {
-				diag_set(d, u->line, "user '%s' duplicates "
-					 "the one at line %u (user names "
-					 "ignore case)", u->name, o->line);
-				return -EINVAL;
-			}
-		}
+		rc = build_user(d, c, f, &f->users[f->nusers++]);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
@@ -1376,6 +1542,7 @@ static void free_props(struct fixture_prop *props, size_t n)
 static void free_dp(struct fixture_dp *dp)
 {
 	free_props(dp->props, dp->nprops);
+	free_strv(dp->scopes, dp->nscopes);
 	free(dp->fqdn);
 	free(dp->nalpath);
 	free(dp->kind);
@@ -1435,9 +1602,21 @@ void fixture_free(struct fixture *f)
 	}
 	free(f->sites);
 	for (i = 0; i < f->nusers; i++) {
-		free(f->users[i].name);
-		free(f->users[i].password);
-		free(f->users[i].role);
+		struct fixture_user *u = &f->users[i];
+
+		free(u->name);
+		if (u->password)
+			explicit_bzero(u->password, strlen(u->password));
+		free(u->password);
+		free(u->password_hash);
+		free(u->role);
+		for (j = 0; j < u->naccess; j++) {
+			free(u->access[j].site);
+			free(u->access[j].role);
+			free_strv(u->access[j].scopes, u->access[j].nscopes);
+		}
+		free(u->access);
+		auth_memo_free(u->memo);
 	}
 	free(f->users);
 	free(f->source);

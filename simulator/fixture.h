@@ -28,6 +28,9 @@ struct fixture_dp {
 	char *description;	/* may be NULL */
 	struct fixture_prop *props;
 	size_t nprops;
+	char **scopes;		/* its security scopes, at least one; the
+				 * scopes attribute, default "Default" */
+	size_t nscopes;
 	unsigned line;
 };
 
@@ -93,11 +96,39 @@ struct fixture_site {
 	size_t nrules;
 };
 
+/* <access site="PS1" role="..." scopes="Branch"/>: a user's security
+ * role at one site, limited to the objects in the given security scopes
+ * ("All" covers every object). The site need not be in the same fixture,
+ * nor served at all: access to a site that is not served grants nothing
+ * until a site of that code is (fixtures add up, and the control API
+ * adds sites at run time), so an unknown code is not an error. */
+struct fixture_access {
+	char *site;		/* site code as written */
+	char *role;
+	char **scopes;		/* at least one; default "All" */
+	size_t nscopes;
+	unsigned line;
+};
+
+struct auth_memo;		/* auth.c: the last password accepted */
+
 struct fixture_user {
 	char *name;
-	char *password;		/* clear text, or a dpsim password hash */
-	char *role;		/* "Full Administrator", "Infrastructure
-				 * Administrator", "Read-only Analyst" */
+	char *password;		/* clear text, or NULL: password_hash */
+	char *password_hash;	/* a crypt(3) string, or NULL: password */
+	char *role;		/* the role attribute: that role at every
+				 * site, security scope All ("Full
+				 * Administrator", "Infrastructure
+				 * Administrator", "Read-only Analyst",
+				 * "Operations Administrator"); NULL when
+				 * the user has <access> elements instead */
+	struct fixture_access *access;	/* per site; naccess == 0 when
+					 * role is set */
+	size_t naccess;
+	struct auth_memo *memo;	/* users with a password_hash: made at load,
+				 * owned by the user (fixture_free), used by
+				 * auth_basic() to skip re-hashing a password
+				 * it accepted before; NULL is fine (no memo) */
 	unsigned line;
 };
 

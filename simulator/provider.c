@@ -940,10 +940,16 @@ static struct cim_instance *site_instance(struct class_entry *ce,
 	return i;
 }
 
-/* The instances of ce that q lets through (all when NULL); lock held.
- * 0 or -ENOMEM (out emptied). */
+/* The instances of ce that q lets through (all when NULL) and the
+ * caller's security scopes cover (acc; NULL: all); lock held. 0 or
+ * -ENOMEM (out emptied).
+ *
+ * Only DPs are scope-filtered: they are the objects dpsim knows the
+ * scopes of. Instances of fixture-declared classes are served to anyone
+ * with access at the site, whatever they describe. */
 static int collect(struct provider *p, struct class_entry *ce,
-		   const struct wql_query *q, struct instance_list *out)
+		   const struct wql_query *q, const struct auth_access *acc,
+		   struct instance_list *out)
 {
 	int r = 0;
 
@@ -960,8 +966,16 @@ static int collect(struct provider *p, struct class_entry *ce,
 			r = push_match(out, site_instance(ce, p->sites[i]), q);
 		break;
 	case CLASS_DPINFO:
-		for (size_t i = 0; ce->site && i < ce->site->ndps && !r; i++)
-			r = push_match(out, dp_snapshot(p, &ce->site->dps[i]), q);
+		for (size_t i = 0; ce->site && i < ce->site->ndps && !r; i++) {
+			const struct dp_entry *e = &ce->site->dps[i];
+
+			/* Out of scope is invisible, as the real provider
+			 * hides objects: a Get finds nothing. */
+			if (acc && !auth_scopes_cover(acc, e->fx->scopes,
+						      e->fx->nscopes))
+				continue;
+			r = push_match(out, dp_snapshot(p, e), q);
+		}
 		break;
 	case CLASS_DP:
 		break;
@@ -1047,6 +1061,31 @@ static void record(struct provider *p, struct provider_call *call,
 {
 	je->latency_us = now_us() - call->start_us;
 	journal_record(p->journal, je);
+}
+
+/* The caller's role and security scopes at the call's site: the one
+ * place that resolves them. Outside a site's namespace (root, root/sms
+ * discovery) every caller reads, with no scope limit. A caller without
+ * access at the site gets WBEM_E_ACCESS_DENIED for any call in it; the
+ * call journals that as it journals every other refusal. */
+static uint32_t site_access(const struct provider_call *call,
+			    const struct scope *sc, struct auth_access *acc,
+			    char *msg, size_t msgsize)
+{
+	const struct caller *who = call->who;
+
+	if (!sc->site[0]) {
+		memset(acc, 0, sizeof(*acc));
+		acc->role = who->role;
+		acc->all = true;
+		return 0;
+	}
+	if (auth_access_at(who, sc->site, acc))
+		return 0;
+	snprintf(msg, msgsize, "User '%s' has no security role at site %s, "
+		 "so it may not use namespace root\\sms\\site_%s.",
+		 who->user ? who->user : "(anonymous)", sc->site, sc->site);
+	return WBEM_E_ACCESS_DENIED;
 }
 
 static uint32_t timeout_wait(const struct provider_call *call)
@@ -1160,6 +1199,7 @@ uint32_t provider_get(struct provider *p, struct provider_call *call,
 		      char *msg, size_t msgsize)
 {
 	struct instance_list all = { 0 };
+	struct auth_access acc;
 	struct scope sc;
 	char ptext[1024];
 	uint32_t hr, rv = 0;
@@ -1183,9 +1223,15 @@ uint32_t provider_get(struct provider *p, struct provider_call *call,
 	};
 	if (apply_rules(p, call, &fc, &je, &hr, &rv, msg, msgsize))
 		return hr;
+	hr = site_access(call, &sc, &acc, msg, msgsize);
+	if (hr) {
+		je.hresult = hr;
+		record(p, call, &je);
+		return hr;
+	}
 
 	pthread_rwlock_rdlock(&p->lock);
-	int r = collect(p, sc.ce, NULL, &all);
+	int r = collect(p, sc.ce, NULL, &acc, &all);
 	pthread_rwlock_unlock(&p->lock);
 	if (r) {
 		snprintf(msg, msgsize, "Out of memory.");
@@ -1212,6 +1258,7 @@ uint32_t provider_enumerate(struct provider *p, struct provider_call *call,
 			    const struct cim_class *c, const struct wql_query *q,
 			    struct instance_list *out, char *msg, size_t msgsize)
 {
+	struct auth_access acc;
 	struct scope sc;
 	uint32_t hr, rv = 0;
 
@@ -1233,9 +1280,15 @@ uint32_t provider_enumerate(struct provider *p, struct provider_call *call,
 	};
 	if (apply_rules(p, call, &fc, &je, &hr, &rv, msg, msgsize))
 		return hr;
+	hr = site_access(call, &sc, &acc, msg, msgsize);
+	if (hr) {
+		je.hresult = hr;
+		record(p, call, &je);
+		return hr;
+	}
 
 	pthread_rwlock_rdlock(&p->lock);
-	int r = collect(p, sc.ce, q, out);
+	int r = collect(p, sc.ce, q, &acc, out);
 	pthread_rwlock_unlock(&p->lock);
 	if (r) {
 		snprintf(msg, msgsize, "Out of memory.");
@@ -1303,12 +1356,30 @@ static uint32_t parse_set_mode_args(const struct wsman_kv *params, size_t n,
 	return 0;
 }
 
+/* WBEM_E_ACCESS_DENIED, with msg, when DP e is outside the caller's
+ * security scopes (acc). Lock held. */
+static uint32_t dp_in_scope(const struct caller *who, const struct scope *sc,
+			    const struct auth_access *acc,
+			    const struct dp_entry *e, char *msg, size_t msgsize)
+{
+	char mine[256], theirs[256];
+
+	if (auth_scopes_cover(acc, e->fx->scopes, e->fx->nscopes))
+		return 0;
+	auth_scopes_text(acc->scopes, acc->nscopes, mine, sizeof(mine));
+	auth_scopes_text(e->fx->scopes, e->fx->nscopes, theirs, sizeof(theirs));
+	snprintf(msg, msgsize, "User '%s' may not change distribution point %s: "
+		 "it is in security scope %s, and the user's scopes at site %s "
+		 "are %s.", who->user, e->fx->fqdn, theirs, sc->site, mine);
+	return WBEM_E_ACCESS_DENIED;
+}
+
 /* je is the call's journal row, already naming the rule that let the
- * call through. */
+ * call through; acc is the caller's access at the site. */
 static uint32_t set_dp_mode(struct provider *p, struct provider_call *call,
-			    const struct scope *sc, const struct wsman_kv *params,
-			    size_t nparams, struct journal_entry *je,
-			    char *msg, size_t msgsize)
+			    const struct scope *sc, const struct auth_access *acc,
+			    const struct wsman_kv *params, size_t nparams,
+			    struct journal_entry *je, char *msg, size_t msgsize)
 {
 	const struct caller *who = call->who;
 	struct set_mode_args a;
@@ -1316,10 +1387,10 @@ static uint32_t set_dp_mode(struct provider *p, struct provider_call *call,
 
 	uint32_t hr = parse_set_mode_args(params, nparams, &a, &mode, msg, msgsize);
 	je->nalpath = a.nalpath;
-	if (!hr && !auth_role_can_modify(who->role)) {
+	if (!hr && !auth_role_can_modify(acc->role)) {
 		snprintf(msg, msgsize, "User '%s' (%s) lacks Modify permission on the "
 			 "Site class needed to change maintenance mode.", who->user,
-			 who->role ? who->role : "no role");
+			 acc->role ? acc->role : "no role");
 		hr = WBEM_E_ACCESS_DENIED;
 	}
 	if (hr)
@@ -1339,6 +1410,11 @@ static uint32_t set_dp_mode(struct provider *p, struct provider_call *call,
 		goto journal;
 	}
 	je->nalpath = e->nalpath;	/* the DP's own spelling, not the caller's */
+	hr = dp_in_scope(who, sc, acc, e, msg, msgsize);
+	if (hr) {
+		pthread_rwlock_unlock(&p->lock);
+		goto journal;
+	}
 	je->has_return_value = true;
 	je->return_value = 0;
 	je->latency_us = now_us() - call->start_us;
@@ -1366,6 +1442,7 @@ uint32_t provider_invoke(struct provider *p, struct provider_call *call,
 			 const struct wsman_kv *params, size_t nparams,
 			 uint32_t *return_value, char *msg, size_t msgsize)
 {
+	struct auth_access acc;
 	struct scope sc;
 	char ptext[1024];
 	uint32_t hr;
@@ -1391,14 +1468,21 @@ uint32_t provider_invoke(struct provider *p, struct provider_call *call,
 	if (apply_rules(p, call, &fc, &je, &hr, return_value, msg, msgsize))
 		return hr;
 
-	if (is_dp_kind(sc.ce->kind) && strcasecmp(method, "SetDPMaintenanceMode") == 0) {
+	hr = site_access(call, &sc, &acc, msg, msgsize);
+	if (!hr && is_dp_kind(sc.ce->kind) &&
+	    strcasecmp(method, "SetDPMaintenanceMode") == 0) {
 		je.method = "SetDPMaintenanceMode";
-		return set_dp_mode(p, call, &sc, params, nparams, &je, msg, msgsize);
+		return set_dp_mode(p, call, &sc, &acc, params, nparams, &je, msg,
+				   msgsize);
 	}
-	snprintf(msg, msgsize, "Class %s has no method '%s'.", cim_class_name(c), method);
-	je.hresult = WBEM_E_INVALID_METHOD;
+	if (!hr) {
+		snprintf(msg, msgsize, "Class %s has no method '%s'.",
+			 cim_class_name(c), method);
+		hr = WBEM_E_INVALID_METHOD;
+	}
+	je.hresult = hr;
 	record(p, call, &je);
-	return WBEM_E_INVALID_METHOD;
+	return hr;
 }
 
 /* ---- sites at run time --------------------------------------------------- */
@@ -1849,6 +1933,15 @@ static void site_xml(struct buf *b, const struct fixture_site *fs)
 		add_attr(b, "maintenance", d->maintenance ? "1" : "0");
 		add_attr(b, "description", d->description);
 		add_attr(b, "nalpath", d->nalpath);
+		if (d->nscopes) {
+			buf_adds(b, " scopes=\"");
+			for (size_t i = 0; i < d->nscopes; i++) {
+				if (i)
+					buf_adds(b, " ");
+				add_exact(b, d->scopes[i]);
+			}
+			buf_adds(b, "\"");
+		}
 		if (!d->nprops) {
 			buf_adds(b, "/>\n");
 			continue;

@@ -16,6 +16,16 @@
  * (faults.h) and is then journaled (journal.h), whatever happened: the
  * row names the rule that fired, the HRESULT or ReturnValue, the latency.
  *
+ * Access (auth.h): a call in a site's namespace needs the caller's access
+ * at that site, else WBEM_E_ACCESS_DENIED (after the fault rules, and
+ * journaled like any refusal). DPs outside the caller's security scopes
+ * are hidden: Enumerate and WQL leave them out, Get does not find them
+ * (WBEM_E_NOT_FOUND), and SetDPMaintenanceMode on one is
+ * WBEM_E_ACCESS_DENIED naming user, DP and scopes. Changing a mode needs
+ * a role with Modify on Site at the DP's site. Instances of
+ * fixture-declared classes are not scope-filtered (dpsim does not know
+ * what they describe), and root/sms discovery lists every site.
+ *
  * Sites are namespaces of their own, each with its DPs, fault rules and
  * journal. Sites can be added (from a fixture document) and removed while
  * calls run. The classes of a site code are made once and kept for the

@@ -1,17 +1,475 @@
-/* Being written this session; replaced by the real suite. */
+/* Security against a real dpsim over HTTP: users whose password is a
+ * crypt(3) hash, per-site access and security scopes.
+ *
+ * Each test starts dpsim with a fixture written to its own temp dir: two
+ * sites, PS1 (DP01, DP02 in scope Default; DP03 in scope Branch) and PS2
+ * (DP21 in Branch), and the users
+ *   admin/admin     Full Administrator everywhere (clear text)
+ *   hashed          Infrastructure Administrator everywhere, password
+ *                   "s3cret pass" stored as a sha512crypt hash
+ *   branch/branch   Infrastructure Administrator at PS1 only, scope Branch
+ * Every refusal is checked on the wire (fault subcode, HRESULT in the
+ * fault detail, as test_faults.c reads them) and in /_dpsim/journal
+ * (user, HRESULT). The last test hashes a password with
+ * `dpsim --hash-password` and signs in with it.
+ */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
-#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-static void placeholder(void **state)
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "harness.h"
+
+#define ACT_GET "http://schemas.xmlsoap.org/ws/2004/09/transfer/Get"
+#define ACT_ENUM "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Enumerate"
+#define WMI_BASE "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/sms/site_"
+#define DPINFO_PS1 WMI_BASE "PS1/SMS_DistributionPointInfo"
+#define DPINFO_PS2 WMI_BASE "PS2/SMS_DistributionPointInfo"
+
+#define WBEM_E_NOT_FOUND	0x80041002u
+#define WBEM_E_ACCESS_DENIED	0x80041003u
+
+/* sha512crypt (1000 rounds: cheap under valgrind) of "s3cret pass". */
+#define HASHED_PASS "s3cret pass"
+#define HASHED_HASH "$6$rounds=1000$3WofCmmCObX/9eYl$MtVzGoZ.CVXzWl7iTHf6tnuCv" \
+		    "4phvgK9FBgUCYGNXGhRx45iY.YgV8amrG/ys14NZiYmTEj/vgzx9S4i/oxuO0"
+
+#define NAL(fqdn, site) "[\"Display=\\\\" fqdn "\\\"]MSWNET:[\"SMS_SITE=" site \
+			"\"]\\\\" fqdn "\\"
+#define DP01 NAL("DP01.contoso.com", "PS1")
+#define DP03 NAL("DP03.branch.contoso.com", "PS1")
+#define DP21 NAL("DP21.contoso.com", "PS2")
+
+#define KEYS(nal, site) "<w:Selector Name=\"NALPath\">" nal "</w:Selector>" \
+	"<w:Selector Name=\"ResourceType\">Windows NT Server</w:Selector>" \
+	"<w:Selector Name=\"SiteCode\">" site "</w:Selector>"
+
+/* The fixture; %s is the hashed user's password-hash. */
+static const char fixture_fmt[] =
+	"<?xml version=\"1.0\"?>\n"
+	"<dpsim-fixture xmlns=\"urn:dpsim:fixture:1\">\n"
+	"  <users>\n"
+	"    <user name=\"admin\" password=\"admin\" role=\"Full Administrator\"/>\n"
+	"    <user name=\"hashed\" password-hash=\"%s\"\n"
+	"          role=\"Infrastructure Administrator\"/>\n"
+	"    <user name=\"branch\" password=\"branch\">\n"
+	"      <access site=\"PS1\" role=\"Infrastructure Administrator\"\n"
+	"              scopes=\"Branch\"/>\n"
+	"    </user>\n"
+	"  </users>\n"
+	"  <site code=\"PS1\" name=\"Lab\" provider=\"CM01.contoso.com\">\n"
+	"    <dp fqdn=\"DP01.contoso.com\"/>\n"
+	"    <dp fqdn=\"DP02.contoso.com\" scopes=\"Default\"/>\n"
+	"    <dp fqdn=\"DP03.branch.contoso.com\" scopes=\"Branch\"/>\n"
+	"  </site>\n"
+	"  <site code=\"PS2\" name=\"Second\" provider=\"CM02.contoso.com\">\n"
+	"    <dp fqdn=\"DP21.contoso.com\" scopes=\"Branch\"/>\n"
+	"  </site>\n"
+	"</dpsim-fixture>\n";
+
+/* Starts dpsim on the fixture with hash as the hashed user's. */
+static struct dpsim_proc *start_with_hash(const char *hash)
 {
-	(void)state;
+	struct dpsim_proc *p = calloc(1, sizeof(*p));
+	char path[400];
+	FILE *f;
+
+	assert_non_null(p);
+	dpsim_prepare(p);
+	snprintf(path, sizeof(path), "%s/security.xml", p->dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, fixture_fmt, hash);
+	assert_int_equal(fclose(f), 0);
+	const char *const extra[] = { "--fixture", path, NULL };
+	if (dpsim_start(p, extra)) {
+		dpsim_cleanup(p);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+static int start(void **state)
+{
+	*state = start_with_hash(HASHED_HASH);
+	return *state ? 0 : -1;
+}
+
+static int stop(void **state)
+{
+	struct dpsim_proc *p = *state;
+	int st;
+
+	if (!p)
+		return 0;
+	st = dpsim_stop(p);
+	dpsim_cleanup(p);
+	free(p);
+	return st == 0 ? 0 : -1;
+}
+
+/* ---- requests --------------------------------------------------------- */
+
+static struct http_reply send_env(struct dpsim_proc *p, const char *user,
+				  const char *pass, char *env)
+{
+	struct http_reply r;
+
+	assert_int_equal(http_post(p->url, user, pass, NULL, env, strlen(env), &r), 0);
+	free(env);
+	return r;
+}
+
+static struct http_reply get_dp(struct dpsim_proc *p, const char *user,
+				const char *pass, const char *uri,
+				const char *keys)
+{
+	return send_env(p, user, pass, envelope(ACT_GET, uri, keys, NULL));
+}
+
+static struct http_reply enum_dps(struct dpsim_proc *p, const char *user,
+				  const char *pass, const char *uri)
+{
+	return send_env(p, user, pass, envelope(ACT_ENUM, uri, NULL,
+		"<n:Enumerate><w:OptimizeEnumeration/><w:MaxElements>50"
+		"</w:MaxElements></n:Enumerate>"));
+}
+
+static struct http_reply set_mode(struct dpsim_proc *p, const char *user,
+				  const char *pass, const char *uri,
+				  const char *nal, const char *mode)
+{
+	char *body = NULL, action[256];
+
+	assert_true(asprintf(&body, "<p:SetDPMaintenanceMode_INPUT xmlns:p=\"%s\">"
+			     "<p:NALPath>%s</p:NALPath><p:Mode>%s</p:Mode>"
+			     "</p:SetDPMaintenanceMode_INPUT>", uri, nal, mode) > 0);
+	snprintf(action, sizeof(action), "%s/SetDPMaintenanceMode", uri);
+	char *env = envelope(action, uri, NULL, body);
+	free(body);
+	return send_env(p, user, pass, env);
+}
+
+static void expect_text(const struct http_reply *r, const char *expr,
+			const char *want)
+{
+	char *v = xpath_text(r->body, expr);
+
+	if (!v || strcmp(v, want) != 0) {
+		fprintf(stderr, "--- response ---\n%s\n----------------\n", r->body);
+		fail_msg("%s: got '%s', want '%s'", expr, v ? v : "(absent)", want);
+	}
+	free(v);
+}
+
+static void expect_reason_has(const struct http_reply *r, const char *part)
+{
+	char *v = xpath_text(r->body, "/s:Envelope/s:Body/s:Fault/s:Reason/s:Text");
+
+	if (!v || !strstr(v, part))
+		fail_msg("Reason '%s' does not mention '%s'", v ? v : "(absent)", part);
+	free(v);
+}
+
+/* A provider fault: HTTP 500, the subcode, and hr both as the WSManFault
+ * Code and as MSFT_WmiError's error_Code. */
+static void expect_fault(struct http_reply *r, const char *subcode, uint32_t hr)
+{
+	char num[16];
+
+	if (r->status != 500) {
+		fprintf(stderr, "--- response ---\n%s\n----------------\n", r->body);
+		fail_msg("HTTP %ld, want 500", r->status);
+	}
+	expect_text(r, "/s:Envelope/s:Body/s:Fault/s:Code/s:Subcode/s:Value", subcode);
+	snprintf(num, sizeof(num), "%u", hr);
+	expect_text(r, "/s:Envelope/s:Body/s:Fault/s:Detail/f:WSManFault/@Code", num);
+	expect_text(r, "//s:Detail/*[local-name()='MSFT_WmiError']"
+		    "/*[local-name()='error_Code']", num);
+}
+
+static void expect_return_value(struct http_reply *r, const char *want)
+{
+	if (r->status != 200)
+		fail_msg("HTTP %ld, want 200: %s", r->status, r->body);
+	expect_text(r, "//*[local-name()='SetDPMaintenanceMode_OUTPUT']"
+		    "/*[local-name()='ReturnValue']", want);
+}
+
+static int count_items(const struct http_reply *r)
+{
+	return xpath_count(r->body, "//w:Items/*[local-name()="
+			   "'SMS_DistributionPointInfo']");
+}
+
+/* The journal rows a filter (query string) selects. */
+static json_t *journal(struct dpsim_proc *p, const char *query)
+{
+	char url[512];
+	struct http_reply r;
+	json_t *j, *entries;
+
+	dpsim_base(p, url, sizeof(url));
+	snprintf(url + strlen(url), sizeof(url) - strlen(url),
+		 "/_dpsim/journal?%s", query);
+	assert_int_equal(http_request("GET", url, NULL, NULL, 0, &r), 0);
+	if (r.status != 200)
+		fail_msg("GET %s: HTTP %ld: %s", url, r.status, r.body);
+	j = json_loads(r.body, 0, NULL);
+	http_reply_free(&r);
+	assert_non_null(j);
+	entries = json_incref(json_object_get(j, "entries"));
+	json_decref(j);
+	assert_true(json_is_array(entries));
+	return entries;
+}
+
+static const char *jstr(json_t *row, const char *key)
+{
+	const char *v = json_string_value(json_object_get(row, key));
+
+	if (!v)
+		fail_msg("journal row has no string '%s'", key);
+	return v;
+}
+
+/* ---- hashed passwords ------------------------------------------------- */
+
+static void hashed_user_reads_and_changes(void **state)
+{
+	struct dpsim_proc *p = *state;
+	struct http_reply r;
+
+	r = get_dp(p, "hashed", HASHED_PASS, DPINFO_PS1, KEYS(DP01, "PS1"));
+	assert_int_equal(r.status, 200);
+	expect_text(&r, "//*[local-name()='Name']", "DP01.contoso.com");
+	expect_text(&r, "//*[local-name()='MaintenanceMode']", "0");
+	http_reply_free(&r);
+
+	r = set_mode(p, "hashed", HASHED_PASS, DPINFO_PS1, DP01, "1");
+	expect_return_value(&r, "0");
+	http_reply_free(&r);
+
+	/* Again (now from the memo of the accepted password): the change
+	 * is there. */
+	r = get_dp(p, "HASHED", HASHED_PASS, DPINFO_PS1, KEYS(DP01, "PS1"));
+	assert_int_equal(r.status, 200);
+	expect_text(&r, "//*[local-name()='MaintenanceMode']", "1");
+	http_reply_free(&r);
+
+	json_t *rows = journal(p, "user=hashed&method=SetDPMaintenanceMode");
+	assert_int_equal(json_array_size(rows), 1);
+	assert_string_equal(jstr(json_array_get(rows, 0), "result"), "ok");
+	json_decref(rows);
+}
+
+static void wrong_password_is_401(void **state)
+{
+	struct dpsim_proc *p = *state;
+	static const char *const bad[][2] = {
+		{ "hashed", "s3cret pas" },
+		{ "hashed", "" },
+		{ "hashed", HASHED_HASH },	/* the hash is no password */
+		{ "nobody", HASHED_PASS },
+		{ "branch", "Branch" },
+	};
+
+	/* A success first, so the memo holds a password: others still fail. */
+	struct http_reply r = get_dp(p, "hashed", HASHED_PASS, DPINFO_PS1,
+				     KEYS(DP01, "PS1"));
+	assert_int_equal(r.status, 200);
+	http_reply_free(&r);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		r = get_dp(p, bad[i][0], bad[i][1], DPINFO_PS1, KEYS(DP01, "PS1"));
+		if (r.status != 401)
+			fail_msg("%s:%s: HTTP %ld, want 401", bad[i][0], bad[i][1],
+				 r.status);
+		assert_non_null(strstr(r.www_authenticate, "Basic"));
+		http_reply_free(&r);
+	}
+	/* Nothing reached the provider: no journal rows for them. */
+	json_t *rows = journal(p, "user=nobody");
+	assert_int_equal(json_array_size(rows), 0);
+	json_decref(rows);
+}
+
+/* ---- per-site access -------------------------------------------------- */
+
+static void no_access_at_other_site(void **state)
+{
+	struct dpsim_proc *p = *state;
+	struct http_reply r;
+
+	r = enum_dps(p, "branch", "branch", DPINFO_PS2);
+	expect_fault(&r, "w:AccessDenied", WBEM_E_ACCESS_DENIED);
+	expect_reason_has(&r, "User 'branch' has no security role at site PS2");
+	http_reply_free(&r);
+
+	r = get_dp(p, "branch", "branch", DPINFO_PS2, KEYS(DP21, "PS2"));
+	expect_fault(&r, "w:AccessDenied", WBEM_E_ACCESS_DENIED);
+	http_reply_free(&r);
+
+	/* Even a DP in the user's scope: no role at PS2 at all. */
+	r = set_mode(p, "branch", "branch", DPINFO_PS2, DP21, "1");
+	expect_fault(&r, "w:AccessDenied", WBEM_E_ACCESS_DENIED);
+	http_reply_free(&r);
+
+	/* The admin reads PS2. */
+	r = enum_dps(p, "admin", "admin", DPINFO_PS2);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(count_items(&r), 1);
+	http_reply_free(&r);
+
+	json_t *rows = journal(p, "user=branch&site=PS2");
+	assert_int_equal(json_array_size(rows), 3);
+	for (size_t i = 0; i < 3; i++) {
+		json_t *row = json_array_get(rows, i);
+
+		assert_string_equal(jstr(row, "user"), "branch");
+		assert_string_equal(jstr(row, "hresult"), "0x80041003");
+		assert_string_equal(jstr(row, "site"), "PS2");
+	}
+	assert_string_equal(jstr(json_array_get(rows, 0), "operation"), "enumerate");
+	assert_string_equal(jstr(json_array_get(rows, 1), "operation"), "get");
+	assert_string_equal(jstr(json_array_get(rows, 2), "operation"), "invoke");
+	json_decref(rows);
+}
+
+/* ---- security scopes -------------------------------------------------- */
+
+static void scoped_user_sees_and_changes_its_dps(void **state)
+{
+	struct dpsim_proc *p = *state;
+	struct http_reply r;
+
+	/* Enumerate: DP03 only (DP01, DP02 are in scope Default). */
+	r = enum_dps(p, "branch", "branch", DPINFO_PS1);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(count_items(&r), 1);
+	expect_text(&r, "//*[local-name()='Name']", "DP03.branch.contoso.com");
+	http_reply_free(&r);
+	r = enum_dps(p, "admin", "admin", DPINFO_PS1);
+	assert_int_equal(count_items(&r), 3);
+	http_reply_free(&r);
+
+	/* Get of an out-of-scope DP: not found, as if it did not exist. */
+	r = get_dp(p, "branch", "branch", DPINFO_PS1, KEYS(DP01, "PS1"));
+	expect_fault(&r, "w:InvalidSelectors", WBEM_E_NOT_FOUND);
+	http_reply_free(&r);
+	r = get_dp(p, "branch", "branch", DPINFO_PS1, KEYS(DP03, "PS1"));
+	assert_int_equal(r.status, 200);
+	expect_text(&r, "//*[local-name()='Name']", "DP03.branch.contoso.com");
+	http_reply_free(&r);
+
+	/* SetDPMaintenanceMode: denied out of scope, done in scope. */
+	r = set_mode(p, "branch", "branch", DPINFO_PS1, DP01, "1");
+	expect_fault(&r, "w:AccessDenied", WBEM_E_ACCESS_DENIED);
+	expect_reason_has(&r, "User 'branch' may not change distribution point "
+			  "DP01.contoso.com: it is in security scope Default, and "
+			  "the user's scopes at site PS1 are Branch.");
+	http_reply_free(&r);
+	r = set_mode(p, "branch", "branch", DPINFO_PS1, DP03, "1");
+	expect_return_value(&r, "0");
+	http_reply_free(&r);
+	r = get_dp(p, "admin", "admin", DPINFO_PS1, KEYS(DP01, "PS1"));
+	expect_text(&r, "//*[local-name()='MaintenanceMode']", "0");
+	http_reply_free(&r);
+	r = get_dp(p, "admin", "admin", DPINFO_PS1, KEYS(DP03, "PS1"));
+	expect_text(&r, "//*[local-name()='MaintenanceMode']", "1");
+	http_reply_free(&r);
+
+	/* The journal: the refusal with its HRESULT and user, the hidden
+	 * Get as not found, the change. */
+	json_t *rows = journal(p, "user=branch&result=WBEM_E_ACCESS_DENIED");
+	assert_int_equal(json_array_size(rows), 1);
+	json_t *row = json_array_get(rows, 0);
+	assert_string_equal(jstr(row, "hresult"), "0x80041003");
+	assert_string_equal(jstr(row, "hresult_name"), "WBEM_E_ACCESS_DENIED");
+	assert_string_equal(jstr(row, "method"), "SetDPMaintenanceMode");
+	assert_string_equal(jstr(row, "nalpath"), DP01);
+	json_decref(rows);
+	rows = journal(p, "user=branch&result=WBEM_E_NOT_FOUND");
+	assert_int_equal(json_array_size(rows), 1);
+	assert_string_equal(jstr(json_array_get(rows, 0), "operation"), "get");
+	assert_string_equal(jstr(json_array_get(rows, 0), "hresult"), "0x80041002");
+	json_decref(rows);
+	rows = journal(p, "user=branch&method=SetDPMaintenanceMode&result=ok");
+	assert_int_equal(json_array_size(rows), 1);
+	assert_string_equal(jstr(json_array_get(rows, 0), "nalpath"), DP03);
+	json_decref(rows);
+}
+
+/* ---- dpsim --hash-password -------------------------------------------- */
+
+/* Runs `printf '%s\n' input | dpsim --hash-password`. */
+static int hash_password(const char *input, char **out, char **err)
+{
+	const char *const argv[] = {
+		"/bin/sh", "-c", "printf '%s\\n' \"$1\" | \"$0\" --hash-password",
+		DPSIM_BIN, input, NULL
+	};
+	return run_program(argv, NULL, out, err);
+}
+
+static void hash_password_option(void **state)
+{
+	char *out = NULL, *err = NULL;
+	struct http_reply r;
+
+	assert_int_equal(hash_password("pa55 word", &out, &err), 0);
+	assert_string_equal(err, "");
+	/* One line: a yescrypt hash. */
+	assert_memory_equal(out, "$y$", 3);
+	char *nl = strchr(out, '\n');
+	assert_non_null(nl);
+	assert_string_equal(nl, "\n");
+	*nl = '\0';
+
+	struct dpsim_proc *p = start_with_hash(out);
+	assert_non_null(p);
+	*state = p;
+	r = get_dp(p, "hashed", "pa55 word", DPINFO_PS1, KEYS(DP01, "PS1"));
+	assert_int_equal(r.status, 200);
+	http_reply_free(&r);
+	r = get_dp(p, "hashed", "pa55 word", DPINFO_PS1, KEYS(DP01, "PS1"));
+	assert_int_equal(r.status, 200);
+	http_reply_free(&r);
+	r = get_dp(p, "hashed", "pa55 wor", DPINFO_PS1, KEYS(DP01, "PS1"));
+	assert_int_equal(r.status, 401);
+	http_reply_free(&r);
+	free(out);
+	free(err);
+
+	/* An empty line is refused. */
+	assert_int_equal(hash_password("", &out, &err), 2);
+	assert_string_equal(out, "");
+	assert_non_null(strstr(err, "empty password"));
+	free(out);
+	free(err);
+}
+
+static int no_start(void **state)
+{
+	*state = NULL;
+	return 0;
 }
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = { cmocka_unit_test(placeholder) };
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(hashed_user_reads_and_changes, start, stop),
+		cmocka_unit_test_setup_teardown(wrong_password_is_401, start, stop),
+		cmocka_unit_test_setup_teardown(no_access_at_other_site, start, stop),
+		cmocka_unit_test_setup_teardown(scoped_user_sees_and_changes_its_dps,
+						start, stop),
+		cmocka_unit_test_setup_teardown(hash_password_option, no_start, stop),
+	};
+	return cmocka_run_group_tests_name("security", tests, NULL, NULL);
 }

@@ -484,7 +484,7 @@ static void test_sites(void **state)
 				 "code"), "T01");
 	assert_int_equal(jint(json_array_get(json_object_get(j, "sites"), 0),
 			      "dp_count"), 6);
-	assert_int_equal(jint(j, "users_ignored"), 3);
+	assert_int_equal(jint(j, "users_ignored"), 4);
 	assert_non_null(jstr(j, "warning"));
 	json_decref(j);
 	expect_error(e, "POST", "/sites?code=T01", doc, 409, "site T01 is served "

@@ -117,17 +117,43 @@ static void test_bundled_lab(void **state)
 	assert_string_equal(p->value, "0");
 	assert_null(find_prop(&s->dps[1], "IsMulticast"));
 
-	assert_int_equal(f->nusers, 3);
+	assert_int_equal(f->nusers, 4);
 	assert_string_equal(f->users[0].name, "lab");
 	assert_string_equal(f->users[0].password, "lab");
+	assert_null(f->users[0].password_hash);
+	assert_null(f->users[0].memo);
 	assert_string_equal(f->users[0].role, "Full Administrator");
+	assert_int_equal(f->users[0].naccess, 0);
+	/* analyst's password "analyst" is stored as a sha512crypt hash. */
 	assert_string_equal(f->users[1].name, "analyst");
-	assert_string_equal(f->users[1].password, "analyst");
+	assert_null(f->users[1].password);
+	assert_non_null(f->users[1].password_hash);
+	assert_memory_equal(f->users[1].password_hash, "$6$", 3);
+	assert_non_null(f->users[1].memo);
 	assert_string_equal(f->users[1].role, "Read-only Analyst");
 	assert_string_equal(f->users[2].name, "infra");
 	assert_string_equal(f->users[2].password, "infra");
 	assert_string_equal(f->users[2].role, "Infrastructure Administrator");
 	assert_true(f->users[0].line > 0 && f->users[0].line < s->line);
+	/* branch: Infrastructure Administrator at PS1 in scope Branch. */
+	assert_string_equal(f->users[3].name, "branch");
+	assert_string_equal(f->users[3].password, "branch");
+	assert_null(f->users[3].role);
+	assert_int_equal(f->users[3].naccess, 1);
+	assert_string_equal(f->users[3].access[0].site, "PS1");
+	assert_string_equal(f->users[3].access[0].role,
+			    "Infrastructure Administrator");
+	assert_int_equal(f->users[3].access[0].nscopes, 1);
+	assert_string_equal(f->users[3].access[0].scopes[0], "Branch");
+	assert_true(f->users[3].access[0].line > f->users[3].line);
+	/* DP03 is in scope Branch, every other DP in Default. */
+	for (i = 0; i < s->ndps; i++) {
+		assert_int_equal(s->dps[i].nscopes, 1);
+		assert_string_equal(s->dps[i].scopes[0],
+				    strcmp(s->dps[i].fqdn,
+					   "DP03.branch.contoso.com")
+				    ? "Default" : "Branch");
+	}
 
 	fixture_free(f);
 }
@@ -795,6 +821,177 @@ static void test_memory_errors(void **state)
 	assert_null(f);
 }
 
+
+/* ---- users: password hashes, per-site access, security scopes ------- */
+
+/* sha512crypt of "analyst" (as in the lab) and yescrypt of "secret". */
+#define HASH_6 "$6$GbspPu5Q.UiDgana$OenP/qfSqovmul5ipybwWJ/aDsfK.TPOSgbjy65I" \
+	       "g/x.fwZUq1Y2IKhPDmyhmmO8wTvBbrSXdXMtJWP.MfgV21"
+#define HASH_Y "$y$j9T$hbqy2jRmQH5wOoSmml/hu1$z57FdT7GDB.lg/uqD7Lhxr.2Jx92B/" \
+	       "A6xHSD7XWQ3Y0"
+
+/* A one-site fixture whose line 3 is users (the <user> elements) and
+ * line 5 the only DP's extra attributes. */
+static int load_users(const char *users, const char *dp_attrs,
+		      struct fixture **f, char *err, size_t errsize)
+{
+	char *doc = NULL;
+	int rc;
+
+	assert_true(asprintf(&doc,
+		"<dpsim-fixture xmlns=\"urn:dpsim:fixture:1\">\n"
+		"  <users>\n"
+		"%s\n"
+		"  </users><site code=\"PS1\" name=\"Lab\" provider=\"CM01\">\n"
+		"    <dp fqdn=\"DP01.contoso.com\" %s/>\n"
+		"  </site>\n"
+		"</dpsim-fixture>\n", users, dp_attrs ? dp_attrs : "") > 0);
+	rc = fixture_load_memory("u.xml", doc, strlen(doc), f, err, errsize);
+	free(doc);
+	return rc;
+}
+
+static void test_user_access_and_hashes(void **state)
+{
+	struct fixture *f = NULL;
+	char err[512];
+
+	assert_int_equal(load_users(
+		"<user name=\"h6\" password-hash=\"" HASH_6 "\" role=\"Full Administrator\"/>"
+		"<user name=\"hy\" password-hash=\"" HASH_Y "\">"
+		" <access site=\"PS1\" role=\"Infrastructure Administrator\" scopes=\"Branch Default\"/>"
+		" <access site=\"XX9\" role=\"Read-only Analyst\"/>"
+		"</user>", "scopes=\"Branch Lab-2\"", &f, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(f->nusers, 2);
+	assert_null(f->users[0].password);
+	assert_string_equal(f->users[0].password_hash, HASH_6);
+	assert_non_null(f->users[0].memo);
+	assert_string_equal(f->users[0].role, "Full Administrator");
+	assert_int_equal(f->users[0].naccess, 0);
+
+	const struct fixture_user *u = &f->users[1];
+	assert_string_equal(u->password_hash, HASH_Y);
+	assert_null(u->role);
+	assert_int_equal(u->naccess, 2);
+	assert_string_equal(u->access[0].site, "PS1");
+	assert_string_equal(u->access[0].role, "Infrastructure Administrator");
+	assert_int_equal(u->access[0].nscopes, 2);
+	assert_string_equal(u->access[0].scopes[0], "Branch");
+	assert_string_equal(u->access[0].scopes[1], "Default");
+	/* A site no fixture defines (yet) is allowed; scopes default All. */
+	assert_string_equal(u->access[1].site, "XX9");
+	assert_int_equal(u->access[1].nscopes, 1);
+	assert_string_equal(u->access[1].scopes[0], "All");
+	assert_int_equal(u->access[1].line, 3);
+
+	assert_int_equal(f->sites[0].dps[0].nscopes, 2);
+	assert_string_equal(f->sites[0].dps[0].scopes[0], "Branch");
+	assert_string_equal(f->sites[0].dps[0].scopes[1], "Lab-2");
+	fixture_free(f);
+}
+
+static void test_bad_users(void **state)
+{
+	static const struct {
+		const char *users, *dp_attrs, *err;
+	} cases[] = {
+		/* password and password-hash: exactly one */
+		{ "<user name=\"a\" role=\"Full Administrator\"/>", NULL,
+		  "u.xml:3: user a: give exactly one of password (clear "
+		  "text) and password-hash (from dpsim --hash-password)" },
+		{ "<user name=\"a\" password=\"a\" password-hash=\"" HASH_6
+		  "\" role=\"Full Administrator\"/>", NULL,
+		  "u.xml:3: user a: give exactly one of password (clear "
+		  "text) and password-hash (from dpsim --hash-password), "
+		  "not both" },
+		/* hashes libcrypt does not call fit, or malformed */
+		{ "<user name=\"md5\" password-hash=\"$1$abc$OGyl6dDvZCDiGmIVbeuCq/\" "
+		  "role=\"Full Administrator\"/>", NULL,
+		  "u.xml:3: user md5: password-hash is not a crypt(3) hash "
+		  "dpsim accepts (a legacy method; make a yescrypt hash with "
+		  "dpsim --hash-password)" },
+		{ "<user name=\"des\" password-hash=\"abiQ6Ep3EYTHc\" "
+		  "role=\"Full Administrator\"/>", NULL,
+		  "u.xml:3: user des: password-hash is not a crypt(3) hash "
+		  "dpsim accepts (a legacy method; make a yescrypt hash with "
+		  "dpsim --hash-password)" },
+		{ "<user name=\"cut\" password-hash=\"$6$GbspPu5Q.UiDgana$OenP/qf\" "
+		  "role=\"Full Administrator\"/>", NULL,
+		  "u.xml:3: user cut: password-hash is not a crypt(3) hash "
+		  "dpsim accepts (malformed: its hash part is not the 86 "
+		  "characters the method makes)" },
+		{ "<user name=\"odd\" password-hash=\"" "$y$j9T$hbqy2jRmQH5wOoSmml/hu1$"
+		  "z57FdT7GDB.lg/uqD7Lhxr.2Jx92B/A6xHSD7XWQ3Y!" "\" "
+		  "role=\"Full Administrator\"/>", NULL,
+		  "u.xml:3: user odd: password-hash is not a crypt(3) hash "
+		  "dpsim accepts (malformed: libcrypt does not recognise it)" },
+		{ "<user name=\"junk\" password-hash=\"$zz$plain\" "
+		  "role=\"Full Administrator\"/>", NULL,
+		  "u.xml:3: user junk: password-hash is not a crypt(3) hash "
+		  "dpsim accepts (malformed: libcrypt does not recognise it)" },
+		/* role attribute or <access>: exactly one */
+		{ "<user name=\"b\" password=\"b\"/>", NULL,
+		  "u.xml:3: user b: give either a role attribute (that role "
+		  "at every site) or <access> elements (a role per site)" },
+		{ "<user name=\"b\" password=\"b\" role=\"Full Administrator\">"
+		  "<access site=\"PS1\" role=\"Read-only Analyst\"/></user>",
+		  NULL, "u.xml:3: user b: give either a role attribute (that "
+		  "role at every site) or <access> elements (a role per "
+		  "site), not both" },
+		/* one <access> per site, ignoring case */
+		{ "<user name=\"c\" password=\"c\">"
+		  "<access site=\"PS1\" role=\"Read-only Analyst\"/>"
+		  "<access site=\"ps1\" role=\"Full Administrator\"/></user>",
+		  NULL, "u.xml:3: user c: site 'ps1' already has an <access> "
+		  "at line 3 (site codes ignore case)" },
+		{ "<user name=\"c\" password=\"c\">"
+		  "<access site=\"PS1\" role=\"Read-only Analyst\"/>"
+		  "<access site=\"PS1\" role=\"Full Administrator\"/></user>",
+		  NULL, "u.xml:3: Element 'access': Duplicate key-sequence "
+		  "['PS1'] in unique identity-constraint 'accessSite'." },
+		/* bad scopes */
+		{ "<user name=\"d\" password=\"d\"><access site=\"PS1\" "
+		  "role=\"Read-only Analyst\" scopes=\"Branch branch\"/></user>",
+		  NULL, "u.xml:3: user d: <access> to site PS1: security "
+		  "scope 'branch' is listed twice (scope names ignore case)" },
+		{ "<user name=\"d\" password=\"d\"><access site=\"PS1\" "
+		  "role=\"Read-only Analyst\" scopes=\"Branch  Default\"/></user>",
+		  NULL, "is not a list of security scope names (letters, "
+		  "digits and ._-, separated by single spaces)." },
+		{ "<user name=\"d\" password=\"d\"><access site=\"PS1\" "
+		  "role=\"Read-only Analyst\" scopes=\"\"/></user>",
+		  NULL, "is not a list of security scope names" },
+		{ "<user name=\"d\" password=\"d\"><access site=\"PS1\" "
+		  "role=\"Site Owner\"/></user>",
+		  NULL, "u.xml:3: Element 'access', attribute 'role': "
+		  "The value 'Site Owner' is not an element of the set" },
+		{ "<user name=\"e\" password=\"e\" role=\"Full Administrator\"/>",
+		  "scopes=\"Default All\"",
+		  "u.xml:5: DP 'DP01.contoso.com': an object cannot be in "
+		  "security scope 'All' (All is given to users to cover "
+		  "every object; use Default or a scope of your own)" },
+		{ "<user name=\"e\" password=\"e\" role=\"Full Administrator\"/>",
+		  "scopes=\"Branch Branch\"",
+		  "u.xml:5: DP 'DP01.contoso.com': security scope 'Branch' is "
+		  "listed twice (scope names ignore case)" },
+	};
+	char err[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fixture *f = (struct fixture *)1;
+
+		err[0] = '\0';
+		if (load_users(cases[i].users, cases[i].dp_attrs, &f, err,
+			       sizeof(err)) != -EINVAL)
+			fail_msg("case %zu loaded", i);
+		assert_null(f);
+		if (!strstr(err, cases[i].err))
+			fail_msg("case %zu: \"%s\" does not contain \"%s\"",
+				 i, err, cases[i].err);
+	}
+}
+
 /* ---- merge ---------------------------------------------------------- */
 
 static struct fixture *load_test_file(const char *name)
@@ -824,9 +1021,9 @@ static void test_merge(void **state)
 	assert_int_equal(lab->sites[1].line, 7);
 	assert_int_equal(lab->sites[1].ndps, 2);
 	assert_string_equal(lab->sites[1].dps[1].props[0].value, " True ");
-	assert_int_equal(lab->nusers, 4);
+	assert_int_equal(lab->nusers, 5);
 	assert_string_equal(lab->users[2].name, "infra");
-	assert_string_equal(lab->users[3].name, "ops");
+	assert_string_equal(lab->users[4].name, "ops");
 	assert_string_equal(lab->source, "<bundled lab>, " FIXTURE_DIR
 			    "good_branch.xml");
 
@@ -882,7 +1079,7 @@ static void test_merge_conflict(void **state)
 	assert_non_null(other);
 	assert_int_equal(other->nsites, 2);
 	assert_int_equal(lab->nsites, 1);
-	assert_int_equal(lab->nusers, 3);
+	assert_int_equal(lab->nusers, 4);
 	assert_string_equal(lab->source, "<bundled lab>");
 	fixture_free(other);
 
@@ -896,7 +1093,7 @@ static void test_merge_conflict(void **state)
 	assert_string_equal(err, want);
 	assert_non_null(other);
 	assert_int_equal(lab->nsites, 1);
-	assert_int_equal(lab->nusers, 3);
+	assert_int_equal(lab->nusers, 4);
 	fixture_free(other);
 	fixture_free(lab);
 }
@@ -922,6 +1119,8 @@ int main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_directory),
 		cmocka_unit_test(test_memory_errors),
+		cmocka_unit_test(test_user_access_and_hashes),
+		cmocka_unit_test(test_bad_users),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_merge_conflict),
 		cmocka_unit_test(test_merge_classes),

@@ -1324,7 +1324,7 @@ static void test_site_add_remove(void **state)
 	assert_int_equal(n, 1);
 	assert_string_equal(added[0].code, "T01");
 	assert_int_equal(added[0].ndps, 6);
-	assert_int_equal(users, 3);
+	assert_int_equal(users, 4);
 	assert_int_equal(provider_site_count(e->p, NULL), 2);
 	assert_int_equal(provider_site_lookup(e->p, "t01", canon), 0);
 	assert_string_equal(canon, "T01");
@@ -1548,6 +1548,246 @@ struct flipper {
 
 #define FLIPS 60
 
+
+/* ---- security scopes and per-site access --------------------------------- */
+
+#define DP03_NAL NAL("DP03.branch.contoso.com")
+#define DP03_T01_NAL "[\"Display=\\\\DP03.branch.contoso.com\\\"]MSWNET:" \
+		     "[\"SMS_SITE=T01\"]\\\\DP03.branch.contoso.com\\"
+
+/* The lab's branch user: Infrastructure Administrator at PS1 in scope
+ * Branch, where only DP03 is; no access at any other site. */
+static struct caller branch_caller(const struct env *e)
+{
+	const struct fixture_user *u = &e->fx->users[3];
+
+	assert_string_equal(u->name, "branch");
+	return (struct caller){ u, u->name, u->role, "wsman" };
+}
+
+static void test_scopes_filter_reads(void **state)
+{
+	struct env *e = *state;
+	struct caller br = branch_caller(e);
+	const struct cim_class *info = class_of(e->p, SITE_NS, DPINFO);
+	struct instance_list l;
+	struct cim_instance *i = NULL;
+	char msg[512] = "";
+
+	/* Enumerate: only DP03. */
+	assert_int_equal(provider_enumerate(e->p, CALL(&br), info, NULL, &l, msg,
+					    sizeof(msg)), 0);
+	assert_int_equal(l.count, 1);
+	assert_string_equal(cim_instance_text(l.items[0], "Name"),
+			    "DP03.branch.contoso.com");
+	instance_list_free(&l);
+
+	/* WQL that would match every DP still finds only DP03. */
+	struct wql_query *q = NULL;
+	struct wql_error werr = { 0 };
+	assert_int_equal(wql_parse("SELECT * FROM SMS_DistributionPointInfo "
+				   "WHERE MaintenanceMode = 0", &q, &werr), 0);
+	assert_int_equal(wql_query_check(q, info, &werr), 0);
+	assert_int_equal(provider_enumerate(e->p, CALL(&br), info, q, &l, msg,
+					    sizeof(msg)), 0);
+	assert_int_equal(l.count, 1);
+	assert_string_equal(cim_instance_text(l.items[0], "NALPath"), DP03_NAL);
+	instance_list_free(&l);
+	/* An admin with scope All sees the five DPs not in maintenance. */
+	assert_int_equal(provider_enumerate(e->p, CALL(&infra), info, q, &l, msg,
+					    sizeof(msg)), 0);
+	assert_int_equal(l.count, 5);
+	instance_list_free(&l);
+	wql_query_free(q);
+
+	/* Get: DP03 found, DP01 (scope Default) as if it did not exist. */
+	struct wsman_kv keys[] = {
+		{ (char *)"NALPath", (char *)DP03_NAL },
+		{ (char *)"ResourceType", (char *)"Windows NT Server" },
+		{ (char *)"SiteCode", (char *)"PS1" },
+	};
+	assert_int_equal(provider_get(e->p, CALL(&br), info, keys, 3, &i, msg,
+				      sizeof(msg)), 0);
+	assert_string_equal(cim_instance_text(i, "Name"), "DP03.branch.contoso.com");
+	cim_instance_free(i);
+	keys[0].value = (char *)DP01_NAL;
+	assert_int_equal(provider_get(e->p, CALL(&br), info, keys, 3, &i, msg,
+				      sizeof(msg)), WBEM_E_NOT_FOUND);
+	assert_null(i);
+	assert_string_equal(msg, "No SMS_DistributionPointInfo instance has the "
+			    "given key values.");
+	struct any_row r = any_row(e->st);
+	assert_string_equal(r.operation, "get");
+	assert_int_equal(r.hresult, WBEM_E_NOT_FOUND);
+
+	/* Fixture-declared classes are not scope-filtered: every row. */
+	assert_int_equal(provider_enumerate(e->p, CALL(&br),
+		class_of(e->p, SITE_NS, "SMS_SystemResourceList"), NULL, &l,
+		msg, sizeof(msg)), 0);
+	assert_int_equal(l.count, 10);
+	instance_list_free(&l);
+	/* Discovery in root/sms is outside any site: the site is listed. */
+	assert_int_equal(provider_enumerate(e->p, CALL(&br),
+		class_of(e->p, "root/sms", "SMS_ProviderLocation"), NULL, &l,
+		msg, sizeof(msg)), 0);
+	assert_int_equal(l.count, 1);
+	instance_list_free(&l);
+}
+
+static void test_scopes_limit_changes(void **state)
+{
+	struct env *e = *state;
+	struct caller br = branch_caller(e);
+	char msg[512];
+	struct last_row r;
+
+	/* In scope: allowed by the role (Infrastructure Administrator). */
+	assert_int_equal(set_mode(e, &br, DPINFO, DP03_NAL, "1", msg, sizeof(msg)), 0);
+	assert_int_equal(mode_of(e->p, DP03_NAL), 1);
+	r = last_row(e->st);
+	assert_string_equal(r.user, "branch");
+	assert_int_equal(r.hresult, 0);
+	assert_int_equal(r.new_mode, 1);
+
+	/* Out of scope: denied, naming user, DP and both scope lists. */
+	assert_int_equal(set_mode(e, &br, DPINFO, DP01_NAL, "1", msg, sizeof(msg)),
+			 WBEM_E_ACCESS_DENIED);
+	assert_string_equal(msg, "User 'branch' may not change distribution point "
+			    "DP01.contoso.com: it is in security scope Default, "
+			    "and the user's scopes at site PS1 are Branch.");
+	assert_int_equal(mode_of(e->p, DP01_NAL), 0);
+	r = last_row(e->st);
+	assert_int_equal(r.count, 2);
+	assert_string_equal(r.user, "branch");
+	assert_string_equal(r.method, SET_MODE);
+	assert_string_equal(r.nalpath, DP01_NAL);
+	assert_int_equal(r.hresult, WBEM_E_ACCESS_DENIED);
+	assert_int_equal(r.new_mode, -1);
+	/* Through SMS_DistributionPoint too. */
+	assert_int_equal(set_mode(e, &br, "SMS_DistributionPoint", DP02_NAL, "0",
+				  msg, sizeof(msg)), WBEM_E_ACCESS_DENIED);
+	assert_contains(msg, "DP02.contoso.com: it is in security scope Default");
+	assert_int_equal(mode_of(e->p, DP02_NAL), 1);
+	/* An unknown DP is still not found (existence before scope). */
+	assert_int_equal(set_mode(e, &br, DPINFO, UNKNOWN_NAL, "1", msg,
+				  sizeof(msg)), WBEM_E_NOT_FOUND);
+
+	/* A scoped Read-only Analyst lacks Modify even in scope. */
+	struct fixture_access ro = { .site = (char *)"PS1",
+				     .role = (char *)"Read-only Analyst",
+				     .scopes = e->fx->users[3].access[0].scopes,
+				     .nscopes = 1 };
+	struct fixture_user reader = { .name = (char *)"reader", .access = &ro,
+				       .naccess = 1 };
+	struct caller rd = { &reader, "reader", NULL, "wsman" };
+	assert_int_equal(set_mode(e, &rd, DPINFO, DP03_NAL, "0", msg, sizeof(msg)),
+			 WBEM_E_ACCESS_DENIED);
+	assert_string_equal(msg, "User 'reader' (Read-only Analyst) lacks Modify "
+			    "permission on the Site class needed to change "
+			    "maintenance mode.");
+	assert_int_equal(mode_of(e->p, DP03_NAL), 1);
+}
+
+static void test_no_access_at_other_site(void **state)
+{
+	struct env *e = *state;
+	struct caller br = branch_caller(e);
+	struct provider_site_added added[1];
+	size_t n = 0, len;
+	char err[512], msg[512];
+	const char *lab = fixture_bundled_lab(&len);
+	struct instance_list l;
+	struct cim_instance *i = (struct cim_instance *)1;
+	uint32_t rv = 0;
+
+	/* The lab again as T01: branch has no <access> there. */
+	assert_int_equal(provider_site_add(e->p, "t.xml", lab, len, "T01", added, 1,
+					   &n, NULL, err, sizeof(err)), 0);
+	const struct cim_class *t01 = class_of(e->p, "root/sms/site_T01", DPINFO);
+	const char *want = "User 'branch' has no security role at site T01, so "
+			   "it may not use namespace root\\sms\\site_T01.";
+
+	assert_int_equal(provider_enumerate(e->p, CALL(&br), t01, NULL, &l, msg,
+					    sizeof(msg)), WBEM_E_ACCESS_DENIED);
+	assert_string_equal(msg, want);
+	assert_int_equal(l.count, 0);
+	struct any_row r = any_row(e->st);
+	assert_string_equal(r.operation, "enumerate");
+	assert_int_equal(r.hresult, WBEM_E_ACCESS_DENIED);
+
+	struct wsman_kv keys[] = {
+		{ (char *)"NALPath", (char *)DP03_T01_NAL },
+		{ (char *)"ResourceType", (char *)"Windows NT Server" },
+		{ (char *)"SiteCode", (char *)"T01" },
+	};
+	assert_int_equal(provider_get(e->p, CALL(&br), t01, keys, 3, &i, msg,
+				      sizeof(msg)), WBEM_E_ACCESS_DENIED);
+	assert_null(i);
+	assert_string_equal(msg, want);
+
+	struct wsman_kv params[] = {
+		{ (char *)"NALPath", (char *)DP03_T01_NAL },
+		{ (char *)"Mode", (char *)"1" },
+	};
+	assert_int_equal(provider_invoke(e->p, CALL(&br), t01, SET_MODE, params, 2,
+					 &rv, msg, sizeof(msg)), WBEM_E_ACCESS_DENIED);
+	assert_string_equal(msg, want);
+	struct last_row lr = last_row(e->st);
+	assert_string_equal(lr.user, "branch");
+	assert_string_equal(lr.site, "T01");
+	assert_int_equal(lr.hresult, WBEM_E_ACCESS_DENIED);
+	/* Fixture classes of the site are refused too; any method. */
+	assert_int_equal(provider_enumerate(e->p, CALL(&br),
+		class_of(e->p, "root/sms/site_T01", "SMS_DPGroupMembers"), NULL,
+		&l, msg, sizeof(msg)), WBEM_E_ACCESS_DENIED);
+	assert_int_equal(provider_invoke(e->p, CALL(&br), t01, "Nope", NULL, 0,
+					 &rv, msg, sizeof(msg)), WBEM_E_ACCESS_DENIED);
+
+	/* Internal callers (no account) and role-attribute users read it. */
+	assert_int_equal(provider_enumerate(e->p, CALL(&analyst), t01, NULL, &l,
+					    msg, sizeof(msg)), 0);
+	assert_int_equal(l.count, 6);
+	instance_list_free(&l);
+	const struct fixture_user *a = &e->fx->users[1];
+	struct caller an = { a, a->name, a->role, "wsman" };
+	assert_int_equal(provider_enumerate(e->p, CALL(&an), t01, NULL, &l,
+					    msg, sizeof(msg)), 0);
+	assert_int_equal(l.count, 6);
+	instance_list_free(&l);
+}
+
+/* A snapshot keeps each DP's scopes (they are part of the site). */
+static void test_snapshot_keeps_scopes(void **state)
+{
+	struct env *e = *state;
+	struct provider_site_added added[1];
+	size_t n, len;
+	char err[256], msg[256];
+	const char *lab = fixture_bundled_lab(&len);
+	struct instance_list l;
+
+	assert_int_equal(provider_site_add(e->p, "t.xml", lab, len, "T02", added, 1,
+					   &n, NULL, err, sizeof(err)), 0);
+	assert_int_equal(provider_snapshot_save(e->p, "sc", ""), 0);
+	assert_int_equal(provider_snapshot_restore(e->p, "sc", NULL, err,
+						   sizeof(err)), 0);
+	/* T02 came back from the snapshot's XML: its DP03 is in Branch. A
+	 * caller with Branch at T02 sees only DP03 there. */
+	struct fixture_access at = { .site = (char *)"T02",
+				     .role = (char *)"Read-only Analyst",
+				     .scopes = e->fx->users[3].access[0].scopes,
+				     .nscopes = 1 };
+	struct fixture_user u = { .name = (char *)"t2", .access = &at, .naccess = 1 };
+	struct caller c = { &u, "t2", NULL, "wsman" };
+	assert_int_equal(provider_enumerate(e->p, CALL(&c),
+		class_of(e->p, "root/sms/site_T02", DPINFO), NULL, &l, msg,
+		sizeof(msg)), 0);
+	assert_int_equal(l.count, 1);
+	assert_string_equal(cim_instance_text(l.items[0], "Name"),
+			    "DP03.branch.contoso.com");
+	instance_list_free(&l);
+}
+
 static void *flip(void *arg)
 {
 	struct flipper *f = arg;
@@ -1700,6 +1940,10 @@ int main(void)
 		ENV_TEST(test_parallel_sites),
 		ENV_TEST(test_snapshot_keeps_groups_and_classes),
 		ENV_TEST(test_reset_mid_run),
+		ENV_TEST(test_scopes_filter_reads),
+		ENV_TEST(test_scopes_limit_changes),
+		ENV_TEST(test_no_access_at_other_site),
+		ENV_TEST(test_snapshot_keeps_scopes),
 	};
 	int rc;
 
