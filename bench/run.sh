@@ -105,9 +105,11 @@ start_server() {
 	"$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
 	pid[$name]=$!
 	for ((i = 0; i < 500; i++)); do
-		if line=$(grep -m1 -E "^$name ready http://[^ ]+/wsman\$" \
+		# dpsim adds " https://HOST:PORT/wsman" when it serves TLS.
+		if line=$(grep -m1 -E "^$name ready http://[^ ]+/wsman( https://[^ ]+/wsman)?\$" \
 				"$tmp/$name.out"); then
-			url=${line##* }
+			url=${line#"$name ready "}
+			url=${url%% *}
 			return 0
 		fi
 		kill -0 "${pid[$name]}" 2>/dev/null || break

@@ -11,7 +11,7 @@
 #endif
 
 enum opt_kind { OPT_STRING, OPT_UINT, OPT_MULTI, OPT_LOGLEVEL, OPT_LOGFORMAT,
-		OPT_SEED, OPT_HELP, OPT_VERSION };
+		OPT_SEED, OPT_HELP, OPT_VERSION, OPT_HASH_PASSWORD };
 
 /* One row per option: parsing, --help and config_describe() all read it,
  * so an option cannot be documented but unparsed or the reverse. */
@@ -27,11 +27,27 @@ struct option_def {
 
 #define OFF(f) offsetof(struct config, f)
 
+/* Compared by address: --tls-listen given (even with this value) is not
+ * the default. */
+static const char default_tls_listen[] = "127.0.0.1:5986";	/* WinRM's */
+
 static const struct option_def options[] = {
-	{ "listen", "ADDR:PORT", OPT_STRING, OFF(listen), 0, 0,
-	  "address to serve WS-Management on; port 0 picks a free port", "127.0.0.1:5985" },
+	{ "listen", "ADDR:PORT|none", OPT_STRING, OFF(listen), 0, 0,
+	  "address to serve WS-Management on over plain HTTP; port 0 picks a "
+	  "free port; none serves HTTPS only", "127.0.0.1:5985" },
 	{ "port-file", "FILE", OPT_STRING, OFF(port_file), 0, 0,
-	  "write the bound port to FILE once ready", NULL },
+	  "write the bound HTTP port to FILE once ready (the HTTPS port "
+	  "with --listen none)", NULL },
+	{ "tls-cert", "FILE", OPT_STRING, OFF(tls_cert), 0, 0,
+	  "PEM certificate (server first, then any intermediates): also "
+	  "serve HTTPS; needs --tls-key", NULL },
+	{ "tls-key", "FILE", OPT_STRING, OFF(tls_key), 0, 0,
+	  "unencrypted PEM private key of --tls-cert", NULL },
+	{ "tls-listen", "ADDR:PORT", OPT_STRING, OFF(tls_listen), 0, 0,
+	  "address to serve HTTPS on; port 0 picks a free port",
+	  "127.0.0.1:5986" },
+	{ "tls-port-file", "FILE", OPT_STRING, OFF(tls_port_file), 0, 0,
+	  "write the bound HTTPS port to FILE once ready", NULL },
 	{ "db", "PATH|:memory:", OPT_STRING, OFF(db), 0, 0,
 	  "SQLite database holding DP state and the journal", "dpsim.db" },
 	{ "fixture", "FILE", OPT_MULTI, OFF(fixtures), 0, 0,
@@ -41,7 +57,7 @@ static const struct option_def options[] = {
 	{ "log-format", "FORMAT", OPT_LOGFORMAT, OFF(log_json), 0, 0,
 	  "text or json", "text" },
 	{ "threads", "N", OPT_UINT, OFF(threads), 1, 64,
-	  "HTTP worker threads", "2" },
+	  "worker threads of each listener (HTTP, HTTPS)", "2" },
 	{ "max-body", "KIB", OPT_UINT, OFF(max_body_kib), 1, 65536,
 	  "largest request body accepted, in KiB", "512" },
 	{ "max-connections", "N", OPT_UINT, OFF(max_connections), 1, 65536,
@@ -50,12 +66,15 @@ static const struct option_def options[] = {
 	  "idle time after which a connection is closed", "120" },
 	{ "admin-token", "TOKEN", OPT_STRING, OFF(admin_token), 0, 0,
 	  "bearer token the control API (/_dpsim/) wants; required when "
-	  "--listen is not a loopback address", NULL },
+	  "--listen or --tls-listen is not a loopback address", NULL },
 	{ "seed", "N", OPT_SEED, OFF(seed), 0, 0,
 	  "seed of the fault rules' random draws, to repeat a run", "random, logged" },
 	{ "journal-max", "N", OPT_UINT, OFF(journal_max), 0, 4000000000u,
 	  "journal rows kept per site, oldest dropped first; 0 keeps all",
 	  "100000" },
+	{ "hash-password", NULL, OPT_HASH_PASSWORD, 0, 0, 0,
+	  "read a password line from standard input, print its hash for a "
+	  "fixture's password-hash and exit", NULL },
 	{ "help", NULL, OPT_HELP, 0, 0, 0, "show this help and exit", NULL },
 	{ "version", NULL, OPT_VERSION, 0, 0, 0, "show the version and exit", NULL },
 };
@@ -66,6 +85,7 @@ static void set_defaults(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->listen = "127.0.0.1:5985";
+	c->tls_listen = (char *)default_tls_listen;
 	c->db = "dpsim.db";
 	c->log_level = LOG_INFO;
 	c->threads = 2;		/* measured best on 2 cores (DESIGN.md) */
@@ -90,7 +110,11 @@ static void print_help(const char *prog)
 			printf(" [%s]", options[i].deflt);
 		putchar('\n');
 	}
-	printf("\nOn readiness dpsim prints: dpsim ready http://HOST:PORT/wsman\n");
+	printf("\nOn readiness dpsim prints one line with the URL of each listener it\n"
+	       "serves, plain HTTP first:\n"
+	       "  dpsim ready http://HOST:PORT/wsman [https://HOST:PORT/wsman]\n"
+	       "or, with --listen none:\n"
+	       "  dpsim ready https://HOST:PORT/wsman\n");
 }
 
 static const struct option_def *find_option(const char *name, size_t len)
@@ -163,7 +187,60 @@ static int apply(struct config *c, const struct option_def *o, char *val,
 	}
 	case OPT_HELP:
 	case OPT_VERSION:
+	case OPT_HASH_PASSWORD:
 		break;
+	}
+	return 0;
+}
+
+static int check_hostport(const char *opt, const char *val, char *err,
+			  size_t errsize)
+{
+	char host[256];
+	uint16_t port;
+
+	if (config_split_hostport(val, host, sizeof(host), &port)) {
+		snprintf(err, errsize, "--%s: '%s' is not ADDR:PORT", opt, val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The options that only make sense together. Each mistake is refused
+ * rather than guessed at: a lab that asked for HTTPS and silently got
+ * plain HTTP would send its credentials in clear. */
+static int check(struct config *c, char *err, size_t errsize)
+{
+	bool tls = c->tls_cert || c->tls_key;
+
+	if (strcmp(c->listen, "none") == 0)
+		c->listen = NULL;
+	else if (check_hostport("listen", c->listen, err, errsize))
+		return -EINVAL;
+	if (c->tls_cert && !c->tls_key) {
+		snprintf(err, errsize, "--tls-cert needs --tls-key (the certificate's "
+			 "private key)");
+		return -EINVAL;
+	}
+	if (c->tls_key && !c->tls_cert) {
+		snprintf(err, errsize, "--tls-key needs --tls-cert (the certificate "
+			 "of that key)");
+		return -EINVAL;
+	}
+	if (!c->listen && !tls) {
+		snprintf(err, errsize, "--listen none turns plain HTTP off, so "
+			 "--tls-cert and --tls-key are needed to serve anything");
+		return -EINVAL;
+	}
+	if (check_hostport("tls-listen", c->tls_listen, err, errsize))
+		return -EINVAL;
+	if (!tls && c->tls_listen != default_tls_listen) {
+		snprintf(err, errsize, "--tls-listen needs --tls-cert and --tls-key");
+		return -EINVAL;
+	}
+	if (!tls && c->tls_port_file) {
+		snprintf(err, errsize, "--tls-port-file needs --tls-cert and --tls-key");
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -193,6 +270,8 @@ enum config_result config_parse(struct config *c, int argc, char **argv,
 			printf("dpsim %s\n", DPSIM_VERSION);
 			return CONFIG_EXIT;
 		}
+		if (o->kind == OPT_HASH_PASSWORD)
+			return CONFIG_HASH_PASSWORD;
 		char *val = eq ? eq + 1 : NULL;
 		if (!val) {
 			if (i + 1 >= argc) {
@@ -204,22 +283,23 @@ enum config_result config_parse(struct config *c, int argc, char **argv,
 		if (apply(c, o, val, err, errsize))
 			return CONFIG_ERROR;
 	}
-	char host[256];
-	uint16_t port;
-	if (config_split_hostport(c->listen, host, sizeof(host), &port)) {
-		snprintf(err, errsize, "--listen: '%s' is not ADDR:PORT", c->listen);
-		return CONFIG_ERROR;
-	}
-	return CONFIG_OK;
+	return check(c, err, errsize) ? CONFIG_ERROR : CONFIG_OK;
 }
 
 void config_describe(const struct config *c, char *out, size_t size)
 {
-	/* The token is a secret: say whether there is one, never what. */
-	int n = snprintf(out, size, "--listen %s --db %s --threads %u --max-body %u"
+	/* The token is a secret: say whether there is one, never what. The
+	 * key file is named, its contents never read here. */
+	int n = snprintf(out, size, "--listen %s", c->listen ? c->listen : "none");
+	if (c->tls_cert && n > 0 && (size_t)n < size)
+		n += snprintf(out + n, size - (size_t)n,
+			      " --tls-listen %s --tls-cert %s --tls-key %s",
+			      c->tls_listen, c->tls_cert, c->tls_key);
+	if (n > 0 && (size_t)n < size)
+		n += snprintf(out + n, size - (size_t)n, " --db %s --threads %u --max-body %u"
 			 " --max-connections %u --connection-timeout %u --log-level %s"
 			 " --journal-max %u --seed %llu%s",
-			 c->listen, c->db, c->threads, c->max_body_kib,
+			 c->db, c->threads, c->max_body_kib,
 			 c->max_connections, c->connection_timeout_s,
 			 log_level_name(c->log_level), c->journal_max,
 			 (unsigned long long)c->seed,

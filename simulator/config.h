@@ -12,8 +12,13 @@
 #define CONFIG_MAX_FIXTURES 16
 
 struct config {
-	char *listen;			/* "127.0.0.1:5985" */
-	char *port_file;		/* NULL = none */
+	char *listen;			/* "127.0.0.1:5985"; NULL: --listen none */
+	char *port_file;		/* NULL = none; the HTTPS port when
+					 * plain HTTP is off */
+	char *tls_cert;			/* PEM chain file; NULL = no HTTPS */
+	char *tls_key;			/* PEM key file; set iff tls_cert */
+	char *tls_listen;		/* "127.0.0.1:5986" */
+	char *tls_port_file;		/* NULL = none */
 	char *db;			/* "dpsim.db" or ":memory:" */
 	char *fixtures[CONFIG_MAX_FIXTURES];	/* empty = bundled lab */
 	size_t nfixtures;
@@ -32,15 +37,18 @@ struct config {
 enum config_result {
 	CONFIG_OK,		/* run */
 	CONFIG_EXIT,		/* --help / --version printed: exit 0 */
+	CONFIG_HASH_PASSWORD,	/* --hash-password: main hashes stdin */
 	CONFIG_ERROR,		/* err holds one line: exit 2 */
 };
 
 /* Fills c with defaults, then applies argv. Strings in c point into argv
- * or static defaults: argv must outlive c. */
+ * or static defaults: argv must outlive c. Also checks that the options
+ * make sense together (--tls-cert with --tls-key, something to serve). */
 enum config_result config_parse(struct config *c, int argc, char **argv,
 				char *err, size_t errsize);
 
-/* "--listen 127.0.0.1:5985 --db dpsim.db ..." for the start-up log line. */
+/* "--listen 127.0.0.1:5985 --db dpsim.db ..." for the start-up log line.
+ * Names files, never secrets (the admin token is "(set)"). */
 void config_describe(const struct config *c, char *out, size_t size);
 
 /* Splits "HOST:PORT" / "[V6]:PORT" into host (without brackets) and port.

@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdarg.h>
@@ -24,6 +26,9 @@
 /* MHD clears its per-connection pool on every request; at the default
  * 32 KiB that memset dominated a small request (DESIGN.md). */
 #define CONNECTION_MEMORY 8192
+/* How long shutdown waits for the answers of the requests whose delay it
+ * ended: a safety net, they take milliseconds. */
+#define DRAIN_MS 10000
 
 /* A connection suspended until a fault rule's wait is over. */
 struct waiter {
@@ -39,16 +44,24 @@ struct waker {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
+	pthread_cond_t drained;	/* held reached 0 */
 	struct waiter *list;	/* by due time */
+	unsigned held;		/* requests ever deferred, not completed */
 	bool stopping;
 	bool running;
 };
 
-struct http_server {
+/* One listening socket and the MHD daemon serving it. */
+struct listener {
 	struct MHD_Daemon *mhd;
-	int fd;
+	int fd;			/* -1: not open; MHD closes it once started */
 	uint16_t port;
-	char url[300];
+	char url[300];		/* "" when not served */
+};
+
+struct http_server {
+	struct listener plain;	/* HTTP */
+	struct listener secure;	/* HTTPS */
 	struct http_options opt;
 	pthread_mutex_t lock;		/* guards fx and ops */
 	const struct fixture *fx;
@@ -63,6 +76,7 @@ struct http_request {
 	enum route route;
 	struct buf body;
 	bool answered;		/* a response was queued before the body ended */
+	bool held;		/* counted in waker.held */
 	struct provider_call call;	/* kept across a deferral */
 };
 
@@ -182,22 +196,24 @@ static void *waker_main(void *arg)
 	return NULL;
 }
 
-static int waker_start(struct waker *w)
+static void waker_init(struct waker *w)
 {
 	pthread_condattr_t attr;
-	int rc;
 
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&w->cond, &attr);
+	pthread_cond_init(&w->drained, &attr);
 	pthread_condattr_destroy(&attr);
-	rc = pthread_create(&w->thread, NULL, waker_main, w);
-	if (rc) {
-		pthread_cond_destroy(&w->cond);
-		pthread_mutex_destroy(&w->lock);
+}
+
+static int waker_start(struct waker *w)
+{
+	int rc = pthread_create(&w->thread, NULL, waker_main, w);
+
+	if (rc)
 		return -rc;
-	}
 	w->running = true;
 	return 0;
 }
@@ -214,17 +230,21 @@ static void waker_stop(struct waker *w)
 	w->running = false;
 }
 
-/* After MHD has stopped: nothing can call waker_defer any more. */
+/* After MHD has stopped (or never started): nothing can call
+ * waker_defer any more. */
 static void waker_destroy(struct waker *w)
 {
+	pthread_cond_destroy(&w->drained);
 	pthread_cond_destroy(&w->cond);
 	pthread_mutex_destroy(&w->lock);
 }
 
 /* Suspends conn for ms. False when shutting down (or out of memory):
- * then the caller goes on at once. */
+ * then the caller goes on at once. *held says whether the request is
+ * already counted in w->held; counted under the lock, before the waker
+ * can resume it, so the count never goes below 0. */
 static bool waker_defer(struct waker *w, struct MHD_Connection *conn,
-			uint32_t ms)
+			uint32_t ms, bool *held)
 {
 	struct waiter *n = calloc(1, sizeof(*n)), **at;
 	bool ok = false;
@@ -232,13 +252,20 @@ static bool waker_defer(struct waker *w, struct MHD_Connection *conn,
 	if (!n)
 		return false;
 	n->conn = conn;
-	n->due_ms = mono_ms() + ms;
+	/* Rounded up: "now" truncated to the millisecond would resume a
+	 * request up to 1 ms before its delay is over (mono_ms() is
+	 * truncated too when the waker compares, so late is never early). */
+	n->due_ms = mono_ms() + 1 + ms;
 	pthread_mutex_lock(&w->lock);
 	if (!w->stopping) {
 		for (at = &w->list; *at && (*at)->due_ms <= n->due_ms; at = &(*at)->next)
 			;
 		n->next = *at;
 		*at = n;
+		if (!*held) {
+			*held = true;
+			w->held++;
+		}
 		MHD_suspend_connection(conn);
 		pthread_cond_signal(&w->cond);
 		ok = true;
@@ -247,6 +274,35 @@ static bool waker_defer(struct waker *w, struct MHD_Connection *conn,
 	if (!ok)
 		free(n);
 	return ok;
+}
+
+static void waker_release(struct waker *w)
+{
+	pthread_mutex_lock(&w->lock);
+	if (--w->held == 0)
+		pthread_cond_broadcast(&w->drained);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* After waker_stop: waits (at most ms) until every request it resumed
+ * has been answered. MHD_stop_daemon would otherwise close a connection
+ * whose resumption its worker had not yet picked up, and the client of
+ * a held request would get nothing instead of its answer. */
+static void waker_drain(struct waker *w, int64_t ms)
+{
+	int64_t until_ms = mono_ms() + ms;
+	struct timespec until = {
+		.tv_sec = (time_t)(until_ms / 1000),
+		.tv_nsec = (long)(until_ms % 1000) * 1000000L,
+	};
+
+	pthread_mutex_lock(&w->lock);
+	while (w->held && pthread_cond_timedwait(&w->drained, &w->lock, &until) == 0)
+		;
+	if (w->held)
+		log_warn("shutting down with %u delayed request(s) still unanswered",
+			 w->held);
+	pthread_mutex_unlock(&w->lock);
 }
 
 /* ---- routing -------------------------------------------------------------- */
@@ -517,7 +573,7 @@ static enum MHD_Result finish_request(struct http_server *s, struct MHD_Connecti
 			buf_len(&req->body), &out, &req->call, &ans);
 	if (ans.defer_ms) {
 		buf_free(&out);
-		if (waker_defer(&s->waker, conn, ans.defer_ms))
+		if (waker_defer(&s->waker, conn, ans.defer_ms, &req->held))
 			return MHD_YES;	/* called again once resumed */
 		/* Shutting down: no more waiting. */
 		buf_init(&out, 0);
@@ -592,9 +648,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	struct http_server *s = cls;
 	struct http_request *req = *con_cls;
 	if (!req)
 		return;
+	if (req->held)
+		waker_release(&s->waker);
 	buf_free(&req->body);
 	free(req);
 	*con_cls = NULL;
@@ -611,24 +670,300 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("libmicrohttpd: %s", msg);
 }
 
-/* Binding ourselves gives a precise error for "port in use" and lets port 0
- * be read back before MHD starts. */
-static int open_listener(struct http_server *s, char *err, size_t errsize)
+/* ---- TLS material ---------------------------------------------------------- */
+
+/* PEM files are small; anything larger is not what was meant. */
+#define PEM_MAX (1024 * 1024)
+
+struct http_tls {
+	char *cert_pem;		/* NUL-terminated, as MHD wants it */
+	char *key_pem;		/* wiped before it is freed */
+	size_t key_size;	/* allocated bytes of key_pem */
+};
+
+/* Reads path whole into *out (malloc'd, NUL-terminated). opt names the
+ * option in the one-line error. */
+static int read_pem(const char *opt, const char *path, char **out,
+		    size_t *size, char *err, size_t errsize)
 {
+	FILE *f = fopen(path, "rb");
+	size_t cap = 4096, len = 0;
+	char *b = NULL;
+	int e = 0;
+
+	*out = NULL;
+	if (!f) {
+		e = errno;
+		snprintf(err, errsize, "--%s %s: cannot read it: %s", opt, path,
+			 strerror(e));
+		return -e;
+	}
+	for (;;) {
+		char *nb = malloc(cap);
+		if (!nb) {
+			e = ENOMEM;
+			break;
+		}
+		if (b) {
+			memcpy(nb, b, len);
+			explicit_bzero(b, len);	/* may be key text */
+			free(b);
+		}
+		b = nb;
+		len += fread(b + len, 1, cap - len - 1, f);
+		if (ferror(f)) {
+			e = errno ? errno : EIO;
+			break;
+		}
+		if (feof(f) || len > PEM_MAX)
+			break;
+		cap *= 2;
+	}
+	fclose(f);
+	if (!e && len > PEM_MAX) {
+		snprintf(err, errsize, "--%s %s: larger than %d bytes, not a PEM file",
+			 opt, path, PEM_MAX);
+		e = EFBIG;
+	} else if (e) {
+		snprintf(err, errsize, "--%s %s: cannot read it: %s", opt, path,
+			 strerror(e));
+	}
+	if (e) {
+		if (b)
+			explicit_bzero(b, cap);
+		free(b);
+		return -e;
+	}
+	b[len] = '\0';
+	*out = b;
+	*size = cap;
+	return 0;
+}
+
+static void format_time(time_t t, char *out, size_t size)
+{
+	struct tm tm;
+
+	if (t == (time_t)-1 || !gmtime_r(&t, &tm) ||
+	    !strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, size, "(unknown)");
+}
+
+/* "DNS:localhost IP:127.0.0.1": the names a client checks the host
+ * against, so a log reader sees at once why a name does not match. */
+static void format_alt_names(gnutls_x509_crt_t crt, char *out, size_t size)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (unsigned i = 0; n < size; i++) {
+		unsigned char v[256];
+		size_t vl = sizeof(v) - 1;
+		char ip[INET6_ADDRSTRLEN];
+		int t = gnutls_x509_crt_get_subject_alt_name(crt, i, v, &vl, NULL);
+
+		if (t == GNUTLS_E_SHORT_MEMORY_BUFFER)
+			continue;	/* a name too long to be useful here */
+		if (t < 0)
+			break;
+		if (t == GNUTLS_SAN_DNSNAME) {
+			v[vl] = '\0';
+			n += (size_t)snprintf(out + n, size - n, "%sDNS:%s",
+					      n ? " " : "", (char *)v);
+		} else if (t == GNUTLS_SAN_IPADDRESS && (vl == 4 || vl == 16) &&
+			   inet_ntop(vl == 4 ? AF_INET : AF_INET6, v, ip, sizeof(ip))) {
+			n += (size_t)snprintf(out + n, size - n, "%sIP:%s",
+					      n ? " " : "", ip);
+		}
+	}
+	if (!out[0])
+		snprintf(out, size, "none");
+}
+
+/* Logs who the certificate says the server is and until when; warns
+ * when clients will refuse it for its dates. */
+static void describe_cert(const char *path, gnutls_x509_crt_t crt, unsigned n)
+{
+	gnutls_datum_t dn = { NULL, 0 };
+	time_t now = time(NULL);
+	time_t from = gnutls_x509_crt_get_activation_time(crt);
+	time_t until = gnutls_x509_crt_get_expiration_time(crt);
+	char sfrom[32], suntil[32], names[512];
+
+	format_time(from, sfrom, sizeof(sfrom));
+	format_time(until, suntil, sizeof(suntil));
+	format_alt_names(crt, names, sizeof(names));
+	if (gnutls_x509_crt_get_dn3(crt, &dn, 0) < 0)
+		dn.data = NULL;
+	log_info("TLS certificate %s: subject %s; names %s; valid from %s until %s"
+		 "; %u certificate(s) in the chain", path,
+		 dn.data ? (const char *)dn.data : "(unreadable)", names, sfrom,
+		 suntil, n);
+	gnutls_free(dn.data);
+	if (until != (time_t)-1 && now > until)
+		log_warn("TLS certificate %s expired on %s: clients that verify it "
+			 "will refuse the connection", path, suntil);
+	else if (from != (time_t)-1 && now < from)
+		log_warn("TLS certificate %s is not valid before %s: clients that "
+			 "verify it will refuse the connection", path, sfrom);
+}
+
+static int check_cert(const char *path, const char *pem, char *err,
+		      size_t errsize)
+{
+	gnutls_datum_t d = { (unsigned char *)pem, (unsigned)strlen(pem) };
+	gnutls_x509_crt_t *crts = NULL;
+	unsigned n = 0;
+
+	if (!strstr(pem, "-----BEGIN CERTIFICATE-----") &&
+	    !strstr(pem, "-----BEGIN X509 CERTIFICATE-----")) {
+		snprintf(err, errsize, "--tls-cert %s: not a PEM certificate (%s)",
+			 path, strstr(pem, "PRIVATE KEY-----") ?
+			 "it holds a private key: swapped with --tls-key?" :
+			 "no -----BEGIN CERTIFICATE----- block");
+		return -EINVAL;
+	}
+	int r = gnutls_x509_crt_list_import2(&crts, &n, &d, GNUTLS_X509_FMT_PEM, 0);
+	if (r < 0 || n == 0) {
+		snprintf(err, errsize, "--tls-cert %s: not a PEM certificate: %s",
+			 path, r < 0 ? gnutls_strerror(r) : "no certificate in it");
+		return -EINVAL;
+	}
+	describe_cert(path, crts[0], n);
+	for (unsigned i = 0; i < n; i++)
+		gnutls_x509_crt_deinit(crts[i]);
+	gnutls_free(crts);
+	return 0;
+}
+
+static int check_key(const char *path, const char *pem, char *err,
+		     size_t errsize)
+{
+	gnutls_datum_t d = { (unsigned char *)pem, (unsigned)strlen(pem) };
+	gnutls_x509_privkey_t key;
+
+	if (strstr(pem, "-----BEGIN ENCRYPTED PRIVATE KEY-----") ||
+	    strstr(pem, "Proc-Type: 4,ENCRYPTED")) {
+		snprintf(err, errsize, "--tls-key %s: the private key is encrypted; "
+			 "dpsim needs it unencrypted (openssl pkey -in KEY -out "
+			 "plain.pem)", path);
+		return -EINVAL;
+	}
+	if (!strstr(pem, "PRIVATE KEY-----")) {
+		snprintf(err, errsize, "--tls-key %s: not a PEM private key (%s)",
+			 path, strstr(pem, "-----BEGIN CERTIFICATE-----") ?
+			 "it holds a certificate: swapped with --tls-cert?" :
+			 "no -----BEGIN PRIVATE KEY----- block");
+		return -EINVAL;
+	}
+	int r = gnutls_x509_privkey_init(&key);
+	if (r >= 0) {
+		r = gnutls_x509_privkey_import2(key, &d, GNUTLS_X509_FMT_PEM, NULL,
+						GNUTLS_PKCS_PLAIN);
+		gnutls_x509_privkey_deinit(key);	/* wipes what it parsed */
+	}
+	if (r < 0) {
+		snprintf(err, errsize, "--tls-key %s: not a PEM private key: %s",
+			 path, gnutls_strerror(r));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The check MHD's own loading makes, done first so that its failure is
+ * an error naming both files rather than "cannot start the server". */
+static int check_pair(const char *cert_file, const char *key_file,
+		      const struct http_tls *t, char *err, size_t errsize)
+{
+	gnutls_certificate_credentials_t cred;
+	gnutls_datum_t c = { (unsigned char *)t->cert_pem, (unsigned)strlen(t->cert_pem) };
+	gnutls_datum_t k = { (unsigned char *)t->key_pem, (unsigned)strlen(t->key_pem) };
+	int r = gnutls_certificate_allocate_credentials(&cred);
+
+	if (r < 0) {
+		snprintf(err, errsize, "cannot load TLS credentials: %s",
+			 gnutls_strerror(r));
+		return -ENOMEM;
+	}
+	r = gnutls_certificate_set_x509_key_mem2(cred, &c, &k, GNUTLS_X509_FMT_PEM,
+						 NULL, 0);
+	gnutls_certificate_free_credentials(cred);
+	if (r == GNUTLS_E_CERTIFICATE_KEY_MISMATCH) {
+		snprintf(err, errsize, "--tls-key %s does not match the certificate "
+			 "in --tls-cert %s", key_file, cert_file);
+		return -EINVAL;
+	}
+	if (r < 0) {
+		snprintf(err, errsize, "--tls-cert %s with --tls-key %s: %s",
+			 cert_file, key_file, gnutls_strerror(r));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int http_tls_load(const char *cert_file, const char *key_file,
+		  struct http_tls **out, char *err, size_t errsize)
+{
+	struct http_tls *t = calloc(1, sizeof(*t));
+	size_t cert_size;
+	int r;
+
+	*out = NULL;
+	if (!t) {
+		snprintf(err, errsize, "out of memory");
+		return -ENOMEM;
+	}
+	r = read_pem("tls-cert", cert_file, &t->cert_pem, &cert_size, err, errsize);
+	if (!r)
+		r = read_pem("tls-key", key_file, &t->key_pem, &t->key_size, err,
+			     errsize);
+	if (!r)
+		r = check_cert(cert_file, t->cert_pem, err, errsize);
+	if (!r)
+		r = check_key(key_file, t->key_pem, err, errsize);
+	if (!r)
+		r = check_pair(cert_file, key_file, t, err, errsize);
+	if (r) {
+		http_tls_free(t);
+		return r;
+	}
+	*out = t;
+	return 0;
+}
+
+void http_tls_free(struct http_tls *t)
+{
+	if (!t)
+		return;
+	if (t->key_pem)
+		explicit_bzero(t->key_pem, t->key_size);
+	free(t->key_pem);
+	free(t->cert_pem);
+	free(t);
+}
+
+/* Binding ourselves gives a precise error for "port in use" and lets port 0
+ * be read back before MHD starts. opt names the option in errors; scheme
+ * is "http" or "https". */
+static int open_listener(struct listener *l, const char *addr, const char *opt,
+			 const char *scheme, char *err, size_t errsize)
+{
+	const char *what = strcmp(scheme, "https") ? "" : " for HTTPS";
 	char host[256];
 	uint16_t port;
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV },
 		*ai = NULL;
 	char portstr[8];
 
-	if (config_split_hostport(s->opt.listen, host, sizeof(host), &port)) {
-		snprintf(err, errsize, "--listen '%s' is not ADDR:PORT", s->opt.listen);
+	if (config_split_hostport(addr, host, sizeof(host), &port)) {
+		snprintf(err, errsize, "--%s '%s' is not ADDR:PORT", opt, addr);
 		return -EINVAL;
 	}
 	snprintf(portstr, sizeof(portstr), "%u", port);
 	int gr = getaddrinfo(host, portstr, &hints, &ai);
 	if (gr) {
-		snprintf(err, errsize, "cannot listen on %s: %s", s->opt.listen, gai_strerror(gr));
+		snprintf(err, errsize, "cannot listen%s on %s: %s", what, addr,
+			 gai_strerror(gr));
 		return -EINVAL;
 	}
 	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -636,7 +971,8 @@ static int open_listener(struct http_server *s, char *err, size_t errsize)
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 128)) {
 		e = errno;
-		snprintf(err, errsize, "cannot listen on %s: %s", s->opt.listen, strerror(e));
+		snprintf(err, errsize, "cannot listen%s on %s: %s", what, addr,
+			 strerror(e));
 		if (fd >= 0)
 			close(fd);
 		freeaddrinfo(ai);
@@ -650,17 +986,48 @@ static int open_listener(struct http_server *s, char *err, size_t errsize)
 	if (ss.ss_family == AF_INET6) {
 		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
 		inet_ntop(AF_INET6, &a6->sin6_addr, ip, sizeof(ip));
-		s->port = ntohs(a6->sin6_port);
-		snprintf(s->url, sizeof(s->url), "http://[%s]:%u", ip, s->port);
+		l->port = ntohs(a6->sin6_port);
+		snprintf(l->url, sizeof(l->url), "%s://[%s]:%u", scheme, ip, l->port);
 	} else {
 		struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
 		inet_ntop(AF_INET, &a4->sin_addr, ip, sizeof(ip));
-		s->port = ntohs(a4->sin_port);
-		snprintf(s->url, sizeof(s->url), "http://%s:%u", ip, s->port);
+		l->port = ntohs(a4->sin_port);
+		snprintf(l->url, sizeof(l->url), "%s://%s:%u", scheme, ip, l->port);
 	}
 	freeaddrinfo(ai);
-	s->fd = fd;
+	l->fd = fd;
 	return 0;
+}
+
+/* Starts the daemon serving l: plain HTTP, or HTTPS with tls. Both run
+ * the same handlers on the same server state and limits. GnuTLS parses
+ * the PEM text here; MHD keeps no use for it afterwards. */
+static int start_daemon(struct http_server *s, struct listener *l,
+			const struct http_tls *tls);
+
+static void listener_close(struct listener *l)
+{
+	if (l->mhd)
+		MHD_stop_daemon(l->mhd);	/* also closes the socket */
+	else if (l->fd >= 0)
+		close(l->fd);
+	l->mhd = NULL;
+	l->fd = -1;
+}
+
+static void server_free(struct http_server *s)
+{
+	/* MHD must not stop with a connection suspended: end every wait
+	 * first (those requests are then answered at once). */
+	waker_stop(&s->waker);
+	waker_drain(&s->waker, DRAIN_MS);
+	/* MHD_stop_daemon joins the workers, so a request being handled
+	 * finishes (and its change is committed) before we return. */
+	listener_close(&s->plain);
+	listener_close(&s->secure);
+	waker_destroy(&s->waker);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
 }
 
 int http_server_start(const struct http_options *opt, const struct fixture *fx,
@@ -668,49 +1035,70 @@ int http_server_start(const struct http_options *opt, const struct fixture *fx,
 		      char *err, size_t errsize)
 {
 	struct http_server *s = calloc(1, sizeof(*s));
+	int r = 0;
+
 	*out = NULL;
 	if (!s) {
 		snprintf(err, errsize, "out of memory");
 		return -ENOMEM;
 	}
 	s->opt = *opt;
+	s->opt.tls = NULL;	/* borrowed for this call only */
 	s->fx = fx;
 	s->ops = ops;
-	s->fd = -1;
+	s->plain.fd = s->secure.fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
-	int r = open_listener(s, err, errsize);
+	waker_init(&s->waker);
+	if (!opt->listen && !opt->tls) {
+		snprintf(err, errsize, "nothing to serve: no HTTP and no HTTPS listener");
+		r = -EINVAL;
+	}
+	if (!r && opt->listen)
+		r = open_listener(&s->plain, opt->listen, "listen", "http", err, errsize);
+	if (!r && opt->tls)
+		r = open_listener(&s->secure, opt->tls_listen, "tls-listen", "https",
+				  err, errsize);
 	if (!r && (r = waker_start(&s->waker)))
 		snprintf(err, errsize, "cannot start the HTTP server: %s", strerror(-r));
+	if (!r && opt->listen && (r = start_daemon(s, &s->plain, NULL)))
+		snprintf(err, errsize, "cannot start the HTTP server on %s", opt->listen);
+	if (!r && opt->tls && (r = start_daemon(s, &s->secure, opt->tls)))
+		snprintf(err, errsize, "cannot start the HTTPS server on %s%s",
+			 opt->tls_listen, MHD_is_feature_supported(MHD_FEATURE_TLS) ?
+			 "" : ": this libmicrohttpd has no TLS support");
 	if (r) {
-		if (s->fd >= 0)
-			close(s->fd);
-		pthread_mutex_destroy(&s->lock);
-		free(s);
+		server_free(s);
 		return r;
 	}
+	*out = s;
+	return 0;
+}
 
+static int start_daemon(struct http_server *s, struct listener *l,
+			const struct http_tls *tls)
+{
+	const struct http_options *opt = &s->opt;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 			 MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
-	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
-		MHD_OPTION_LISTEN_SOCKET, s->fd,
+	struct MHD_OptionItem tls_opts[] = {
+		{ MHD_OPTION_HTTPS_MEM_CERT, 0, tls ? tls->cert_pem : NULL },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, tls ? tls->key_pem : NULL },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+
+	if (tls)
+		flags |= MHD_USE_TLS;
+	l->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+		MHD_OPTION_LISTEN_SOCKET, l->fd,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)opt->threads,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 		MHD_OPTION_CONNECTION_LIMIT, opt->max_connections,
 		MHD_OPTION_CONNECTION_TIMEOUT, opt->connection_timeout_s,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+		MHD_OPTION_ARRAY, tls ? tls_opts : &tls_opts[2],
 		MHD_OPTION_END);
-	if (!s->mhd) {
-		snprintf(err, errsize, "cannot start the HTTP server on %s", opt->listen);
-		waker_stop(&s->waker);
-		waker_destroy(&s->waker);
-		close(s->fd);
-		pthread_mutex_destroy(&s->lock);
-		free(s);
-		return -EIO;
-	}
-	*out = s;
-	return 0;
+	return l->mhd ? 0 : -EIO;
 }
 
 void http_server_attach(struct http_server *s, const struct fixture *fx,
@@ -755,25 +1143,26 @@ bool http_listen_is_loopback(const char *listen)
 
 const char *http_server_url(const struct http_server *s)
 {
-	return s->url;
+	return s->plain.url;
 }
 
 uint16_t http_server_port(const struct http_server *s)
 {
-	return s->port;
+	return s->plain.port;
+}
+
+const char *http_server_tls_url(const struct http_server *s)
+{
+	return s->secure.url;
+}
+
+uint16_t http_server_tls_port(const struct http_server *s)
+{
+	return s->secure.port;
 }
 
 void http_server_stop(struct http_server *s)
 {
-	if (!s)
-		return;
-	/* MHD must not stop with a connection suspended: end every wait
-	 * first (those requests are then answered at once). */
-	waker_stop(&s->waker);
-	/* MHD_stop_daemon joins the workers, so a request being handled
-	 * finishes (and its change is committed) before we return. */
-	MHD_stop_daemon(s->mhd);	/* also closes the listening socket */
-	waker_destroy(&s->waker);
-	pthread_mutex_destroy(&s->lock);
-	free(s);
+	if (s)
+		server_free(s);
 }

@@ -1,6 +1,8 @@
-/* http: the HTTP front on libmicrohttpd.
+/* http: the HTTP and HTTPS front on libmicrohttpd.
  *
- * Routes POST /wsman and /wsman/ to wsman_ops after Basic authentication
+ * Up to two listeners, plain HTTP and HTTPS (GnuTLS inside MHD), each its
+ * own MHD daemon on its own socket, serve the very same routes with the
+ * same handlers, limits and server state. Routes POST /wsman and /wsman/ to wsman_ops after Basic authentication
  * against the fixture's users, /_dpsim/ to the control API, / and
  * /dashboard/ to the lab dashboard, enforces the
  * body size cap before a body is read, and answers everything else with a
@@ -28,8 +30,27 @@
 
 struct http_server;
 
+/* A certificate chain and its private key, read from PEM files and
+ * checked with GnuTLS before anything is served. */
+struct http_tls;
+
+/* Reads and checks --tls-cert / --tls-key: each file readable, the first
+ * a PEM certificate (chain), the second an unencrypted PEM private key
+ * that matches it. Logs the certificate's subject, names and expiry at
+ * info, and warns when it is expired or not yet valid. On failure
+ * returns -errno and one line naming the file and the cause into err. */
+int http_tls_load(const char *cert_file, const char *key_file,
+		  struct http_tls **out, char *err, size_t errsize);
+/* Wipes the key text and frees. NULL is fine. */
+void http_tls_free(struct http_tls *t);
+
 struct http_options {
-	const char *listen;		/* "HOST:PORT"; port 0 = ephemeral */
+	const char *listen;		/* "HOST:PORT"; port 0 = ephemeral;
+					 * NULL = no plain HTTP */
+	const char *tls_listen;		/* HTTPS "HOST:PORT", used with tls */
+	const struct http_tls *tls;	/* NULL = no HTTPS; borrowed only
+					 * during http_server_start(), which
+					 * hands the PEM text to GnuTLS */
 	unsigned threads;		/* worker pool size */
 	size_t max_body;		/* bytes */
 	unsigned max_connections;
@@ -38,11 +59,13 @@ struct http_options {
 	struct dashboard *dashboard;	/* / and /dashboard/; NULL: not served */
 };
 
-/* Binds, listens and starts serving. fx, ops and opt->control are
- * borrowed and must outlive the server; fx and ops may be NULL and given
- * later with http_server_attach(). On failure returns -errno and writes
- * one line naming the address and the cause ("cannot listen on
- * 127.0.0.1:5985: Address already in use") into err. */
+/* Binds, listens and starts serving, on opt->listen and, with opt->tls,
+ * on opt->tls_listen (at least one of them). fx, ops and opt->control
+ * are borrowed and must outlive the server; fx and ops may be NULL and
+ * given later with http_server_attach(). Both sockets are bound before
+ * either serves. On failure returns -errno and writes one line naming
+ * the address and the cause ("cannot listen on 127.0.0.1:5985: Address
+ * already in use", "cannot listen for HTTPS on ...") into err. */
 int http_server_start(const struct http_options *opt, const struct fixture *fx,
 		      struct wsman_ops *ops, struct http_server **out,
 		      char *err, size_t errsize);
@@ -57,12 +80,16 @@ void http_server_attach(struct http_server *s, const struct fixture *fx,
  * resolve. */
 bool http_listen_is_loopback(const char *listen);
 
-/* The address actually bound, as a URL base "http://127.0.0.1:40123". */
+/* The addresses actually bound, as URL bases "http://127.0.0.1:40123"
+ * and "https://127.0.0.1:40124"; "" (port 0) for a listener not served. */
 const char *http_server_url(const struct http_server *s);
 uint16_t http_server_port(const struct http_server *s);
+const char *http_server_tls_url(const struct http_server *s);
+uint16_t http_server_tls_port(const struct http_server *s);
 
-/* Stops accepting, ends the waits of delayed requests (they are answered
- * at once), lets requests being handled finish, frees. */
+/* Stops accepting on both listeners, ends the waits of delayed requests
+ * (they are answered at once), lets requests being handled finish,
+ * frees. */
 void http_server_stop(struct http_server *s);
 
 #endif

@@ -1,5 +1,5 @@
 /* dpsim: wires config, fixture, store, provider, WS-Man, the control API
- * and HTTP together, announces readiness, and shuts down cleanly on
+ * and HTTP(S) together, announces readiness, and shuts down cleanly on
  * SIGTERM/SIGINT.
  *
  * The HTTP server starts first, so that while the fixtures load, the
@@ -12,11 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <libxml/parser.h>
 
+#include "auth.h"
 #include "config.h"
 #include "control.h"
 #include "dashboard.h"
@@ -83,6 +85,67 @@ static uint64_t random_seed(void)
 	return s & INT64_MAX;	/* what --seed accepts */
 }
 
+/* --hash-password: one line of standard input (not echoed when it is a
+ * terminal) hashed for a fixture's password-hash. Returns the exit
+ * status. */
+static int hash_password(void)
+{
+	struct termios old, quiet;
+	bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+	char *line = NULL, *hash = NULL, err[256];
+	size_t cap = 0;
+	int status = 0;
+
+	if (tty) {
+		fputs("Password: ", stderr);
+		fflush(stderr);
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	ssize_t n = getline(&line, &cap, stdin);
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	/* The line's end is not part of the password; a CR before it is a
+	 * file written on Windows. */
+	if (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	if (n > 0 && line[n - 1] == '\r')
+		line[--n] = '\0';
+	if (n < 0 && ferror(stdin)) {
+		fprintf(stderr, "dpsim: --hash-password: cannot read standard input: "
+			"%s\n", strerror(errno));
+		status = 1;
+	} else if (n <= 0) {
+		fprintf(stderr, "dpsim: --hash-password: empty password (give it as "
+			"one line on standard input)\n");
+		status = 2;
+	} else if (auth_password_hash(line, &hash, err, sizeof(err))) {
+		fprintf(stderr, "dpsim: --hash-password: %s\n", err);
+		status = 1;
+	} else if (printf("%s\n", hash) < 0 || fflush(stdout) != 0) {
+		status = 1;
+	}
+	if (line)
+		explicit_bzero(line, cap);
+	free(line);
+	free(hash);
+	return status;
+}
+
+/* Whether the admin token is required: a control API reachable from
+ * another machine must not be open. */
+static const char *exposed_listener(const struct config *c)
+{
+	if (c->listen && !http_listen_is_loopback(c->listen))
+		return "--listen";
+	if (c->tls_cert && !http_listen_is_loopback(c->tls_listen))
+		return "--tls-listen";
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg;
@@ -95,10 +158,13 @@ int main(int argc, char **argv)
 	struct http_server *srv = NULL;
 	struct control *ctl = NULL;
 	struct dashboard *dash = NULL;
+	struct http_tls *tls = NULL;
 
 	switch (config_parse(&cfg, argc, argv, err, sizeof(err))) {
 	case CONFIG_EXIT:
 		return 0;
+	case CONFIG_HASH_PASSWORD:
+		return hash_password();
 	case CONFIG_ERROR:
 		fprintf(stderr, "dpsim: %s\n", err);
 		return 2;
@@ -113,11 +179,12 @@ int main(int argc, char **argv)
 		if (t && *t)
 			cfg.admin_token = t;
 	}
-	if (!cfg.admin_token && !http_listen_is_loopback(cfg.listen)) {
-		fprintf(stderr, "dpsim: --listen %s is not a loopback address: the "
+	const char *exposed = exposed_listener(&cfg);
+	if (!cfg.admin_token && exposed) {
+		fprintf(stderr, "dpsim: %s %s is not a loopback address: the "
 			"control API (/_dpsim/) would be open to the network, so "
 			"--admin-token TOKEN (or DPSIM_ADMIN_TOKEN) is required\n",
-			cfg.listen);
+			exposed, strcmp(exposed, "--listen") ? cfg.tls_listen : cfg.listen);
 		return 2;
 	}
 	if (!cfg.seed_set)
@@ -135,6 +202,14 @@ int main(int argc, char **argv)
 	xmlInitParser();
 	config_describe(&cfg, err, sizeof(err));
 	log_info("starting: %s", err);
+	if (cfg.listen && !http_listen_is_loopback(cfg.listen))
+		log_warn("plain HTTP on %s is not a loopback address: Basic "
+			 "credentials cross the network in clear; %s", cfg.listen,
+			 cfg.tls_cert ? "--listen none serves HTTPS alone" :
+			 "serve HTTPS with --tls-cert and --tls-key (and --listen none)");
+	if (cfg.tls_cert &&
+	    http_tls_load(cfg.tls_cert, cfg.tls_key, &tls, err, sizeof(err)))
+		goto fail;
 
 	struct control_options copt = {
 		.admin_token = cfg.admin_token, .version = DPSIM_VERSION,
@@ -147,14 +222,19 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	struct http_options hopt = {
-		.listen = cfg.listen, .threads = cfg.threads,
+		.listen = cfg.listen, .tls_listen = cfg.tls_listen, .tls = tls,
+		.threads = cfg.threads,
 		.max_body = (size_t)cfg.max_body_kib * 1024,
 		.max_connections = cfg.max_connections,
 		.connection_timeout_s = cfg.connection_timeout_s,
 		.control = ctl,
 		.dashboard = dash,
 	};
-	if (http_server_start(&hopt, NULL, NULL, &srv, err, sizeof(err)))
+	int started = http_server_start(&hopt, NULL, NULL, &srv, err, sizeof(err));
+	/* GnuTLS holds its own parsed copy now: no key text stays in memory. */
+	http_tls_free(tls);
+	tls = NULL;
+	if (started)
 		goto fail;
 
 	struct provider_options popt = {
@@ -175,7 +255,15 @@ int main(int argc, char **argv)
 	control_set_ready(ctl, prov);
 	dashboard_set_ready(dash, fx, prov);
 	log_info("fault seed %llu", (unsigned long long)cfg.seed);
-	if (cfg.port_file && write_port_file(cfg.port_file, http_server_port(srv), err, sizeof(err)))
+	/* --port-file names the plain HTTP port, or with --listen none the
+	 * one port there is, so a script written for HTTP keeps working. */
+	if (cfg.port_file &&
+	    write_port_file(cfg.port_file, cfg.listen ? http_server_port(srv) :
+			    http_server_tls_port(srv), err, sizeof(err)))
+		goto fail;
+	if (cfg.tls_port_file &&
+	    write_port_file(cfg.tls_port_file, http_server_tls_port(srv), err,
+			    sizeof(err)))
 		goto fail;
 
 	size_t nd = 0;
@@ -183,7 +271,13 @@ int main(int argc, char **argv)
 		nd += fx->sites[i].ndps;
 	log_info("serving %zu site(s), %zu DP(s) from %s; database %s", fx->nsites, nd,
 		 fx->source, cfg.db);
-	printf("dpsim ready %s/wsman\n", http_server_url(srv));
+	/* One line, the URL of each listener served, plain HTTP first. */
+	printf("dpsim ready");
+	if (cfg.listen)
+		printf(" %s/wsman", http_server_url(srv));
+	if (cfg.tls_cert)
+		printf(" %s/wsman", http_server_tls_url(srv));
+	putchar('\n');
 	fflush(stdout);
 
 	int sig = 0;
@@ -209,6 +303,7 @@ out:
 	if (prov)
 		provider_shutdown(prov);
 	http_server_stop(srv);
+	http_tls_free(tls);
 	control_free(ctl);
 	dashboard_free(dash);
 	wsman_ops_free(ops);

@@ -2005,6 +2005,13 @@ static char *sites_xml(struct provider *p)
 	return text;
 }
 
+static void unlock_provider(void *ctx)
+{
+	struct provider *p = ctx;
+
+	pthread_rwlock_unlock(&p->lock);
+}
+
 int provider_snapshot_save(struct provider *p, const char *name,
 			   const char *faults_text)
 {
@@ -2016,12 +2023,18 @@ int provider_snapshot_save(struct provider *p, const char *name,
 
 	if (!store_snapshot_name_valid(name))
 		return -EINVAL;
-	/* The write lock keeps the DP modes and the sites still while the
-	 * database is copied. */
+	/* The write lock keeps the DP modes and the sites still until the
+	 * copy's view of the database is fixed; released then, so calls go
+	 * on while a large database is written out. */
 	pthread_rwlock_wrlock(&p->lock);
 	blobs[0].value = sites_xml(p);
-	r = blobs[0].value ? store_snapshot_save(p->st, name, blobs, 2) : -ENOMEM;
-	pthread_rwlock_unlock(&p->lock);
+	if (blobs[0].value) {
+		r = store_snapshot_save_notify(p->st, name, blobs, 2,
+					       unlock_provider, p);
+	} else {
+		pthread_rwlock_unlock(&p->lock);
+		r = -ENOMEM;
+	}
 	free((char *)blobs[0].value);
 	if (!r)
 		log_info("snapshot %s saved", name);

@@ -9,6 +9,11 @@
  * checkpoints, which never block the writer; only to rewind a long WAL
  * does it hold s->lock, for one short pass (ckpt_run). Lock order:
  * s->lock, then ckpt.lock.
+ *
+ * A file snapshot is copied by a read-only connection of its own, in one
+ * read transaction, holding only s->snap_lock (which orders saves, as
+ * they share NAME.db.tmp): WAL lets that transaction see one consistent
+ * state while the main connection keeps committing.
  */
 #include "store.h"
 #include "log.h"
@@ -25,6 +30,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -161,6 +167,7 @@ struct checkpointer {
 
 struct store {
 	pthread_mutex_t lock;
+	pthread_mutex_t snap_lock;	/* one file snapshot save at a time */
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
 	char *path;
@@ -201,6 +208,7 @@ struct memsnap {
 
 static int jcount_reload_locked(struct store *s);
 static void jcount_free(struct store *s);
+static void snapshot_remove_stale(struct store *s);
 
 static int64_t now_ms(void)
 {
@@ -697,10 +705,13 @@ int store_open(const char *path, struct store **out, char *err, size_t errsize)
 	}
 	s->is_file = strcmp(path, ":memory:") != 0;
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->snap_lock, NULL);
 
 	rc = open_main(s, err, errsize);
-	if (rc == 0 && s->is_file)
+	if (rc == 0 && s->is_file) {
+		snapshot_remove_stale(s);
 		rc = ckpt_start(s, err, errsize);
+	}
 	if (rc == 0) {
 		pthread_mutex_lock(&s->lock);
 		if (jcount_reload_locked(s) != SQLITE_OK) {
@@ -740,6 +751,7 @@ void store_free(struct store *s)
 		log_error("store %s: close: %s", s->path,
 			  sqlite3_errmsg(s->db));
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->snap_lock);
 	jcount_free(s);
 	for (size_t i = 0; i < s->nsnaps; i++) {
 		sqlite3_close(s->snaps[i].db);
@@ -1740,44 +1752,183 @@ static int save_memory(struct store *s, const char *name,
 	return 0;
 }
 
-/* A file snapshot is written beside its final name and renamed over it,
- * so a crash leaves either the old copy or the new one. */
-static int save_file(struct store *s, const char *name,
-		     const struct store_blob *blobs, size_t n)
+/* Calls a caller's "contents fixed" callback exactly once. */
+struct fixed_once {
+	void (*fn)(void *ctx);
+	void *ctx;
+	bool done;
+};
+
+static void fixed_now(struct fixed_once *f)
 {
-	char dir[4096], tmp[4096], final[4096];
+	if (!f->done && f->fn)
+		f->fn(f->ctx);
+	f->done = true;
+}
+
+/* Makes a rename or creation in dir durable: without it a crash can
+ * forget a directory entry whose file was synced. 0 or -errno. */
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+/* The directory holding path (for syncing its entry), into out. */
+static void parent_dir(const char *path, char *out, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(out, size, ".");
+	else if (slash == path)
+		snprintf(out, size, "/");
+	else
+		snprintf(out, size, "%.*s", (int)(slash - path), path);
+}
+
+/* Whether a snapshot directory entry is a copy being written, or the
+ * files SQLite keeps beside one: NAME.db.tmp, NAME.db.tmp-wal, ... */
+static bool is_tmp_entry(const char *name)
+{
+	const char *t = strstr(name, ".db.tmp");
+
+	return t && t != name && (t[7] == '\0' || t[7] == '-');
+}
+
+/* A crash while a snapshot was written leaves its NAME.db.tmp; nothing
+ * will ever finish it, and it may be as big as the database. Run at open,
+ * before any save can have started one. */
+static void snapshot_remove_stale(struct store *s)
+{
+	char dir[4096], path[4096 + 300];
+	struct dirent *de;
+	DIR *d;
+
+	snapshot_path(s, NULL, "", dir, sizeof(dir));
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (!is_tmp_entry(de->d_name))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (unlink(path) == 0)
+			log_info("removed %s, left by an interrupted snapshot",
+				 path);
+		else
+			log_warn("cannot remove %s: %s", path, strerror(errno));
+	}
+	closedir(d);
+}
+
+/* Opens a read-only connection on the live file and starts a read
+ * transaction on it: from here on it sees the database as committed at
+ * this moment, whatever the main connection commits meanwhile (WAL keeps
+ * the pages it needs). SQLite code. */
+static int open_source(struct store *s, sqlite3 **src)
+{
+	int rc;
+
+	rc = sqlite3_open_v2(s->path, src, SQLITE_OPEN_READONLY |
+			     SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_busy_timeout(*src, 5000);
+	/* BEGIN alone takes no lock; the first read does. */
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(*src, "BEGIN; SELECT count(*) FROM"
+				  " sqlite_master", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		log_error("snapshot of %s: cannot read it: %s", s->path,
+			  db_msg(*src, rc));
+	return rc;
+}
+
+/* Creates the snapshot directory; a new one has its entry synced, as
+ * the snapshots in it will be. 0 or -errno. */
+static int make_snapshot_dir(const char *dir)
+{
+	char parent[4096];
+
+	if (mkdir(dir, 0700) == 0) {
+		parent_dir(dir, parent, sizeof(parent));
+		return fsync_dir(parent);
+	}
+	return errno == EEXIST ? 0 : -errno;
+}
+
+/* Fills the copy at tmp from src (in its read transaction) and leaves a
+ * closed, self-contained file. SQLite code. */
+static int write_copy(const char *tmp, sqlite3 *src,
+		      const struct store_blob *blobs, size_t n)
+{
 	sqlite3 *db = NULL;
 	int rc;
 
-	snapshot_path(s, NULL, "", dir, sizeof(dir));
-	snapshot_path(s, name, ".tmp", tmp, sizeof(tmp));
-	snapshot_path(s, name, "", final, sizeof(final));
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		log_error("snapshot %s: cannot create %s: %s", name, dir,
-			  strerror(errno));
-		return -errno;
-	}
-	unlink(tmp);
 	rc = sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE |
 			     SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc == SQLITE_OK)
-		rc = copy_db(db, s->db);
+		rc = copy_db(db, src);
+	/* Lets the WAL go back to the checkpointer before the blobs. */
+	sqlite3_exec(src, "COMMIT", NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = write_blobs(db, blobs, n, now_ms());
 	/* The copy took the live file's WAL flag; one self-contained file
-	 * is what a snapshot should be. */
+	 * is what a snapshot should be. Synchronous FULL (the default of a
+	 * new connection) has synced it by the time this returns. */
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db, "PRAGMA journal_mode=DELETE", NULL, NULL,
 				  NULL);
 	if (rc != SQLITE_OK)
-		log_error("snapshot %s: %s", tmp, db ? sqlite3_errmsg(db)
-						      : sqlite3_errstr(rc));
+		log_error("snapshot %s: %s", tmp, db_msg(db, rc));
 	if (sqlite3_close(db) != SQLITE_OK && rc == SQLITE_OK)
 		rc = SQLITE_IOERR;
+	return rc;
+}
+
+/* A file snapshot is written beside its final name, renamed over it and
+ * the directory synced, so a crash leaves either the old copy or the new
+ * one, and a save that returned 0 survives one. With s->snap_lock held,
+ * not s->lock: writers carry on meanwhile. */
+static int save_file(struct store *s, const char *name,
+		     const struct store_blob *blobs, size_t n,
+		     struct fixed_once *fixed)
+{
+	char dir[4096], tmp[4096], final[4096];
+	sqlite3 *src = NULL;
+	int rc, err;
+
+	snapshot_path(s, NULL, "", dir, sizeof(dir));
+	snapshot_path(s, name, ".tmp", tmp, sizeof(tmp));
+	snapshot_path(s, name, "", final, sizeof(final));
+	err = make_snapshot_dir(dir);
+	if (err) {
+		log_error("snapshot %s: cannot create %s: %s", name, dir,
+			  strerror(-err));
+		return err;
+	}
+	unlink(tmp);	/* a failed save's */
+	rc = open_source(s, &src);
+	fixed_now(fixed);
+	if (rc == SQLITE_OK)
+		rc = write_copy(tmp, src, blobs, n);
+	sqlite3_close(src);
 	if (rc == SQLITE_OK && rename(tmp, final) < 0) {
 		log_error("snapshot %s: rename to %s: %s", tmp, final,
 			  strerror(errno));
 		rc = SQLITE_IOERR;
+	}
+	if (rc == SQLITE_OK && (err = fsync_dir(dir)) != 0) {
+		log_error("snapshot %s: syncing %s: %s", final, dir,
+			  strerror(-err));
+		return -EIO;
 	}
 	if (rc != SQLITE_OK) {
 		unlink(tmp);
@@ -1786,18 +1937,35 @@ static int save_file(struct store *s, const char *name,
 	return 0;
 }
 
+int store_snapshot_save_notify(struct store *s, const char *name,
+			       const struct store_blob *blobs, size_t n,
+			       void (*fixed)(void *ctx), void *ctx)
+{
+	struct fixed_once once = { .fn = fixed, .ctx = ctx };
+	int rc;
+
+	if (!store_snapshot_name_valid(name)) {
+		fixed_now(&once);
+		return -EINVAL;
+	}
+	if (s->is_file) {
+		pthread_mutex_lock(&s->snap_lock);
+		rc = save_file(s, name, blobs, n, &once);
+		pthread_mutex_unlock(&s->snap_lock);
+	} else {
+		/* An in-memory copy is quick and needs the main connection. */
+		pthread_mutex_lock(&s->lock);
+		rc = save_memory(s, name, blobs, n);
+		pthread_mutex_unlock(&s->lock);
+	}
+	fixed_now(&once);
+	return rc;
+}
+
 int store_snapshot_save(struct store *s, const char *name,
 			const struct store_blob *blobs, size_t n)
 {
-	int rc;
-
-	if (!store_snapshot_name_valid(name))
-		return -EINVAL;
-	pthread_mutex_lock(&s->lock);
-	rc = s->is_file ? save_file(s, name, blobs, n)
-			: save_memory(s, name, blobs, n);
-	pthread_mutex_unlock(&s->lock);
-	return rc;
+	return store_snapshot_save_notify(s, name, blobs, n, NULL, NULL);
 }
 
 /* Opens snapshot name for reading (*own: the caller closes *db) and
@@ -1978,6 +2146,9 @@ static int list_files(struct store *s, struct snap_row **rows, size_t *n)
 		char name[80];
 		struct stat sb;
 
+		/* Only finished copies: NAME.db.tmp (being written, or left
+		 * by a crash) and SQLite's -wal/-journal files do not end in
+		 * ".db". */
 		if (len < 4 || len - 3 >= sizeof(name) ||
 		    strcmp(de->d_name + len - 3, ".db") != 0)
 			continue;

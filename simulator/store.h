@@ -178,9 +178,24 @@ struct store_blob {
 /* [A-Za-z0-9][A-Za-z0-9_.-]{0,63}: safe as a file name. */
 bool store_snapshot_name_valid(const char *name);
 /* Saves (or replaces) snapshot name with the n blobs. 0, -EINVAL (bad
- * name), -ENOMEM or -EIO. */
+ * name), -ENOMEM or -EIO. 0 means durable: the copy is complete, renamed
+ * to its name and the directory entry synced, so a crash afterwards keeps
+ * it; a crash before keeps the previous snapshot of that name whole.
+ * A file database is copied from a read transaction of its own, so writes
+ * go on (and commit) while a large copy is written; an in-memory one is
+ * copied with the store's lock held. */
 int store_snapshot_save(struct store *s, const char *name,
 			const struct store_blob *blobs, size_t n);
+/* store_snapshot_save, calling fixed(ctx) once the copy's contents are
+ * fixed: every change committed before is in the snapshot, none committed
+ * after. A caller that holds its own lock to keep its state and the copy
+ * consistent can release it there. fixed runs exactly once, on the
+ * calling thread, also when the save fails (then possibly before
+ * anything was copied); with a file database no store lock is held
+ * while it runs, so it may call back into the store. */
+int store_snapshot_save_notify(struct store *s, const char *name,
+			       const struct store_blob *blobs, size_t n,
+			       void (*fixed)(void *ctx), void *ctx);
 /* The blob key of snapshot name (*value malloc'd, the caller frees it).
  * 0, -ENOENT (no such snapshot or key), -EPROTO (made by another schema
  * version), -EINVAL, -ENOMEM, -EIO. */
@@ -199,7 +214,9 @@ struct store_snapshot_info {
 	int64_t bytes;		/* size of the copy; 0 in memory */
 };
 /* Calls cb for every snapshot, sorted by name; a non-zero return from cb
- * stops and is returned. 0, -ENOMEM or -EIO. */
+ * stops and is returned. A copy still being written (or left half
+ * written by a crash, removed by the next store_open) is never listed.
+ * 0, -ENOMEM or -EIO. */
 int store_snapshot_list(struct store *s,
 			int (*cb)(void *ctx, const struct store_snapshot_info *i),
 			void *ctx);

@@ -96,7 +96,8 @@ dpsim_start() {
 			exit 1
 		fi
 		case $line in
-		"dpsim ready "*) DPSIM_URL=${line#dpsim ready }; break ;;
+		# "dpsim ready HTTP-URL [HTTPS-URL]": plain HTTP comes first.
+		"dpsim ready "*) DPSIM_URL=${line#dpsim ready }; DPSIM_URL=${DPSIM_URL%% *}; break ;;
 		esac
 	done
 	DPSIM_PORT=${DPSIM_URL##*:}

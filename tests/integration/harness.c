@@ -19,6 +19,9 @@
 
 extern char **environ;
 
+/* CA file for https:// (http_set_ca_file); NULL: the system's store. */
+static const char *ca_file;
+
 static void die(const char *what)
 {
 	fprintf(stderr, "harness: %s: %s\n", what, strerror(errno));
@@ -60,19 +63,28 @@ int dpsim_start(struct dpsim_proc *p, const char *const *extra)
 	return dpsim_wait_ready(p);
 }
 
+static void url_base(const char *url, char *out, size_t size)
+{
+	const char *w = strstr(url, "/wsman");
+
+	snprintf(out, size, "%.*s", w ? (int)(w - url) : (int)strlen(url), url);
+}
+
 void dpsim_base(const struct dpsim_proc *p, char *out, size_t size)
 {
-	const char *w = strstr(p->url, "/wsman");
+	url_base(p->url, out, size);
+}
 
-	snprintf(out, size, "%.*s", w ? (int)(w - p->url) : (int)strlen(p->url),
-		 p->url);
+void dpsim_tls_base(const struct dpsim_proc *p, char *out, size_t size)
+{
+	url_base(p->tls_url, out, size);
 }
 
 int dpsim_spawn(struct dpsim_proc *p, const char *const *extra)
 {
 	const char *argv[64];
 	int n = 0, outp[2], errp[2];
-	bool has_db = false;
+	bool has_db = false, has_tls = false, has_tls_listen = false;
 
 	if (p->dir[0] == '\0')
 		dpsim_prepare(p);
@@ -93,11 +105,19 @@ int dpsim_spawn(struct dpsim_proc *p, const char *const *extra)
 	for (; extra && *extra && n < 60; extra++) {
 		if (strcmp(*extra, "--db") == 0)
 			has_db = true;
+		if (strcmp(*extra, "--tls-cert") == 0)
+			has_tls = true;
+		if (strcmp(*extra, "--tls-listen") == 0)
+			has_tls_listen = true;
 		argv[n++] = *extra;
 	}
 	if (!has_db) {
 		argv[n++] = "--db";
 		argv[n++] = ":memory:";
+	}
+	if (has_tls && !has_tls_listen) {
+		argv[n++] = "--tls-listen";
+		argv[n++] = "127.0.0.1:0";
 	}
 	argv[n] = NULL;
 
@@ -116,6 +136,28 @@ int dpsim_spawn(struct dpsim_proc *p, const char *const *extra)
 	p->err_fd = errp[0];
 	fcntl(p->err_fd, F_SETFL, O_NONBLOCK);
 	return 0;
+}
+
+/* "dpsim ready http://H:P/wsman https://H:P/wsman": each URL goes to the
+ * field of its scheme. */
+static bool parse_ready(struct dpsim_proc *p, const char *line)
+{
+	char a[128] = "", b[128] = "";
+	int n = sscanf(line, "dpsim ready %127s %127s", a, b);
+
+	if (n < 1)
+		return false;
+	snprintf(p->ready, sizeof(p->ready), "%s", line);
+	p->url[0] = p->tls_url[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		const char *u = i ? b : a;
+
+		if (strncmp(u, "https://", 8) == 0)
+			snprintf(p->tls_url, sizeof(p->tls_url), "%s", u);
+		else
+			snprintf(p->url, sizeof(p->url), "%s", u);
+	}
+	return true;
 }
 
 int dpsim_wait_ready(struct dpsim_proc *p)
@@ -141,7 +183,7 @@ int dpsim_wait_ready(struct dpsim_proc *p)
 			break;
 		if (line[used] == '\n') {
 			line[used] = '\0';
-			if (sscanf(line, "dpsim ready %127s", p->url) == 1)
+			if (parse_ready(p, line))
 				return 0;
 			used = 0;
 			continue;
@@ -318,6 +360,8 @@ static int perform(CURL *c, struct http_reply *r)
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+	if (ca_file)
+		curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
 	CURLcode cc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
 	r->body = s.data ? s.data : strdup("");
@@ -331,6 +375,11 @@ static int perform(CURL *c, struct http_reply *r)
 		return -1;
 	}
 	return 0;
+}
+
+void http_set_ca_file(const char *path)
+{
+	ca_file = path;
 }
 
 int http_request(const char *method, const char *url,

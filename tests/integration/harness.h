@@ -1,8 +1,9 @@
 /* harness: a real dpsim per test, and small HTTP/XML helpers to drive it.
  *
  * dpsim_start() runs the built binary on 127.0.0.1 port 0 with its own
- * database and waits for its "dpsim ready" line (no sleeps); the URL it
- * prints is the one the test uses.
+ * database and waits for its "dpsim ready" line (no sleeps); the URLs it
+ * prints are the ones the test uses: "dpsim ready http://H:P/wsman
+ * [https://H:P/wsman]", one per listener served, plain HTTP first.
  */
 #ifndef DPSIM_TEST_HARNESS_H
 #define DPSIM_TEST_HARNESS_H
@@ -15,7 +16,11 @@ struct dpsim_proc {
 	pid_t pid;
 	int out_fd;		/* dpsim's stdout */
 	int err_fd;		/* dpsim's stderr */
-	char url[128];		/* "http://127.0.0.1:PORT/wsman" */
+	char url[128];		/* "http://127.0.0.1:PORT/wsman"; "" with
+				 * --listen none */
+	char tls_url[128];	/* "https://127.0.0.1:PORT/wsman"; "" when
+				 * HTTPS is not served */
+	char ready[512];	/* the ready line as printed, without '\n' */
 	char dir[256];		/* private temp directory */
 	char db[320];		/* dir/state.db */
 };
@@ -23,8 +28,9 @@ struct dpsim_proc {
 /* Makes p->dir and p->db without starting anything. */
 void dpsim_prepare(struct dpsim_proc *p);
 /* Starts dpsim with --listen 127.0.0.1:0 and the given extra arguments
- * (NULL-terminated; "--db" defaults to ":memory:" unless given) and waits
- * up to 10 s for readiness. Returns 0, or -1 when dpsim exited or never
+ * (NULL-terminated; "--db" defaults to ":memory:" unless given; with
+ * "--tls-cert", "--tls-listen" defaults to 127.0.0.1:0) and waits up to
+ * 10 s for readiness. Returns 0, or -1 when dpsim exited or never
  * became ready (its stderr is printed). */
 int dpsim_start(struct dpsim_proc *p, const char *const *extra);
 /* dpsim_start in two halves: start dpsim (as dpsim_start does) without
@@ -34,6 +40,8 @@ int dpsim_spawn(struct dpsim_proc *p, const char *const *extra);
 int dpsim_wait_ready(struct dpsim_proc *p);
 /* "http://127.0.0.1:PORT": p->url without "/wsman", for /_dpsim/. */
 void dpsim_base(const struct dpsim_proc *p, char *out, size_t size);
+/* "https://127.0.0.1:PORT": the same of p->tls_url. */
+void dpsim_tls_base(const struct dpsim_proc *p, char *out, size_t size);
 /* SIGTERM and wait; returns dpsim's exit status (or 128+signal). */
 int dpsim_stop(struct dpsim_proc *p);
 /* SIGKILL and wait. */
@@ -58,6 +66,11 @@ struct http_reply {
 	double seconds;		/* how long the exchange took */
 	bool quiet;		/* internal: no message on a transport error */
 };
+
+/* The CA certificate file (PEM) that the http_* calls below verify an
+ * https:// server with, or NULL for the system's store (the default).
+ * Process-wide: set it before starting requests on other threads. */
+void http_set_ca_file(const char *path);
 
 /* POSTs body to url with Basic user:pass (user NULL = no credentials)
  * and content type ct (NULL = SOAP UTF-8). Returns 0 or -1 (transport). */

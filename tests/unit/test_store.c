@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -934,6 +935,152 @@ static void test_snapshot_other_schema(void **state)
 	assert_int_equal(rmdir(p), 0);
 }
 
+/* ---- snapshots while the database is in use ----------------------------------- */
+
+struct during {
+	struct store *s;
+	int calls;		/* of the fixed callback */
+	bool wrote;		/* the write made inside the save returned */
+	int write_rc;
+	uint32_t old_mode;
+};
+
+static void *write_one(void *arg)
+{
+	struct during *d = arg;
+	struct journal_entry e = { .user = "during", .site = "PS1",
+				   .operation = "invoke", .old_mode = -1,
+				   .new_mode = -1 };
+
+	d->write_rc = store_set_mode(d->s, "PS1", NAL1, 1, &e, &d->old_mode);
+	return NULL;
+}
+
+/* Runs while the save is under way: a write from another thread must
+ * commit now. The bound only ends a run whose save blocks writers. */
+static void write_during(void *ctx)
+{
+	struct during *d = ctx;
+	struct timespec limit;
+	pthread_t th;
+
+	d->calls++;
+	assert_int_equal(pthread_create(&th, NULL, write_one, d), 0);
+	clock_gettime(CLOCK_REALTIME, &limit);
+	limit.tv_sec += 30;
+	if (pthread_timedjoin_np(th, NULL, &limit) == 0)
+		d->wrote = true;
+	else
+		pthread_detach(th);
+}
+
+/* A file snapshot copies one read transaction from its own connection:
+ * a change committed while it is written is in the live database and
+ * not in the copy, and committing it did not wait for the copy. */
+static void test_snapshot_write_not_blocked(void **state)
+{
+	struct tmp *t = *state;
+	struct store *s = open_ok(t->db);
+	struct during d = { .s = s };
+	struct journal_entry e = { .user = "u", .site = "PS1",
+				   .old_mode = -1, .new_mode = -1 };
+	char p[256];
+
+	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 0), 0);
+	assert_int_equal(store_journal_add(s, &e), 0);
+	assert_int_equal(store_snapshot_save_notify(s, "during", NULL, 0,
+						    write_during, &d), 0);
+	assert_int_equal(d.calls, 1);
+	assert_true(d.wrote);
+	assert_int_equal(d.write_rc, 0);
+	assert_int_equal(d.old_mode, 0);
+	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
+	assert_int_equal(store_journal_count(s), 2);
+
+	/* The copy is the state of when it began. */
+	assert_int_equal(store_snapshot_restore(s, "during"), 0);
+	assert_int_equal(mode_of(s, "PS1", NAL1), 0);
+	assert_int_equal(store_journal_count(s), 1);
+	store_free(s);
+
+	snprintf(p, sizeof(p), "%s.snapshots/during.db.tmp", t->db);
+	assert_false(file_exists(p));
+	snprintf(p, sizeof(p), "%s.snapshots/during.db", t->db);
+	assert_int_equal(unlink(p), 0);
+	snprintf(p, sizeof(p), "%s.snapshots", t->db);
+	assert_int_equal(rmdir(p), 0);
+}
+
+static void count_call(void *ctx)
+{
+	(*(int *)ctx)++;
+}
+
+/* The callback runs exactly once whatever happens, so a caller can
+ * release a lock in it. */
+static void test_snapshot_notify_once(void **state)
+{
+	struct store *s = open_ok(":memory:");
+	int calls = 0;
+
+	assert_int_equal(store_snapshot_save_notify(s, "../x", NULL, 0,
+						    count_call, &calls), -EINVAL);
+	assert_int_equal(calls, 1);
+	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 1), 0);
+	assert_int_equal(store_snapshot_save_notify(s, "m", NULL, 0,
+						    count_call, &calls), 0);
+	assert_int_equal(calls, 2);
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, &(struct journal_entry){
+		.old_mode = -1, .new_mode = -1 }, NULL), 0);
+	assert_int_equal(store_snapshot_restore(s, "m"), 0);
+	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
+	store_free(s);
+}
+
+/* A crash while a snapshot is written leaves NAME.db.tmp (and SQLite's
+ * files beside it): never listed, and removed by the next open, which
+ * keeps the finished snapshots and anything else in the directory. */
+static void test_snapshot_stale_tmp(void **state)
+{
+	static const char *const left[] = { "crashed.db.tmp",
+		"crashed.db.tmp-wal", "crashed.db.tmp-journal",
+		"keep.db.tmp" };
+	struct tmp *t = *state;
+	struct store *s = open_ok(t->db);
+	struct names nm = { .n = 0 };
+	char p[256];
+
+	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 1), 0);
+	assert_int_equal(store_snapshot_save(s, "keep", NULL, 0), 0);
+	for (size_t i = 0; i < sizeof(left) / sizeof(left[0]); i++) {
+		snprintf(p, sizeof(p), "%s.snapshots/%s", t->db, left[i]);
+		write_file(p, "half", 4);
+	}
+	snprintf(p, sizeof(p), "%s.snapshots/notes.txt", t->db);
+	write_file(p, "mine", 4);
+	assert_int_equal(store_snapshot_list(s, name_cb, &nm), 0);
+	assert_string_equal(nm.text, "keep");
+	store_free(s);
+
+	s = open_ok(t->db);
+	for (size_t i = 0; i < sizeof(left) / sizeof(left[0]); i++) {
+		snprintf(p, sizeof(p), "%s.snapshots/%s", t->db, left[i]);
+		assert_false(file_exists(p));
+	}
+	snprintf(p, sizeof(p), "%s.snapshots/notes.txt", t->db);
+	assert_true(file_exists(p));
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, &(struct journal_entry){
+		.old_mode = -1, .new_mode = -1 }, NULL), 0);
+	assert_int_equal(store_snapshot_restore(s, "keep"), 0);
+	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
+	store_free(s);
+	snprintf(p, sizeof(p), "%s.snapshots/keep.db", t->db);
+	assert_int_equal(unlink(p), 0);
+	snprintf(p, sizeof(p), "%s.snapshots", t->db);
+	assert_int_equal(rmdir(p), 0);
+}
+
 static void test_snapshot_names(void **state)
 {
 	assert_true(store_snapshot_name_valid("a"));
@@ -1088,6 +1235,9 @@ int main(void)
 		FILE_TEST(test_snapshots_file),
 		FILE_TEST(test_snapshot_other_schema),
 		cmocka_unit_test(test_snapshot_names),
+		FILE_TEST(test_snapshot_write_not_blocked),
+		cmocka_unit_test(test_snapshot_notify_once),
+		FILE_TEST(test_snapshot_stale_tmp),
 	};
 
 	/* Keep the output to test results (migrations log at info). */
