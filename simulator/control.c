@@ -38,7 +38,7 @@ struct control {
 struct ctx {
 	struct control *c;
 	struct provider *p;
-	const struct control_request *rq;
+	const struct api_request *rq;
 	struct control_response *rs;
 	const char *seg[4];	/* path segments */
 	char segbuf[512];
@@ -1290,7 +1290,7 @@ static void dispatch(struct ctx *x, enum ctl_state st)
 	found->fn(x);
 }
 
-void control_handle(struct control *c, const struct control_request *rq,
+void control_handle(struct control *c, const struct api_request *rq,
 		    struct control_response *rs)
 {
 	struct ctx x = { .c = c, .rq = rq, .rs = rs };

@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "api_request.h"
 #include "provider.h"
 
 struct control;
@@ -53,23 +54,6 @@ void control_set_ready(struct control *c, struct provider *p);
 /* Shutting down: health says so (503) and other routes refuse. */
 void control_set_stopping(struct control *c);
 
-struct control_arg {
-	const char *name;
-	const char *value;	/* NULL for "?name" without '=' */
-};
-
-/* One request, borrowed for the call. */
-struct control_request {
-	const char *method;	/* "GET", ... */
-	const char *path;	/* after "/_dpsim": "/health", "/faults/3" */
-	const struct control_arg *args;	/* query arguments, decoded */
-	size_t nargs;
-	const char *body;
-	size_t len;
-	const char *content_type;	/* NULL when none */
-	const char *authorization;	/* the header, NULL when none */
-};
-
 struct control_response {
 	int status;
 	char *body;		/* malloc'd JSON text; the caller frees it */
@@ -80,7 +64,7 @@ struct control_response {
 
 /* Answers rq into *rs (always filled; body NULL only when out of
  * memory, with status 500). */
-void control_handle(struct control *c, const struct control_request *rq,
+void control_handle(struct control *c, const struct api_request *rq,
 		    struct control_response *rs);
 
 /* The fault rules as the control API writes them (a JSON array, with

@@ -97,7 +97,7 @@ struct ctx {
 	struct dashboard *d;
 	const struct fixture *fx;
 	struct provider *p;
-	const struct dashboard_request *rq;
+	const struct api_request *rq;
 	struct dashboard_response *rs;
 	const struct fixture_user *user;	/* once authenticated */
 	json_t *out;
@@ -715,7 +715,7 @@ static void api_dispatch(struct ctx *x, enum dash_state st, const char *name)
 	r->fn(x);
 }
 
-static void api_handle(struct dashboard *d, const struct dashboard_request *rq,
+static void api_handle(struct dashboard *d, const struct api_request *rq,
 		       struct dashboard_response *rs)
 {
 	struct ctx x = { .d = d, .rq = rq, .rs = rs };
@@ -782,7 +782,7 @@ static void set_text(struct dashboard_response *rs, int status,
 	rs->len = len;
 }
 
-void dashboard_handle(struct dashboard *d, const struct dashboard_request *rq,
+void dashboard_handle(struct dashboard *d, const struct api_request *rq,
 		      struct dashboard_response *rs)
 {
 	static const char not_found[] = "dpsim: no dashboard file here; the "

@@ -28,7 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "control.h"
+#include "api_request.h"
 #include "fixture.h"
 #include "provider.h"
 
@@ -54,19 +54,6 @@ void dashboard_set_stopping(struct dashboard *d);
  * "/dashboard" and everything under "/dashboard/". */
 bool dashboard_owns_path(const char *url);
 
-/* One request, borrowed for the call. Query arguments as the control API
- * receives them. */
-struct dashboard_request {
-	const char *method;	/* "GET", ... */
-	const char *path;	/* the whole URL path: "/dashboard/api/view" */
-	const struct control_arg *args;
-	size_t nargs;
-	const char *body;
-	size_t len;
-	const char *content_type;	/* NULL when none */
-	const char *authorization;	/* the header, NULL when none */
-};
-
 struct dashboard_response {
 	int status;
 	char *body;		/* malloc'd; the caller frees it */
@@ -77,7 +64,7 @@ struct dashboard_response {
 
 /* Answers rq into *rs (always filled; body NULL only when out of memory,
  * with status 500). */
-void dashboard_handle(struct dashboard *d, const struct dashboard_request *rq,
+void dashboard_handle(struct dashboard *d, const struct api_request *rq,
 		      struct dashboard_response *rs);
 
 #endif

@@ -428,7 +428,7 @@ static enum MHD_Result begin_request(struct http_server *s, struct MHD_Connectio
 }
 
 struct arg_list {
-	struct control_arg *args;
+	struct api_arg *args;
 	size_t n, cap;
 	bool failed;
 };
@@ -440,7 +440,7 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind,
 
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 8;
-		struct control_arg *a = realloc(l->args, cap * sizeof(*a));
+		struct api_arg *a = realloc(l->args, cap * sizeof(*a));
 		if (!a) {
 			l->failed = true;
 			return MHD_NO;
@@ -448,7 +448,7 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind,
 		l->args = a;
 		l->cap = cap;
 	}
-	l->args[l->n++] = (struct control_arg){ key, value };
+	l->args[l->n++] = (struct api_arg){ key, value };
 	return MHD_YES;
 }
 
@@ -485,26 +485,39 @@ static enum MHD_Result queue_answer(struct MHD_Connection *conn, int status,
 	return ret;
 }
 
-static enum MHD_Result finish_control(struct http_server *s, struct MHD_Connection *conn,
-				      const char *url, const char *method,
-				      struct http_request *req)
+/* The request the JSON front ends see, path being the part each routes
+ * on. 0, or -1 when out of memory; the caller frees args->args. */
+static int api_request_make(struct MHD_Connection *conn, const char *path,
+			    const char *method, struct http_request *req,
+			    struct arg_list *args, struct api_request *rq)
 {
-	struct arg_list args = { 0 };
-	struct control_response rs;
-
-	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &args);
-	if (args.failed) {
-		free(args.args);
-		return MHD_NO;
-	}
-	struct control_request rq = {
-		.method = method, .path = url + 7, .args = args.args, .nargs = args.n,
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, args);
+	if (args->failed)
+		return -1;
+	*rq = (struct api_request){
+		.method = method, .path = path, .args = args->args,
+		.nargs = args->n,
 		.body = buf_ptr(&req->body), .len = buf_len(&req->body),
 		.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							    MHD_HTTP_HEADER_CONTENT_TYPE),
 		.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_AUTHORIZATION),
 	};
+	return 0;
+}
+
+static enum MHD_Result finish_control(struct http_server *s, struct MHD_Connection *conn,
+				      const char *url, const char *method,
+				      struct http_request *req)
+{
+	struct arg_list args = { 0 };
+	struct api_request rq;
+	struct control_response rs;
+
+	if (api_request_make(conn, url + 7, method, req, &args, &rq)) {
+		free(args.args);
+		return MHD_NO;
+	}
 	control_handle(s->opt.control, &rq, &rs);
 	free(args.args);
 	return queue_answer(conn, rs.status, rs.body, rs.len, "application/json",
@@ -516,21 +529,13 @@ static enum MHD_Result finish_dashboard(struct http_server *s, struct MHD_Connec
 					struct http_request *req)
 {
 	struct arg_list args = { 0 };
+	struct api_request rq;
 	struct dashboard_response rs;
 
-	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &args);
-	if (args.failed) {
+	if (api_request_make(conn, url, method, req, &args, &rq)) {
 		free(args.args);
 		return MHD_NO;
 	}
-	struct dashboard_request rq = {
-		.method = method, .path = url, .args = args.args, .nargs = args.n,
-		.body = buf_ptr(&req->body), .len = buf_len(&req->body),
-		.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-							    MHD_HTTP_HEADER_CONTENT_TYPE),
-		.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-							     MHD_HTTP_HEADER_AUTHORIZATION),
-	};
 	dashboard_handle(s->opt.dashboard, &rq, &rs);
 	free(args.args);
 	return queue_answer(conn, rs.status, rs.body, rs.len, rs.content_type,

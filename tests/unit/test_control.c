@@ -81,7 +81,7 @@ static int teardown(void **state)
 static int call(struct env *e, const char *method, const char *target,
 		const char *body, const char *auth, json_t **out)
 {
-	struct control_arg args[8];
+	struct api_arg args[8];
 	struct control_response rs;
 	char path[256], query[256] = "";
 	size_t nargs = 0;
@@ -99,10 +99,10 @@ static int call(struct env *e, const char *method, const char *target,
 
 			if (eq)
 				*eq = '\0';
-			args[nargs++] = (struct control_arg){ kv, eq ? eq + 1 : NULL };
+			args[nargs++] = (struct api_arg){ kv, eq ? eq + 1 : NULL };
 		}
 	}
-	struct control_request rq = {
+	struct api_request rq = {
 		.method = method, .path = path, .args = args, .nargs = nargs,
 		.body = body ? body : "", .len = body ? strlen(body) : 0,
 		.authorization = auth,

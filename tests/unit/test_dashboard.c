@@ -79,7 +79,7 @@ static int call_raw(struct dashboard *d, const char *method, const char *target,
 		    const char *body, const char *ct, const char *auth,
 		    json_t **out, struct dashboard_response *raw)
 {
-	struct control_arg args[8];
+	struct api_arg args[8];
 	struct dashboard_response rs;
 	char path[256], query[256] = "";
 	size_t nargs = 0;
@@ -96,10 +96,10 @@ static int call_raw(struct dashboard *d, const char *method, const char *target,
 
 			if (eq)
 				*eq = '\0';
-			args[nargs++] = (struct control_arg){ kv, eq ? eq + 1 : NULL };
+			args[nargs++] = (struct api_arg){ kv, eq ? eq + 1 : NULL };
 		}
 	}
-	struct dashboard_request rq = {
+	struct api_request rq = {
 		.method = method, .path = path, .args = args, .nargs = nargs,
 		.body = body ? body : "", .len = body ? strlen(body) : 0,
 		.authorization = auth, .content_type = ct,
