@@ -85,6 +85,26 @@ static uint64_t random_seed(void)
 	return s & INT64_MAX;	/* what --seed accepts */
 }
 
+/* The terminal's settings while --hash-password has echo off. A static
+ * because a signal handler is the one place that needs it: Ctrl-C at the
+ * prompt must not leave the user's shell without echo. */
+static struct termios echo_tty;
+
+static void restore_echo_and_die(int sig)
+{
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &echo_tty);	/* async-signal-safe */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void on_fatal_signals(void (*handler)(int))
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], handler);
+}
+
 /* --hash-password: one line of standard input (not echoed when it is a
  * terminal) hashed for a fixture's password-hash. Returns the exit
  * status. */
@@ -101,11 +121,14 @@ static int hash_password(void)
 		fflush(stderr);
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		echo_tty = old;
+		on_fatal_signals(restore_echo_and_die);
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
 	}
 	ssize_t n = getline(&line, &cap, stdin);
 	if (tty) {
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		on_fatal_signals(SIG_DFL);
 		fputc('\n', stderr);
 	}
 	/* The line's end is not part of the password; a CR before it is a

@@ -20,6 +20,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -455,6 +462,98 @@ static void hash_password_option(void **state)
 	free(err);
 }
 
+/* dpsim --hash-password on a terminal: a pseudo-terminal pair, dpsim on
+ * its slave side. Returns dpsim's pid; *master is the test's side. */
+static pid_t hash_password_on_pty(int *master)
+{
+	int m = posix_openpt(O_RDWR | O_NOCTTY);
+
+	assert_true(m >= 0);
+	assert_int_equal(grantpt(m), 0);
+	assert_int_equal(unlockpt(m), 0);
+	const char *slave = ptsname(m);
+	assert_non_null(slave);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setsid();
+		int s = open(slave, O_RDWR);	/* becomes the controlling tty */
+		if (s < 0)
+			_exit(127);
+		dup2(s, 0);
+		dup2(s, 1);
+		dup2(s, 2);
+		close(m);
+		execl(DPSIM_BIN, "dpsim", "--hash-password", (char *)NULL);
+		_exit(127);
+	}
+	*master = m;
+	return pid;
+}
+
+/* Waits (at most 10 s, polling the terminal's flags) until dpsim has
+ * turned echo off: the condition the prompt tests need, not a delay. */
+static bool wait_echo_off(int master)
+{
+	struct termios t;
+
+	for (int i = 0; i < 10000; i++) {
+		if (tcgetattr(master, &t) == 0 && !(t.c_lflag & ECHO))
+			return true;
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	}
+	return false;
+}
+
+/* Everything dpsim writes to the terminal until it closes it. */
+static char *read_until_eof(int master)
+{
+	static char text[4096];
+	size_t n = 0;
+	struct pollfd pfd = { master, POLLIN, 0 };
+
+	while (n + 1 < sizeof(text) && poll(&pfd, 1, 10000) > 0) {
+		ssize_t got = read(master, text + n, sizeof(text) - 1 - n);
+		if (got <= 0)
+			break;	/* EIO once the slave side is closed */
+		n += (size_t)got;
+	}
+	text[n] = '\0';
+	return text;
+}
+
+/* The password typed at the prompt is not echoed, the hash is printed;
+ * Ctrl-C at the prompt leaves the terminal with echo back on. */
+static void hash_password_prompt(void **state)
+{
+	int master, status;
+	struct termios t;
+	pid_t pid;
+
+	(void)state;
+	pid = hash_password_on_pty(&master);
+	assert_true(wait_echo_off(master));
+	assert_int_equal(write(master, "typed secret\n", 13), 13);
+	char *text = read_until_eof(master);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_non_null(strstr(text, "Password: "));
+	assert_null(strstr(text, "typed secret"));
+	assert_non_null(strstr(text, "$y$"));
+	close(master);
+
+	pid = hash_password_on_pty(&master);
+	assert_true(wait_echo_off(master));
+	assert_int_equal(kill(pid, SIGINT), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGINT);
+	assert_int_equal(tcgetattr(master, &t), 0);
+	assert_true(t.c_lflag & ECHO);
+	close(master);
+}
+
 static int no_start(void **state)
 {
 	*state = NULL;
@@ -470,6 +569,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(scoped_user_sees_and_changes_its_dps,
 						start, stop),
 		cmocka_unit_test_setup_teardown(hash_password_option, no_start, stop),
+		cmocka_unit_test(hash_password_prompt),
 	};
 	return cmocka_run_group_tests_name("security", tests, NULL, NULL);
 }
