@@ -115,11 +115,22 @@ static int fail(struct ctx *x, int status, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
+	json_t *body;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return answer(x, status, json_pack("{s:s}", "error", msg));
+	body = json_pack("{s:s}", "error", msg);
+	if (!body) {
+		/* A value echoed from the request that is not UTF-8 (or the
+		 * message cut inside a character): JSON cannot carry it, and
+		 * the error must not turn into a 500. */
+		for (char *p = msg; *p; p++)
+			if ((unsigned char)*p >= 0x80)
+				*p = '?';
+		body = json_pack("{s:s}", "error", msg);
+	}
+	return answer(x, status, body);
 }
 
 static int nomem(struct ctx *x)
@@ -182,18 +193,35 @@ static int only_args(struct ctx *x, const char *const *allowed)
 	return 0;
 }
 
-/* The site a ?site= names, spelled as served; for a site that is not
- * served, the code as given (rules may wait for a site). */
-static const char *site_arg(struct ctx *x, char canon[16])
+/* The site a ?site= names into *site (NULL without one), spelled as
+ * served; for a site that is not served, the code as given, whole (rules
+ * may wait for a site). It ends up in rules, answers and snapshots, so it
+ * must be what a rule's "site" field may be: not empty, UTF-8. 0, or -1
+ * with a 400 answered. */
+static int site_arg(struct ctx *x, char canon[16], const char **site)
 {
 	const char *s = arg(x, "site");
+	json_t *t;
 
+	*site = s;
 	if (!s)
-		return NULL;
-	if (provider_site_lookup(x->p, s, canon) == 0)
-		return canon;
-	snprintf(canon, 16, "%s", s);
-	return canon;
+		return 0;
+	if (!*s) {
+		fail(x, 400, "parameter 'site' is empty; leave it out for "
+		     "every site");
+		return -1;
+	}
+	if (provider_site_lookup(x->p, s, canon) == 0) {
+		*site = canon;
+		return 0;
+	}
+	t = json_string(s);
+	if (!t) {
+		fail(x, 400, "parameter 'site' is not UTF-8 text");
+		return -1;
+	}
+	json_decref(t);
+	return 0;
 }
 
 /* ---- JSON bodies ---------------------------------------------------------- */
@@ -757,9 +785,8 @@ static int route_faults(struct ctx *x)
 	char canon[16];
 	const char *site;
 
-	if (only_args(x, ok))
+	if (only_args(x, ok) || site_arg(x, canon, &site))
 		return x->rs->status;
-	site = site_arg(x, canon);
 	if (!strcmp(m, "GET")) {
 		struct fault_rule *rules;
 		size_t n;
@@ -861,12 +888,12 @@ static int journal_filter(struct ctx *x, struct journal_filter *jf)
 	for (size_t i = 0; i < x->rq->nargs; i++) {
 		int rc = journal_filter_set(jf, x->rq->args[i].name,
 					    x->rq->args[i].value, err, sizeof(err));
-		if (rc == -ENOMEM) {
-			nomem(x);
-			return -1;
-		}
 		if (rc) {
-			fail(x, 400, "%s", err);
+			journal_filter_free(jf);
+			if (rc == -ENOMEM)
+				nomem(x);
+			else
+				fail(x, 400, "%s", err);
 			return -1;
 		}
 	}
@@ -896,10 +923,10 @@ static int route_journal(struct ctx *x, bool count)
 	if (!strcmp(x->rq->method, "DELETE")) {
 		static const char *const ok[] = { "site", NULL };
 		char canon[16];
+		const char *site;
 
-		if (only_args(x, ok))
+		if (only_args(x, ok) || site_arg(x, canon, &site))
 			return x->rs->status;
-		const char *site = site_arg(x, canon);
 		if (journal_clear(j, site, &n))
 			return fail(x, 500, "the journal could not be emptied");
 		return answer(x, 200, json_pack("{s:I}", "deleted", (json_int_t)n));
@@ -1013,10 +1040,11 @@ static int route_snapshots(struct ctx *x)
 
 	if (x->nseg == 1 && !strcmp(m, "GET")) {
 		static const char *const none[] = { NULL };
-		json_t *a = json_array();
+		json_t *a;
 
 		if (only_args(x, none))
 			return x->rs->status;
+		a = json_array();
 		if (!a || provider_snapshot_list(x->p, snap_cb, a)) {
 			json_decref(a);
 			return fail(x, 500, "the snapshots could not be listed");
@@ -1207,6 +1235,9 @@ static bool method_listed(const char *methods, const char *m)
 {
 	size_t len = strlen(m);
 
+	/* strstr finds "" everywhere: the loop would never advance. */
+	if (!len)
+		return false;
 	for (const char *p = methods; (p = strstr(p, m)); p += len)
 		if ((p == methods || p[-1] == ' ') && (p[len] == ',' || !p[len]))
 			return true;

@@ -64,11 +64,20 @@ void journal_filter_free(struct journal_filter *jf)
 	journal_filter_init(jf);
 }
 
-/* Keeps s (malloc'd) for the filter's life; NULL (s freed) when full. */
-static const char *keep(struct journal_filter *jf, char *s)
+/* Keeps s (malloc'd) for the filter's life in place of old, the value it
+ * replaces (a filter given twice: the last one counts, and repeating it
+ * must not fill owned); NULL (s freed) when full. */
+static const char *keep(struct journal_filter *jf, const char *old, char *s)
 {
 	if (!s)
 		return NULL;
+	for (size_t i = 0; old && i < jf->nowned; i++) {
+		if (jf->owned[i] == old) {
+			free(jf->owned[i]);
+			jf->owned[i] = s;
+			return s;
+		}
+	}
 	if (jf->nowned == sizeof(jf->owned) / sizeof(jf->owned[0])) {
 		free(s);
 		return NULL;
@@ -231,7 +240,8 @@ int journal_filter_set(struct journal_filter *jf, const char *name,
 	for (size_t i = 0; i < sizeof(globs) / sizeof(globs[0]); i++) {
 		if (strcmp(name, globs[i].name))
 			continue;
-		const char *like = keep(jf, journal_glob_to_like(value));
+		const char *like = keep(jf, *(const char **)(base + globs[i].off),
+					journal_glob_to_like(value));
 
 		if (!like)
 			return -ENOMEM;
@@ -247,7 +257,8 @@ int journal_filter_set(struct journal_filter *jf, const char *name,
 				 "get, enumerate or invoke", value);
 			return -EINVAL;
 		}
-		const char *v = keep(jf, strdup(value));
+		const char *v = keep(jf, *(const char **)(base + exact[i].off),
+				     strdup(value));
 
 		if (!v)
 			return -ENOMEM;
