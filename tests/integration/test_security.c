@@ -10,8 +10,11 @@
  *   branch/branch   Infrastructure Administrator at PS1 only, scope Branch
  * Every refusal is checked on the wire (fault subcode, HRESULT in the
  * fault detail, as test_faults.c reads them) and in /_dpsim/journal
- * (user, HRESULT). The last test hashes a password with
- * `dpsim --hash-password` and signs in with it.
+ * (user, HRESULT). Then `dpsim --hash-password` makes a hash that signs
+ * in, and hides what is typed at its prompt; and hostile input (an
+ * external entity, values of absurd length, NUL and invalid UTF-8, deep
+ * nesting in XML and WQL, a huge HTTP header) gets a fault naming what
+ * was wrong while dpsim goes on serving.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -462,6 +465,168 @@ static void hash_password_option(void **state)
 	free(err);
 }
 
+/* ---- hostile input ------------------------------------------------------ */
+
+/* A text of n copies of unit (malloc'd). */
+static char *repeat(const char *unit, size_t n)
+{
+	size_t len = strlen(unit);
+	char *out = malloc(len * n + 1);
+
+	assert_non_null(out);
+	for (size_t i = 0; i < n; i++)
+		memcpy(out + i * len, unit, len);
+	out[len * n] = '\0';
+	return out;
+}
+
+/* env with every "@@" replaced by byte b (for bytes an envelope built
+ * with printf cannot hold: NUL, invalid UTF-8); *len its length. */
+static char *with_byte(char *env, char b, size_t *len)
+{
+	char *at;
+
+	*len = strlen(env);
+	while ((at = strstr(env, "@@"))) {
+		at[0] = b;
+		memmove(at + 1, at + 2, strlen(at + 2) + 1);
+		(*len)--;
+	}
+	return env;
+}
+
+/* Sends len bytes of env as admin; the answer must be a WS-Man fault with
+ * subcode and a Reason mentioning reason_has, and no trace of leak (when
+ * given) may appear in it. */
+static void expect_refused(struct dpsim_proc *p, char *env, size_t len,
+			   const char *subcode, const char *reason_has,
+			   const char *leak)
+{
+	struct http_reply r;
+
+	assert_int_equal(http_post(p->url, "admin", "admin", NULL, env, len, &r), 0);
+	free(env);
+	if (r.status != 500)
+		fail_msg("HTTP %ld, want 500: %.300s", r.status, r.body);
+	expect_text(&r, "/s:Envelope/s:Body/s:Fault/s:Code/s:Subcode/s:Value",
+		    subcode);
+	expect_reason_has(&r, reason_has);
+	if (leak)
+		assert_null(strstr(r.body, leak));
+	http_reply_free(&r);
+}
+
+#define WQL_DIALECT "http://schemas.microsoft.com/wbem/wsman/1/WQL"
+
+static char *wql_env(const char *where)
+{
+	char *body = NULL;
+
+	assert_true(asprintf(&body, "<n:Enumerate><w:Filter Dialect=\""
+			     WQL_DIALECT "\">SELECT * FROM "
+			     "SMS_DistributionPointInfo WHERE %s</w:Filter>"
+			     "</n:Enumerate>", where) > 0);
+	char *env = envelope(ACT_ENUM, DPINFO_PS1, NULL, body);
+	free(body);
+	return env;
+}
+
+/* What an attacker on the port can send gets a fault naming what was
+ * wrong, reads nothing from disk, and leaves dpsim serving. */
+static void hostile_input_is_a_fault(void **state)
+{
+	struct dpsim_proc *p = *state;
+	struct http_reply r;
+	char *env, *big, *sel;
+	size_t len;
+
+	/* An external entity naming a local file: refused as a DTD, the
+	 * file never read into the answer. */
+	env = envelope(ACT_GET, DPINFO_PS1, KEYS(DP01, "PS1"), NULL);
+	char *at = strstr(env, "<env:Envelope");
+	char *xxe = NULL;
+	assert_true(asprintf(&xxe, "%.*s<!DOCTYPE env:Envelope [<!ENTITY x "
+			     "SYSTEM \"file:///etc/passwd\">]>%s",
+			     (int)(at - env), env, at) > 0);
+	free(env);
+	char *ref = strstr(xxe, "</env:Body>");
+	char *xxe2 = NULL;
+	assert_true(asprintf(&xxe2, "%.*s&x;%s", (int)(ref - xxe), xxe, ref) > 0);
+	free(xxe);
+	expect_refused(p, xxe2, strlen(xxe2), "w:SchemaValidationError", "DTD",
+		       "root:");
+
+	/* A selector value of 200 000 bytes. */
+	big = repeat("A", 200000);
+	assert_true(asprintf(&sel, "<w:Selector Name=\"NALPath\">%s</w:Selector>",
+			     big) > 0);
+	free(big);
+	env = envelope(ACT_GET, DPINFO_PS1, sel, NULL);
+	free(sel);
+	expect_refused(p, env, strlen(env), "w:SchemaValidationError",
+		       "longer than", NULL);
+
+	/* Invalid UTF-8 and a NUL inside a selector value. */
+	env = with_byte(envelope(ACT_GET, DPINFO_PS1, "<w:Selector Name=\"Name\">"
+				 "DP@@01</w:Selector>", NULL), '\xff', &len);
+	expect_refused(p, env, len, "w:SchemaValidationError", "UTF-8", NULL);
+	env = with_byte(envelope(ACT_GET, DPINFO_PS1, "<w:Selector Name=\"Name\">"
+				 "DP@@01</w:Selector>", NULL), '\0', &len);
+	expect_refused(p, env, len, "w:SchemaValidationError", "well-formed",
+		       NULL);
+
+	/* WQL: 300 000 bytes, invalid UTF-8, nesting 20 000 deep. */
+	big = repeat("x", 300000);
+	assert_true(asprintf(&sel, "Name = '%s'", big) > 0);
+	free(big);
+	env = wql_env(sel);
+	free(sel);
+	expect_refused(p, env, strlen(env), "w:SchemaValidationError",
+		       "longer than", NULL);
+	env = with_byte(wql_env("Name = '@@'"), '\xfe', &len);
+	expect_refused(p, env, len, "w:SchemaValidationError", "UTF-8", NULL);
+	char *open = repeat("(", 20000), *close = repeat(")", 20000);
+	assert_true(asprintf(&sel, "%sName = 'DP01'%s", open, close) > 0);
+	free(open);
+	free(close);
+	env = wql_env(sel);
+	free(sel);
+	expect_refused(p, env, strlen(env), "n:CannotProcessFilter",
+		       "nested deeper", NULL);
+
+	/* Elements nested 5 000 deep. */
+	open = repeat("<x>", 5000);
+	close = repeat("</x>", 5000);
+	assert_true(asprintf(&sel, "<n:Enumerate>%s%s</n:Enumerate>", open,
+			     close) > 0);
+	free(open);
+	free(close);
+	env = envelope(ACT_ENUM, DPINFO_PS1, NULL, sel);
+	free(sel);
+	expect_refused(p, env, strlen(env), "w:SchemaValidationError",
+		       "deeper than", NULL);
+
+	/* An HTTP header of 100 000 bytes: refused by the HTTP layer. */
+	big = repeat("a", 100000);
+	char *hdr = NULL;
+	assert_true(asprintf(&hdr, "X-Junk: %s", big) > 0);
+	free(big);
+	const char *const headers[] = { hdr, NULL };
+	env = envelope(ACT_ENUM, DPINFO_PS1, NULL, "<n:Enumerate/>");
+	assert_int_equal(http_request("POST", p->url, headers, env, strlen(env),
+				      &r), 0);
+	assert_int_equal(r.status, 431);
+	http_reply_free(&r);
+	free(env);
+	free(hdr);
+
+	/* And dpsim still answers. */
+	r = get_dp(p, "admin", "admin", DPINFO_PS1, KEYS(DP01, "PS1"));
+	assert_int_equal(r.status, 200);
+	expect_text(&r, "//*[local-name()='MaintenanceMode']", "0");
+	http_reply_free(&r);
+}
+
 /* dpsim --hash-password on a terminal: a pseudo-terminal pair, dpsim on
  * its slave side. Returns dpsim's pid; *master is the test's side. */
 static pid_t hash_password_on_pty(int *master)
@@ -570,6 +735,7 @@ int main(void)
 						start, stop),
 		cmocka_unit_test_setup_teardown(hash_password_option, no_start, stop),
 		cmocka_unit_test(hash_password_prompt),
+		cmocka_unit_test_setup_teardown(hostile_input_is_a_fault, start, stop),
 	};
 	return cmocka_run_group_tests_name("security", tests, NULL, NULL);
 }
