@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
@@ -473,6 +474,32 @@ char *envelope(const char *action, const char *resource_uri,
 	if (n < 0)
 		die("asprintf");
 	return out;
+}
+
+json_t *control_call(const struct dpsim_proc *p, const char *method,
+		     const char *path, const char *body, long want)
+{
+	static const char *const hdr[] = { "Content-Type: application/json", NULL };
+	char base[160], url[600];
+	struct http_reply r;
+	json_error_t je;
+	json_t *j;
+
+	dpsim_base(p, base, sizeof(base));
+	snprintf(url, sizeof(url), "%s/_dpsim/%s", base, path);
+	if (http_request(method, url, hdr, body, body ? strlen(body) : 0, &r)) {
+		fprintf(stderr, "%s %s: transport error %d\n", method, url,
+			r.curl_code);
+		abort();
+	}
+	j = json_loads(r.body, 0, &je);
+	if (r.status != want || !j) {
+		fprintf(stderr, "%s %s: HTTP %ld (want %ld): %s\n", method, url,
+			r.status, want, r.body);
+		abort();
+	}
+	http_reply_free(&r);
+	return j;
 }
 
 /* ---- XML ----------------------------------------------------------------- */

@@ -85,6 +85,14 @@ int http_request(const char *method, const char *url,
 		 struct http_reply *r);
 void http_reply_free(struct http_reply *r);
 
+/* The control API: method on /_dpsim/path with body (JSON, or NULL)
+ * must answer HTTP want with a JSON document, which is returned (the
+ * caller json_decref()s it). Anything else ends the test program with a
+ * message naming the call, the status and the body. */
+struct json_t;
+struct json_t *control_call(const struct dpsim_proc *p, const char *method,
+			    const char *path, const char *body, long want);
+
 /* A WS-Man request envelope in the shape pywinrm sends (WMI URI form).
  * selectors / body are inner XML (may be NULL). Returns malloc'd text. */
 char *envelope(const char *action, const char *resource_uri,

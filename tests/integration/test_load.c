@@ -428,28 +428,6 @@ static long rss_kib(pid_t pid)
 	return kib;
 }
 
-static json_t *api(const struct dpsim_proc *p, const char *method,
-		   const char *path, const char *body, long want)
-{
-	static const char *const hdr[] = { "Content-Type: application/json", NULL };
-	char base[160], url[600];
-	struct http_reply r;
-	json_error_t je;
-	json_t *j;
-
-	dpsim_base(p, base, sizeof(base));
-	snprintf(url, sizeof(url), "%s/_dpsim/%s", base, path);
-	assert_int_equal(http_request(method, url, hdr, body,
-				      body ? strlen(body) : 0, &r), 0);
-	if (r.status != want)
-		fprintf(stderr, "%s %s: %ld %s\n", method, path, r.status, r.body);
-	assert_int_equal(r.status, want);
-	j = json_loads(r.body, 0, &je);
-	assert_non_null(j);
-	http_reply_free(&r);
-	return j;
-}
-
 static json_int_t journal_count(const struct dpsim_proc *p, const char *filter)
 {
 	char path[200];
@@ -457,7 +435,7 @@ static json_int_t journal_count(const struct dpsim_proc *p, const char *filter)
 	json_int_t n;
 
 	snprintf(path, sizeof(path), "journal/count%s", filter);
-	j = api(p, "GET", path, NULL, 200);
+	j = control_call(p, "GET", path, NULL, 200);
 	assert_int_equal(json_integer_value(json_object_get(j, "dropped")), 0);
 	n = json_integer_value(json_object_get(j, "count"));
 	json_decref(j);
@@ -469,7 +447,7 @@ static json_int_t journal_count(const struct dpsim_proc *p, const char *filter)
 static void check_final_modes(const struct dpsim_proc *p,
 			      const struct client *cls)
 {
-	json_t *st = api(p, "GET", "state?site=PS1", NULL, 200), *v;
+	json_t *st = control_call(p, "GET", "state?site=PS1", NULL, 200), *v;
 	json_t *dps = json_object_get(json_array_get(json_object_get(st, "sites"),
 						     0), "dps");
 	size_t i;
@@ -515,7 +493,7 @@ static void many_keepalive_clients(void **unused)
 	snprintf(rule, sizeof(rule), "{\"operation\": \"invoke\", \"nalpath\":"
 		 " \"*DP%03d.load.test*\", \"effect\": \"return\", \"hresult\":"
 		 " \"0x80041001\", \"times\": %d}", FAULT_DP + 1, fault_times);
-	json_decref(api(pp, "POST", "faults", rule, 201));
+	json_decref(control_call(pp, "POST", "faults", rule, 201));
 	assert_true((warm_steps + steps) / 2 / DPS_PER_CLIENT > fault_times);
 
 	pthread_barrier_init(&warm, NULL, CLIENTS + 1);

@@ -105,29 +105,6 @@ static void add_padding(const char *db, int mib)
 
 /* ---- HTTP ------------------------------------------------------------------- */
 
-/* The control API: method path [body] -> JSON, asserting the status. */
-static json_t *api(const struct dpsim_proc *p, const char *method,
-		   const char *path, const char *body, long want)
-{
-	static const char *const hdr[] = { "Content-Type: application/json", NULL };
-	char base[160], url[600];
-	struct http_reply r;
-	json_error_t je;
-	json_t *j;
-
-	dpsim_base(p, base, sizeof(base));
-	snprintf(url, sizeof(url), "%s/_dpsim/%s", base, path);
-	assert_int_equal(http_request(method, url, hdr, body,
-				      body ? strlen(body) : 0, &r), 0);
-	if (r.status != want)
-		fprintf(stderr, "%s %s: %ld %s\n", method, path, r.status, r.body);
-	assert_int_equal(r.status, want);
-	j = json_loads(r.body, 0, &je);
-	assert_non_null(j);
-	http_reply_free(&r);
-	return j;
-}
-
 /* SetDPMaintenanceMode as lab: 0 acknowledged (200, ReturnValue 0),
  * 1 answered otherwise, -1 no answer at all. Quiet, and safe from any
  * thread (no shared counters). */
@@ -194,7 +171,7 @@ static int dp_index(const struct dps *d, const char *nal)
 /* The DPs of site PS1 as dpsim reports them (sorted by name). */
 static void read_state(const struct dpsim_proc *p, struct dps *d)
 {
-	json_t *st = api(p, "GET", "state?site=PS1", NULL, 200);
+	json_t *st = control_call(p, "GET", "state?site=PS1", NULL, 200);
 	json_t *dps = json_object_get(json_array_get(json_object_get(st, "sites"), 0),
 				      "dps");
 	size_t i;
@@ -241,7 +218,7 @@ static int last_mode(const struct history *h, const struct dps *base, int dp)
 static int check_journal(const struct dpsim_proc *p, const struct dps *d,
 			 const struct history *h)
 {
-	json_t *j = api(p, "GET", "journal?operation=invoke", NULL, 200);
+	json_t *j = control_call(p, "GET", "journal?operation=invoke", NULL, 200);
 	json_t *rows = json_object_get(j, "entries"), *v;
 	int seen[MAX_DPS] = { 0 }, extra = 0;
 	size_t i;
@@ -408,7 +385,7 @@ static bool has_tmp(const char *dir)
 /* The names GET snapshots lists, comma separated. */
 static void snapshot_names(const struct dpsim_proc *p, char *out, size_t size)
 {
-	json_t *j = api(p, "GET", "snapshots", NULL, 200), *v;
+	json_t *j = control_call(p, "GET", "snapshots", NULL, 200), *v;
 	size_t i;
 
 	out[0] = '\0';
@@ -586,7 +563,7 @@ static bool crash_cycle(struct dpsim_proc *p, const char *const *args,
 	bool landed;
 
 	toggle_all(p, start, h);
-	json_decref(api(p, "POST", "snapshots?name=base", NULL, 201));
+	json_decref(control_call(p, "POST", "snapshots?name=base", NULL, 201));
 	read_state(p, &base_state);
 	for (int k = 0; k < start->n; k++)
 		assert_int_equal(base_state.mode[k], last_mode(h, start, k));
@@ -640,12 +617,12 @@ static bool crash_cycle(struct dpsim_proc *p, const char *const *args,
 
 	/* The old "base" is whole: restoring it gives the modes and the
 	 * journal of the moment it was taken. */
-	json_decref(api(p, "POST", "snapshots/base/restore", NULL, 200));
+	json_decref(control_call(p, "POST", "snapshots/base/restore", NULL, 200));
 	struct dps after;
 	read_state(p, &after);
 	for (int k = 0; k < start->n; k++)
 		assert_int_equal(after.mode[k], base_state.mode[k]);
-	json_t *c = api(p, "GET", "journal/count?operation=invoke", NULL, 200);
+	json_t *c = control_call(p, "GET", "journal/count?operation=invoke", NULL, 200);
 	assert_int_equal(json_integer_value(json_object_get(c, "count")), base_total);
 	json_decref(c);
 	return true;
@@ -670,9 +647,9 @@ static void crash_while_snapshot_written(void **unused)
 
 	/* For information: how long a whole save of this database takes. */
 	t0 = now_ms();
-	json_decref(api(pp, "POST", "snapshots?name=timing", NULL, 201));
+	json_decref(control_call(pp, "POST", "snapshots?name=timing", NULL, 201));
 	printf("snapshot of a %d MiB database: %lld ms\n", PAD_MIB, now_ms() - t0);
-	json_decref(api(pp, "DELETE", "snapshots/timing", NULL, 200));
+	json_decref(control_call(pp, "DELETE", "snapshots/timing", NULL, 200));
 
 	for (int i = 1; i <= ATTEMPTS && !landed; i++)
 		landed = crash_cycle(pp, args, &start, &h, i);
@@ -709,7 +686,7 @@ static void wait_fired(const struct dpsim_proc *p, int id, int n)
 
 	snprintf(path, sizeof(path), "faults/%d", id);
 	for (;;) {
-		json_t *r = api(p, "GET", path, NULL, 200);
+		json_t *r = control_call(p, "GET", path, NULL, 200);
 		json_int_t fired = json_integer_value(json_object_get(r, "fired"));
 
 		json_decref(r);
@@ -739,7 +716,7 @@ static void sigterm_answers_held_request(void **unused)
 	for (dp = 0; dp < start.n && start.mode[dp] != 0; dp++)
 		;
 	assert_true(dp < start.n);
-	json_t *rule = api(pp, "POST", "faults",
+	json_t *rule = control_call(pp, "POST", "faults",
 			   "{\"operation\": \"invoke\", \"effect\": \"delay\","
 			   " \"delay_ms\": 600000, \"times\": 1}", 201);
 	int id = (int)json_integer_value(json_object_get(rule, "id"));
@@ -768,7 +745,7 @@ static void sigterm_answers_held_request(void **unused)
 	assert_int_equal(dpsim_start(pp, args), 0);
 	read_state(pp, &after);
 	assert_int_equal(after.mode[dp], 1);
-	json_t *j = api(pp, "GET", "journal?operation=invoke", NULL, 200);
+	json_t *j = control_call(pp, "GET", "journal?operation=invoke", NULL, 200);
 	json_t *row = json_array_get(json_object_get(j, "entries"), 0);
 	assert_int_equal(json_array_size(json_object_get(j, "entries")), 1);
 	assert_string_equal(json_string_value(json_object_get(row, "effect")),
