@@ -208,6 +208,13 @@ static bool is_full_admin(const struct fixture_user *u)
 	return u->role && !strcasecmp(u->role, "Full Administrator");
 }
 
+/* The signed-in user as the provider sees a caller. */
+static struct caller signed_in(const struct ctx *x)
+{
+	return (struct caller){ x->user, x->user->name, x->user->role,
+				"dashboard" };
+}
+
 static int route_whoami(struct ctx *x)
 {
 	char role[512];
@@ -241,12 +248,16 @@ static const struct fixture_dp *fixture_dp(const struct fixture_site *fs,
 	return NULL;
 }
 
+/* The DP named fqdn, when the signed-in user's scopes (acc) show it. */
 static const struct provider_dp_view *view_dp(const struct provider_site_view *v,
+					      const struct auth_access *acc,
 					      const char *fqdn)
 {
 	for (size_t i = 0; i < v->ndps; i++)
 		if (!strcasecmp(v->dps[i].name, fqdn))
-			return &v->dps[i];
+			return auth_scopes_cover(acc, v->dps[i].scopes,
+						 v->dps[i].nscopes)
+				? &v->dps[i] : NULL;
 	return NULL;
 }
 
@@ -254,7 +265,8 @@ static const struct provider_dp_view *view_dp(const struct provider_site_view *v
  * maintenance, in the fixture's order of preference; the others are
  * withheld, as a management point would. */
 static json_t *groups_json(const struct fixture_site *fs,
-			   const struct provider_site_view *v)
+			   const struct provider_site_view *v,
+			   const struct auth_access *acc)
 {
 	json_t *arr = json_array();
 
@@ -263,9 +275,12 @@ static json_t *groups_json(const struct fixture_site *fs,
 		json_t *offered = json_array(), *withheld = json_array();
 
 		for (size_t m = 0; offered && withheld && m < bg->ndps; m++) {
-			const struct provider_dp_view *dp = view_dp(v, bg->dp_fqdns[m]);
+			const struct provider_dp_view *dp =
+				view_dp(v, acc, bg->dp_fqdns[m]);
 
-			if (!dp)	/* the site was replaced at run time */
+			/* Out of the user's scopes, or the site was
+			 * replaced at run time. */
+			if (!dp)
 				continue;
 			json_array_append_new(dp->mode ? withheld : offered,
 					      json_string(dp->name));
@@ -278,7 +293,11 @@ static json_t *groups_json(const struct fixture_site *fs,
 	return arr;
 }
 
+/* The view shows what the signed-in user could read over WS-Man: the
+ * sites they have a role at, the DPs their security scopes there cover.
+ * The activity feed and the fault rules stay lab-wide. */
 struct site_walk {
+	const struct caller *who;
 	const struct fixture *fx;
 	const char *want;	/* the site to detail */
 	json_t *sites;
@@ -288,13 +307,20 @@ struct site_walk {
 static int site_cb(void *ctx, const struct provider_site_view *v)
 {
 	struct site_walk *w = ctx;
-	size_t inmaint = 0;
+	struct auth_access acc;
+	size_t inmaint = 0, shown = 0;
 
-	for (size_t i = 0; i < v->ndps; i++)
+	if (!auth_access_at(w->who, v->code, &acc))
+		return 0;
+	for (size_t i = 0; i < v->ndps; i++) {
+		if (!auth_scopes_cover(&acc, v->dps[i].scopes, v->dps[i].nscopes))
+			continue;
+		shown++;
 		inmaint += v->dps[i].mode != 0;
+	}
 	if (json_array_append_new(w->sites, json_pack("{s:s, s:s, s:s, s:I, s:I}",
 			"code", v->code, "name", v->name, "provider", v->machine,
-			"dp_count", (json_int_t)v->ndps,
+			"dp_count", (json_int_t)shown,
 			"in_maintenance", (json_int_t)inmaint)))
 		return -ENOMEM;
 	if (w->detail || (w->want && strcasecmp(w->want, v->code)))
@@ -305,6 +331,8 @@ static int site_cb(void *ctx, const struct provider_site_view *v)
 	json_t *dps = json_array();
 
 	for (size_t i = 0; dps && i < v->ndps; i++) {
+		if (!auth_scopes_cover(&acc, v->dps[i].scopes, v->dps[i].nscopes))
+			continue;
 		const struct fixture_dp *fd = fixture_dp(fs, v->dps[i].name);
 
 		json_array_append_new(dps, json_pack("{s:s, s:s, s:s, s:I, s:o}",
@@ -315,7 +343,7 @@ static int site_cb(void *ctx, const struct provider_site_view *v)
 	}
 	w->detail = json_pack("{s:s, s:s, s:o, s:o}", "code", v->code,
 			      "name", v->name, "dps", dps ? dps : json_array(),
-			      "boundary_groups", groups_json(fs, v));
+			      "boundary_groups", groups_json(fs, v, &acc));
 	return w->detail ? 0 : -ENOMEM;
 }
 
@@ -501,6 +529,9 @@ static int route_view(struct ctx *x)
 		json_decref(w.sites);
 		return x->rs->status;
 	}
+	struct caller who = signed_in(x);
+
+	w.who = &who;
 	if (after_s && parse_i64(after_s, &after)) {
 		json_decref(w.sites);
 		return fail(x, 400, "parameter 'after': '%s' is not a journal row "
@@ -576,8 +607,7 @@ static int invoke_mode(struct ctx *x, const char *site, const char *nalpath,
 {
 	char ns[64], nal_name[] = "NALPath", mode_name[] = "Mode", mode_text[24];
 	char msg[1024] = "";
-	struct caller who = { x->user, x->user->name, x->user->role,
-			     "dashboard" };
+	struct caller who = signed_in(x);
 	struct provider_call call = { .who = &who,
 				      .timeout_ms = DASHBOARD_TIMEOUT_MS };
 	uint32_t hr, rv = 0;

@@ -1843,6 +1843,8 @@ int provider_foreach_site(struct provider *p, const char *code,
 				.nalpath = s->dps[k].nalpath,
 				.kind = s->dps[k].fx->kind,
 				.mode = s->dps[k].mode,
+				.scopes = s->dps[k].fx->scopes,
+				.nscopes = s->dps[k].fx->nscopes,
 			};
 		struct provider_site_view v = {
 			.code = s->code, .name = s->fx->name,

@@ -189,6 +189,8 @@ struct provider_dp_view {
 	const char *nalpath;
 	const char *kind;
 	uint32_t mode;
+	char *const *scopes;	/* its security scopes (nscopes of them) */
+	size_t nscopes;
 };
 
 struct provider_site_view {

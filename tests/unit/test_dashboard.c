@@ -32,6 +32,7 @@
 #define AUTH_ANALYST "Basic YW5hbHlzdDphbmFseXN0"
 #define AUTH_INFRA "Basic aW5mcmE6aW5mcmE="
 #define AUTH_WRONG "Basic bGFiOm5vcGU="
+#define AUTH_BRANCH "Basic YnJhbmNoOmJyYW5jaA=="	/* branch:branch */
 
 struct env {
 	struct fixture *fx;
@@ -376,6 +377,32 @@ static void test_view_lab(void **state)
 	json_decref(o);
 }
 
+/* The view follows the user's security scopes as WS-Man reads do: the
+ * lab's branch user (scope Branch at PS1) sees DP03 alone, in its site's
+ * counts and in the boundary groups. */
+static void test_view_scoped_user(void **state)
+{
+	struct env *e = *state;
+	char buf[512];
+	json_t *o, *site, *g;
+
+	assert_int_equal(call(e, "GET", "/dashboard/api/view", NULL, AUTH_BRANCH,
+			      &o), 200);
+	json_t *s0 = json_array_get(json_object_get(o, "sites"), 0);
+	assert_int_equal(json_integer_value(json_object_get(s0, "dp_count")), 1);
+	assert_int_equal(json_integer_value(json_object_get(s0, "in_maintenance")), 0);
+	site = json_object_get(o, "site");
+	assert_int_equal(json_array_size(json_object_get(site, "dps")), 1);
+	assert_non_null(find_dp(o, "DP03.branch.contoso.com"));
+	g = find_group(o, "Branch office");
+	assert_string_equal(names(json_object_get(g, "offered"), buf, sizeof(buf)),
+			    "DP03.branch.contoso.com");
+	g = find_group(o, "HQ clients");
+	assert_int_equal(json_array_size(json_object_get(g, "offered")), 0);
+	assert_int_equal(json_array_size(json_object_get(g, "withheld")), 0);
+	json_decref(o);
+}
+
 /* Several sites: the view lists them all and details the one asked for
  * (the first by default). A site added at run time has no boundary
  * groups: its fixture document is not kept. */
@@ -717,6 +744,7 @@ int main(void)
 		cmocka_unit_test(test_not_ready),
 		cmocka_unit_test_setup_teardown(test_whoami, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_view_lab, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_view_scoped_user, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_view_several_sites, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mode_as_admin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mode_as_analyst_denied, setup, teardown),
