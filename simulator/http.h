@@ -29,26 +29,13 @@
 #include "wsman_ops.h"
 
 struct http_server;
-
-/* A certificate chain and its private key, read from PEM files and
- * checked with GnuTLS before anything is served. */
-struct http_tls;
-
-/* Reads and checks --tls-cert / --tls-key: each file readable, the first
- * a PEM certificate (chain), the second an unencrypted PEM private key
- * that matches it. Logs the certificate's subject, names and expiry at
- * info, and warns when it is expired or not yet valid. On failure
- * returns -errno and one line naming the file and the cause into err. */
-int http_tls_load(const char *cert_file, const char *key_file,
-		  struct http_tls **out, char *err, size_t errsize);
-/* Wipes the key text and frees. NULL is fine. */
-void http_tls_free(struct http_tls *t);
+struct tls_material;
 
 struct http_options {
 	const char *listen;		/* "HOST:PORT"; port 0 = ephemeral;
 					 * NULL = no plain HTTP */
 	const char *tls_listen;		/* HTTPS "HOST:PORT", used with tls */
-	const struct http_tls *tls;	/* NULL = no HTTPS; borrowed only
+	const struct tls_material *tls;	/* NULL = no HTTPS; borrowed only
 					 * during http_server_start(), which
 					 * hands the PEM text to GnuTLS */
 	unsigned threads;		/* worker pool size */

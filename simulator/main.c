@@ -27,6 +27,7 @@
 #include "log.h"
 #include "provider.h"
 #include "store.h"
+#include "tls.h"
 #include "wsman_ops.h"
 
 #ifndef DPSIM_VERSION
@@ -181,7 +182,7 @@ int main(int argc, char **argv)
 	struct http_server *srv = NULL;
 	struct control *ctl = NULL;
 	struct dashboard *dash = NULL;
-	struct http_tls *tls = NULL;
+	struct tls_material *tls = NULL;
 
 	switch (config_parse(&cfg, argc, argv, err, sizeof(err))) {
 	case CONFIG_EXIT:
@@ -231,7 +232,7 @@ int main(int argc, char **argv)
 			 cfg.tls_cert ? "--listen none serves HTTPS alone" :
 			 "serve HTTPS with --tls-cert and --tls-key (and --listen none)");
 	if (cfg.tls_cert &&
-	    http_tls_load(cfg.tls_cert, cfg.tls_key, &tls, err, sizeof(err)))
+	    tls_material_load(cfg.tls_cert, cfg.tls_key, &tls, err, sizeof(err)))
 		goto fail;
 
 	struct control_options copt = {
@@ -255,7 +256,7 @@ int main(int argc, char **argv)
 	};
 	int started = http_server_start(&hopt, NULL, NULL, &srv, err, sizeof(err));
 	/* GnuTLS holds its own parsed copy now: no key text stays in memory. */
-	http_tls_free(tls);
+	tls_material_free(tls);
 	tls = NULL;
 	if (started)
 		goto fail;
@@ -326,7 +327,7 @@ out:
 	if (prov)
 		provider_shutdown(prov);
 	http_server_stop(srv);
-	http_tls_free(tls);
+	tls_material_free(tls);
 	control_free(ctl);
 	dashboard_free(dash);
 	wsman_ops_free(ops);
