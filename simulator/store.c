@@ -516,7 +516,13 @@ static int ckpt_passive(struct store *s, int *log_frames, int *done)
 					   SQLITE_CHECKPOINT_PASSIVE,
 					   log_frames, done);
 
-	if (rc != SQLITE_OK)
+	/* BUSY: another connection held the WAL's checkpoint or a read
+	 * lock for a moment (a commit's WAL restart, a snapshot opening);
+	 * the next pass catches up, so it is no news. */
+	if (rc == SQLITE_BUSY)
+		log_debug("store %s: checkpoint deferred: %s", s->path,
+			  sqlite3_errmsg(s->ckpt.db));
+	else if (rc != SQLITE_OK)
 		log_warn("store %s: checkpoint: %s (%d)", s->path,
 			 sqlite3_errmsg(s->ckpt.db), rc);
 	return rc;
