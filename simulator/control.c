@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "hresult.h"
+#include "json_answer.h"
 #include "log.h"
 
 #define MAX_SITES_PER_POST 64
@@ -43,7 +44,7 @@ struct ctx {
 	const char *seg[4];	/* path segments */
 	char segbuf[512];
 	size_t nseg;
-	json_t *out;		/* the answer (set by the route) */
+	struct json_answer ans;	/* set by the route */
 };
 
 static int64_t mono_ms(void)
@@ -102,10 +103,7 @@ void control_set_stopping(struct control *c)
 /* Sets the answer; takes the reference to body. Returns status. */
 static int answer(struct ctx *x, int status, json_t *body)
 {
-	json_decref(x->out);
-	x->out = body;
-	x->rs->status = status;
-	return status;
+	return json_answer_set(&x->ans, status, body);
 }
 
 static int fail(struct ctx *x, int status, const char *fmt, ...)
@@ -113,24 +111,12 @@ static int fail(struct ctx *x, int status, const char *fmt, ...)
 
 static int fail(struct ctx *x, int status, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
-	json_t *body;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	status = json_answer_vfail(&x->ans, status, fmt, ap);
 	va_end(ap);
-	body = json_pack("{s:s}", "error", msg);
-	if (!body) {
-		/* A value echoed from the request that is not UTF-8 (or the
-		 * message cut inside a character): JSON cannot carry it, and
-		 * the error must not turn into a 500. */
-		for (char *p = msg; *p; p++)
-			if ((unsigned char)*p >= 0x80)
-				*p = '?';
-		body = json_pack("{s:s}", "error", msg);
-	}
-	return answer(x, status, body);
+	return status;
 }
 
 static int nomem(struct ctx *x)
@@ -579,7 +565,7 @@ static int route_health(struct ctx *x, enum ctl_state st)
 	size_t ndps = 0, nsites;
 
 	if (only_args(x, none))
-		return x->rs->status;
+		return x->ans.status;
 	if (st == CTL_STARTING)
 		return answer(x, 503, json_pack("{s:s, s:b, s:s}", "status", "starting",
 						"fixtures_loaded", 0, "version",
@@ -672,13 +658,13 @@ static int route_state(struct ctx *x)
 	json_t *sites, *o;
 
 	if (only_args(x, ok))
-		return x->rs->status;
+		return x->ans.status;
 	site = arg(x, "site");
 	if (site && provider_site_lookup(x->p, site, canon))
 		return fail(x, 404, "no site %s is served", site);
 	sites = sites_json(x, site ? canon : NULL, true);
 	if (!sites)
-		return x->rs->status;
+		return x->ans.status;
 	o = json_pack("{s:s, s:s, s:I, s:I, s:o, s:I, s:o}",
 		      "status", "ready", "version", x->c->version,
 		      "seed", (json_int_t)faults_seed(provider_faults(x->p)),
@@ -721,7 +707,7 @@ static int route_reset(struct ctx *x)
 	int rc;
 
 	if (only_args(x, ok))
-		return x->rs->status;
+		return x->ans.status;
 	if (seed && site)
 		return fail(x, 400, "parameter 'seed' restarts every site's "
 			    "generator: it goes with a reset of everything, not "
@@ -761,7 +747,7 @@ static int route_fault(struct ctx *x)
 	int64_t id = 0;
 
 	if (only_args(x, none) || rule_id_arg(x, &id))
-		return x->rs->status;
+		return x->ans.status;
 	if (!strcmp(x->rq->method, "DELETE")) {
 		if (faults_remove(f, id))
 			return fail(x, 404, "no fault rule %" PRId64, id);
@@ -786,7 +772,7 @@ static int route_faults(struct ctx *x)
 	const char *site;
 
 	if (only_args(x, ok) || site_arg(x, canon, &site))
-		return x->rs->status;
+		return x->ans.status;
 	if (!strcmp(m, "GET")) {
 		struct fault_rule *rules;
 		size_t n;
@@ -810,10 +796,10 @@ static int route_faults(struct ctx *x)
 	json_t *body = parse_body(x, &failed);
 
 	if (failed)
-		return x->rs->status;
+		return x->ans.status;
 	if (rules_from_body(x, body, site, &rules, &n, &single)) {
 		json_decref(body);
-		return x->rs->status;
+		return x->ans.status;
 	}
 	json_decref(body);
 	if (!strcmp(m, "PUT") && single) {
@@ -926,13 +912,13 @@ static int route_journal(struct ctx *x, bool count)
 		const char *site;
 
 		if (only_args(x, ok) || site_arg(x, canon, &site))
-			return x->rs->status;
+			return x->ans.status;
 		if (journal_clear(j, site, &n))
 			return fail(x, 500, "the journal could not be emptied");
 		return answer(x, 200, json_pack("{s:I}", "deleted", (json_int_t)n));
 	}
 	if (journal_filter(x, &jf))
-		return x->rs->status;
+		return x->ans.status;
 	journal_stats(j, jf.f.site, NULL, &dropped);
 	if (count) {
 		rc = journal_count(j, &jf, &n);
@@ -1043,7 +1029,7 @@ static int route_snapshots(struct ctx *x)
 		json_t *a;
 
 		if (only_args(x, none))
-			return x->rs->status;
+			return x->ans.status;
 		a = json_array();
 		if (!a || provider_snapshot_list(x->p, snap_cb, a)) {
 			json_decref(a);
@@ -1058,11 +1044,11 @@ static int route_snapshots(struct ctx *x)
 		bool failed;
 
 		if (only_args(x, ok))
-			return x->rs->status;
+			return x->ans.status;
 		if (!name) {
 			body = parse_body(x, &failed);
 			if (failed)
-				return x->rs->status;
+				return x->ans.status;
 			const char *key;
 			json_object_foreach(body, key, v) {
 				if (strcmp(key, "name")) {
@@ -1088,7 +1074,7 @@ static int route_snapshots(struct ctx *x)
 	}
 	static const char *const none[] = { NULL };
 	if (only_args(x, none))
-		return x->rs->status;
+		return x->ans.status;
 	if (x->nseg == 3)
 		return restore_snapshot(x, x->seg[1]);
 	if (!strcmp(m, "POST"))
@@ -1111,7 +1097,7 @@ static int add_sites(struct ctx *x)
 	int rc;
 
 	if (only_args(x, ok))
-		return x->rs->status;
+		return x->ans.status;
 	if (ct && !strncasecmp(ct, "application/json", 16))
 		return fail(x, 415, "POST sites takes a fixture document (XML, as "
 			    "for --fixture), not JSON");
@@ -1150,15 +1136,15 @@ static int route_sites(struct ctx *x)
 	if (x->nseg == 1 && !strcmp(m, "POST"))
 		return add_sites(x);
 	if (only_args(x, none))
-		return x->rs->status;
+		return x->ans.status;
 	if (x->nseg == 1) {
 		json_t *a = sites_json(x, NULL, false);
-		return a ? answer(x, 200, json_pack("{s:o}", "sites", a)) : x->rs->status;
+		return a ? answer(x, 200, json_pack("{s:o}", "sites", a)) : x->ans.status;
 	}
 	if (!strcmp(m, "GET")) {
 		json_t *a = sites_json(x, x->seg[1], true);
 		if (!a)
-			return x->rs->status;
+			return x->ans.status;
 		json_t *one = json_incref(json_array_get(a, 0));
 		json_decref(a);
 		return answer(x, 200, one);
@@ -1328,20 +1314,14 @@ void control_handle(struct control *c, const struct api_request *rq,
 	enum ctl_state st;
 
 	memset(rs, 0, sizeof(*rs));
-	rs->status = 500;
 	pthread_mutex_lock(&c->lock);
 	st = c->state;
 	x.p = c->p;
 	pthread_mutex_unlock(&c->lock);
 
 	dispatch(&x, st);
-	if (!x.out) {
-		x.rs->status = 500;
-		x.out = json_pack("{s:s}", "error", "out of memory");
-	}
-	rs->body = x.out ? json_dumps(x.out, JSON_INDENT(2) | JSON_PRESERVE_ORDER)
-			 : NULL;
-	json_decref(x.out);
+	rs->body = json_answer_text(&x.ans, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	rs->status = x.ans.status;
 	if (rs->body) {
 		/* One line more, so curl output ends cleanly. */
 		size_t n = strlen(rs->body);
@@ -1354,8 +1334,6 @@ void control_handle(struct control *c, const struct api_request *rq,
 			n++;
 		}
 		rs->len = n;
-	} else {
-		rs->status = 500;
 	}
 	/* 503 is "starting": polled for, not worth a warning. */
 	if (rs->status >= 500 && rs->status != 503)

@@ -25,7 +25,7 @@
  * token is set, every route but health wants "Authorization: Bearer
  * TOKEN" (compared in constant time).
  *
- * The only simulator module that includes jansson.h. Thread-safe.
+ * Answers are built with json_answer.h, as the dashboard's. Thread-safe.
  */
 #ifndef DPSIM_CONTROL_H
 #define DPSIM_CONTROL_H
