@@ -590,6 +590,10 @@ static void bad_configurations(void **state)
 		  { k->other_key, "does not match the certificate" } },
 		{ { "--listen", "none" }, 2,
 		  { "--listen none", "--tls-cert and --tls-key" } },
+		/* The control API would be reachable over HTTPS. */
+		{ { "--tls-cert", k->cert, "--tls-key", k->key, "--tls-listen",
+		    "0.0.0.0:0" }, 2,
+		  { "--tls-listen 0.0.0.0:0 is not a loopback", "--admin-token" } },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -607,6 +611,42 @@ static void bad_configurations(void **state)
 					 cases[i].want[w]);
 		free(err);
 	}
+}
+
+/* What dpsim wrote on stderr up to now (it writes its start-up log
+ * before the ready line, so after dpsim_start() that part is there). */
+static void read_stderr(struct dpsim_proc *p, char *out, size_t size)
+{
+	size_t n = 0;
+	ssize_t got;
+
+	while (n + 1 < size && (got = read(p->err_fd, out + n, size - 1 - n)) > 0)
+		n += (size_t)got;
+	out[n] = '\0';
+}
+
+/* Plain HTTP off loopback is served, with a warning that Basic
+ * credentials travel in clear and how to avoid it; on loopback, no
+ * warning. */
+static void plain_http_off_loopback_warns(void **state)
+{
+	struct tcase *t = *state;
+	char err[8192];
+
+	start_tls(t, NULL);
+	read_stderr(&t->p, err, sizeof(err));
+	assert_null(strstr(err, "in clear"));
+	stop(t);
+
+	const char *const exposed[] = { "--listen", "0.0.0.0:0",
+					 "--admin-token", "t0ken", NULL };
+	start_tls(t, exposed);
+	read_stderr(&t->p, err, sizeof(err));
+	if (!strstr(err, "plain HTTP on 0.0.0.0:0 is not a loopback address") ||
+	    !strstr(err, "credentials cross the network in clear") ||
+	    !strstr(err, "--listen none serves HTTPS alone"))
+		fail_msg("no warning about plain HTTP off loopback:\n%s", err);
+	stop(t);
 }
 
 /* ---- --hash-password ----------------------------------------------------- */
@@ -697,6 +737,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(https_only,
 						setup_case, teardown_case),
 		cmocka_unit_test_setup_teardown(both_listeners_share_state,
+						setup_case, teardown_case),
+		cmocka_unit_test_setup_teardown(plain_http_off_loopback_warns,
 						setup_case, teardown_case),
 		cmocka_unit_test(bad_configurations),
 		cmocka_unit_test(hash_password_action),
