@@ -172,6 +172,12 @@ static enum dpc_code setup_curl(struct dpc_client *c, struct dpc_error *err)
 	/* No 100-continue round trip for larger envelopes. */
 	if (!curl_slist_append(c->headers, "Expect:"))
 		return nomem(err);
+	/* Without credentials only Identify can succeed, and WinRM answers
+	 * it only when the request says it is meant to be anonymous, as
+	 * Test-WSMan's does. */
+	if (!c->user && c->auth != DPC_AUTH_NEGOTIATE &&
+	    !curl_slist_append(c->headers, "WSMANIDENTIFY: unauthenticated"))
+		return nomem(err);
 	curl_easy_setopt(h, CURLOPT_URL, c->endpoint);
 	curl_easy_setopt(h, CURLOPT_POST, 1L);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);

@@ -61,9 +61,19 @@ static const struct option_def options[] = {
 	{ "max-body", "KIB", OPT_UINT, OFF(max_body_kib), 1, 65536,
 	  "largest request body accepted, in KiB", "512" },
 	{ "max-connections", "N", OPT_UINT, OFF(max_connections), 1, 65536,
-	  "concurrent connections accepted", "1024" },
+	  "concurrent connections accepted; near the limit the longest-idle "
+	  "kept-alive connection is closed to make room", "1024" },
+	{ "max-client-connections", "N", OPT_UINT, OFF(max_client_connections), 1, 65536,
+	  "concurrent connections accepted from one client address", "256" },
 	{ "connection-timeout", "SECONDS", OPT_UINT, OFF(connection_timeout_s), 1, 86400,
-	  "idle time after which a connection is closed", "120" },
+	  "a kept-alive connection that starts no request for this long is "
+	  "closed", "120" },
+	{ "read-timeout", "SECONDS", OPT_UINT, OFF(read_timeout_s), 1, 3600,
+	  "a request (line, headers and body) must arrive whole within this "
+	  "time, however slowly it trickles", "30" },
+	{ "allow-host", "NAME", OPT_MULTI, OFF(allow_hosts), 0, 0,
+	  "on a loopback listener, also serve the control API and dashboard "
+	  "to requests for Host NAME (repeatable; loopback names always)", NULL },
 	{ "admin-token", "TOKEN", OPT_STRING, OFF(admin_token), 0, 0,
 	  "bearer token the control API (/_dpsim/) wants; required when "
 	  "--listen or --tls-listen is not a loopback address", NULL },
@@ -91,7 +101,9 @@ static void set_defaults(struct config *c)
 	c->threads = 2;		/* measured best on 2 cores (DESIGN.md) */
 	c->max_body_kib = 512;
 	c->max_connections = 1024;
+	c->max_client_connections = 256;
 	c->connection_timeout_s = 120;
+	c->read_timeout_s = 30;
 	c->journal_max = 100000;
 }
 
@@ -138,14 +150,20 @@ static int apply(struct config *c, const struct option_def *o, char *val,
 		}
 		*(char **)(base + o->offset) = val;
 		return 0;
-	case OPT_MULTI:
-		if (c->nfixtures == CONFIG_MAX_FIXTURES) {
-			snprintf(err, errsize, "--%s given more than %d times",
-				 o->name, CONFIG_MAX_FIXTURES);
+	case OPT_MULTI: {
+		struct config_list *l = (struct config_list *)(base + o->offset);
+		if (!*val) {
+			snprintf(err, errsize, "--%s needs a non-empty value", o->name);
 			return -EINVAL;
 		}
-		c->fixtures[c->nfixtures++] = val;
+		if (l->n == CONFIG_MAX_LIST) {
+			snprintf(err, errsize, "--%s given more than %d times",
+				 o->name, CONFIG_MAX_LIST);
+			return -EINVAL;
+		}
+		l->v[l->n++] = val;
 		return 0;
+	}
 	case OPT_UINT: {
 		char *end;
 		errno = 0;
@@ -297,16 +315,21 @@ void config_describe(const struct config *c, char *out, size_t size)
 			      c->tls_listen, c->tls_cert, c->tls_key);
 	if (n > 0 && (size_t)n < size)
 		n += snprintf(out + n, size - (size_t)n, " --db %s --threads %u --max-body %u"
-			 " --max-connections %u --connection-timeout %u --log-level %s"
+			 " --max-connections %u --max-client-connections %u"
+			 " --connection-timeout %u --read-timeout %u --log-level %s"
 			 " --journal-max %u --seed %llu%s",
 			 c->db, c->threads, c->max_body_kib,
-			 c->max_connections, c->connection_timeout_s,
+			 c->max_connections, c->max_client_connections,
+			 c->connection_timeout_s, c->read_timeout_s,
 			 log_level_name(c->log_level), c->journal_max,
 			 (unsigned long long)c->seed,
 			 c->admin_token ? " --admin-token (set)" : "");
-	for (size_t i = 0; i < c->nfixtures && n > 0 && (size_t)n < size; i++)
-		n += snprintf(out + n, size - (size_t)n, " --fixture %s", c->fixtures[i]);
-	if (!c->nfixtures && n > 0 && (size_t)n < size)
+	for (size_t i = 0; i < c->allow_hosts.n && n > 0 && (size_t)n < size; i++)
+		n += snprintf(out + n, size - (size_t)n, " --allow-host %s",
+			      c->allow_hosts.v[i]);
+	for (size_t i = 0; i < c->fixtures.n && n > 0 && (size_t)n < size; i++)
+		n += snprintf(out + n, size - (size_t)n, " --fixture %s", c->fixtures.v[i]);
+	if (!c->fixtures.n && n > 0 && (size_t)n < size)
 		snprintf(out + n, size - (size_t)n, " (bundled lab fixture)");
 }
 

@@ -9,7 +9,13 @@
 
 #include "log.h"
 
-#define CONFIG_MAX_FIXTURES 16
+#define CONFIG_MAX_LIST 16
+
+/* A repeatable option's values, in the order given. */
+struct config_list {
+	char *v[CONFIG_MAX_LIST];
+	size_t n;
+};
 
 struct config {
 	char *listen;			/* "127.0.0.1:5985"; NULL: --listen none */
@@ -20,14 +26,16 @@ struct config {
 	char *tls_listen;		/* "127.0.0.1:5986" */
 	char *tls_port_file;		/* NULL = none */
 	char *db;			/* "dpsim.db" or ":memory:" */
-	char *fixtures[CONFIG_MAX_FIXTURES];	/* empty = bundled lab */
-	size_t nfixtures;
+	struct config_list fixtures;	/* empty = bundled lab */
 	enum log_level log_level;
 	bool log_json;
 	unsigned threads;		/* MHD thread pool size */
 	unsigned max_body_kib;		/* request body cap */
 	unsigned max_connections;
+	unsigned max_client_connections;	/* from one address */
 	unsigned connection_timeout_s;
+	unsigned read_timeout_s;	/* to read one whole request */
+	struct config_list allow_hosts;	/* Host names besides loopback ones */
 	char *admin_token;		/* NULL = none */
 	uint64_t seed;			/* fault rules' generator seed */
 	bool seed_set;			/* --seed given; else main draws one */

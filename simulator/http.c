@@ -17,17 +17,22 @@
 #include "auth.h"
 #include "buf.h"
 #include "config.h"
+#include "conn_guard.h"
 #include "dashboard.h"
 #include "log.h"
+#include "origin.h"
 #include "tls.h"
 
 #define SOAP_CONTENT_TYPE "application/soap+xml;charset=UTF-8"
 /* MHD clears its per-connection pool on every request; at the default
  * 32 KiB that memset dominated a small request (DESIGN.md). */
 #define CONNECTION_MEMORY 8192
-/* How long shutdown waits for the answers of the requests whose delay it
- * ended: a safety net, they take milliseconds. */
+/* How long shutdown waits for the requests under way to be answered: a
+ * safety net, they take milliseconds (a request still being read is
+ * bounded by --read-timeout, which may be longer). */
 #define DRAIN_MS 10000
+/* Refusals a flood could repeat are logged at most once a minute. */
+#define LOG_PERIOD_MS 60000
 
 /* A connection suspended until a fault rule's wait is over. */
 struct waiter {
@@ -50,12 +55,16 @@ struct waker {
 	bool running;
 };
 
-/* One listening socket and the MHD daemon serving it. */
+/* One listening socket and the MHD daemon serving it; the callbacks'
+ * closure, so each request knows the listener it came in on. */
 struct listener {
+	struct http_server *server;
 	struct MHD_Daemon *mhd;
 	int fd;			/* -1: not open; MHD closes it once started */
 	uint16_t port;
 	char url[300];		/* "" when not served */
+	const char *scheme;	/* "http" or "https" */
+	bool loopback;		/* bound to a loopback address only */
 };
 
 struct http_server {
@@ -66,6 +75,7 @@ struct http_server {
 	const struct fixture *fx;
 	struct wsman_ops *ops;
 	struct waker waker;
+	struct conn_guard *guard;
 };
 
 enum route { ROUTE_WSMAN, ROUTE_CONTROL, ROUTE_DASHBOARD };
@@ -74,33 +84,58 @@ enum route { ROUTE_WSMAN, ROUTE_CONTROL, ROUTE_DASHBOARD };
 struct http_request {
 	enum route route;
 	struct buf body;
-	bool answered;		/* a response was queued before the body ended */
+	bool discard;		/* read the body but keep none of it */
+	bool over_limit;	/* the body grew past --max-body */
+	bool unauthorized;	/* WS-Man: answer 401 once the body is read */
+	bool handling;		/* the whole request was read */
 	bool held;		/* counted in waker.held */
+	const struct fixture_user *user;	/* WS-Man: NULL = anonymous */
 	struct provider_call call;	/* kept across a deferral */
 };
 
-static enum MHD_Result send_buffer(struct MHD_Connection *conn, unsigned status,
-				   const char *content_type, char *data, size_t len)
+/* Every answer goes out through here, with the headers all of them
+ * carry. */
+static enum MHD_Result queue(struct http_server *s, struct MHD_Connection *conn,
+			     unsigned status, const char *content_type,
+			     struct MHD_Response *r)
 {
+	if (content_type)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_SERVER, "dpsim");
+	/* Text and JSON must never be sniffed into something a browser
+	 * runs. SOAP answers stay as WinRM sends them. */
+	if (content_type && strcmp(content_type, SOAP_CONTENT_TYPE))
+		MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	/* Shutting down: this answer is the connection's last. */
+	if (conn_guard_draining(s->guard))
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	enum MHD_Result ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Queues data (malloc'd, taken over; NULL means out of memory). */
+static enum MHD_Result send_buffer(struct http_server *s, struct MHD_Connection *conn,
+				   unsigned status, const char *content_type,
+				   char *data, size_t len)
+{
+	if (!data)
+		return MHD_NO;
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, data,
 								 MHD_RESPMEM_MUST_FREE);
 	if (!r) {
 		free(data);
 		return MHD_NO;
 	}
-	if (content_type)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_SERVER, "dpsim");
-	enum MHD_Result ret = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
-	return ret;
+	return queue(s, conn, status, content_type, r);
 }
 
-static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned status,
-				 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static enum MHD_Result send_text(struct http_server *s, struct MHD_Connection *conn,
+				 unsigned status, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
-static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned status,
-				 const char *fmt, ...)
+static enum MHD_Result send_text(struct http_server *s, struct MHD_Connection *conn,
+				 unsigned status, const char *fmt, ...)
 {
 	char *text = NULL;
 	va_list ap;
@@ -109,30 +144,54 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned status,
 	va_end(ap);
 	if (n < 0)
 		return MHD_NO;
-	return send_buffer(conn, status, "text/plain; charset=utf-8", text, (size_t)n);
+	return send_buffer(s, conn, status, "text/plain; charset=utf-8", text, (size_t)n);
 }
 
-static enum MHD_Result send_unauthorized(struct MHD_Connection *conn)
+/* A header value echoed in an answer or a log line: printable ASCII
+ * without quotes or backslashes, so it needs no escaping in JSON. */
+static const char *echo(const char *v, char *out, size_t size)
+{
+	size_t n = 0;
+
+	if (!v)
+		return "(none)";
+	for (; *v && n + 4 < size; v++)
+		out[n++] = (*v >= 0x20 && *v < 0x7f && *v != '"' && *v != '\\') ? *v : '?';
+	if (*v)
+		out[n++] = '.', out[n++] = '.', out[n++] = '.';
+	out[n] = '\0';
+	return out;
+}
+
+/* {"error": "..."} for a JSON front end's refusal made here; the
+ * message holds no quote or backslash (values in it went through
+ * echo()). */
+static enum MHD_Result send_json_error(struct http_server *s, struct MHD_Connection *conn,
+				       unsigned status, const char *msg)
+{
+	char *t = NULL;
+	int n = asprintf(&t, "{\"error\": \"%s\"}\n", msg);
+	if (n < 0)
+		return MHD_NO;
+	return send_buffer(s, conn, status, "application/json", t, (size_t)n);
+}
+
+static enum MHD_Result send_unauthorized(struct http_server *s, struct MHD_Connection *conn)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL,
 								 MHD_RESPMEM_PERSISTENT);
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Basic realm=\"WSMAN\"");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_SERVER, "dpsim");
-	enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_UNAUTHORIZED, r);
-	MHD_destroy_response(r);
-	return ret;
+	return queue(s, conn, MHD_HTTP_UNAUTHORIZED, NULL, r);
 }
 
-static enum MHD_Result send_envelope(struct MHD_Connection *conn, unsigned status,
-				     struct buf *b)
+static enum MHD_Result send_envelope(struct http_server *s, struct MHD_Connection *conn,
+				     unsigned status, struct buf *b)
 {
 	size_t len;
 	char *data = buf_take(b, &len);
-	if (!data)
-		return MHD_NO;
-	return send_buffer(conn, status, SOAP_CONTENT_TYPE, data, len);
+	return send_buffer(s, conn, status, SOAP_CONTENT_TYPE, data, len);
 }
 
 /* A WS-Man fault decided at the HTTP level (size, charset). */
@@ -143,7 +202,7 @@ static enum MHD_Result send_wsman_fault(struct http_server *s, struct MHD_Connec
 	struct buf b;
 	buf_init(&b, 0);
 	int status = wsman_ops_fault(s->ops, sub, code, detail, reason, &b);
-	enum MHD_Result r = send_envelope(conn, (unsigned)status, &b);
+	enum MHD_Result r = send_envelope(s, conn, (unsigned)status, &b);
 	buf_free(&b);
 	return r;
 }
@@ -311,9 +370,14 @@ static bool is_wsman_path(const char *url)
 	return strcasecmp(url, "/wsman") == 0 || strcasecmp(url, "/wsman/") == 0;
 }
 
-/* Content-Type rules of wsman-protocol.md §1: SOAP or text/xml, charset
- * UTF-8 (any case) or UTF-16. Returns 0 when fine, 415 for a wrong media
- * type, or -1 for an unreadable charset. */
+static bool is_control_path(const char *url)
+{
+	return strcmp(url, "/_dpsim") == 0 || strncmp(url, "/_dpsim/", 8) == 0;
+}
+
+/* Content-Type rules of docs/wsman-protocol.md: SOAP or text/xml,
+ * charset UTF-8 (any case) or UTF-16. Returns 0 when fine, 415 for a
+ * wrong media type, or -1 for an unreadable charset. */
 static int check_content_type(const char *ct)
 {
 	if (!ct)
@@ -332,11 +396,99 @@ static int check_content_type(const char *ct)
 	return -1;
 }
 
-/* First callback of a request: route, check headers, refuse an oversized
- * body before reading it. */
-static bool is_control_path(const char *url)
+static const char *header(struct MHD_Connection *conn, const char *name)
 {
-	return strcmp(url, "/_dpsim") == 0 || strncmp(url, "/_dpsim/", 8) == 0;
+	return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+}
+
+static struct conn_guard_entry *guard_entry(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *i =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return i ? i->socket_context : NULL;
+}
+
+/* Logs a refusal that a flood of requests could repeat. */
+static void log_refusal(struct MHD_Connection *conn, struct log_limiter *lim,
+			const char *what)
+{
+	unsigned skipped;
+
+	if (log_limiter_pass(lim, LOG_PERIOD_MS, &skipped))
+		log_warn("refused a request from %s: %s (%u more since the last "
+			 "such line)", conn_guard_peer(guard_entry(conn)), what, skipped);
+}
+
+/* The rules of origin.h for a request to route. Returns 0 to go on, or
+ * the status of the refusal it queued (*ret). WS-Man authenticates every
+ * request and is reached by whatever name lab clients use, so only the
+ * Origin rule applies to it. */
+static unsigned cross_site_check(struct listener *l, struct MHD_Connection *conn,
+				 enum route route, const char *method,
+				 enum MHD_Result *ret)
+{
+	static struct log_limiter host_lim, origin_lim, type_lim;
+	struct http_server *s = l->server;
+	const char *host = header(conn, MHD_HTTP_HEADER_HOST);
+	const char *origin = header(conn, "Origin");
+	char e1[200], e2[200], msg[600];
+
+	if (route != ROUTE_WSMAN && l->loopback &&
+	    !origin_host_allowed(host, s->opt.allow_hosts, s->opt.nallow_hosts)) {
+		snprintf(msg, sizeof(msg), "dpsim on a loopback address answers only "
+			 "requests for a loopback name, not Host '%s' (a page may be "
+			 "rebinding its DNS name to 127.0.0.1); start dpsim with "
+			 "--allow-host NAME to serve it by another name",
+			 echo(host, e1, sizeof(e1)));
+		log_refusal(conn, &host_lim, msg);
+		*ret = send_json_error(s, conn, 421, msg);
+		return 421;
+	}
+	if (origin && !origin_is_same(origin, l->scheme, host)) {
+		snprintf(msg, sizeof(msg), "cross-origin request from Origin '%s' "
+			 "refused: dpsim serves only its own origin %s://%s",
+			 echo(origin, e1, sizeof(e1)), l->scheme, echo(host, e2, sizeof(e2)));
+		log_refusal(conn, &origin_lim, msg);
+		*ret = route == ROUTE_WSMAN
+			? send_text(s, conn, MHD_HTTP_FORBIDDEN, "dpsim: %s\n", msg)
+			: send_json_error(s, conn, MHD_HTTP_FORBIDDEN, msg);
+		return MHD_HTTP_FORBIDDEN;
+	}
+	/* DELETE and the like cannot cross origins without a preflight; a
+	 * POST or PUT can, unless its type forbids it. */
+	if (route != ROUTE_WSMAN &&
+	    (!strcmp(method, "POST") || !strcmp(method, "PUT") || !strcmp(method, "PATCH")) &&
+	    origin_simple_content_type(header(conn, MHD_HTTP_HEADER_CONTENT_TYPE))) {
+		snprintf(msg, sizeof(msg), "%s needs Content-Type: application/json "
+			 "(application/xml for a fixture document), not '%s': a web "
+			 "page of another origin can send that one", method,
+			 echo(header(conn, MHD_HTTP_HEADER_CONTENT_TYPE), e1, sizeof(e1)));
+		log_refusal(conn, &type_lim, msg);
+		*ret = send_json_error(s, conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, msg);
+		return MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
+	}
+	return 0;
+}
+
+static unsigned long long content_length(struct MHD_Connection *conn, bool *given)
+{
+	const char *cl = header(conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	*given = cl != NULL;
+	return cl ? strtoull(cl, NULL, 10) : 0;
+}
+
+static struct http_request *request_new(struct http_server *s, enum route route,
+					void **con_cls)
+{
+	struct http_request *req = calloc(1, sizeof(*req));
+
+	if (!req)
+		return NULL;
+	req->route = route;
+	buf_init(&req->body, s->opt.max_body);
+	*con_cls = req;
+	return req;
 }
 
 /* Takes the body of a control or dashboard request (any method, any
@@ -344,42 +496,47 @@ static bool is_control_path(const char *url)
 static enum MHD_Result begin_control(struct http_server *s, struct MHD_Connection *conn,
 				     enum route route, void **con_cls)
 {
-	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-						     MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl && strtoull(cl, NULL, 10) > s->opt.max_body) {
-		char *t = NULL;
-		int n = asprintf(&t, "{\"error\": \"the request body of %s bytes exceeds "
-				 "the limit of %zu bytes (--max-body)\"}\n", cl,
-				 s->opt.max_body);
-		if (n < 0)
-			return MHD_NO;
-		return send_buffer(conn, MHD_HTTP_CONTENT_TOO_LARGE, "application/json", t,
-				   (size_t)n);
+	bool given;
+	unsigned long long cl = content_length(conn, &given);
+
+	if (given && cl > s->opt.max_body) {
+		char msg[200];
+		snprintf(msg, sizeof(msg), "the request body of %llu bytes exceeds "
+			 "the limit of %zu bytes (--max-body)", cl, s->opt.max_body);
+		return send_json_error(s, conn, MHD_HTTP_CONTENT_TOO_LARGE, msg);
 	}
-	struct http_request *req = calloc(1, sizeof(*req));
-	if (!req)
-		return MHD_NO;
-	req->route = route;
-	buf_init(&req->body, s->opt.max_body);
-	*con_cls = req;
-	return MHD_YES;
+	return request_new(s, route, con_cls) ? MHD_YES : MHD_NO;
 }
 
-static enum MHD_Result begin_request(struct http_server *s, struct MHD_Connection *conn,
-				     const char *url, const char *method, void **con_cls)
+/* Who sends a WS-Man request, from its headers alone, before its body
+ * is read: an unauthenticated body is never parsed. Anonymous is only
+ * for an Identify that says so, as WinRM's own client marks it. */
+static bool wsman_caller(const struct fixture *fx, struct MHD_Connection *conn,
+			 const struct fixture_user **user)
 {
-	if (s->opt.control && is_control_path(url))
-		return begin_control(s, conn, ROUTE_CONTROL, con_cls);
-	if (s->opt.dashboard && dashboard_owns_path(url))
-		return begin_control(s, conn, ROUTE_DASHBOARD, con_cls);
-	if (!is_wsman_path(url))
-		return send_text(conn, MHD_HTTP_NOT_FOUND,
-				 "dpsim: no resource at %s; WS-Management is served at /wsman\n", url);
+	const char *authz = header(conn, MHD_HTTP_HEADER_AUTHORIZATION);
+
+	*user = NULL;
+	if (authz) {
+		*user = auth_basic(fx, authz);
+		return *user != NULL;
+	}
+	const char *ident = header(conn, "WSMANIDENTIFY");
+	return ident && !strcasecmp(ident, "unauthenticated");
+}
+
+static enum MHD_Result begin_wsman(struct listener *l, struct MHD_Connection *conn,
+				   const char *method, void **con_cls)
+{
+	struct http_server *s = l->server;
+	enum MHD_Result ret;
+
 	pthread_mutex_lock(&s->lock);
-	bool attached = s->ops != NULL;
+	const struct fixture *fx = s->fx;
+	bool attached = s->ops && fx;
 	pthread_mutex_unlock(&s->lock);
 	if (!attached)
-		return send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+		return send_text(s, conn, MHD_HTTP_SERVICE_UNAVAILABLE,
 				 "dpsim: starting; try again once it says it is ready\n");
 	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0) {
 		char *t = strdup("dpsim: /wsman takes POST with a SOAP envelope\n");
@@ -390,40 +547,73 @@ static enum MHD_Result begin_request(struct http_server *s, struct MHD_Connectio
 		if (!r)
 			return MHD_NO;
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "POST");
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
-		enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_METHOD_NOT_ALLOWED, r);
-		MHD_destroy_response(r);
-		return ret;
+		return queue(s, conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+			     "text/plain; charset=utf-8", r);
 	}
-	const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-						     MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (cross_site_check(l, conn, ROUTE_WSMAN, method, &ret))
+		return ret;
+
+	bool given;
+	unsigned long long cl = content_length(conn, &given);
+	const struct fixture_user *user;
+	if (!wsman_caller(fx, conn, &user)) {
+		/* Refused from the headers. A body that fits is read and
+		 * dropped so the connection stays usable for the retry with
+		 * credentials; a larger one is not worth reading. */
+		if (given && cl > s->opt.max_body)
+			return send_unauthorized(s, conn);
+		struct http_request *req = request_new(s, ROUTE_WSMAN, con_cls);
+		if (!req)
+			return MHD_NO;
+		req->unauthorized = req->discard = true;
+		return MHD_YES;
+	}
+
+	const char *ct = header(conn, MHD_HTTP_HEADER_CONTENT_TYPE);
 	int ctr = check_content_type(ct);
 	if (ctr == 415)
-		return send_text(conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+		return send_text(s, conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
 				 "dpsim: Content-Type '%s' is not application/soap+xml\n",
 				 ct ? ct : "(none)");
 	if (ctr < 0)
 		return send_wsman_fault(s, conn, WSMAN_SUB_ENCODING_LIMIT, WSMAN_CODE_ENCODING_LIMIT,
 					WSMAN_DETAIL_CHARACTER_SET,
 					"Only UTF-8 and UTF-16 request bodies are supported.");
-
-	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-						     MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl && strtoull(cl, NULL, 10) > s->opt.max_body) {
+	if (given && cl > s->opt.max_body) {
 		char reason[160];
-		snprintf(reason, sizeof(reason), "The request body of %s bytes exceeds the "
+		snprintf(reason, sizeof(reason), "The request body of %llu bytes exceeds the "
 			 "limit of %zu bytes.", cl, s->opt.max_body);
 		return send_wsman_fault(s, conn, WSMAN_SUB_ENCODING_LIMIT, WSMAN_CODE_ENCODING_LIMIT,
 					WSMAN_DETAIL_SERVICE_ENVELOPE_LIMIT, reason);
 	}
-
-	struct http_request *req = calloc(1, sizeof(*req));
+	struct http_request *req = request_new(s, ROUTE_WSMAN, con_cls);
 	if (!req)
 		return MHD_NO;
-	req->route = ROUTE_WSMAN;
-	buf_init(&req->body, s->opt.max_body);
-	*con_cls = req;
+	req->user = user;
 	return MHD_YES;
+}
+
+/* First callback of a request: route, check headers, refuse an oversized
+ * body before reading it. */
+static enum MHD_Result begin_request(struct listener *l, struct MHD_Connection *conn,
+				     const char *url, const char *method, void **con_cls)
+{
+	struct http_server *s = l->server;
+	enum route route;
+	enum MHD_Result ret;
+
+	if (s->opt.control && is_control_path(url))
+		route = ROUTE_CONTROL;
+	else if (s->opt.dashboard && dashboard_owns_path(url))
+		route = ROUTE_DASHBOARD;
+	else if (is_wsman_path(url))
+		return begin_wsman(l, conn, method, con_cls);
+	else
+		return send_text(s, conn, MHD_HTTP_NOT_FOUND,
+				 "dpsim: no resource at %s; WS-Management is served at /wsman\n", url);
+	if (cross_site_check(l, conn, route, method, &ret))
+		return ret;
+	return begin_control(s, conn, route, con_cls);
 }
 
 struct arg_list {
@@ -454,9 +644,10 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind,
 /* Queues the answer of the control API or the dashboard (body malloc'd,
  * taken over; NULL means out of memory). page adds the headers a page
  * served to a browser wants. */
-static enum MHD_Result queue_answer(struct MHD_Connection *conn, int status,
-				    char *body, size_t len, const char *content_type,
-				    const char *allow, bool bearer, bool page)
+static enum MHD_Result queue_answer(struct http_server *s, struct MHD_Connection *conn,
+				    int status, char *body, size_t len,
+				    const char *content_type, const char *allow,
+				    bool bearer, bool page)
 {
 	if (!body)
 		return MHD_NO;
@@ -466,22 +657,16 @@ static enum MHD_Result queue_answer(struct MHD_Connection *conn, int status,
 		free(body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_SERVER, "dpsim");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	if (page) {
-		MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	if (page)
 		MHD_add_response_header(r, "Content-Security-Policy",
 					"default-src 'self'; frame-ancestors 'none'");
-	}
 	if (allow)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
 	if (bearer)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 					"Bearer realm=\"dpsim\"");
-	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, r);
-	MHD_destroy_response(r);
-	return ret;
+	return queue(s, conn, (unsigned)status, content_type, r);
 }
 
 /* The request the JSON front ends see, path being the part each routes
@@ -497,10 +682,8 @@ static int api_request_make(struct MHD_Connection *conn, const char *path,
 		.method = method, .path = path, .args = args->args,
 		.nargs = args->n,
 		.body = buf_ptr(&req->body), .len = buf_len(&req->body),
-		.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-							    MHD_HTTP_HEADER_CONTENT_TYPE),
-		.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-							     MHD_HTTP_HEADER_AUTHORIZATION),
+		.content_type = header(conn, MHD_HTTP_HEADER_CONTENT_TYPE),
+		.authorization = header(conn, MHD_HTTP_HEADER_AUTHORIZATION),
 	};
 	return 0;
 }
@@ -519,7 +702,7 @@ static enum MHD_Result finish_control(struct http_server *s, struct MHD_Connecti
 	}
 	control_handle(s->opt.control, &rq, &rs);
 	free(args.args);
-	return queue_answer(conn, rs.status, rs.body, rs.len, "application/json",
+	return queue_answer(s, conn, rs.status, rs.body, rs.len, "application/json",
 			    rs.allow, rs.bearer_challenge, false);
 }
 
@@ -537,32 +720,22 @@ static enum MHD_Result finish_dashboard(struct http_server *s, struct MHD_Connec
 	}
 	dashboard_handle(s->opt.dashboard, &rq, &rs);
 	free(args.args);
-	return queue_answer(conn, rs.status, rs.body, rs.len, rs.content_type,
+	return queue_answer(s, conn, rs.status, rs.body, rs.len, rs.content_type,
 			    rs.allow, false, true);
 }
 
-static enum MHD_Result finish_request(struct http_server *s, struct MHD_Connection *conn,
-				      struct http_request *req)
+static enum MHD_Result finish_wsman(struct http_server *s, struct MHD_Connection *conn,
+				    struct http_request *req)
 {
-	const struct fixture *fx;
 	struct wsman_ops *ops;
 
 	pthread_mutex_lock(&s->lock);
-	fx = s->fx;
 	ops = s->ops;
 	pthread_mutex_unlock(&s->lock);
-	if (!fx || !ops)
-		return send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-				 "dpsim: starting; try again once it says it is ready\n");
 
-	const char *authz = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-							MHD_HTTP_HEADER_AUTHORIZATION);
+	const struct fixture_user *u = req->user;
 	struct caller who = { .protocol = "wsman" };
-	const struct fixture_user *u = NULL;
-	if (authz) {
-		u = auth_basic(fx, authz);
-		if (!u)
-			return send_unauthorized(conn);
+	if (u) {
 		who.account = u;
 		who.user = u->name;
 		who.role = u->role;
@@ -587,15 +760,34 @@ static enum MHD_Result finish_request(struct http_server *s, struct MHD_Connecti
 	if (ans.drop) {
 		r = MHD_NO;	/* MHD closes the connection, sending nothing */
 	} else if (ans.status == 401) {
-		r = send_unauthorized(conn);
+		r = send_unauthorized(s, conn);
 	} else {
 		size_t len;
 		char *data = buf_take(&out, &len);
-		r = data ? send_buffer(conn, (unsigned)ans.status, ans.content_type,
-				       data, len) : MHD_NO;
+		r = send_buffer(s, conn, (unsigned)ans.status, ans.content_type, data, len);
 	}
 	buf_free(&out);
 	return r;
+}
+
+/* The answer to a request whose body outgrew --max-body. libmicrohttpd
+ * cannot answer in the middle of a body, so the rest was read and
+ * dropped, and the answer goes out now, once the client is listening. */
+static enum MHD_Result finish_over_limit(struct http_server *s, struct MHD_Connection *conn,
+					 struct http_request *req)
+{
+	static struct log_limiter lim;
+	char reason[200];
+
+	snprintf(reason, sizeof(reason), "the request body exceeds the limit of %zu "
+		 "bytes (--max-body)", s->opt.max_body);
+	log_refusal(conn, &lim, reason);
+	if (req->route != ROUTE_WSMAN)
+		return send_json_error(s, conn, MHD_HTTP_CONTENT_TOO_LARGE, reason);
+	snprintf(reason, sizeof(reason), "The request body exceeds the limit of %zu bytes.",
+		 s->opt.max_body);
+	return send_wsman_fault(s, conn, WSMAN_SUB_ENCODING_LIMIT, WSMAN_CODE_ENCODING_LIMIT,
+				WSMAN_DETAIL_SERVICE_ENVELOPE_LIMIT, reason);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
@@ -603,57 +795,44 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 				  const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
 {
-	struct http_server *s = cls;
+	struct listener *l = cls;
+	struct http_server *s = l->server;
 	struct http_request *req = *con_cls;
 
 	if (!req)
-		return begin_request(s, conn, url, method, con_cls);
-	if (req->answered) {
-		*upload_data_size = 0;
-		return MHD_YES;
-	}
+		return begin_request(l, conn, url, method, con_cls);
 	if (*upload_data_size) {
-		if (req->route != ROUTE_WSMAN &&
-		    buf_add(&req->body, upload_data, *upload_data_size)) {
-			char *t = NULL;
-			int n = asprintf(&t, "{\"error\": \"the request body exceeds "
-					 "the limit of %zu bytes (--max-body)\"}\n",
-					 s->opt.max_body);
-			req->answered = true;
-			*upload_data_size = 0;
-			if (n < 0)
-				return MHD_NO;
-			return send_buffer(conn, MHD_HTTP_CONTENT_TOO_LARGE,
-					   "application/json", t, (size_t)n);
-		}
-		if (req->route == ROUTE_WSMAN &&
-		    buf_add(&req->body, upload_data, *upload_data_size)) {
-			/* A body without Content-Length that grows past the cap:
-			 * answer now and let MHD close the connection. */
-			char reason[160];
-			snprintf(reason, sizeof(reason), "The request body exceeds the limit "
-				 "of %zu bytes.", s->opt.max_body);
-			req->answered = true;
-			*upload_data_size = 0;
-			return send_wsman_fault(s, conn, WSMAN_SUB_ENCODING_LIMIT,
-						WSMAN_CODE_ENCODING_LIMIT,
-						WSMAN_DETAIL_SERVICE_ENVELOPE_LIMIT, reason);
+		if (!req->discard && buf_add(&req->body, upload_data, *upload_data_size)) {
+			req->over_limit = req->discard = true;
+			buf_reset(&req->body);
 		}
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (!req->handling) {
+		req->handling = true;
+		conn_guard_handling(s->guard, guard_entry(conn));
+	}
+	if (req->unauthorized)
+		return send_unauthorized(s, conn);
+	if (req->over_limit)
+		return finish_over_limit(s, conn, req);
 	if (req->route == ROUTE_CONTROL)
 		return finish_control(s, conn, url, method, req);
 	if (req->route == ROUTE_DASHBOARD)
 		return finish_dashboard(s, conn, url, method, req);
-	return finish_request(s, conn, req);
+	return finish_wsman(s, conn, req);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	struct http_server *s = cls;
+	struct listener *l = cls;
+	struct http_server *s = l->server;
 	struct http_request *req = *con_cls;
+
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		conn_guard_idle(s->guard, guard_entry(conn));
 	if (!req)
 		return;
 	if (req->held)
@@ -663,16 +842,75 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* A request line arrived: its read deadline runs from now. */
+static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct listener *l = cls;
+
+	conn_guard_reading(l->server->guard, guard_entry(conn));
+	return NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct listener *l = cls;
+	struct http_server *s = l->server;
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		conn_guard_close(s->guard, *socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	const union MHD_ConnectionInfo *fd =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	const union MHD_ConnectionInfo *peer =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	struct conn_guard_entry *e = NULL;
+	enum conn_guard_verdict v = conn_guard_open(s->guard, fd->connect_fd,
+						    peer ? peer->client_addr : NULL, &e);
+	*socket_context = e;
+	if (v == CONN_GUARD_ADMIT || v == CONN_GUARD_NOMEM)
+		return;
+	/* Plain HTTP can say why before closing; TLS has no session yet. */
+	char why[300];
+	int n = 0;
+	if (strcmp(l->scheme, "https")) {
+		const char *text = conn_guard_verdict_text(v);
+		n = snprintf(why, sizeof(why), "HTTP/1.1 503 Service Unavailable\r\n"
+			     "Content-Type: text/plain; charset=utf-8\r\n"
+			     "Content-Length: %zu\r\nConnection: close\r\n"
+			     "Server: dpsim\r\n\r\ndpsim: %s\n", strlen(text) + 8, text);
+	}
+	conn_guard_refuse(s->guard, e, why, n > 0 ? (size_t)n : 0);
+}
+
+/* libmicrohttpd's own messages are debug detail, except those saying
+ * that connections are being turned away for want of a resource (file
+ * descriptors, the connection limit): a user must see those. */
 static void __attribute__((format(printf, 2, 0)))
 on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	static struct log_limiter lim;
 	char msg[512];
+	unsigned skipped;
+
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	size_t n = strlen(msg);
 	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
 		msg[--n] = '\0';
-	log_debug("libmicrohttpd: %s", msg);
+	if (!strstr(msg, "accept") && !strstr(msg, "connection limit") &&
+	    !strstr(msg, "resource limit")) {
+		log_debug("libmicrohttpd: %s", msg);
+		return;
+	}
+	if (log_limiter_pass(&lim, LOG_PERIOD_MS, &skipped))
+		log_warn("turning connections away: %s (libmicrohttpd; %u more such "
+			 "messages since the last line; see --max-connections and "
+			 "the open-files limit, ulimit -n)", msg, skipped);
 }
+
+static bool addr_is_loopback(const struct sockaddr *sa);
 
 /* Binding ourselves gives a precise error for "port in use" and lets port 0
  * be read back before MHD starts. opt names the option in errors; scheme
@@ -728,6 +966,8 @@ static int open_listener(struct listener *l, const char *addr, const char *opt,
 	}
 	freeaddrinfo(ai);
 	l->fd = fd;
+	l->scheme = scheme;
+	l->loopback = addr_is_loopback((struct sockaddr *)&ss);
 	return 0;
 }
 
@@ -736,6 +976,16 @@ static int open_listener(struct listener *l, const char *addr, const char *opt,
  * the PEM text here; MHD keeps no use for it afterwards. */
 static int start_daemon(struct http_server *s, struct listener *l,
 			const struct tls_material *tls);
+
+/* Stops accepting on l; connections already accepted go on. */
+static void listener_quiesce(struct listener *l)
+{
+	if (!l->mhd)
+		return;
+	MHD_socket fd = MHD_quiesce_daemon(l->mhd);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);	/* clients still in the backlog see a reset */
+}
 
 static void listener_close(struct listener *l)
 {
@@ -749,14 +999,22 @@ static void listener_close(struct listener *l)
 
 static void server_free(struct http_server *s)
 {
+	/* Stop taking connections, then answer every request already
+	 * under way before MHD_stop_daemon, which would close their
+	 * connections with the answers unsent. */
+	listener_quiesce(&s->plain);
+	listener_quiesce(&s->secure);
 	/* MHD must not stop with a connection suspended: end every wait
 	 * first (those requests are then answered at once). */
 	waker_stop(&s->waker);
+	if (s->guard)
+		conn_guard_drain(s->guard, DRAIN_MS);
 	waker_drain(&s->waker, DRAIN_MS);
 	/* MHD_stop_daemon joins the workers, so a request being handled
 	 * finishes (and its change is committed) before we return. */
 	listener_close(&s->plain);
 	listener_close(&s->secure);
+	conn_guard_free(s->guard);
 	waker_destroy(&s->waker);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
@@ -779,9 +1037,20 @@ int http_server_start(const struct http_options *opt, const struct fixture *fx,
 	s->fx = fx;
 	s->ops = ops;
 	s->plain.fd = s->secure.fd = -1;
+	s->plain.server = s->secure.server = s;
 	pthread_mutex_init(&s->lock, NULL);
 	waker_init(&s->waker);
-	if (!opt->listen && !opt->tls) {
+	struct conn_guard_limits lim = {
+		.max_total = opt->max_connections,
+		.max_per_client = opt->max_client_connections,
+		.read_timeout_s = opt->read_timeout_s,
+		.idle_timeout_s = opt->connection_timeout_s,
+	};
+	s->guard = conn_guard_new(&lim);
+	if (!s->guard) {
+		snprintf(err, errsize, "cannot start the HTTP server: out of memory");
+		r = -ENOMEM;
+	} else if (!opt->listen && !opt->tls) {
 		snprintf(err, errsize, "nothing to serve: no HTTP and no HTTPS listener");
 		r = -EINVAL;
 	}
@@ -822,13 +1091,15 @@ static int start_daemon(struct http_server *s, struct listener *l,
 
 	if (tls)
 		flags |= MHD_USE_TLS;
-	l->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+	l->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, l,
 		MHD_OPTION_LISTEN_SOCKET, l->fd,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)opt->threads,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 		MHD_OPTION_CONNECTION_LIMIT, opt->max_connections,
 		MHD_OPTION_CONNECTION_TIMEOUT, opt->connection_timeout_s,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
+		MHD_OPTION_URI_LOG_CALLBACK, on_request_line, l,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
 		MHD_OPTION_ARRAY, tls ? tls_opts : &tls_opts[2],
 		MHD_OPTION_END);

@@ -8,6 +8,11 @@
  * body size cap before a body is read, and answers everything else with a
  * plain error. The only module that includes microhttpd.h.
  *
+ * Every connection is tracked by a conn_guard (per-client limit, read
+ * deadline, idle reclaim), and the browser-reachable routes follow the
+ * cross-site rules of origin.h. A WS-Man request is authenticated from
+ * its headers before its body is read.
+ *
  * The server can start before the model is loaded: /wsman answers 503
  * and the control API says it is starting until http_server_attach().
  *
@@ -40,8 +45,13 @@ struct http_options {
 					 * hands the PEM text to GnuTLS */
 	unsigned threads;		/* worker pool size */
 	size_t max_body;		/* bytes */
-	unsigned max_connections;
-	unsigned connection_timeout_s;
+	unsigned max_connections;	/* in all, on each listener */
+	unsigned max_client_connections;	/* from one address */
+	unsigned connection_timeout_s;	/* idle between requests */
+	unsigned read_timeout_s;	/* to read one whole request */
+	const char *const *allow_hosts;	/* Host names served on a loopback
+					 * listener besides loopback ones */
+	size_t nallow_hosts;
 	struct control *control;	/* /_dpsim/; NULL: not served */
 	struct dashboard *dashboard;	/* / and /dashboard/; NULL: not served */
 };
@@ -74,9 +84,9 @@ uint16_t http_server_port(const struct http_server *s);
 const char *http_server_tls_url(const struct http_server *s);
 uint16_t http_server_tls_port(const struct http_server *s);
 
-/* Stops accepting on both listeners, ends the waits of delayed requests
- * (they are answered at once), lets requests being handled finish,
- * frees. */
+/* Stops accepting on both listeners, closes idle connections, ends the
+ * waits of delayed requests (they are answered at once), answers every
+ * request already under way (with "Connection: close"), then frees. */
 void http_server_stop(struct http_server *s);
 
 #endif

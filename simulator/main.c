@@ -38,14 +38,14 @@ static int load_fixtures(const struct config *c, struct fixture **out,
 			 char *err, size_t errsize)
 {
 	size_t len;
-	if (!c->nfixtures) {
+	if (!c->fixtures.n) {
 		const char *lab = fixture_bundled_lab(&len);
 		return fixture_load_memory("<bundled lab>", lab, len, out, err, errsize);
 	}
-	int r = fixture_load_file(c->fixtures[0], out, err, errsize);
-	for (size_t i = 1; i < c->nfixtures && !r; i++) {
+	int r = fixture_load_file(c->fixtures.v[0], out, err, errsize);
+	for (size_t i = 1; i < c->fixtures.n && !r; i++) {
 		struct fixture *more = NULL;
-		r = fixture_load_file(c->fixtures[i], &more, err, errsize);
+		r = fixture_load_file(c->fixtures.v[i], &more, err, errsize);
 		if (!r)
 			r = fixture_merge(*out, &more, err, errsize);
 		fixture_free(more);
@@ -251,6 +251,10 @@ int main(int argc, char **argv)
 		.max_body = (size_t)cfg.max_body_kib * 1024,
 		.max_connections = cfg.max_connections,
 		.connection_timeout_s = cfg.connection_timeout_s,
+		.max_client_connections = cfg.max_client_connections,
+		.read_timeout_s = cfg.read_timeout_s,
+		.allow_hosts = (const char *const *)cfg.allow_hosts.v,
+		.nallow_hosts = cfg.allow_hosts.n,
 		.control = ctl,
 		.dashboard = dash,
 	};

@@ -79,13 +79,18 @@ for path in "$REQ_DIR"/*.xml; do
 	[ -n "${seen[$f]:-}" ] || fail "$f: no expected status in golden_scenario.sh"
 done
 
-# Identify without credentials, as the WinRM scripting API can send it:
-# answered, without the OS version.
+# Identify without credentials, as the WinRM scripting API sends it
+# (Test-WSMan, WSManFlagUseNoAuthentication: the WSMANIDENTIFY header):
+# answered, without the OS version. Without that header WinRM wants
+# credentials for Identify like for anything else.
 out=$WORK/identify-anon.response
-read -r got_status _ <<<"$(post "$REQ_DIR/wsl_01_Identify_emptyMessageID.xml" "$out")"
+read -r got_status _ <<<"$(post "$REQ_DIR/wsl_01_Identify_emptyMessageID.xml" "$out" \
+	-H 'WSMANIDENTIFY: unauthenticated')"
 check_eq "wsl_01 without credentials: HTTP status" "$got_status" 200
 check_eq "wsl_01 without credentials: ProductVersion elements" \
 	"$(xpath "$out" "count(//*[local-name()='ProductVersion'])")" 0
+read -r got_status _ <<<"$(post "$REQ_DIR/wsl_01_Identify_emptyMessageID.xml" "$out")"
+check_eq "wsl_01 without credentials nor WSMANIDENTIFY: HTTP status" "$got_status" 401
 
 # The capture's Enumerate once more, then its Pull with the live context
 # swapped in for the stale one (the only bytes changed): one DP per Pull

@@ -419,10 +419,11 @@ struct saver {
 
 static void *saver_main(void *arg)
 {
+	static const char *const json[] = { "Content-Type: application/json", NULL };
 	struct saver *s = arg;
 	struct http_reply r;
 
-	if (http_request("POST", s->url, NULL, "", 0, &r) == 0)
+	if (http_request("POST", s->url, json, "", 0, &r) == 0)
 		s->status = r.status;
 	http_reply_free(&r);
 	atomic_store(&s->done, true);

@@ -140,9 +140,21 @@ static void identify_without_credentials(void **state)
 	struct dpsim_proc *p = *state;
 	size_t len;
 	char *body = read_file(SOURCE_ROOT "/fixtures/requests/wsl_01_Identify_emptyMessageID.xml", &len);
+	static const char *const anon[] = {
+		"Content-Type: application/soap+xml;charset=utf-8",
+		"WSMANIDENTIFY: unauthenticated", NULL,
+	};
 	struct http_reply r;
+
+	/* Without WinRM's marker of an unauthenticated Identify, Identify
+	 * needs credentials like any other request. */
 	assert_int_equal(http_post(p->url, NULL, NULL, "application/soap+xml;charset=utf-8",
 				   body, len, &r), 0);
+	assert_int_equal(r.status, 401);
+	assert_string_equal(r.www_authenticate, "Basic realm=\"WSMAN\"");
+	http_reply_free(&r);
+
+	assert_int_equal(http_request("POST", p->url, anon, body, len, &r), 0);
 	assert_int_equal(r.status, 200);
 	char *v = xpath_text(r.body, "//wsmid:IdentifyResponse/wsmid:ProductVendor");
 	assert_string_equal(v, "Microsoft Corporation");

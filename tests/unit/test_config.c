@@ -28,7 +28,7 @@ static void defaults(void **unused)
 	assert_string_equal(c.listen, "127.0.0.1:5985");
 	assert_string_equal(c.db, "dpsim.db");
 	assert_null(c.port_file);
-	assert_int_equal(c.nfixtures, 0);
+	assert_int_equal(c.fixtures.n, 0);
 	assert_int_equal(c.threads, 2);
 	assert_int_equal(c.log_level, LOG_INFO);
 	assert_false(c.log_json);
@@ -46,8 +46,8 @@ static void every_option(void **unused)
 	assert_string_equal(c.listen, "[::1]:0");
 	assert_string_equal(c.port_file, "/tmp/p");
 	assert_string_equal(c.db, ":memory:");
-	assert_int_equal(c.nfixtures, 2);
-	assert_string_equal(c.fixtures[1], "b.xml");
+	assert_int_equal(c.fixtures.n, 2);
+	assert_string_equal(c.fixtures.v[1], "b.xml");
 	assert_int_equal(c.log_level, LOG_DEBUG);
 	assert_true(c.log_json);
 	assert_int_equal(c.threads, 4);
