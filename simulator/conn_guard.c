@@ -158,6 +158,7 @@ static void reclaim_idle(struct conn_guard *g)
 	struct conn_guard_entry *oldest = NULL;
 	static struct log_limiter lim;
 	unsigned skipped;
+	char note[LOG_SKIPPED_NOTE];
 
 	if (g->total < high)
 		return;
@@ -168,10 +169,10 @@ static void reclaim_idle(struct conn_guard *g)
 	if (!oldest)
 		return;
 	if (log_limiter_pass(&lim, LOG_PERIOD_MS, &skipped))
-		log_info("%u of %u connections in use: closed the longest-idle "
-			 "kept-alive connection (from %s) to make room (%u more "
-			 "since the last such line)", g->total, g->lim.max_total,
-			 oldest->peer_text, skipped);
+		log_warn("%u of %u connections in use: closed the longest-idle "
+			 "kept-alive connection (from %s) to make room%s",
+			 g->total, g->lim.max_total, oldest->peer_text,
+			 log_skipped_note(skipped, note));
 	shut(oldest);
 }
 
@@ -200,6 +201,7 @@ enum conn_guard_verdict conn_guard_open(struct conn_guard *g, int fd,
 	unsigned char key[16];
 	enum conn_guard_verdict v = CONN_GUARD_ADMIT;
 	unsigned skipped;
+	char note[LOG_SKIPPED_NOTE];
 
 	*out = NULL;
 	if (!e) {
@@ -236,9 +238,9 @@ enum conn_guard_verdict conn_guard_open(struct conn_guard *g, int fd,
 	else if (v == CONN_GUARD_CLIENT_LIMIT &&
 	    log_limiter_pass(&lim, LOG_PERIOD_MS, &skipped))
 		log_warn("refused a connection from %s: it already holds %u, the "
-			 "most one address may (--max-client-connections) (%u more "
-			 "refused since the last such line)", e->peer_text,
-			 g->lim.max_per_client, skipped);
+			 "most one address may (--max-client-connections)%s",
+			 e->peer_text, g->lim.max_per_client,
+			 log_skipped_note(skipped, note));
 	pthread_mutex_unlock(&g->lock);
 	*out = e;
 	return v;
@@ -258,11 +260,12 @@ void conn_guard_refuse(struct conn_guard *g, struct conn_guard_entry *e,
 	pthread_mutex_unlock(&g->lock);
 }
 
-void conn_guard_reading(struct conn_guard *g, struct conn_guard_entry *e)
+bool conn_guard_reading(struct conn_guard *g, struct conn_guard_entry *e)
 {
 	if (!e)
-		return;
+		return true;
 	pthread_mutex_lock(&g->lock);
+	bool ok = !e->shut;
 	/* The first request's deadline runs from the connection's opening:
 	 * a trickled request line must not buy a fresh one. */
 	if (e->state != ST_NEW)
@@ -270,15 +273,19 @@ void conn_guard_reading(struct conn_guard *g, struct conn_guard_entry *e)
 	else
 		e->state = ST_READING;
 	pthread_mutex_unlock(&g->lock);
+	return ok;
 }
 
-void conn_guard_handling(struct conn_guard *g, struct conn_guard_entry *e)
+bool conn_guard_handling(struct conn_guard *g, struct conn_guard_entry *e)
 {
 	if (!e)
-		return;
+		return true;
 	pthread_mutex_lock(&g->lock);
-	set_state(g, e, ST_HANDLING, mono_ms());
+	bool ok = !e->shut;
+	if (ok)
+		set_state(g, e, ST_HANDLING, mono_ms());
 	pthread_mutex_unlock(&g->lock);
+	return ok;
 }
 
 void conn_guard_idle(struct conn_guard *g, struct conn_guard_entry *e)
@@ -329,6 +336,7 @@ static void expire(struct conn_guard *g, int64_t now)
 {
 	static struct log_limiter read_lim, idle_lim;
 	unsigned skipped;
+	char note[LOG_SKIPPED_NOTE];
 
 	for (struct conn_guard_entry *e = g->head; e; e = e->next) {
 		if (e->shut || !e->deadline_ms || now < e->deadline_ms)
@@ -337,14 +345,13 @@ static void expire(struct conn_guard *g, int64_t now)
 			if (log_limiter_pass(&idle_lim, LOG_PERIOD_MS, &skipped))
 				log_info("closed a kept-alive connection from %s that "
 					 "started no request within %u s of its last "
-					 "answer (--connection-timeout) (%u more since "
-					 "the last such line)", e->peer_text,
-					 g->lim.idle_timeout_s, skipped);
+					 "answer (--connection-timeout)%s", e->peer_text,
+					 g->lim.idle_timeout_s,
+					 log_skipped_note(skipped, note));
 		} else if (log_limiter_pass(&read_lim, LOG_PERIOD_MS, &skipped)) {
 			log_warn("closed a connection from %s that did not send a whole "
-				 "request within %u s (--read-timeout) (%u more since the "
-				 "last such line)", e->peer_text, g->lim.read_timeout_s,
-				 skipped);
+				 "request within %u s (--read-timeout)%s", e->peer_text,
+				 g->lim.read_timeout_s, log_skipped_note(skipped, note));
 		}
 		shut(e);
 	}

@@ -76,10 +76,17 @@ void conn_guard_refuse(struct conn_guard *g, struct conn_guard_entry *e,
 const char *conn_guard_verdict_text(enum conn_guard_verdict v);
 
 /* A request line arrived on e: the read deadline runs. */
-void conn_guard_reading(struct conn_guard *g, struct conn_guard_entry *e);
-/* The whole request was read and is being answered (perhaps held by a
- * fault rule's delay): no deadline. */
-void conn_guard_handling(struct conn_guard *g, struct conn_guard_entry *e);
+bool conn_guard_reading(struct conn_guard *g, struct conn_guard_entry *e);
+/* The whole request was read and is about to be answered (perhaps held
+ * by a fault rule's delay): no deadline, and the guard never ends it.
+ *
+ * Both return false when the guard has already ended the connection:
+ * libmicrohttpd may have read the request before it saw the end of
+ * file, and a request served then could commit a change whose answer
+ * can no longer be sent. The caller must drop such a request unserved.
+ * Deciding under the guard's lock makes "ended" and "being answered"
+ * exclusive. */
+bool conn_guard_handling(struct conn_guard *g, struct conn_guard_entry *e);
 /* The answer was sent and the connection is kept alive. While draining
  * the connection is closed instead. */
 void conn_guard_idle(struct conn_guard *g, struct conn_guard_entry *e);

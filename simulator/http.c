@@ -93,6 +93,10 @@ struct http_request {
 	struct provider_call call;	/* kept across a deferral */
 };
 
+/* The request of a connection the guard ended before its request line
+ * was seen (see conn_guard_reading): never served. */
+static char ended_by_guard;
+
 /* Every answer goes out through here, with the headers all of them
  * carry. */
 static enum MHD_Result queue(struct http_server *s, struct MHD_Connection *conn,
@@ -413,10 +417,11 @@ static void log_refusal(struct MHD_Connection *conn, struct log_limiter *lim,
 			const char *what)
 {
 	unsigned skipped;
+	char note[LOG_SKIPPED_NOTE];
 
 	if (log_limiter_pass(lim, LOG_PERIOD_MS, &skipped))
-		log_warn("refused a request from %s: %s (%u more since the last "
-			 "such line)", conn_guard_peer(guard_entry(conn)), what, skipped);
+		log_warn("refused a request from %s: %s%s", conn_guard_peer(guard_entry(conn)),
+			 what, log_skipped_note(skipped, note));
 }
 
 /* The rules of origin.h for a request to route. Returns 0 to go on, or
@@ -799,6 +804,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	struct http_server *s = l->server;
 	struct http_request *req = *con_cls;
 
+	if (*con_cls == &ended_by_guard)
+		return MHD_NO;
 	if (!req)
 		return begin_request(l, conn, url, method, con_cls);
 	if (*upload_data_size) {
@@ -811,7 +818,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	}
 	if (!req->handling) {
 		req->handling = true;
-		conn_guard_handling(s->guard, guard_entry(conn));
+		if (!conn_guard_handling(s->guard, guard_entry(conn)))
+			return MHD_NO;	/* ended by the guard: serve nothing */
 	}
 	if (req->unauthorized)
 		return send_unauthorized(s, conn);
@@ -833,7 +841,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		conn_guard_idle(s->guard, guard_entry(conn));
-	if (!req)
+	if (!req || *con_cls == &ended_by_guard)
 		return;
 	if (req->held)
 		waker_release(&s->waker);
@@ -842,12 +850,15 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
-/* A request line arrived: its read deadline runs from now. */
+/* A request line arrived: its read deadline runs from now. A request
+ * that arrives on a connection the guard already ended is not served;
+ * the first callback sees the marker. */
 static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct listener *l = cls;
 
-	conn_guard_reading(l->server->guard, guard_entry(conn));
+	if (!conn_guard_reading(l->server->guard, guard_entry(conn)))
+		return &ended_by_guard;
 	return NULL;
 }
 
@@ -894,6 +905,7 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 	static struct log_limiter lim;
 	char msg[512];
 	unsigned skipped;
+	char note[LOG_SKIPPED_NOTE];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	size_t n = strlen(msg);
@@ -905,9 +917,9 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 		return;
 	}
 	if (log_limiter_pass(&lim, LOG_PERIOD_MS, &skipped))
-		log_warn("turning connections away: %s (libmicrohttpd; %u more such "
-			 "messages since the last line; see --max-connections and "
-			 "the open-files limit, ulimit -n)", msg, skipped);
+		log_warn("turning connections away: libmicrohttpd says \"%s\" (see "
+			 "--max-connections and the open-files limit, ulimit -n)%s",
+			 msg, log_skipped_note(skipped, note));
 }
 
 static bool addr_is_loopback(const struct sockaddr *sa);

@@ -108,3 +108,11 @@ bool log_limiter_pass(struct log_limiter *l, unsigned period_ms, unsigned *skipp
 	pthread_mutex_unlock(&limiter_lock);
 	return pass;
 }
+
+const char *log_skipped_note(unsigned skipped, char buf[LOG_SKIPPED_NOTE])
+{
+	if (!skipped)
+		return "";
+	snprintf(buf, LOG_SKIPPED_NOTE, " (%u more since the last such line)", skipped);
+	return buf;
+}

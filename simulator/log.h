@@ -36,8 +36,9 @@ void log_write(enum log_level l, const char *file, int line,
  *
  *	static struct log_limiter lim;
  *	unsigned skipped;
+ *	char note[LOG_SKIPPED_NOTE];
  *	if (log_limiter_pass(&lim, 60000, &skipped))
- *		log_warn("... (%u more since the last such line)", skipped);
+ *		log_warn("...%s", log_skipped_note(skipped, note));
  */
 struct log_limiter {
 	long long next_ms;	/* CLOCK_MONOTONIC; 0: never logged */
@@ -47,5 +48,10 @@ struct log_limiter {
 /* True when the message may be logged now; *skipped is then the number
  * of times it was held back since the last time it went out. */
 bool log_limiter_pass(struct log_limiter *l, unsigned period_ms, unsigned *skipped);
+
+#define LOG_SKIPPED_NOTE 64
+/* " (N more since the last such line)", or "" when none were skipped;
+ * written into buf. */
+const char *log_skipped_note(unsigned skipped, char buf[LOG_SKIPPED_NOTE]);
 
 #endif

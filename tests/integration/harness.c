@@ -574,3 +574,33 @@ char *read_file(const char *path, size_t *len)
 		*len = (size_t)n;
 	return b;
 }
+
+bool dpsim_wait_stderr(struct dpsim_proc *p, struct errlog *e, const char *needle,
+		       int ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	long long deadline = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + ms;
+
+	e->text[e->len] = '\0';
+	while (!strstr(e->text, needle)) {
+		struct pollfd pf = { .fd = p->err_fd, .events = POLLIN };
+		ssize_t n;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		long long left = deadline - ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+		if (left <= 0 || poll(&pf, 1, (int)left) == 0)
+			return false;
+		n = read(p->err_fd, e->text + e->len, sizeof(e->text) - 1 - e->len);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n <= 0)
+			return false;
+		e->len += (size_t)n;
+		e->text[e->len] = '\0';
+		if (e->len == sizeof(e->text) - 1)
+			return false;
+	}
+	return true;
+}

@@ -46,6 +46,16 @@ void dpsim_tls_base(const struct dpsim_proc *p, char *out, size_t size);
 int dpsim_stop(struct dpsim_proc *p);
 /* SIGKILL and wait. */
 void dpsim_kill(struct dpsim_proc *p);
+/* What a test has read of dpsim's stderr so far. */
+struct errlog {
+	char text[65536];
+	size_t len;
+};
+/* Reads dpsim's stderr into e until it holds needle (true), or ms pass,
+ * or the pipe ends, or e is full (false). */
+bool dpsim_wait_stderr(struct dpsim_proc *p, struct errlog *e, const char *needle,
+		       int ms);
+
 /* Removes p->dir and its files. */
 void dpsim_cleanup(struct dpsim_proc *p);
 

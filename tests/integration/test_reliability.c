@@ -317,38 +317,6 @@ static int wait_exit(pid_t pid, int ms)
 }
 
 /* dpsim's stderr as read so far. */
-struct errlog {
-	char text[65536];
-	size_t len;
-};
-
-/* Reads dpsim's stderr until it holds needle (true) or the limit passes
- * or the pipe ends (false). */
-static bool wait_stderr(struct dpsim_proc *p, struct errlog *e,
-			const char *needle)
-{
-	long long deadline = now_ms() + limit_ms();
-
-	while (!strstr(e->text, needle)) {
-		struct pollfd pf = { .fd = p->err_fd, .events = POLLIN };
-		long long left = deadline - now_ms();
-		ssize_t n;
-
-		if (left <= 0 || poll(&pf, 1, (int)left) == 0)
-			return false;
-		n = read(p->err_fd, e->text + e->len, sizeof(e->text) - 1 - e->len);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (n <= 0)
-			return false;
-		e->len += (size_t)n;
-		e->text[e->len] = '\0';
-		if (e->len == sizeof(e->text) - 1)
-			return false;
-	}
-	return true;
-}
-
 /* After this process reaped dpsim itself: what dpsim_stop would close. */
 static void forget_process(struct dpsim_proc *p)
 {
@@ -729,7 +697,7 @@ static void sigterm_answers_held_request(void **unused)
 	kill(pp->pid, SIGTERM);
 	st = wait_exit(pp->pid, limit_ms());
 	pthread_join(x.th, NULL);
-	assert_true(wait_stderr(pp, e, "stopped cleanly"));
+	assert_true(dpsim_wait_stderr(pp, e, "stopped cleanly", limit_ms()));
 	forget_process(pp);
 	assert_int_equal(st, 0);
 	if (x.rc < 0)
@@ -793,8 +761,8 @@ static void second_sigterm_ends_drain(void **unused)
 		assert_true(wait_created(ifd, "big.db.tmp"));
 		close(ifd);
 		kill(pp->pid, SIGTERM);
-		assert_true(wait_stderr(pp, e, "received SIGTERM: finishing"
-					" requests in flight"));
+		assert_true(dpsim_wait_stderr(pp, e, "received SIGTERM: finishing"
+					      " requests in flight", limit_ms()));
 		/* Still draining: the save has not been answered. Checked
 		 * in this order, so a save answered in between shows as a
 		 * finished one. */
