@@ -1356,26 +1356,33 @@ static uint32_t parse_set_mode_args(const struct wsman_kv *params, size_t n,
 	return 0;
 }
 
-/* WBEM_E_ACCESS_DENIED, with msg, when DP e is outside the caller's
- * security scopes (acc). Lock held. */
-static uint32_t dp_in_scope(const struct caller *who, const struct scope *sc,
-			    const struct auth_access *acc,
-			    const struct dp_entry *e, char *msg, size_t msgsize)
+/* Whether DP e is inside the caller's security scopes (acc). When it is
+ * not, the caller is told what it would be told of a DP that does not
+ * exist: the real provider hides out-of-scope objects, so the refusal
+ * must not confirm the DP, its name or its scopes. The log, which only
+ * the lab's operator reads, says the real reason. Lock held. */
+static bool dp_in_scope(const struct caller *who, const struct scope *sc,
+			const struct auth_access *acc, const struct dp_entry *e)
 {
 	char mine[256], theirs[256];
 
 	if (auth_scopes_cover(acc, e->fx->scopes, e->fx->nscopes))
-		return 0;
+		return true;
 	auth_scopes_text(acc->scopes, acc->nscopes, mine, sizeof(mine));
 	auth_scopes_text(e->fx->scopes, e->fx->nscopes, theirs, sizeof(theirs));
-	snprintf(msg, msgsize, "User '%s' may not change distribution point %s: "
-		 "it is in security scope %s, and the user's scopes at site %s "
-		 "are %s.", who->user, e->fx->fqdn, theirs, sc->site, mine);
-	return WBEM_E_ACCESS_DENIED;
+	log_info("%s may not change DP %s of site %s: it is in security scope "
+		 "%s, the user's scopes there are %s; answered as not found",
+		 who->user, e->fx->fqdn, sc->site, theirs, mine);
+	return false;
 }
 
 /* je is the call's journal row, already naming the rule that let the
- * call through; acc is the caller's access at the site. */
+ * call through; acc is the caller's access at the site.
+ *
+ * Nothing that points into the site may be used once the lock is
+ * released: a DELETE /_dpsim/sites/CODE, a reset or a snapshot restore
+ * may free it at once. What outlives the lock (the NAL path for the
+ * journal and the log) is copied while it is held. */
 static uint32_t set_dp_mode(struct provider *p, struct provider_call *call,
 			    const struct scope *sc, const struct auth_access *acc,
 			    const struct wsman_kv *params, size_t nparams,
@@ -1384,6 +1391,7 @@ static uint32_t set_dp_mode(struct provider *p, struct provider_call *call,
 	const struct caller *who = call->who;
 	struct set_mode_args a;
 	uint32_t mode = 0, old = 0;
+	char *nalpath = NULL;
 
 	uint32_t hr = parse_set_mode_args(params, nparams, &a, &mode, msg, msgsize);
 	je->nalpath = a.nalpath;
@@ -1399,6 +1407,8 @@ static uint32_t set_dp_mode(struct provider *p, struct provider_call *call,
 	pthread_rwlock_wrlock(&p->lock);
 	struct site *site = sc->ce->site;	/* may have gone meanwhile */
 	struct dp_entry *e = site ? find_dp(site, a.nalpath) : NULL;
+	if (e && !dp_in_scope(who, sc, acc, e))
+		e = NULL;
 	if (!e) {
 		pthread_rwlock_unlock(&p->lock);
 		if (site)
@@ -1409,12 +1419,16 @@ static uint32_t set_dp_mode(struct provider *p, struct provider_call *call,
 		hr = site ? WBEM_E_NOT_FOUND : WBEM_E_INVALID_NAMESPACE;
 		goto journal;
 	}
-	je->nalpath = e->nalpath;	/* the DP's own spelling, not the caller's */
-	hr = dp_in_scope(who, sc, acc, e, msg, msgsize);
-	if (hr) {
+	/* The DP's own spelling, not the caller's; a copy, for the log
+	 * line after the lock. */
+	nalpath = strdup(e->nalpath);
+	if (!nalpath) {
 		pthread_rwlock_unlock(&p->lock);
+		snprintf(msg, msgsize, "Out of memory.");
+		hr = WBEM_E_OUT_OF_MEMORY;
 		goto journal;
 	}
+	je->nalpath = nalpath;
 	je->has_return_value = true;
 	je->return_value = 0;
 	je->latency_us = now_us() - call->start_us;
@@ -1424,11 +1438,13 @@ static uint32_t set_dp_mode(struct provider *p, struct provider_call *call,
 	pthread_rwlock_unlock(&p->lock);
 	if (r) {
 		snprintf(msg, msgsize, "The change could not be saved (%s).", strerror(-r));
-		log_error("store_set_mode %s %s: %s", sc->site, a.nalpath, strerror(-r));
+		log_error("store_set_mode %s %s: %s", sc->site, nalpath, strerror(-r));
+		free(nalpath);
 		return WBEM_E_PROVIDER_FAILURE;
 	}
-	log_info("%s set %s mode %u -> %u (%s)", who->user, je->nalpath, old, mode,
+	log_info("%s set %s mode %u -> %u (%s)", who->user, nalpath, old, mode,
 		 who->protocol);
+	free(nalpath);
 	return 0;
 
 journal:
@@ -1679,12 +1695,13 @@ int provider_site_remove(struct provider *p, const char *code)
 		gone = deactivate(p, (size_t)i);
 		snprintf(canon, sizeof(canon), "%s", gone->code);
 		site_free(gone);
+		/* Under the lock: once it is released the code may be served
+		 * again, by a site whose rules must stay. */
+		faults_clear(p->faults, canon);
 	}
 	pthread_rwlock_unlock(&p->lock);
-	if (gone) {
-		faults_clear(p->faults, canon);
+	if (gone)
 		log_info("site %s removed", canon);
-	}
 	return r;
 }
 
@@ -1744,10 +1761,12 @@ static int reset_one(struct provider *p, const char *code)
 		r = -EIO;
 	else
 		reset_modes(s);
-	pthread_rwlock_unlock(&p->lock);
-	free(seeds);
+	/* Under the lock, as in provider_site_remove: the site reset is
+	 * the one whose rules go back to the fixture's. */
 	if (!r)
 		faults_reset(p->faults, canon);
+	pthread_rwlock_unlock(&p->lock);
+	free(seeds);
 	return r;
 }
 
@@ -1802,12 +1821,13 @@ static int reset_all(struct provider *p)
 		reset_modes(next[k]);
 		activate(p, next[k]);	/* reserved: cannot fail */
 	}
+	/* With the sites, not after: a site added once the lock is
+	 * released keeps its rules. */
+	faults_reset(p->faults, NULL);
 out:
 	pthread_rwlock_unlock(&p->lock);
 	free(seeds);
 	free(next);
-	if (!r)
-		faults_reset(p->faults, NULL);
 	return r;
 }
 

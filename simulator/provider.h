@@ -20,9 +20,12 @@
  * at that site, else WBEM_E_ACCESS_DENIED (after the fault rules, and
  * journaled like any refusal). DPs outside the caller's security scopes
  * are hidden: Enumerate and WQL leave them out, Get does not find them
- * (WBEM_E_NOT_FOUND), and SetDPMaintenanceMode on one is
- * WBEM_E_ACCESS_DENIED naming user, DP and scopes. Changing a mode needs
- * a role with Modify on Site at the DP's site. Instances of
+ * (WBEM_E_NOT_FOUND), and SetDPMaintenanceMode on one is WBEM_E_NOT_FOUND
+ * with the message a DP that does not exist gets, so the caller learns
+ * neither that it exists nor its scopes (the log says why, for the
+ * operator; the journal row has the HRESULT). Changing a mode needs a
+ * role with Modify on Site at the DP's site, checked first: without it
+ * every DP, in scope or not, is WBEM_E_ACCESS_DENIED. Instances of
  * fixture-declared classes are not scope-filtered (dpsim does not know
  * what they describe), and root/sms discovery lists every site.
  *
