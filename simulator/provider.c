@@ -1193,6 +1193,20 @@ static bool keys_match(const struct cim_instance *i, const struct wsman_kv *keys
 	return true;
 }
 
+/* The call's site went away after enter(): answered as enter() answers
+ * a call on a removed site, rather than as an empty class (a Get would
+ * otherwise say "not found" of a DP that was never looked for). Lock
+ * held. */
+static bool site_gone(const struct scope *sc, const struct cim_class *c,
+		      char *msg, size_t msgsize)
+{
+	if (!is_site_kind(sc->ce->kind) || sc->ce->site)
+		return false;
+	snprintf(msg, msgsize, "Namespace %s is no longer served: its site was "
+		 "removed.", cim_class_namespace(c));
+	return true;
+}
+
 uint32_t provider_get(struct provider *p, struct provider_call *call,
 		      const struct cim_class *c, const struct wsman_kv *keys,
 		      size_t nkeys, struct cim_instance **out,
@@ -1231,7 +1245,11 @@ uint32_t provider_get(struct provider *p, struct provider_call *call,
 	}
 
 	pthread_rwlock_rdlock(&p->lock);
-	int r = collect(p, sc.ce, NULL, &acc, &all);
+	int r = 0;
+	if (site_gone(&sc, c, msg, msgsize))
+		hr = WBEM_E_INVALID_NAMESPACE;
+	else
+		r = collect(p, sc.ce, NULL, &acc, &all);
 	pthread_rwlock_unlock(&p->lock);
 	if (r) {
 		snprintf(msg, msgsize, "Out of memory.");
@@ -1288,7 +1306,11 @@ uint32_t provider_enumerate(struct provider *p, struct provider_call *call,
 	}
 
 	pthread_rwlock_rdlock(&p->lock);
-	int r = collect(p, sc.ce, q, &acc, out);
+	int r = 0;
+	if (site_gone(&sc, c, msg, msgsize))
+		hr = WBEM_E_INVALID_NAMESPACE;
+	else
+		r = collect(p, sc.ce, q, &acc, out);
 	pthread_rwlock_unlock(&p->lock);
 	if (r) {
 		snprintf(msg, msgsize, "Out of memory.");
