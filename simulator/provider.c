@@ -173,6 +173,8 @@ struct provider {
 	size_t nsites;
 	size_t sites_cap;
 	int mode_idx;			/* MaintenanceMode in the DP class */
+	size_t max_sites;		/* 0: no cap */
+	size_t max_snapshots;		/* 0: no cap */
 };
 
 void instance_list_free(struct instance_list *l)
@@ -739,6 +741,10 @@ static int site_fault_rules(struct provider *p, const struct site *s,
 	}
 	if (!r)
 		r = faults_add(p->faults, rules, n, NULL);
+	if (r == -ENOSPC)
+		snprintf(err, errsize, "the %zu fault rule(s) of site %s would "
+			 "pass --max-fault-rules %zu (%zu held now)", n, s->code,
+			 faults_max(p->faults), faults_count(p->faults, NULL));
 	fault_rules_free(rules, n);
 	return r;
 }
@@ -768,8 +774,17 @@ int provider_new_opts(const struct fixture *fx, struct store *st,
 	pthread_rwlock_init(&p->lock, NULL);
 	p->faults = faults_new(o->seed);
 	p->journal = journal_new(st, o->journal_max);
+	p->max_sites = o->max_sites;
+	p->max_snapshots = o->max_snapshots;
 	if (!p->faults || !p->journal || build_discovery(p))
 		goto fail;
+	faults_set_max(p->faults, o->max_fault_rules);
+	if (p->max_sites && fx->nsites > p->max_sites) {
+		snprintf(err, errsize, "the fixtures have %zu sites, more than "
+			 "--max-sites %zu", fx->nsites, p->max_sites);
+		r = -ENOSPC;
+		goto fail_msg;
+	}
 	for (size_t i = 0; i < sizeof(dpinfo_props) / sizeof(dpinfo_props[0]); i++)
 		if (strcmp(dpinfo_props[i].name, "MaintenanceMode") == 0)
 			p->mode_idx = (int)i;
@@ -1655,6 +1670,14 @@ int provider_site_add(struct provider *p, const char *name, const char *xml,
 			goto out;
 		}
 	}
+	if (p->max_sites && p->nsites + n > p->max_sites) {
+		snprintf(err, errsize, "adding %zu site(s) to the %zu served would "
+			 "pass --max-sites %zu; remove one first", n, p->nsites,
+			 p->max_sites);
+		r = -ENOSPC;
+		fixture_free(fx);
+		goto out;
+	}
 	r = build_doc_sites(p, fx, built, err, errsize);
 	if (r)
 		goto out;
@@ -1685,7 +1708,7 @@ int provider_site_add(struct provider *p, const char *name, const char *xml,
 	}
 	if (r == -EIO)
 		snprintf(err, errsize, "the database could not be updated");
-	else if (r)
+	else if (r && r != -ENOSPC)	/* ENOSPC: err says which cap */
 		snprintf(err, errsize, "out of memory");
 	for (size_t i = 0; i < n; i++)
 		site_free(built[i]);
@@ -1737,6 +1760,16 @@ int provider_site_lookup(struct provider *p, const char *code, char *out)
 		snprintf(out, CODE_SIZE, "%s", p->sites[i]->code);
 	pthread_rwlock_unlock(&p->lock);
 	return i >= 0 ? 0 : -ENOENT;
+}
+
+size_t provider_max_sites(const struct provider *p)
+{
+	return p->max_sites;
+}
+
+size_t provider_max_snapshots(const struct provider *p)
+{
+	return p->max_snapshots;
 }
 
 size_t provider_site_count(struct provider *p, size_t *ndps)
@@ -2056,6 +2089,21 @@ static void unlock_provider(void *ctx)
 	pthread_rwlock_unlock(&p->lock);
 }
 
+struct snap_count {
+	const char *name;
+	size_t n;
+	bool exists;
+};
+
+static int count_snapshot(void *ctx, const struct store_snapshot_info *i)
+{
+	struct snap_count *sc = ctx;
+
+	sc->n++;
+	sc->exists |= strcmp(i->name, sc->name) == 0;
+	return 0;
+}
+
 int provider_snapshot_save(struct provider *p, const char *name,
 			   const char *faults_text)
 {
@@ -2071,6 +2119,17 @@ int provider_snapshot_save(struct provider *p, const char *name,
 	 * copy's view of the database is fixed; released then, so calls go
 	 * on while a large database is written out. */
 	pthread_rwlock_wrlock(&p->lock);
+	/* Counted under the write lock, which every save takes: two saves
+	 * at once cannot both take the last place. */
+	if (p->max_snapshots) {
+		struct snap_count sc = { .name = name };
+
+		if (store_snapshot_list(p->st, count_snapshot, &sc) == 0 &&
+		    !sc.exists && sc.n >= p->max_snapshots) {
+			pthread_rwlock_unlock(&p->lock);
+			return -ENOSPC;
+		}
+	}
 	blobs[0].value = sites_xml(p);
 	if (blobs[0].value) {
 		r = store_snapshot_save_notify(p->st, name, blobs, 2,

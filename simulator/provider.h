@@ -63,6 +63,10 @@ void instance_list_free(struct instance_list *l);
 struct provider_options {
 	uint64_t seed;		/* of the fault rules' generators */
 	int64_t journal_max;	/* journal rows kept per site; 0 = all */
+	/* Caps; 0 = none. Each is the option of the same name. */
+	size_t max_sites;	/* sites served (--max-sites) */
+	size_t max_snapshots;	/* snapshots kept (--max-snapshots) */
+	size_t max_fault_rules;	/* rules held (--max-fault-rules) */
 };
 
 /* Builds the classes and instances of fx (borrowed: must outlive the
@@ -168,7 +172,9 @@ struct provider_site_added {
  * filled, *nadded says how many sites were added.
  * 0, or with a sentence in err: -EINVAL (an invalid document or code),
  * -EEXIST (a site code is served already), -E2BIG (more sites than
- * max_added), -ENOMEM, -EIO. Nothing is added on failure. */
+ * max_added), -ENOSPC (the sites would pass max_sites, or their fixture
+ * rules max_fault_rules; err names the option), -ENOMEM, -EIO. Nothing
+ * is added on failure. */
 int provider_site_add(struct provider *p, const char *name, const char *xml,
 		      size_t len, const char *code,
 		      struct provider_site_added *added, size_t max_added,
@@ -213,10 +219,15 @@ int provider_foreach_site(struct provider *p, const char *code,
 			  int (*cb)(void *ctx, const struct provider_site_view *v),
 			  void *ctx);
 size_t provider_site_count(struct provider *p, size_t *ndps);
+/* The caps the provider was made with (provider_options). */
+size_t provider_max_sites(const struct provider *p);
+size_t provider_max_snapshots(const struct provider *p);
 
 /* Saves the whole state as snapshot name: the database (DP modes,
  * journal), the sites and faults_text (the fault rules as the caller
- * wrote them down). 0, -EINVAL (name), -ENOMEM, -EIO. */
+ * wrote them down). 0, -EINVAL (name), -ENOSPC (max_snapshots are kept
+ * and name is not one of them: saving over one is fine), -ENOMEM,
+ * -EIO. */
 int provider_snapshot_save(struct provider *p, const char *name,
 			   const char *faults_text);
 /* The faults_text saved with snapshot name (malloc'd). 0, -ENOENT,
