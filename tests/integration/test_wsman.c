@@ -612,7 +612,7 @@ static long pull_one(struct dpsim_proc *p, const char *user, const char *pass,
 	return st;
 }
 
-#define ANALYST_CONTEXTS 50
+#define ANALYST_CONTEXTS 20
 #define PER_USER_CAP 8
 #define TOTAL_CAP 12
 
@@ -626,7 +626,7 @@ static void enumerations_capped_per_user(void **state)
 	assert_int_equal(dpsim_start(p, args), 0);
 	struct dpsim_log *log = dpsim_log_start(p);
 
-	/* lab holds one context while analyst opens 50: analyst's own
+	/* lab holds one context while analyst opens 20: analyst's own
 	 * oldest go, lab's stays. */
 	lab[0] = open_enum(p, "lab", "lab");
 	for (int i = 0; i < ANALYST_CONTEXTS; i++)
@@ -652,13 +652,13 @@ static void enumerations_capped_per_user(void **state)
 	for (int i = ANALYST_CONTEXTS - PER_USER_CAP + 1; i < ANALYST_CONTEXTS; i++)
 		assert_int_equal(pull_one(p, "analyst", "analyst", an[i]), 200);
 
-	/* 43 evictions, all analyst's: one line while running (a minute
+	/* 13 evictions, all analyst's: one line while running (a minute
 	 * has not passed), the rest counted in one line at shutdown. */
 	assert_int_equal(dpsim_log_stop(log, p, &text), 0);
 	assert_int_equal(count_lines_with(text, "enumeration contexts"), 2);
 	assert_int_equal(count_lines_with(text, "dropped 1 of user analyst's "
 					  "least recently used"), 1);
-	assert_int_equal(count_lines_with(text, "42 more of user analyst's "
+	assert_int_equal(count_lines_with(text, "12 more of user analyst's "
 					  "dropped"), 1);
 	assert_int_equal(count_lines_with(text, "user lab"), 0);
 	free(text);
