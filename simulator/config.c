@@ -82,6 +82,27 @@ static const struct option_def options[] = {
 	{ "journal-max", "N", OPT_UINT, OFF(journal_max), 0, 4000000000u,
 	  "journal rows kept per site, oldest dropped first; 0 keeps all",
 	  "100000" },
+	{ "max-enumerations", "N", OPT_UINT, OFF(max_enumerations), 1, 1000000,
+	  "open WS-Man enumeration contexts kept in total; when full, the user "
+	  "holding the most loses their least recently used", "1024" },
+	{ "max-enumerations-per-user", "N", OPT_UINT,
+	  OFF(max_enumerations_per_user), 1, 1000000,
+	  "open enumeration contexts one user may hold; a user at the cap "
+	  "loses their own least recently used, never another user's (above "
+	  "--max-enumerations: that cap alone)", "256" },
+	{ "max-fault-rules", "N", OPT_UINT, OFF(max_fault_rules), 1, 1000000,
+	  "fault rules held, all sites together; more are refused (409)",
+	  "1000" },
+	{ "journal-page-max", "N", OPT_UINT, OFF(journal_page_max), 1, 1000000,
+	  "journal rows one GET /_dpsim/journal answers; a larger limit is "
+	  "refused (400), without one the page stops there (page on with "
+	  "after=)", "10000" },
+	{ "max-snapshots", "N", OPT_UINT, OFF(max_snapshots), 1, 100000,
+	  "snapshots kept; saving another name is refused (409) until one is "
+	  "deleted", "64" },
+	{ "max-sites", "N", OPT_UINT, OFF(max_sites), 1, 100000,
+	  "sites served (start-up fixtures included); adding more is refused "
+	  "(409)", "100" },
 	{ "hash-password", NULL, OPT_HASH_PASSWORD, 0, 0, 0,
 	  "read a password line from standard input, print its hash for a "
 	  "fixture's password-hash and exit", NULL },
@@ -105,6 +126,12 @@ static void set_defaults(struct config *c)
 	c->connection_timeout_s = 120;
 	c->read_timeout_s = 30;
 	c->journal_max = 100000;
+	c->max_enumerations = 1024;
+	c->max_enumerations_per_user = 256;
+	c->max_fault_rules = 1000;
+	c->journal_page_max = 10000;
+	c->max_snapshots = 64;
+	c->max_sites = 100;
 }
 
 static void print_help(const char *prog)
@@ -317,11 +344,17 @@ void config_describe(const struct config *c, char *out, size_t size)
 		n += snprintf(out + n, size - (size_t)n, " --db %s --threads %u --max-body %u"
 			 " --max-connections %u --max-client-connections %u"
 			 " --connection-timeout %u --read-timeout %u --log-level %s"
-			 " --journal-max %u --seed %llu%s",
+			 " --journal-max %u --max-enumerations %u"
+			 " --max-enumerations-per-user %u --max-fault-rules %u"
+			 " --journal-page-max %u --max-snapshots %u --max-sites %u"
+			 " --seed %llu%s",
 			 c->db, c->threads, c->max_body_kib,
 			 c->max_connections, c->max_client_connections,
 			 c->connection_timeout_s, c->read_timeout_s,
 			 log_level_name(c->log_level), c->journal_max,
+			 c->max_enumerations, c->max_enumerations_per_user,
+			 c->max_fault_rules, c->journal_page_max, c->max_snapshots,
+			 c->max_sites,
 			 (unsigned long long)c->seed,
 			 c->admin_token ? " --admin-token (set)" : "");
 	for (size_t i = 0; i < c->allow_hosts.n && n > 0 && (size_t)n < size; i++)

@@ -40,6 +40,12 @@ struct config {
 	uint64_t seed;			/* fault rules' generator seed */
 	bool seed_set;			/* --seed given; else main draws one */
 	unsigned journal_max;		/* rows per site; 0 = unbounded */
+	unsigned max_enumerations;	/* open enumeration contexts, total */
+	unsigned max_enumerations_per_user; /* of them, one user's */
+	unsigned max_fault_rules;	/* rules in the list, all sites */
+	unsigned journal_page_max;	/* rows one GET journal answers */
+	unsigned max_snapshots;		/* snapshots saved */
+	unsigned max_sites;		/* sites served */
 };
 
 enum config_result {

@@ -33,6 +33,7 @@ struct control {
 	char *token;
 	const char *version;
 	int64_t started_ms;
+	unsigned journal_page_max;	/* 0: no cap */
 };
 
 /* One request being answered. */
@@ -67,6 +68,7 @@ struct control *control_new(const struct control_options *o)
 	}
 	pthread_mutex_init(&c->lock, NULL);
 	c->version = o->version ? o->version : "0";
+	c->journal_page_max = o->journal_page_max;
 	c->started_ms = mono_ms();
 	return c;
 }
@@ -122,6 +124,27 @@ static int fail(struct ctx *x, int status, const char *fmt, ...)
 static int nomem(struct ctx *x)
 {
 	return fail(x, 500, "out of memory");
+}
+
+/* A refusal by one of the caps: the sentence, and the cap and its option
+ * as fields a script can read. Logged, so the operator sees which cap a
+ * test ran into. */
+static int over_cap(struct ctx *x, int status, size_t cap, const char *option,
+		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int over_cap(struct ctx *x, int status, size_t cap, const char *option,
+		    const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warn("control %s /_dpsim%s refused: %s", x->rq->method, x->rq->path, msg);
+	json_t *o = json_pack("{s:s, s:I, s:s}", "error", msg, "cap",
+			      (json_int_t)cap, "option", option);
+	return o ? answer(x, status, o) : nomem(x);
 }
 
 static json_t *str_or_null(const char *s)
@@ -810,6 +833,13 @@ static int route_faults(struct ctx *x)
 	int rc = !strcmp(m, "PUT") ? faults_replace(f, site, rules, n, &first)
 				   : faults_add(f, rules, n, &first);
 	fault_rules_free(rules, n);
+	if (rc == -ENOSPC)
+		return over_cap(x, 409, faults_max(f), "--max-fault-rules",
+				"%s %zu fault rule(s) would pass the cap of %zu "
+				"(--max-fault-rules; %zu held now): nothing was "
+				"changed", !strcmp(m, "PUT") ? "replacing with"
+				: "adding", n, faults_max(f),
+				faults_count(f, NULL));
 	if (rc)
 		return nomem(x);
 	json_t *added = added_json(f, first, n);
@@ -889,12 +919,23 @@ static int journal_filter(struct ctx *x, struct journal_filter *jf)
 struct rows {
 	json_t *arr;
 	int64_t last;
+	int64_t page;		/* rows answered at most; 0: all */
+	int64_t n;
+	bool more;		/* a row past the page exists */
 };
+
+/* row_cb's "stop: the page is full" (not an errno). */
+#define ROWS_PAGE_FULL 1
 
 static int row_cb(void *ctx, const struct journal_entry *e)
 {
 	struct rows *r = ctx;
 
+	if (r->page && r->n == r->page) {
+		r->more = true;
+		return ROWS_PAGE_FULL;
+	}
+	r->n++;
 	r->last = e->id;
 	return json_array_append_new(r->arr, entry_json(e)) ? -ENOMEM : 0;
 }
@@ -928,18 +969,37 @@ static int route_journal(struct ctx *x, bool count)
 		return answer(x, 200, json_pack("{s:I, s:I}", "count", (json_int_t)n,
 						"dropped", (json_int_t)dropped));
 	}
-	struct rows r = { json_array(), 0 };
+	/* One page at most: an explicit limit above the cap is a mistake
+	 * worth saying; without one the page stops at the cap and says
+	 * there is more, so a script that pages with after= gets it all. */
+	int64_t cap = x->c->journal_page_max;
+	if (cap && jf.f.limit > cap) {
+		int64_t asked = jf.f.limit;
+
+		journal_filter_free(&jf);
+		return over_cap(x, 400, (size_t)cap, "--journal-page-max",
+				"parameter 'limit': %" PRId64 " rows is more than "
+				"one page of %" PRId64 " (--journal-page-max); "
+				"page with after=last_id", asked, cap);
+	}
+	struct rows r = { json_array(), 0, 0, 0, false };
+	r.page = jf.f.limit ? jf.f.limit : cap;
+	if (r.page)
+		jf.f.limit = r.page + 1;	/* one more: is there more? */
 	rc = r.arr ? journal_query(j, &jf, row_cb, &r) : -ENOMEM;
 	journal_filter_free(&jf);
+	if (rc == ROWS_PAGE_FULL)
+		rc = 0;
 	if (rc) {
 		json_decref(r.arr);
 		return rc == -ENOMEM ? nomem(x)
 				     : fail(x, 500, "the journal could not be read");
 	}
-	return answer(x, 200, json_pack("{s:I, s:I, s:o, s:o}",
+	return answer(x, 200, json_pack("{s:I, s:I, s:o, s:b, s:o}",
 		"returned", (json_int_t)json_array_size(r.arr),
 		"dropped", (json_int_t)dropped,
 		"last_id", r.last ? json_integer(r.last) : json_null(),
+		"more", r.more,
 		"entries", r.arr));
 }
 
@@ -990,6 +1050,12 @@ static int save_snapshot(struct ctx *x, const char *name)
 		return nomem(x);
 	rc = provider_snapshot_save(x->p, name, text);
 	free(text);
+	if (rc == -ENOSPC)
+		return over_cap(x, 409, provider_max_snapshots(x->p),
+				"--max-snapshots", "snapshot %s: %zu snapshots "
+				"are kept, the cap (--max-snapshots); delete one "
+				"or save over one", name,
+				provider_max_snapshots(x->p));
 	if (rc)
 		return snapshot_error(x, rc, name);
 	return answer(x, 201, json_pack("{s:s, s:b}", "name", name, "saved", 1));
@@ -1109,6 +1175,12 @@ static int add_sites(struct ctx *x)
 			       &users, err, sizeof(err));
 	if (rc == -EEXIST)
 		return fail(x, 409, "%s", err);
+	if (rc == -ENOSPC)
+		return over_cap(x, 409, strstr(err, "--max-sites") ?
+				provider_max_sites(x->p) :
+				faults_max(provider_faults(x->p)),
+				strstr(err, "--max-sites") ? "--max-sites"
+				: "--max-fault-rules", "%s", err);
 	if (rc == -EINVAL || rc == -E2BIG)
 		return fail(x, 400, "%s", err);
 	if (rc == -ENOMEM)

@@ -21,7 +21,11 @@
  *   DELETE sites/CODE             remove a site
  *
  * Answers are JSON; errors are {"error": "..."} with a 4xx/5xx status and
- * a sentence that names the field or parameter at fault. When an admin
+ * a sentence that names the field or parameter at fault. A request that
+ * would pass one of dpsim's caps (fault rules, snapshots, sites: options
+ * --max-fault-rules, --max-snapshots, --max-sites) is refused whole with
+ * 409, {"error": ..., "cap": N, "option": "--max-..."}, and logged; a
+ * journal limit above --journal-page-max is a 400 of the same shape. When an admin
  * token is set, every route but health wants "Authorization: Bearer
  * TOKEN" (compared in constant time).
  *
@@ -42,6 +46,10 @@ struct control;
 struct control_options {
 	const char *admin_token;	/* NULL: no token needed (copied) */
 	const char *version;		/* for health (borrowed, static) */
+	/* Rows one GET journal answers (--journal-page-max); 0: no cap. A
+	 * larger limit is refused (400); without a limit the answer stops
+	 * there and says "more": true, to page on with after=last_id. */
+	unsigned journal_page_max;
 };
 
 /* NULL on allocation failure. Answers 503 until control_set_ready(). */

@@ -29,6 +29,7 @@ struct faults {
 	uint64_t seed;
 	struct fault_stream *streams;
 	size_t nstreams;
+	size_t max_rules;	/* 0: no cap */
 
 	/* Sleepers wait on wake under lock. */
 	pthread_cond_t wake;
@@ -469,6 +470,21 @@ void faults_free(struct faults *f)
 	free(f);
 }
 
+void faults_set_max(struct faults *f, size_t max)
+{
+	pthread_mutex_lock(&f->lock);
+	f->max_rules = max;
+	pthread_mutex_unlock(&f->lock);
+}
+
+size_t faults_max(struct faults *f)
+{
+	pthread_mutex_lock(&f->lock);
+	size_t max = f->max_rules;
+	pthread_mutex_unlock(&f->lock);
+	return max;
+}
+
 uint64_t faults_seed(struct faults *f)
 {
 	pthread_mutex_lock(&f->lock);
@@ -550,6 +566,16 @@ static int splice(struct faults *f, const char *site, bool replace,
 	int64_t next;
 
 	pthread_mutex_lock(&f->lock);
+	if (f->max_rules) {
+		size_t stay = f->nrules;
+
+		for (size_t i = 0; replace && i < f->nrules; i++)
+			stay -= in_site(&f->rules[i], site);
+		if (stay + n > f->max_rules) {
+			pthread_mutex_unlock(&f->lock);
+			return -ENOSPC;
+		}
+	}
 	next = f->next_id;
 	copies = fresh_copies(rules, n, &next);
 	list = calloc(f->nrules + n + 1, sizeof(*list));

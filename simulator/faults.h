@@ -149,6 +149,12 @@ struct faults;
 struct faults *faults_new(uint64_t seed);
 void faults_free(struct faults *f);
 
+/* The most rules the list holds (0, the default: no cap). Adding or
+ * replacing that would pass it is refused with -ENOSPC; a snapshot
+ * restored (faults_import) is put back as it was saved. */
+void faults_set_max(struct faults *f, size_t max);
+size_t faults_max(struct faults *f);
+
 uint64_t faults_seed(struct faults *f);
 /* Restarts every generator from seed (and remembers it). */
 void faults_reseed(struct faults *f, uint64_t seed);
@@ -160,13 +166,14 @@ void faults_decide(struct faults *f, const struct fault_call *c,
 
 /* Appends copies of n rules at the end of the list, all or none, with
  * new ids and zero counters; the first id goes to *first_id if not NULL
- * (ids are consecutive). 0 or -ENOMEM. The caller checked the rules. */
+ * (ids are consecutive). 0, -ENOSPC (more than faults_max() rules) or
+ * -ENOMEM. The caller checked the rules. */
 int faults_add(struct faults *f, const struct fault_rule *rules, size_t n,
 	       int64_t *first_id);
 /* Replaces, in one step, every rule of site (NULL: every rule) by copies
  * of the n rules, which take the place of the first rule replaced (the
- * end when there was none). Run-time and fixture rules alike. 0 or
- * -ENOMEM (nothing changed). */
+ * end when there was none). Run-time and fixture rules alike. 0,
+ * -ENOSPC (more than faults_max() rules) or -ENOMEM (nothing changed). */
 int faults_replace(struct faults *f, const char *site,
 		   const struct fault_rule *rules, size_t n, int64_t *first_id);
 /* 0 or -ENOENT. */

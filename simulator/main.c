@@ -173,7 +173,7 @@ static const char *exposed_listener(const struct config *c)
 int main(int argc, char **argv)
 {
 	struct config cfg;
-	char err[1024];
+	char err[2048];
 	int status = 1;
 	struct fixture *fx = NULL;
 	struct store *st = NULL;
@@ -237,6 +237,7 @@ int main(int argc, char **argv)
 
 	struct control_options copt = {
 		.admin_token = cfg.admin_token, .version = DPSIM_VERSION,
+		.journal_page_max = cfg.journal_page_max,
 	};
 	struct dashboard_options dopt = { .version = DPSIM_VERSION };
 	ctl = control_new(&copt);
@@ -267,13 +268,18 @@ int main(int argc, char **argv)
 
 	struct provider_options popt = {
 		.seed = cfg.seed, .journal_max = cfg.journal_max,
+		.max_sites = cfg.max_sites, .max_snapshots = cfg.max_snapshots,
+		.max_fault_rules = cfg.max_fault_rules,
 	};
 	if (load_fixtures(&cfg, &fx, err, sizeof(err)) ||
 	    store_open(cfg.db, &st, err, sizeof(err)) ||
 	    provider_new_opts(fx, st, &popt, &prov, err, sizeof(err)))
 		goto fail;
 
-	struct wsman_ops_limits lim = { 0 };
+	struct wsman_ops_limits lim = {
+		.max_contexts = cfg.max_enumerations,
+		.max_contexts_per_user = cfg.max_enumerations_per_user,
+	};
 	ops = wsman_ops_new(prov, &lim);
 	if (!ops) {
 		snprintf(err, sizeof(err), "out of memory");

@@ -173,6 +173,8 @@ struct provider {
 	size_t nsites;
 	size_t sites_cap;
 	int mode_idx;			/* MaintenanceMode in the DP class */
+	size_t max_sites;		/* 0: no cap */
+	size_t max_snapshots;		/* 0: no cap */
 };
 
 void instance_list_free(struct instance_list *l)
@@ -739,6 +741,10 @@ static int site_fault_rules(struct provider *p, const struct site *s,
 	}
 	if (!r)
 		r = faults_add(p->faults, rules, n, NULL);
+	if (r == -ENOSPC)
+		snprintf(err, errsize, "the %zu fault rule(s) of site %s would "
+			 "pass --max-fault-rules %zu (%zu held now)", n, s->code,
+			 faults_max(p->faults), faults_count(p->faults, NULL));
 	fault_rules_free(rules, n);
 	return r;
 }
@@ -768,8 +774,17 @@ int provider_new_opts(const struct fixture *fx, struct store *st,
 	pthread_rwlock_init(&p->lock, NULL);
 	p->faults = faults_new(o->seed);
 	p->journal = journal_new(st, o->journal_max);
+	p->max_sites = o->max_sites;
+	p->max_snapshots = o->max_snapshots;
 	if (!p->faults || !p->journal || build_discovery(p))
 		goto fail;
+	faults_set_max(p->faults, o->max_fault_rules);
+	if (p->max_sites && fx->nsites > p->max_sites) {
+		snprintf(err, errsize, "the fixtures have %zu sites, more than "
+			 "--max-sites %zu", fx->nsites, p->max_sites);
+		r = -ENOSPC;
+		goto fail_msg;
+	}
 	for (size_t i = 0; i < sizeof(dpinfo_props) / sizeof(dpinfo_props[0]); i++)
 		if (strcmp(dpinfo_props[i].name, "MaintenanceMode") == 0)
 			p->mode_idx = (int)i;
@@ -1193,6 +1208,20 @@ static bool keys_match(const struct cim_instance *i, const struct wsman_kv *keys
 	return true;
 }
 
+/* The call's site went away after enter(): answered as enter() answers
+ * a call on a removed site, rather than as an empty class (a Get would
+ * otherwise say "not found" of a DP that was never looked for). Lock
+ * held. */
+static bool site_gone(const struct scope *sc, const struct cim_class *c,
+		      char *msg, size_t msgsize)
+{
+	if (!is_site_kind(sc->ce->kind) || sc->ce->site)
+		return false;
+	snprintf(msg, msgsize, "Namespace %s is no longer served: its site was "
+		 "removed.", cim_class_namespace(c));
+	return true;
+}
+
 uint32_t provider_get(struct provider *p, struct provider_call *call,
 		      const struct cim_class *c, const struct wsman_kv *keys,
 		      size_t nkeys, struct cim_instance **out,
@@ -1231,7 +1260,11 @@ uint32_t provider_get(struct provider *p, struct provider_call *call,
 	}
 
 	pthread_rwlock_rdlock(&p->lock);
-	int r = collect(p, sc.ce, NULL, &acc, &all);
+	int r = 0;
+	if (site_gone(&sc, c, msg, msgsize))
+		hr = WBEM_E_INVALID_NAMESPACE;
+	else
+		r = collect(p, sc.ce, NULL, &acc, &all);
 	pthread_rwlock_unlock(&p->lock);
 	if (r) {
 		snprintf(msg, msgsize, "Out of memory.");
@@ -1288,7 +1321,11 @@ uint32_t provider_enumerate(struct provider *p, struct provider_call *call,
 	}
 
 	pthread_rwlock_rdlock(&p->lock);
-	int r = collect(p, sc.ce, q, &acc, out);
+	int r = 0;
+	if (site_gone(&sc, c, msg, msgsize))
+		hr = WBEM_E_INVALID_NAMESPACE;
+	else
+		r = collect(p, sc.ce, q, &acc, out);
 	pthread_rwlock_unlock(&p->lock);
 	if (r) {
 		snprintf(msg, msgsize, "Out of memory.");
@@ -1356,26 +1393,33 @@ static uint32_t parse_set_mode_args(const struct wsman_kv *params, size_t n,
 	return 0;
 }
 
-/* WBEM_E_ACCESS_DENIED, with msg, when DP e is outside the caller's
- * security scopes (acc). Lock held. */
-static uint32_t dp_in_scope(const struct caller *who, const struct scope *sc,
-			    const struct auth_access *acc,
-			    const struct dp_entry *e, char *msg, size_t msgsize)
+/* Whether DP e is inside the caller's security scopes (acc). When it is
+ * not, the caller is told what it would be told of a DP that does not
+ * exist: the real provider hides out-of-scope objects, so the refusal
+ * must not confirm the DP, its name or its scopes. The log, which only
+ * the lab's operator reads, says the real reason. Lock held. */
+static bool dp_in_scope(const struct caller *who, const struct scope *sc,
+			const struct auth_access *acc, const struct dp_entry *e)
 {
 	char mine[256], theirs[256];
 
 	if (auth_scopes_cover(acc, e->fx->scopes, e->fx->nscopes))
-		return 0;
+		return true;
 	auth_scopes_text(acc->scopes, acc->nscopes, mine, sizeof(mine));
 	auth_scopes_text(e->fx->scopes, e->fx->nscopes, theirs, sizeof(theirs));
-	snprintf(msg, msgsize, "User '%s' may not change distribution point %s: "
-		 "it is in security scope %s, and the user's scopes at site %s "
-		 "are %s.", who->user, e->fx->fqdn, theirs, sc->site, mine);
-	return WBEM_E_ACCESS_DENIED;
+	log_info("%s may not change DP %s of site %s: it is in security scope "
+		 "%s, the user's scopes there are %s; answered as not found",
+		 who->user, e->fx->fqdn, sc->site, theirs, mine);
+	return false;
 }
 
 /* je is the call's journal row, already naming the rule that let the
- * call through; acc is the caller's access at the site. */
+ * call through; acc is the caller's access at the site.
+ *
+ * Nothing that points into the site may be used once the lock is
+ * released: a DELETE /_dpsim/sites/CODE, a reset or a snapshot restore
+ * may free it at once. What outlives the lock (the NAL path for the
+ * journal and the log) is copied while it is held. */
 static uint32_t set_dp_mode(struct provider *p, struct provider_call *call,
 			    const struct scope *sc, const struct auth_access *acc,
 			    const struct wsman_kv *params, size_t nparams,
@@ -1384,6 +1428,7 @@ static uint32_t set_dp_mode(struct provider *p, struct provider_call *call,
 	const struct caller *who = call->who;
 	struct set_mode_args a;
 	uint32_t mode = 0, old = 0;
+	char *nalpath = NULL;
 
 	uint32_t hr = parse_set_mode_args(params, nparams, &a, &mode, msg, msgsize);
 	je->nalpath = a.nalpath;
@@ -1399,6 +1444,8 @@ static uint32_t set_dp_mode(struct provider *p, struct provider_call *call,
 	pthread_rwlock_wrlock(&p->lock);
 	struct site *site = sc->ce->site;	/* may have gone meanwhile */
 	struct dp_entry *e = site ? find_dp(site, a.nalpath) : NULL;
+	if (e && !dp_in_scope(who, sc, acc, e))
+		e = NULL;
 	if (!e) {
 		pthread_rwlock_unlock(&p->lock);
 		if (site)
@@ -1409,12 +1456,16 @@ static uint32_t set_dp_mode(struct provider *p, struct provider_call *call,
 		hr = site ? WBEM_E_NOT_FOUND : WBEM_E_INVALID_NAMESPACE;
 		goto journal;
 	}
-	je->nalpath = e->nalpath;	/* the DP's own spelling, not the caller's */
-	hr = dp_in_scope(who, sc, acc, e, msg, msgsize);
-	if (hr) {
+	/* The DP's own spelling, not the caller's; a copy, for the log
+	 * line after the lock. */
+	nalpath = strdup(e->nalpath);
+	if (!nalpath) {
 		pthread_rwlock_unlock(&p->lock);
+		snprintf(msg, msgsize, "Out of memory.");
+		hr = WBEM_E_OUT_OF_MEMORY;
 		goto journal;
 	}
+	je->nalpath = nalpath;
 	je->has_return_value = true;
 	je->return_value = 0;
 	je->latency_us = now_us() - call->start_us;
@@ -1424,11 +1475,13 @@ static uint32_t set_dp_mode(struct provider *p, struct provider_call *call,
 	pthread_rwlock_unlock(&p->lock);
 	if (r) {
 		snprintf(msg, msgsize, "The change could not be saved (%s).", strerror(-r));
-		log_error("store_set_mode %s %s: %s", sc->site, a.nalpath, strerror(-r));
+		log_error("store_set_mode %s %s: %s", sc->site, nalpath, strerror(-r));
+		free(nalpath);
 		return WBEM_E_PROVIDER_FAILURE;
 	}
-	log_info("%s set %s mode %u -> %u (%s)", who->user, je->nalpath, old, mode,
+	log_info("%s set %s mode %u -> %u (%s)", who->user, nalpath, old, mode,
 		 who->protocol);
+	free(nalpath);
 	return 0;
 
 journal:
@@ -1617,6 +1670,14 @@ int provider_site_add(struct provider *p, const char *name, const char *xml,
 			goto out;
 		}
 	}
+	if (p->max_sites && p->nsites + n > p->max_sites) {
+		snprintf(err, errsize, "adding %zu site(s) to the %zu served would "
+			 "pass --max-sites %zu; remove one first", n, p->nsites,
+			 p->max_sites);
+		r = -ENOSPC;
+		fixture_free(fx);
+		goto out;
+	}
 	r = build_doc_sites(p, fx, built, err, errsize);
 	if (r)
 		goto out;
@@ -1647,7 +1708,7 @@ int provider_site_add(struct provider *p, const char *name, const char *xml,
 	}
 	if (r == -EIO)
 		snprintf(err, errsize, "the database could not be updated");
-	else if (r)
+	else if (r && r != -ENOSPC)	/* ENOSPC: err says which cap */
 		snprintf(err, errsize, "out of memory");
 	for (size_t i = 0; i < n; i++)
 		site_free(built[i]);
@@ -1679,12 +1740,13 @@ int provider_site_remove(struct provider *p, const char *code)
 		gone = deactivate(p, (size_t)i);
 		snprintf(canon, sizeof(canon), "%s", gone->code);
 		site_free(gone);
+		/* Under the lock: once it is released the code may be served
+		 * again, by a site whose rules must stay. */
+		faults_clear(p->faults, canon);
 	}
 	pthread_rwlock_unlock(&p->lock);
-	if (gone) {
-		faults_clear(p->faults, canon);
+	if (gone)
 		log_info("site %s removed", canon);
-	}
 	return r;
 }
 
@@ -1698,6 +1760,16 @@ int provider_site_lookup(struct provider *p, const char *code, char *out)
 		snprintf(out, CODE_SIZE, "%s", p->sites[i]->code);
 	pthread_rwlock_unlock(&p->lock);
 	return i >= 0 ? 0 : -ENOENT;
+}
+
+size_t provider_max_sites(const struct provider *p)
+{
+	return p->max_sites;
+}
+
+size_t provider_max_snapshots(const struct provider *p)
+{
+	return p->max_snapshots;
 }
 
 size_t provider_site_count(struct provider *p, size_t *ndps)
@@ -1744,10 +1816,12 @@ static int reset_one(struct provider *p, const char *code)
 		r = -EIO;
 	else
 		reset_modes(s);
-	pthread_rwlock_unlock(&p->lock);
-	free(seeds);
+	/* Under the lock, as in provider_site_remove: the site reset is
+	 * the one whose rules go back to the fixture's. */
 	if (!r)
 		faults_reset(p->faults, canon);
+	pthread_rwlock_unlock(&p->lock);
+	free(seeds);
 	return r;
 }
 
@@ -1802,12 +1876,13 @@ static int reset_all(struct provider *p)
 		reset_modes(next[k]);
 		activate(p, next[k]);	/* reserved: cannot fail */
 	}
+	/* With the sites, not after: a site added once the lock is
+	 * released keeps its rules. */
+	faults_reset(p->faults, NULL);
 out:
 	pthread_rwlock_unlock(&p->lock);
 	free(seeds);
 	free(next);
-	if (!r)
-		faults_reset(p->faults, NULL);
 	return r;
 }
 
@@ -2014,6 +2089,21 @@ static void unlock_provider(void *ctx)
 	pthread_rwlock_unlock(&p->lock);
 }
 
+struct snap_count {
+	const char *name;
+	size_t n;
+	bool exists;
+};
+
+static int count_snapshot(void *ctx, const struct store_snapshot_info *i)
+{
+	struct snap_count *sc = ctx;
+
+	sc->n++;
+	sc->exists |= strcmp(i->name, sc->name) == 0;
+	return 0;
+}
+
 int provider_snapshot_save(struct provider *p, const char *name,
 			   const char *faults_text)
 {
@@ -2029,6 +2119,17 @@ int provider_snapshot_save(struct provider *p, const char *name,
 	 * copy's view of the database is fixed; released then, so calls go
 	 * on while a large database is written out. */
 	pthread_rwlock_wrlock(&p->lock);
+	/* Counted under the write lock, which every save takes: two saves
+	 * at once cannot both take the last place. */
+	if (p->max_snapshots) {
+		struct snap_count sc = { .name = name };
+
+		if (store_snapshot_list(p->st, count_snapshot, &sc) == 0 &&
+		    !sc.exists && sc.n >= p->max_snapshots) {
+			pthread_rwlock_unlock(&p->lock);
+			return -ENOSPC;
+		}
+	}
 	blobs[0].value = sites_xml(p);
 	if (blobs[0].value) {
 		r = store_snapshot_save_notify(p->st, name, blobs, 2,

@@ -20,9 +20,12 @@
  * at that site, else WBEM_E_ACCESS_DENIED (after the fault rules, and
  * journaled like any refusal). DPs outside the caller's security scopes
  * are hidden: Enumerate and WQL leave them out, Get does not find them
- * (WBEM_E_NOT_FOUND), and SetDPMaintenanceMode on one is
- * WBEM_E_ACCESS_DENIED naming user, DP and scopes. Changing a mode needs
- * a role with Modify on Site at the DP's site. Instances of
+ * (WBEM_E_NOT_FOUND), and SetDPMaintenanceMode on one is WBEM_E_NOT_FOUND
+ * with the message a DP that does not exist gets, so the caller learns
+ * neither that it exists nor its scopes (the log says why, for the
+ * operator; the journal row has the HRESULT). Changing a mode needs a
+ * role with Modify on Site at the DP's site, checked first: without it
+ * every DP, in scope or not, is WBEM_E_ACCESS_DENIED. Instances of
  * fixture-declared classes are not scope-filtered (dpsim does not know
  * what they describe), and root/sms discovery lists every site.
  *
@@ -60,6 +63,10 @@ void instance_list_free(struct instance_list *l);
 struct provider_options {
 	uint64_t seed;		/* of the fault rules' generators */
 	int64_t journal_max;	/* journal rows kept per site; 0 = all */
+	/* Caps; 0 = none. Each is the option of the same name. */
+	size_t max_sites;	/* sites served (--max-sites) */
+	size_t max_snapshots;	/* snapshots kept (--max-snapshots) */
+	size_t max_fault_rules;	/* rules held (--max-fault-rules) */
 };
 
 /* Builds the classes and instances of fx (borrowed: must outlive the
@@ -165,7 +172,9 @@ struct provider_site_added {
  * filled, *nadded says how many sites were added.
  * 0, or with a sentence in err: -EINVAL (an invalid document or code),
  * -EEXIST (a site code is served already), -E2BIG (more sites than
- * max_added), -ENOMEM, -EIO. Nothing is added on failure. */
+ * max_added), -ENOSPC (the sites would pass max_sites, or their fixture
+ * rules max_fault_rules; err names the option), -ENOMEM, -EIO. Nothing
+ * is added on failure. */
 int provider_site_add(struct provider *p, const char *name, const char *xml,
 		      size_t len, const char *code,
 		      struct provider_site_added *added, size_t max_added,
@@ -210,10 +219,15 @@ int provider_foreach_site(struct provider *p, const char *code,
 			  int (*cb)(void *ctx, const struct provider_site_view *v),
 			  void *ctx);
 size_t provider_site_count(struct provider *p, size_t *ndps);
+/* The caps the provider was made with (provider_options). */
+size_t provider_max_sites(const struct provider *p);
+size_t provider_max_snapshots(const struct provider *p);
 
 /* Saves the whole state as snapshot name: the database (DP modes,
  * journal), the sites and faults_text (the fault rules as the caller
- * wrote them down). 0, -EINVAL (name), -ENOMEM, -EIO. */
+ * wrote them down). 0, -EINVAL (name), -ENOSPC (max_snapshots are kept
+ * and name is not one of them: saving over one is fine), -ENOMEM,
+ * -EIO. */
 int provider_snapshot_save(struct provider *p, const char *name,
 			   const char *faults_text);
 /* The faults_text saved with snapshot name (malloc'd). 0, -ENOENT,

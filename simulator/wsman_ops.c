@@ -37,15 +37,30 @@ struct enum_ctx {
 	char ns[256];
 	char **select;
 	size_t nselect;
-	time_t last_used;
+	time_t last_used;	/* for expiry */
+	uint64_t use_seq;	/* for least recently used: seconds tie */
 };
+
+/* Evictions of one user's contexts not logged yet: one line per user
+ * per minute says how many went (a user opening contexts in a loop
+ * would otherwise log a line each). */
+struct evict_note {
+	char user[128];
+	unsigned pending;	/* evicted since the last line */
+	time_t logged;		/* when the last line was written */
+};
+
+#define EVICT_LOG_EVERY_S 60
 
 struct wsman_ops {
 	struct provider *p;
 	struct wsman_ops_limits lim;
-	pthread_mutex_t lock;		/* guards ctxs */
+	pthread_mutex_t lock;		/* guards ctxs and notes */
 	struct enum_ctx **ctxs;
 	size_t nctxs;
+	struct evict_note *notes;
+	size_t nnotes;
+	uint64_t use_seq;	/* last one given out */
 };
 
 /* Everything one request needs while it is handled. */
@@ -100,6 +115,9 @@ struct wsman_ops *wsman_ops_new(struct provider *p, const struct wsman_ops_limit
 	o->lim = *limits;
 	if (!o->lim.max_contexts)
 		o->lim.max_contexts = 1024;
+	if (!o->lim.max_contexts_per_user ||
+	    o->lim.max_contexts_per_user > o->lim.max_contexts)
+		o->lim.max_contexts_per_user = o->lim.max_contexts;
 	if (!o->lim.context_idle_s)
 		o->lim.context_idle_s = 60;
 	if (!o->lim.max_envelope)
@@ -112,6 +130,13 @@ void wsman_ops_free(struct wsman_ops *o)
 {
 	if (!o)
 		return;
+	/* What the rate limit held back is said once more, at the end. */
+	for (size_t i = 0; i < o->nnotes; i++)
+		if (o->notes[i].pending)
+			log_warn("enumeration contexts: %u more of user %s's dropped "
+				 "since the last line", o->notes[i].pending,
+				 o->notes[i].user);
+	free(o->notes);
 	for (size_t i = 0; i < o->nctxs; i++)
 		enum_ctx_free(o->ctxs[i]);
 	free(o->ctxs);
@@ -500,9 +525,121 @@ out:
 	return st;
 }
 
-/* Makes room for one more context: drop expired ones, then the least
- * recently used, so clients that never Release cannot grow memory. */
-static void make_room(struct wsman_ops *o, time_t now)
+/* Counts an eviction of user's context and logs it unless a line for
+ * that user was written in the last minute; lock held. A note no longer
+ * needed (nothing pending, logged long ago) is reused, so the table is
+ * as long as the users evicted within a minute. */
+static void note_eviction(struct wsman_ops *o, const char *user, bool total,
+			  time_t now)
+{
+	struct evict_note *n = NULL, *spare = NULL;
+
+	for (size_t i = 0; i < o->nnotes && !n; i++) {
+		struct evict_note *c = &o->notes[i];
+
+		if (strcasecmp(c->user, user) == 0)
+			n = c;
+		else if (!spare && !c->pending && now - c->logged >= EVICT_LOG_EVERY_S)
+			spare = c;
+	}
+	if (!n && spare) {
+		n = spare;
+		memset(n, 0, sizeof(*n));
+		snprintf(n->user, sizeof(n->user), "%s", user);
+	}
+	if (!n) {
+		struct evict_note *t = realloc(o->notes, (o->nnotes + 1) * sizeof(*t));
+
+		if (!t) {	/* the eviction happens; only its line is lost */
+			log_warn("enumeration contexts: dropped one of user %s's", user);
+			return;
+		}
+		o->notes = t;
+		n = &o->notes[o->nnotes++];
+		memset(n, 0, sizeof(*n));
+		snprintf(n->user, sizeof(n->user), "%s", user);
+	}
+	n->pending++;
+	if (n->logged && now - n->logged < EVICT_LOG_EVERY_S)
+		return;
+	log_warn("enumeration contexts: dropped %u of user %s's least recently "
+		 "used since the last line (%s: --max-enumerations-per-user %u, "
+		 "--max-enumerations %u); at most one line a minute per user",
+		 n->pending, user, total ? "the total was full and the user held "
+		 "the most" : "the user was at the cap", o->lim.max_contexts_per_user,
+		 o->lim.max_contexts);
+	n->pending = 0;
+	n->logged = now;
+}
+
+/* Index of the least recently used context of user (any user when
+ * NULL); -1 when there is none. Lock held. */
+static ssize_t lru_of(struct wsman_ops *o, const char *user)
+{
+	ssize_t lru = -1;
+
+	for (size_t i = 0; i < o->nctxs; i++) {
+		if (user && strcasecmp(o->ctxs[i]->user, user) != 0)
+			continue;
+		if (lru < 0 || o->ctxs[i]->use_seq < o->ctxs[lru]->use_seq)
+			lru = (ssize_t)i;
+	}
+	return lru;
+}
+
+static size_t count_of(struct wsman_ops *o, const char *user)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < o->nctxs; i++)
+		n += strcasecmp(o->ctxs[i]->user, user) == 0;
+	return n;
+}
+
+/* The user holding the most contexts; on a tie, the one whose least
+ * recently used context is older. Into out (128 bytes); false when out
+ * of memory. One pass, over the few users a lab has. Lock held,
+ * nctxs > 0. */
+static bool heaviest_user(struct wsman_ops *o, char *out)
+{
+	struct tally { const char *user; size_t n; uint64_t oldest; } *t;
+	size_t nt = 0, best = 0;
+
+	t = calloc(o->nctxs, sizeof(*t));
+	if (!t)
+		return false;
+	for (size_t i = 0; i < o->nctxs; i++) {
+		const struct enum_ctx *e = o->ctxs[i];
+		size_t k = 0;
+
+		while (k < nt && strcasecmp(t[k].user, e->user) != 0)
+			k++;
+		if (k == nt)
+			t[nt++] = (struct tally){ e->user, 0, e->use_seq };
+		t[k].n++;
+		if (e->use_seq < t[k].oldest)
+			t[k].oldest = e->use_seq;
+	}
+	for (size_t k = 1; k < nt; k++)
+		if (t[k].n > t[best].n ||
+		    (t[k].n == t[best].n && t[k].oldest < t[best].oldest))
+			best = k;
+	snprintf(out, 128, "%s", t[best].user);
+	free(t);
+	return true;
+}
+
+static void evict(struct wsman_ops *o, size_t i)
+{
+	enum_ctx_free(o->ctxs[i]);
+	o->ctxs[i] = o->ctxs[--o->nctxs];
+}
+
+/* Makes room for one more context of user: drop expired ones, then,
+ * per the caps (wsman_ops.h), the least recently used of user or of the
+ * heaviest user, so clients that never Release cannot grow memory nor
+ * take other users' contexts. Lock held. */
+static void make_room(struct wsman_ops *o, const char *user, time_t now)
 {
 	size_t kept = 0;
 	for (size_t i = 0; i < o->nctxs; i++) {
@@ -512,15 +649,24 @@ static void make_room(struct wsman_ops *o, time_t now)
 			o->ctxs[kept++] = o->ctxs[i];
 	}
 	o->nctxs = kept;
+	if (count_of(o, user) >= o->lim.max_contexts_per_user) {
+		ssize_t lru = lru_of(o, user);
+
+		if (lru >= 0) {
+			evict(o, (size_t)lru);
+			note_eviction(o, user, false, now);
+		}
+	}
 	if (o->nctxs >= o->lim.max_contexts && o->nctxs) {
-		size_t lru = 0;
-		for (size_t i = 1; i < o->nctxs; i++)
-			if (o->ctxs[i]->last_used < o->ctxs[lru]->last_used)
-				lru = i;
-		log_warn("enumeration context limit (%u) reached: dropping %s",
-			 o->lim.max_contexts, o->ctxs[lru]->id);
-		enum_ctx_free(o->ctxs[lru]);
-		o->ctxs[lru] = o->ctxs[--o->nctxs];
+		char victim[128];
+		bool found = heaviest_user(o, victim);
+		/* Out of memory to tally: the oldest context of anyone, as
+		 * before the per-user cap, rather than no room. */
+		size_t i = (size_t)lru_of(o, found ? victim : NULL);
+
+		snprintf(victim, sizeof(victim), "%s", o->ctxs[i]->user);
+		evict(o, i);
+		note_eviction(o, victim, true, now);
 	}
 }
 
@@ -528,7 +674,7 @@ static int ctx_add(struct wsman_ops *o, struct enum_ctx *e)
 {
 	time_t now = time(NULL);
 	pthread_mutex_lock(&o->lock);
-	make_room(o, now);
+	make_room(o, e->user, now);
 	struct enum_ctx **n = realloc(o->ctxs, (o->nctxs + 1) * sizeof(*n));
 	if (!n) {
 		pthread_mutex_unlock(&o->lock);
@@ -536,6 +682,7 @@ static int ctx_add(struct wsman_ops *o, struct enum_ctx *e)
 	}
 	o->ctxs = n;
 	e->last_used = now;
+	e->use_seq = ++o->use_seq;
 	o->ctxs[o->nctxs++] = e;
 	pthread_mutex_unlock(&o->lock);
 	return 0;

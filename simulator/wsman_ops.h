@@ -23,8 +23,18 @@
 
 struct wsman_ops;
 
+/* Open enumerations are capped per user and in total, so that one user
+ * opening contexts without end costs only that user's:
+ *   - a user at max_contexts_per_user loses their own least recently
+ *     used context, never another user's;
+ *   - when the total is at max_contexts, the user holding the most
+ *     contexts (ties: the one whose oldest is oldest) loses their least
+ *     recently used one, so a light user's context survives a heavy one.
+ * Evictions are logged at most once per user per minute, with how many
+ * of that user's contexts went since the last line. */
 struct wsman_ops_limits {
-	unsigned max_contexts;		/* open enumerations kept */
+	unsigned max_contexts;		/* open enumerations kept in total */
+	unsigned max_contexts_per_user;	/* of them, by one user */
 	unsigned context_idle_s;	/* an unused context expires after */
 	unsigned max_envelope;		/* used when a request names none */
 };

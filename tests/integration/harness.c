@@ -8,6 +8,7 @@
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -62,6 +63,97 @@ int dpsim_start(struct dpsim_proc *p, const char *const *extra)
 	if (dpsim_spawn(p, extra))
 		return -1;
 	return dpsim_wait_ready(p);
+}
+
+/* ---- dpsim's log ---------------------------------------------------------- */
+
+#define LOG_KEEP (16u << 20)
+
+struct dpsim_log {
+	pthread_t th;
+	int fd;
+	char *text;
+	size_t len;
+};
+
+static void *log_reader(void *arg)
+{
+	struct dpsim_log *l = arg;
+	char buf[65536];
+
+	for (;;) {
+		struct pollfd pf = { .fd = l->fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pf, 1, -1) < 0 && errno != EINTR)
+			break;
+		n = read(l->fd, buf, sizeof(buf));
+		if (n == 0)
+			break;		/* dpsim exited: end of its stderr */
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			break;
+		}
+		if (l->len + (size_t)n > LOG_KEEP) {
+			/* Keep the newest half: a sanitizer's report, or the
+			 * last words, come at the end. */
+			size_t drop = l->len - LOG_KEEP / 2;
+
+			memmove(l->text, l->text + drop, l->len - drop);
+			l->len -= drop;
+		}
+		memcpy(l->text + l->len, buf, (size_t)n);
+		l->len += (size_t)n;
+		l->text[l->len] = '\0';
+	}
+	return NULL;
+}
+
+struct dpsim_log *dpsim_log_start(struct dpsim_proc *p)
+{
+	struct dpsim_log *l = calloc(1, sizeof(*l));
+
+	if (!l || !(l->text = malloc(LOG_KEEP + 1)))
+		die("dpsim_log_start");
+	l->text[0] = '\0';
+	l->fd = p->err_fd;
+	if (pthread_create(&l->th, NULL, log_reader, l))
+		die("pthread_create");
+	return l;
+}
+
+int dpsim_log_stop(struct dpsim_log *l, struct dpsim_proc *p, char **text)
+{
+	int st;
+
+	if (p->pid > 0)
+		kill(p->pid, SIGTERM);
+	pthread_join(l->th, NULL);
+	st = dpsim_stop(p);		/* reaps it; stderr is read already */
+	if (st != 0)
+		fprintf(stderr, "[dpsim stderr, exit %d]\n%s", st, l->text);
+	if (text)
+		*text = l->text;
+	else
+		free(l->text);
+	free(l);
+	return st;
+}
+
+size_t count_lines_with(const char *text, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *line = text; line && *line;) {
+		const char *end = strchr(line, '\n');
+		const char *hit = strstr(line, needle);
+
+		if (hit && (!end || hit < end))
+			n++;
+		line = end ? end + 1 : NULL;
+	}
+	return n;
 }
 
 static void url_base(const char *url, char *out, size_t size)

@@ -59,6 +59,20 @@ bool dpsim_wait_stderr(struct dpsim_proc *p, struct errlog *e, const char *needl
 /* Removes p->dir and its files. */
 void dpsim_cleanup(struct dpsim_proc *p);
 
+/* dpsim's stderr read on a thread while it runs, so a test that makes it
+ * log a lot (--log-level info under load) neither fills the pipe, which
+ * would stall dpsim, nor loses what it said: the text is kept (the last
+ * 16 MiB of it). */
+struct dpsim_log;
+/* Starts reading p's stderr. Aborts the test program on failure. */
+struct dpsim_log *dpsim_log_start(struct dpsim_proc *p);
+/* dpsim_stop with the log: SIGTERM, read to the end of stderr, wait.
+ * Returns dpsim's exit status (as dpsim_stop) and the text kept in *text
+ * (malloc'd; NULL to drop it). Frees l. */
+int dpsim_log_stop(struct dpsim_log *l, struct dpsim_proc *p, char **text);
+/* Lines of text containing needle. */
+size_t count_lines_with(const char *text, const char *needle);
+
 /* Runs a program to completion, capturing stdout and stderr (each
  * malloc'd, NUL-terminated; free them). Returns the exit status, or
  * 128+signal. env: extra NAME=VALUE strings (NULL-terminated) or NULL. */

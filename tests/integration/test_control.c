@@ -1245,6 +1245,136 @@ static void dpclient_sim_calls(void **state)
 	assert_int_equal(dpc_sim_new(&o, &s, &err), DPC_E_USAGE);
 }
 
+/* ---- caps ------------------------------------------------------------------ */
+
+/* A refusal by a cap: the status, the cap and its option as fields, the
+ * option named in the sentence too. */
+static void expect_cap(struct dpsim_proc *p, const char *method,
+		       const char *path, const char *body, long status,
+		       json_int_t cap, const char *option)
+{
+	json_t *o = api(p, method, path, body, status);
+
+	assert_int_equal(jint(o, "cap"), cap);
+	assert_string_equal(jstr(o, "option"), option);
+	assert_non_null(strstr(jstr(o, "error"), option));
+	json_decref(o);
+}
+
+static long post_site(struct dpsim_proc *p, const char *code, char **body)
+{
+	size_t len;
+	char *lab = read_file(SOURCE_ROOT "/fixtures/lab.xml", &len);
+	char url[300];
+	const char *h[] = { "Content-Type: application/xml", NULL };
+	struct http_reply r;
+	long st;
+
+	dpsim_base(p, url, sizeof(url));
+	snprintf(url + strlen(url), sizeof(url) - strlen(url),
+		 "/_dpsim/sites?code=%s", code);
+	assert_int_equal(http_request("POST", url, h, lab, len, &r), 0);
+	st = r.status;
+	*body = strdup(r.body);
+	http_reply_free(&r);
+	free(lab);
+	return st;
+}
+
+#define RULE "{\"operation\": \"get\", \"effect\": \"fault\"}"
+
+static void caps_refuse_naming_the_option(void **state)
+{
+	struct dpsim_proc *p = *state;
+	const char *args[] = { "--max-fault-rules", "3", "--journal-page-max", "5",
+			       "--max-snapshots", "2", "--max-sites", "2", NULL };
+	char *text = NULL, *body = NULL;
+	json_t *o;
+
+	assert_int_equal(dpsim_start(p, args), 0);
+	struct dpsim_log *log = dpsim_log_start(p);
+
+	/* Fault rules: 4 at once is refused whole; 3 fit; a 4th is
+	 * refused; replacing the 3 with 2 is fine. */
+	expect_cap(p, "POST", "faults", "[" RULE "," RULE "," RULE "," RULE "]",
+		   409, 3, "--max-fault-rules");
+	o = api(p, "GET", "faults", NULL, 200);
+	assert_int_equal(json_array_size(json_object_get(o, "faults")), 0);
+	json_decref(o);
+	api_ok(p, "POST", "faults", "[" RULE "," RULE "," RULE "]", 201);
+	expect_cap(p, "POST", "faults", RULE, 409, 3, "--max-fault-rules");
+	o = api(p, "PUT", "faults", "[" RULE "," RULE "]", 200);
+	assert_int_equal(json_array_size(json_object_get(o, "faults")), 2);
+	json_decref(o);
+	api_ok(p, "DELETE", "faults", NULL, 200);
+
+	/* The journal: 7 rows, pages of 5. */
+	for (int i = 0; i < 7; i++) {
+		char *env = envelope(ACT_ENUM, WMI_BASE "PS1/SMS_DistributionPointInfo",
+				     NULL, "<n:Enumerate/>");
+		struct http_reply r;
+
+		assert_int_equal(http_post(p->url, "lab", "lab", NULL, env,
+					   strlen(env), &r), 0);
+		assert_int_equal(r.status, 200);
+		http_reply_free(&r);
+		free(env);
+	}
+	expect_cap(p, "GET", "journal?limit=6", NULL, 400, 5, "--journal-page-max");
+	o = api(p, "GET", "journal", NULL, 200);
+	assert_int_equal(jint(o, "returned"), 5);
+	assert_true(json_is_true(json_object_get(o, "more")));
+	json_int_t last = jint(o, "last_id");
+	json_decref(o);
+	char path[64];
+	snprintf(path, sizeof(path), "journal?after=%lld", (long long)last);
+	o = api(p, "GET", path, NULL, 200);
+	assert_int_equal(jint(o, "returned"), 2);
+	assert_true(json_is_false(json_object_get(o, "more")));
+	json_decref(o);
+	o = api(p, "GET", "journal?limit=2", NULL, 200);
+	assert_int_equal(jint(o, "returned"), 2);
+	assert_true(json_is_true(json_object_get(o, "more")));
+	json_decref(o);
+	assert_int_equal(journal_count(p, ""), 7);	/* counting is not a page */
+
+	/* Snapshots: two names; a third is refused, saving over one is
+	 * not; after a delete there is room. */
+	api_ok(p, "POST", "snapshots", "{\"name\": \"a\"}", 201);
+	api_ok(p, "POST", "snapshots", "{\"name\": \"b\"}", 201);
+	expect_cap(p, "POST", "snapshots", "{\"name\": \"c\"}", 409, 2,
+		   "--max-snapshots");
+	api_ok(p, "POST", "snapshots/a", NULL, 201);
+	api_ok(p, "DELETE", "snapshots/b", NULL, 200);
+	api_ok(p, "POST", "snapshots/c", NULL, 201);
+
+	/* Sites: PS1 and one more. */
+	assert_int_equal(post_site(p, "PS2", &body), 201);
+	free(body);
+	assert_int_equal(post_site(p, "PS3", &body), 409);
+	o = json_loads(body, 0, NULL);
+	assert_int_equal(jint(o, "cap"), 2);
+	assert_string_equal(jstr(o, "option"), "--max-sites");
+	assert_non_null(strstr(jstr(o, "error"), "--max-sites"));
+	json_decref(o);
+	free(body);
+	o = api(p, "GET", "sites", NULL, 200);
+	assert_int_equal(json_array_size(json_object_get(o, "sites")), 2);
+	json_decref(o);
+	api_ok(p, "DELETE", "sites/PS2", NULL, 200);
+	assert_int_equal(post_site(p, "PS3", &body), 201);
+	free(body);
+
+	/* Each refusal is one log line naming its option. */
+	assert_int_equal(dpsim_log_stop(log, p, &text), 0);
+	assert_int_equal(count_lines_with(text, "refused:"), 5);
+	assert_int_equal(count_lines_with(text, "--max-fault-rules"), 2);
+	assert_int_equal(count_lines_with(text, "--journal-page-max)"), 1);
+	assert_int_equal(count_lines_with(text, "(--max-snapshots)"), 1);
+	assert_int_equal(count_lines_with(text, "pass --max-sites 2"), 1);
+	free(text);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, start, stop)
 #define OWN(f) cmocka_unit_test_setup_teardown(f, prepare, cleanup)
 
@@ -1272,6 +1402,7 @@ int main(void)
 		OWN(admin_token_off_loopback),
 		T(dpctl_sim_commands),
 		T(dpclient_sim_calls),
+		OWN(caps_refuse_naming_the_option),
 	};
 	int r;
 

@@ -378,12 +378,25 @@ static void scoped_user_sees_and_changes_its_dps(void **state)
 	expect_text(&r, "//*[local-name()='Name']", "DP03.branch.contoso.com");
 	http_reply_free(&r);
 
-	/* SetDPMaintenanceMode: denied out of scope, done in scope. */
+	/* SetDPMaintenanceMode out of scope: the fault a DP that does not
+	 * exist gets, word for word, so the answer tells the user nothing
+	 * about DP01 (neither that it exists nor its scopes); done in
+	 * scope. */
+	r = set_mode(p, "branch", "branch", DPINFO_PS1,
+		     NAL("DP99.contoso.com", "PS1"), "1");
+	char *unknown_sub = xpath_text(r.body, "/s:Envelope/s:Body/s:Fault/"
+				       "s:Code/s:Subcode/s:Value");
+	assert_non_null(unknown_sub);
+	expect_fault(&r, unknown_sub, WBEM_E_NOT_FOUND);
+	http_reply_free(&r);
 	r = set_mode(p, "branch", "branch", DPINFO_PS1, DP01, "1");
-	expect_fault(&r, "w:AccessDenied", WBEM_E_ACCESS_DENIED);
-	expect_reason_has(&r, "User 'branch' may not change distribution point "
-			  "DP01.contoso.com: it is in security scope Default, and "
-			  "the user's scopes at site PS1 are Branch.");
+	expect_fault(&r, unknown_sub, WBEM_E_NOT_FOUND);
+	expect_reason_has(&r, "No distribution point with NAL path '" DP01
+			  "' in site PS1.");
+	assert_null(strstr(r.body, "DP01.contoso.com:"));
+	assert_null(strstr(r.body, "Default"));
+	assert_null(strstr(r.body, "scope"));
+	free(unknown_sub);
 	http_reply_free(&r);
 	r = set_mode(p, "branch", "branch", DPINFO_PS1, DP03, "1");
 	expect_return_value(&r, "0");
@@ -395,20 +408,19 @@ static void scoped_user_sees_and_changes_its_dps(void **state)
 	expect_text(&r, "//*[local-name()='MaintenanceMode']", "1");
 	http_reply_free(&r);
 
-	/* The journal: the refusal with its HRESULT and user, the hidden
-	 * Get as not found, the change. */
+	/* The journal: the hidden Get and the refused change as not found
+	 * (with user and NAL path), the change. */
 	json_t *rows = journal(p, "user=branch&result=WBEM_E_ACCESS_DENIED");
-	assert_int_equal(json_array_size(rows), 1);
-	json_t *row = json_array_get(rows, 0);
-	assert_string_equal(jstr(row, "hresult"), "0x80041003");
-	assert_string_equal(jstr(row, "hresult_name"), "WBEM_E_ACCESS_DENIED");
-	assert_string_equal(jstr(row, "method"), "SetDPMaintenanceMode");
-	assert_string_equal(jstr(row, "nalpath"), DP01);
+	assert_int_equal(json_array_size(rows), 0);
 	json_decref(rows);
 	rows = journal(p, "user=branch&result=WBEM_E_NOT_FOUND");
-	assert_int_equal(json_array_size(rows), 1);
+	assert_int_equal(json_array_size(rows), 3);
 	assert_string_equal(jstr(json_array_get(rows, 0), "operation"), "get");
 	assert_string_equal(jstr(json_array_get(rows, 0), "hresult"), "0x80041002");
+	json_t *row = json_array_get(rows, 2);
+	assert_string_equal(jstr(row, "hresult_name"), "WBEM_E_NOT_FOUND");
+	assert_string_equal(jstr(row, "method"), "SetDPMaintenanceMode");
+	assert_string_equal(jstr(row, "nalpath"), DP01);
 	json_decref(rows);
 	rows = journal(p, "user=branch&method=SetDPMaintenanceMode&result=ok");
 	assert_int_equal(json_array_size(rows), 1);

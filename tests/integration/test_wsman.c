@@ -33,6 +33,27 @@ static int start(void **state)
 	return 0;
 }
 
+/* For tests that start dpsim with their own options. */
+static int prepare(void **state)
+{
+	struct dpsim_proc *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return -1;
+	dpsim_prepare(p);
+	*state = p;
+	return 0;
+}
+
+static int cleanup(void **state)
+{
+	struct dpsim_proc *p = *state;
+
+	dpsim_cleanup(p);
+	free(p);
+	return 0;
+}
+
 static int stop(void **state)
 {
 	struct dpsim_proc *p = *state;
@@ -560,6 +581,107 @@ static void plain_enumeration_pull_and_release(void **state)
 	free(ctx);
 }
 
+/* ---- enumeration context caps ------------------------------------------ */
+
+/* A plain Enumerate as user (password = user name, as the lab has it but
+ * for analyst's); its context, malloc'd. */
+static char *open_enum(struct dpsim_proc *p, const char *user, const char *pass)
+{
+	char *env = envelope(ACT_ENUM, DPINFO_URI, NULL, "<n:Enumerate/>");
+	struct http_reply r = post_as(p, user, pass, env);
+	char *ctx;
+
+	free(env);
+	assert_int_equal(r.status, 200);
+	ctx = context_of(r.body);
+	assert_non_null(ctx);
+	http_reply_free(&r);
+	return ctx;
+}
+
+/* Pulls one item of ctx as user: the HTTP status (200, or 500 with the
+ * fault checked to be an invalid context). */
+static long pull_one(struct dpsim_proc *p, const char *user, const char *pass,
+		     const char *ctx)
+{
+	char *pb = NULL, *env;
+	struct http_reply r;
+	long st;
+
+	assert_true(asprintf(&pb, "<n:Pull><n:EnumerationContext>%s"
+			     "</n:EnumerationContext><n:MaxElements>1"
+			     "</n:MaxElements></n:Pull>", ctx) > 0);
+	env = envelope(ACT_PULL, DPINFO_URI, NULL, pb);
+	r = post_as(p, user, pass, env);
+	st = r.status;
+	if (st == 200)
+		assert_int_equal(xpath_count(r.body, "//n:PullResponse/n:Items/*"), 1);
+	else
+		assert_fault(&r, "n:InvalidEnumerationContext", 0);
+	http_reply_free(&r);
+	free(env);
+	free(pb);
+	return st;
+}
+
+#define ANALYST_CONTEXTS 20
+#define PER_USER_CAP 8
+#define TOTAL_CAP 12
+
+static void enumerations_capped_per_user(void **state)
+{
+	struct dpsim_proc *p = *state;
+	const char *args[] = { "--max-enumerations-per-user", "8",
+			       "--max-enumerations", "12", NULL };
+	char *lab[4], *an[ANALYST_CONTEXTS], *text = NULL;
+
+	assert_int_equal(dpsim_start(p, args), 0);
+	struct dpsim_log *log = dpsim_log_start(p);
+
+	/* lab holds one context while analyst opens 20: analyst's own
+	 * oldest go, lab's stays. */
+	lab[0] = open_enum(p, "lab", "lab");
+	for (int i = 0; i < ANALYST_CONTEXTS; i++)
+		an[i] = open_enum(p, "analyst", "analyst");
+	assert_int_equal(pull_one(p, "lab", "lab", lab[0]), 200);
+	for (int i = 0; i < ANALYST_CONTEXTS; i++)
+		assert_int_equal(pull_one(p, "analyst", "analyst", an[i]),
+				 i < ANALYST_CONTEXTS - PER_USER_CAP ? 500 : 200);
+
+	/* The total: 8 of analyst's and 4 of lab's fill it; one more
+	 * context (infra's) costs the heaviest user, analyst, its least
+	 * recently used, never lab's. */
+	for (int i = 1; i < 4; i++)
+		lab[i] = open_enum(p, "lab", "lab");
+	char *in = open_enum(p, "infra", "infra");
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pull_one(p, "lab", "lab", lab[i]), 200);
+	assert_int_equal(pull_one(p, "infra", "infra", in), 200);
+	/* analyst's least recently used was the first of its last 8
+	 * (pulled first above). */
+	assert_int_equal(pull_one(p, "analyst", "analyst",
+				  an[ANALYST_CONTEXTS - PER_USER_CAP]), 500);
+	for (int i = ANALYST_CONTEXTS - PER_USER_CAP + 1; i < ANALYST_CONTEXTS; i++)
+		assert_int_equal(pull_one(p, "analyst", "analyst", an[i]), 200);
+
+	/* 13 evictions, all analyst's: one line while running (a minute
+	 * has not passed), the rest counted in one line at shutdown. */
+	assert_int_equal(dpsim_log_stop(log, p, &text), 0);
+	assert_int_equal(count_lines_with(text, "enumeration contexts"), 2);
+	assert_int_equal(count_lines_with(text, "dropped 1 of user analyst's "
+					  "least recently used"), 1);
+	assert_int_equal(count_lines_with(text, "12 more of user analyst's "
+					  "dropped"), 1);
+	assert_int_equal(count_lines_with(text, "user lab"), 0);
+	free(text);
+	free(in);
+	for (int i = 0; i < 4; i++)
+		free(lab[i]);
+	for (int i = 0; i < ANALYST_CONTEXTS; i++)
+		free(an[i]);
+	dpsim_cleanup(p);
+}
+
 static void wql_discovery_and_filters(void **state)
 {
 	struct dpsim_proc *p = *state;
@@ -744,6 +866,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(wql_errors_are_faults, start, stop),
 		cmocka_unit_test_setup_teardown(envelope_errors, start, stop),
 		cmocka_unit_test_setup_teardown(fixture_declared_class, start, stop),
+		cmocka_unit_test_setup_teardown(enumerations_capped_per_user,
+						prepare, cleanup),
 	};
 	int r = cmocka_run_group_tests_name("wsman (integration)", tests, NULL, NULL);
 	xmlCleanupParser();

@@ -1649,28 +1649,33 @@ static void test_scopes_limit_changes(void **state)
 	assert_int_equal(r.hresult, 0);
 	assert_int_equal(r.new_mode, 1);
 
-	/* Out of scope: denied, naming user, DP and both scope lists. */
+	/* Out of scope: answered exactly as a DP that does not exist is,
+	 * so the caller learns neither the DP's name nor its scopes. */
+	char unknown_msg[512];
+	assert_int_equal(set_mode(e, &br, DPINFO, UNKNOWN_NAL, "1", unknown_msg,
+				  sizeof(unknown_msg)), WBEM_E_NOT_FOUND);
+	assert_string_equal(unknown_msg, "No distribution point with NAL path '"
+			    UNKNOWN_NAL "' in site PS1.");
 	assert_int_equal(set_mode(e, &br, DPINFO, DP01_NAL, "1", msg, sizeof(msg)),
-			 WBEM_E_ACCESS_DENIED);
-	assert_string_equal(msg, "User 'branch' may not change distribution point "
-			    "DP01.contoso.com: it is in security scope Default, "
-			    "and the user's scopes at site PS1 are Branch.");
+			 WBEM_E_NOT_FOUND);
+	assert_string_equal(msg, "No distribution point with NAL path '"
+			    DP01_NAL "' in site PS1.");
+	assert_null(strstr(msg, "DP01.contoso.com:"));
+	assert_null(strstr(msg, "Default"));
 	assert_int_equal(mode_of(e->p, DP01_NAL), 0);
 	r = last_row(e->st);
-	assert_int_equal(r.count, 2);
+	assert_int_equal(r.count, 3);
 	assert_string_equal(r.user, "branch");
 	assert_string_equal(r.method, SET_MODE);
 	assert_string_equal(r.nalpath, DP01_NAL);
-	assert_int_equal(r.hresult, WBEM_E_ACCESS_DENIED);
+	assert_int_equal(r.hresult, WBEM_E_NOT_FOUND);
 	assert_int_equal(r.new_mode, -1);
 	/* Through SMS_DistributionPoint too. */
 	assert_int_equal(set_mode(e, &br, "SMS_DistributionPoint", DP02_NAL, "0",
-				  msg, sizeof(msg)), WBEM_E_ACCESS_DENIED);
-	assert_contains(msg, "DP02.contoso.com: it is in security scope Default");
+				  msg, sizeof(msg)), WBEM_E_NOT_FOUND);
+	assert_null(strstr(msg, "DP02.contoso.com:"));
+	assert_null(strstr(msg, "Default"));
 	assert_int_equal(mode_of(e->p, DP02_NAL), 1);
-	/* An unknown DP is still not found (existence before scope). */
-	assert_int_equal(set_mode(e, &br, DPINFO, UNKNOWN_NAL, "1", msg,
-				  sizeof(msg)), WBEM_E_NOT_FOUND);
 
 	/* A scoped Read-only Analyst lacks Modify even in scope. */
 	struct fixture_access ro = { .site = (char *)"PS1",
