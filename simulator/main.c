@@ -223,8 +223,14 @@ int main(int argc, char **argv)
 	if (!cfg.admin_token) {
 		/* The environment keeps the token out of ps output. */
 		char *t = getenv("DPSIM_ADMIN_TOKEN");
-		if (t && *t)
+		if (t && *t) {
+			if (config_check_admin_token("DPSIM_ADMIN_TOKEN", t, err,
+						     sizeof(err))) {
+				startup_error(cfg.log_json, "%s", err);
+				return 2;
+			}
 			cfg.admin_token = t;
+		}
 	}
 	const char *exposed = exposed_listener(&cfg);
 	if (!cfg.admin_token && exposed) {
