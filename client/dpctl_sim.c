@@ -180,9 +180,12 @@ static int no_args(struct sim *x, int argc, const char *usage)
 
 static int text_health(json_t *o)
 {
-	printf("%s: %lld site(s), %lld DP(s), seed %lld, journal max %lld\n",
-	       str(o, "status"), num(o, "sites"), num(o, "dps"), num(o, "seed"),
-	       num(o, "journal_max"));
+	/* dpsim shows the seed only to a caller with its admin token. */
+	printf("%s: %lld site(s), %lld DP(s)", str(o, "status"), num(o, "sites"),
+	       num(o, "dps"));
+	if (json_object_get(o, "seed"))
+		printf(", seed %lld", num(o, "seed"));
+	printf(", journal max %lld\n", num(o, "journal_max"));
 	return 0;
 }
 

@@ -19,6 +19,9 @@
  * Basic credentials auth_basic() decodes, next to a 64-byte user name. */
 #define PASSWORD_MAX 400
 
+/* The work of this thread's checks, for tests (auth_work_take). */
+static _Thread_local struct auth_work work;
+
 struct auth_memo {
 	pthread_mutex_t lock;
 	unsigned char key[DIGEST_SIZE];		/* random, never leaves */
@@ -111,6 +114,7 @@ static bool hash_matches(const char *phrase, const char *hash)
 	char out[CRYPT_OUTPUT_SIZE];
 	bool ok;
 
+	work.hashes++;
 	if (!hash_with(phrase, hash, out, sizeof(out)))
 		return false;
 	ok = equal_const_time(out, hash);
@@ -242,10 +246,26 @@ void auth_memo_free(struct auth_memo *m)
 	free(m);
 }
 
+bool auth_memo_remember(struct auth_memo *m, const char *pass)
+{
+	unsigned char d[DIGEST_SIZE];
+
+	if (gnutls_hmac_fast(GNUTLS_MAC_SHA256, m->key, sizeof(m->key), pass,
+			     strlen(pass), d) != 0)
+		return false;
+	pthread_mutex_lock(&m->lock);
+	memcpy(m->digest, d, DIGEST_SIZE);
+	m->valid = true;
+	pthread_mutex_unlock(&m->lock);
+	explicit_bzero(d, sizeof(d));
+	return true;
+}
+
 /* The keyed digest of pass under m's key; false if gnutls fails. */
 static bool memo_digest(struct auth_memo *m, const char *pass,
 			unsigned char d[DIGEST_SIZE])
 {
+	work.digests++;
 	return gnutls_hmac_fast(GNUTLS_MAC_SHA256, m->key, sizeof(m->key),
 				pass, strlen(pass), d) == 0;
 }
@@ -254,6 +274,7 @@ static bool memo_matches(struct auth_memo *m, const unsigned char *d)
 {
 	unsigned char diff = 0;
 
+	work.compares++;
 	pthread_mutex_lock(&m->lock);
 	if (!m->valid)
 		diff = 1;
@@ -271,23 +292,32 @@ static void memo_store(struct auth_memo *m, const unsigned char *d)
 	pthread_mutex_unlock(&m->lock);
 }
 
-/* A hashed user's check: the memo first, else the hash (and on success
- * the memo learns the password). */
-static bool hashed_user_ok(const struct fixture_user *u, const char *pass)
-{
-	unsigned char d[DIGEST_SIZE];
-	bool have_digest = u->memo && memo_digest(u->memo, pass, d);
-	bool ok;
+/* What an unknown name's password is checked against: a memo holding
+ * the digest of a random password nobody knows, so the unknown name
+ * pays the digest and the comparison a known one pays. */
+static struct auth_memo *nobody_memo;
+static pthread_once_t nobody_once = PTHREAD_ONCE_INIT;
 
-	if (have_digest && memo_matches(u->memo, d)) {
-		explicit_bzero(d, sizeof(d));
-		return true;
-	}
-	ok = hash_matches(pass, u->password_hash);
-	if (ok && have_digest)
-		memo_store(u->memo, d);
-	explicit_bzero(d, sizeof(d));
-	return ok;
+static void nobody_init(void)
+{
+	unsigned char secret[DIGEST_SIZE];
+	char hex[2 * DIGEST_SIZE + 1];
+
+	nobody_memo = auth_memo_new();
+	if (!nobody_memo ||
+	    gnutls_rnd(GNUTLS_RND_KEY, secret, sizeof(secret)) != 0)
+		return;
+	for (size_t i = 0; i < sizeof(secret); i++)
+		snprintf(hex + 2 * i, 3, "%02x", secret[i]);
+	auth_memo_remember(nobody_memo, hex);
+	explicit_bzero(secret, sizeof(secret));
+	explicit_bzero(hex, sizeof(hex));
+}
+
+void auth_work_take(struct auth_work *out)
+{
+	*out = work;
+	memset(&work, 0, sizeof(work));
 }
 
 /* ---- Basic credentials ------------------------------------------------ */
@@ -315,15 +345,61 @@ static const struct fixture_user *decoy_for(const struct fixture *fx,
 	return NULL;
 }
 
+/* The hash an unknown name, or a clear-text user's wrong password, pays
+ * for when the fixture has hashed users: a hashed user's wrong password
+ * costs one hash, so these must too. */
+static void decoy_hash(const struct fixture *fx, const char *name,
+		       const char *pass)
+{
+	const struct fixture_user *decoy = decoy_for(fx, name);
+
+	if (decoy)
+		(void)hash_matches(pass, decoy->password_hash);
+}
+
+/* Every check does the same work, whoever the name is and whatever kind
+ * of password it has: the keyed digest of the password, one constant-time
+ * comparison with a memo (a hashed user's last accepted password, a
+ * clear-text user's password, or for an unknown name a password nobody
+ * has), and on a mismatch one hash when the fixture has hashed users (the
+ * user's own, else a decoy picked by the name). So a wrong password costs
+ * the same for a known name and an unknown one; only a right password is
+ * faster, and whoever sends it knows the name already. */
+static bool check_password(const struct fixture *fx, const char *name,
+			   const struct fixture_user *u, const char *pass)
+{
+	struct auth_memo *m = u ? u->memo : nobody_memo;
+	unsigned char d[DIGEST_SIZE];
+	bool have_digest = m && memo_digest(m, pass, d);
+	bool ok = false;
+
+	if (have_digest && memo_matches(m, d)) {
+		ok = u != NULL;
+	} else if (u && u->password_hash) {
+		ok = hash_matches(pass, u->password_hash);
+		if (ok && have_digest)
+			memo_store(m, d);
+	} else if (u && !m) {
+		/* A user built without the fixture loader (no memo). */
+		ok = u->password && equal_const_time(pass, u->password);
+		decoy_hash(fx, name, pass);
+	} else {
+		decoy_hash(fx, name, pass);
+	}
+	explicit_bzero(d, sizeof(d));
+	return ok;
+}
+
 const struct fixture_user *auth_basic(const struct fixture *fx,
 				      const char *authorization)
 {
-	const struct fixture_user *found = NULL, *decoy;
+	const struct fixture_user *found = NULL;
 	char decoded[512] = "";
 	bool ok = false;
 
 	if (!authorization || strncasecmp(authorization, "Basic ", 6) != 0)
 		return NULL;
+	pthread_once(&nobody_once, nobody_init);
 	const char *b64 = authorization + 6;
 	while (*b64 == ' ')
 		b64++;
@@ -340,19 +416,7 @@ const struct fixture_user *auth_basic(const struct fixture *fx,
 		if (strcasecmp(fx->users[i].name, name) == 0)
 			found = &fx->users[i];
 	}
-	/* Check something even for an unknown user, so response time does
-	 * not tell which user names exist: one of the fixture's own hashes
-	 * when it has hashed users (a fixed one would cost differently
-	 * from theirs), else a string. Its answer is ignored. */
-	decoy = found ? NULL : decoy_for(fx, name);
-	if (found && found->password_hash)
-		ok = hashed_user_ok(found, pass);
-	else if (found)
-		ok = found->password && equal_const_time(pass, found->password);
-	else if (decoy)
-		(void)hash_matches(pass, decoy->password_hash);
-	else
-		(void)equal_const_time(pass, "\x01unknown-user");
+	ok = check_password(fx, name, found, pass);
 out:
 	explicit_bzero(decoded, sizeof(decoded));
 	return found && ok ? found : NULL;

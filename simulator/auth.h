@@ -32,14 +32,19 @@ struct caller {
 };
 
 /* Decodes an "Authorization: Basic ..." value and checks the credentials
- * against the fixture's users; the password comparison takes the same
- * time wherever the first difference is, and an unknown user name costs
- * what a hashed password costs (a hashed user's hash, picked by the name,
- * is checked and ignored), so timing does not tell which names exist.
- * Mixing clear-text and hashed users does tell the clear-text names
- * apart (they answer in microseconds). Returns the
- * user, or NULL when the header is malformed or the credentials are
- * wrong. Thread-safe. */
+ * against the fixture's users. Timing does not tell which user names
+ * exist: every check does the same work (struct auth_work) -- the keyed
+ * digest of the password, one constant-time comparison with a memo (a
+ * hashed user's last accepted password, a clear-text user's password,
+ * a random one for an unknown name), and on a mismatch, when the fixture
+ * has hashed users, one hash (the user's own, else one of the fixture's
+ * hashes picked by the name, so unknown names cost what known ones do
+ * in the same proportions). A wrong password therefore costs the same
+ * for a clear-text user, a hashed user and an unknown name; only a right
+ * one is faster. Users from the fixture loader all have a memo; one
+ * built by hand without it is compared directly. Returns the user, or
+ * NULL when the header is malformed or the credentials are wrong.
+ * Thread-safe. */
 const struct fixture_user *auth_basic(const struct fixture *fx,
 				      const char *authorization);
 
@@ -60,11 +65,26 @@ bool auth_role_can_modify(const char *role);
  * ...). Costs one hash (the structure check hashes a dummy password). */
 int auth_hash_check(const char *hash, char *why, size_t whysize);
 
-/* The memo of the password last accepted for a user: made by the fixture
- * loader for each hashed user, freed with it. NULL when out of memory or
- * without random bytes. */
+/* The memo of a user's password: made by the fixture loader for every
+ * user, freed with it. A hashed user's holds the password last accepted
+ * (auth_basic learns it); a clear-text user's is given the password at
+ * load (auth_memo_remember). NULL when out of memory or without random
+ * bytes. */
 struct auth_memo *auth_memo_new(void);
 void auth_memo_free(struct auth_memo *m);
+/* Makes pass the memo's password (its keyed digest; pass is not kept).
+ * False when gnutls fails. */
+bool auth_memo_remember(struct auth_memo *m, const char *pass);
+
+/* The work auth_basic() did on the calling thread since the last call:
+ * what makes its time. Tests compare it between known and unknown names
+ * (time itself is too noisy to assert on). */
+struct auth_work {
+	unsigned long digests;	/* keyed digests of the password */
+	unsigned long compares;	/* constant-time memo comparisons */
+	unsigned long hashes;	/* crypt(3) hashes */
+};
+void auth_work_take(struct auth_work *out);
 
 /* What a caller may do at one site. */
 struct auth_access {

@@ -75,8 +75,9 @@ static const struct option_def options[] = {
 	  "on a loopback listener, also serve the control API and dashboard "
 	  "to requests for Host NAME (repeatable; loopback names always)", NULL },
 	{ "admin-token", "TOKEN", OPT_STRING, OFF(admin_token), 0, 0,
-	  "bearer token the control API (/_dpsim/) wants; required when "
-	  "--listen or --tls-listen is not a loopback address", NULL },
+	  "bearer token the control API (/_dpsim/) wants: at least 16 "
+	  "printable ASCII characters, no spaces; required when --listen or "
+	  "--tls-listen is not a loopback address", NULL },
 	{ "seed", "N", OPT_SEED, OFF(seed), 0, 0,
 	  "seed of the fault rules' random draws, to repeat a run", "random, logged" },
 	{ "journal-max", "N", OPT_UINT, OFF(journal_max), 0, 4000000000u,
@@ -251,6 +252,36 @@ static int check_hostport(const char *opt, const char *val, char *err,
 	return 0;
 }
 
+int config_check_admin_token(const char *source, const char *tok, char *err,
+			     size_t errsize)
+{
+	size_t len = strlen(tok), i;
+
+	/* The first offending character is named by position only: the
+	 * token is a secret, and this line goes to logs. */
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)tok[i];
+
+		if (c > 0x20 && c < 0x7F)
+			continue;
+		snprintf(err, errsize, "%s: the token has %s at character %zu; "
+			 "use printable ASCII without spaces (e.g. `openssl "
+			 "rand -hex 16`)", source,
+			 c == ' ' || c == '\t' ? "whitespace" :
+			 c < 0x20 || c == 0x7F ? "a control character" :
+			 "a non-ASCII byte", i + 1);
+		return -EINVAL;
+	}
+	if (len < CONFIG_ADMIN_TOKEN_MIN) {
+		snprintf(err, errsize, "%s: the token is %zu character%s long, "
+			 "at least %d are needed (e.g. `openssl rand -hex 16`)",
+			 source, len, len == 1 ? "" : "s",
+			 CONFIG_ADMIN_TOKEN_MIN);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* The options that only make sense together. Each mistake is refused
  * rather than guessed at: a lab that asked for HTTPS and silently got
  * plain HTTP would send its credentials in clear. */
@@ -258,6 +289,9 @@ static int check(struct config *c, char *err, size_t errsize)
 {
 	bool tls = c->tls_cert || c->tls_key;
 
+	if (c->admin_token &&
+	    config_check_admin_token("--admin-token", c->admin_token, err, errsize))
+		return -EINVAL;
 	if (strcmp(c->listen, "none") == 0)
 		c->listen = NULL;
 	else if (check_hostport("listen", c->listen, err, errsize))

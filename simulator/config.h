@@ -61,6 +61,22 @@ enum config_result {
 enum config_result config_parse(struct config *c, int argc, char **argv,
 				char *err, size_t errsize);
 
+/* The shortest admin token accepted: 16 characters, as for most bearer
+ * secrets (`openssl rand -hex 16` gives 32). The token guards fault
+ * rules, resets and snapshots; a short one is guessed, one with spaces
+ * or control characters was pasted wrong (or is cut by the HTTP header
+ * it travels in). */
+#define CONFIG_ADMIN_TOKEN_MIN 16
+
+/* Whether tok is an acceptable admin token: at least
+ * CONFIG_ADMIN_TOKEN_MIN characters of printable ASCII, no space or
+ * control character. 0, or -EINVAL with one line in err naming source
+ * ("--admin-token", "DPSIM_ADMIN_TOKEN") and what is wrong, never the
+ * token itself. config_parse() checks --admin-token with it; main checks
+ * the environment's. */
+int config_check_admin_token(const char *source, const char *tok, char *err,
+			     size_t errsize);
+
 /* "--listen 127.0.0.1:5985 --db dpsim.db ..." for the start-up log line.
  * Names files, never secrets (the admin token is "(set)"). */
 void config_describe(const struct config *c, char *out, size_t size);

@@ -24,6 +24,7 @@
 #include "embedded.h"
 #include "faults.h"
 #include "cim.h"
+#include "xmlcatch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -145,6 +146,32 @@ static void on_parse_error(void *data, xmlError *e)
 	clean_message(e->message, msg, sizeof(msg));
 	diag_set(p->_private, e->line > 0 ? (unsigned)e->line : 0,
 		 "not well-formed XML: %s", msg);
+}
+
+/* libxml2's errors without a parser or schema context (invalid UTF-16,
+ * an encoder error, a schema regex), which would otherwise be raw lines
+ * on stderr: into the same FILE:LINE message as the rest. */
+struct stray {
+	struct diag *d;
+	const char *lead;	/* "not well-formed XML: " while parsing */
+};
+
+static void on_stray_error(void *data, xmlError *e)
+{
+	struct stray *s = data;
+	unsigned line = 0;
+	char msg[512];
+
+	if (e->level < XML_ERR_ERROR)
+		return;
+	if (e->node)
+		line = node_line(e->node);
+	if (!line && e->line > 0)
+		line = (unsigned)e->line;
+	/* No line rather than a wrong one: libxml2 decodes ahead of the
+	 * parser, so the parser's line is not where the bad bytes are. */
+	clean_message(e->message, msg, sizeof(msg));
+	diag_set(s->d, line, "%s%s", s->lead, msg);
 }
 
 /* The schema's patterns, as libxml2 quotes them, and what they mean: a
@@ -270,7 +297,12 @@ static int parse(struct diag *d, const char *data, size_t len,
 	p->sax->internalSubset = refuse_dtd;
 	p->sax->startElementNs = start_element;
 
+	struct stray stray = { d, "not well-formed XML: " };
+	struct xml_catch catch;
+
+	xml_catch_begin(&catch, on_stray_error, &stray);
 	xmlParseDocument(p);
+	xml_catch_end(&catch);
 	doc = p->myDoc;
 	p->myDoc = NULL;
 	if (!d->failed && doc && (doc->intSubset || doc->extSubset))
@@ -330,8 +362,14 @@ static int validate(struct diag *d, xmlDoc *doc)
 				       (int)embedded_fixture_xsd_len);
 	if (!sp)
 		return diag_nomem(d);
+	struct stray schema_stray = { &sd, "" };
+	struct stray doc_stray = { d, "" };
+	struct xml_catch catch;
+
 	xmlSchemaSetParserStructuredErrors(sp, on_schema_error, &sd);
+	xml_catch_begin(&catch, on_stray_error, &schema_stray);
 	schema = xmlSchemaParse(sp);
+	xml_catch_end(&catch);
 	if (!schema) {
 		if (!sd.failed)
 			diag_set(&sd, 0, "cannot compile the schema");
@@ -346,7 +384,9 @@ static int validate(struct diag *d, xmlDoc *doc)
 	}
 	xmlSchemaSetValidStructuredErrors(vc, on_schema_error, d);
 	/* > 0: invalid; < 0: libxml2 internal error, still not loadable */
+	xml_catch_begin(&catch, on_stray_error, &doc_stray);
 	rc = xmlSchemaValidateDoc(vc, doc);
+	xml_catch_end(&catch);
 	if (rc != 0) {
 		if (!d->failed)
 			diag_set(d, 0, "does not match the fixture schema");
@@ -1164,15 +1204,19 @@ static int build_password(struct diag *d, xmlNode *n, struct fixture_user *u)
 			 u->password ? ", not both" : "");
 		return -EINVAL;
 	}
-	if (!u->password_hash)
-		return 0;
-	if (auth_hash_check(u->password_hash, why, sizeof(why))) {
+	if (u->password_hash &&
+	    auth_hash_check(u->password_hash, why, sizeof(why))) {
 		diag_set(d, u->line, "user %s: password-hash is not a crypt(3) "
 			 "hash dpsim accepts (%s)", u->name, why);
 		return -EINVAL;
 	}
+	/* Every user has a memo, so checking any password costs the same
+	 * work (auth.h); a clear-text user's holds the password. */
 	u->memo = auth_memo_new();
-	return u->memo ? 0 : diag_nomem(d);
+	if (!u->memo || (u->password &&
+			 !auth_memo_remember(u->memo, u->password)))
+		return diag_nomem(d);
+	return 0;
 }
 
 static int build_user(struct diag *d, xmlNode *n, struct fixture *f,

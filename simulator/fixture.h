@@ -125,10 +125,11 @@ struct fixture_user {
 	struct fixture_access *access;	/* per site; naccess == 0 when
 					 * role is set */
 	size_t naccess;
-	struct auth_memo *memo;	/* users with a password_hash: made at load,
-				 * owned by the user (fixture_free), used by
-				 * auth_basic() to skip re-hashing a password
-				 * it accepted before; NULL is fine (no memo) */
+	struct auth_memo *memo;	/* every user: made at load, owned by the
+				 * user (fixture_free); a hashed user's
+				 * password last accepted (auth_basic()
+				 * skips re-hashing it), a clear-text user's
+				 * password; NULL is fine (no memo) */
 	unsigned line;
 };
 

@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,10 +31,30 @@
 #include "store.h"
 #include "tls.h"
 #include "wsman_ops.h"
+#include "xml_log.h"
 
 #ifndef DPSIM_VERSION
 #define DPSIM_VERSION "0.1.0"
 #endif
+
+/* A start-up error: one line on stderr, as the log format asks (a JSON
+ * reader of dpsim's stderr must not meet a line it cannot parse). */
+static void __attribute__((format(printf, 2, 3)))
+startup_error(bool json, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (json) {
+		log_set_json(1);
+		log_error("%s", msg);
+	} else {
+		fprintf(stderr, "dpsim: %s\n", msg);
+	}
+}
 
 static int load_fixtures(const struct config *c, struct fixture **out,
 			 char *err, size_t errsize)
@@ -190,7 +212,8 @@ int main(int argc, char **argv)
 	case CONFIG_HASH_PASSWORD:
 		return hash_password();
 	case CONFIG_ERROR:
-		fprintf(stderr, "dpsim: %s\n", err);
+		/* JSON when --log-format json came before the mistake. */
+		startup_error(cfg.log_json, "%s", err);
 		return 2;
 	case CONFIG_OK:
 		break;
@@ -200,14 +223,20 @@ int main(int argc, char **argv)
 	if (!cfg.admin_token) {
 		/* The environment keeps the token out of ps output. */
 		char *t = getenv("DPSIM_ADMIN_TOKEN");
-		if (t && *t)
+		if (t && *t) {
+			if (config_check_admin_token("DPSIM_ADMIN_TOKEN", t, err,
+						     sizeof(err))) {
+				startup_error(cfg.log_json, "%s", err);
+				return 2;
+			}
 			cfg.admin_token = t;
+		}
 	}
 	const char *exposed = exposed_listener(&cfg);
 	if (!cfg.admin_token && exposed) {
-		fprintf(stderr, "dpsim: %s %s is not a loopback address: the "
+		startup_error(cfg.log_json, "%s %s is not a loopback address: the "
 			"control API (/_dpsim/) would be open to the network, so "
-			"--admin-token TOKEN (or DPSIM_ADMIN_TOKEN) is required\n",
+			"--admin-token TOKEN (or DPSIM_ADMIN_TOKEN) is required",
 			exposed, strcmp(exposed, "--listen") ? cfg.tls_listen : cfg.listen);
 		return 2;
 	}
@@ -224,6 +253,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	xmlInitParser();
+	xml_log_install();
 	config_describe(&cfg, err, sizeof(err));
 	log_info("starting: %s", err);
 	if (cfg.listen && !http_listen_is_loopback(cfg.listen))
@@ -329,7 +359,7 @@ int main(int argc, char **argv)
 	goto out;
 
 fail:
-	fprintf(stderr, "dpsim: %s\n", err);
+	startup_error(cfg.log_json, "%s", err);
 	log_debug("start-up failed");
 out:
 	/* Requests a fault rule holds are answered now, not after their

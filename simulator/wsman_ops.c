@@ -956,6 +956,11 @@ int wsman_ops_serve(struct wsman_ops *o, const struct caller *who,
 		goto done;
 	}
 	if (r) {
+		/* The trace of the refusal; the client sees the same reason
+		 * only when it signed in (below). */
+		log_debug("request refused before dispatch (%s, %zu bytes): %s",
+			  who ? who->user : "anonymous", len,
+			  f.reason ? f.reason : "(no reason)");
 		/* An anonymous caller learns nothing but that it must log in,
 		 * unless it was trying to Identify. */
 		st = who || (req && req->op == WSMAN_OP_IDENTIFY) ? send_fault(&c, &f) : 401;

@@ -28,6 +28,7 @@
 
 #include "request.h"
 #include "resource.h"
+#include "xmlcatch.h"
 
 #define NS_SOAP		"http://www.w3.org/2003/05/soap-envelope"
 #define NS_SOAP11	"http://schemas.xmlsoap.org/soap/envelope/"
@@ -1205,29 +1206,36 @@ static void refuse_subset(void *ctx, const xmlChar *name,
 	xmlStopParser(ctxt);
 }
 
-/* Keeps the first error for the reason and keeps libxml2 off stderr. */
-static void record_error(void *ctx, xmlErrorPtr err)
+/* Keeps the first error for the reason: the caller has no other way to
+ * learn it (the codec writes nowhere). */
+static void record(struct parse *p, const xmlError *err)
 {
-	xmlParserCtxtPtr ctxt = ctx;
-	struct parse *p = ctxt->_private;
-	size_t i;
-
 	if (p == NULL || p->have_err || err == NULL ||
 	    err->level < XML_ERR_ERROR)
 		return;
 	p->have_err = true;
 	p->err_code = err->code;
+	/* 0 for an error raised without the parser context (an input
+	 * conversion failure): libxml2 decodes ahead of the parser, so the
+	 * parser's line would not be where the bad bytes are. */
 	p->err_line = err->line;
-	snprintf(p->err_msg, sizeof(p->err_msg), "%s",
-		 err->message != NULL ? err->message : "unknown error");
 	/* The message may quote input; keep it plain ASCII and one line. */
-	for (i = 0; p->err_msg[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)p->err_msg[i];
-
-		if (c < 0x20 || c >= 0x7F)
-			p->err_msg[i] = ' ';
-	}
+	xml_catch_message(err, p->err_msg, sizeof(p->err_msg));
 	trim(p->err_msg);
+}
+
+/* The parser context's own handler: libxml2 passes the context. */
+static void record_error(void *ctx, xmlErrorPtr err)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+
+	record(ctxt->_private, err);
+}
+
+/* The thread's handler while libxml2 runs: errors without a context. */
+static void record_stray_error(void *data, xmlErrorPtr err)
+{
+	record(data, err);
 }
 
 static int read_document(struct parse *p, const char *body, size_t len,
@@ -1241,6 +1249,7 @@ static int read_document(struct parse *p, const char *body, size_t len,
 	const int opts = XML_PARSE_NONET | XML_PARSE_NOERROR |
 			 XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
 			 XML_PARSE_IGNORE_ENC;
+	struct xml_catch catch;
 	xmlParserCtxtPtr ctxt;
 	xmlDoc *doc;
 	int rc = 0;
@@ -1252,7 +1261,9 @@ static int read_document(struct parse *p, const char *body, size_t len,
 	ctxt->_private = p;
 	ctxt->sax->internalSubset = refuse_subset;
 	ctxt->sax->serror = record_error;
+	xml_catch_begin(&catch, record_stray_error, p);
 	doc = xmlCtxtReadMemory(ctxt, body, (int)len, NULL, NULL, opts);
+	xml_catch_end(&catch);
 	if (p->saw_dtd || (doc != NULL &&
 	    (doc->intSubset != NULL || doc->extSubset != NULL))) {
 		rc = schema_error(p, "The request contains a document type "
@@ -1269,10 +1280,14 @@ static int read_document(struct parse *p, const char *body, size_t len,
 				       "character encoding dpsim cannot read "
 				       "(UTF-8 and UTF-16 are supported): %s",
 				       p->err_msg);
-		else
+		else if (p->err_line > 0)
 			rc = schema_error(p, "The request is not well-formed "
 					  "XML at line %d: %s", p->err_line,
 					  p->have_err ? p->err_msg :
+					  "parse error");
+		else
+			rc = schema_error(p, "The request is not well-formed "
+					  "XML: %s", p->have_err ? p->err_msg :
 					  "parse error");
 	}
 	xmlFreeParserCtxt(ctxt);

@@ -1,6 +1,7 @@
 /* response: WS-Management response envelopes parsed for the client side
  * (see response.h). */
 #include "response.h"
+#include "xmlcatch.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -886,6 +887,19 @@ static int parse_doc(struct wsman_response *r, xmlDoc *doc,
 	return 0;
 }
 
+/* The first error libxml2 raises during one parse. */
+struct first_error {
+	char msg[160];
+};
+
+static void keep_first_error(void *data, xmlErrorPtr e)
+{
+	struct first_error *f = data;
+
+	if (f->msg[0] == '\0' && e != NULL && e->level >= XML_ERR_ERROR)
+		xml_catch_message(e, f->msg, sizeof(f->msg));
+}
+
 int wsman_response_parse(const char *body, size_t len, unsigned max_depth,
 			 struct wsman_response **out, char *err,
 			 size_t err_size)
@@ -895,6 +909,8 @@ int wsman_response_parse(const char *body, size_t len, unsigned max_depth,
 	const int opts = XML_PARSE_NONET | XML_PARSE_NOERROR |
 			 XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
 	struct wsman_response *r;
+	struct first_error first;
+	struct xml_catch catch;
 	xmlParserCtxt *ctxt;
 	xmlDoc *doc;
 	int ret;
@@ -914,18 +930,25 @@ int wsman_response_parse(const char *body, size_t len, unsigned max_depth,
 		set_err(err, err_size, "out of memory");
 		return -ENOMEM;
 	}
+	first.msg[0] = '\0';
+	xml_catch_begin(&catch, keep_first_error, &first);
 	doc = xmlCtxtReadMemory(ctxt, body, (int)len, NULL, NULL, opts);
+	xml_catch_end(&catch);
 	if (!doc || !ctxt->wellFormed) {
 		const xmlError *xe = xmlCtxtGetLastError(ctxt);
 		char msg[160];
 
-		snprintf(msg, sizeof(msg), "%s",
-			 xe && xe->message ? xe->message : "unreadable");
-		/* libxml2's text may span lines and quote raw bytes; the
-		 * error is promised as one printable line. */
-		for (char *c = msg; *c; c++)
-			if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7F)
-				*c = ' ';
+		/* The first error is the cause (an input conversion failure
+		 * is followed by "Premature end of data"); libxml2's text may
+		 * span lines and quote raw bytes, the error is promised as one
+		 * printable line. */
+		if (first.msg[0])
+			snprintf(msg, sizeof(msg), "%s", first.msg);
+		else
+			xml_catch_message(xe && xe->message ? xe : NULL, msg,
+					  sizeof(msg));
+		if (!strcmp(msg, "unknown error"))
+			snprintf(msg, sizeof(msg), "unreadable");
 		trim_in_place(msg);
 		set_err(err, err_size, "not well-formed XML: %s", msg);
 		ret = -EINVAL;

@@ -6,6 +6,8 @@
 #   apt-get install -y chromium nodejs npm
 #   npm ci --prefix tests/browser
 #
+# usage: run.sh [TEST_FILE]   (default dashboard.test.mjs, in this
+# directory)
 # env: DPSIM_BIN (required), SCREENSHOT_DIR (default: the working
 # directory), CHROMIUM (default /usr/bin/chromium), DPSIM_WRAPPER.
 set -u
@@ -33,4 +35,4 @@ export SCREENSHOT_DIR="${SCREENSHOT_DIR:-$PWD}"
 mkdir -p "$SCREENSHOT_DIR"
 # node's test runner runs the file in a child process and exits non-zero
 # when a test fails.
-exec node --test --test-reporter=spec "$here/dashboard.test.mjs"
+exec node --test --test-reporter=spec "$here/${1:-dashboard.test.mjs}"

@@ -1038,7 +1038,7 @@ static void admin_token_off_loopback(void **state)
 	free(err);
 
 	struct dpsim_proc *pp = *state;
-	const char *args[] = { "--listen", "0.0.0.0:0", "--admin-token", "t0ken", NULL };
+	const char *args[] = { "--listen", "0.0.0.0:0", "--admin-token", "t0ken-t0ken-t0ken", NULL };
 	assert_int_equal(dpsim_start(pp, args), 0);
 	/* The ready line names 0.0.0.0; talk to loopback. */
 	char *colon = strrchr(pp->url, ':');
@@ -1052,7 +1052,7 @@ static void admin_token_off_loopback(void **state)
 	assert_non_null(strstr(jstr(j, "error"), "Authorization: Bearer"));
 	json_decref(j);
 	json_decref(api_auth(&p, "GET", "state", NULL, "wrong", 401));
-	json_decref(api_auth(&p, "GET", "state", NULL, "t0ken", 200));
+	json_decref(api_auth(&p, "GET", "state", NULL, "t0ken-t0ken-t0ken", 200));
 	/* WS-Man keeps its own Basic authentication. */
 	struct http_reply r = invoke(&p, "DP01.contoso.com", "1");
 	assert_return_value(&r, "0");
@@ -1065,6 +1065,98 @@ static void admin_token_off_loopback(void **state)
 		api_ok(pp, "GET", "state", NULL, 200);
 		assert_int_equal(dpsim_stop(pp), 0);
 	}
+}
+
+/* A weak admin token is refused before anything starts: exit 2, one
+ * line naming what is wrong, never the token, no ready line. The
+ * environment's token is checked the same way. */
+static void weak_admin_token_refused(void **state)
+{
+	static const struct { const char *token; const char *want; } cases[] = {
+		{ "", "--admin-token needs a non-empty value" },
+		{ "   ", "--admin-token: the token has whitespace at character 1" },
+		{ "x", "--admin-token: the token is 1 character long, at least 16" },
+		{ "0123456789abcdef\t", "--admin-token: the token has whitespace "
+		  "at character 17" },
+		{ "0123456789\x01" "abcdef", "--admin-token: the token has a control "
+		  "character at character 11" },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *argv[] = { DPSIM_BIN, "--listen", "127.0.0.1:0", "--db",
+			":memory:", "--admin-token", cases[i].token, NULL };
+		char *out, *err;
+
+		assert_int_equal(run_program(argv, NULL, &out, &err), 2);
+		assert_string_equal(out, "");
+		if (strncmp(err, "dpsim: ", 7) || !strstr(err, cases[i].want))
+			fail_msg("case %zu: stderr '%s' lacks '%s'", i, err,
+				 cases[i].want);
+		/* one line */
+		assert_ptr_equal(strchr(err, '\n'), err + strlen(err) - 1);
+		free(out);
+		free(err);
+	}
+
+	const char *argv[] = { DPSIM_BIN, "--listen", "127.0.0.1:0", "--db",
+			       ":memory:", NULL };
+	const char *env[] = { "DPSIM_ADMIN_TOKEN=short", NULL };
+	char *out, *err;
+	assert_int_equal(run_program(argv, env, &out, &err), 2);
+	assert_string_equal(out, "");
+	assert_string_equal(err, "dpsim: DPSIM_ADMIN_TOKEN: the token is 5 "
+			    "characters long, at least 16 are needed (e.g. "
+			    "`openssl rand -hex 16`)\n");
+	free(out);
+	free(err);
+}
+
+/* The open health route does not show the fault seed (it predicts every
+ * random fault rule's draws); the admin token does, and so does state. */
+static void health_hides_seed(void **state)
+{
+	struct dpsim_proc *p = *state;
+	static const char token[] = "health-seed-token-0123";
+	const char *args[] = { "--seed", "424242", "--admin-token", token, NULL };
+	struct http_reply r;
+	char url[256];
+	json_t *j;
+
+	assert_int_equal(dpsim_start(p, args), 0);
+	dpsim_base(p, url, sizeof(url));
+	strcat(url, "/_dpsim/health");
+	assert_int_equal(http_get(url, &r), 0);
+	assert_int_equal(r.status, 200);
+	j = json_loads(r.body, 0, NULL);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "status")), "ready");
+	assert_null(json_object_get(j, "seed"));
+	assert_null(strstr(r.body, "424242"));
+	json_decref(j);
+	http_reply_free(&r);
+
+	json_decref(api_auth(p, "GET", "state", NULL, NULL, 401));
+	j = api_auth(p, "GET", "health", NULL, "wrong-token-wrong-token", 200);
+	assert_null(json_object_get(j, "seed"));
+	json_decref(j);
+	j = api_auth(p, "GET", "health", NULL, token, 200);
+	assert_int_equal(jint(j, "seed"), 424242);
+	json_decref(j);
+	j = api_auth(p, "GET", "state", NULL, token, 200);
+	assert_int_equal(jint(j, "seed"), 424242);
+	json_decref(j);
+	assert_int_equal(dpsim_stop(p), 0);
+
+	/* Without a token: still not in health; state (open then) has it. */
+	const char *open_args[] = { "--seed", "424242", NULL };
+	assert_int_equal(dpsim_start(p, open_args), 0);
+	j = api(p, "GET", "health", NULL, 200);
+	assert_null(json_object_get(j, "seed"));
+	json_decref(j);
+	j = api(p, "GET", "state", NULL, 200);
+	assert_int_equal(jint(j, "seed"), 424242);
+	json_decref(j);
+	assert_int_equal(dpsim_stop(p), 0);
 }
 
 /* ---- dpctl sim ---------------------------------------------------------------------------------- */
@@ -1096,7 +1188,9 @@ static void dpctl_sim_commands(void **state)
 	json_t *j;
 
 	assert_int_equal(DPCTL(p, &out, "sim", "health", "--wait", "5s"), 0);
-	assert_non_null(strstr(out, "ready: 1 site(s), 6 DP(s), seed 7"));
+	/* No token: the seed is not the open health route's to show. */
+	assert_non_null(strstr(out, "ready: 1 site(s), 6 DP(s), journal max"));
+	assert_null(strstr(out, "seed"));
 	free(out);
 
 	assert_int_equal(DPCTL(p, &out, "sim", "fault", "add", "--method",
@@ -1400,6 +1494,8 @@ int main(void)
 		T(sites_in_parallel),
 		OWN(health_before_and_after_ready),
 		OWN(admin_token_off_loopback),
+		OWN(weak_admin_token_refused),
+		OWN(health_hides_seed),
 		T(dpctl_sim_commands),
 		T(dpclient_sim_calls),
 		OWN(caps_refuse_naming_the_option),

@@ -731,6 +731,187 @@ static void hash_password_prompt(void **state)
 	close(master);
 }
 
+/* ---- cross-site requests to the control API and the dashboard ---------- */
+
+/* The control API and the dashboard on a loopback listener answer only
+ * Host names that are loopback (localhost, 127.x.x.x, [::1]) or given
+ * with --allow-host: a page on a name the attacker controls, rebound to
+ * 127.0.0.1 (DNS rebinding), sends its own name and gets 421. */
+static long status_with_host(struct dpsim_proc *p, const char *method,
+			     const char *path, const char *host,
+			     const char *body)
+{
+	char url[256], hdr[160];
+	struct http_reply r;
+	const char *headers[3] = { hdr, "Content-Type: application/json", NULL };
+	long st;
+
+	dpsim_base(p, url, sizeof(url));
+	strncat(url, path, sizeof(url) - strlen(url) - 1);
+	snprintf(hdr, sizeof(hdr), "Host: %s", host);
+	assert_int_equal(http_request(method, url, headers, body,
+				      body ? strlen(body) : 0, &r), 0);
+	st = r.status;
+	if (st == 421 && !strstr(r.body, host))
+		fail_msg("%s %s with Host %s: 421 without naming the host: %s",
+			 method, path, host, r.body);
+	http_reply_free(&r);
+	return st;
+}
+
+/* "127.0.0.1:PORT" of p. */
+static const char *own_hostport(struct dpsim_proc *p)
+{
+	static char hp[64];
+	char base[160];
+
+	dpsim_base(p, base, sizeof(base));
+	snprintf(hp, sizeof(hp), "%s", base + strlen("http://"));
+	return hp;
+}
+
+static void foreign_host_is_421(void **state)
+{
+	struct dpsim_proc *p = *state;
+	const char *port = strrchr(own_hostport(p), ':');
+	char host[64];
+	static const char rule[] = "{\"method\": \"SetDPMaintenanceMode\", "
+		"\"effect\": \"fault\", \"hresult\": \"0x80041001\"}";
+
+	/* A foreign name, with and without the port. */
+	assert_int_equal(status_with_host(p, "GET", "/_dpsim/state",
+					  "evil.example", NULL), 421);
+	snprintf(host, sizeof(host), "evil.example%s", port);
+	assert_int_equal(status_with_host(p, "GET", "/_dpsim/state", host,
+					  NULL), 421);
+	assert_int_equal(status_with_host(p, "POST", "/_dpsim/faults", host,
+					  rule), 421);
+	assert_int_equal(status_with_host(p, "POST", "/_dpsim/reset", host,
+					  NULL), 421);
+	assert_int_equal(status_with_host(p, "GET", "/_dpsim/health", host,
+					  NULL), 421);
+	assert_int_equal(status_with_host(p, "GET", "/", host, NULL), 421);
+	assert_int_equal(status_with_host(p, "GET", "/dashboard/api/whoami",
+					  host, NULL), 421);
+	/* A name that merely ends like a loopback one is foreign too. */
+	snprintf(host, sizeof(host), "localhost.evil.example%s", port);
+	assert_int_equal(status_with_host(p, "GET", "/_dpsim/state", host,
+					  NULL), 421);
+	snprintf(host, sizeof(host), "127.0.0.1.evil.example%s", port);
+	assert_int_equal(status_with_host(p, "GET", "/_dpsim/state", host,
+					  NULL), 421);
+
+	/* Nothing changed: no fault rule. */
+	json_t *j = control_call(p, "GET", "faults", NULL, 200);
+	assert_int_equal(json_array_size(json_object_get(j, "faults")), 0);
+	json_decref(j);
+
+	/* Loopback names are served. */
+	static const char *const loopback[] = { "localhost", "127.0.0.1",
+						"127.1.2.3", "[::1]" };
+	for (size_t i = 0; i < sizeof(loopback) / sizeof(loopback[0]); i++) {
+		snprintf(host, sizeof(host), "%s%s", loopback[i], port);
+		if (status_with_host(p, "GET", "/_dpsim/state", host, NULL) != 200)
+			fail_msg("Host %s refused", host);
+		if (status_with_host(p, "GET", "/", host, NULL) != 200)
+			fail_msg("Host %s refused for the dashboard", host);
+	}
+}
+
+/* --allow-host NAME adds a name the control API and dashboard answer. */
+static void allow_host_option(void **state)
+{
+	struct dpsim_proc *p = calloc(1, sizeof(*p));
+	const char *const extra[] = { "--allow-host", "lab.example", NULL };
+	char host[64];
+
+	assert_non_null(p);
+	*state = p;
+	assert_int_equal(dpsim_start(p, extra), 0);
+	const char *port = strrchr(own_hostport(p), ':');
+	snprintf(host, sizeof(host), "lab.example%s", port);
+	assert_int_equal(status_with_host(p, "GET", "/_dpsim/state", host,
+					  NULL), 200);
+	assert_int_equal(status_with_host(p, "GET", "/", host, NULL), 200);
+	snprintf(host, sizeof(host), "other.example%s", port);
+	assert_int_equal(status_with_host(p, "GET", "/_dpsim/state", host,
+					  NULL), 421);
+}
+
+/* A state-changing control request needs Content-Type: application/json
+ * (415 otherwise: an HTML form or a no-cors fetch cannot send it), and a
+ * request with a foreign Origin is refused (403). */
+static void cross_site_control_requests_refused(void **state)
+{
+	struct dpsim_proc *p = *state;
+	char url[256], own[200];
+	struct http_reply r;
+	static const char rule[] = "{\"method\": \"SetDPMaintenanceMode\", "
+		"\"effect\": \"fault\", \"hresult\": \"0x80041001\"}";
+
+	dpsim_base(p, url, sizeof(url));
+	strcat(url, "/_dpsim/faults");
+	static const char *const plain[] = { "Content-Type: text/plain", NULL };
+	assert_int_equal(http_request("POST", url, plain, rule, strlen(rule),
+				      &r), 0);
+	assert_int_equal(r.status, 415);
+	assert_non_null(strstr(r.body, "application/json"));
+	http_reply_free(&r);
+	static const char *const form[] = {
+		"Content-Type: application/x-www-form-urlencoded", NULL };
+	assert_int_equal(http_request("POST", url, form, rule, strlen(rule),
+				      &r), 0);
+	assert_int_equal(r.status, 415);
+	http_reply_free(&r);
+
+	static const char *const foreign[] = {
+		"Content-Type: application/json",
+		"Origin: http://evil.example", NULL };
+	assert_int_equal(http_request("POST", url, foreign, rule, strlen(rule),
+				      &r), 0);
+	assert_int_equal(r.status, 403);
+	assert_non_null(strstr(r.body, "http://evil.example"));
+	http_reply_free(&r);
+	/* Another port of the same address is another origin. */
+	static const char *const other_port[] = {
+		"Content-Type: application/json",
+		"Origin: http://127.0.0.1:1", NULL };
+	assert_int_equal(http_request("POST", url, other_port, rule,
+				      strlen(rule), &r), 0);
+	assert_int_equal(r.status, 403);
+	http_reply_free(&r);
+	/* Reads with a foreign Origin too, and WS-Man. */
+	assert_int_equal(http_request("GET", url, foreign, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 403);
+	http_reply_free(&r);
+	char *env = envelope(ACT_GET, DPINFO_PS1, KEYS(DP01, "PS1"), NULL);
+	static const char *const wsman_foreign[] = {
+		"Content-Type: application/soap+xml;charset=UTF-8",
+		"Origin: http://evil.example", NULL };
+	assert_int_equal(http_request("POST", p->url, wsman_foreign, env,
+				      strlen(env), &r), 0);
+	assert_int_equal(r.status, 403);
+	http_reply_free(&r);
+	free(env);
+
+	/* Nothing was added. */
+	json_t *j = control_call(p, "GET", "faults", NULL, 200);
+	assert_int_equal(json_array_size(json_object_get(j, "faults")), 0);
+	json_decref(j);
+
+	/* dpsim's own origin, and no Origin at all (curl, dpctl), work. */
+	snprintf(own, sizeof(own), "Origin: http://%s", own_hostport(p));
+	const char *const same[] = { "Content-Type: application/json", own, NULL };
+	assert_int_equal(http_request("POST", url, same, rule, strlen(rule),
+				      &r), 0);
+	assert_int_equal(r.status, 201);
+	http_reply_free(&r);
+	json_decref(control_call(p, "POST", "faults", rule, 201));
+	j = control_call(p, "GET", "faults", NULL, 200);
+	assert_int_equal(json_array_size(json_object_get(j, "faults")), 2);
+	json_decref(j);
+}
+
 static int no_start(void **state)
 {
 	*state = NULL;
@@ -748,6 +929,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(hash_password_option, no_start, stop),
 		cmocka_unit_test(hash_password_prompt),
 		cmocka_unit_test_setup_teardown(hostile_input_is_a_fault, start, stop),
+		/* These three need the server side of cross-site protection
+		 * (Host, Origin and Content-Type checks in http.c). */
+		cmocka_unit_test_setup_teardown(foreign_host_is_421, start, stop),
+		cmocka_unit_test_setup_teardown(allow_host_option, no_start, stop),
+		cmocka_unit_test_setup_teardown(cross_site_control_requests_refused,
+						start, stop),
 	};
 	return cmocka_run_group_tests_name("security", tests, NULL, NULL);
 }

@@ -639,7 +639,7 @@ static void plain_http_off_loopback_warns(void **state)
 	stop(t);
 
 	const char *const exposed[] = { "--listen", "0.0.0.0:0",
-					 "--admin-token", "t0ken", NULL };
+					 "--admin-token", "t0ken-t0ken-t0ken", NULL };
 	start_tls(t, exposed);
 	read_stderr(&t->p, err, sizeof(err));
 	if (!strstr(err, "plain HTTP on 0.0.0.0:0 is not a loopback address") ||

@@ -224,6 +224,68 @@ static void memo_remembers_last_accepted(void **unused)
 	assert_false(accepted(&f, "analyst", "analyst", NULL));
 }
 
+/* Timing cannot be asserted on (too noisy), so the work is: a wrong
+ * password costs the same digest, comparison and hash whether the name
+ * is a clear-text user, a hashed user or unknown, in a fixture with
+ * hashed users (the bundled lab) and in one without. */
+static void expect_work(const struct fixture *f, const char *user,
+			const char *pass, bool want_ok, unsigned long hashes)
+{
+	char hdr[512];
+	struct auth_work w;
+	const struct fixture_user *u;
+
+	basic(user, pass, hdr, sizeof(hdr));
+	auth_work_take(&w);
+	u = auth_basic(f, hdr);
+	auth_work_take(&w);
+	if ((u != NULL) != want_ok)
+		fail_msg("%s:%s %s", user, pass, u ? "accepted" : "refused");
+	if (w.digests != 1 || w.compares != 1 || w.hashes != hashes)
+		fail_msg("%s:%s: %lu digest(s), %lu comparison(s), %lu hash(es); "
+			 "want 1, 1, %lu", user, pass, w.digests, w.compares,
+			 w.hashes, hashes);
+}
+
+static void same_work_for_unknown_names(void **unused)
+{
+	static const char plain_only[] =
+		"<dpsim-fixture xmlns=\"urn:dpsim:fixture:1\"><users>"
+		"<user name=\"a\" password=\"pa\" role=\"Full Administrator\"/>"
+		"</users><site code=\"PS1\" name=\"x\" provider=\"cm.contoso.com\">"
+		"<dp fqdn=\"dp.contoso.com\"/></site></dpsim-fixture>";
+	struct fixture *f;
+	size_t len;
+	const char *lab = fixture_bundled_lab(&len);
+	char err[256];
+
+	/* The lab: lab, infra, branch in clear text; analyst hashed. */
+	assert_int_equal(fixture_load_memory("lab", lab, len, &f, err,
+					     sizeof(err)), 0);
+	expect_work(f, "lab", "wrong", false, 1);
+	expect_work(f, "analyst", "wrong", false, 1);
+	expect_work(f, "nobody", "wrong", false, 1);
+	expect_work(f, "nobody", "lab", false, 1);
+	expect_work(f, "Nobody-else", "", false, 1);
+	/* Right passwords: no hash once the memo holds them. */
+	expect_work(f, "lab", "lab", true, 0);
+	expect_work(f, "analyst", "analyst", true, 1);	/* learnt now */
+	expect_work(f, "analyst", "analyst", true, 0);
+	/* The memo holding analyst's password changes nothing for others. */
+	expect_work(f, "analyst", "wrong", false, 1);
+	expect_work(f, "nobody", "analyst", false, 1);
+	fixture_free(f);
+
+	/* Clear text only: nobody pays a hash. */
+	assert_int_equal(fixture_load_memory("plain", plain_only,
+					     sizeof(plain_only) - 1, &f, err,
+					     sizeof(err)), 0);
+	expect_work(f, "a", "wrong", false, 0);
+	expect_work(f, "nobody", "wrong", false, 0);
+	expect_work(f, "a", "pa", true, 0);
+	fixture_free(f);
+}
+
 struct race {
 	const struct fixture *f;
 	const struct fixture_user *u;
@@ -342,6 +404,7 @@ int main(void)
 		cmocka_unit_test(hash_refusals),
 		cmocka_unit_test(memo_remembers_last_accepted),
 		cmocka_unit_test(memo_is_thread_safe),
+		cmocka_unit_test(same_work_for_unknown_names),
 		cmocka_unit_test(access_per_site),
 	};
 	return cmocka_run_group_tests_name("auth", tests, NULL, NULL);

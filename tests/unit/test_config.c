@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -80,6 +81,58 @@ static void errors_name_the_option(void **unused)
 	}
 }
 
+/* A token that is empty, blank, holds whitespace or control characters,
+ * or is short is refused at start-up with a line naming what is wrong
+ * and never the token. */
+static void admin_token_is_checked(void **unused)
+{
+	static const struct { const char *token; const char *want; } bad[] = {
+		{ "", "--admin-token needs a non-empty value" },
+		{ " ", "whitespace at character 1" },
+		{ "                    ", "whitespace at character 1" },
+		{ "x", "1 character long, at least 16" },
+		{ "fifteen-chars15", "15 characters long, at least 16" },
+		{ "0123456789abcdef ", "whitespace at character 17" },
+		{ "0123456789\tabcdef", "whitespace at character 11" },
+		{ "0123456789abcdef\n", "a control character at character 17" },
+		{ "\x7f" "0123456789abcdef", "a control character at character 1" },
+		{ "0123456789abcdef\xc3\xa9", "a non-ASCII byte at character 17" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct config c;
+		char err[256] = "";
+		const char *args[] = { "--admin-token", bad[i].token, NULL };
+
+		assert_int_equal(parse(&c, err, args), CONFIG_ERROR);
+		if (!strstr(err, bad[i].want))
+			fail_msg("case %zu: '%s' lacks '%s'", i, err, bad[i].want);
+		assert_null(strchr(err, '\n'));
+		if (strlen(bad[i].token) > 2)
+			assert_null(strstr(err, bad[i].token));
+	}
+
+	/* 16 printable characters, and the symbols of base64 and hex. */
+	static const char *const good[] = {
+		"0123456789abcdef", "Zm9vYmFyYmF6cXV4+/==", "a-b_c.d~e!f@g#h$",
+	};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		struct config c;
+		char err[256] = "";
+		const char *args[] = { "--admin-token", good[i], NULL };
+
+		if (parse(&c, err, args) != CONFIG_OK)
+			fail_msg("'%s' refused: %s", good[i], err);
+		assert_string_equal(c.admin_token, good[i]);
+	}
+
+	/* The environment's token goes through the same check. */
+	char err[256];
+	assert_int_equal(config_check_admin_token("DPSIM_ADMIN_TOKEN", "short",
+						  err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "DPSIM_ADMIN_TOKEN: the token is 5 "
+			       "characters long"));
+}
+
 static void split_hostport(void **unused)
 {
 	char host[64];
@@ -101,6 +154,7 @@ int main(void)
 		cmocka_unit_test(defaults),
 		cmocka_unit_test(every_option),
 		cmocka_unit_test(errors_name_the_option),
+		cmocka_unit_test(admin_token_is_checked),
 		cmocka_unit_test(split_hostport),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

@@ -179,8 +179,13 @@ static void test_health_ready(void **state)
 	assert_string_equal(jstr(j, "version"), "9.9");
 	assert_int_equal(jint(j, "sites"), 1);
 	assert_int_equal(jint(j, "dps"), 6);
-	assert_int_equal(jint(j, "seed"), 5);
 	assert_int_equal(jint(j, "journal_max"), 100);
+	/* The seed predicts the fault rules' draws: not for an open route.
+	 * Without a token, the (open) state route has it. */
+	assert_null(json_object_get(j, "seed"));
+	json_decref(j);
+	assert_int_equal(call(e, "GET", "/state", NULL, NULL, &j), 200);
+	assert_int_equal(jint(j, "seed"), 5);
 	json_decref(j);
 	expect_error(e, "POST", "/health", NULL, 405, "/_dpsim/health takes GET");
 	expect_error(e, "GET", "/health?x=1", NULL, 400, "parameter 'x' is not accepted");
@@ -191,8 +196,17 @@ static void test_token(void **state)
 	struct env *e = *state;
 	json_t *j;
 
-	/* Health stays open for readiness probes. */
+	/* Health stays open for readiness probes, and shows the fault seed
+	 * only to a caller with the token. */
 	assert_int_equal(call(e, "GET", "/health", NULL, NULL, &j), 200);
+	assert_string_equal(jstr(j, "status"), "ready");
+	assert_null(json_object_get(j, "seed"));
+	json_decref(j);
+	assert_int_equal(call(e, "GET", "/health", NULL, "Bearer s3cre", &j), 200);
+	assert_null(json_object_get(j, "seed"));
+	json_decref(j);
+	assert_int_equal(call(e, "GET", "/health", NULL, "Bearer s3cret", &j), 200);
+	assert_int_equal(jint(j, "seed"), 5);
 	json_decref(j);
 	assert_int_equal(call(e, "GET", "/state", NULL, NULL, &j), 401);
 	assert_non_null(strstr(jstr(j, "error"), "Authorization: Bearer"));

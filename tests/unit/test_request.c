@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/globals.h>
 #include <libxml/parser.h>
 
 #include "request.h"
@@ -1102,6 +1103,71 @@ static char *to_utf16(const char *in, size_t len, bool big_endian,
 	return to_utf16_bom(in, len, big_endian, true, out_len);
 }
 
+/* libxml2 raises an input conversion failure (invalid UTF-16) without
+ * the parser context, through the thread's global handlers, which write
+ * to stderr by default. The parse catches it into the reason, leaves the
+ * thread's handlers as they were, and calls neither. */
+static int stray_calls;
+
+static void count_stray(void *data, xmlErrorPtr e)
+{
+	(void)data;
+	(void)e;
+	stray_calls++;
+}
+
+static void __attribute__((format(printf, 2, 3)))
+count_generic(void *ctx, const char *fmt, ...)
+{
+	(void)ctx;
+	(void)fmt;
+	stray_calls++;
+}
+
+static void test_libxml2_errors_caught(void **state)
+{
+	static const char head[] = "<s:Envelope xmlns:s=\"http://www.w3.org/"
+		"2003/05/soap-envelope\"><s:Body>";
+	static const char tail[] = "</s:Body></s:Envelope>";
+	char body[512];
+	size_t n = 0;
+	struct result res;
+
+	(void)state;
+	body[n++] = '\xff';
+	body[n++] = '\xfe';
+	for (const char *c = head; *c; c++) {
+		body[n++] = *c;
+		body[n++] = '\0';
+	}
+	body[n++] = '\0';
+	body[n++] = '\xd8';	/* a high surrogate, then no low one */
+	body[n++] = 'A';
+	body[n++] = '\0';
+	for (const char *c = tail; *c; c++) {
+		body[n++] = *c;
+		body[n++] = '\0';
+	}
+
+	stray_calls = 0;
+	xmlSetStructuredErrorFunc(&stray_calls, count_stray);
+	xmlSetGenericErrorFunc(&stray_calls, count_generic);
+	parse_len(&res, body, n, 0);
+	assert_int_equal(res.rc, -EINVAL);
+	assert_int_equal(res.f.subcode, WSMAN_SUB_SCHEMA_VALIDATION);
+	/* the cause, not what followed it ("Premature end of data") */
+	assert_non_null(strstr(res.f.reason, "not well-formed XML: input "
+			       "conversion failed due to input error"));
+	assert_int_equal(stray_calls, 0);
+	assert_ptr_equal(xmlStructuredError, count_stray);
+	assert_ptr_equal(xmlStructuredErrorContext, &stray_calls);
+	assert_ptr_equal(xmlGenericError, count_generic);
+	assert_ptr_equal(xmlGenericErrorContext, &stray_calls);
+	xmlSetStructuredErrorFunc(NULL, NULL);
+	xmlSetGenericErrorFunc(NULL, NULL);
+	wsman_request_free(res.r);
+}
+
 static void test_utf16(void **state)
 {
 	struct result res;
@@ -1193,6 +1259,7 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_prescan),
 		cmocka_unit_test(test_utf16),
+		cmocka_unit_test(test_libxml2_errors_caught),
 	};
 
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
