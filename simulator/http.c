@@ -989,16 +989,6 @@ static int open_listener(struct listener *l, const char *addr, const char *opt,
 static int start_daemon(struct http_server *s, struct listener *l,
 			const struct tls_material *tls);
 
-/* Stops accepting on l; connections already accepted go on. */
-static void listener_quiesce(struct listener *l)
-{
-	if (!l->mhd)
-		return;
-	MHD_socket fd = MHD_quiesce_daemon(l->mhd);
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);	/* clients still in the backlog see a reset */
-}
-
 static void listener_close(struct listener *l)
 {
 	if (l->mhd)
@@ -1011,14 +1001,16 @@ static void listener_close(struct listener *l)
 
 static void server_free(struct http_server *s)
 {
-	/* Stop taking connections, then answer every request already
-	 * under way before MHD_stop_daemon, which would close their
-	 * connections with the answers unsent. */
-	listener_quiesce(&s->plain);
-	listener_quiesce(&s->secure);
 	/* MHD must not stop with a connection suspended: end every wait
 	 * first (those requests are then answered at once). */
 	waker_stop(&s->waker);
+	/* Answer every request already under way before MHD_stop_daemon,
+	 * which would close their connections with the answers unsent.
+	 * Meanwhile the guard turns new connections away (with a 503 on
+	 * plain HTTP). MHD_quiesce_daemon would close the listening socket
+	 * instead, but libmicrohttpd 0.9.75 can abort in it when a worker
+	 * of its pool took the socket out of its epoll set at the same
+	 * time. */
 	if (s->guard)
 		conn_guard_drain(s->guard, DRAIN_MS);
 	waker_drain(&s->waker, DRAIN_MS);

@@ -552,7 +552,7 @@ struct invoker {
 	const char *url;
 	int dp;
 	int acked;		/* answered with ReturnValue 0 */
-	int errors;		/* answered otherwise */
+	int errors;		/* answered otherwise, but for "shutting down" */
 };
 
 static void *invoker_main(void *arg)
@@ -590,11 +590,14 @@ static void *invoker_main(void *arg)
 			free(reply);
 			break;	/* dpsim stopped: this call was not answered */
 		}
+		bool stopping = status == 503 && strstr(reply, "shutting down");
 		if (status == 200 && strstr(reply, "ReturnValue>0</"))
 			w->acked++;
-		else
+		else if (!stopping)
 			w->errors++;
 		free(reply);
+		if (stopping)
+			break;	/* a new connection, turned away unread */
 	}
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
