@@ -20,6 +20,7 @@ struct config {
 	char *tls_listen;		/* "127.0.0.1:5986" */
 	char *tls_port_file;		/* NULL = none */
 	char *db;			/* "dpsim.db" or ":memory:" */
+	bool durability_full;		/* --durability full: synchronous=FULL */
 	char *fixtures[CONFIG_MAX_FIXTURES];	/* empty = bundled lab */
 	size_t nfixtures;
 	enum log_level log_level;

@@ -24,6 +24,9 @@ struct store;
 
 /* Current schema version; opening an older file migrates it. */
 #define STORE_SCHEMA_VERSION 2
+/* PRAGMA application_id of a dpsim database ("DPSM"): how a file is told
+ * from another application's SQLite file before anything is written. */
+#define STORE_APPLICATION_ID 0x4450534Du
 
 /* One journal row. Strings are borrowed when writing and owned by the
  * store (valid during the callback) when reading. */
@@ -52,10 +55,39 @@ struct journal_entry {
 };
 
 /* Opens (creating if needed) the database at path, or an in-memory one for
- * ":memory:". Migrates older schemas; refuses a file whose schema is newer
- * than this build. On failure returns -errno-style code and writes a one
- * line reason naming path into err. */
+ * ":memory:". A file is first locked for this process (dblock.h: -EBUSY
+ * naming the holder's PID when another has it), then read through a
+ * read-only connection: a file that is not an SQLite database, is another
+ * application's, or has a newer schema than this build is refused with
+ * -EPROTO and left byte for byte as it was. Only then is it switched to
+ * WAL, migrated, and marked with STORE_APPLICATION_ID (a dpsim file made
+ * before dpsim set one is adopted). On failure returns -errno-style code
+ * and writes a one line reason naming path into err. */
 int store_open(const char *path, struct store **out, char *err, size_t errsize);
+
+struct dblock;
+
+enum store_durability {
+	/* synchronous=NORMAL: a commit survives the process crashing, not
+	 * the machine losing power (the last commits may be lost then). */
+	STORE_DURABILITY_NORMAL,
+	/* synchronous=FULL: every commit syncs the WAL before it is
+	 * reported, so it also survives a power cut. */
+	STORE_DURABILITY_FULL,
+};
+
+struct store_options {
+	enum store_durability durability;
+	/* The file's lock, taken by the caller with dblock_new(path) so it
+	 * is held before anything else starts (dpsim takes it before its
+	 * listeners); owned by the store from the call on, also when it
+	 * fails. NULL: store_open takes it. */
+	struct dblock *lock;
+};
+
+/* store_open with options; o NULL = all defaults. */
+int store_open_opts(const char *path, const struct store_options *o,
+		    struct store **out, char *err, size_t errsize);
 /* Stops the checkpointer, checkpoints, closes. NULL is fine. */
 void store_free(struct store *s);
 
