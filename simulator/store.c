@@ -18,6 +18,7 @@
 #include "store.h"
 #include "dblock.h"
 #include "log.h"
+#include "ratelimit.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -51,6 +52,8 @@
  * the next commit. Above the usual peak: that truncation runs on a request
  * and cost 10-20 ms at 64 MiB. Bytes, as text for the pragma: 128 MiB. */
 #define WAL_SIZE_LIMIT "134217728"
+/* A full disk fails every write: one log line per this many ms. */
+#define FULL_LOG_INTERVAL_MS 60000
 /* Rows copied per lock hold while iterating the journal. */
 #define JOURNAL_BATCH 256
 
@@ -168,6 +171,7 @@ struct checkpointer {
 
 struct store {
 	struct dblock *file_lock;	/* a file database's; NULL in memory */
+	struct ratelimit *full_log;	/* "disk full" log lines */
 	pthread_mutex_t lock;
 	pthread_mutex_t snap_lock;	/* one file snapshot save at a time */
 	sqlite3 *db;
@@ -299,10 +303,40 @@ static int step_done(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* Every write fails alike until space is freed: say it once a minute,
+ * with the number not said. */
+static void log_full(struct store *s, const char *what, const char *msg)
+{
+	uint64_t unsaid;
+
+	if (ratelimit_pass(s->full_log, ratelimit_now_ms(), &unsaid))
+		log_error("store %s: disk full: %s: %s; changes and journal"
+			  " rows are refused until space is freed (%" PRIu64
+			  " more such failures not logged since the last"
+			  " report, at most one a minute)", s->path, what,
+			  msg, unsaid);
+}
+
 static void log_sqlite(struct store *s, const char *what, int rc)
 {
-	log_error("store %s: %s: %s (%d)", s->path, what,
-		  sqlite3_errmsg(s->db), rc);
+	if ((rc & 0xff) == SQLITE_FULL)
+		log_full(s, what, sqlite3_errmsg(s->db));
+	else
+		log_error("store %s: %s: %s (%d)", s->path, what,
+			  sqlite3_errmsg(s->db), rc);
+}
+
+/* The errno a failed write returns: a full disk is not an I/O error, and
+ * the caller tells the client which it was. */
+static int write_errno(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	}
+	return -EIO;
 }
 
 /* Reads one integer from a single-row statement such as a pragma. */
@@ -533,6 +567,8 @@ static int ckpt_passive(struct store *s, int *log_frames, int *done)
 	if (rc == SQLITE_BUSY)
 		log_debug("store %s: checkpoint deferred: %s", s->path,
 			  sqlite3_errmsg(s->ckpt.db));
+	else if ((rc & 0xff) == SQLITE_FULL)
+		log_full(s, "checkpoint", sqlite3_errmsg(s->ckpt.db));
 	else if (rc != SQLITE_OK)
 		log_warn("store %s: checkpoint: %s (%d)", s->path,
 			 sqlite3_errmsg(s->ckpt.db), rc);
@@ -843,6 +879,15 @@ int store_open_opts(const char *path, const struct store_options *o,
 			path);
 		return -ENOMEM;
 	}
+	s->full_log = ratelimit_new(FULL_LOG_INTERVAL_MS);
+	if (!s->full_log) {
+		free(s->path);
+		free(s);
+		dblock_free(o->lock);
+		set_err(err, errsize, "cannot open database %s: out of memory",
+			path);
+		return -ENOMEM;
+	}
 	s->is_file = strcmp(path, ":memory:") != 0;
 	s->durability = o->durability;
 	s->file_lock = o->lock;
@@ -912,6 +957,7 @@ void store_free(struct store *s)
 		free(s->snaps[i].name);
 	}
 	free(s->snaps);
+	ratelimit_free(s->full_log);
 	free(s->path);
 	free(s);
 }
@@ -933,7 +979,7 @@ int store_seed_dp(struct store *s, const char *site, const char *nalpath,
 	if (rc != SQLITE_OK)
 		log_sqlite(s, "seed", rc);
 	pthread_mutex_unlock(&s->lock);
-	return rc == SQLITE_OK ? 0 : -EIO;
+	return rc == SQLITE_OK ? 0 : write_errno(rc);
 }
 
 /* With s->lock held: 0, -ENOENT or an SQLite code (positive). */
@@ -1256,7 +1302,7 @@ fail:
 	rollback_locked(s);
 	jcount_reload_locked(s);
 	e->id = 0;
-	return -EIO;
+	return write_errno(rc);
 }
 
 int store_set_mode(struct store *s, const char *site, const char *nalpath,
@@ -1299,7 +1345,7 @@ int store_journal_add(struct store *s, struct journal_entry *e)
 		e->id = 0;
 	}
 	pthread_mutex_unlock(&s->lock);
-	return rc == SQLITE_OK ? 0 : -EIO;
+	return rc == SQLITE_OK ? 0 : write_errno(rc);
 }
 
 /* A journal row copied out of SQLite; its strings live in text. */
@@ -1742,7 +1788,7 @@ int store_journal_clear(struct store *s, const char *site, int64_t *deleted)
 	pthread_mutex_unlock(&s->lock);
 	if (rc == SQLITE_OK && deleted)
 		*deleted = n;
-	return rc == SQLITE_OK ? 0 : -EIO;
+	return rc == SQLITE_OK ? 0 : write_errno(rc);
 }
 
 /* ---- sites ---------------------------------------------------------------- */
@@ -1780,7 +1826,7 @@ int store_reset(struct store *s, const char *site,
 	}
 	jcount_reload_locked(s);
 	pthread_mutex_unlock(&s->lock);
-	return rc == SQLITE_OK ? 0 : -EIO;
+	return rc == SQLITE_OK ? 0 : write_errno(rc);
 }
 
 /* ---- snapshots ------------------------------------------------------------ */

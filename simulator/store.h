@@ -93,7 +93,7 @@ void store_free(struct store *s);
 
 /* Adds the DP with this mode unless (site, nalpath) is already known, so a
  * restart on the same file keeps the state. NAL paths compare
- * case-insensitively. 0 or -EIO. */
+ * case-insensitively. 0, -ENOSPC or -EIO. */
 int store_seed_dp(struct store *s, const char *site, const char *nalpath,
 		  uint32_t mode);
 
@@ -110,11 +110,17 @@ int store_foreach_mode(struct store *s, const char *site,
 /* Sets the mode of (site, nalpath) and appends e (with old_mode and
  * new_mode filled in) in one transaction. *old_mode receives the previous
  * mode. Returns 0 once committed, -ENOENT when the DP is unknown (nothing
- * written), -EIO. */
+ * written), -ENOSPC (the disk is full: neither the change nor the row
+ * was written), -EIO.
+ *
+ * Writes that fail on a full disk (SQLITE_FULL, here and below) return
+ * -ENOSPC, never -EIO, and are logged at most once a minute with the
+ * number of such failures not logged. */
 int store_set_mode(struct store *s, const char *site, const char *nalpath,
 		   uint32_t mode, struct journal_entry *e, uint32_t *old_mode);
 
-/* Appends a journal row on its own (calls that changed nothing). */
+/* Appends a journal row on its own (calls that changed nothing). 0,
+ * -ENOSPC, -ENOMEM or -EIO. */
 int store_journal_add(struct store *s, struct journal_entry *e);
 
 /* Calls cb for each journal row with id > after_id, oldest first. */
@@ -176,7 +182,8 @@ int store_journal_count_where(struct store *s,
 void store_journal_stats(struct store *s, const char *site, int64_t *rows,
 			 int64_t *dropped);
 /* Deletes the journal of site (NULL: all of it) and its drop count; the
- * number of rows deleted goes to *deleted if not NULL. 0 or -EIO. */
+ * number of rows deleted goes to *deleted if not NULL. 0, -ENOSPC or
+ * -EIO. */
 int store_journal_clear(struct store *s, const char *site, int64_t *deleted);
 
 /* ---- sites ------------------------------------------------------------- */
@@ -190,7 +197,7 @@ struct store_seed {
 /* Puts site (NULL: every site) back to a fresh start in one transaction:
  * deletes its DP rows, journal and drop count, then adds the n seeds
  * (whose own site fields are used). With n = 0 it forgets the site.
- * 0, -EINVAL (a mode above 1) or -EIO. */
+ * 0, -EINVAL (a mode above 1), -ENOSPC or -EIO. */
 int store_reset(struct store *s, const char *site,
 		const struct store_seed *seeds, size_t n);
 
