@@ -11,7 +11,8 @@
 #endif
 
 enum opt_kind { OPT_STRING, OPT_UINT, OPT_MULTI, OPT_LOGLEVEL, OPT_LOGFORMAT,
-		OPT_SEED, OPT_HELP, OPT_VERSION, OPT_HASH_PASSWORD };
+		OPT_SEED, OPT_DURABILITY, OPT_HELP, OPT_VERSION,
+		OPT_HASH_PASSWORD };
 
 /* One row per option: parsing, --help and config_describe() all read it,
  * so an option cannot be documented but unparsed or the reverse. */
@@ -50,6 +51,10 @@ static const struct option_def options[] = {
 	  "write the bound HTTPS port to FILE once ready", NULL },
 	{ "db", "PATH|:memory:", OPT_STRING, OFF(db), 0, 0,
 	  "SQLite database holding DP state and the journal", "dpsim.db" },
+	{ "durability", "normal|full", OPT_DURABILITY, OFF(durability_full), 0, 0,
+	  "normal: a committed change survives dpsim crashing, not a power "
+	  "cut; full: it survives a power cut too (every commit is synced "
+	  "to disk)", "normal" },
 	{ "fixture", "FILE", OPT_MULTI, OFF(fixtures), 0, 0,
 	  "lab fixture to serve (repeatable)", "the bundled lab" },
 	{ "log-level", "LEVEL", OPT_LOGLEVEL, OFF(log_level), 0, 0,
@@ -119,6 +124,7 @@ static void set_defaults(struct config *c)
 	c->listen = "127.0.0.1:5985";
 	c->tls_listen = (char *)default_tls_listen;
 	c->db = "dpsim.db";
+	c->durability_full = false;	/* synchronous=NORMAL */
 	c->log_level = LOG_INFO;
 	c->threads = 2;		/* measured best on 2 cores (DESIGN.md) */
 	c->max_body_kib = 512;
@@ -231,6 +237,14 @@ static int apply(struct config *c, const struct option_def *o, char *val,
 		c->seed_set = true;
 		return 0;
 	}
+	case OPT_DURABILITY:
+		if (strcmp(val, "normal") && strcmp(val, "full")) {
+			snprintf(err, errsize, "--%s: '%s' is not normal or full",
+				 o->name, val);
+			return -EINVAL;
+		}
+		c->durability_full = strcmp(val, "full") == 0;
+		return 0;
 	case OPT_HELP:
 	case OPT_VERSION:
 	case OPT_HASH_PASSWORD:
@@ -375,14 +389,16 @@ void config_describe(const struct config *c, char *out, size_t size)
 			      " --tls-listen %s --tls-cert %s --tls-key %s",
 			      c->tls_listen, c->tls_cert, c->tls_key);
 	if (n > 0 && (size_t)n < size)
-		n += snprintf(out + n, size - (size_t)n, " --db %s --threads %u --max-body %u"
+		n += snprintf(out + n, size - (size_t)n, " --db %s --durability %s"
+			 " --threads %u --max-body %u"
 			 " --max-connections %u --max-client-connections %u"
 			 " --connection-timeout %u --read-timeout %u --log-level %s"
 			 " --journal-max %u --max-enumerations %u"
 			 " --max-enumerations-per-user %u --max-fault-rules %u"
 			 " --journal-page-max %u --max-snapshots %u --max-sites %u"
 			 " --seed %llu%s",
-			 c->db, c->threads, c->max_body_kib,
+			 c->db, c->durability_full ? "full" : "normal",
+			 c->threads, c->max_body_kib,
 			 c->max_connections, c->max_client_connections,
 			 c->connection_timeout_s, c->read_timeout_s,
 			 log_level_name(c->log_level), c->journal_max,

@@ -26,6 +26,7 @@ struct config {
 	char *tls_listen;		/* "127.0.0.1:5986" */
 	char *tls_port_file;		/* NULL = none */
 	char *db;			/* "dpsim.db" or ":memory:" */
+	bool durability_full;		/* --durability full: synchronous=FULL */
 	struct config_list fixtures;	/* empty = bundled lab */
 	enum log_level log_level;
 	bool log_json;

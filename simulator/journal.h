@@ -39,7 +39,8 @@ struct journal *journal_new(struct store *st, int64_t max);
 void journal_free(struct journal *j);
 int64_t journal_max(const struct journal *j);
 
-/* Appends e (time, id filled in). 0 or -EIO (logged). */
+/* Appends e (time, id filled in). 0, -ENOSPC (the disk is full; the
+ * store logs it, rate-limited) or -EIO (logged). */
 int journal_record(struct journal *j, struct journal_entry *e);
 
 /* A filter under construction; owns the strings it keeps. Initialise

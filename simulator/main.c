@@ -24,6 +24,7 @@
 #include "config.h"
 #include "control.h"
 #include "dashboard.h"
+#include "dblock.h"
 #include "fixture.h"
 #include "http.h"
 #include "log.h"
@@ -205,6 +206,7 @@ int main(int argc, char **argv)
 	struct control *ctl = NULL;
 	struct dashboard *dash = NULL;
 	struct tls_material *tls = NULL;
+	struct dblock *dbl = NULL;
 
 	switch (config_parse(&cfg, argc, argv, err, sizeof(err))) {
 	case CONFIG_EXIT:
@@ -261,6 +263,11 @@ int main(int argc, char **argv)
 			 "credentials cross the network in clear; %s", cfg.listen,
 			 cfg.tls_cert ? "--listen none serves HTTPS alone" :
 			 "serve HTTPS with --tls-cert and --tls-key (and --listen none)");
+	/* First of all: a second dpsim on this database must be told so,
+	 * not that the first one's port is taken. The store keeps it. */
+	if (strcmp(cfg.db, ":memory:") != 0 &&
+	    dblock_new(cfg.db, &dbl, err, sizeof(err)))
+		goto fail;
 	if (cfg.tls_cert &&
 	    tls_material_load(cfg.tls_cert, cfg.tls_key, &tls, err, sizeof(err)))
 		goto fail;
@@ -301,8 +308,15 @@ int main(int argc, char **argv)
 		.max_sites = cfg.max_sites, .max_snapshots = cfg.max_snapshots,
 		.max_fault_rules = cfg.max_fault_rules,
 	};
-	if (load_fixtures(&cfg, &fx, err, sizeof(err)) ||
-	    store_open(cfg.db, &st, err, sizeof(err)) ||
+	if (load_fixtures(&cfg, &fx, err, sizeof(err)))
+		goto fail;
+	struct store_options sopt = {
+		.durability = cfg.durability_full ? STORE_DURABILITY_FULL :
+			      STORE_DURABILITY_NORMAL,
+		.lock = dbl,
+	};
+	dbl = NULL;	/* the store's, from the call on */
+	if (store_open_opts(cfg.db, &sopt, &st, err, sizeof(err)) ||
 	    provider_new_opts(fx, st, &popt, &prov, err, sizeof(err)))
 		goto fail;
 
@@ -373,6 +387,7 @@ out:
 	wsman_ops_free(ops);
 	provider_free(prov);
 	store_free(st);
+	dblock_free(dbl);	/* when start-up failed before the store */
 	fixture_free(fx);
 	xmlCleanupParser();
 	if (status == 0)

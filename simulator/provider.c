@@ -1071,11 +1071,44 @@ static int64_t kv_mode(const struct wsman_kv *kv, size_t n)
 	return errno || *end || v > UINT32_MAX ? -1 : (int64_t)v;
 }
 
-static void record(struct provider *p, struct provider_call *call,
-		   struct journal_entry *je)
+/* Writes the call's journal row. 0, or -errno when it could not be
+ * written (the store or the journal logged why). */
+static int record(struct provider *p, struct provider_call *call,
+		  struct journal_entry *je)
 {
 	je->latency_us = now_us() - call->start_us;
-	journal_record(p->journal, je);
+	return journal_record(p->journal, je);
+}
+
+/* The answer to a call whose journal row could not be written (r from
+ * record): every answered call is journaled, or the client is told that
+ * it could not be. A full disk is said as Windows says it, not as an
+ * I/O error; a read fails like a change, since a test that asks the
+ * journal what was called must not be told less than happened. */
+static uint32_t unjournaled(int r, char *msg, size_t msgsize)
+{
+	if (r == -ENOSPC) {
+		snprintf(msg, msgsize, "There is not enough space on the disk: "
+			 "dpsim could not journal this call, so it answers "
+			 "nothing else.");
+		return HRESULT_DISK_FULL;
+	}
+	snprintf(msg, msgsize, "dpsim could not journal this call (%s), so "
+		 "it answers nothing else.", strerror(-r));
+	return WBEM_E_PROVIDER_FAILURE;
+}
+
+/* Journals the call with result hr and returns hr, or when the row could
+ * not be written, the failure to journal it (msg replaced). */
+static uint32_t record_result(struct provider *p, struct provider_call *call,
+			      struct journal_entry *je, uint32_t hr,
+			      char *msg, size_t msgsize)
+{
+	int r;
+
+	je->hresult = hr;
+	r = record(p, call, je);
+	return r ? unjournaled(r, msg, msgsize) : hr;
 }
 
 /* The caller's role and security scopes at the call's site: the one
@@ -1191,7 +1224,14 @@ static bool apply_rules(struct provider *p, struct provider_call *call,
 	}
 	call->effect = d->effect;
 	call->http_status = d->http_status;
-	record(p, call, je);
+	int r = record(p, call, je);
+	if (r) {
+		/* Not the rule's answer: the client hears why it is missing
+		 * from the journal. */
+		*hr = unjournaled(r, msg, msgsize);
+		call->effect = FAULT_FAULT;
+		call->http_status = 0;
+	}
 	return true;
 }
 
@@ -1253,11 +1293,8 @@ uint32_t provider_get(struct provider *p, struct provider_call *call,
 	if (apply_rules(p, call, &fc, &je, &hr, &rv, msg, msgsize))
 		return hr;
 	hr = site_access(call, &sc, &acc, msg, msgsize);
-	if (hr) {
-		je.hresult = hr;
-		record(p, call, &je);
-		return hr;
-	}
+	if (hr)
+		return record_result(p, call, &je, hr, msg, msgsize);
 
 	pthread_rwlock_rdlock(&p->lock);
 	int r = 0;
@@ -1282,8 +1319,11 @@ uint32_t provider_get(struct provider *p, struct provider_call *call,
 			 cim_class_name(c));
 		hr = WBEM_E_NOT_FOUND;
 	}
-	je.hresult = hr;
-	record(p, call, &je);
+	hr = record_result(p, call, &je, hr, msg, msgsize);
+	if (hr) {
+		cim_instance_free(*out);
+		*out = NULL;
+	}
 	return hr;
 }
 
@@ -1314,11 +1354,8 @@ uint32_t provider_enumerate(struct provider *p, struct provider_call *call,
 	if (apply_rules(p, call, &fc, &je, &hr, &rv, msg, msgsize))
 		return hr;
 	hr = site_access(call, &sc, &acc, msg, msgsize);
-	if (hr) {
-		je.hresult = hr;
-		record(p, call, &je);
-		return hr;
-	}
+	if (hr)
+		return record_result(p, call, &je, hr, msg, msgsize);
 
 	pthread_rwlock_rdlock(&p->lock);
 	int r = 0;
@@ -1331,8 +1368,9 @@ uint32_t provider_enumerate(struct provider *p, struct provider_call *call,
 		snprintf(msg, msgsize, "Out of memory.");
 		hr = WBEM_E_OUT_OF_MEMORY;
 	}
-	je.hresult = hr;
-	record(p, call, &je);
+	hr = record_result(p, call, &je, hr, msg, msgsize);
+	if (hr)
+		instance_list_free(out);
 	return hr;
 }
 
@@ -1470,14 +1508,35 @@ static uint32_t set_dp_mode(struct provider *p, struct provider_call *call,
 	je->return_value = 0;
 	je->latency_us = now_us() - call->start_us;
 	int r = store_set_mode(p->st, site->code, e->nalpath, mode, je, &old);
+	uint32_t now_mode = e->mode;
 	if (r == 0)
 		e->mode = mode;
 	pthread_rwlock_unlock(&p->lock);
 	if (r) {
-		snprintf(msg, msgsize, "The change could not be saved (%s).", strerror(-r));
-		log_error("store_set_mode %s %s: %s", sc->site, nalpath, strerror(-r));
+		/* Nothing changed (the row and the change are one
+		 * transaction); the refusal gets a row of its own if it can. */
+		if (r == -ENOSPC) {
+			snprintf(msg, msgsize, "There is not enough space on the "
+				 "disk: the change was not saved, so %s stays in "
+				 "mode %u.", nalpath, now_mode);
+			hr = HRESULT_DISK_FULL;
+		} else {
+			snprintf(msg, msgsize, "The change could not be saved "
+				 "(%s), so %s stays in mode %u.", strerror(-r),
+				 nalpath, now_mode);
+			log_error("store_set_mode %s %s: %s", sc->site, nalpath,
+				  strerror(-r));
+			hr = WBEM_E_PROVIDER_FAILURE;
+		}
+		je->old_mode = now_mode;
+		je->new_mode = -1;
+		je->has_return_value = false;
+		je->hresult = hr;
+		/* On a full disk this fails too; the store has said so, and
+		 * the client is told the disk is full either way. */
+		record(p, call, je);
 		free(nalpath);
-		return WBEM_E_PROVIDER_FAILURE;
+		return hr;
 	}
 	log_info("%s set %s mode %u -> %u (%s)", who->user, nalpath, old, mode,
 		 who->protocol);
@@ -1485,9 +1544,7 @@ static uint32_t set_dp_mode(struct provider *p, struct provider_call *call,
 	return 0;
 
 journal:
-	je->hresult = hr;
-	record(p, call, je);
-	return hr;
+	return record_result(p, call, je, hr, msg, msgsize);
 }
 
 uint32_t provider_invoke(struct provider *p, struct provider_call *call,
@@ -1533,9 +1590,7 @@ uint32_t provider_invoke(struct provider *p, struct provider_call *call,
 			 cim_class_name(c), method);
 		hr = WBEM_E_INVALID_METHOD;
 	}
-	je.hresult = hr;
-	record(p, call, &je);
-	return hr;
+	return record_result(p, call, &je, hr, msg, msgsize);
 }
 
 /* ---- sites at run time --------------------------------------------------- */

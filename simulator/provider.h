@@ -15,6 +15,13 @@
  * Every Get, Enumerate and Invoke first goes through the fault rules
  * (faults.h) and is then journaled (journal.h), whatever happened: the
  * row names the rule that fired, the HRESULT or ReturnValue, the latency.
+ * A call whose row cannot be written is not answered as if it had been:
+ * it fails, whatever it would have answered (a read too, and a fault
+ * rule's effect too), with HRESULT_DISK_FULL (0x80070070, "There is not
+ * enough space on the disk.") when the disk is full, else with
+ * WBEM_E_PROVIDER_FAILURE naming the error. A change and its row are
+ * one transaction: a change is acknowledged only once both are
+ * committed.
  *
  * Access (auth.h): a call in a site's namespace needs the caller's access
  * at that site, else WBEM_E_ACCESS_DENIED (after the fault rules, and

@@ -16,7 +16,9 @@
  * state while the main connection keeps committing.
  */
 #include "store.h"
+#include "dblock.h"
 #include "log.h"
+#include "ratelimit.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -50,6 +52,8 @@
  * the next commit. Above the usual peak: that truncation runs on a request
  * and cost 10-20 ms at 64 MiB. Bytes, as text for the pragma: 128 MiB. */
 #define WAL_SIZE_LIMIT "134217728"
+/* A full disk fails every write: one log line per this many ms. */
+#define FULL_LOG_INTERVAL_MS 60000
 /* Rows copied per lock hold while iterating the journal. */
 #define JOURNAL_BATCH 256
 
@@ -166,12 +170,15 @@ struct checkpointer {
 };
 
 struct store {
+	struct dblock *file_lock;	/* a file database's; NULL in memory */
+	struct ratelimit *full_log;	/* "disk full" log lines */
 	pthread_mutex_t lock;
 	pthread_mutex_t snap_lock;	/* one file snapshot save at a time */
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
 	char *path;
 	bool is_file;
+	enum store_durability durability;
 	bool ready;		/* fully opened: store_free checkpoints */
 
 	/* Under lock: set by the WAL hook, read by the checkpointer. Plain
@@ -296,10 +303,40 @@ static int step_done(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* Every write fails alike until space is freed: say it once a minute,
+ * with the number not said. */
+static void log_full(struct store *s, const char *what, const char *msg)
+{
+	uint64_t unsaid;
+
+	if (ratelimit_pass(s->full_log, ratelimit_now_ms(), &unsaid))
+		log_error("store %s: disk full: %s: %s; changes and journal"
+			  " rows are refused until space is freed (%" PRIu64
+			  " more such failures not logged since the last"
+			  " report, at most one a minute)", s->path, what,
+			  msg, unsaid);
+}
+
 static void log_sqlite(struct store *s, const char *what, int rc)
 {
-	log_error("store %s: %s: %s (%d)", s->path, what,
-		  sqlite3_errmsg(s->db), rc);
+	if ((rc & 0xff) == SQLITE_FULL)
+		log_full(s, what, sqlite3_errmsg(s->db));
+	else
+		log_error("store %s: %s: %s (%d)", s->path, what,
+			  sqlite3_errmsg(s->db), rc);
+}
+
+/* The errno a failed write returns: a full disk is not an I/O error, and
+ * the caller tells the client which it was. */
+static int write_errno(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	}
+	return -EIO;
 }
 
 /* Reads one integer from a single-row statement such as a pragma. */
@@ -354,7 +391,8 @@ static int enable_wal(sqlite3 *db, const char *path, char *err, size_t errsize)
 }
 
 static int configure(sqlite3 *db, const char *path, bool is_file,
-		     char *err, size_t errsize)
+		     enum store_durability durability, char *err,
+		     size_t errsize)
 {
 	int rc;
 
@@ -373,9 +411,16 @@ static int configure(sqlite3 *db, const char *path, bool is_file,
 				  "PRAGMA journal_size_limit=" WAL_SIZE_LIMIT,
 				  NULL, NULL, NULL);
 	}
+	/* In WAL mode NORMAL syncs only at checkpoints: a commit is in the
+	 * OS's hands, safe from a crash of the process but not of the
+	 * machine. FULL syncs the WAL on every commit. */
 	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, "PRAGMA synchronous=NORMAL;"
-				  "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+		rc = sqlite3_exec(db, durability == STORE_DURABILITY_FULL ?
+				  "PRAGMA synchronous=FULL" :
+				  "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "PRAGMA foreign_keys=ON", NULL, NULL,
+				  NULL);
 	if (rc != SQLITE_OK) {
 		set_err(err, errsize, "cannot open database %s: %s", path,
 			sqlite3_errmsg(db));
@@ -522,6 +567,8 @@ static int ckpt_passive(struct store *s, int *log_frames, int *done)
 	if (rc == SQLITE_BUSY)
 		log_debug("store %s: checkpoint deferred: %s", s->path,
 			  sqlite3_errmsg(s->ckpt.db));
+	else if ((rc & 0xff) == SQLITE_FULL)
+		log_full(s, "checkpoint", sqlite3_errmsg(s->ckpt.db));
 	else if (rc != SQLITE_OK)
 		log_warn("store %s: checkpoint: %s (%d)", s->path,
 			 sqlite3_errmsg(s->ckpt.db), rc);
@@ -662,12 +709,113 @@ static int prepare_all(struct store *s, char *err, size_t errsize)
 	return 0;
 }
 
+/* What an existing file is, read through a read-only connection before
+ * anything may write to it (WAL mode, a migration, the application_id). */
+struct file_kind {
+	int64_t app_id;
+	int64_t version;	/* user_version */
+	bool has_tables;	/* any table at all */
+	bool dpsim_tables;	/* dp_state and journal */
+};
+
+static int read_kind(sqlite3 *db, struct file_kind *k)
+{
+	int64_t n = 0;
+	int rc;
+
+	/* The first read of the file: SQLITE_NOTADB for anything else. */
+	rc = query_int(db, "SELECT count(*) FROM sqlite_master", &n);
+	if (rc == SQLITE_OK)
+		rc = query_int(db, "PRAGMA application_id", &k->app_id);
+	if (rc == SQLITE_OK)
+		rc = query_int(db, "PRAGMA user_version", &k->version);
+	k->has_tables = n > 0;
+	if (rc == SQLITE_OK)
+		rc = query_int(db, "SELECT count(*) FROM sqlite_master WHERE"
+			       " type = 'table' AND name IN ('dp_state',"
+			       " 'journal')", &n);
+	k->dpsim_tables = n == 2;
+	return rc;
+}
+
+/* Refuses, leaving it untouched, a file that is not an SQLite database,
+ * is another application's (its application_id, or without one, tables
+ * that are not dpsim's) or was written by a newer dpsim. A missing or
+ * empty file is a new database; a dpsim file without our application_id
+ * (written before dpsim set one) is adopted by open_main. 0 or -EPROTO
+ * with a reason naming path, or an open failure. *adopt says whether
+ * the file still needs the application_id. */
+static int check_file(const char *path, bool *adopt, char *err,
+		      size_t errsize)
+{
+	struct file_kind k = { 0 };
+	sqlite3 *db = NULL;
+	struct stat st;
+	int rc;
+
+	*adopt = true;
+	if (stat(path, &st) < 0)
+		return 0;	/* new; a real problem shows when opening */
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY |
+			     SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_busy_timeout(db, 5000);
+	if (rc == SQLITE_OK)
+		rc = read_kind(db, &k);
+	if ((rc & 0xff) == SQLITE_NOTADB) {
+		set_err(err, errsize, "database %s is not an SQLite database",
+			path);
+		rc = -EPROTO;
+	} else if (rc != SQLITE_OK) {
+		set_err(err, errsize, "cannot open database %s: %s", path,
+			db_msg(db, rc));
+		rc = open_errno(db, rc);
+	} else if (k.app_id != STORE_APPLICATION_ID &&
+		   (k.app_id != 0 || (k.has_tables && !k.dpsim_tables) ||
+		    (!k.has_tables && k.version != 0))) {
+		set_err(err, errsize, "database %s is an SQLite database of"
+			" another application (application_id 0x%08" PRIX32
+			"%s)", path, (uint32_t)k.app_id,
+			k.app_id ? "" : ", and tables that are not dpsim's");
+		rc = -EPROTO;
+	} else if (k.version > STORE_SCHEMA_VERSION) {
+		set_err(err, errsize, "database %s was written by a newer dpsim"
+			" (schema %" PRId64 ", this one knows up to %d)", path,
+			k.version, STORE_SCHEMA_VERSION);
+		rc = -EPROTO;
+	} else if (k.version < 0) {
+		set_err(err, errsize, "database %s has unknown schema version"
+			" %" PRId64, path, k.version);
+		rc = -EPROTO;
+	}
+	*adopt = k.app_id != STORE_APPLICATION_ID;
+	sqlite3_close(db);
+	return rc;
+}
+
+/* Marks the file as dpsim's, once its schema is current. SQLite code. */
+static int set_application_id(sqlite3 *db)
+{
+	char sql[48];
+
+	/* PRAGMA takes no parameters; the value is our constant. */
+	snprintf(sql, sizeof(sql), "PRAGMA application_id=%" PRId32,
+		 (int32_t)STORE_APPLICATION_ID);
+	return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
 static int open_main(struct store *s, char *err, size_t errsize)
 {
+	bool adopt = true;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 		    SQLITE_OPEN_NOMUTEX;
 	int rc;
 
+	if (s->is_file) {
+		rc = check_file(s->path, &adopt, err, errsize);
+		if (rc)
+			return rc;
+	}
 	rc = sqlite3_open_v2(s->path, &s->db, flags, NULL);
 	if (rc != SQLITE_OK) {
 		set_err(err, errsize, "cannot open database %s: %s", s->path,
@@ -682,9 +830,20 @@ static int open_main(struct store *s, char *err, size_t errsize)
 			sqlite3_errstr(SQLITE_READONLY));
 		return -EACCES;
 	}
-	rc = configure(s->db, s->path, s->is_file, err, errsize);
+	rc = configure(s->db, s->path, s->is_file, s->durability, err,
+		       errsize);
 	if (rc == 0)
 		rc = migrate(s->db, s->path, err, errsize);
+	if (rc == 0 && adopt) {
+		int src = set_application_id(s->db);
+
+		if (src != SQLITE_OK) {
+			set_err(err, errsize, "cannot open database %s: setting"
+				" its application_id: %s", s->path,
+				sqlite3_errmsg(s->db));
+			return open_errno(s->db, src);
+		}
+	}
 	if (rc == 0)
 		rc = prepare_all(s, err, errsize);
 	return rc;
@@ -692,28 +851,60 @@ static int open_main(struct store *s, char *err, size_t errsize)
 
 int store_open(const char *path, struct store **out, char *err, size_t errsize)
 {
+	return store_open_opts(path, NULL, out, err, errsize);
+}
+
+int store_open_opts(const char *path, const struct store_options *o,
+		    struct store **out, char *err, size_t errsize)
+{
+	static const struct store_options defaults = { 0 };
 	struct store *s;
 	int rc;
 
 	*out = NULL;
+	if (!o)
+		o = &defaults;
 	if (err && errsize)
 		err[0] = '\0';
 	if (!path || !*path) {
+		dblock_free(o->lock);
 		set_err(err, errsize, "no database path given");
 		return -EINVAL;
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s || !(s->path = strdup(path))) {
 		free(s);
+		dblock_free(o->lock);
+		set_err(err, errsize, "cannot open database %s: out of memory",
+			path);
+		return -ENOMEM;
+	}
+	s->full_log = ratelimit_new(FULL_LOG_INTERVAL_MS);
+	if (!s->full_log) {
+		free(s->path);
+		free(s);
+		dblock_free(o->lock);
 		set_err(err, errsize, "cannot open database %s: out of memory",
 			path);
 		return -ENOMEM;
 	}
 	s->is_file = strcmp(path, ":memory:") != 0;
+	s->durability = o->durability;
+	s->file_lock = o->lock;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->snap_lock, NULL);
 
-	rc = open_main(s, err, errsize);
+	/* Before the file is opened: a second dpsim must not so much as
+	 * switch it to WAL, nor remove the first's snapshot in progress. */
+	rc = 0;
+	if (!s->is_file) {
+		dblock_free(s->file_lock);
+		s->file_lock = NULL;
+	} else if (!s->file_lock) {
+		rc = dblock_new(path, &s->file_lock, err, errsize);
+	}
+	if (rc == 0)
+		rc = open_main(s, err, errsize);
 	if (rc == 0 && s->is_file) {
 		snapshot_remove_stale(s);
 		rc = ckpt_start(s, err, errsize);
@@ -756,6 +947,8 @@ void store_free(struct store *s)
 	if (sqlite3_close(s->db) != SQLITE_OK)
 		log_error("store %s: close: %s", s->path,
 			  sqlite3_errmsg(s->db));
+	/* Only now: the final checkpoint above still wrote the file. */
+	dblock_free(s->file_lock);
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->snap_lock);
 	jcount_free(s);
@@ -764,6 +957,7 @@ void store_free(struct store *s)
 		free(s->snaps[i].name);
 	}
 	free(s->snaps);
+	ratelimit_free(s->full_log);
 	free(s->path);
 	free(s);
 }
@@ -785,7 +979,7 @@ int store_seed_dp(struct store *s, const char *site, const char *nalpath,
 	if (rc != SQLITE_OK)
 		log_sqlite(s, "seed", rc);
 	pthread_mutex_unlock(&s->lock);
-	return rc == SQLITE_OK ? 0 : -EIO;
+	return rc == SQLITE_OK ? 0 : write_errno(rc);
 }
 
 /* With s->lock held: 0, -ENOENT or an SQLite code (positive). */
@@ -1108,7 +1302,7 @@ fail:
 	rollback_locked(s);
 	jcount_reload_locked(s);
 	e->id = 0;
-	return -EIO;
+	return write_errno(rc);
 }
 
 int store_set_mode(struct store *s, const char *site, const char *nalpath,
@@ -1151,7 +1345,7 @@ int store_journal_add(struct store *s, struct journal_entry *e)
 		e->id = 0;
 	}
 	pthread_mutex_unlock(&s->lock);
-	return rc == SQLITE_OK ? 0 : -EIO;
+	return rc == SQLITE_OK ? 0 : write_errno(rc);
 }
 
 /* A journal row copied out of SQLite; its strings live in text. */
@@ -1594,7 +1788,7 @@ int store_journal_clear(struct store *s, const char *site, int64_t *deleted)
 	pthread_mutex_unlock(&s->lock);
 	if (rc == SQLITE_OK && deleted)
 		*deleted = n;
-	return rc == SQLITE_OK ? 0 : -EIO;
+	return rc == SQLITE_OK ? 0 : write_errno(rc);
 }
 
 /* ---- sites ---------------------------------------------------------------- */
@@ -1632,7 +1826,7 @@ int store_reset(struct store *s, const char *site,
 	}
 	jcount_reload_locked(s);
 	pthread_mutex_unlock(&s->lock);
-	return rc == SQLITE_OK ? 0 : -EIO;
+	return rc == SQLITE_OK ? 0 : write_errno(rc);
 }
 
 /* ---- snapshots ------------------------------------------------------------ */
@@ -1980,7 +2174,7 @@ static int open_snapshot(struct store *s, const char *name, sqlite3 **db,
 			 bool *own)
 {
 	char path[4096];
-	int64_t v = -1;
+	int64_t v = -1, app = -1;
 	int rc;
 
 	*db = NULL;
@@ -2008,7 +2202,10 @@ static int open_snapshot(struct store *s, const char *name, sqlite3 **db,
 			return -EIO;
 		}
 	}
-	if (query_int(*db, "PRAGMA user_version", &v) != SQLITE_OK ||
+	/* 0: a snapshot taken before dpsim set its application_id. */
+	if (query_int(*db, "PRAGMA application_id", &app) != SQLITE_OK ||
+	    (app != 0 && app != STORE_APPLICATION_ID) ||
+	    query_int(*db, "PRAGMA user_version", &v) != SQLITE_OK ||
 	    v != STORE_SCHEMA_VERSION) {
 		if (*own)
 			sqlite3_close(*db);
@@ -2064,10 +2261,14 @@ int store_snapshot_restore(struct store *s, const char *name)
 	if (rc == 0) {
 		int src = copy_db(s->db, db);
 
-		/* The blobs were for the caller, not for the live database. */
+		/* The blobs were for the caller, not for the live database;
+		 * the copy brought the snapshot's application_id, which an
+		 * old snapshot does not have. */
 		if (src == SQLITE_OK)
 			src = sqlite3_exec(s->db, "DELETE FROM snapshot_meta",
 					   NULL, NULL, NULL);
+		if (src == SQLITE_OK)
+			src = set_application_id(s->db);
 		if (src != SQLITE_OK) {
 			log_sqlite(s, "restore snapshot", src);
 			rc = -EIO;

@@ -24,6 +24,9 @@ struct store;
 
 /* Current schema version; opening an older file migrates it. */
 #define STORE_SCHEMA_VERSION 2
+/* PRAGMA application_id of a dpsim database ("DPSM"): how a file is told
+ * from another application's SQLite file before anything is written. */
+#define STORE_APPLICATION_ID 0x4450534Du
 
 /* One journal row. Strings are borrowed when writing and owned by the
  * store (valid during the callback) when reading. */
@@ -52,16 +55,45 @@ struct journal_entry {
 };
 
 /* Opens (creating if needed) the database at path, or an in-memory one for
- * ":memory:". Migrates older schemas; refuses a file whose schema is newer
- * than this build. On failure returns -errno-style code and writes a one
- * line reason naming path into err. */
+ * ":memory:". A file is first locked for this process (dblock.h: -EBUSY
+ * naming the holder's PID when another has it), then read through a
+ * read-only connection: a file that is not an SQLite database, is another
+ * application's, or has a newer schema than this build is refused with
+ * -EPROTO and left byte for byte as it was. Only then is it switched to
+ * WAL, migrated, and marked with STORE_APPLICATION_ID (a dpsim file made
+ * before dpsim set one is adopted). On failure returns -errno-style code
+ * and writes a one line reason naming path into err. */
 int store_open(const char *path, struct store **out, char *err, size_t errsize);
+
+struct dblock;
+
+enum store_durability {
+	/* synchronous=NORMAL: a commit survives the process crashing, not
+	 * the machine losing power (the last commits may be lost then). */
+	STORE_DURABILITY_NORMAL,
+	/* synchronous=FULL: every commit syncs the WAL before it is
+	 * reported, so it also survives a power cut. */
+	STORE_DURABILITY_FULL,
+};
+
+struct store_options {
+	enum store_durability durability;
+	/* The file's lock, taken by the caller with dblock_new(path) so it
+	 * is held before anything else starts (dpsim takes it before its
+	 * listeners); owned by the store from the call on, also when it
+	 * fails. NULL: store_open takes it. */
+	struct dblock *lock;
+};
+
+/* store_open with options; o NULL = all defaults. */
+int store_open_opts(const char *path, const struct store_options *o,
+		    struct store **out, char *err, size_t errsize);
 /* Stops the checkpointer, checkpoints, closes. NULL is fine. */
 void store_free(struct store *s);
 
 /* Adds the DP with this mode unless (site, nalpath) is already known, so a
  * restart on the same file keeps the state. NAL paths compare
- * case-insensitively. 0 or -EIO. */
+ * case-insensitively. 0, -ENOSPC or -EIO. */
 int store_seed_dp(struct store *s, const char *site, const char *nalpath,
 		  uint32_t mode);
 
@@ -78,11 +110,17 @@ int store_foreach_mode(struct store *s, const char *site,
 /* Sets the mode of (site, nalpath) and appends e (with old_mode and
  * new_mode filled in) in one transaction. *old_mode receives the previous
  * mode. Returns 0 once committed, -ENOENT when the DP is unknown (nothing
- * written), -EIO. */
+ * written), -ENOSPC (the disk is full: neither the change nor the row
+ * was written), -EIO.
+ *
+ * Writes that fail on a full disk (SQLITE_FULL, here and below) return
+ * -ENOSPC, never -EIO, and are logged at most once a minute with the
+ * number of such failures not logged. */
 int store_set_mode(struct store *s, const char *site, const char *nalpath,
 		   uint32_t mode, struct journal_entry *e, uint32_t *old_mode);
 
-/* Appends a journal row on its own (calls that changed nothing). */
+/* Appends a journal row on its own (calls that changed nothing). 0,
+ * -ENOSPC, -ENOMEM or -EIO. */
 int store_journal_add(struct store *s, struct journal_entry *e);
 
 /* Calls cb for each journal row with id > after_id, oldest first. */
@@ -144,7 +182,8 @@ int store_journal_count_where(struct store *s,
 void store_journal_stats(struct store *s, const char *site, int64_t *rows,
 			 int64_t *dropped);
 /* Deletes the journal of site (NULL: all of it) and its drop count; the
- * number of rows deleted goes to *deleted if not NULL. 0 or -EIO. */
+ * number of rows deleted goes to *deleted if not NULL. 0, -ENOSPC or
+ * -EIO. */
 int store_journal_clear(struct store *s, const char *site, int64_t *deleted);
 
 /* ---- sites ------------------------------------------------------------- */
@@ -158,7 +197,7 @@ struct store_seed {
 /* Puts site (NULL: every site) back to a fresh start in one transaction:
  * deletes its DP rows, journal and drop count, then adds the n seeds
  * (whose own site fields are used). With n = 0 it forgets the site.
- * 0, -EINVAL (a mode above 1) or -EIO. */
+ * 0, -EINVAL (a mode above 1), -ENOSPC or -EIO. */
 int store_reset(struct store *s, const char *site,
 		const struct store_seed *seeds, size_t n);
 

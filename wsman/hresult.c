@@ -118,6 +118,8 @@ static const struct hresult_info hresult_table[] = {
 	  "Unspecified failure." },
 	{ 0x8007000Eu, "E_OUTOFMEMORY", SUB_INTERNAL, CIM_ERR_FAILED,
 	  "Not enough memory was available to complete the operation." },
+	{ 0x80070070u, "ERROR_DISK_FULL", SUB_INTERNAL, CIM_ERR_FAILED,
+	  "There is not enough space on the disk." },
 };
 
 #define HRESULT_COUNT (sizeof(hresult_table) / sizeof(hresult_table[0]))

@@ -27,6 +27,9 @@
 #define WBEM_E_INVALID_METHOD		0x8004102Eu
 #define WBEM_E_INVALID_METHOD_PARAMETERS 0x8004102Fu
 #define WBEM_E_INVALID_PROPERTY		0x80041031u
+/* HRESULT_FROM_WIN32(ERROR_DISK_FULL): what WMI passes on when a
+ * provider's write hits a full disk. */
+#define HRESULT_DISK_FULL		0x80070070u
 
 struct hresult_info {
 	uint32_t code;

@@ -176,6 +176,65 @@ static void bad_configuration_fails_with_a_reason(void **unused)
 	dpsim_cleanup(&p);
 }
 
+/* One dpsim per database: a second one on the same file, by whatever
+ * path and even on the first's own port, exits before its ready line
+ * naming the first's PID; once the first has gone, by SIGTERM or by
+ * SIGKILL (which leaves the lock file behind), a new one starts. */
+static void second_dpsim_on_the_same_db_is_refused(void **unused)
+{
+	struct dpsim_proc p;
+	dpsim_prepare(&p);
+	const char *args[] = { "--db", p.db, NULL };
+	char want[64], alias[400], lockfile[400], *err;
+
+	assert_int_equal(dpsim_start(&p, args), 0);
+	set_mode(&p, DP01_NAL, 1);
+	snprintf(want, sizeof(want), "is in use by another dpsim (PID %ld,",
+		 (long)p.pid);
+
+	err = failed_start(args, 1);
+	assert_non_null(strstr(err, want));
+	assert_non_null(strstr(err, p.db));
+	free(err);
+
+	/* Another path to the same file finds the same lock. */
+	snprintf(alias, sizeof(alias), "%s/alias.db", p.dir);
+	assert_int_equal(symlink(p.db, alias), 0);
+	const char *via_link[] = { "--db", alias, NULL };
+	err = failed_start(via_link, 1);
+	assert_non_null(strstr(err, want));
+	free(err);
+
+	/* Asked for the first's port too, it still names the database:
+	 * the lock comes before the listeners. */
+	char listen_at[64];
+	snprintf(listen_at, sizeof(listen_at), "127.0.0.1:%ld",
+		 strtol(strrchr(p.url, ':') + 1, NULL, 10));
+	const char *same_port[] = { "--db", p.db, "--listen", listen_at, NULL };
+	err = failed_start(same_port, 1);
+	assert_non_null(strstr(err, want));
+	assert_null(strstr(err, "Address already in use"));
+	free(err);
+
+	/* The first one was not disturbed. */
+	assert_int_equal(get_mode(&p, "DP01.contoso.com"), 1);
+	assert_int_equal(dpsim_stop(&p), 0);
+
+	assert_int_equal(dpsim_start(&p, args), 0);
+	assert_int_equal(get_mode(&p, "DP01.contoso.com"), 1);
+	dpsim_kill(&p);
+
+	/* The killed one's lock file names it still; the lock died with it. */
+	snprintf(lockfile, sizeof(lockfile), "%s.lock", p.db);
+	assert_int_equal(dpsim_start(&p, via_link), 0);
+	assert_int_equal(get_mode(&p, "DP01.contoso.com"), 1);
+	char *text = read_file(lockfile, NULL);
+	assert_int_equal(strtol(text, NULL, 10), (long)p.pid);
+	free(text);
+	assert_int_equal(dpsim_stop(&p), 0);
+	dpsim_cleanup(&p);
+}
+
 static void port_file_names_the_bound_port(void **unused)
 {
 	struct dpsim_proc p;
@@ -202,6 +261,7 @@ int main(void)
 		cmocka_unit_test(acknowledged_changes_survive_sigkill),
 		cmocka_unit_test(bad_configuration_fails_with_a_reason),
 		cmocka_unit_test(port_file_names_the_bound_port),
+		cmocka_unit_test(second_dpsim_on_the_same_db_is_refused),
 	};
 	int r = cmocka_run_group_tests_name("lifecycle (integration)", tests, NULL, NULL);
 	xmlCleanupParser();

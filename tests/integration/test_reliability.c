@@ -75,9 +75,11 @@ static long long now_ms(void)
 /* ---- the database padding --------------------------------------------------- */
 
 /* Adds a table dpsim does not know of, mib MiB of random blobs, to the
- * database file (creating it). libsqlite3 is loaded at run time: dpsim
- * needs it anyway, and the test then needs neither the sqlite3 program
- * nor a build dependency. */
+ * database file (creating it), marked with dpsim's application_id
+ * (STORE_APPLICATION_ID, "DPSM"): without it, a file whose only table is
+ * not dpsim's is another application's, which dpsim refuses to touch.
+ * libsqlite3 is loaded at run time: dpsim needs it anyway, and the test
+ * then needs neither the sqlite3 program nor a build dependency. */
 static void add_padding(const char *db, int mib)
 {
 	int (*op)(const char *, void **);
@@ -93,7 +95,8 @@ static void add_padding(const char *db, int mib)
 	*(void **)&cl = dlsym(h, "sqlite3_close");
 	assert_true(op && ex && cl);
 	snprintf(sql, sizeof(sql),
-		 "PRAGMA page_size=1024; CREATE TABLE padding(b BLOB);"
+		 "PRAGMA page_size=1024; PRAGMA application_id=1146114893;"
+		 " CREATE TABLE padding(b BLOB);"
 		 " WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1"
 		 " FROM c WHERE x < %d) INSERT INTO padding"
 		 " SELECT randomblob(65536) FROM c;", mib * 16);

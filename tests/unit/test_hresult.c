@@ -61,6 +61,7 @@ static const struct expect expected[] = {
 	{ "E_INVALIDARG", 0x80070057u, SUB_INT, 4 },
 	{ "E_FAIL", 0x80004005u, SUB_INT, 1 },
 	{ "E_OUTOFMEMORY", 0x8007000Eu, SUB_INT, 1 },
+	{ "ERROR_DISK_FULL", 0x80070070u, SUB_INT, 1 },
 };
 
 #define NEXPECTED (sizeof(expected) / sizeof(expected[0]))
@@ -95,6 +96,7 @@ static void test_header_constants(void **state)
 			    "WBEM_E_INVALID_PROPERTY");
 	assert_string_equal(hresult_name(WBEM_E_INVALID_QUERY),
 			    "WBEM_E_INVALID_QUERY");
+	assert_string_equal(hresult_name(HRESULT_DISK_FULL), "ERROR_DISK_FULL");
 	assert_null(hresult_name(WBEM_S_NO_ERROR));
 }
 

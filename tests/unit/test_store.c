@@ -55,7 +55,7 @@ static int tmp_setup(void **state)
 static int tmp_teardown(void **state)
 {
 	static const char *const suffixes[] = { "", "-wal", "-shm",
-						"-journal" };
+						"-journal", ".lock" };
 	struct tmp *t = *state;
 	char p[160];
 	int rc;
@@ -539,8 +539,9 @@ static void test_refuses_newer_schema(void **state)
 	assert_int_equal(store_open(t->db, &s, err, sizeof(err)), -EPROTO);
 	assert_null(s);
 	snprintf(want, sizeof(want),
-		 "database %s has schema version %d, newer than this dpsim (%d)",
-		 t->db, STORE_SCHEMA_VERSION + 1, STORE_SCHEMA_VERSION);
+		 "database %s was written by a newer dpsim (schema %d, this one"
+		 " knows up to %d)", t->db, STORE_SCHEMA_VERSION + 1,
+		 STORE_SCHEMA_VERSION);
 	assert_string_equal(err, want);
 	/* Refusing did not touch it. */
 	assert_int_equal(read_user_version(t->db), STORE_SCHEMA_VERSION + 1);
@@ -556,19 +557,19 @@ static void test_refuses_garbage_file(void **state)
 		junk[i] = "this is not a database\n"[i % 23];
 	write_file(t->db, junk, sizeof(junk));
 
-	assert_int_equal(store_open(t->db, &s, err, sizeof(err)), -EIO);
+	assert_int_equal(store_open(t->db, &s, err, sizeof(err)), -EPROTO);
 	assert_null(s);
-	snprintf(want, sizeof(want),
-		 "cannot open database %s: file is not a database", t->db);
+	snprintf(want, sizeof(want), "database %s is not an SQLite database",
+		 t->db);
 	assert_string_equal(err, want);
 
 	/* A short error buffer is filled, not overrun. */
 	memset(err, 'x', sizeof(err));
-	assert_int_equal(store_open(t->db, &s, err, 16), -EIO);
+	assert_int_equal(store_open(t->db, &s, err, 16), -EPROTO);
 	assert_int_equal(strlen(err), 15);
-	assert_memory_equal(err, "cannot open dat", 15);
+	assert_memory_equal(err, "database /tmp/d", 15);
 	assert_int_equal(err[16], 'x');
-	assert_int_equal(store_open(t->db, &s, NULL, 0), -EIO);
+	assert_int_equal(store_open(t->db, &s, NULL, 0), -EPROTO);
 }
 
 static void test_refuses_missing_directory(void **state)
@@ -1204,6 +1205,205 @@ static void test_threads_file(void **state)
 	run_threads(t->db);
 }
 
+/* ---- files dpsim refuses, files it adopts, one process per file --------- */
+
+/* A file's bytes and modification time, to show a refusal left it be. */
+struct file_image {
+	char *data;
+	size_t len;
+	struct timespec mtime;
+};
+
+static void image_take(const char *path, struct file_image *im)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	im->len = (size_t)st.st_size;
+	im->mtime = st.st_mtim;
+	im->data = malloc(im->len + 1);
+	assert_non_null(im->data);
+	assert_int_equal(read(fd, im->data, im->len), (ssize_t)im->len);
+	close(fd);
+}
+
+static void assert_unchanged(const char *path, struct file_image *before)
+{
+	struct file_image now;
+
+	image_take(path, &now);
+	assert_int_equal(now.len, before->len);
+	assert_memory_equal(now.data, before->data, now.len);
+	assert_int_equal(now.mtime.tv_sec, before->mtime.tv_sec);
+	assert_int_equal(now.mtime.tv_nsec, before->mtime.tv_nsec);
+	free(now.data);
+	free(before->data);
+}
+
+/* Runs sql through the sqlite3 shell on path; false when there is none. */
+static bool sqlite_shell(const struct tmp *t, const char *path,
+			 const char *sql)
+{
+	char cmd[512], file[160];
+
+	if (system("sqlite3 -version >/dev/null 2>&1") != 0)
+		return false;
+	snprintf(file, sizeof(file), "%s/x.sql", t->dir);
+	write_file(file, sql, strlen(sql));
+	snprintf(cmd, sizeof(cmd), "sqlite3 '%s' < '%s'", path, file);
+	assert_int_equal(system(cmd), 0);
+	unlink(file);
+	return true;
+}
+
+static uint32_t read_application_id(const char *path)
+{
+	unsigned char b[4];
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, b, 4, 68), 4);
+	close(fd);
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	       (uint32_t)b[2] << 8 | b[3];
+}
+
+/* Refuses path with -EPROTO and exactly want, and leaves it alone (no
+ * WAL switch either: that rewrites the header). */
+static void assert_refused_untouched(const struct tmp *t, const char *want)
+{
+	struct file_image before;
+	struct store *s = (struct store *)t;
+	char err[512];
+
+	image_take(t->db, &before);
+	assert_int_equal(store_open(t->db, &s, err, sizeof(err)), -EPROTO);
+	assert_null(s);
+	assert_string_equal(err, want);
+	assert_unchanged(t->db, &before);
+}
+
+static void test_refuses_other_application_untouched(void **state)
+{
+	struct tmp *t = *state;
+	char want[256];
+
+	if (!sqlite_shell(t, t->db, "PRAGMA application_id=305419896;"
+			  "CREATE TABLE inventory(item TEXT);"
+			  "INSERT INTO inventory VALUES('spanner');"))
+		skip();
+	snprintf(want, sizeof(want), "database %s is an SQLite database of"
+		 " another application (application_id 0x12345678)", t->db);
+	assert_refused_untouched(t, want);
+}
+
+/* Without an application_id, tables that are not dpsim's give it away. */
+static void test_refuses_foreign_tables_untouched(void **state)
+{
+	struct tmp *t = *state;
+	char want[256];
+
+	if (!sqlite_shell(t, t->db, "CREATE TABLE inventory(item TEXT);"
+			  "PRAGMA user_version=1;"))
+		skip();
+	snprintf(want, sizeof(want), "database %s is an SQLite database of"
+		 " another application (application_id 0x00000000, and tables"
+		 " that are not dpsim's)", t->db);
+	assert_refused_untouched(t, want);
+}
+
+/* A newer dpsim's file in rollback-journal mode: before the check came
+ * first, refusing it had already switched it to WAL. */
+static void test_refuses_newer_schema_untouched(void **state)
+{
+	struct tmp *t = *state;
+	char sql[256], want[256];
+
+	snprintf(sql, sizeof(sql), "PRAGMA application_id=%u;"
+		 "PRAGMA user_version=%d; CREATE TABLE dp_state(x);"
+		 "CREATE TABLE journal(y);", STORE_APPLICATION_ID,
+		 STORE_SCHEMA_VERSION + 5);
+	if (!sqlite_shell(t, t->db, sql))
+		skip();
+	snprintf(want, sizeof(want), "database %s was written by a newer dpsim"
+		 " (schema %d, this one knows up to %d)", t->db,
+		 STORE_SCHEMA_VERSION + 5, STORE_SCHEMA_VERSION);
+	assert_refused_untouched(t, want);
+}
+
+static void test_refuses_garbage_untouched(void **state)
+{
+	struct tmp *t = *state;
+	char want[256];
+
+	write_file(t->db, "#!/bin/sh\necho not a database\n", 30);
+	snprintf(want, sizeof(want), "database %s is not an SQLite database",
+		 t->db);
+	assert_refused_untouched(t, want);
+}
+
+/* A file written by the release before the application_id (same schema,
+ * none set) keeps its data and is marked as dpsim's; a new one is marked
+ * from the start. */
+static void test_adopts_file_without_application_id(void **state)
+{
+	struct tmp *t = *state;
+	unsigned char zero[4] = { 0 };
+	struct store *s;
+	int fd;
+
+	s = open_ok(t->db);
+	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 1), 0);
+	store_free(s);
+	assert_int_equal(read_application_id(t->db), STORE_APPLICATION_ID);
+
+	fd = open(t->db, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, zero, 4, 68), 4);
+	assert_int_equal(close(fd), 0);
+	assert_int_equal(read_application_id(t->db), 0);
+
+	s = open_ok(t->db);
+	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
+	store_free(s);
+	assert_int_equal(read_application_id(t->db), STORE_APPLICATION_ID);
+}
+
+/* A second store on the same file, also through another path to it, is
+ * refused naming the holder; once freed, the file opens again, and a
+ * lock file left behind (a killed process's) is no obstacle. */
+static void test_one_process_per_file(void **state)
+{
+	struct tmp *t = *state;
+	char link[160], lockfile[160], err[512], want[64];
+	struct store *s, *second = (struct store *)t;
+
+	s = open_ok(t->db);
+	snprintf(want, sizeof(want), "(PID %ld,", (long)getpid());
+	assert_int_equal(store_open(t->db, &second, err, sizeof(err)), -EBUSY);
+	assert_null(second);
+	assert_non_null(strstr(err, want));
+	assert_non_null(strstr(err, "is in use by another dpsim"));
+
+	snprintf(link, sizeof(link), "%s/alias.db", t->dir);
+	assert_int_equal(symlink(t->db, link), 0);
+	assert_int_equal(store_open(link, &second, err, sizeof(err)), -EBUSY);
+	assert_non_null(strstr(err, want));
+	assert_int_equal(chdir(t->dir), 0);
+	assert_int_equal(store_open("./state.db", &second, err, sizeof(err)),
+			 -EBUSY);
+	assert_int_equal(chdir("/"), 0);
+	store_free(s);
+
+	snprintf(lockfile, sizeof(lockfile), "%s.lock", t->db);
+	write_file(lockfile, "999999\n", 7);
+	s = open_ok(link);
+	store_free(s);
+	unlink(link);
+}
+
 /* A test given a fresh directory (struct tmp in *state). */
 #define FILE_TEST(f) cmocka_unit_test_setup_teardown(f, tmp_setup, tmp_teardown)
 
@@ -1238,6 +1438,12 @@ int main(void)
 		FILE_TEST(test_snapshot_write_not_blocked),
 		cmocka_unit_test(test_snapshot_notify_once),
 		FILE_TEST(test_snapshot_stale_tmp),
+		FILE_TEST(test_refuses_other_application_untouched),
+		FILE_TEST(test_refuses_foreign_tables_untouched),
+		FILE_TEST(test_refuses_newer_schema_untouched),
+		FILE_TEST(test_refuses_garbage_untouched),
+		FILE_TEST(test_adopts_file_without_application_id),
+		FILE_TEST(test_one_process_per_file),
 	};
 
 	/* Keep the output to test results (migrations log at info). */
