@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "ratelimit.h"
 
 #define TICK_MS 250
 #define PEER_BUCKETS 256
@@ -49,6 +50,8 @@ struct conn_guard {
 	unsigned total;
 	struct peer *peers[PEER_BUCKETS];
 	bool stopping, draining;
+	/* A flood repeats these: one line a minute each. */
+	struct ratelimit *log_reclaim, *log_refused, *log_read, *log_idle;
 };
 
 static int64_t mono_ms(void)
@@ -156,9 +159,8 @@ static void reclaim_idle(struct conn_guard *g)
 {
 	unsigned high = g->lim.max_total - g->lim.max_total / 8;
 	struct conn_guard_entry *oldest = NULL;
-	static struct log_limiter lim;
-	unsigned skipped;
-	char note[LOG_SKIPPED_NOTE];
+	uint64_t skipped;
+	char note[RATELIMIT_NOTE];
 
 	if (g->total < high)
 		return;
@@ -168,11 +170,11 @@ static void reclaim_idle(struct conn_guard *g)
 			oldest = e;
 	if (!oldest)
 		return;
-	if (log_limiter_pass(&lim, LOG_PERIOD_MS, &skipped))
+	if (ratelimit_pass_now(g->log_reclaim, &skipped))
 		log_warn("%u of %u connections in use: closed the longest-idle "
 			 "kept-alive connection (from %s) to make room%s",
 			 g->total, g->lim.max_total, oldest->peer_text,
-			 log_skipped_note(skipped, note));
+			 ratelimit_note(skipped, note));
 	shut(oldest);
 }
 
@@ -196,12 +198,11 @@ enum conn_guard_verdict conn_guard_open(struct conn_guard *g, int fd,
 					const struct sockaddr *peer,
 					struct conn_guard_entry **out)
 {
-	static struct log_limiter lim;
 	struct conn_guard_entry *e = calloc(1, sizeof(*e));
 	unsigned char key[16];
 	enum conn_guard_verdict v = CONN_GUARD_ADMIT;
-	unsigned skipped;
-	char note[LOG_SKIPPED_NOTE];
+	uint64_t skipped;
+	char note[RATELIMIT_NOTE];
 
 	*out = NULL;
 	if (!e) {
@@ -236,11 +237,11 @@ enum conn_guard_verdict conn_guard_open(struct conn_guard *g, int fd,
 	if (v == CONN_GUARD_ADMIT)
 		;
 	else if (v == CONN_GUARD_CLIENT_LIMIT &&
-	    log_limiter_pass(&lim, LOG_PERIOD_MS, &skipped))
+	    ratelimit_pass_now(g->log_refused, &skipped))
 		log_warn("refused a connection from %s: it already holds %u, the "
 			 "most one address may (--max-client-connections)%s",
 			 e->peer_text, g->lim.max_per_client,
-			 log_skipped_note(skipped, note));
+			 ratelimit_note(skipped, note));
 	pthread_mutex_unlock(&g->lock);
 	*out = e;
 	return v;
@@ -334,24 +335,23 @@ unsigned conn_guard_count(struct conn_guard *g)
 /* Closes the connections past their deadline. Lock held. */
 static void expire(struct conn_guard *g, int64_t now)
 {
-	static struct log_limiter read_lim, idle_lim;
-	unsigned skipped;
-	char note[LOG_SKIPPED_NOTE];
+	uint64_t skipped;
+	char note[RATELIMIT_NOTE];
 
 	for (struct conn_guard_entry *e = g->head; e; e = e->next) {
 		if (e->shut || !e->deadline_ms || now < e->deadline_ms)
 			continue;
 		if (e->state == ST_IDLE) {
-			if (log_limiter_pass(&idle_lim, LOG_PERIOD_MS, &skipped))
+			if (ratelimit_pass_now(g->log_idle, &skipped))
 				log_info("closed a kept-alive connection from %s that "
 					 "started no request within %u s of its last "
 					 "answer (--connection-timeout)%s", e->peer_text,
 					 g->lim.idle_timeout_s,
-					 log_skipped_note(skipped, note));
-		} else if (log_limiter_pass(&read_lim, LOG_PERIOD_MS, &skipped)) {
+					 ratelimit_note(skipped, note));
+		} else if (ratelimit_pass_now(g->log_read, &skipped)) {
 			log_warn("closed a connection from %s that did not send a whole "
 				 "request within %u s (--read-timeout)%s", e->peer_text,
-				 g->lim.read_timeout_s, log_skipped_note(skipped, note));
+				 g->lim.read_timeout_s, ratelimit_note(skipped, note));
 		}
 		shut(e);
 	}
@@ -375,6 +375,14 @@ static void *watchdog_main(void *arg)
 	return NULL;
 }
 
+static void free_limits(struct conn_guard *g)
+{
+	ratelimit_free(g->log_reclaim);
+	ratelimit_free(g->log_refused);
+	ratelimit_free(g->log_read);
+	ratelimit_free(g->log_idle);
+}
+
 struct conn_guard *conn_guard_new(const struct conn_guard_limits *lim)
 {
 	struct conn_guard *g = calloc(1, sizeof(*g));
@@ -383,6 +391,15 @@ struct conn_guard *conn_guard_new(const struct conn_guard_limits *lim)
 	if (!g)
 		return NULL;
 	g->lim = *lim;
+	g->log_reclaim = ratelimit_new(LOG_PERIOD_MS);
+	g->log_refused = ratelimit_new(LOG_PERIOD_MS);
+	g->log_read = ratelimit_new(LOG_PERIOD_MS);
+	g->log_idle = ratelimit_new(LOG_PERIOD_MS);
+	if (!g->log_reclaim || !g->log_refused || !g->log_read || !g->log_idle) {
+		free_limits(g);
+		free(g);
+		return NULL;
+	}
 	pthread_mutex_init(&g->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -391,6 +408,7 @@ struct conn_guard *conn_guard_new(const struct conn_guard_limits *lim)
 	if (pthread_create(&g->watchdog, NULL, watchdog_main, g)) {
 		pthread_cond_destroy(&g->cond);
 		pthread_mutex_destroy(&g->lock);
+		free_limits(g);
 		free(g);
 		return NULL;
 	}
@@ -454,5 +472,6 @@ void conn_guard_free(struct conn_guard *g)
 		}
 	pthread_cond_destroy(&g->cond);
 	pthread_mutex_destroy(&g->lock);
+	free_limits(g);
 	free(g);
 }

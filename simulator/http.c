@@ -21,6 +21,7 @@
 #include "dashboard.h"
 #include "log.h"
 #include "origin.h"
+#include "ratelimit.h"
 #include "tls.h"
 
 #define SOAP_CONTENT_TYPE "application/soap+xml;charset=UTF-8"
@@ -67,6 +68,10 @@ struct listener {
 	bool loopback;		/* bound to a loopback address only */
 };
 
+/* Kinds of refusal logged at most once a minute each. */
+enum refusal { REFUSE_HOST, REFUSE_ORIGIN, REFUSE_TYPE, REFUSE_BODY, REFUSE_MHD,
+	       REFUSAL_KINDS };
+
 struct http_server {
 	struct listener plain;	/* HTTP */
 	struct listener secure;	/* HTTPS */
@@ -76,9 +81,12 @@ struct http_server {
 	struct wsman_ops *ops;
 	struct waker waker;
 	struct conn_guard *guard;
+	/* Refusals a flood repeats: one line a minute of each kind. */
+	struct ratelimit *log_refusals[REFUSAL_KINDS];
 };
 
 enum route { ROUTE_WSMAN, ROUTE_CONTROL, ROUTE_DASHBOARD };
+
 
 /* Per-request state, from the first callback to the completion notice. */
 struct http_request {
@@ -413,15 +421,15 @@ static struct conn_guard_entry *guard_entry(struct MHD_Connection *conn)
 }
 
 /* Logs a refusal that a flood of requests could repeat. */
-static void log_refusal(struct MHD_Connection *conn, struct log_limiter *lim,
-			const char *what)
+static void log_refusal(struct http_server *s, struct MHD_Connection *conn,
+			enum refusal kind, const char *what)
 {
-	unsigned skipped;
-	char note[LOG_SKIPPED_NOTE];
+	uint64_t skipped;
+	char note[RATELIMIT_NOTE];
 
-	if (log_limiter_pass(lim, LOG_PERIOD_MS, &skipped))
+	if (ratelimit_pass_now(s->log_refusals[kind], &skipped))
 		log_warn("refused a request from %s: %s%s", conn_guard_peer(guard_entry(conn)),
-			 what, log_skipped_note(skipped, note));
+			 what, ratelimit_note(skipped, note));
 }
 
 /* The rules of origin.h for a request to route. Returns 0 to go on, or
@@ -432,7 +440,6 @@ static unsigned cross_site_check(struct listener *l, struct MHD_Connection *conn
 				 enum route route, const char *method,
 				 enum MHD_Result *ret)
 {
-	static struct log_limiter host_lim, origin_lim, type_lim;
 	struct http_server *s = l->server;
 	const char *host = header(conn, MHD_HTTP_HEADER_HOST);
 	const char *origin = header(conn, "Origin");
@@ -445,7 +452,7 @@ static unsigned cross_site_check(struct listener *l, struct MHD_Connection *conn
 			 "rebinding its DNS name to 127.0.0.1); start dpsim with "
 			 "--allow-host NAME to serve it by another name",
 			 echo(host, e1, sizeof(e1)));
-		log_refusal(conn, &host_lim, msg);
+		log_refusal(s, conn, REFUSE_HOST, msg);
 		*ret = send_json_error(s, conn, 421, msg);
 		return 421;
 	}
@@ -453,7 +460,7 @@ static unsigned cross_site_check(struct listener *l, struct MHD_Connection *conn
 		snprintf(msg, sizeof(msg), "cross-origin request from Origin '%s' "
 			 "refused: dpsim serves only its own origin %s://%s",
 			 echo(origin, e1, sizeof(e1)), l->scheme, echo(host, e2, sizeof(e2)));
-		log_refusal(conn, &origin_lim, msg);
+		log_refusal(s, conn, REFUSE_ORIGIN, msg);
 		*ret = route == ROUTE_WSMAN
 			? send_text(s, conn, MHD_HTTP_FORBIDDEN, "dpsim: %s\n", msg)
 			: send_json_error(s, conn, MHD_HTTP_FORBIDDEN, msg);
@@ -468,7 +475,7 @@ static unsigned cross_site_check(struct listener *l, struct MHD_Connection *conn
 			 "(application/xml for a fixture document), not '%s': a web "
 			 "page of another origin can send that one", method,
 			 echo(header(conn, MHD_HTTP_HEADER_CONTENT_TYPE), e1, sizeof(e1)));
-		log_refusal(conn, &type_lim, msg);
+		log_refusal(s, conn, REFUSE_TYPE, msg);
 		*ret = send_json_error(s, conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, msg);
 		return MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
 	}
@@ -781,12 +788,11 @@ static enum MHD_Result finish_wsman(struct http_server *s, struct MHD_Connection
 static enum MHD_Result finish_over_limit(struct http_server *s, struct MHD_Connection *conn,
 					 struct http_request *req)
 {
-	static struct log_limiter lim;
 	char reason[200];
 
 	snprintf(reason, sizeof(reason), "the request body exceeds the limit of %zu "
 		 "bytes (--max-body)", s->opt.max_body);
-	log_refusal(conn, &lim, reason);
+	log_refusal(s, conn, REFUSE_BODY, reason);
 	if (req->route != ROUTE_WSMAN)
 		return send_json_error(s, conn, MHD_HTTP_CONTENT_TOO_LARGE, reason);
 	snprintf(reason, sizeof(reason), "The request body exceeds the limit of %zu bytes.",
@@ -902,10 +908,10 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 static void __attribute__((format(printf, 2, 0)))
 on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	static struct log_limiter lim;
+	struct http_server *s = cls;
 	char msg[512];
-	unsigned skipped;
-	char note[LOG_SKIPPED_NOTE];
+	uint64_t skipped;
+	char note[RATELIMIT_NOTE];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	size_t n = strlen(msg);
@@ -916,10 +922,10 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 		log_debug("libmicrohttpd: %s", msg);
 		return;
 	}
-	if (log_limiter_pass(&lim, LOG_PERIOD_MS, &skipped))
+	if (ratelimit_pass_now(s->log_refusals[REFUSE_MHD], &skipped))
 		log_warn("turning connections away: libmicrohttpd says \"%s\" (see "
 			 "--max-connections and the open-files limit, ulimit -n)%s",
-			 msg, log_skipped_note(skipped, note));
+			 msg, ratelimit_note(skipped, note));
 }
 
 static bool addr_is_loopback(const struct sockaddr *sa);
@@ -1019,6 +1025,8 @@ static void server_free(struct http_server *s)
 	listener_close(&s->plain);
 	listener_close(&s->secure);
 	conn_guard_free(s->guard);
+	for (int k = 0; k < REFUSAL_KINDS; k++)
+		ratelimit_free(s->log_refusals[k]);
 	waker_destroy(&s->waker);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
@@ -1051,7 +1059,10 @@ int http_server_start(const struct http_options *opt, const struct fixture *fx,
 		.idle_timeout_s = opt->connection_timeout_s,
 	};
 	s->guard = conn_guard_new(&lim);
-	if (!s->guard) {
+	bool limits = true;
+	for (int k = 0; k < REFUSAL_KINDS; k++)
+		limits = (s->log_refusals[k] = ratelimit_new(LOG_PERIOD_MS)) && limits;
+	if (!s->guard || !limits) {
 		snprintf(err, errsize, "cannot start the HTTP server: out of memory");
 		r = -ENOMEM;
 	} else if (!opt->listen && !opt->tls) {

@@ -1,8 +1,6 @@
 #include "log.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -83,36 +81,4 @@ void log_write(enum log_level l, const char *file, int line, const char *fmt, ..
 		fprintf(stderr, "%s %-5s %s\n", stamp, log_level_name(l), msg);
 	}
 	funlockfile(stderr);
-}
-
-/* One lock for every limiter: they sit on refusal paths, never on the
- * path of a request that succeeds. */
-static pthread_mutex_t limiter_lock = PTHREAD_MUTEX_INITIALIZER;
-
-bool log_limiter_pass(struct log_limiter *l, unsigned period_ms, unsigned *skipped)
-{
-	struct timespec ts;
-	bool pass;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	long long now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	pthread_mutex_lock(&limiter_lock);
-	pass = l->next_ms == 0 || now >= l->next_ms;
-	if (pass) {
-		*skipped = l->skipped;
-		l->skipped = 0;
-		l->next_ms = now + period_ms;
-	} else {
-		l->skipped++;
-	}
-	pthread_mutex_unlock(&limiter_lock);
-	return pass;
-}
-
-const char *log_skipped_note(unsigned skipped, char buf[LOG_SKIPPED_NOTE])
-{
-	if (!skipped)
-		return "";
-	snprintf(buf, LOG_SKIPPED_NOTE, " (%u more since the last such line)", skipped);
-	return buf;
 }

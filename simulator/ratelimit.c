@@ -1,7 +1,9 @@
 /* ratelimit: one report per interval. See ratelimit.h. */
 #include "ratelimit.h"
 
+#include <inttypes.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -56,4 +58,18 @@ int64_t ratelimit_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool ratelimit_pass_now(struct ratelimit *r, uint64_t *suppressed)
+{
+	return ratelimit_pass(r, ratelimit_now_ms(), suppressed);
+}
+
+const char *ratelimit_note(uint64_t suppressed, char buf[RATELIMIT_NOTE])
+{
+	if (!suppressed)
+		return "";
+	snprintf(buf, RATELIMIT_NOTE, " (%" PRIu64 " more since the last such line)",
+		 suppressed);
+	return buf;
 }

@@ -27,4 +27,12 @@ bool ratelimit_pass(struct ratelimit *r, int64_t now_ms, uint64_t *suppressed);
 /* Milliseconds of CLOCK_MONOTONIC, for now_ms. */
 int64_t ratelimit_now_ms(void);
 
+/* ratelimit_pass() at the current time. */
+bool ratelimit_pass_now(struct ratelimit *r, uint64_t *suppressed);
+
+#define RATELIMIT_NOTE 64
+/* " (N more since the last such line)" for a report's end, or "" when
+ * none were suppressed; written into buf. */
+const char *ratelimit_note(uint64_t suppressed, char buf[RATELIMIT_NOTE]);
+
 #endif
