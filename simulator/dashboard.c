@@ -602,7 +602,7 @@ static int intercepted(struct ctx *x, const struct provider_call *call,
 static int invoke_mode(struct ctx *x, const char *site, const char *nalpath,
 		       json_int_t mode)
 {
-	char ns[64], nal_name[] = "NALPath", mode_name[] = "Mode", mode_text[24];
+	char ns[64], mode_text[24];
 	char msg[1024] = "";
 	struct caller who = signed_in(x);
 	struct provider_call call = { .who = &who,
@@ -610,21 +610,16 @@ static int invoke_mode(struct ctx *x, const char *site, const char *nalpath,
 	uint32_t hr, rv = 0;
 
 	snprintf(ns, sizeof(ns), "root/sms/site_%s", site);
-	const struct cim_class *k = provider_class(x->p, ns,
-						   "SMS_DistributionPointInfo", &hr);
+	const struct provider_class *k = provider_class(x->p, ns,
+							"SMS_DistributionPointInfo", &hr);
 	if (!k)
 		return fail(x, 404, "no site %s is served", site);
 	snprintf(mode_text, sizeof(mode_text), "%" JSON_INTEGER_FORMAT, mode);
-	/* The provider only reads the parameters; wsman_kv is not const. */
-	char *nal = strdup(nalpath);
-	if (!nal)
-		return fail(x, 500, "out of memory");
-	struct wsman_kv params[2] = {
-		{ nal_name, nal }, { mode_name, mode_text },
+	const struct provider_arg params[2] = {
+		{ "NALPath", nalpath }, { "Mode", mode_text },
 	};
 	hr = provider_invoke(x->p, &call, k, "SetDPMaintenanceMode", params, 2,
 			     &rv, msg, sizeof(msg));
-	free(nal);
 	if (provider_call_intercepted(&call))
 		return intercepted(x, &call, msg);
 	if (hr) {

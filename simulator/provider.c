@@ -1,6 +1,7 @@
 #include "provider.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,10 +9,10 @@
 #include <strings.h>
 #include <time.h>
 
+#include "buf.h"
 #include "classes.h"
 #include "hresult.h"
 #include "log.h"
-#include "resource.h"
 
 /* SMS_DistributionPointInfo as documented (configmgr-domain.md §1.1), in
  * MOF order, plus the undocumented MaintenanceMode that scripts read.
@@ -139,8 +140,8 @@ struct site {
 	const struct fixture_site *fx;	/* in doc, or in the start-up fixture */
 	struct site_doc *doc;		/* NULL: the start-up fixture's */
 	char code[CODE_SIZE];
-	struct class_entry *info, *dp;
-	struct class_entry **declared;	/* CLASS_FIXTURE entries */
+	struct provider_class *info, *dp;
+	struct provider_class **declared;	/* CLASS_FIXTURE entries */
 	size_t ndeclared;
 	struct dp_entry *dps;		/* sorted by NAL path, ignoring case */
 	size_t ndps;
@@ -149,7 +150,7 @@ struct site {
 /* Class entries live as long as the provider: a class pointer handed out
  * never dangles. A site's entries are made when its code is first served
  * and reused when a site of that code comes back. */
-struct class_entry {
+struct provider_class {
 	struct cim_class *cls;
 	enum class_kind kind;
 	char code[CODE_SIZE];		/* DPINFO / DP: the site code */
@@ -167,7 +168,7 @@ struct provider {
 	 * dp_entry.mode. Lock order: this, then the store's and the fault
 	 * list's own locks. */
 	pthread_rwlock_t lock;
-	struct class_entry **classes;
+	struct provider_class **classes;
 	size_t nclasses;
 	struct site **sites;		/* served, in the order added */
 	size_t nsites;
@@ -415,14 +416,28 @@ static bool is_dp_kind(enum class_kind k)
 	return k == CLASS_DPINFO || k == CLASS_DP;
 }
 
+/* A class's site is written under the write lock, and read under the
+ * lock everywhere but enter(), which only asks whether it is served
+ * before the call's one trip under the lock: atomic, so that look is
+ * not a data race. */
+static void site_publish(struct provider_class *e, struct site *s)
+{
+	__atomic_store_n(&e->site, s, __ATOMIC_RELEASE);
+}
+
+static bool site_served(const struct provider_class *e)
+{
+	return __atomic_load_n(&e->site, __ATOMIC_ACQUIRE) != NULL;
+}
+
 /* Registers cls (taken over, freed with the provider; also on failure).
  * Entries are never removed while the provider lives, so pointers to them
  * and to their classes stay valid for requests in flight. */
-static struct class_entry *adopt_class(struct provider *p, struct cim_class *cls,
+static struct provider_class *adopt_class(struct provider *p, struct cim_class *cls,
 				       enum class_kind kind)
 {
-	struct class_entry **n = realloc(p->classes, (p->nclasses + 1) * sizeof(*n));
-	struct class_entry *e = n ? calloc(1, sizeof(*e)) : NULL;
+	struct provider_class **n = realloc(p->classes, (p->nclasses + 1) * sizeof(*n));
+	struct provider_class *e = n ? calloc(1, sizeof(*e)) : NULL;
 	if (n)
 		p->classes = n;
 	if (!e || !cls) {
@@ -436,7 +451,7 @@ static struct class_entry *adopt_class(struct provider *p, struct cim_class *cls
 	return e;
 }
 
-static struct class_entry *add_class(struct provider *p, const char *ns,
+static struct provider_class *add_class(struct provider *p, const char *ns,
 				     const char *name, enum class_kind kind)
 {
 	return adopt_class(p, cim_class_new(ns, name), kind);
@@ -459,7 +474,7 @@ static int declared_classes(struct provider *p, struct site *s,
 		int r = classes_build(src, fs, &fs->classes[k], &cls, &insts, &n, err, errsize);
 		if (r)
 			return r;
-		struct class_entry *e = adopt_class(p, cls, CLASS_FIXTURE);
+		struct provider_class *e = adopt_class(p, cls, CLASS_FIXTURE);
 		if (!e) {
 			classes_free_instances(insts, n);
 			return -ENOMEM;
@@ -475,13 +490,13 @@ static int declared_classes(struct provider *p, struct site *s,
 /* The DP classes of site code, made the first time the code is served;
  * write lock held (or the provider not shared yet). */
 static int site_classes(struct provider *p, const char *code,
-			struct class_entry **info, struct class_entry **dp)
+			struct provider_class **info, struct provider_class **dp)
 {
 	char ns[64];
 
 	*info = *dp = NULL;
 	for (size_t i = 0; i < p->nclasses; i++) {
-		struct class_entry *e = p->classes[i];
+		struct provider_class *e = p->classes[i];
 
 		if (!is_dp_kind(e->kind) || strcasecmp(e->code, code) != 0)
 			continue;
@@ -504,7 +519,7 @@ static int site_classes(struct provider *p, const char *code,
 	return 0;
 }
 
-static int add_static(struct class_entry *ce, const char *const *values, size_t n)
+static int add_static(struct provider_class *ce, const char *const *values, size_t n)
 {
 	struct cim_instance *i = cim_instance_new(ce->cls);
 	if (!i)
@@ -522,17 +537,17 @@ static int add_static(struct class_entry *ce, const char *const *values, size_t 
  * when asked, so they follow sites being added and removed. */
 static int build_discovery(struct provider *p)
 {
-	struct class_entry *root_ns = add_class(p, "root", "__Namespace", CLASS_ROOT_NS);
+	struct provider_class *root_ns = add_class(p, "root", "__Namespace", CLASS_ROOT_NS);
 	if (!root_ns || cim_class_add_property(root_ns->cls, "Name", CIM_STRING, CIM_PROP_KEY) < 0)
 		return -ENOMEM;
 	const char *sms[] = { "sms" };
 	if (add_static(root_ns, sms, 1))
 		return -ENOMEM;
 
-	struct class_entry *sms_ns = add_class(p, "root/sms", "__Namespace", CLASS_SMS_NS);
+	struct provider_class *sms_ns = add_class(p, "root/sms", "__Namespace", CLASS_SMS_NS);
 	if (!sms_ns || cim_class_add_property(sms_ns->cls, "Name", CIM_STRING, CIM_PROP_KEY) < 0)
 		return -ENOMEM;
-	struct class_entry *loc = add_class(p, "root/sms", "SMS_ProviderLocation", CLASS_PROVLOC);
+	struct provider_class *loc = add_class(p, "root/sms", "SMS_ProviderLocation", CLASS_PROVLOC);
 	if (!loc ||
 	    cim_class_add_property(loc->cls, "Machine", CIM_STRING, 0) < 0 ||
 	    cim_class_add_property(loc->cls, "NamespacePath", CIM_STRING, 0) < 0 ||
@@ -651,10 +666,10 @@ static int activate(struct provider *p, struct site *s)
 	if (reserve_sites(p, 1))
 		return -ENOMEM;
 	p->sites[p->nsites++] = s;
-	s->info->site = s;
-	s->dp->site = s;
+	site_publish(s->info, s);
+	site_publish(s->dp, s);
 	for (size_t k = 0; k < s->ndeclared; k++)
-		s->declared[k]->site = s;
+		site_publish(s->declared[k], s);
 	return 0;
 }
 
@@ -666,10 +681,10 @@ static struct site *deactivate(struct provider *p, size_t i)
 	memmove(&p->sites[i], &p->sites[i + 1],
 		(p->nsites - i - 1) * sizeof(*p->sites));
 	p->nsites--;
-	s->info->site = NULL;
-	s->dp->site = NULL;
+	site_publish(s->info, NULL);
+	site_publish(s->dp, NULL);
 	for (size_t k = 0; k < s->ndeclared; k++)
-		s->declared[k]->site = NULL;
+		site_publish(s->declared[k], NULL);
 	return s;
 }
 
@@ -859,36 +874,33 @@ const char *provider_machine(const struct provider *p)
 /* ---- lookups ----------------------------------------------------------- */
 
 /* Lock held. */
-static struct class_entry *find_entry(struct provider *p, const struct cim_class *c)
+const struct provider_class *provider_class(struct provider *p, const char *ns,
+					    const char *cls, uint32_t *hresult)
 {
-	for (size_t i = 0; i < p->nclasses; i++)
-		if (p->classes[i]->cls == c)
-			return p->classes[i];
-	return NULL;
-}
-
-const struct cim_class *provider_class(struct provider *p, const char *ns,
-				       const char *cls, uint32_t *hresult)
-{
-	const struct cim_class *found = NULL;
+	const struct provider_class *found = NULL;
 	bool ns_known = false;
 
 	pthread_rwlock_rdlock(&p->lock);
 	for (size_t i = 0; i < p->nclasses && !found; i++) {
-		struct class_entry *e = p->classes[i];
+		struct provider_class *e = p->classes[i];
 
 		if (is_site_kind(e->kind) && !e->site)
 			continue;	/* its site is not served */
-		if (!wsman_ns_equal(cim_class_namespace(e->cls), ns))
+		if (!cim_namespace_equal(cim_class_namespace(e->cls), ns))
 			continue;
 		ns_known = true;
 		if (strcasecmp(cim_class_name(e->cls), cls) == 0)
-			found = e->cls;
+			found = e;
 	}
 	pthread_rwlock_unlock(&p->lock);
 	if (!found)
 		*hresult = ns_known ? WBEM_E_INVALID_CLASS : WBEM_E_INVALID_NAMESPACE;
 	return found;
+}
+
+const struct cim_class *provider_class_cim(const struct provider_class *c)
+{
+	return c->cls;
 }
 
 static struct dp_entry *find_dp(struct site *s, const char *nalpath)
@@ -924,7 +936,7 @@ static int push_match(struct instance_list *out, struct cim_instance *i,
 }
 
 /* One instance of ce per site served (root/sms discovery); lock held. */
-static struct cim_instance *site_instance(struct class_entry *ce,
+static struct cim_instance *site_instance(const struct provider_class *ce,
 					  const struct site *s)
 {
 	char name[64], path[512];
@@ -962,7 +974,7 @@ static struct cim_instance *site_instance(struct class_entry *ce,
  * Only DPs are scope-filtered: they are the objects dpsim knows the
  * scopes of. Instances of fixture-declared classes are served to anyone
  * with access at the site, whatever they describe. */
-static int collect(struct provider *p, struct class_entry *ce,
+static int collect(struct provider *p, const struct provider_class *ce,
 		   const struct wql_query *q, const struct auth_access *acc,
 		   struct instance_list *out)
 {
@@ -1008,35 +1020,31 @@ static int collect(struct provider *p, struct class_entry *ce,
 
 /* Where a call lands: its class and the site code ("" outside a site). */
 struct scope {
-	struct class_entry *ce;
+	const struct provider_class *ce;
 	char site[CODE_SIZE];
 };
 
-static uint32_t enter(struct provider *p, const struct cim_class *c,
-		      struct scope *sc, char *msg, size_t msgsize)
+/* Where the call lands, from its class alone: the class and its site
+ * code are fixed for the provider's life, so this takes no lock; whether
+ * the site is still served is asked again under the lock, where the
+ * call reads or changes it. */
+static uint32_t enter(const struct provider_class *ce, struct scope *sc,
+		      char *msg, size_t msgsize)
 {
-	uint32_t hr = 0;
-
+	sc->ce = ce;
 	sc->site[0] = '\0';
-	pthread_rwlock_rdlock(&p->lock);
-	sc->ce = find_entry(p, c);
-	if (!sc->ce) {
-		snprintf(msg, msgsize, "Class %s is not served here.", cim_class_name(c));
-		hr = WBEM_E_INVALID_CLASS;
-	} else if (is_site_kind(sc->ce->kind)) {
-		if (sc->ce->site) {
-			snprintf(sc->site, sizeof(sc->site), "%s", sc->ce->site->code);
-		} else {
-			snprintf(msg, msgsize, "Namespace %s is no longer served: "
-				 "its site was removed.", cim_class_namespace(c));
-			hr = WBEM_E_INVALID_NAMESPACE;
-		}
+	if (!is_site_kind(ce->kind))
+		return 0;
+	if (!site_served(ce)) {
+		snprintf(msg, msgsize, "Namespace %s is no longer served: "
+			 "its site was removed.", cim_class_namespace(ce->cls));
+		return WBEM_E_INVALID_NAMESPACE;
 	}
-	pthread_rwlock_unlock(&p->lock);
-	return hr;
+	snprintf(sc->site, sizeof(sc->site), "%s", ce->code);
+	return 0;
 }
 
-static void params_text(const struct wsman_kv *params, size_t n, char *out, size_t size)
+static void params_text(const struct provider_arg *params, size_t n, char *out, size_t size)
 {
 	size_t used = 0;
 	out[0] = '\0';
@@ -1050,25 +1058,12 @@ static void params_text(const struct wsman_kv *params, size_t n, char *out, size
 }
 
 /* First value of parameter (or key) name, NULL when absent. */
-static const char *kv_value(const struct wsman_kv *kv, size_t n, const char *name)
+static const char *arg_value(const struct provider_arg *args, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
-		if (strcasecmp(kv[i].name, name) == 0)
-			return kv[i].value;
+		if (strcasecmp(args[i].name, name) == 0)
+			return args[i].value;
 	return NULL;
-}
-
-/* The Mode parameter as a rule compares it: -1 unless plain digits. */
-static int64_t kv_mode(const struct wsman_kv *kv, size_t n)
-{
-	const char *m = kv_value(kv, n, "Mode");
-	char *end;
-
-	if (!m || *m < '0' || *m > '9')
-		return -1;
-	errno = 0;
-	unsigned long long v = strtoull(m, &end, 10);
-	return errno || *end || v > UINT32_MAX ? -1 : (int64_t)v;
 }
 
 /* Writes the call's journal row. 0, or -errno when it could not be
@@ -1237,7 +1232,7 @@ static bool apply_rules(struct provider *p, struct provider_call *call,
 
 /* ---- Get / Enumerate --------------------------------------------------- */
 
-static bool keys_match(const struct cim_instance *i, const struct wsman_kv *keys,
+static bool keys_match(const struct cim_instance *i, const struct provider_arg *keys,
 		       size_t nkeys)
 {
 	for (size_t k = 0; k < nkeys; k++) {
@@ -1252,21 +1247,21 @@ static bool keys_match(const struct cim_instance *i, const struct wsman_kv *keys
  * a call on a removed site, rather than as an empty class (a Get would
  * otherwise say "not found" of a DP that was never looked for). Lock
  * held. */
-static bool site_gone(const struct scope *sc, const struct cim_class *c,
-		      char *msg, size_t msgsize)
+static bool site_gone(const struct scope *sc, char *msg, size_t msgsize)
 {
 	if (!is_site_kind(sc->ce->kind) || sc->ce->site)
 		return false;
 	snprintf(msg, msgsize, "Namespace %s is no longer served: its site was "
-		 "removed.", cim_class_namespace(c));
+		 "removed.", cim_class_namespace(sc->ce->cls));
 	return true;
 }
 
 uint32_t provider_get(struct provider *p, struct provider_call *call,
-		      const struct cim_class *c, const struct wsman_kv *keys,
+		      const struct provider_class *pc, const struct provider_arg *keys,
 		      size_t nkeys, struct cim_instance **out,
 		      char *msg, size_t msgsize)
 {
+	const struct cim_class *c = pc->cls;
 	struct instance_list all = { 0 };
 	struct auth_access acc;
 	struct scope sc;
@@ -1274,11 +1269,11 @@ uint32_t provider_get(struct provider *p, struct provider_call *call,
 	uint32_t hr, rv = 0;
 
 	*out = NULL;
-	hr = enter(p, c, &sc, msg, msgsize);
+	hr = enter(pc, &sc, msg, msgsize);
 	if (hr)
 		return hr;
 	params_text(keys, nkeys, ptext, sizeof(ptext));
-	const char *nal = kv_value(keys, nkeys, "NALPath");
+	const char *nal = arg_value(keys, nkeys, "NALPath");
 	struct journal_entry je = {
 		.user = call->who->user, .protocol = call->who->protocol,
 		.operation = "get", .site = sc.site[0] ? sc.site : NULL,
@@ -1298,7 +1293,7 @@ uint32_t provider_get(struct provider *p, struct provider_call *call,
 
 	pthread_rwlock_rdlock(&p->lock);
 	int r = 0;
-	if (site_gone(&sc, c, msg, msgsize))
+	if (site_gone(&sc, msg, msgsize))
 		hr = WBEM_E_INVALID_NAMESPACE;
 	else
 		r = collect(p, sc.ce, NULL, &acc, &all);
@@ -1328,16 +1323,17 @@ uint32_t provider_get(struct provider *p, struct provider_call *call,
 }
 
 uint32_t provider_enumerate(struct provider *p, struct provider_call *call,
-			    const struct cim_class *c, const struct wql_query *q,
+			    const struct provider_class *pc, const struct wql_query *q,
 			    struct instance_list *out, char *msg, size_t msgsize)
 {
+	const struct cim_class *c = pc->cls;
 	struct auth_access acc;
 	struct scope sc;
 	uint32_t hr, rv = 0;
 
 	out->items = NULL;
 	out->count = 0;
-	hr = enter(p, c, &sc, msg, msgsize);
+	hr = enter(pc, &sc, msg, msgsize);
 	if (hr)
 		return hr;
 	struct journal_entry je = {
@@ -1359,7 +1355,7 @@ uint32_t provider_enumerate(struct provider *p, struct provider_call *call,
 
 	pthread_rwlock_rdlock(&p->lock);
 	int r = 0;
-	if (site_gone(&sc, c, msg, msgsize))
+	if (site_gone(&sc, msg, msgsize))
 		hr = WBEM_E_INVALID_NAMESPACE;
 	else
 		r = collect(p, sc.ce, q, &acc, out);
@@ -1376,58 +1372,69 @@ uint32_t provider_enumerate(struct provider *p, struct provider_call *call,
 
 /* ---- SetDPMaintenanceMode ---------------------------------------------- */
 
+/* SetDPMaintenanceMode's parameters, converted once per call: the fault
+ * rules match on the mode, the method uses it. */
 struct set_mode_args {
 	const char *nalpath;
 	const char *mode_text;
+	int64_t mode;		/* the uint32 given, in range or not; -1 if none */
+	uint32_t hresult;	/* 0: both valid; else why not, in msg */
+	char msg[384];
 };
 
-static uint32_t parse_set_mode_args(const struct wsman_kv *params, size_t n,
-				    struct set_mode_args *a, uint32_t *mode,
-				    char *msg, size_t msgsize)
+static uint32_t bad_args(struct set_mode_args *a, uint32_t hr, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static uint32_t bad_args(struct set_mode_args *a, uint32_t hr, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(a->msg, sizeof(a->msg), fmt, ap);
+	va_end(ap);
+	return a->hresult = hr;
+}
+
+static uint32_t parse_set_mode_args(const struct provider_arg *params, size_t n,
+				    struct set_mode_args *a)
 {
 	memset(a, 0, sizeof(*a));
+	a->mode = -1;
 	for (size_t i = 0; i < n; i++) {
 		const char **slot = NULL;
 		if (strcasecmp(params[i].name, "NALPath") == 0)
 			slot = &a->nalpath;
 		else if (strcasecmp(params[i].name, "Mode") == 0)
 			slot = &a->mode_text;
-		if (!slot) {
-			snprintf(msg, msgsize, "SetDPMaintenanceMode has no parameter '%s'; "
-				 "it takes NALPath and Mode.", params[i].name);
-			return WBEM_E_INVALID_METHOD_PARAMETERS;
-		}
-		if (*slot) {
-			snprintf(msg, msgsize, "Parameter '%s' is given twice.", params[i].name);
-			return WBEM_E_INVALID_METHOD_PARAMETERS;
-		}
+		if (!slot)
+			return bad_args(a, WBEM_E_INVALID_METHOD_PARAMETERS,
+					"SetDPMaintenanceMode has no parameter '%s'; "
+					"it takes NALPath and Mode.", params[i].name);
+		if (*slot)
+			return bad_args(a, WBEM_E_INVALID_METHOD_PARAMETERS,
+					"Parameter '%s' is given twice.", params[i].name);
 		*slot = params[i].value ? params[i].value : "";
-		if (!params[i].value) {
-			snprintf(msg, msgsize, "Parameter '%s' is null; SetDPMaintenanceMode "
-				 "needs a value.", params[i].name);
-			return WBEM_E_INVALID_METHOD_PARAMETERS;
-		}
+		if (!params[i].value)
+			return bad_args(a, WBEM_E_INVALID_METHOD_PARAMETERS,
+					"Parameter '%s' is null; SetDPMaintenanceMode "
+					"needs a value.", params[i].name);
 	}
-	if (!a->nalpath || !a->mode_text) {
-		snprintf(msg, msgsize, "Parameter '%s' is missing; SetDPMaintenanceMode "
-			 "takes NALPath and Mode.", a->nalpath ? "Mode" : "NALPath");
-		return WBEM_E_INVALID_METHOD_PARAMETERS;
-	}
+	if (!a->nalpath || !a->mode_text)
+		return bad_args(a, WBEM_E_INVALID_METHOD_PARAMETERS,
+				"Parameter '%s' is missing; SetDPMaintenanceMode "
+				"takes NALPath and Mode.", a->nalpath ? "Mode" : "NALPath");
 	char *canon = NULL;
 	const char *why = NULL;
-	if (cim_value_canonical(CIM_UINT32, a->mode_text, &canon, &why)) {
-		snprintf(msg, msgsize, "Mode '%s' is not a uint32 (%s).", a->mode_text,
-			 why ? why : "invalid");
-		return WBEM_E_TYPE_MISMATCH;
-	}
-	unsigned long v = strtoul(canon, NULL, 10);
+	if (cim_value_canonical(CIM_UINT32, a->mode_text, &canon, &why))
+		return bad_args(a, WBEM_E_TYPE_MISMATCH, "Mode '%s' is not a uint32 (%s).",
+				a->mode_text, why ? why : "invalid");
+	/* Canonical uint32 text: digits only, in range. */
+	a->mode = (int64_t)strtoull(canon, NULL, 10);
 	free(canon);
-	if (v > 1) {
-		snprintf(msg, msgsize, "Mode %lu is not valid: use 1 to enable or 0 to "
-			 "disable maintenance mode.", v);
-		return WBEM_E_INVALID_PARAMETER;
-	}
-	*mode = (uint32_t)v;
+	if (a->mode > 1)
+		return bad_args(a, WBEM_E_INVALID_PARAMETER, "Mode %lld is not valid: use "
+				"1 to enable or 0 to disable maintenance mode.",
+				(long long)a->mode);
 	return 0;
 }
 
@@ -1460,15 +1467,17 @@ static bool dp_in_scope(const struct caller *who, const struct scope *sc,
  * journal and the log) is copied while it is held. */
 static uint32_t set_dp_mode(struct provider *p, struct provider_call *call,
 			    const struct scope *sc, const struct auth_access *acc,
-			    const struct wsman_kv *params, size_t nparams,
+			    const struct set_mode_args *args,
 			    struct journal_entry *je, char *msg, size_t msgsize)
 {
 	const struct caller *who = call->who;
-	struct set_mode_args a;
-	uint32_t mode = 0, old = 0;
+	const struct set_mode_args a = *args;
+	uint32_t mode = (uint32_t)a.mode, old = 0;
 	char *nalpath = NULL;
+	uint32_t hr = a.hresult;
 
-	uint32_t hr = parse_set_mode_args(params, nparams, &a, &mode, msg, msgsize);
+	if (hr)
+		snprintf(msg, msgsize, "%s", a.msg);
 	je->nalpath = a.nalpath;
 	if (!hr && !auth_role_can_modify(acc->role)) {
 		snprintf(msg, msgsize, "User '%s' (%s) lacks Modify permission on the "
@@ -1548,42 +1557,46 @@ journal:
 }
 
 uint32_t provider_invoke(struct provider *p, struct provider_call *call,
-			 const struct cim_class *c, const char *method,
-			 const struct wsman_kv *params, size_t nparams,
+			 const struct provider_class *pc, const char *method,
+			 const struct provider_arg *params, size_t nparams,
 			 uint32_t *return_value, char *msg, size_t msgsize)
 {
+	const struct cim_class *c = pc->cls;
+	struct set_mode_args args = { .mode = -1 };
 	struct auth_access acc;
 	struct scope sc;
 	char ptext[1024];
 	uint32_t hr;
 
 	*return_value = 0;
-	hr = enter(p, c, &sc, msg, msgsize);
+	hr = enter(pc, &sc, msg, msgsize);
 	if (hr)
 		return hr;
+	bool set_mode = is_dp_kind(pc->kind) &&
+			strcasecmp(method, "SetDPMaintenanceMode") == 0;
+	if (set_mode)
+		parse_set_mode_args(params, nparams, &args);
 	params_text(params, nparams, ptext, sizeof(ptext));
 	struct journal_entry je = {
 		.user = call->who->user, .protocol = call->who->protocol,
 		.operation = "invoke", .site = sc.site[0] ? sc.site : NULL,
-		.class_name = cim_class_name(c), .method = method,
-		.nalpath = kv_value(params, nparams, "NALPath"),
+		.class_name = cim_class_name(c),
+		.method = method,
+		.nalpath = arg_value(params, nparams, "NALPath"),
 		.params = ptext, .old_mode = -1, .new_mode = -1,
 	};
 	struct fault_call fc = {
 		.operation = FAULT_OP_INVOKE, .class_name = je.class_name,
 		.method = method, .nalpath = je.nalpath, .user = je.user,
-		.protocol = je.protocol, .site = je.site,
-		.mode = kv_mode(params, nparams),
+		.protocol = je.protocol, .site = je.site, .mode = args.mode,
 	};
 	if (apply_rules(p, call, &fc, &je, &hr, return_value, msg, msgsize))
 		return hr;
 
 	hr = site_access(call, &sc, &acc, msg, msgsize);
-	if (!hr && is_dp_kind(sc.ce->kind) &&
-	    strcasecmp(method, "SetDPMaintenanceMode") == 0) {
+	if (!hr && set_mode) {
 		je.method = "SetDPMaintenanceMode";
-		return set_dp_mode(p, call, &sc, &acc, params, nparams, &je, msg,
-				   msgsize);
+		return set_dp_mode(p, call, &sc, &acc, &args, &je, msg, msgsize);
 	}
 	if (!hr) {
 		snprintf(msg, msgsize, "Class %s has no method '%s'.",

@@ -54,7 +54,6 @@
 #include "faults.h"
 #include "fixture.h"
 #include "journal.h"
-#include "request.h"
 #include "store.h"
 #include "wql.h"
 
@@ -98,11 +97,26 @@ void provider_shutdown(struct provider *p);
 /* The machine name faults carry (the first site's provider). Borrowed. */
 const char *provider_machine(const struct provider *p);
 
-/* Class c of namespace ns (case-insensitive, '\' or '/'), or NULL with
- * *hresult WBEM_E_INVALID_NAMESPACE or WBEM_E_INVALID_CLASS. Borrowed:
- * valid for the provider's life. */
-const struct cim_class *provider_class(struct provider *p, const char *ns,
-				       const char *cls, uint32_t *hresult);
+/* A class the provider serves, resolved once by name and then handed to
+ * the call: valid for the provider's life (a site removed meanwhile makes
+ * the call fail with WBEM_E_INVALID_NAMESPACE, never dangle). */
+struct provider_class;
+
+/* Class cls of namespace ns (case-insensitive, '\\' or '/'), or NULL
+ * with *hresult WBEM_E_INVALID_NAMESPACE or WBEM_E_INVALID_CLASS.
+ * Borrowed. */
+const struct provider_class *provider_class(struct provider *p, const char *ns,
+					    const char *cls, uint32_t *hresult);
+/* Its CIM class: name, namespace, properties and keys. Borrowed. */
+const struct cim_class *provider_class_cim(const struct provider_class *c);
+
+/* A named argument of a call as text, whatever carried it: a key of a Get
+ * or a parameter of a method. The provider converts each once, to the
+ * type the method or property declares, and keeps none of them. */
+struct provider_arg {
+	const char *name;
+	const char *value;	/* NULL: given as null */
+};
 
 /* One call as the front end describes it, and what the fault rules made
  * of it. Zero-initialise it, fill the first group, and pass the same
@@ -144,14 +158,14 @@ static inline bool provider_call_intercepted(const struct provider_call *c)
  * caller checks that and reports selector faults). *out is a copy the
  * caller frees. WBEM_E_NOT_FOUND when no instance has those key values. */
 uint32_t provider_get(struct provider *p, struct provider_call *call,
-		      const struct cim_class *c, const struct wsman_kv *keys,
+		      const struct provider_class *c, const struct provider_arg *keys,
 		      size_t nkeys, struct cim_instance **out,
 		      char *msg, size_t msgsize);
 
 /* All instances of c, or those matching q (already checked against c)
  * when q is not NULL. */
 uint32_t provider_enumerate(struct provider *p, struct provider_call *call,
-			    const struct cim_class *c, const struct wql_query *q,
+			    const struct provider_class *c, const struct wql_query *q,
 			    struct instance_list *out, char *msg, size_t msgsize);
 
 /* Runs static method `method` of class c with params. On success returns 0
@@ -159,8 +173,8 @@ uint32_t provider_enumerate(struct provider *p, struct provider_call *call,
  * result is the WMI error the provider raises (the call failed), with the
  * reason in msg. */
 uint32_t provider_invoke(struct provider *p, struct provider_call *call,
-			 const struct cim_class *c, const char *method,
-			 const struct wsman_kv *params, size_t nparams,
+			 const struct provider_class *c, const char *method,
+			 const struct provider_arg *params, size_t nparams,
 			 uint32_t *return_value, char *msg, size_t msgsize);
 
 /* ---- sites, reset, snapshots (the control API) --------------------------- */

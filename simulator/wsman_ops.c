@@ -235,12 +235,13 @@ static int resolve(struct op_call *c, struct wsman_resource *res)
 	return 0;
 }
 
-static const struct cim_class *find_class(struct op_call *c, const char *ns,
-					  const char *cls, int *status)
+/* The class a request names, resolved once for the whole call. */
+static const struct provider_class *find_class(struct op_call *c, const char *ns,
+					       const char *cls, int *status)
 {
 	uint32_t hr = 0;
 	char msg[384];
-	const struct cim_class *k = provider_class(c->o->p, ns, cls, &hr);
+	const struct provider_class *k = provider_class(c->o->p, ns, cls, &hr);
 	if (!k) {
 		if (hr == WBEM_E_INVALID_NAMESPACE)
 			snprintf(msg, sizeof(msg), "Namespace %s does not exist here.", ns);
@@ -310,7 +311,7 @@ static int op_identify(struct op_call *c)
 /* The selectors of a Get must name each key once and nothing else
  * (__cimnamespace aside). */
 static int check_selectors(struct op_call *c, const struct cim_class *k,
-			   struct wsman_kv *keys, size_t *nkeys)
+			   struct provider_arg *keys, size_t *nkeys)
 {
 	char reason[384];
 	*nkeys = 0;
@@ -333,7 +334,7 @@ static int check_selectors(struct op_call *c, const struct cim_class *k,
 						   WSMAN_DETAIL_DUPLICATE_SELECTORS, reason);
 			}
 		}
-		keys[(*nkeys)++] = *s;
+		keys[(*nkeys)++] = (struct provider_arg){ s->name, s->value };
 	}
 	if (*nkeys != cim_class_key_count(k)) {
 		size_t used = (size_t)snprintf(reason, sizeof(reason),
@@ -359,11 +360,12 @@ static int op_get(struct op_call *c)
 	int st = resolve(c, &res);
 	if (st)
 		return st;
-	const struct cim_class *k = find_class(c, res.ns, res.cls, &st);
-	if (!k)
+	const struct provider_class *pk = find_class(c, res.ns, res.cls, &st);
+	if (!pk)
 		return st;
+	const struct cim_class *k = provider_class_cim(pk);
 
-	struct wsman_kv *keys = calloc(c->req->nselectors + 1, sizeof(*keys));
+	struct provider_arg *keys = calloc(c->req->nselectors + 1, sizeof(*keys));
 	size_t nkeys;
 	if (!keys)
 		return send_hresult(c, WBEM_E_OUT_OF_MEMORY, NULL);
@@ -375,7 +377,7 @@ static int op_get(struct op_call *c)
 
 	struct cim_instance *inst = NULL;
 	char msg[384];
-	uint32_t hr = provider_get(c->o->p, prov_call(c, NULL), k, keys, nkeys,
+	uint32_t hr = provider_get(c->o->p, prov_call(c, NULL), pk, keys, nkeys,
 				   &inst, msg, sizeof(msg));
 	free(keys);
 	if (provider_call_intercepted(c->pc))
@@ -497,16 +499,17 @@ static int run_enumeration(struct op_call *c, const struct wsman_resource *res,
 				   "the class to enumerate.");
 	}
 
-	const struct cim_class *k = find_class(c, res->ns, cls, &st);
-	if (!k)
+	const struct provider_class *pk = find_class(c, res->ns, cls, &st);
+	if (!pk)
 		goto out;
+	const struct cim_class *k = provider_class_cim(pk);
 	if (q && wql_query_check(q, k, &we)) {
 		st = wql_fault(c, "WQL query cannot be processed", &we);
 		goto out;
 	}
 	char msg[384];
 	uint32_t hr = provider_enumerate(c->o->p, prov_call(c, query_text(c, q)),
-					 k, q, list, msg, sizeof(msg));
+					 pk, q, list, msg, sizeof(msg));
 	if (provider_call_intercepted(c->pc)) {
 		st = intercepted(c);
 		goto out;
@@ -875,16 +878,24 @@ static int op_invoke(struct op_call *c)
 		return send_simple(c, WSMAN_SUB_DESTINATION_UNREACHABLE,
 				   WSMAN_CODE_INVALID_RESOURCE_URI, WSMAN_DETAIL_INVALID_RESOURCE_URI,
 				   "A method is invoked on a class URI, not the all-classes URI.");
-	const struct cim_class *k = find_class(c, res.ns, res.cls, &st);
-	if (!k)
+	const struct provider_class *pk = find_class(c, res.ns, res.cls, &st);
+	if (!pk)
 		return st;
+	const struct cim_class *k = provider_class_cim(pk);
 
+	/* The parameters as the provider takes them: names and text. */
+	struct provider_arg *params = calloc(c->req->nparams + 1, sizeof(*params));
+	if (!params)
+		return send_hresult(c, WBEM_E_OUT_OF_MEMORY, NULL);
+	for (size_t i = 0; i < c->req->nparams; i++)
+		params[i] = (struct provider_arg){ c->req->params[i].name,
+						   c->req->params[i].value };
 	uint32_t rv = 0;
 	char msg[1400];
 	msg[0] = '\0';
-	uint32_t hr = provider_invoke(c->o->p, prov_call(c, NULL), k, c->req->method,
-				      c->req->params, c->req->nparams, &rv, msg,
-				      sizeof(msg));
+	uint32_t hr = provider_invoke(c->o->p, prov_call(c, NULL), pk, c->req->method,
+				      params, c->req->nparams, &rv, msg, sizeof(msg));
+	free(params);
 	if (provider_call_intercepted(c->pc))
 		return intercepted(c);
 	if (hr == WBEM_E_INVALID_METHOD) {

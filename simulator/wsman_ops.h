@@ -19,6 +19,7 @@
 
 #include "auth.h"
 #include "buf.h"
+#include "fault.h"
 #include "provider.h"
 
 struct wsman_ops;

@@ -1,6 +1,7 @@
 /* cim: CIM types, canonical value text, classes and instances (cim.h). */
 #include "cim.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <float.h>
 #include <math.h>
@@ -851,4 +852,18 @@ const char *cim_instance_text(const struct cim_instance *i, const char *name)
 	if (!v || v->null || !v->count)
 		return NULL;
 	return v->items[0];
+}
+
+bool cim_namespace_equal(const char *a, const char *b)
+{
+	if (!a || !b)
+		return false;
+	for (; *a && *b; a++, b++) {
+		char ca = *a == '\\' ? '/' : (char)tolower((unsigned char)*a);
+		char cb = *b == '\\' ? '/' : (char)tolower((unsigned char)*b);
+
+		if (ca != cb)
+			return false;
+	}
+	return *a == *b;
 }

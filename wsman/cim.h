@@ -125,4 +125,8 @@ const struct cim_value *cim_instance_get(const struct cim_instance *i,
 /* First item of property name, or NULL if it is null, empty or unknown. */
 const char *cim_instance_text(const struct cim_instance *i, const char *name);
 
+/* Whether two WMI namespace paths name the same namespace: case does
+ * not matter, and '\\' equals '/'. NULL equals nothing. */
+bool cim_namespace_equal(const char *a, const char *b);
+
 #endif

@@ -1,5 +1,6 @@
 /* resource: resource URIs to (namespace, class) and back (resource.h). */
 #include "resource.h"
+#include "cim.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -134,7 +135,7 @@ static int parse_wmi(const char *rest, const char *cimns,
 		return r;
 	/* The OMI MI client sends the selector along with the WMI URI for
 	 * WQL, so a matching pair must pass. */
-	if (cimns && *cimns && !wsman_ns_equal(out->ns, cimns))
+	if (cimns && *cimns && !cim_namespace_equal(out->ns, cimns))
 		return resource_fault(f, reason_mismatch,
 				      CODE_DIFFERENT_CIM_SELECTOR);
 	return 0;
@@ -197,16 +198,3 @@ int wsman_resource_class_uri(struct buf *b, enum wsman_uri_form form,
 	return buf_adds(b, cls);
 }
 
-bool wsman_ns_equal(const char *a, const char *b)
-{
-	if (!a || !b)
-		return false;
-	for (; *a && *b; a++, b++) {
-		char ca = *a == '\\' ? '/' : (char)tolower((unsigned char)*a);
-		char cb = *b == '\\' ? '/' : (char)tolower((unsigned char)*b);
-
-		if (ca != cb)
-			return false;
-	}
-	return *a == *b;
-}

@@ -38,7 +38,5 @@ int wsman_resource_parse(const char *uri, const char *cimnamespace,
 int wsman_resource_class_uri(struct buf *b, enum wsman_uri_form form,
 			     const char *ns, const char *cls);
 
-/* Case-insensitive namespace equality that treats '\' and '/' alike. */
-bool wsman_ns_equal(const char *a, const char *b);
 
 #endif

@@ -374,12 +374,12 @@ static void test_fault_errors(void **state)
 static uint32_t invoke(struct env *e, const char *mode)
 {
 	struct provider_call c = { .who = &admin };
-	struct wsman_kv params[] = {
+	struct provider_arg params[] = {
 		{ (char *)"NALPath", (char *)DP01_NAL }, { (char *)"Mode", (char *)mode },
 	};
 	uint32_t hr = 0, rv;
 	char msg[256];
-	const struct cim_class *k = provider_class(e->p, "root/sms/site_PS1",
+	const struct provider_class *k = provider_class(e->p, "root/sms/site_PS1",
 						   "SMS_DistributionPointInfo", &hr);
 
 	return provider_invoke(e->p, &c, k, "SetDPMaintenanceMode", params, 2, &rv,

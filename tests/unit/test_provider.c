@@ -118,25 +118,26 @@ static int teardown(void **state)
 	return 0;
 }
 
-static const struct cim_class *class_of(struct provider *p, const char *ns,
-					const char *cls)
+static const struct provider_class *class_of(struct provider *p, const char *ns,
+					     const char *cls)
 {
 	uint32_t hr = 0;
-	const struct cim_class *c = provider_class(p, ns, cls, &hr);
+	const struct provider_class *c = provider_class(p, ns, cls, &hr);
 
 	if (!c)
 		fail_msg("%s:%s: 0x%08X", ns, cls, hr);
 	return c;
 }
 
-static void enumerate(struct provider *p, const struct cim_class *c,
+static void enumerate(struct provider *p, const struct provider_class *c,
 		      const struct wql_query *q, struct instance_list *out)
 {
 	char msg[256] = "";
 	uint32_t hr = provider_enumerate(p, CALL(&admin), c, q, out, msg, sizeof(msg));
 
 	if (hr)
-		fail_msg("enumerate %s: 0x%08X %s", cim_class_name(c), hr, msg);
+		fail_msg("enumerate %s: 0x%08X %s", cim_class_name(provider_class_cim(c)),
+			 hr, msg);
 }
 
 /* The instance in l whose property name is value (ignoring case). */
@@ -227,7 +228,7 @@ static uint32_t set_mode(struct env *e, const struct caller *who,
 			 const char *cls, const char *nalpath, const char *mode,
 			 char *msg, size_t msgsize)
 {
-	struct wsman_kv params[] = {
+	struct provider_arg params[] = {
 		{ (char *)"NALPath", (char *)nalpath },
 		{ (char *)"Mode", (char *)mode },
 	};
@@ -260,8 +261,8 @@ static void test_class_lookup(void **state)
 	uint32_t hr;
 
 	for (size_t i = 0; i < sizeof(served) / sizeof(served[0]); i++) {
-		const struct cim_class *c = class_of(e->p, served[i].ns,
-						     served[i].cls);
+		const struct cim_class *c = provider_class_cim(class_of(e->p, served[i].ns,
+									served[i].cls));
 		int k = cim_class_find_property(c, served[i].key);
 
 		assert_string_equal(cim_class_name(c), served[i].cls);
@@ -277,7 +278,7 @@ static void test_class_lookup(void **state)
 			     class_of(e->p, SITE_NS, "SMS_DistributionPoint"));
 
 	/* Namespaces and class names ignore case; '\' and '/' are alike. */
-	const struct cim_class *info = class_of(e->p, SITE_NS, DPINFO);
+	const struct provider_class *info = class_of(e->p, SITE_NS, DPINFO);
 	assert_ptr_equal(class_of(e->p, "ROOT\\SMS\\SITE_ps1", DPINFO), info);
 	assert_ptr_equal(class_of(e->p, "root\\sms\\site_PS1", DPINFO), info);
 	assert_ptr_equal(class_of(e->p, "Root/Sms/Site_Ps1",
@@ -386,7 +387,7 @@ static void test_enumerate_dpinfo(void **state)
 static void query(struct env *e, const char *ns, const char *cls,
 		  const char *text, const char *prop, char *out, size_t size)
 {
-	const struct cim_class *c = class_of(e->p, ns, cls);
+	const struct provider_class *c = class_of(e->p, ns, cls);
 	struct wql_query *q = NULL;
 	struct wql_error werr = { 0 };
 	struct instance_list l;
@@ -394,7 +395,7 @@ static void query(struct env *e, const char *ns, const char *cls,
 
 	if (wql_parse(text, &q, &werr))
 		fail_msg("%s: %s", text, werr.message);
-	if (wql_query_check(q, c, &werr))
+	if (wql_query_check(q, provider_class_cim(c), &werr))
 		fail_msg("%s: %s", text, werr.message);
 	enumerate(e->p, c, q, &l);
 	out[0] = '\0';
@@ -489,10 +490,10 @@ static void test_discovery_classes(void **state)
 static void test_get(void **state)
 {
 	struct env *e = *state;
-	const struct cim_class *info = class_of(e->p, SITE_NS, DPINFO);
+	const struct provider_class *info = class_of(e->p, SITE_NS, DPINFO);
 	struct cim_instance *i = (struct cim_instance *)&i;
 	char msg[256];
-	struct wsman_kv keys[] = {
+	struct provider_arg keys[] = {
 		{ (char *)"NALPath", (char *)DP02_NAL },
 		{ (char *)"ResourceType", (char *)"Windows NT Server" },
 		{ (char *)"SiteCode", (char *)"PS1" },
@@ -506,7 +507,7 @@ static void test_get(void **state)
 	cim_instance_free(i);
 
 	/* Key values compare ignoring case, key order does not matter. */
-	struct wsman_kv folded[] = {
+	struct provider_arg folded[] = {
 		{ (char *)"SiteCode", (char *)"ps1" },
 		{ (char *)"nalpath", (char *)NAL("pulldp01.CONTOSO.com") },
 		{ (char *)"ResourceType", (char *)"WINDOWS NT SERVER" },
@@ -532,8 +533,8 @@ static void test_get(void **state)
 	assert_null(i);
 
 	/* Static classes. */
-	struct wsman_kv site[] = { { (char *)"SiteCode", (char *)"ps1" } };
-	const struct cim_class *loc = class_of(e->p, "root/sms",
+	struct provider_arg site[] = { { (char *)"SiteCode", (char *)"ps1" } };
+	const struct provider_class *loc = class_of(e->p, "root/sms",
 					       "SMS_ProviderLocation");
 	assert_int_equal(provider_get(e->p, CALL(&admin), loc, site, 1, &i, msg,
 				      sizeof(msg)), 0);
@@ -547,7 +548,7 @@ static void test_get(void **state)
 			    "given key values.");
 
 	/* SMS_DistributionPoint has no instances to find. */
-	struct wsman_kv dpkeys[] = {
+	struct provider_arg dpkeys[] = {
 		{ (char *)"PackageID", (char *)"PS100001" },
 		{ (char *)"ServerNALPath", (char *)DP01_NAL },
 		{ (char *)"SiteCode", (char *)"PS1" },
@@ -627,7 +628,7 @@ static void test_set_mode(void **state)
 
 	/* Parameter names and the method name ignore case; other DPs are
 	 * untouched throughout. */
-	struct wsman_kv params[] = {
+	struct provider_arg params[] = {
 		{ (char *)"mode", (char *)"1" },
 		{ (char *)"nalpath", (char *)PULL_NAL },
 	};
@@ -650,7 +651,7 @@ struct invoke_error {
 	const char *what;
 	const struct caller *who;
 	const char *method;
-	struct wsman_kv params[3];
+	struct provider_arg params[3];
 	size_t nparams;
 	uint32_t hr;
 	const char *msg;	/* the whole message */
@@ -712,7 +713,7 @@ static const struct invoke_error invoke_errors[] = {
 static void test_set_mode_errors(void **state)
 {
 	struct env *e = *state;
-	const struct cim_class *info = class_of(e->p, SITE_NS, DPINFO);
+	const struct provider_class *info = class_of(e->p, SITE_NS, DPINFO);
 
 	for (size_t k = 0; k < sizeof(invoke_errors) / sizeof(invoke_errors[0]); k++) {
 		const struct invoke_error *t = &invoke_errors[k];
@@ -751,7 +752,7 @@ static void test_set_mode_errors(void **state)
 	/* The parameters are journaled as given, a nil one as (null). */
 	uint32_t rv;
 	char msg[256];
-	struct wsman_kv nil[] = { P("NALPath", NULL), P("Mode", "1") };
+	struct provider_arg nil[] = { P("NALPath", NULL), P("Mode", "1") };
 	assert_int_equal(provider_invoke(e->p, CALL(&admin), info, SET_MODE, nil, 2,
 					 &rv, msg, sizeof(msg)),
 			 WBEM_E_INVALID_METHOD_PARAMETERS);
@@ -766,7 +767,7 @@ static void test_set_mode_errors(void **state)
 static void test_unknown_method(void **state)
 {
 	struct env *e = *state;
-	struct wsman_kv params[] = { P("NALPath", DP01_NAL), P("Mode", "1") };
+	struct provider_arg params[] = { P("NALPath", DP01_NAL), P("Mode", "1") };
 	int64_t before = invoke_rows(e->st);
 	uint32_t rv = 99;
 	char msg[256];
@@ -1119,7 +1120,7 @@ static uint32_t invoke_set(struct env *e, struct provider_call *call,
 			   const char *nal, const char *mode, uint32_t *rv,
 			   char *msg, size_t msgsize)
 {
-	struct wsman_kv params[] = {
+	struct provider_arg params[] = {
 		{ (char *)"NALPath", (char *)nal },
 		{ (char *)"Mode", (char *)mode },
 	};
@@ -1279,7 +1280,7 @@ static void test_rule_delay_deferred(void **state)
 	add_rule(e->p, &r);
 	struct provider_call g = { .who = &admin, .timeout_ms = 10 };
 	struct cim_instance *i = NULL;
-	struct wsman_kv keys[] = {
+	struct provider_arg keys[] = {
 		{ (char *)"NALPath", (char *)DP01_NAL },
 		{ (char *)"ResourceType", (char *)"Windows NT Server" },
 		{ (char *)"SiteCode", (char *)"PS1" },
@@ -1329,8 +1330,8 @@ static void test_site_add_remove(void **state)
 	assert_int_equal(provider_site_lookup(e->p, "t01", canon), 0);
 	assert_string_equal(canon, "T01");
 
-	const struct cim_class *t01 = class_of(e->p, "root/sms/site_T01", DPINFO);
-	struct wsman_kv params[] = {
+	const struct provider_class *t01 = class_of(e->p, "root/sms/site_T01", DPINFO);
+	struct provider_arg params[] = {
 		{ (char *)"NALPath", (char *)NAL("DP01.contoso.com") },
 		{ (char *)"Mode", (char *)"1" },
 	};
@@ -1569,7 +1570,7 @@ static void test_scopes_filter_reads(void **state)
 {
 	struct env *e = *state;
 	struct caller br = branch_caller(e);
-	const struct cim_class *info = class_of(e->p, SITE_NS, DPINFO);
+	const struct provider_class *info = class_of(e->p, SITE_NS, DPINFO);
 	struct instance_list l;
 	struct cim_instance *i = NULL;
 	char msg[512] = "";
@@ -1587,7 +1588,7 @@ static void test_scopes_filter_reads(void **state)
 	struct wql_error werr = { 0 };
 	assert_int_equal(wql_parse("SELECT * FROM SMS_DistributionPointInfo "
 				   "WHERE MaintenanceMode = 0", &q, &werr), 0);
-	assert_int_equal(wql_query_check(q, info, &werr), 0);
+	assert_int_equal(wql_query_check(q, provider_class_cim(info), &werr), 0);
 	assert_int_equal(provider_enumerate(e->p, CALL(&br), info, q, &l, msg,
 					    sizeof(msg)), 0);
 	assert_int_equal(l.count, 1);
@@ -1601,7 +1602,7 @@ static void test_scopes_filter_reads(void **state)
 	wql_query_free(q);
 
 	/* Get: DP03 found, DP01 (scope Default) as if it did not exist. */
-	struct wsman_kv keys[] = {
+	struct provider_arg keys[] = {
 		{ (char *)"NALPath", (char *)DP03_NAL },
 		{ (char *)"ResourceType", (char *)"Windows NT Server" },
 		{ (char *)"SiteCode", (char *)"PS1" },
@@ -1708,7 +1709,7 @@ static void test_no_access_at_other_site(void **state)
 	/* The lab again as T01: branch has no <access> there. */
 	assert_int_equal(provider_site_add(e->p, "t.xml", lab, len, "T01", added, 1,
 					   &n, NULL, err, sizeof(err)), 0);
-	const struct cim_class *t01 = class_of(e->p, "root/sms/site_T01", DPINFO);
+	const struct provider_class *t01 = class_of(e->p, "root/sms/site_T01", DPINFO);
 	const char *want = "User 'branch' has no security role at site T01, so "
 			   "it may not use namespace root\\sms\\site_T01.";
 
@@ -1720,7 +1721,7 @@ static void test_no_access_at_other_site(void **state)
 	assert_string_equal(r.operation, "enumerate");
 	assert_int_equal(r.hresult, WBEM_E_ACCESS_DENIED);
 
-	struct wsman_kv keys[] = {
+	struct provider_arg keys[] = {
 		{ (char *)"NALPath", (char *)DP03_T01_NAL },
 		{ (char *)"ResourceType", (char *)"Windows NT Server" },
 		{ (char *)"SiteCode", (char *)"T01" },
@@ -1730,7 +1731,7 @@ static void test_no_access_at_other_site(void **state)
 	assert_null(i);
 	assert_string_equal(msg, want);
 
-	struct wsman_kv params[] = {
+	struct provider_arg params[] = {
 		{ (char *)"NALPath", (char *)DP03_T01_NAL },
 		{ (char *)"Mode", (char *)"1" },
 	};
@@ -1802,9 +1803,9 @@ static void *flip(void *arg)
 	snprintf(ns, sizeof(ns), "root/sms/site_%s", f->code);
 	snprintf(nal, sizeof(nal), "[\"Display=\\\\DP01.contoso.com\\\"]MSWNET:"
 		 "[\"SMS_SITE=%s\"]\\\\DP01.contoso.com\\", f->code);
-	const struct cim_class *c = provider_class(f->p, ns, DPINFO, &hr);
+	const struct provider_class *c = provider_class(f->p, ns, DPINFO, &hr);
 	for (int i = 0; c && i < FLIPS; i++) {
-		struct wsman_kv params[] = {
+		struct provider_arg params[] = {
 			{ (char *)"NALPath", nal },
 			{ (char *)"Mode", (char *)(i % 2 ? "0" : "1") },
 		};

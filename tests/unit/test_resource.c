@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "cim.h"
 #include "resource.h"
 
 #define WMI WSMAN_URI_WMI_PREFIX
@@ -289,16 +290,16 @@ static void test_class_uri(void **state)
 
 static void test_ns_equal(void **state)
 {
-	assert_true(wsman_ns_equal("root/sms/site_PS1", "root/sms/site_PS1"));
-	assert_true(wsman_ns_equal("root\\sms\\site_PS1", "root/sms/site_PS1"));
-	assert_true(wsman_ns_equal("ROOT/SMS/SITE_PS1", "root\\sms\\site_ps1"));
-	assert_true(wsman_ns_equal("", ""));
-	assert_false(wsman_ns_equal("root/sms", "root/sms/site_PS1"));
-	assert_false(wsman_ns_equal("root/sms/site_PS1", "root/sms"));
-	assert_false(wsman_ns_equal("root/sms/site_PS1", "root/sms/site_PS2"));
-	assert_false(wsman_ns_equal("root/cimv2", "root.cimv2"));
-	assert_false(wsman_ns_equal(NULL, "root"));
-	assert_false(wsman_ns_equal("root", NULL));
+	assert_true(cim_namespace_equal("root/sms/site_PS1", "root/sms/site_PS1"));
+	assert_true(cim_namespace_equal("root\\sms\\site_PS1", "root/sms/site_PS1"));
+	assert_true(cim_namespace_equal("ROOT/SMS/SITE_PS1", "root\\sms\\site_ps1"));
+	assert_true(cim_namespace_equal("", ""));
+	assert_false(cim_namespace_equal("root/sms", "root/sms/site_PS1"));
+	assert_false(cim_namespace_equal("root/sms/site_PS1", "root/sms"));
+	assert_false(cim_namespace_equal("root/sms/site_PS1", "root/sms/site_PS2"));
+	assert_false(cim_namespace_equal("root/cimv2", "root.cimv2"));
+	assert_false(cim_namespace_equal(NULL, "root"));
+	assert_false(cim_namespace_equal("root", NULL));
 }
 
 int main(void)
