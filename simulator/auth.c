@@ -501,3 +501,49 @@ void auth_scopes_text(char *const *scopes, size_t n, char *out, size_t size)
 		used += (size_t)w;
 	}
 }
+
+/* Constant time in the length of the secret: a wrong guess learns
+ * nothing from how long the answer took. */
+static bool bearer_ok(const char *want, const char *authorization)
+{
+	const char *got = authorization + 7;	/* after "Bearer " */
+	size_t wl = strlen(want), gl;
+	unsigned char diff;
+
+	while (*got == ' ')
+		got++;
+	gl = strlen(got);
+	diff = gl != wl;
+	for (size_t i = 0; i < wl; i++)
+		diff |= (unsigned char)want[i] ^ (unsigned char)(i < gl ? got[i] : 0);
+	return diff == 0;
+}
+
+enum auth_outcome auth_identify(const struct auth_policy *pol,
+				const struct front_request *rq,
+				const struct fixture_user **user)
+{
+	const char *authz = rq->authorization;
+
+	*user = NULL;
+	if (!pol->schemes)
+		return AUTH_ANONYMOUS;
+	if (!authz) {
+		const char *ident = front_header(rq, "WSMANIDENTIFY");
+
+		if ((pol->schemes & AUTH_SCHEME_ANONYMOUS_IDENTIFY) && ident &&
+		    !strcasecmp(ident, "unauthenticated"))
+			return AUTH_ANONYMOUS;
+		return AUTH_NO_CREDENTIALS;
+	}
+	if ((pol->schemes & AUTH_SCHEME_BASIC) && pol->fx &&
+	    !strncasecmp(authz, "Basic ", 6)) {
+		*user = auth_basic(pol->fx, authz);
+		return *user ? AUTH_USER : AUTH_BAD_CREDENTIALS;
+	}
+	if ((pol->schemes & AUTH_SCHEME_ADMIN_BEARER) && pol->admin_token &&
+	    !strncasecmp(authz, "Bearer ", 7))
+		return bearer_ok(pol->admin_token, authz) ? AUTH_ADMIN
+							  : AUTH_BAD_CREDENTIALS;
+	return AUTH_BAD_CREDENTIALS;
+}

@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 #include "fixture.h"
+#include "front.h"
 
 /* The authenticated caller of one request. Borrowed strings. */
 struct caller {
@@ -47,6 +48,49 @@ struct caller {
  * Thread-safe. */
 const struct fixture_user *auth_basic(const struct fixture *fx,
 				      const char *authorization);
+
+/* ---- who sent a request: the one question every front end asks ---- */
+
+/* The ways a front end lets a request say who sent it. */
+enum auth_scheme {
+	AUTH_SCHEME_BASIC = 1,		/* a fixture user, HTTP Basic */
+	AUTH_SCHEME_ADMIN_BEARER = 2,	/* "Bearer TOKEN", the admin token */
+	AUTH_SCHEME_ANONYMOUS_IDENTIFY = 4, /* no credentials, and the header
+					 * WinRM's client marks an anonymous
+					 * Identify with (WSMANIDENTIFY:
+					 * unauthenticated) */
+};
+
+/* A front end's rules. No scheme at all means the front end is open:
+ * every request is anonymous, whatever it carries. */
+struct auth_policy {
+	const struct fixture *fx;	/* users, for Basic; borrowed */
+	const char *admin_token;	/* for Bearer; borrowed */
+	unsigned schemes;		/* enum auth_scheme bits */
+};
+
+enum auth_outcome {
+	AUTH_USER,		/* a fixture user (*user) */
+	AUTH_ADMIN,		/* the admin token */
+	AUTH_ANONYMOUS,		/* let in without credentials */
+	AUTH_NO_CREDENTIALS,	/* refused: none given */
+	AUTH_BAD_CREDENTIALS,	/* refused: wrong, malformed, or a scheme
+				 * the policy does not take */
+};
+
+/* Who sent rq, from its headers alone (the body is not needed, so a
+ * front end asks before reading it). *user is set for AUTH_USER, NULL
+ * otherwise. Checks take the time auth_basic() and a constant-time
+ * token comparison take, whoever is asking. Thread-safe. */
+enum auth_outcome auth_identify(const struct auth_policy *pol,
+				const struct front_request *rq,
+				const struct fixture_user **user);
+
+/* Whether a request may go on: a user, the admin, or anonymous. */
+static inline bool auth_admitted(enum auth_outcome o)
+{
+	return o == AUTH_USER || o == AUTH_ADMIN || o == AUTH_ANONYMOUS;
+}
 
 /* Hashes a clear-text password for a fixture's password-hash attribute,
  * with a fresh random salt (crypt(3), yescrypt). On success returns 0 and

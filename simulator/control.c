@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "hresult.h"
+#include "auth.h"
 #include "json_answer.h"
 #include "log.h"
 
@@ -31,17 +32,19 @@ struct control {
 	enum ctl_state state;
 	struct provider *p;
 	char *token;
+	struct auth_policy auth;	/* the token, when there is one */
 	const char *version;
 	int64_t started_ms;
 	unsigned journal_page_max;	/* 0: no cap */
+	struct front front;		/* control_front() */
 };
 
 /* One request being answered. */
 struct ctx {
 	struct control *c;
 	struct provider *p;
-	const struct api_request *rq;
-	struct control_response *rs;
+	const struct front_request *rq;
+	struct front_answer *rs;
 	const char *seg[4];	/* path segments */
 	char segbuf[512];
 	size_t nseg;
@@ -66,6 +69,10 @@ struct control *control_new(const struct control_options *o)
 		free(c);
 		return NULL;
 	}
+	c->auth = (struct auth_policy){
+		.admin_token = c->token,
+		.schemes = c->token ? AUTH_SCHEME_ADMIN_BEARER : 0,
+	};
 	pthread_mutex_init(&c->lock, NULL);
 	c->version = o->version ? o->version : "0";
 	c->journal_page_max = o->journal_page_max;
@@ -1326,29 +1333,12 @@ static bool split_path(struct ctx *x)
 	return true;
 }
 
-/* Constant time in the length of the secret: a wrong guess learns
- * nothing from how long the answer took. */
-static bool token_ok(const char *want, const char *authorization)
-{
-	const char *got;
-	size_t wl = strlen(want), gl;
-	unsigned char diff;
-
-	if (!authorization || strncasecmp(authorization, "Bearer ", 7) != 0)
-		return false;
-	got = authorization + 7;
-	while (*got == ' ')
-		got++;
-	gl = strlen(got);
-	diff = gl != wl;
-	for (size_t i = 0; i < wl; i++)
-		diff |= (unsigned char)want[i] ^ (unsigned char)(i < gl ? got[i] : 0);
-	return diff == 0;
-}
-
 static void dispatch(struct ctx *x, enum ctl_state st)
 {
 	const struct route *found = NULL;
+	const struct fixture_user *unused;
+	/* Before any route reads the body. */
+	enum auth_outcome who = auth_identify(&x->c->auth, x->rq, &unused);
 
 	if (!split_path(x)) {
 		fail(x, 404, "no control route at /_dpsim%s", x->rq->path);
@@ -1360,12 +1350,11 @@ static void dispatch(struct ctx *x, enum ctl_state st)
 			fail(x, 405, "/_dpsim/health takes GET");
 			return;
 		}
-		route_health(x, st, x->c->token &&
-			     token_ok(x->c->token, x->rq->authorization));
+		route_health(x, st, x->c->token && who == AUTH_ADMIN);
 		return;
 	}
-	if (x->c->token && !token_ok(x->c->token, x->rq->authorization)) {
-		x->rs->bearer_challenge = true;
+	if (!auth_admitted(who)) {
+		x->rs->challenge = "Bearer realm=\"dpsim\"";
 		fail(x, 401, "the control API needs 'Authorization: Bearer TOKEN' "
 		     "with the --admin-token dpsim was started with");
 		return;
@@ -1391,8 +1380,8 @@ static void dispatch(struct ctx *x, enum ctl_state st)
 	found->fn(x);
 }
 
-void control_handle(struct control *c, const struct api_request *rq,
-		    struct control_response *rs)
+void control_handle(struct control *c, const struct front_request *rq,
+		    struct front_answer *rs)
 {
 	struct ctx x = { .c = c, .rq = rq, .rs = rs };
 	enum ctl_state st;
@@ -1404,6 +1393,8 @@ void control_handle(struct control *c, const struct api_request *rq,
 	pthread_mutex_unlock(&c->lock);
 
 	dispatch(&x, st);
+	rs->content_type = "application/json";
+	rs->no_store = true;
 	rs->body = json_answer_text(&x.ans, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	rs->status = x.ans.status;
 	if (rs->body) {
@@ -1424,6 +1415,59 @@ void control_handle(struct control *c, const struct api_request *rq,
 		log_warn("control %s /_dpsim%s: %d", rq->method, rq->path, rs->status);
 	else
 		log_debug("control %s /_dpsim%s: %d", rq->method, rq->path, rs->status);
+}
+
+/* ---- the front end ------------------------------------------------------------ */
+
+static bool control_owns(void *self, const char *path)
+{
+	return strcmp(path, "/_dpsim") == 0 || strncmp(path, "/_dpsim/", 8) == 0;
+}
+
+/* Control bodies are small JSON (or a fixture document) and nothing is
+ * parsed before dispatch() has checked the token: the body is read
+ * whoever sends it. */
+static void *control_admit(void *self, const struct front_request *rq,
+			   struct front_answer *ans, bool *drain)
+{
+	return self;
+}
+
+static void control_serve(void *self, void *state, const struct front_request *rq,
+			  struct front_answer *ans)
+{
+	struct front_request sub = *rq;
+
+	sub.path = rq->path + 7;	/* after "/_dpsim" */
+	control_handle(self, &sub, ans);
+}
+
+static void control_too_large(void *self, size_t limit, struct front_answer *ans)
+{
+	struct json_answer a = { 0 };
+
+	json_answer_fail(&a, 413, "the request body exceeds the limit of %zu bytes "
+			 "(--max-body)", limit);
+	*ans = (struct front_answer){ .content_type = "application/json",
+				      .no_store = true };
+	ans->body = json_answer_text(&a, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	ans->status = a.status;
+	ans->len = ans->body ? strlen(ans->body) : 0;
+}
+
+static void control_release(void *self, void *state)
+{
+}
+
+const struct front *control_front(struct control *c)
+{
+	c->front = (struct front){
+		.name = "control", .browser_facing = true, .self = c,
+		.owns = control_owns, .admit = control_admit,
+		.serve = control_serve, .too_large = control_too_large,
+		.release = control_release,
+	};
+	return &c->front;
 }
 
 /* ---- the fault list as text (snapshots) ---------------------------------------- */

@@ -38,7 +38,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "api_request.h"
+#include "front.h"
 #include "provider.h"
 
 struct control;
@@ -62,18 +62,14 @@ void control_set_ready(struct control *c, struct provider *p);
 /* Shutting down: health says so (503) and other routes refuse. */
 void control_set_stopping(struct control *c);
 
-struct control_response {
-	int status;
-	char *body;		/* malloc'd JSON text; the caller frees it */
-	size_t len;
-	const char *allow;	/* with 405: the methods the path takes */
-	bool bearer_challenge;	/* with 401: send WWW-Authenticate: Bearer */
-};
+/* Answers rq (path after "/_dpsim", "/health") into *rs (always
+ * filled: JSON; body NULL only when out of memory, with status 500). */
+void control_handle(struct control *c, const struct front_request *rq,
+		    struct front_answer *rs);
 
-/* Answers rq into *rs (always filled; body NULL only when out of
- * memory, with status 500). */
-void control_handle(struct control *c, const struct api_request *rq,
-		    struct control_response *rs);
+/* The control API as a front end of the HTTP transport: owns /_dpsim
+ * and /_dpsim/...; valid while c lives. */
+const struct front *control_front(struct control *c);
 
 /* The fault rules as the control API writes them (a JSON array, with
  * counters), and back: for snapshots, which keep them as text. */

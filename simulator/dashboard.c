@@ -47,6 +47,7 @@ struct dashboard {
 	const struct fixture *fx;
 	struct provider *p;
 	const char *version;
+	struct front front;	/* dashboard_front() */
 };
 
 struct dashboard *dashboard_new(const struct dashboard_options *o)
@@ -98,8 +99,8 @@ struct ctx {
 	struct dashboard *d;
 	const struct fixture *fx;
 	struct provider *p;
-	const struct api_request *rq;
-	struct dashboard_response *rs;
+	const struct front_request *rq;
+	struct front_answer *rs;
 	const struct fixture_user *user;	/* once authenticated */
 	struct json_answer ans;	/* set by the route */
 };
@@ -148,13 +149,16 @@ static const char *arg(const struct ctx *x, const char *name)
  * credentials. */
 static int authenticate(struct ctx *x)
 {
-	if (!x->rq->authorization) {
+	const struct auth_policy pol = { .fx = x->fx, .schemes = AUTH_SCHEME_BASIC };
+
+	switch (auth_identify(&pol, x->rq, &x->user)) {
+	case AUTH_USER:
+		break;
+	case AUTH_NO_CREDENTIALS:
 		fail(x, 401, "sign in: the dashboard API wants HTTP Basic "
 		     "credentials of a lab user");
 		return -1;
-	}
-	x->user = auth_basic(x->fx, x->rq->authorization);
-	if (!x->user) {
+	default:
 		fail(x, 401, "wrong user name or password");
 		return -1;
 	}
@@ -737,8 +741,8 @@ static void api_dispatch(struct ctx *x, enum dash_state st, const char *name)
 	r->fn(x);
 }
 
-static void api_handle(struct dashboard *d, const struct api_request *rq,
-		       struct dashboard_response *rs)
+static void api_handle(struct dashboard *d, const struct front_request *rq,
+		       struct front_answer *rs)
 {
 	struct ctx x = { .d = d, .rq = rq, .rs = rs };
 	enum dash_state st;
@@ -782,7 +786,7 @@ static const struct asset assets[] = {
 	  &embedded_dashboard_favicon_svg_len, "image/svg+xml" },
 };
 
-static void set_text(struct dashboard_response *rs, int status,
+static void set_text(struct front_answer *rs, int status,
 		     const char *type, const char *text, size_t len)
 {
 	rs->status = status;
@@ -797,13 +801,14 @@ static void set_text(struct dashboard_response *rs, int status,
 	rs->len = len;
 }
 
-void dashboard_handle(struct dashboard *d, const struct api_request *rq,
-		      struct dashboard_response *rs)
+void dashboard_handle(struct dashboard *d, const struct front_request *rq,
+		      struct front_answer *rs)
 {
 	static const char not_found[] = "dpsim: no dashboard file here; the "
 		"dashboard is at /\n";
 
 	memset(rs, 0, sizeof(*rs));
+	rs->page = true;
 	if (!strncmp(rq->path, "/dashboard/api/", 15)) {
 		api_handle(d, rq, rs);
 		return;
@@ -823,4 +828,51 @@ void dashboard_handle(struct dashboard *d, const struct api_request *rq,
 	}
 	set_text(rs, 404, "text/plain; charset=utf-8", not_found,
 		 sizeof(not_found) - 1);
+}
+
+/* ---- the front end ------------------------------------------------------ */
+
+static bool dashboard_owns(void *self, const char *path)
+{
+	return dashboard_owns_path(path);
+}
+
+/* The API's bodies are small JSON, parsed only after authenticate(). */
+static void *dashboard_admit(void *self, const struct front_request *rq,
+			     struct front_answer *ans, bool *drain)
+{
+	return self;
+}
+
+static void dashboard_serve(void *self, void *state, const struct front_request *rq,
+			    struct front_answer *ans)
+{
+	dashboard_handle(self, rq, ans);
+}
+
+static void dashboard_too_large(void *self, size_t limit, struct front_answer *ans)
+{
+	struct json_answer a = { 0 };
+
+	json_answer_fail(&a, 413, "the request body exceeds the limit of %zu bytes "
+			 "(--max-body)", limit);
+	*ans = (struct front_answer){ .content_type = "application/json", .page = true };
+	ans->body = json_answer_text(&a, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	ans->status = a.status;
+	ans->len = ans->body ? strlen(ans->body) : 0;
+}
+
+static void dashboard_release(void *self, void *state)
+{
+}
+
+const struct front *dashboard_front(struct dashboard *d)
+{
+	d->front = (struct front){
+		.name = "dashboard", .browser_facing = true, .self = d,
+		.owns = dashboard_owns, .admit = dashboard_admit,
+		.serve = dashboard_serve, .too_large = dashboard_too_large,
+		.release = dashboard_release,
+	};
+	return &d->front;
 }

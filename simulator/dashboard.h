@@ -28,7 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "api_request.h"
+#include "front.h"
 #include "fixture.h"
 #include "provider.h"
 
@@ -54,17 +54,13 @@ void dashboard_set_stopping(struct dashboard *d);
  * "/dashboard" and everything under "/dashboard/". */
 bool dashboard_owns_path(const char *url);
 
-struct dashboard_response {
-	int status;
-	char *body;		/* malloc'd; the caller frees it */
-	size_t len;
-	const char *content_type;	/* static */
-	const char *allow;	/* with 405: the methods the path takes */
-};
-
 /* Answers rq into *rs (always filled; body NULL only when out of memory,
  * with status 500). */
-void dashboard_handle(struct dashboard *d, const struct api_request *rq,
-		      struct dashboard_response *rs);
+void dashboard_handle(struct dashboard *d, const struct front_request *rq,
+		      struct front_answer *rs);
+
+/* The dashboard as a front end of the HTTP transport: owns the paths
+ * dashboard_owns_path() names; valid while d lives. */
+const struct front *dashboard_front(struct dashboard *d);
 
 #endif

@@ -14,17 +14,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "auth.h"
 #include "buf.h"
 #include "config.h"
 #include "conn_guard.h"
-#include "dashboard.h"
 #include "log.h"
 #include "origin.h"
 #include "ratelimit.h"
 #include "tls.h"
 
-#define SOAP_CONTENT_TYPE "application/soap+xml;charset=UTF-8"
 /* MHD clears its per-connection pool on every request; at the default
  * 32 KiB that memset dominated a small request (DESIGN.md). */
 #define CONNECTION_MEMORY 8192
@@ -76,29 +73,24 @@ struct http_server {
 	struct listener plain;	/* HTTP */
 	struct listener secure;	/* HTTPS */
 	struct http_options opt;
-	pthread_mutex_t lock;		/* guards fx and ops */
-	const struct fixture *fx;
-	struct wsman_ops *ops;
 	struct waker waker;
 	struct conn_guard *guard;
 	/* Refusals a flood repeats: one line a minute of each kind. */
 	struct ratelimit *log_refusals[REFUSAL_KINDS];
 };
 
-enum route { ROUTE_WSMAN, ROUTE_CONTROL, ROUTE_DASHBOARD };
-
-
 /* Per-request state, from the first callback to the completion notice. */
 struct http_request {
-	enum route route;
+	const struct front *front;
+	void *state;		/* the front end's, from admit(); NULL when
+				 * the answer was decided from the headers */
+	struct front_answer early;	/* that answer, sent once the body
+					 * has been read and dropped */
 	struct buf body;
 	bool discard;		/* read the body but keep none of it */
 	bool over_limit;	/* the body grew past --max-body */
-	bool unauthorized;	/* WS-Man: answer 401 once the body is read */
 	bool handling;		/* the whole request was read */
 	bool held;		/* counted in waker.held */
-	const struct fixture_user *user;	/* WS-Man: NULL = anonymous */
-	struct provider_call call;	/* kept across a deferral */
 };
 
 /* The request of a connection the guard ended before its request line
@@ -108,15 +100,15 @@ static char ended_by_guard;
 /* Every answer goes out through here, with the headers all of them
  * carry. */
 static enum MHD_Result queue(struct http_server *s, struct MHD_Connection *conn,
-			     unsigned status, const char *content_type,
+			     unsigned status, const char *content_type, bool as_is,
 			     struct MHD_Response *r)
 {
 	if (content_type)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_SERVER, "dpsim");
 	/* Text and JSON must never be sniffed into something a browser
-	 * runs. SOAP answers stay as WinRM sends them. */
-	if (content_type && strcmp(content_type, SOAP_CONTENT_TYPE))
+	 * runs; an answer a protocol defines to the byte goes as it is. */
+	if (content_type && !as_is)
 		MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	/* Shutting down: this answer is the connection's last. */
 	if (conn_guard_draining(s->guard))
@@ -139,7 +131,7 @@ static enum MHD_Result send_buffer(struct http_server *s, struct MHD_Connection 
 		free(data);
 		return MHD_NO;
 	}
-	return queue(s, conn, status, content_type, r);
+	return queue(s, conn, status, content_type, false, r);
 }
 
 static enum MHD_Result send_text(struct http_server *s, struct MHD_Connection *conn,
@@ -186,37 +178,6 @@ static enum MHD_Result send_json_error(struct http_server *s, struct MHD_Connect
 	if (n < 0)
 		return MHD_NO;
 	return send_buffer(s, conn, status, "application/json", t, (size_t)n);
-}
-
-static enum MHD_Result send_unauthorized(struct http_server *s, struct MHD_Connection *conn)
-{
-	struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL,
-								 MHD_RESPMEM_PERSISTENT);
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Basic realm=\"WSMAN\"");
-	return queue(s, conn, MHD_HTTP_UNAUTHORIZED, NULL, r);
-}
-
-static enum MHD_Result send_envelope(struct http_server *s, struct MHD_Connection *conn,
-				     unsigned status, struct buf *b)
-{
-	size_t len;
-	char *data = buf_take(b, &len);
-	return send_buffer(s, conn, status, SOAP_CONTENT_TYPE, data, len);
-}
-
-/* A WS-Man fault decided at the HTTP level (size, charset). */
-static enum MHD_Result send_wsman_fault(struct http_server *s, struct MHD_Connection *conn,
-					enum wsman_subcode sub, uint32_t code,
-					const char *detail, const char *reason)
-{
-	struct buf b;
-	buf_init(&b, 0);
-	int status = wsman_ops_fault(s->ops, sub, code, detail, reason, &b);
-	enum MHD_Result r = send_envelope(s, conn, (unsigned)status, &b);
-	buf_free(&b);
-	return r;
 }
 
 /* ---- waking delayed requests ------------------------------------------- */
@@ -377,40 +338,14 @@ static void waker_drain(struct waker *w, int64_t ms)
 
 /* ---- routing -------------------------------------------------------------- */
 
-static bool is_wsman_path(const char *url)
-{
-	return strcasecmp(url, "/wsman") == 0 || strcasecmp(url, "/wsman/") == 0;
-}
-
-static bool is_control_path(const char *url)
-{
-	return strcmp(url, "/_dpsim") == 0 || strncmp(url, "/_dpsim/", 8) == 0;
-}
-
-/* Content-Type rules of docs/wsman-protocol.md: SOAP or text/xml,
- * charset UTF-8 (any case) or UTF-16. Returns 0 when fine, 415 for a
- * wrong media type, or -1 for an unreadable charset. */
-static int check_content_type(const char *ct)
-{
-	if (!ct)
-		return 415;
-	if (strncasecmp(ct, "application/soap+xml", 20) && strncasecmp(ct, "text/xml", 8))
-		return 415;
-	const char *cs = strcasestr(ct, "charset=");
-	if (!cs)
-		return 0;
-	cs += 8;
-	if (*cs == '"')
-		cs++;
-	if (!strncasecmp(cs, "utf-8", 5) || !strncasecmp(cs, "utf8", 4) ||
-	    !strncasecmp(cs, "utf-16", 6))
-		return 0;
-	return -1;
-}
-
 static const char *header(struct MHD_Connection *conn, const char *name)
 {
 	return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+}
+
+static const char *request_header(const struct front_request *rq, const char *name)
+{
+	return header(rq->transport, name);
 }
 
 static struct conn_guard_entry *guard_entry(struct MHD_Connection *conn)
@@ -432,12 +367,13 @@ static void log_refusal(struct http_server *s, struct MHD_Connection *conn,
 			 what, ratelimit_note(skipped, note));
 }
 
-/* The rules of origin.h for a request to route. Returns 0 to go on, or
- * the status of the refusal it queued (*ret). WS-Man authenticates every
- * request and is reached by whatever name lab clients use, so only the
- * Origin rule applies to it. */
+/* The rules of origin.h for a request to front end f. Returns 0 to go
+ * on, or the status of the refusal it queued (*ret). A front end that
+ * browsers do not use (WS-Man) authenticates every request and is
+ * reached by whatever name lab clients use, so only the Origin rule
+ * applies to it. */
 static unsigned cross_site_check(struct listener *l, struct MHD_Connection *conn,
-				 enum route route, const char *method,
+				 const struct front *f, const char *method,
 				 enum MHD_Result *ret)
 {
 	struct http_server *s = l->server;
@@ -445,7 +381,7 @@ static unsigned cross_site_check(struct listener *l, struct MHD_Connection *conn
 	const char *origin = header(conn, "Origin");
 	char e1[200], e2[200], msg[600];
 
-	if (route != ROUTE_WSMAN && l->loopback &&
+	if (f->browser_facing && l->loopback &&
 	    !origin_host_allowed(host, s->opt.allow_hosts, s->opt.nallow_hosts)) {
 		snprintf(msg, sizeof(msg), "dpsim on a loopback address answers only "
 			 "requests for a loopback name, not Host '%s' (a page may be "
@@ -461,14 +397,14 @@ static unsigned cross_site_check(struct listener *l, struct MHD_Connection *conn
 			 "refused: dpsim serves only its own origin %s://%s",
 			 echo(origin, e1, sizeof(e1)), l->scheme, echo(host, e2, sizeof(e2)));
 		log_refusal(s, conn, REFUSE_ORIGIN, msg);
-		*ret = route == ROUTE_WSMAN
-			? send_text(s, conn, MHD_HTTP_FORBIDDEN, "dpsim: %s\n", msg)
-			: send_json_error(s, conn, MHD_HTTP_FORBIDDEN, msg);
+		*ret = f->browser_facing
+			? send_json_error(s, conn, MHD_HTTP_FORBIDDEN, msg)
+			: send_text(s, conn, MHD_HTTP_FORBIDDEN, "dpsim: %s\n", msg);
 		return MHD_HTTP_FORBIDDEN;
 	}
 	/* DELETE and the like cannot cross origins without a preflight; a
 	 * POST or PUT can, unless its type forbids it. */
-	if (route != ROUTE_WSMAN &&
+	if (f->browser_facing &&
 	    (!strcmp(method, "POST") || !strcmp(method, "PUT") || !strcmp(method, "PATCH")) &&
 	    origin_simple_content_type(header(conn, MHD_HTTP_HEADER_CONTENT_TYPE))) {
 		snprintf(msg, sizeof(msg), "%s needs Content-Type: application/json "
@@ -482,154 +418,8 @@ static unsigned cross_site_check(struct listener *l, struct MHD_Connection *conn
 	return 0;
 }
 
-static unsigned long long content_length(struct MHD_Connection *conn, bool *given)
-{
-	const char *cl = header(conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
-
-	*given = cl != NULL;
-	return cl ? strtoull(cl, NULL, 10) : 0;
-}
-
-static struct http_request *request_new(struct http_server *s, enum route route,
-					void **con_cls)
-{
-	struct http_request *req = calloc(1, sizeof(*req));
-
-	if (!req)
-		return NULL;
-	req->route = route;
-	buf_init(&req->body, s->opt.max_body);
-	*con_cls = req;
-	return req;
-}
-
-/* Takes the body of a control or dashboard request (any method, any
- * type). */
-static enum MHD_Result begin_control(struct http_server *s, struct MHD_Connection *conn,
-				     enum route route, void **con_cls)
-{
-	bool given;
-	unsigned long long cl = content_length(conn, &given);
-
-	if (given && cl > s->opt.max_body) {
-		char msg[200];
-		snprintf(msg, sizeof(msg), "the request body of %llu bytes exceeds "
-			 "the limit of %zu bytes (--max-body)", cl, s->opt.max_body);
-		return send_json_error(s, conn, MHD_HTTP_CONTENT_TOO_LARGE, msg);
-	}
-	return request_new(s, route, con_cls) ? MHD_YES : MHD_NO;
-}
-
-/* Who sends a WS-Man request, from its headers alone, before its body
- * is read: an unauthenticated body is never parsed. Anonymous is only
- * for an Identify that says so, as WinRM's own client marks it. */
-static bool wsman_caller(const struct fixture *fx, struct MHD_Connection *conn,
-			 const struct fixture_user **user)
-{
-	const char *authz = header(conn, MHD_HTTP_HEADER_AUTHORIZATION);
-
-	*user = NULL;
-	if (authz) {
-		*user = auth_basic(fx, authz);
-		return *user != NULL;
-	}
-	const char *ident = header(conn, "WSMANIDENTIFY");
-	return ident && !strcasecmp(ident, "unauthenticated");
-}
-
-static enum MHD_Result begin_wsman(struct listener *l, struct MHD_Connection *conn,
-				   const char *method, void **con_cls)
-{
-	struct http_server *s = l->server;
-	enum MHD_Result ret;
-
-	pthread_mutex_lock(&s->lock);
-	const struct fixture *fx = s->fx;
-	bool attached = s->ops && fx;
-	pthread_mutex_unlock(&s->lock);
-	if (!attached)
-		return send_text(s, conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-				 "dpsim: starting; try again once it says it is ready\n");
-	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0) {
-		char *t = strdup("dpsim: /wsman takes POST with a SOAP envelope\n");
-		if (!t)
-			return MHD_NO;
-		struct MHD_Response *r = MHD_create_response_from_buffer(strlen(t), t,
-									 MHD_RESPMEM_MUST_FREE);
-		if (!r)
-			return MHD_NO;
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "POST");
-		return queue(s, conn, MHD_HTTP_METHOD_NOT_ALLOWED,
-			     "text/plain; charset=utf-8", r);
-	}
-	if (cross_site_check(l, conn, ROUTE_WSMAN, method, &ret))
-		return ret;
-
-	bool given;
-	unsigned long long cl = content_length(conn, &given);
-	const struct fixture_user *user;
-	if (!wsman_caller(fx, conn, &user)) {
-		/* Refused from the headers. A body that fits is read and
-		 * dropped so the connection stays usable for the retry with
-		 * credentials; a larger one is not worth reading. */
-		if (given && cl > s->opt.max_body)
-			return send_unauthorized(s, conn);
-		struct http_request *req = request_new(s, ROUTE_WSMAN, con_cls);
-		if (!req)
-			return MHD_NO;
-		req->unauthorized = req->discard = true;
-		return MHD_YES;
-	}
-
-	const char *ct = header(conn, MHD_HTTP_HEADER_CONTENT_TYPE);
-	int ctr = check_content_type(ct);
-	if (ctr == 415)
-		return send_text(s, conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-				 "dpsim: Content-Type '%s' is not application/soap+xml\n",
-				 ct ? ct : "(none)");
-	if (ctr < 0)
-		return send_wsman_fault(s, conn, WSMAN_SUB_ENCODING_LIMIT, WSMAN_CODE_ENCODING_LIMIT,
-					WSMAN_DETAIL_CHARACTER_SET,
-					"Only UTF-8 and UTF-16 request bodies are supported.");
-	if (given && cl > s->opt.max_body) {
-		char reason[160];
-		snprintf(reason, sizeof(reason), "The request body of %llu bytes exceeds the "
-			 "limit of %zu bytes.", cl, s->opt.max_body);
-		return send_wsman_fault(s, conn, WSMAN_SUB_ENCODING_LIMIT, WSMAN_CODE_ENCODING_LIMIT,
-					WSMAN_DETAIL_SERVICE_ENVELOPE_LIMIT, reason);
-	}
-	struct http_request *req = request_new(s, ROUTE_WSMAN, con_cls);
-	if (!req)
-		return MHD_NO;
-	req->user = user;
-	return MHD_YES;
-}
-
-/* First callback of a request: route, check headers, refuse an oversized
- * body before reading it. */
-static enum MHD_Result begin_request(struct listener *l, struct MHD_Connection *conn,
-				     const char *url, const char *method, void **con_cls)
-{
-	struct http_server *s = l->server;
-	enum route route;
-	enum MHD_Result ret;
-
-	if (s->opt.control && is_control_path(url))
-		route = ROUTE_CONTROL;
-	else if (s->opt.dashboard && dashboard_owns_path(url))
-		route = ROUTE_DASHBOARD;
-	else if (is_wsman_path(url))
-		return begin_wsman(l, conn, method, con_cls);
-	else
-		return send_text(s, conn, MHD_HTTP_NOT_FOUND,
-				 "dpsim: no resource at %s; WS-Management is served at /wsman\n", url);
-	if (cross_site_check(l, conn, route, method, &ret))
-		return ret;
-	return begin_control(s, conn, route, con_cls);
-}
-
 struct arg_list {
-	struct api_arg *args;
+	struct front_arg *args;
 	size_t n, cap;
 	bool failed;
 };
@@ -641,7 +431,7 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind,
 
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 8;
-		struct api_arg *a = realloc(l->args, cap * sizeof(*a));
+		struct front_arg *a = realloc(l->args, cap * sizeof(*a));
 		if (!a) {
 			l->failed = true;
 			return MHD_NO;
@@ -649,156 +439,156 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind,
 		l->args = a;
 		l->cap = cap;
 	}
-	l->args[l->n++] = (struct api_arg){ key, value };
+	l->args[l->n++] = (struct front_arg){ key, value };
 	return MHD_YES;
 }
 
-/* Queues the answer of the control API or the dashboard (body malloc'd,
- * taken over; NULL means out of memory). page adds the headers a page
- * served to a browser wants. */
-static enum MHD_Result queue_answer(struct http_server *s, struct MHD_Connection *conn,
-				    int status, char *body, size_t len,
-				    const char *content_type, const char *allow,
-				    bool bearer, bool page)
+/* The request as a front end sees it; body set by the caller. args (for
+ * serve) are the caller's to free: NULL skips them (admit). 0, or -1
+ * when out of memory. */
+static int front_request_make(struct listener *l, struct MHD_Connection *conn,
+			      const char *url, const char *method,
+			      struct arg_list *args, struct front_request *rq)
 {
-	if (!body)
-		return MHD_NO;
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, body,
-								 MHD_RESPMEM_MUST_FREE);
-	if (!r) {
-		free(body);
-		return MHD_NO;
+	if (args) {
+		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, args);
+		if (args->failed)
+			return -1;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	if (page)
-		MHD_add_response_header(r, "Content-Security-Policy",
-					"default-src 'self'; frame-ancestors 'none'");
-	if (allow)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
-	if (bearer)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-					"Bearer realm=\"dpsim\"");
-	return queue(s, conn, (unsigned)status, content_type, r);
-}
-
-/* The request the JSON front ends see, path being the part each routes
- * on. 0, or -1 when out of memory; the caller frees args->args. */
-static int api_request_make(struct MHD_Connection *conn, const char *path,
-			    const char *method, struct http_request *req,
-			    struct arg_list *args, struct api_request *rq)
-{
-	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, args);
-	if (args->failed)
-		return -1;
-	*rq = (struct api_request){
-		.method = method, .path = path, .args = args->args,
-		.nargs = args->n,
-		.body = buf_ptr(&req->body), .len = buf_len(&req->body),
+	*rq = (struct front_request){
+		.method = method, .path = url, .scheme = l->scheme,
+		.args = args ? args->args : NULL, .nargs = args ? args->n : 0,
 		.content_type = header(conn, MHD_HTTP_HEADER_CONTENT_TYPE),
 		.authorization = header(conn, MHD_HTTP_HEADER_AUTHORIZATION),
+		.header = request_header, .transport = conn,
 	};
 	return 0;
 }
 
-static enum MHD_Result finish_control(struct http_server *s, struct MHD_Connection *conn,
-				      const char *url, const char *method,
-				      struct http_request *req)
+/* Queues a front end's answer (taking its body). */
+static enum MHD_Result send_answer(struct http_server *s, struct MHD_Connection *conn,
+				   struct front_answer *a)
 {
-	struct arg_list args = { 0 };
-	struct api_request rq;
-	struct control_response rs;
+	if (a->drop) {
+		free(a->body);
+		a->body = NULL;
+		return MHD_NO;	/* MHD closes the connection, sending nothing */
+	}
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		a->len, a->body, a->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	if (!r) {
+		free(a->body);
+		a->body = NULL;
+		return MHD_NO;
+	}
+	a->body = NULL;	/* MHD's now */
+	if (a->no_store || a->page)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (a->page)
+		MHD_add_response_header(r, "Content-Security-Policy",
+					"default-src 'self'; frame-ancestors 'none'");
+	if (a->allow)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, a->allow);
+	if (a->challenge)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, a->challenge);
+	return queue(s, conn, (unsigned)a->status, a->content_type, a->as_is, r);
+}
 
-	if (api_request_make(conn, url + 7, method, req, &args, &rq)) {
+static const struct front *front_of(struct http_server *s, const char *url)
+{
+	for (size_t i = 0; i < s->opt.nfronts; i++)
+		if (s->opt.fronts[i]->owns(s->opt.fronts[i]->self, url))
+			return s->opt.fronts[i];
+	return NULL;
+}
+
+static unsigned long long content_length(struct MHD_Connection *conn, bool *given)
+{
+	const char *cl = header(conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	*given = cl != NULL;
+	return cl ? strtoull(cl, NULL, 10) : 0;
+}
+
+/* First callback of a request: route, apply the transport's rules, let
+ * the front end decide from the headers, refuse an oversized body
+ * before reading it. */
+static enum MHD_Result begin_request(struct listener *l, struct MHD_Connection *conn,
+				     const char *url, const char *method, void **con_cls)
+{
+	struct http_server *s = l->server;
+	const struct front *f = front_of(s, url);
+	struct front_request rq;
+	struct front_answer ans = { 0 };
+	enum MHD_Result ret;
+	bool drain = false, given;
+
+	if (!f)
+		return send_text(s, conn, MHD_HTTP_NOT_FOUND,
+				 "dpsim: no resource at %s\n", url);
+	if (cross_site_check(l, conn, f, method, &ret))
+		return ret;
+	front_request_make(l, conn, url, method, NULL, &rq);
+	void *state = f->admit(f->self, &rq, &ans, &drain);
+	unsigned long long cl = content_length(conn, &given);
+	bool too_large = given && cl > s->opt.max_body;
+	if (!state && (!drain || too_large))
+		return send_answer(s, conn, &ans);
+	if (state && too_large) {
+		f->release(f->self, state);
+		ans = (struct front_answer){ 0 };
+		f->too_large(f->self, s->opt.max_body, &ans);
+		return send_answer(s, conn, &ans);
+	}
+	struct http_request *req = calloc(1, sizeof(*req));
+	if (!req) {
+		if (state)
+			f->release(f->self, state);
+		free(ans.body);
+		return MHD_NO;
+	}
+	req->front = f;
+	req->state = state;
+	/* Refused from the headers: the body that fits is read and dropped
+	 * so the connection stays usable for the retry. */
+	req->early = ans;
+	req->discard = !state;
+	buf_init(&req->body, s->opt.max_body);
+	*con_cls = req;
+	return MHD_YES;
+}
+
+/* The whole request is in: the front end answers, or asks to be called
+ * again after a delay. */
+static enum MHD_Result serve_request(struct listener *l, struct MHD_Connection *conn,
+				     const char *url, const char *method,
+				     struct http_request *req)
+{
+	struct http_server *s = l->server;
+	const struct front *f = req->front;
+	struct arg_list args = { 0 };
+	struct front_request rq;
+	struct front_answer ans = { 0 };
+
+	if (front_request_make(l, conn, url, method, &args, &rq)) {
 		free(args.args);
 		return MHD_NO;
 	}
-	control_handle(s->opt.control, &rq, &rs);
-	free(args.args);
-	return queue_answer(s, conn, rs.status, rs.body, rs.len, "application/json",
-			    rs.allow, rs.bearer_challenge, false);
-}
-
-static enum MHD_Result finish_dashboard(struct http_server *s, struct MHD_Connection *conn,
-					const char *url, const char *method,
-					struct http_request *req)
-{
-	struct arg_list args = { 0 };
-	struct api_request rq;
-	struct dashboard_response rs;
-
-	if (api_request_make(conn, url, method, req, &args, &rq)) {
-		free(args.args);
-		return MHD_NO;
-	}
-	dashboard_handle(s->opt.dashboard, &rq, &rs);
-	free(args.args);
-	return queue_answer(s, conn, rs.status, rs.body, rs.len, rs.content_type,
-			    rs.allow, false, true);
-}
-
-static enum MHD_Result finish_wsman(struct http_server *s, struct MHD_Connection *conn,
-				    struct http_request *req)
-{
-	struct wsman_ops *ops;
-
-	pthread_mutex_lock(&s->lock);
-	ops = s->ops;
-	pthread_mutex_unlock(&s->lock);
-
-	const struct fixture_user *u = req->user;
-	struct caller who = { .protocol = "wsman" };
-	if (u) {
-		who.account = u;
-		who.user = u->name;
-		who.role = u->role;
-	}
-
-	struct buf out;
-	struct wsman_ops_answer ans;
-	enum MHD_Result r;
-
-	buf_init(&out, 0);
-	wsman_ops_serve(ops, u ? &who : NULL, buf_ptr(&req->body),
-			buf_len(&req->body), &out, &req->call, &ans);
+	rq.body = buf_ptr(&req->body);
+	rq.len = buf_len(&req->body);
+	f->serve(f->self, req->state, &rq, &ans);
 	if (ans.defer_ms) {
-		buf_free(&out);
-		if (waker_defer(&s->waker, conn, ans.defer_ms, &req->held))
+		free(ans.body);
+		if (waker_defer(&s->waker, conn, ans.defer_ms, &req->held)) {
+			free(args.args);
 			return MHD_YES;	/* called again once resumed */
+		}
 		/* Shutting down: no more waiting. */
-		buf_init(&out, 0);
-		wsman_ops_serve(ops, u ? &who : NULL, buf_ptr(&req->body),
-				buf_len(&req->body), &out, &req->call, &ans);
+		ans = (struct front_answer){ 0 };
+		f->serve(f->self, req->state, &rq, &ans);
 	}
-	if (ans.drop) {
-		r = MHD_NO;	/* MHD closes the connection, sending nothing */
-	} else if (ans.status == 401) {
-		r = send_unauthorized(s, conn);
-	} else {
-		size_t len;
-		char *data = buf_take(&out, &len);
-		r = send_buffer(s, conn, (unsigned)ans.status, ans.content_type, data, len);
-	}
-	buf_free(&out);
-	return r;
-}
-
-/* The answer to a request whose body outgrew --max-body. libmicrohttpd
- * cannot answer in the middle of a body, so the rest was read and
- * dropped, and the answer goes out now, once the client is listening. */
-static enum MHD_Result finish_over_limit(struct http_server *s, struct MHD_Connection *conn,
-					 struct http_request *req)
-{
-	char reason[200];
-
-	snprintf(reason, sizeof(reason), "the request body exceeds the limit of %zu "
-		 "bytes (--max-body)", s->opt.max_body);
-	log_refusal(s, conn, REFUSE_BODY, reason);
-	if (req->route != ROUTE_WSMAN)
-		return send_json_error(s, conn, MHD_HTTP_CONTENT_TOO_LARGE, reason);
-	snprintf(reason, sizeof(reason), "The request body exceeds the limit of %zu bytes.",
-		 s->opt.max_body);
-	return send_wsman_fault(s, conn, WSMAN_SUB_ENCODING_LIMIT, WSMAN_CODE_ENCODING_LIMIT,
-				WSMAN_DETAIL_SERVICE_ENVELOPE_LIMIT, reason);
+	free(args.args);
+	return send_answer(s, conn, &ans);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
@@ -827,15 +617,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		if (!conn_guard_handling(s->guard, guard_entry(conn)))
 			return MHD_NO;	/* ended by the guard: serve nothing */
 	}
-	if (req->unauthorized)
-		return send_unauthorized(s, conn);
-	if (req->over_limit)
-		return finish_over_limit(s, conn, req);
-	if (req->route == ROUTE_CONTROL)
-		return finish_control(s, conn, url, method, req);
-	if (req->route == ROUTE_DASHBOARD)
-		return finish_dashboard(s, conn, url, method, req);
-	return finish_wsman(s, conn, req);
+	if (!req->state)
+		return send_answer(s, conn, &req->early);
+	if (req->over_limit) {
+		/* libmicrohttpd cannot answer in the middle of a body, so the
+		 * rest was read and dropped; the answer goes out now. */
+		char what[160];
+		struct front_answer ans = { 0 };
+
+		snprintf(what, sizeof(what), "the request body exceeds the limit of "
+			 "%zu bytes (--max-body)", s->opt.max_body);
+		log_refusal(s, conn, REFUSE_BODY, what);
+		req->front->too_large(req->front->self, s->opt.max_body, &ans);
+		return send_answer(s, conn, &ans);
+	}
+	return serve_request(l, conn, url, method, req);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -851,6 +647,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	if (req->held)
 		waker_release(&s->waker);
+	if (req->state)
+		req->front->release(req->front->self, req->state);
+	free(req->early.body);
 	buf_free(&req->body);
 	free(req);
 	*con_cls = NULL;
@@ -1028,12 +827,10 @@ static void server_free(struct http_server *s)
 	for (int k = 0; k < REFUSAL_KINDS; k++)
 		ratelimit_free(s->log_refusals[k]);
 	waker_destroy(&s->waker);
-	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
 
-int http_server_start(const struct http_options *opt, const struct fixture *fx,
-		      struct wsman_ops *ops, struct http_server **out,
+int http_server_start(const struct http_options *opt, struct http_server **out,
 		      char *err, size_t errsize)
 {
 	struct http_server *s = calloc(1, sizeof(*s));
@@ -1046,11 +843,8 @@ int http_server_start(const struct http_options *opt, const struct fixture *fx,
 	}
 	s->opt = *opt;
 	s->opt.tls = NULL;	/* borrowed for this call only */
-	s->fx = fx;
-	s->ops = ops;
 	s->plain.fd = s->secure.fd = -1;
 	s->plain.server = s->secure.server = s;
-	pthread_mutex_init(&s->lock, NULL);
 	waker_init(&s->waker);
 	struct conn_guard_limits lim = {
 		.max_total = opt->max_connections,
@@ -1119,15 +913,6 @@ static int start_daemon(struct http_server *s, struct listener *l,
 		MHD_OPTION_ARRAY, tls ? tls_opts : &tls_opts[2],
 		MHD_OPTION_END);
 	return l->mhd ? 0 : -EIO;
-}
-
-void http_server_attach(struct http_server *s, const struct fixture *fx,
-			struct wsman_ops *ops)
-{
-	pthread_mutex_lock(&s->lock);
-	s->fx = fx;
-	s->ops = ops;
-	pthread_mutex_unlock(&s->lock);
 }
 
 static bool addr_is_loopback(const struct sockaddr *sa)

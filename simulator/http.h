@@ -1,25 +1,22 @@
-/* http: the HTTP and HTTPS front on libmicrohttpd.
+/* http: the HTTP and HTTPS transport, on libmicrohttpd.
  *
  * Up to two listeners, plain HTTP and HTTPS (GnuTLS inside MHD), each its
- * own MHD daemon on its own socket, serve the very same routes with the
- * same handlers, limits and server state. Routes POST /wsman and /wsman/ to wsman_ops after Basic authentication
- * against the fixture's users, /_dpsim/ to the control API, / and
- * /dashboard/ to the lab dashboard, enforces the
- * body size cap before a body is read, and answers everything else with a
- * plain error. The only module that includes microhttpd.h.
+ * own MHD daemon on its own socket, serve the same front ends (front.h)
+ * with the same limits and state. http.c knows no protocol: it routes a
+ * request by its path to the front end that owns it, asks that front end
+ * about the request's headers before reading any body (so authentication
+ * comes before parsing), enforces the body size cap, and queues the
+ * answers the front ends make. The only module that includes
+ * microhttpd.h.
  *
  * Every connection is tracked by a conn_guard (per-client limit, read
- * deadline, idle reclaim), and the browser-reachable routes follow the
- * cross-site rules of origin.h. A WS-Man request is authenticated from
- * its headers before its body is read.
+ * deadline, idle reclaim), and every request follows the cross-site
+ * rules of origin.h (the Host and Content-Type rules only for front ends
+ * browsers use).
  *
- * The server can start before the model is loaded: /wsman answers 503
- * and the control API says it is starting until http_server_attach().
- *
- * A request a fault rule delays is suspended (MHD_suspend_connection) and
- * resumed by a timer thread, so a delay or a timeout holds a connection,
- * never a worker thread: the control API and other calls stay responsive
- * while rules hang requests.
+ * An answer a fault rule delays is not held on a worker thread: the
+ * connection is suspended (MHD_suspend_connection) and resumed by a
+ * timer thread, then the front end is asked again.
  */
 #ifndef DPSIM_HTTP_H
 #define DPSIM_HTTP_H
@@ -28,10 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "control.h"
-#include "dashboard.h"
-#include "fixture.h"
-#include "wsman_ops.h"
+#include "front.h"
 
 struct http_server;
 struct tls_material;
@@ -52,25 +46,19 @@ struct http_options {
 	const char *const *allow_hosts;	/* Host names served on a loopback
 					 * listener besides loopback ones */
 	size_t nallow_hosts;
-	struct control *control;	/* /_dpsim/; NULL: not served */
-	struct dashboard *dashboard;	/* / and /dashboard/; NULL: not served */
+	/* The front ends, asked in this order which one owns a path;
+	 * borrowed, and must outlive the server. */
+	const struct front *const *fronts;
+	size_t nfronts;
 };
 
 /* Binds, listens and starts serving, on opt->listen and, with opt->tls,
- * on opt->tls_listen (at least one of them). fx, ops and opt->control
- * are borrowed and must outlive the server; fx and ops may be NULL and
- * given later with http_server_attach(). Both sockets are bound before
- * either serves. On failure returns -errno and writes one line naming
- * the address and the cause ("cannot listen on 127.0.0.1:5985: Address
- * already in use", "cannot listen for HTTPS on ...") into err. */
-int http_server_start(const struct http_options *opt, const struct fixture *fx,
-		      struct wsman_ops *ops, struct http_server **out,
+ * on opt->tls_listen (at least one of them). Both sockets are bound
+ * before either serves. On failure returns -errno and writes one line
+ * naming the address and the cause ("cannot listen on 127.0.0.1:5985:
+ * Address already in use", "cannot listen for HTTPS on ...") into err. */
+int http_server_start(const struct http_options *opt, struct http_server **out,
 		      char *err, size_t errsize);
-
-/* Starts serving /wsman with fx and ops (borrowed; must outlive the
- * server). */
-void http_server_attach(struct http_server *s, const struct fixture *fx,
-			struct wsman_ops *ops);
 
 /* Whether every address HOST:PORT resolves to is a loopback address
  * (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104). False when it does not

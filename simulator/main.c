@@ -277,12 +277,22 @@ int main(int argc, char **argv)
 		.journal_page_max = cfg.journal_page_max,
 	};
 	struct dashboard_options dopt = { .version = DPSIM_VERSION };
+	struct wsman_ops_limits lim = {
+		.max_contexts = cfg.max_enumerations,
+		.max_contexts_per_user = cfg.max_enumerations_per_user,
+	};
 	ctl = control_new(&copt);
 	dash = dashboard_new(&dopt);
-	if (!ctl || !dash) {
+	ops = wsman_ops_new(&lim);
+	if (!ctl || !dash || !ops) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
+	/* Asked in this order which one owns a path; the dashboard owns
+	 * "/", so it comes after the others. */
+	const struct front *fronts[] = {
+		wsman_ops_front(ops), control_front(ctl), dashboard_front(dash),
+	};
 	struct http_options hopt = {
 		.listen = cfg.listen, .tls_listen = cfg.tls_listen, .tls = tls,
 		.threads = cfg.threads,
@@ -293,10 +303,10 @@ int main(int argc, char **argv)
 		.read_timeout_s = cfg.read_timeout_s,
 		.allow_hosts = (const char *const *)cfg.allow_hosts.v,
 		.nallow_hosts = cfg.allow_hosts.n,
-		.control = ctl,
-		.dashboard = dash,
+		.fronts = fronts,
+		.nfronts = sizeof(fronts) / sizeof(fronts[0]),
 	};
-	int started = http_server_start(&hopt, NULL, NULL, &srv, err, sizeof(err));
+	int started = http_server_start(&hopt, &srv, err, sizeof(err));
 	/* GnuTLS holds its own parsed copy now: no key text stays in memory. */
 	tls_material_free(tls);
 	tls = NULL;
@@ -320,16 +330,7 @@ int main(int argc, char **argv)
 	    provider_new_opts(fx, st, &popt, &prov, err, sizeof(err)))
 		goto fail;
 
-	struct wsman_ops_limits lim = {
-		.max_contexts = cfg.max_enumerations,
-		.max_contexts_per_user = cfg.max_enumerations_per_user,
-	};
-	ops = wsman_ops_new(prov, &lim);
-	if (!ops) {
-		snprintf(err, sizeof(err), "out of memory");
-		goto fail;
-	}
-	http_server_attach(srv, fx, ops);
+	wsman_ops_set_ready(ops, fx, prov);
 	control_set_ready(ctl, prov);
 	dashboard_set_ready(dash, fx, prov);
 	log_info("fault seed %llu", (unsigned long long)cfg.seed);

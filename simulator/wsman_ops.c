@@ -1,6 +1,7 @@
 #include "wsman_ops.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,8 +54,12 @@ struct evict_note {
 #define EVICT_LOG_EVERY_S 60
 
 struct wsman_ops {
-	struct provider *p;
+	struct provider *p;		/* set once by wsman_ops_set_ready() */
 	struct wsman_ops_limits lim;
+	pthread_mutex_t ready_lock;	/* guards p and auth.fx until ready */
+	bool ready;
+	struct auth_policy auth;	/* Basic, and WinRM's anonymous Identify */
+	struct front front;		/* wsman_ops_front() */
 	pthread_mutex_t lock;		/* guards ctxs and notes */
 	struct enum_ctx **ctxs;
 	size_t nctxs;
@@ -106,13 +111,14 @@ static void enum_ctx_free(struct enum_ctx *c)
 	free(c);
 }
 
-struct wsman_ops *wsman_ops_new(struct provider *p, const struct wsman_ops_limits *limits)
+struct wsman_ops *wsman_ops_new(const struct wsman_ops_limits *limits)
 {
 	struct wsman_ops *o = calloc(1, sizeof(*o));
 	if (!o)
 		return NULL;
-	o->p = p;
 	o->lim = *limits;
+	o->auth.schemes = AUTH_SCHEME_BASIC | AUTH_SCHEME_ANONYMOUS_IDENTIFY;
+	pthread_mutex_init(&o->ready_lock, NULL);
 	if (!o->lim.max_contexts)
 		o->lim.max_contexts = 1024;
 	if (!o->lim.max_contexts_per_user ||
@@ -141,7 +147,26 @@ void wsman_ops_free(struct wsman_ops *o)
 		enum_ctx_free(o->ctxs[i]);
 	free(o->ctxs);
 	pthread_mutex_destroy(&o->lock);
+	pthread_mutex_destroy(&o->ready_lock);
 	free(o);
+}
+
+void wsman_ops_set_ready(struct wsman_ops *o, const struct fixture *fx,
+			 struct provider *p)
+{
+	pthread_mutex_lock(&o->ready_lock);
+	o->p = p;
+	o->auth.fx = fx;
+	o->ready = true;
+	pthread_mutex_unlock(&o->ready_lock);
+}
+
+static bool is_ready(struct wsman_ops *o)
+{
+	pthread_mutex_lock(&o->ready_lock);
+	bool r = o->ready;
+	pthread_mutex_unlock(&o->ready_lock);
+	return r;
 }
 
 size_t wsman_ops_open_contexts(struct wsman_ops *o)
@@ -1034,4 +1059,180 @@ int wsman_ops_handle(struct wsman_ops *o, const struct caller *who,
 	struct wsman_ops_answer ans;
 
 	return wsman_ops_serve(o, who, body, len, out, NULL, &ans);
+}
+
+/* ---- the front end ------------------------------------------------------ */
+
+/* One request, from admit() to release(). */
+struct wsman_req {
+	struct caller who;
+	bool anonymous;
+	struct provider_call call;	/* kept across a deferral */
+};
+
+static bool wsman_owns(void *self, const char *path)
+{
+	return strcasecmp(path, "/wsman") == 0 || strcasecmp(path, "/wsman/") == 0;
+}
+
+/* A text answer (status, printf-style). */
+static void text_answer(struct front_answer *ans, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void text_answer(struct front_answer *ans, int status, const char *fmt, ...)
+{
+	va_list ap;
+	char *t = NULL;
+
+	va_start(ap, fmt);
+	int n = vasprintf(&t, fmt, ap);
+	va_end(ap);
+	*ans = (struct front_answer){ .status = status,
+				      .content_type = "text/plain; charset=utf-8" };
+	if (n >= 0) {
+		ans->body = t;
+		ans->len = (size_t)n;
+	} else {
+		ans->status = 500;
+	}
+}
+
+/* A whole fault envelope as the answer. */
+static void fault_answer(struct wsman_ops *o, struct front_answer *ans,
+			 enum wsman_subcode sub, uint32_t code, const char *detail,
+			 const char *reason)
+{
+	struct buf b;
+	size_t len;
+
+	buf_init(&b, 0);
+	int status = wsman_ops_fault(o, sub, code, detail, reason, &b);
+	*ans = (struct front_answer){ .status = status,
+				      .content_type = SOAP_CONTENT_TYPE, .as_is = true };
+	ans->body = buf_take(&b, &len);
+	ans->len = ans->body ? len : 0;
+	buf_free(&b);
+}
+
+/* Content-Type rules of docs/wsman-protocol.md: SOAP or text/xml,
+ * charset UTF-8 (any case) or UTF-16. 0 when fine, 415 for a wrong
+ * media type, or -1 for an unreadable charset. */
+static int check_content_type(const char *ct)
+{
+	if (!ct)
+		return 415;
+	if (strncasecmp(ct, "application/soap+xml", 20) && strncasecmp(ct, "text/xml", 8))
+		return 415;
+	const char *cs = strcasestr(ct, "charset=");
+	if (!cs)
+		return 0;
+	cs += 8;
+	if (*cs == '"')
+		cs++;
+	if (!strncasecmp(cs, "utf-8", 5) || !strncasecmp(cs, "utf8", 4) ||
+	    !strncasecmp(cs, "utf-16", 6))
+		return 0;
+	return -1;
+}
+
+/* From the headers alone: who is asking (before any of the body is read
+ * or parsed), the method, the media type. */
+static void *wsman_admit(void *self, const struct front_request *rq,
+			 struct front_answer *ans, bool *drain)
+{
+	struct wsman_ops *o = self;
+	const struct fixture_user *u;
+
+	if (!is_ready(o)) {
+		text_answer(ans, 503, "dpsim: starting; try again once it says it is ready\n");
+		return NULL;
+	}
+	if (strcmp(rq->method, "POST")) {
+		text_answer(ans, 405, "dpsim: /wsman takes POST with a SOAP envelope\n");
+		ans->allow = "POST";
+		return NULL;
+	}
+	enum auth_outcome who = auth_identify(&o->auth, rq, &u);
+	if (!auth_admitted(who)) {
+		/* WinRM's 401 has no body. The client retries with
+		 * credentials, on this connection if the body is read. */
+		*ans = (struct front_answer){ .status = 401,
+					      .challenge = "Basic realm=\"WSMAN\"" };
+		*drain = true;
+		return NULL;
+	}
+	int ctr = check_content_type(rq->content_type);
+	if (ctr == 415) {
+		text_answer(ans, 415, "dpsim: Content-Type '%s' is not application/soap+xml\n",
+			    rq->content_type ? rq->content_type : "(none)");
+		return NULL;
+	}
+	if (ctr < 0) {
+		fault_answer(o, ans, WSMAN_SUB_ENCODING_LIMIT, WSMAN_CODE_ENCODING_LIMIT,
+			     WSMAN_DETAIL_CHARACTER_SET,
+			     "Only UTF-8 and UTF-16 request bodies are supported.");
+		return NULL;
+	}
+	struct wsman_req *r = calloc(1, sizeof(*r));
+	if (!r) {
+		text_answer(ans, 500, "dpsim: out of memory\n");
+		return NULL;
+	}
+	r->anonymous = who == AUTH_ANONYMOUS;
+	if (u)
+		r->who = (struct caller){ .account = u, .user = u->name, .role = u->role,
+					  .protocol = "wsman" };
+	return r;
+}
+
+static void wsman_serve(void *self, void *state, const struct front_request *rq,
+			struct front_answer *ans)
+{
+	struct wsman_ops *o = self;
+	struct wsman_req *r = state;
+	struct wsman_ops_answer wa;
+	struct buf out;
+	size_t len;
+
+	buf_init(&out, 0);
+	wsman_ops_serve(o, r->anonymous ? NULL : &r->who, rq->body, rq->len, &out,
+			&r->call, &wa);
+	*ans = (struct front_answer){ .status = wa.status, .content_type = wa.content_type,
+				      .drop = wa.drop, .defer_ms = wa.defer_ms };
+	if (wa.status == 401) {
+		ans->challenge = "Basic realm=\"WSMAN\"";
+		ans->content_type = NULL;
+	} else if (!wa.drop && !wa.defer_ms) {
+		ans->body = buf_take(&out, &len);
+		ans->len = ans->body ? len : 0;
+		ans->as_is = wa.content_type && !strcmp(wa.content_type, SOAP_CONTENT_TYPE);
+		if (!ans->body)
+			text_answer(ans, 500, "dpsim: out of memory\n");
+	}
+	buf_free(&out);
+}
+
+static void wsman_too_large(void *self, size_t limit, struct front_answer *ans)
+{
+	char reason[160];
+
+	snprintf(reason, sizeof(reason), "The request body exceeds the limit of %zu "
+		 "bytes.", limit);
+	fault_answer(self, ans, WSMAN_SUB_ENCODING_LIMIT, WSMAN_CODE_ENCODING_LIMIT,
+		     WSMAN_DETAIL_SERVICE_ENVELOPE_LIMIT, reason);
+}
+
+static void wsman_release(void *self, void *state)
+{
+	free(state);
+}
+
+const struct front *wsman_ops_front(struct wsman_ops *o)
+{
+	o->front = (struct front){
+		.name = "wsman", .browser_facing = false, .self = o,
+		.owns = wsman_owns, .admit = wsman_admit, .serve = wsman_serve,
+		.too_large = wsman_too_large, .release = wsman_release,
+	};
+	return &o->front;
 }

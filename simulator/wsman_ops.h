@@ -20,6 +20,7 @@
 #include "auth.h"
 #include "buf.h"
 #include "fault.h"
+#include "front.h"
 #include "provider.h"
 
 struct wsman_ops;
@@ -40,10 +41,25 @@ struct wsman_ops_limits {
 	unsigned max_envelope;		/* used when a request names none */
 };
 
-/* p is borrowed and must outlive the ops. NULL on allocation failure. */
-struct wsman_ops *wsman_ops_new(struct provider *p,
-				const struct wsman_ops_limits *limits);
+/* NULL on allocation failure. /wsman answers 503 until
+ * wsman_ops_set_ready(). */
+struct wsman_ops *wsman_ops_new(const struct wsman_ops_limits *limits);
 void wsman_ops_free(struct wsman_ops *o);
+
+/* The model is loaded: serve it. fx (the users) and p are borrowed and
+ * must outlive the ops. */
+void wsman_ops_set_ready(struct wsman_ops *o, const struct fixture *fx,
+			 struct provider *p);
+
+/* WS-Management as a front end of the HTTP transport (front.h): owns
+ * /wsman. Before a body is read it answers 503 until ready, 405 for
+ * anything but POST, 401 (Basic realm="WSMAN", no body; the body is
+ * read and dropped so the connection stays usable) unless the request
+ * carries a fixture user's credentials or is WinRM's anonymous Identify,
+ * 415 for a media type other than SOAP or text/xml, and the
+ * w:EncodingLimit fault for a charset other than UTF-8 or UTF-16.
+ * Valid while o lives. */
+const struct front *wsman_ops_front(struct wsman_ops *o);
 
 /* What to do with a request once wsman_ops_serve() returns. */
 struct wsman_ops_answer {

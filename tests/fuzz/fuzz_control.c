@@ -70,7 +70,7 @@ static struct model m;
 
 struct req {
 	char *line;		/* the request line, cut into the parts */
-	struct api_arg *args;
+	struct front_arg *args;
 	size_t nargs;
 	char *ctype, *auth, *state;
 	char *body;		/* exactly len bytes, no NUL after them */
@@ -122,7 +122,7 @@ static void split_query(struct req *r, char *q)
 			unescape(eq + 1);
 		}
 		unescape(kv);
-		r->args[r->nargs++] = (struct api_arg){ kv, eq ? eq + 1 : NULL };
+		r->args[r->nargs++] = (struct front_arg){ kv, eq ? eq + 1 : NULL };
 	}
 }
 
@@ -148,7 +148,7 @@ static char *dup_header(char *old, const char *v, const char *end)
 
 /* Fills rq from the input; the strings live in r until req_free. */
 static void req_parse(struct req *r, const uint8_t *data, size_t size,
-		      struct api_request *rq)
+		      struct front_request *rq)
 {
 	const char *d = (const char *)data, *end = d + size;
 	const char *nl = memchr(d, '\n', size);
@@ -195,7 +195,7 @@ static void req_parse(struct req *r, const uint8_t *data, size_t size,
 		*q++ = '\0';
 	unescape(sp);
 	split_query(r, q ? q : sp + strlen(sp));
-	*rq = (struct api_request){
+	*rq = (struct front_request){
 		.method = r->line, .path = sp, .args = r->args,
 		.nargs = r->nargs, .body = r->body ? r->body : "",
 		.len = r->len, .content_type = r->ctype,
@@ -220,12 +220,12 @@ static void req_free(struct req *r)
 static char *call(const char *method, const char *path, const char *body,
 		  int *status)
 {
-	struct api_request rq = {
+	struct front_request rq = {
 		.method = method, .path = path, .body = body ? body : "",
 		.len = body ? strlen(body) : 0,
 		.content_type = "application/json",
 	};
-	struct control_response rs;
+	struct front_answer rs;
 
 	control_handle(m.open, &rq, &rs);
 	FUZZ_CHECK(rs.body != NULL);
@@ -404,7 +404,7 @@ static void model_reset(void)
 /* ---- the contract of one answer ---------------------------------------- */
 
 /* The path routes to health: its one segment is "health". */
-static bool is_health(const struct api_request *rq)
+static bool is_health(const struct front_request *rq)
 {
 	const char *p = rq->path;
 
@@ -417,8 +417,8 @@ static bool is_health(const struct api_request *rq)
 	return *p == '\0';
 }
 
-static void check_answer(const struct api_request *rq,
-			 const struct control_response *rs,
+static void check_answer(const struct front_request *rq,
+			 const struct front_answer *rs,
 			 const struct control *c)
 {
 	json_error_t je;
@@ -447,7 +447,7 @@ static void check_answer(const struct api_request *rq,
 	FUZZ_CHECK(rs->status < 500 || (rs->status == 503 &&
 		   (c == m.starting || c == m.stopping)));
 	FUZZ_CHECK((rs->status == 405) == (rs->allow != NULL));
-	FUZZ_CHECK(rs->bearer_challenge == (rs->status == 401));
+	FUZZ_CHECK((rs->challenge != NULL) == (rs->status == 401));
 	FUZZ_CHECK(rs->status != 401 || c == m.tok);
 	fuzz_touch(rs->allow);
 	json_decref(o);
@@ -482,7 +482,7 @@ static void check_faults_text(void)
 }
 
 /* Where the model is not what it was, for the report. */
-static void report_change(const char *now, const struct api_request *rq,
+static void report_change(const char *now, const struct front_request *rq,
 			  int status, bool reset)
 {
 	size_t i = 0, from;
@@ -497,8 +497,8 @@ static void report_change(const char *now, const struct api_request *rq,
 }
 
 /* Rules added or put with ?site=S carry S (or its served spelling). */
-static void check_rule_sites(const struct api_request *rq,
-			     const struct control_response *rs)
+static void check_rule_sites(const struct front_request *rq,
+			     const struct front_answer *rs)
 {
 	const char *site = NULL, *p = rq->path;
 	json_t *o, *list, *v;
@@ -606,8 +606,8 @@ static struct control *pick(const struct req *r)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct api_request rq;
-	struct control_response rs;
+	struct front_request rq;
+	struct front_answer rs;
 	struct control *c;
 	struct req r;
 	bool changes;

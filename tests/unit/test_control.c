@@ -81,8 +81,8 @@ static int teardown(void **state)
 static int call(struct env *e, const char *method, const char *target,
 		const char *body, const char *auth, json_t **out)
 {
-	struct api_arg args[8];
-	struct control_response rs;
+	struct front_arg args[8];
+	struct front_answer rs;
 	char path[256], query[256] = "";
 	size_t nargs = 0;
 	json_error_t je;
@@ -99,10 +99,10 @@ static int call(struct env *e, const char *method, const char *target,
 
 			if (eq)
 				*eq = '\0';
-			args[nargs++] = (struct api_arg){ kv, eq ? eq + 1 : NULL };
+			args[nargs++] = (struct front_arg){ kv, eq ? eq + 1 : NULL };
 		}
 	}
-	struct api_request rq = {
+	struct front_request rq = {
 		.method = method, .path = path, .args = args, .nargs = nargs,
 		.body = body ? body : "", .len = body ? strlen(body) : 0,
 		.authorization = auth,
@@ -685,16 +685,16 @@ static void test_site_arg(void **state)
 static void test_journal_filter_repeated(void **state)
 {
 	struct env *e = *state;
-	struct api_arg args[40];
-	struct control_response rs;
-	struct api_request rq = { .method = "GET", .path = "/journal/count",
+	struct front_arg args[40];
+	struct front_answer rs;
+	struct front_request rq = { .method = "GET", .path = "/journal/count",
 				  .args = args, .body = "" };
 	json_t *j;
 
 	for (size_t i = 0; i < 39; i++)
-		args[rq.nargs++] = (struct api_arg){ i % 3 ? "class" : "site",
+		args[rq.nargs++] = (struct front_arg){ i % 3 ? "class" : "site",
 						     i == 38 ? "*" : "nothing" };
-	args[rq.nargs++] = (struct api_arg){ "site", "PS1" };
+	args[rq.nargs++] = (struct front_arg){ "site", "PS1" };
 	control_handle(e->c, &rq, &rs);
 	assert_int_equal(rs.status, 200);
 	j = json_loads(rs.body, 0, NULL);

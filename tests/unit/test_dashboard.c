@@ -78,10 +78,10 @@ static int teardown(void **state)
  * when raw is not NULL (free its body). */
 static int call_raw(struct dashboard *d, const char *method, const char *target,
 		    const char *body, const char *ct, const char *auth,
-		    json_t **out, struct dashboard_response *raw)
+		    json_t **out, struct front_answer *raw)
 {
-	struct api_arg args[8];
-	struct dashboard_response rs;
+	struct front_arg args[8];
+	struct front_answer rs;
 	char path[256], query[256] = "";
 	size_t nargs = 0;
 	char *q;
@@ -97,10 +97,10 @@ static int call_raw(struct dashboard *d, const char *method, const char *target,
 
 			if (eq)
 				*eq = '\0';
-			args[nargs++] = (struct api_arg){ kv, eq ? eq + 1 : NULL };
+			args[nargs++] = (struct front_arg){ kv, eq ? eq + 1 : NULL };
 		}
 	}
-	struct api_request rq = {
+	struct front_request rq = {
 		.method = method, .path = path, .args = args, .nargs = nargs,
 		.body = body ? body : "", .len = body ? strlen(body) : 0,
 		.authorization = auth, .content_type = ct,
@@ -192,7 +192,7 @@ static const char *names(json_t *a, char *out, size_t size)
 static void test_page_and_assets(void **state)
 {
 	struct env *e = *state;
-	struct dashboard_response rs;
+	struct front_answer rs;
 
 	assert_int_equal(call_raw(e->d, "GET", "/", NULL, NULL, NULL, NULL, &rs), 200);
 	assert_string_equal(rs.content_type, "text/html; charset=utf-8");
@@ -232,7 +232,7 @@ static void test_page_and_assets(void **state)
 static void test_api_routes(void **state)
 {
 	struct env *e = *state;
-	struct dashboard_response rs;
+	struct front_answer rs;
 	json_t *o;
 
 	assert_int_equal(call(e, "GET", "/dashboard/api/nope", NULL, AUTH_LAB, &o), 404);
@@ -251,7 +251,7 @@ static void test_api_routes(void **state)
 static void test_not_ready(void **state)
 {
 	struct dashboard *d = dashboard_new(NULL);
-	struct dashboard_response rs;
+	struct front_answer rs;
 	json_t *o;
 
 	(void)state;
