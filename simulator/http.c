@@ -26,7 +26,8 @@
 
 #define SOAP_CONTENT_TYPE "application/soap+xml;charset=UTF-8"
 /* MHD clears its per-connection pool on every request; at the default
- * 32 KiB that memset dominated a small request (DESIGN.md). */
+ * 32 KiB that memset dominated a small request (docs/architecture.md,
+ * Measured choices). */
 #define CONNECTION_MEMORY 8192
 /* How long shutdown waits for the requests under way to be answered: a
  * safety net, they take milliseconds (a request still being read is
@@ -387,8 +388,8 @@ static bool is_control_path(const char *url)
 	return strcmp(url, "/_dpsim") == 0 || strncmp(url, "/_dpsim/", 8) == 0;
 }
 
-/* Content-Type rules of docs/wsman-protocol.md: SOAP or text/xml,
- * charset UTF-8 (any case) or UTF-16. Returns 0 when fine, 415 for a
+/* Content-Type rules of docs/wsman-protocol.md (HTTP framing): SOAP or
+ * text/xml, charset UTF-8 (any case) or UTF-16. Returns 0 when fine, 415 for a
  * wrong media type, or -1 for an unreadable charset. */
 static int check_content_type(const char *ct)
 {

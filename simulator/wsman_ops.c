@@ -897,7 +897,8 @@ static int op_invoke(struct op_call *c)
 	}
 	if (hr) {
 		/* A method of an SMS class fails in the SMS Provider, which adds
-		 * an SMS_ExtendedStatus to the WMI error (configmgr-domain §4). */
+		 * an SMS_ExtendedStatus to the WMI error (docs/configmgr-domain.md,
+		 * Errors). */
 		struct wsman_fault f;
 		char scratch[128], param[512];
 		snprintf(param, sizeof(param), "%s.%s", cim_class_name(k), c->req->method);
