@@ -2,7 +2,8 @@
  * of maintenance mode over WS-Management, against dpsim or a real SMS
  * Provider.
  *
- * The model is the one real scripts use (configmgr-domain.md §7): find the
+ * The model is the one real scripts use (docs/configmgr-domain.md, What
+ * real scripts send): find the
  * site code (SMS_ProviderLocation, else __Namespace under root/sms), find
  * the DP in SMS_DistributionPointInfo with a WQL query, read its
  * MaintenanceMode, call the static method
@@ -406,7 +407,8 @@ char *dpc_url_escape(const char *s);
 /* ---- helpers ---------------------------------------------------------- */
 
 /* s as a WQL string literal: in single quotes, with \ ' and " escaped by a
- * backslash (configmgr-domain.md §2). malloc'd (free it); NULL on
+ * backslash (docs/configmgr-domain.md, NAL paths). malloc'd (free it);
+ * NULL on
  * allocation failure. */
 char *dpc_wql_quote(const char *s);
 

@@ -10,7 +10,7 @@
 
 #include "dpclient.h"
 
-/* Exit codes (DESIGN.md, dpctl). */
+/* Exit codes (docs/architecture.md, Interfaces). */
 #define DPCTL_EXIT_OK		0
 #define DPCTL_EXIT_PROVIDER	1	/* the provider said no, or a DP was
 					 * not found / not reached in time */

@@ -3,7 +3,8 @@
  * Users and their ConfigMgr security roles come from the fixture. Changing
  * maintenance mode needs Modify on the Site class, which the built-in Full
  * Administrator and Infrastructure Administrator roles have
- * (configmgr-domain.md §3); every role may read.
+ * (docs/configmgr-domain.md, Roles and security scopes); every role may
+ * read.
  *
  * A user holds a role either at every site with security scope All (the
  * role attribute), or per site with a list of security scopes (<access>

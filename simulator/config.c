@@ -126,7 +126,7 @@ static void set_defaults(struct config *c)
 	c->db = "dpsim.db";
 	c->durability_full = false;	/* synchronous=NORMAL */
 	c->log_level = LOG_INFO;
-	c->threads = 2;		/* measured best on 2 cores (DESIGN.md) */
+	c->threads = 2;		/* measured best on 2 cores (docs/architecture.md) */
 	c->max_body_kib = 512;
 	c->max_connections = 1024;
 	c->max_client_connections = 256;

@@ -23,7 +23,8 @@
 #include "tls.h"
 
 /* MHD clears its per-connection pool on every request; at the default
- * 32 KiB that memset dominated a small request (DESIGN.md). */
+ * 32 KiB that memset dominated a small request (docs/architecture.md,
+ * Measured choices). */
 #define CONNECTION_MEMORY 8192
 /* How long shutdown waits for the requests under way to be answered: a
  * safety net, they take milliseconds (a request still being read is

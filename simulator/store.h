@@ -9,7 +9,7 @@
  * checkpoints are off and a background thread checkpoints instead, so no
  * request pays for one. One connection behind a mutex: SQLite admits one
  * writer anyway, and its busy handler's sleeps wrecked tail latency when
- * connections were per thread (DESIGN.md, performance notes).
+ * connections were per thread (docs/architecture.md, Measured choices).
  *
  * The only module that includes sqlite3.h. Thread-safe.
  */

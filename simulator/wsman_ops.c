@@ -933,7 +933,8 @@ static int op_invoke(struct op_call *c)
 	}
 	if (hr) {
 		/* A method of an SMS class fails in the SMS Provider, which adds
-		 * an SMS_ExtendedStatus to the WMI error (configmgr-domain §4). */
+		 * an SMS_ExtendedStatus to the WMI error (docs/configmgr-domain.md,
+		 * Errors). */
 		struct wsman_fault f;
 		char scratch[128], param[512];
 		snprintf(param, sizeof(param), "%s.%s", cim_class_name(k), c->req->method);
@@ -1114,8 +1115,8 @@ static void fault_answer(struct wsman_ops *o, struct front_answer *ans,
 	buf_free(&b);
 }
 
-/* Content-Type rules of docs/wsman-protocol.md: SOAP or text/xml,
- * charset UTF-8 (any case) or UTF-16. 0 when fine, 415 for a wrong
+/* Content-Type rules of docs/wsman-protocol.md (HTTP framing): SOAP or
+ * text/xml, charset UTF-8 (any case) or UTF-16. 0 when fine, 415 for a wrong
  * media type, or -1 for an unreadable charset. */
 static int check_content_type(const char *ct)
 {

@@ -1,7 +1,8 @@
 /* build: WS-Management request envelopes, as a client sends them.
  *
  * The shape follows what real WinRM clients put on the wire
- * (wsman-protocol.md §2.2, captures/): SOAP 1.2, a:To, w:ResourceURI,
+ * (docs/wsman-protocol.md, Request headers; fixtures/requests/): SOAP 1.2,
+ * a:To, w:ResourceURI,
  * a:ReplyTo anonymous, a:Action, w:MaxEnvelopeSize, a:MessageID,
  * w:Locale / p:DataLocale, w:OperationTimeout, then w:SelectorSet; the
  * headers a server must act on carry s:mustUnderstand="true". Every value

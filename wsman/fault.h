@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Subcodes dpsim raises (wsman-protocol.md §5.2). */
+/* Subcodes dpsim raises (docs/wsman-protocol.md, Fault subcodes). */
 enum wsman_subcode {
 	WSMAN_SUB_NONE,			/* s:MustUnderstand: Code only */
 	WSMAN_SUB_INTERNAL_ERROR,	/* w:InternalError (Receiver) */
@@ -58,7 +58,8 @@ bool wsman_subcode_is_sender(enum wsman_subcode s);
 #define WSMAN_DETAIL_CHARACTER_SET		"CharacterSet"
 #define WSMAN_DETAIL_ACTION_MISMATCH		"ActionMismatch"
 
-/* SMS_ExtendedStatus fields an SMS Provider error carries (configmgr §4). */
+/* SMS_ExtendedStatus fields an SMS Provider error carries
+ * (docs/configmgr-domain.md, Errors). */
 struct wsman_sms_status {
 	const char *description;
 	uint32_t error_code;

@@ -26,10 +26,11 @@ enum {
 #define SUB_DENIED	WSMAN_SUB_ACCESS_DENIED
 #define SUB_UNREACH	WSMAN_SUB_DESTINATION_UNREACHABLE
 
-/* WBEM codes as listed in configmgr-domain.md §4, then the generic COM
+/* WBEM codes as listed in docs/configmgr-domain.md (Errors), then the
+ * generic COM
  * codes providers also return. WinRM files almost everything a provider
  * says under w:InternalError; only access and "no such namespace/class"
- * get their own subcodes (wsman-protocol.md §5.3). */
+ * get their own subcodes (docs/wsman-protocol.md, WMI error detail). */
 static const struct hresult_info hresult_table[] = {
 	{ 0x80041001u, "WBEM_E_FAILED", SUB_INTERNAL, CIM_ERR_FAILED,
 	  "The call failed." },

@@ -3,7 +3,8 @@
  * Every value goes through buf_add_xml. Element names come from class
  * definitions and from request.c's checked method names; they are still
  * passed through add_name() so that no input can ever break the markup.
- * Shapes follow the real WinRM samples in wsman-protocol.md §2.3, §3, §5.
+ * Shapes follow the real WinRM samples in docs/wsman-protocol.md (Response
+ * headers, Operations, Faults).
  */
 #include <stdio.h>
 #include <string.h>
@@ -34,7 +35,8 @@
 	"http://schemas.microsoft.com/wbem/wsman/1/wmi/root/sms/" \
 	"SMS_ExtendedStatus"
 
-/* error_Category of MSFT_WmiError: the value in the WinRM sample (§5.3);
+/* error_Category of MSFT_WmiError: the value in the WinRM sample
+ * (docs/wsman-protocol.md, WMI error detail);
  * the real mapping from HRESULT to category is not documented. */
 #define WMIERROR_CATEGORY 30
 
@@ -226,7 +228,8 @@ static void add_property(struct buf *b, const struct cim_property *prop,
 		add_prop_nil(b, prop->name);
 		return;
 	}
-	/* An empty array is written as absent (§3.6). */
+	/* An empty array is written as absent (docs/wsman-protocol.md,
+	 * Instances). */
 	for (size_t k = 0; k < v->count; k++) {
 		add_prop_open(b, prop->name);
 		add_item(b, prop->type, v->items[k]);
@@ -326,7 +329,8 @@ void wsman_reply_item(struct buf *b, enum wsman_enum_mode mode,
 
 /* The context comes first (WS-Enumeration order). A finished optimized
  * enumeration carries an empty context, as the real WinRM sample does
- * (§3.3 b); wsl only keeps pulling on a non-empty one. A response that is
+ * (docs/wsman-protocol.md, Enumerate); wsl only keeps pulling on a
+ * non-empty one. A response that is
  * not optimized always needs a context element: without items inline, an
  * empty one is the only honest answer for "nothing more". */
 void wsman_reply_enumerate_open(struct buf *b, const char *context,
@@ -349,7 +353,8 @@ void wsman_reply_enumerate_close(struct buf *b, const char *context,
 	buf_adds(b, "</n:EnumerateResponse>");
 }
 
-/* The last PullResponse has no context at all (§3.4). */
+/* The last PullResponse has no context at all (docs/wsman-protocol.md,
+ * Pull and Release). */
 void wsman_reply_pull_open(struct buf *b, const char *context)
 {
 	buf_adds(b, "<n:PullResponse>");
@@ -407,7 +412,8 @@ static bool is_must_understand(const struct wsman_fault *f)
 /* The addressing fault action for a:* subcodes and for s:MustUnderstand
  * (a recorded WinRM MustUnderstand fault uses it too), the WS-Man one for
  * everything else, n:InvalidEnumerationContext included: libmi rejects
- * the 2004/09 enumeration fault action (§5.1). */
+ * the 2004/09 enumeration fault action (docs/wsman-protocol.md, Fault
+ * envelope). */
 static const char *fault_action(const struct wsman_fault *f,
 				const char *subcode)
 {
@@ -431,7 +437,8 @@ static void add_wmi_prop(struct buf *b, const char *name, const char *type,
 	buf_addf(b, "</p:%s>", name);
 }
 
-/* Shape (2) of §5.3, property by property as in the WinRM sample. */
+/* The MSFT_WmiError of docs/wsman-protocol.md (WMI error detail),
+ * property by property as in the WinRM sample. */
 static void add_wmi_error(struct buf *b, const struct wsman_fault *f,
 			  const char *reason)
 {

@@ -1,7 +1,8 @@
 /* reply: WS-Management response envelopes, written from templates.
  *
  * Writing text with escaping was measured ~40% cheaper than building a
- * libxml2 tree and dumping it (DESIGN.md, performance notes). A response is
+ * libxml2 tree and dumping it (docs/architecture.md, Measured choices). A
+ * response is
  * composed as:
  *
  *   wsman_reply_begin(b, action, message_id, relates_to);

@@ -12,7 +12,7 @@
  * - the tree depth is checked again on the tree and every value kept is
  *   capped.
  * Names are matched by namespace URI and local name only; clients
- * disagree on prefixes (wsman-protocol.md §2.1).
+ * disagree on prefixes (docs/wsman-protocol.md, Envelope and headers).
  */
 #include <errno.h>
 #include <limits.h>
@@ -315,7 +315,8 @@ static bool must_understand(const xmlNode *n)
 }
 
 /* xsi:nil="true". The prefix and even the namespace binding are not
- * trusted: OMI binds xsi to the XSD namespace (§2.1), and an undeclared
+ * trusted: OMI binds xsi to the XSD namespace (docs/wsman-protocol.md,
+ * Envelope and headers), and an undeclared
  * prefix leaves libxml2 with a plain "xsi:nil" attribute name. */
 static bool is_nil(const xmlNode *n)
 {
@@ -749,7 +750,8 @@ static int parse_enum_mode(struct parse *p, const xmlNode *n)
 }
 
 /* n:Expires, n:MaxTime, b:PolymorphismMode and anything else unknown are
- * ignored (WinRM must ignore PolymorphismMode, §3.3). */
+ * ignored (WinRM must ignore PolymorphismMode; docs/wsman-protocol.md,
+ * Enumerate). */
 static int parse_enumerate(struct parse *p, const xmlNode *e)
 {
 	int rc = 0;
@@ -848,7 +850,8 @@ static const char *checked_method(const char *m)
 	return m != NULL && strchr(m, '/') == NULL && valid_method(m) ? m : NULL;
 }
 
-/* The method of a custom action (§3.5), trying in turn ResourceURI + "/" +
+/* The method of a custom action (docs/wsman-protocol.md, Invoke), trying
+ * in turn ResourceURI + "/" +
  * M (the URI compared case-insensitively), the DMTF form
  * .../cim-schema/2/<Class>/<M> with any ResourceURI, and any .../<M> whose
  * body is the single element <M>_INPUT. Returns a pointer into the action

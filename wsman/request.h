@@ -1,7 +1,8 @@
 /* request: a WS-Management request envelope parsed into plain data.
  *
  * The parser resolves every element by namespace URI (never by prefix),
- * tolerates what real clients send (wsman-protocol.md §7: unqualified
+ * tolerates what real clients send (docs/wsman-protocol.md, Request
+ * headers and What real clients send: unqualified
  * mustUnderstand, any a:To, empty or prefix-less MessageID, empty OptionSet,
  * p:* headers) and refuses DTDs, entities and network access. It does no
  * I/O and keeps no global state, so it can be fuzzed directly.

@@ -1,4 +1,5 @@
-/* Every fault subcode of wsman-protocol.md §5.2 that dpsim raises, each
+/* Every fault subcode of docs/wsman-protocol.md (Fault subcodes) that dpsim
+ * raises, each
  * from the request that triggers it, against a real dpsim: the HTTP status
  * (500), the SOAP Code and Subcode, the fault's a:Action, the WSManFault
  * Code, the fault detail where WS-Management defines one, and for provider

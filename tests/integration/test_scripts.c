@@ -1,8 +1,10 @@
-/* The community scripts of configmgr-domain.md §7, replayed as the WS-Man
+/* The community scripts of docs/configmgr-domain.md (What real scripts
+ * send), replayed as the WS-Man
  * their PowerShell cmdlets send, against a real dpsim (one per test).
  *
  * Get-CimInstance / Invoke-CimMethod with -ComputerName go through the MI
- * API, whose WS-Man shape is OMI's client (wsman-protocol.md §3, §4):
+ * API, whose WS-Man shape is OMI's client (docs/wsman-protocol.md, What
+ * real clients send):
  * POST to /wsman/, an empty OptionSet marked mustUnderstand, class
  * operations on the DMTF URI with a __cimnamespace selector, WQL on the
  * all-classes URI .../wmi/<ns>/ with the selector as well, optimized
@@ -82,7 +84,8 @@ static char *xml_escape(const char *s)
 }
 
 /* s as the body of a WQL string literal: backslash and both quotes
- * escaped with a backslash (configmgr-domain.md §2). malloc'd. */
+ * escaped with a backslash (docs/configmgr-domain.md, NAL paths).
+ * malloc'd. */
 static char *wql_literal(const char *s)
 {
 	char *out = calloc(strlen(s) * 2 + 1, 1), *o = out;
@@ -258,7 +261,7 @@ static void discover_site_by_namespace(struct cim *c, char *site, size_t size)
 	assert_string_equal(site, "PS1");
 }
 
-/* ---- §7.1 [CODY] Set-CMDistributionPointMaintenanceMode ------------------ */
+/* ---- [CODY] Set-CMDistributionPointMaintenanceMode ---------------------- */
 
 /* The DP found by its FQDN, the NALPath read from the instance, the
  * method invoked, and (what the script leaves out) the mode read back. */
@@ -377,7 +380,7 @@ static void provider_location_discovery(void **state)
 	http_reply_free(&r);
 }
 
-/* ---- §7.4 [PWET] Get-pwDistributionPointDetails ------------------------- */
+/* ---- [PWET] Get-pwDistributionPointDetails ------------------------------ */
 
 /* True when dpsim serves cls in ns, false when it answers that the class
  * does not exist (WBEM_E_INVALID_CLASS); anything else fails the test.
@@ -515,7 +518,7 @@ static void pwet_site_control_and_groups(void **state)
 	http_reply_free(&r);
 }
 
-/* ---- §7.5 [GIGO] Resend_All_Failed_Content_to_specific_DPs -------------- */
+/* ---- [GIGO] Resend_All_Failed_Content_to_specific_DPs ------------------- */
 
 static void gigo_windows_nt_servers(void **state)
 {

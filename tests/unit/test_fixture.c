@@ -575,7 +575,7 @@ static void test_nalpath(void **state)
 	assert_non_null(nal);
 	assert_string_equal(nal, "[\"Display=\\\\DP01.contoso.com\\\"]"
 			    "MSWNET:[\"SMS_SITE=PS1\"]\\\\DP01.contoso.com\\");
-	/* configmgr-domain.md §2: the example is 73 characters */
+	/* docs/configmgr-domain.md, NAL paths: the example is 73 characters */
 	assert_int_equal(strlen(nal), 73);
 	free(nal);
 	assert_null(fixture_nalpath(NULL, "PS1"));

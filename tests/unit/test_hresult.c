@@ -20,7 +20,7 @@ struct expect {
 
 #define SUB_INT WSMAN_SUB_INTERNAL_ERROR
 
-/* configmgr-domain.md §4 plus the generic COM codes. */
+/* docs/configmgr-domain.md (Errors) plus the generic COM codes. */
 static const struct expect expected[] = {
 	{ "WBEM_E_FAILED", 0x80041001u, SUB_INT, 1 },
 	{ "WBEM_E_NOT_FOUND", 0x80041002u, SUB_INT, 6 },

@@ -233,7 +233,8 @@ static bool is_nil(xmlNode *n)
 }
 
 /* A QName in text content ("w:InvalidSelectors"), resolved through the
- * in-scope declarations as the OMI client does (§5.1). */
+ * in-scope declarations as the OMI client does (docs/wsman-protocol.md,
+ * Fault envelope). */
 static void assert_qname(xmlNode *n, const char *ns, const char *local)
 {
 	xmlChar *t = xmlNodeGetContent(n);
@@ -528,7 +529,8 @@ static void test_enumerate(void **state)
 	struct world *w = *state;
 	xmlNode *resp, *items, *ctx;
 
-	/* optimized, all items fit: the real WinRM shape (§3.3 b) */
+	/* optimized, all items fit: the real WinRM shape (docs/wsman-protocol.md,
+	 * Enumerate) */
 	write_enum(w, NULL, true, 2);
 	assert_header(w, WSMAN_ACTION_ENUMERATE_RESPONSE, REQID);
 	resp = must_find(w, NS_ENUM, "EnumerateResponse");

@@ -1,6 +1,7 @@
 /* Tests for wsman/request.c: the golden requests captured from wsl,
  * pywinrm and masterzen/winrm (fixtures/requests/), the other wire forms
- * of wsman-protocol.md (DMTF invoke, OMI quirks) and hostile input. */
+ * of docs/wsman-protocol.md (Invoke, What real clients send) and hostile
+ * input. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -372,7 +373,8 @@ static void test_golden_identify(void **state)
 
 /* ---- other wire forms ------------------------------------------------- */
 
-/* The MI client's static invoke (§3.5 B): DMTF URI, __cimnamespace,
+/* The MI client's static invoke (docs/wsman-protocol.md, Invoke, DMTF
+ * form): DMTF URI, __cimnamespace,
  * OptionSet with mustUnderstand, no mustUnderstand on Action. */
 static void test_invoke_dmtf_form(void **state)
 {

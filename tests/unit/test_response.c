@@ -1,6 +1,7 @@
 /* Unit tests for wsman/response.c (client-side response parser) and
  * wsman/build.c (client request builders). The samples under data/ are the
- * real WinRM responses quoted in wsman-protocol.md plus dpsim-shaped ones;
+ * real WinRM responses described in docs/wsman-protocol.md plus
+ * dpsim-shaped ones;
  * the builders are checked by feeding their output to the server's own
  * request parser. */
 #include <errno.h>

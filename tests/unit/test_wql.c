@@ -14,7 +14,8 @@
 #include "cim.h"
 #include "wql.h"
 
-/* The raw NAL path of DP01 as the provider stores it (configmgr-domain §2):
+/* The raw NAL path of DP01 as the provider stores it
+ * (docs/configmgr-domain.md, NAL paths):
  * ["Display=\\DP01.contoso.com\"]MSWNET:["SMS_SITE=PS1"]\\DP01.contoso.com\ */
 #define NAL_DP01 "[\"Display=\\\\DP01.contoso.com\\\"]MSWNET:" \
 		 "[\"SMS_SITE=PS1\"]\\\\DP01.contoso.com\\"
@@ -582,7 +583,7 @@ static void test_real_filters(void **state)
 	struct wql_query *q;
 	struct wql_error err;
 
-	/* configmgr-domain.md §0.1 item 4 and §7. */
+	/* docs/configmgr-domain.md, What real scripts send. */
 	assert_int_equal(W("Name = 'DP01.contoso.com'"), DP1);		/* CODY */
 	assert_int_equal(W("Name LIKE 'dp01%'"), DP1);			/* CODY */
 	assert_int_equal(W("name = 'DP02.CONTOSO.COM'"), DP2);		/* SEAN */
@@ -591,7 +592,8 @@ static void test_real_filters(void **state)
 	assert_int_equal(W("ResourceType = 'Windows NT Server'"), ALL);	/* GIGO */
 	assert_int_equal(W("NALPath like '%\\\\DP01.contoso.com\\\\'"), DP1);
 	assert_int_equal(W("NALPath like '%\\\\dp03.FABRIKAM.com\\\\'"), DP3);
-	/* wsman-protocol.md §7: a short name is not the FQDN. */
+	/* docs/configmgr-domain.md (SMS_DistributionPointInfo): a short name
+	 * is not the FQDN. */
 	assert_int_equal(W("Name='dp01'"), NONE);
 
 	/* GIGO's full -Query text. */
@@ -602,7 +604,8 @@ static void test_real_filters(void **state)
 	assert_true(wql_query_match(q, f->dp[1]));
 	wql_query_free(q);
 
-	/* The SDK's UnPackNALPath sample, double-quoted (§1.4). */
+	/* The SDK's sample query, double-quoted (docs/configmgr-domain.md,
+	 * Classes declared by the fixture). */
 	srl = cim_class_new("root/sms/site_PS1", "SMS_SystemResourceList");
 	assert_non_null(srl);
 	assert_int_equal(cim_class_add_property(srl, "RoleName", CIM_STRING,
@@ -641,7 +644,7 @@ static void test_nal_path_literals(void **state)
 	struct cim_instance *near;
 	struct wql_query *q;
 
-	/* Fully escaped (configmgr-domain.md §2); the WQL text is
+	/* Fully escaped (docs/configmgr-domain.md, NAL paths); the WQL text is
 	 * NALPath = '[\"Display=\\\\DP01.contoso.com\\\"]MSWNET:
 	 *            [\"SMS_SITE=PS1\"]\\\\DP01.contoso.com\\' */
 	static const char escaped[] =
