@@ -1,6 +1,7 @@
 /* libdpclient: the public calls (see dpclient.h). The transport lives in
  * dpc_http.c; this file turns calls into WS-Man requests and responses
  * into result structs. */
+#include "codec.h"
 #include "dpc_internal.h"
 
 #include <errno.h>
@@ -9,7 +10,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <libxml/parser.h>
 
 #include "hresult.h"
 
@@ -86,7 +86,7 @@ static enum dpc_code nomem(struct dpc_error *err)
 
 enum dpc_code dpc_global_init(void)
 {
-	xmlInitParser();
+	wsman_codec_init();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return DPC_E_TRANSPORT;
 	return DPC_OK;
@@ -95,7 +95,7 @@ enum dpc_code dpc_global_init(void)
 void dpc_global_cleanup(void)
 {
 	curl_global_cleanup();
-	xmlCleanupParser();
+	wsman_codec_cleanup();
 }
 
 static const char *const auth_names[] = {

@@ -18,9 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libxml/parser.h>
 
 #include "auth.h"
+#include "codec.h"
 #include "config.h"
 #include "control.h"
 #include "dashboard.h"
@@ -254,7 +254,7 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	xmlInitParser();
+	wsman_codec_init();
 	xml_log_install();
 	config_describe(&cfg, err, sizeof(err));
 	log_info("starting: %s", err);
@@ -390,7 +390,7 @@ out:
 	store_free(st);
 	dblock_free(dbl);	/* when start-up failed before the store */
 	fixture_free(fx);
-	xmlCleanupParser();
+	wsman_codec_cleanup();
 	if (status == 0)
 		log_info("stopped cleanly");
 	return status;
