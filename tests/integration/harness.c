@@ -696,3 +696,78 @@ bool dpsim_wait_stderr(struct dpsim_proc *p, struct errlog *e, const char *needl
 	}
 	return true;
 }
+
+bool harness_under_wrapper(void)
+{
+	const char *w = getenv("DPSIM_WRAPPER");
+
+	return w && *w;
+}
+
+int harness_limit_ms(void)
+{
+	return harness_under_wrapper() ? 600000 : 60000;
+}
+
+long long harness_now_ms(void)
+{
+	return now_ms();
+}
+
+int harness_start_with(void **state, const char *const *extra)
+{
+	struct dpsim_proc *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return -1;
+	dpsim_prepare(p);
+	if (dpsim_start(p, extra)) {
+		dpsim_cleanup(p);
+		free(p);
+		return -1;
+	}
+	*state = p;
+	return 0;
+}
+
+int harness_start(void **state)
+{
+	return harness_start_with(state, NULL);
+}
+
+int harness_prepare(void **state)
+{
+	struct dpsim_proc *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return -1;
+	dpsim_prepare(p);
+	*state = p;
+	return 0;
+}
+
+int harness_stop(void **state)
+{
+	struct dpsim_proc *p = *state;
+	int st;
+
+	if (!p)
+		return 0;
+	st = dpsim_stop(p);
+	dpsim_cleanup(p);
+	free(p);
+	*state = NULL;
+	return st == 0 ? 0 : -1;
+}
+
+int harness_cleanup(void **state)
+{
+	struct dpsim_proc *p = *state;
+
+	if (p) {
+		dpsim_cleanup(p);
+		free(p);
+	}
+	*state = NULL;
+	return 0;
+}

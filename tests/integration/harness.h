@@ -46,6 +46,28 @@ void dpsim_tls_base(const struct dpsim_proc *p, char *out, size_t size);
 int dpsim_stop(struct dpsim_proc *p);
 /* SIGKILL and wait. */
 void dpsim_kill(struct dpsim_proc *p);
+/* cmocka set-up and tear-down for one dpsim per test: *state becomes a
+ * struct dpsim_proc (calloc'd; the tear-down frees it).
+ *   harness_start       started with no extra options
+ *   harness_start_with  started with extra (NULL-terminated)
+ *   harness_prepare     prepared (its own directory and database path),
+ *                       for a test that starts and restarts dpsim itself
+ *   harness_stop        SIGTERM, which must end dpsim with status 0
+ *   harness_cleanup     killed if still running, even after a failed
+ *                       assertion, and its directory removed */
+int harness_start(void **state);
+int harness_start_with(void **state, const char *const *extra);
+int harness_prepare(void **state);
+int harness_stop(void **state);
+int harness_cleanup(void **state);
+
+/* Under valgrind (DPSIM_WRAPPER set): everything is slower. */
+bool harness_under_wrapper(void);
+/* The bound of a wait that only a hung run reaches, in ms. */
+int harness_limit_ms(void);
+/* CLOCK_MONOTONIC in ms. */
+long long harness_now_ms(void);
+
 /* What a test has read of dpsim's stderr so far. */
 struct errlog {
 	char text[65536];

@@ -43,26 +43,6 @@
 	"xmlns:wsmid=\"http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd\">" \
 	"<s:Header/><s:Body><wsmid:Identify/></s:Body></s:Envelope>"
 
-static bool under_wrapper(void)
-{
-	const char *w = getenv("DPSIM_WRAPPER");
-	return w && *w;
-}
-
-/* The bound of a wait that only a hung run reaches. */
-static int limit_ms(void)
-{
-	return under_wrapper() ? 600000 : 60000;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int port_of(const struct dpsim_proc *p)
 {
 	const char *colon = strrchr(p->url, ':');
@@ -114,7 +94,7 @@ static void read_answer(int fd, struct answer *a)
 {
 	char buf[1 << 16];
 	size_t have = 0;
-	long long deadline = now_ms() + limit_ms();
+	long long deadline = harness_now_ms() + harness_limit_ms();
 	char *end = NULL;
 	size_t want = 0;
 
@@ -123,7 +103,7 @@ static void read_answer(int fd, struct answer *a)
 		if (end && have >= (size_t)(end + 4 - buf) + want)
 			break;
 		struct pollfd pf = { .fd = fd, .events = POLLIN };
-		long long left = deadline - now_ms();
+		long long left = deadline - harness_now_ms();
 		assert_true(left > 0);
 		if (poll(&pf, 1, (int)left) != 1)
 			continue;
@@ -157,12 +137,12 @@ static void read_answer(int fd, struct answer *a)
  * dropping whatever it sends first). */
 static bool ends_within(int fd, int ms)
 {
-	long long deadline = now_ms() + ms;
+	long long deadline = harness_now_ms() + ms;
 	char c[4096];
 
 	for (;;) {
 		struct pollfd pf = { .fd = fd, .events = POLLIN };
-		long long left = deadline - now_ms();
+		long long left = deadline - harness_now_ms();
 		if (left <= 0 || poll(&pf, 1, (int)left) != 1)
 			return false;
 		ssize_t n = recv(fd, c, sizeof(c), MSG_DONTWAIT);
@@ -233,7 +213,7 @@ static void client_limit_and_trickle(void **unused)
 	dpsim_prepare(&p);
 	assert_int_equal(dpsim_start(&p, args), 0);
 
-	long long t0 = now_ms();
+	long long t0 = harness_now_ms();
 	for (int i = 0; i < 4; i++) {
 		fds[i] = connect_from(&p, "127.0.0.1");
 		send_all(fds[i], "POST /wsman HTTP/1.1\r\nX-Slow: ", 31);
@@ -246,11 +226,11 @@ static void client_limit_and_trickle(void **unused)
 	assert_int_equal(a.status, 503);
 	assert_non_null(strstr(a.body, "too many connections from this address "
 			       "(--max-client-connections)"));
-	assert_true(a.closed || ends_within(extra, limit_ms()));
+	assert_true(a.closed || ends_within(extra, harness_limit_ms()));
 	answer_free(&a);
 	close(extra);
 	assert_true(dpsim_wait_stderr(&p, &log, "refused a connection from 127.0.0.1: "
-				      "it already holds 4", limit_ms()));
+				      "it already holds 4", harness_limit_ms()));
 
 	/* Another client is served meanwhile. */
 	char *req = identify_request("");
@@ -263,14 +243,14 @@ static void client_limit_and_trickle(void **unused)
 	/* The trickled requests end at their deadline (2 s after opening),
 	 * not before, though a byte arrives every 300 ms. */
 	for (int i = 0; i < 4; i++)
-		assert_true(ends_within(fds[i], limit_ms()));
-	assert_true(now_ms() - t0 >= 2000);
+		assert_true(ends_within(fds[i], harness_limit_ms()));
+	assert_true(harness_now_ms() - t0 >= 2000);
 	atomic_store(&t.stop, true);
 	pthread_join(t.th, NULL);
 	for (int i = 0; i < 4; i++)
 		close(fds[i]);
 	assert_true(dpsim_wait_stderr(&p, &log, "did not send a whole request within "
-				      "2 s (--read-timeout)", limit_ms()));
+				      "2 s (--read-timeout)", harness_limit_ms()));
 
 	/* The address has its connections back. */
 	req = identify_request("");
@@ -314,14 +294,14 @@ static void idle_connections_make_room(void **unused)
 		answer_free(&a);
 	}
 	/* The longest idle went first; the newest idle one is still open. */
-	assert_true(ends_within(idle[0], limit_ms()));
+	assert_true(ends_within(idle[0], harness_limit_ms()));
 	assert_false(ends_within(idle[13], 200));
 	send_all(idle[13], req, strlen(req));
 	read_answer(idle[13], &a);
 	assert_int_equal(a.status, 200);
 	answer_free(&a);
 	assert_true(dpsim_wait_stderr(&p, &log, "closed the longest-idle kept-alive "
-				      "connection", limit_ms()));
+				      "connection", harness_limit_ms()));
 	for (int i = 0; i < 14; i++)
 		close(idle[i]);
 	free(req);
@@ -531,7 +511,7 @@ static void cross_site_requests_refused(void **unused)
 	assert_int_equal(fault_rule_count(&p), 0);
 	assert_true(dpsim_wait_stderr(&p, &log, "refused a request from 127.0.0.1: "
 				      "dpsim on a loopback address answers only",
-				      limit_ms()));
+				      harness_limit_ms()));
 
 	/* dpsim's own origin is served. */
 	snprintf(h, sizeof(h), "Host: %s\r\nOrigin: http://%s\r\n"
@@ -621,14 +601,14 @@ static void sigterm_answers_every_committed_call(void **unused)
 		assert_int_equal(pthread_create(&w[i].th, NULL, invoker_main, &w[i]), 0);
 	}
 	/* Until the calls are well under way. */
-	long long deadline = now_ms() + limit_ms();
+	long long deadline = harness_now_ms() + harness_limit_ms();
 	for (;;) {
 		json_t *c = control_call(&p, "GET", "journal/count?operation=invoke", NULL, 200);
 		json_int_t n = json_integer_value(json_object_get(c, "count"));
 		json_decref(c);
 		if (n >= 400)
 			break;
-		assert_true(now_ms() < deadline);
+		assert_true(harness_now_ms() < deadline);
 		poll(NULL, 0, 5);
 	}
 	assert_int_equal(dpsim_stop(&p), 0);

@@ -36,46 +36,9 @@
 
 static int start(void **state)
 {
-	struct dpsim_proc *p = calloc(1, sizeof(*p));
-	const char *args[] = { "--seed", "7", NULL };
+	static const char *const args[] = { "--seed", "7", NULL };
 
-	dpsim_prepare(p);
-	if (dpsim_start(p, args))
-		return -1;
-	*state = p;
-	return 0;
-}
-
-/* For tests that start (and restart) dpsim themselves: a prepared
- * process the teardown kills and cleans up even when the test failed. */
-static int prepare(void **state)
-{
-	struct dpsim_proc *p = calloc(1, sizeof(*p));
-
-	if (!p)
-		return -1;
-	dpsim_prepare(p);
-	*state = p;
-	return 0;
-}
-
-static int cleanup(void **state)
-{
-	struct dpsim_proc *p = *state;
-
-	dpsim_cleanup(p);
-	free(p);
-	return 0;
-}
-
-static int stop(void **state)
-{
-	struct dpsim_proc *p = *state;
-	int st = dpsim_stop(p);
-
-	dpsim_cleanup(p);
-	free(p);
-	return st == 0 ? 0 : -1;
+	return harness_start_with(state, args);
 }
 
 /* A control request; asserts the status and returns the JSON answer. */
@@ -1469,8 +1432,8 @@ static void caps_refuse_naming_the_option(void **state)
 	free(text);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, start, stop)
-#define OWN(f) cmocka_unit_test_setup_teardown(f, prepare, cleanup)
+#define T(f) cmocka_unit_test_setup_teardown(f, start, harness_stop)
+#define OWN(f) cmocka_unit_test_setup_teardown(f, harness_prepare, harness_cleanup)
 
 int main(void)
 {

@@ -40,40 +40,6 @@ extern char **environ;
 
 /* ---- fixtures --------------------------------------------------------- */
 
-static int start(void **state)
-{
-	struct dpsim_proc *p = calloc(1, sizeof(*p));
-
-	if (!p)
-		return -1;
-	dpsim_prepare(p);
-	if (dpsim_start(p, NULL)) {
-		dpsim_cleanup(p);
-		free(p);
-		return -1;
-	}
-	*state = p;
-	return 0;
-}
-
-static int stop(void **state)
-{
-	struct dpsim_proc *p = *state;
-	int st = dpsim_stop(p);
-
-	dpsim_cleanup(p);
-	free(p);
-	return st == 0 ? 0 : -1;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- running dpctl ---------------------------------------------------- */
 
 struct run {
@@ -119,9 +85,9 @@ static void run_dpctl(const char *url, const char *user, const char *pass,
 		snprintf(penv, sizeof(penv), "DPCTL_PASSWORD=%s", pass);
 		env[e++] = penv;
 	}
-	t0 = now_ms();
+	t0 = harness_now_ms();
 	r->status = run_program(argv, env, &r->out, &r->err);
-	r->ms = now_ms() - t0;
+	r->ms = harness_now_ms() - t0;
 }
 
 /* dpctl as `user` (password = user name, as in the lab) against p. */
@@ -236,7 +202,7 @@ static long read_mode(struct dpsim_proc *p, const char *fqdn)
 	return v;
 }
 
-/* The lab's modes at first start, read back in one go. */
+/* The lab's modes at first harness_start, read back in one go. */
 static void expect_modes(struct dpsim_proc *p, long dp01, long dp02,
 			 long pulldp01, long pxe01, long dp03)
 {
@@ -755,7 +721,7 @@ static bool bg_pump(struct bg *b, long long deadline, const char *want)
 {
 	while (b->fd[0] >= 0 || b->fd[1] >= 0) {
 		struct pollfd pf[2];
-		long long left = deadline - now_ms();
+		long long left = deadline - harness_now_ms();
 		int r;
 
 		if (want && strstr(b->text[1], want))
@@ -838,20 +804,20 @@ static void wait_sees_a_change(void **state)
 	struct bg b;
 	struct run r;
 	json_t *j;
-	long long t0 = now_ms();
+	long long t0 = harness_now_ms();
 
 	bg_start(&b, argv);
 	/* --verbose traces every response: the first one with the DP's
 	 * mode 0 in it means the wait has read the old state. */
 	if (!bg_pump(&b, t0 + 30000, "MaintenanceMode>0<")) {
-		bg_finish(&b, now_ms());
+		bg_finish(&b, harness_now_ms());
 		fail_msg("dpctl wait never read DP01's mode");
 	}
 	DPCTL(p, &r, "maintenance", "on", "DP01.contoso.com");
 	expect_status(&r, 0);
 	run_free(&r);
-	assert_int_equal(bg_finish(&b, now_ms() + 30000), 0);
-	assert_true(now_ms() - t0 < 45000);
+	assert_int_equal(bg_finish(&b, harness_now_ms() + 30000), 0);
+	assert_true(harness_now_ms() - t0 < 45000);
 	assert_true(contains(b.text[1], "MaintenanceMode>1<"));
 	j = parse_json(b.text[0]);
 	assert_true(json_is_true(json_object_get(j, "reached")));
@@ -1715,16 +1681,16 @@ static void generic_invoke_drop_and_503(void **state)
 static void bg_until_journal(struct bg *b, struct dpsim_proc *p,
 			     const char *query, long long want)
 {
-	long long deadline = now_ms() + 60000;
+	long long deadline = harness_now_ms() + 60000;
 
 	while (journal_count(p, query) < want) {
-		if (now_ms() > deadline || b->fd[0] < 0) {
-			bg_finish(b, now_ms());
+		if (harness_now_ms() > deadline || b->fd[0] < 0) {
+			bg_finish(b, harness_now_ms());
 			fail_msg("journal never reached %lld for %s:\n%s",
 				 want, query, b->text[1]);
 		}
 		/* Waits on dpctl's pipes, which also drains them. */
-		bg_pump(b, now_ms() + 50, "\x01");
+		bg_pump(b, harness_now_ms() + 50, "\x01");
 	}
 }
 
@@ -1745,7 +1711,7 @@ static void wait_resolves_once_then_gets(void **state)
 	bg_start(&b, argv);
 	bg_until_journal(&b, p, "operation=get", 3);
 	raw_set_dp01(p, 1);
-	assert_int_equal(bg_finish(&b, now_ms() + 60000), 0);
+	assert_int_equal(bg_finish(&b, harness_now_ms() + 60000), 0);
 	j = parse_json(b.text[0]);
 	assert_true(json_is_true(json_object_get(j, "reached")));
 	assert_int_equal(jint(j, "current_mode"), 1);
@@ -1783,7 +1749,7 @@ static void wait_re_resolves_after_not_found(void **state)
 	/* The failed Get, the second lookup, then Gets that work. */
 	bg_until_journal(&b, p, "operation=get&result=ok", 2);
 	raw_set_dp01(p, 1);
-	assert_int_equal(bg_finish(&b, now_ms() + 60000), 0);
+	assert_int_equal(bg_finish(&b, harness_now_ms() + 60000), 0);
 	j = parse_json(b.text[0]);
 	assert_true(json_is_true(json_object_get(j, "reached")));
 	json_decref(j);
@@ -1795,7 +1761,7 @@ static void wait_re_resolves_after_not_found(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, start, stop)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, harness_start, harness_stop)
 		T(list_table),
 		T(list_json),
 		T(status_by_fqdn_short_name_and_nal_path),
@@ -1812,7 +1778,7 @@ int main(void)
 		T(identify),
 		T(site),
 		cmocka_unit_test_setup_teardown(
-			ambiguous_short_name_and_other_site, start_twins, stop),
+			ambiguous_short_name_and_other_site, start_twins, harness_stop),
 		T(wmi_fault_shape),
 		T(return_value_shape),
 		T(analyst_is_refused),

@@ -70,35 +70,11 @@ struct want {
 	const char *reason_has;	/* a substring of s:Reason/s:Text */
 };
 
-static int start_with(void **state, const char *const *extra)
-{
-	struct dpsim_proc *p = calloc(1, sizeof(*p));
-	dpsim_prepare(p);
-	if (dpsim_start(p, extra))
-		return -1;
-	*state = p;
-	return 0;
-}
-
-static int start(void **state)
-{
-	return start_with(state, NULL);
-}
-
 /* A request body limit of 2 KiB, for the --max-body fault. */
 static int start_small_body(void **state)
 {
 	static const char *const extra[] = { "--max-body", "2", NULL };
-	return start_with(state, extra);
-}
-
-static int stop(void **state)
-{
-	struct dpsim_proc *p = *state;
-	int st = dpsim_stop(p);
-	dpsim_cleanup(p);
-	free(p);
-	return st == 0 ? 0 : -1;
+	return harness_start_with(state, extra);
 }
 
 static struct http_reply post_ct(struct dpsim_proc *p, const char *user, const char *ct,
@@ -934,35 +910,35 @@ int main(void)
 	curl_global_init(CURL_GLOBAL_ALL);
 	xmlInitParser();
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(invalid_selectors_insufficient, start, stop),
-		cmocka_unit_test_setup_teardown(invalid_selectors_unexpected, start, stop),
-		cmocka_unit_test_setup_teardown(invalid_selectors_duplicate, start, stop),
-		cmocka_unit_test_setup_teardown(invalid_selectors_invalid_value, start, stop),
-		cmocka_unit_test_setup_teardown(destination_unreachable_bad_uri, start, stop),
-		cmocka_unit_test_setup_teardown(destination_unreachable_namespace, start, stop),
-		cmocka_unit_test_setup_teardown(destination_unreachable_class, start, stop),
-		cmocka_unit_test_setup_teardown(destination_unreachable_cimnamespace_mismatch, start, stop),
-		cmocka_unit_test_setup_teardown(action_not_supported_unknown_action, start, stop),
-		cmocka_unit_test_setup_teardown(action_not_supported_unknown_method, start, stop),
-		cmocka_unit_test_setup_teardown(schema_validation_not_xml, start, stop),
-		cmocka_unit_test_setup_teardown(schema_validation_not_soap12, start, stop),
-		cmocka_unit_test_setup_teardown(schema_validation_dtd, start, stop),
-		cmocka_unit_test_setup_teardown(invalid_context_unknown, start, stop),
-		cmocka_unit_test_setup_teardown(invalid_context_released, start, stop),
-		cmocka_unit_test_setup_teardown(invalid_context_finished, start, stop),
-		cmocka_unit_test_setup_teardown(invalid_context_other_user, start, stop),
-		cmocka_unit_test_setup_teardown(cannot_process_filter_syntax, start, stop),
-		cmocka_unit_test_setup_teardown(cannot_process_filter_unknown_property, start, stop),
-		cmocka_unit_test_setup_teardown(filter_dialect_unavailable, start, stop),
-		cmocka_unit_test_setup_teardown(encoding_limit_max_envelope, start_big_instance, stop),
-		cmocka_unit_test_setup_teardown(encoding_limit_max_envelope_minimum, start, stop),
-		cmocka_unit_test_setup_teardown(encoding_limit_max_body, start_small_body, stop),
-		cmocka_unit_test_setup_teardown(encoding_limit_charset, start, stop),
-		cmocka_unit_test_setup_teardown(must_understand, start, stop),
-		cmocka_unit_test_setup_teardown(must_understand_only_when_required, start, stop),
-		cmocka_unit_test_setup_teardown(access_denied, start, stop),
-		cmocka_unit_test_setup_teardown(internal_error, start, stop),
-		cmocka_unit_test_setup_teardown(utf16_with_bom_accepted, start, stop),
+		cmocka_unit_test_setup_teardown(invalid_selectors_insufficient, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(invalid_selectors_unexpected, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(invalid_selectors_duplicate, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(invalid_selectors_invalid_value, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(destination_unreachable_bad_uri, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(destination_unreachable_namespace, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(destination_unreachable_class, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(destination_unreachable_cimnamespace_mismatch, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(action_not_supported_unknown_action, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(action_not_supported_unknown_method, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(schema_validation_not_xml, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(schema_validation_not_soap12, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(schema_validation_dtd, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(invalid_context_unknown, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(invalid_context_released, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(invalid_context_finished, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(invalid_context_other_user, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(cannot_process_filter_syntax, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(cannot_process_filter_unknown_property, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(filter_dialect_unavailable, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(encoding_limit_max_envelope, start_big_instance, harness_stop),
+		cmocka_unit_test_setup_teardown(encoding_limit_max_envelope_minimum, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(encoding_limit_max_body, start_small_body, harness_stop),
+		cmocka_unit_test_setup_teardown(encoding_limit_charset, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(must_understand, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(must_understand_only_when_required, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(access_denied, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(internal_error, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(utf16_with_bom_accepted, harness_start, harness_stop),
 	};
 	int r = cmocka_run_group_tests_name("faults (integration)", tests, NULL, NULL);
 	xmlCleanupParser();

@@ -44,13 +44,6 @@ static struct dpsim_proc the_proc;
 #define ACT_GET "http://schemas.xmlsoap.org/ws/2004/09/transfer/Get"
 #define WQL_DIALECT "http://schemas.microsoft.com/wbem/wsman/1/WQL"
 
-static bool under_wrapper(void)
-{
-	const char *w = getenv("DPSIM_WRAPPER");
-
-	return w && *w;
-}
-
 /* A sanitizer build (dpsim is built the same way as this test) is
  * several times slower, and its RSS is mostly the sanitizer's. */
 #if defined(__SANITIZE_ADDRESS__)
@@ -407,7 +400,7 @@ static void client_init(struct client *cl, int id, const char *url)
 	curl_easy_setopt(cl->c, CURLOPT_PASSWORD, "lab");
 	curl_easy_setopt(cl->c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(cl->c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(cl->c, CURLOPT_TIMEOUT, under_wrapper() ? 600L : 60L);
+	curl_easy_setopt(cl->c, CURLOPT_TIMEOUT, harness_under_wrapper() ? 600L : 60L);
 }
 
 /* ---- the test ------------------------------------------------------------------ */
@@ -473,7 +466,7 @@ static void many_keepalive_clients(void **unused)
 	struct dpsim_proc *const pp = &the_proc;
 	pthread_barrier_t warm, go;
 	char fixture[400], rule[300];
-	bool slow = under_wrapper();
+	bool slow = harness_under_wrapper();
 	/* Steps per client: a multiple of 6, so the mix is whole. */
 	int warm_steps = slow ? 6 : 24;
 	int steps = slow ? 12 : SANITIZED ? 48 : 240;

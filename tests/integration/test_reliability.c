@@ -51,27 +51,6 @@ static struct dpsim_proc the_proc;
 #define PAD_MIB 32
 #define ATTEMPTS 5
 
-static bool under_wrapper(void)
-{
-	const char *w = getenv("DPSIM_WRAPPER");
-
-	return w && *w;
-}
-
-/* The overall bound for one wait: generous, only a hung run reaches it. */
-static int limit_ms(void)
-{
-	return under_wrapper() ? 600000 : 60000;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- the database padding --------------------------------------------------- */
 
 /* Adds a table dpsim does not know of, mib MiB of random blobs, to the
@@ -296,7 +275,7 @@ static bool running(pid_t pid)
 static int wait_exit(pid_t pid, int ms)
 {
 	int fd = (int)syscall(SYS_pidfd_open, pid, 0), st;
-	long long deadline = now_ms() + ms;
+	long long deadline = harness_now_ms() + ms;
 
 	if (fd >= 0) {
 		struct pollfd pf = { .fd = fd, .events = POLLIN };
@@ -310,7 +289,7 @@ static int wait_exit(pid_t pid, int ms)
 			return -1;
 	} else {
 		while (!ended(pid)) {
-			if (now_ms() >= deadline)
+			if (harness_now_ms() >= deadline)
 				return -1;
 			poll(NULL, 0, 10);
 		}
@@ -478,12 +457,12 @@ static int watch_for(const char *dir)
 
 static bool wait_created(int fd, const char *name)
 {
-	long long deadline = now_ms() + limit_ms();
+	long long deadline = harness_now_ms() + harness_limit_ms();
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 
 	for (;;) {
 		struct pollfd pf = { .fd = fd, .events = POLLIN };
-		long long left = deadline - now_ms();
+		long long left = deadline - harness_now_ms();
 		ssize_t n;
 
 		if (left <= 0 || poll(&pf, 1, (int)left) == 0)
@@ -511,7 +490,7 @@ static void wait_progress(struct writer *w, int acked, struct saver *sv)
 	struct timespec until;
 
 	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += limit_ms() / 1000;
+	until.tv_sec += harness_limit_ms() / 1000;
 	pthread_mutex_lock(&progress_lock);
 	while (atomic_load(&w->acked) < acked && !atomic_load(&sv->done))
 		assert_int_equal(pthread_cond_timedwait(&progress,
@@ -546,7 +525,7 @@ static bool crash_cycle(struct dpsim_proc *p, const char *const *args,
 	snprintf(tmp, sizeof(tmp), "%s/base.db.tmp", dir);
 	ifd = watch_for(dir);
 	assert_int_equal(pthread_create(&w.th, NULL, writer_main, &w), 0);
-	t0 = now_ms();
+	t0 = harness_now_ms();
 	saver_start(&sv, p, "base");
 	assert_true(wait_created(ifd, "base.db.tmp"));
 	int acked_before = atomic_load(&w.acked);
@@ -568,7 +547,7 @@ static bool crash_cycle(struct dpsim_proc *p, const char *const *args,
 	assert_int_equal(w.errors, 0);
 	printf("attempt %d: killed %lld ms after the save began, %s;"
 	       " the writer thread had %d writes acknowledged, %d of them"
-	       " while the copy was written\n", attempt, now_ms() - t0,
+	       " while the copy was written\n", attempt, harness_now_ms() - t0,
 	       landed ? "mid-write" : "after the save finished",
 	       atomic_load(&w.acked), acked_during);
 	if (landed)
@@ -618,9 +597,9 @@ static void crash_while_snapshot_written(void **unused)
 	assert_true(start.n >= 2);
 
 	/* For information: how long a whole save of this database takes. */
-	t0 = now_ms();
+	t0 = harness_now_ms();
 	json_decref(control_call(pp, "POST", "snapshots?name=timing", NULL, 201));
-	printf("snapshot of a %d MiB database: %lld ms\n", PAD_MIB, now_ms() - t0);
+	printf("snapshot of a %d MiB database: %lld ms\n", PAD_MIB, harness_now_ms() - t0);
 	json_decref(control_call(pp, "DELETE", "snapshots/timing", NULL, 200));
 
 	for (int i = 1; i <= ATTEMPTS && !landed; i++)
@@ -653,7 +632,7 @@ static void *held_main(void *arg)
 /* Waits until rule id has fired n times: dpsim holds the call. */
 static void wait_fired(const struct dpsim_proc *p, int id, int n)
 {
-	long long deadline = now_ms() + limit_ms();
+	long long deadline = harness_now_ms() + harness_limit_ms();
 	char path[64];
 
 	snprintf(path, sizeof(path), "faults/%d", id);
@@ -664,7 +643,7 @@ static void wait_fired(const struct dpsim_proc *p, int id, int n)
 		json_decref(r);
 		if (fired >= n)
 			return;
-		assert_true(now_ms() < deadline);
+		assert_true(harness_now_ms() < deadline);
 		/* Polling a counter: a short pause between looks. */
 		poll(NULL, 0, 5);
 	}
@@ -698,9 +677,9 @@ static void sigterm_answers_held_request(void **unused)
 	assert_int_equal(pthread_create(&x.th, NULL, held_main, &x), 0);
 	wait_fired(pp, id, 1);
 	kill(pp->pid, SIGTERM);
-	st = wait_exit(pp->pid, limit_ms());
+	st = wait_exit(pp->pid, harness_limit_ms());
 	pthread_join(x.th, NULL);
-	assert_true(dpsim_wait_stderr(pp, e, "stopped cleanly", limit_ms()));
+	assert_true(dpsim_wait_stderr(pp, e, "stopped cleanly", harness_limit_ms()));
 	forget_process(pp);
 	assert_int_equal(st, 0);
 	if (x.rc < 0)
@@ -765,7 +744,7 @@ static void second_sigterm_ends_drain(void **unused)
 		close(ifd);
 		kill(pp->pid, SIGTERM);
 		assert_true(dpsim_wait_stderr(pp, e, "received SIGTERM: finishing"
-					      " requests in flight", limit_ms()));
+					      " requests in flight", harness_limit_ms()));
 		/* Still draining: the save has not been answered. Checked
 		 * in this order, so a save answered in between shows as a
 		 * finished one. */
@@ -773,7 +752,7 @@ static void second_sigterm_ends_drain(void **unused)
 
 		if (draining)
 			kill(pp->pid, SIGTERM);
-		st = wait_exit(pp->pid, limit_ms());
+		st = wait_exit(pp->pid, harness_limit_ms());
 		pthread_join(sv.th, NULL);
 		forget_process(pp);
 		assert_true(st >= 0);	/* it ended within the bound */

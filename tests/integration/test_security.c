@@ -112,19 +112,6 @@ static int start(void **state)
 	return *state ? 0 : -1;
 }
 
-static int stop(void **state)
-{
-	struct dpsim_proc *p = *state;
-	int st;
-
-	if (!p)
-		return 0;
-	st = dpsim_stop(p);
-	dpsim_cleanup(p);
-	free(p);
-	return st == 0 ? 0 : -1;
-}
-
 /* ---- requests --------------------------------------------------------- */
 
 static struct http_reply send_env(struct dpsim_proc *p, const char *user,
@@ -921,20 +908,20 @@ static int no_start(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(hashed_user_reads_and_changes, start, stop),
-		cmocka_unit_test_setup_teardown(wrong_password_is_401, start, stop),
-		cmocka_unit_test_setup_teardown(no_access_at_other_site, start, stop),
+		cmocka_unit_test_setup_teardown(hashed_user_reads_and_changes, start, harness_stop),
+		cmocka_unit_test_setup_teardown(wrong_password_is_401, start, harness_stop),
+		cmocka_unit_test_setup_teardown(no_access_at_other_site, start, harness_stop),
 		cmocka_unit_test_setup_teardown(scoped_user_sees_and_changes_its_dps,
-						start, stop),
-		cmocka_unit_test_setup_teardown(hash_password_option, no_start, stop),
+						start, harness_stop),
+		cmocka_unit_test_setup_teardown(hash_password_option, no_start, harness_stop),
 		cmocka_unit_test(hash_password_prompt),
-		cmocka_unit_test_setup_teardown(hostile_input_is_a_fault, start, stop),
+		cmocka_unit_test_setup_teardown(hostile_input_is_a_fault, start, harness_stop),
 		/* These three need the server side of cross-site protection
 		 * (Host, Origin and Content-Type checks in http.c). */
-		cmocka_unit_test_setup_teardown(foreign_host_is_421, start, stop),
-		cmocka_unit_test_setup_teardown(allow_host_option, no_start, stop),
+		cmocka_unit_test_setup_teardown(foreign_host_is_421, start, harness_stop),
+		cmocka_unit_test_setup_teardown(allow_host_option, no_start, harness_stop),
 		cmocka_unit_test_setup_teardown(cross_site_control_requests_refused,
-						start, stop),
+						start, harness_stop),
 	};
 	return cmocka_run_group_tests_name("security", tests, NULL, NULL);
 }

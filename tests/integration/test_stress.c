@@ -79,13 +79,6 @@ static const char *const dp_fqdn[NDPS] = {
 #define ROUNDS 16
 #endif
 
-static bool under_wrapper(void)
-{
-	const char *w = getenv("DPSIM_WRAPPER");
-
-	return w && *w;
-}
-
 static void dp_nal(int k, char *out, size_t size)
 {
 	snprintf(out, size, "[\"Display=\\\\%s\\\"]MSWNET:[\"SMS_SITE=PS1\"]\\\\%s\\",
@@ -498,7 +491,7 @@ static void client_init(struct client *cl, int id, const struct dpsim_proc *p)
 	curl_easy_setopt(cl->c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
 	curl_easy_setopt(cl->c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(cl->c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(cl->c, CURLOPT_TIMEOUT, under_wrapper() ? 600L : 60L);
+	curl_easy_setopt(cl->c, CURLOPT_TIMEOUT, harness_under_wrapper() ? 600L : 60L);
 }
 
 static void run_clients(struct client *cls, pthread_barrier_t *start)
@@ -706,7 +699,7 @@ static void sites_removed_and_restored_under_calls(void **unused)
 	struct dpsim_proc *const pp = &the_proc;
 	pthread_barrier_t start;
 	atomic_bool chaos_done = false;
-	bool slow = under_wrapper();
+	bool slow = harness_under_wrapper();
 	int rounds = slow ? 3 : ROUNDS;
 	int max_steps = slow ? 40 : 4000;
 	long acked, ok, gone = 0, injected = 0;

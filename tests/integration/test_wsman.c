@@ -23,46 +23,6 @@
 #define DMTF_URI "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/"
 #define LAB_DP_COUNT_MIN 5
 
-static int start(void **state)
-{
-	struct dpsim_proc *p = calloc(1, sizeof(*p));
-	dpsim_prepare(p);
-	if (dpsim_start(p, NULL))
-		return -1;
-	*state = p;
-	return 0;
-}
-
-/* For tests that start dpsim with their own options. */
-static int prepare(void **state)
-{
-	struct dpsim_proc *p = calloc(1, sizeof(*p));
-
-	if (!p)
-		return -1;
-	dpsim_prepare(p);
-	*state = p;
-	return 0;
-}
-
-static int cleanup(void **state)
-{
-	struct dpsim_proc *p = *state;
-
-	dpsim_cleanup(p);
-	free(p);
-	return 0;
-}
-
-static int stop(void **state)
-{
-	struct dpsim_proc *p = *state;
-	int st = dpsim_stop(p);
-	dpsim_cleanup(p);
-	free(p);
-	return st == 0 ? 0 : -1;
-}
-
 /* POSTs as lab/lab and returns the reply. */
 static struct http_reply post_as(struct dpsim_proc *p, const char *user, const char *pass,
 				 const char *body)
@@ -849,25 +809,25 @@ int main(void)
 	curl_global_init(CURL_GLOBAL_ALL);
 	xmlInitParser();
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(identify_without_credentials, start, stop),
-		cmocka_unit_test_setup_teardown(operations_need_credentials, start, stop),
-		cmocka_unit_test_setup_teardown(http_routing_and_content_type, start, stop),
-		cmocka_unit_test_setup_teardown(pywinrm_invoke_sets_mode_and_wql_reads_it, start, stop),
-		cmocka_unit_test_setup_teardown(wsl_invoke_bare_message_id, start, stop),
-		cmocka_unit_test_setup_teardown(dmtf_invoke_with_cimnamespace, start, stop),
-		cmocka_unit_test_setup_teardown(same_mode_twice_is_success, start, stop),
-		cmocka_unit_test_setup_teardown(invoke_errors_are_faults_with_hresults, start, stop),
-		cmocka_unit_test_setup_teardown(unknown_method_class_namespace, start, stop),
-		cmocka_unit_test_setup_teardown(get_by_selectors_both_uri_forms, start, stop),
-		cmocka_unit_test_setup_teardown(get_selector_faults, start, stop),
-		cmocka_unit_test_setup_teardown(optimized_enumeration_in_batches, start, stop),
-		cmocka_unit_test_setup_teardown(plain_enumeration_pull_and_release, start, stop),
-		cmocka_unit_test_setup_teardown(wql_discovery_and_filters, start, stop),
-		cmocka_unit_test_setup_teardown(wql_errors_are_faults, start, stop),
-		cmocka_unit_test_setup_teardown(envelope_errors, start, stop),
-		cmocka_unit_test_setup_teardown(fixture_declared_class, start, stop),
+		cmocka_unit_test_setup_teardown(identify_without_credentials, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(operations_need_credentials, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(http_routing_and_content_type, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(pywinrm_invoke_sets_mode_and_wql_reads_it, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(wsl_invoke_bare_message_id, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(dmtf_invoke_with_cimnamespace, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(same_mode_twice_is_success, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(invoke_errors_are_faults_with_hresults, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(unknown_method_class_namespace, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(get_by_selectors_both_uri_forms, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(get_selector_faults, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(optimized_enumeration_in_batches, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(plain_enumeration_pull_and_release, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(wql_discovery_and_filters, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(wql_errors_are_faults, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(envelope_errors, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(fixture_declared_class, harness_start, harness_stop),
 		cmocka_unit_test_setup_teardown(enumerations_capped_per_user,
-						prepare, cleanup),
+						harness_prepare, harness_cleanup),
 	};
 	int r = cmocka_run_group_tests_name("wsman (integration)", tests, NULL, NULL);
 	xmlCleanupParser();
