@@ -1992,148 +1992,19 @@ int provider_foreach_site(struct provider *p, const char *code,
 
 /* ---- snapshots ----------------------------------------------------------- */
 
-/* Text escaped so that parsing gives back exactly s: attribute values
- * would otherwise have their tabs and line breaks turned into spaces. */
-static void add_exact(struct buf *b, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '\t': buf_adds(b, "&#9;"); break;
-		case '\n': buf_adds(b, "&#10;"); break;
-		case '\r': buf_adds(b, "&#13;"); break;
-		default: buf_add_xmln(b, s, 1);
-		}
-	}
-}
-
-static void add_attr(struct buf *b, const char *name, const char *v)
-{
-	if (!v)
-		return;
-	buf_addf(b, " %s=\"", name);
-	add_exact(b, v);
-	buf_adds(b, "\"");
-}
-
-/* A fixture-declared class with its instances. */
-static void class_xml(struct buf *b, const struct fixture_class *fc)
-{
-	buf_adds(b, "    <class");
-	add_attr(b, "name", fc->name);
-	add_attr(b, "namespace", fc->ns);
-	buf_adds(b, ">\n");
-	for (size_t i = 0; i < fc->nprops; i++) {
-		const struct fixture_class_prop *cp = &fc->props[i];
-
-		buf_adds(b, "      <property");
-		add_attr(b, "name", cp->name);
-		add_attr(b, "type", cp->type);
-		add_attr(b, "key", cp->key ? "true" : "false");
-		add_attr(b, "array", cp->array ? "true" : "false");
-		buf_adds(b, "/>\n");
-	}
-	for (size_t i = 0; i < fc->ninstances; i++) {
-		const struct fixture_instance *in = &fc->instances[i];
-
-		buf_adds(b, "      <instance>\n");
-		for (size_t v = 0; v < in->nprops; v++) {
-			buf_adds(b, "        <value");
-			add_attr(b, "name", in->props[v].name);
-			buf_adds(b, ">");
-			add_exact(b, in->props[v].value);
-			buf_adds(b, "</value>\n");
-		}
-		buf_adds(b, "      </instance>\n");
-	}
-	buf_adds(b, "    </class>\n");
-}
-
-/* A fixture site as the XML that loads back into the same site. */
-static void site_xml(struct buf *b, const struct fixture_site *fs)
-{
-	buf_adds(b, "  <site");
-	add_attr(b, "code", fs->code);
-	add_attr(b, "name", fs->name);
-	add_attr(b, "provider", fs->provider);
-	buf_adds(b, ">\n");
-	for (size_t k = 0; k < fs->ndps; k++) {
-		const struct fixture_dp *d = &fs->dps[k];
-
-		buf_adds(b, "    <dp");
-		add_attr(b, "fqdn", d->fqdn);
-		add_attr(b, "kind", d->kind);
-		add_attr(b, "maintenance", d->maintenance ? "1" : "0");
-		add_attr(b, "description", d->description);
-		add_attr(b, "nalpath", d->nalpath);
-		if (d->nscopes) {
-			buf_adds(b, " scopes=\"");
-			for (size_t i = 0; i < d->nscopes; i++) {
-				if (i)
-					buf_adds(b, " ");
-				add_exact(b, d->scopes[i]);
-			}
-			buf_adds(b, "\"");
-		}
-		if (!d->nprops) {
-			buf_adds(b, "/>\n");
-			continue;
-		}
-		buf_adds(b, ">\n");
-		for (size_t i = 0; i < d->nprops; i++) {
-			buf_adds(b, "      <property");
-			add_attr(b, "name", d->props[i].name);
-			buf_adds(b, ">");
-			add_exact(b, d->props[i].value);
-			buf_adds(b, "</property>\n");
-		}
-		buf_adds(b, "    </dp>\n");
-	}
-	for (size_t g = 0; g < fs->ngroups; g++) {
-		const struct fixture_boundary_group *bg = &fs->groups[g];
-
-		buf_adds(b, "    <boundary-group");
-		add_attr(b, "name", bg->name);
-		add_attr(b, "description", bg->description);
-		buf_adds(b, ">\n");
-		for (size_t m = 0; m < bg->ndps; m++) {
-			buf_adds(b, "      <member");
-			add_attr(b, "dp", bg->dp_fqdns[m]);
-			buf_adds(b, "/>\n");
-		}
-		buf_adds(b, "    </boundary-group>\n");
-	}
-	for (size_t c = 0; c < fs->nclasses; c++)
-		class_xml(b, &fs->classes[c]);
-	for (size_t k = 0; k < fs->nrules; k++) {
-		buf_adds(b, "    <fault-rule");
-		for (size_t i = 0; i < fs->rules[k].nfields; i++)
-			add_attr(b, fs->rules[k].fields[i].name,
-				 fs->rules[k].fields[i].value);
-		buf_adds(b, "/>\n");
-	}
-	buf_adds(b, "  </site>\n");
-}
-
 /* Every site served, as one fixture document ("" when none); lock held.
  * malloc'd, NULL when out of memory. */
 static char *sites_xml(struct provider *p)
 {
-	struct buf b;
+	const struct fixture_site **fss = calloc(p->nsites + 1, sizeof(*fss));
+	char *text;
 
-	buf_init(&b, 0);
-	if (p->nsites)
-		buf_adds(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-			 "<dpsim-fixture xmlns=\"urn:dpsim:fixture:1\">\n");
+	if (!fss)
+		return NULL;
 	for (size_t i = 0; i < p->nsites; i++)
-		site_xml(&b, p->sites[i]->fx);
-	if (p->nsites)
-		buf_adds(&b, "</dpsim-fixture>\n");
-	if (!buf_len(&b) && !buf_error(&b))
-		buf_adds(&b, "");
-	char *text = buf_take(&b, NULL);
-	if (!text && !buf_error(&b))
-		text = strdup("");
-	buf_free(&b);
+		fss[i] = p->sites[i]->fx;
+	text = fixture_write_sites(fss, p->nsites);
+	free(fss);
 	return text;
 }
 
@@ -2224,20 +2095,19 @@ static const struct fixture_site *startup_twin(struct provider *p,
 					       const struct fixture_site *fs)
 {
 	const struct fixture_site *twin = NULL;
-	struct buf a, b;
 
 	for (size_t k = 0; k < p->fx->nsites && !twin; k++) {
-		if (strcasecmp(p->fx->sites[k].code, fs->code) != 0)
+		const struct fixture_site *mine = &p->fx->sites[k];
+		char *a, *b;
+
+		if (strcasecmp(mine->code, fs->code) != 0)
 			continue;
-		buf_init(&a, 0);
-		buf_init(&b, 0);
-		site_xml(&a, fs);
-		site_xml(&b, &p->fx->sites[k]);
-		if (!buf_error(&a) && !buf_error(&b) &&
-		    strcmp(buf_ptr(&a), buf_ptr(&b)) == 0)
-			twin = &p->fx->sites[k];
-		buf_free(&a);
-		buf_free(&b);
+		a = fixture_write_sites(&fs, 1);
+		b = fixture_write_sites(&mine, 1);
+		if (a && b && strcmp(a, b) == 0)
+			twin = mine;
+		free(a);
+		free(b);
 	}
 	return twin;
 }
