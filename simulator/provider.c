@@ -8,107 +8,11 @@
 #include <strings.h>
 #include <time.h>
 
+#include "catalog.h"
 #include "classes.h"
 #include "hresult.h"
 #include "log.h"
 #include "resource.h"
-
-/* SMS_DistributionPointInfo as documented (configmgr-domain.md §1.1), in
- * MOF order, plus the undocumented MaintenanceMode that scripts read.
- * MOF types are used where the prose disagrees (Region, ServiceType). */
-struct prop_def {
-	const char *name;
-	enum cim_type type;
-	unsigned flags;
-};
-
-static const struct prop_def dpinfo_props[] = {
-	{ "AddressScheduleEnabled", CIM_BOOLEAN, 0 },
-	{ "BindExcept", CIM_STRING, 0 },
-	{ "BindPolicy", CIM_BOOLEAN, 0 },
-	{ "BitsEnabled", CIM_BOOLEAN, 0 },
-	{ "CertificateType", CIM_BOOLEAN, 0 },
-	{ "Communication", CIM_UINT32, 0 },
-	{ "Description", CIM_STRING, 0 },
-	{ "DPFlags", CIM_UINT32, 0 },
-	{ "Drive", CIM_STRING, 0 },
-	{ "GroupCount", CIM_UINT32, 0 },
-	{ "HasRelationship", CIM_BOOLEAN, 0 },
-	{ "HealthCheckEnabled", CIM_BOOLEAN, 0 },
-	{ "HealthCheckPriority", CIM_UINT32, 0 },
-	{ "HealthCheckSchedule", CIM_STRING, 0 },
-	{ "ID", CIM_UINT32, 0 },
-	{ "IdentityGUID", CIM_STRING, 0 },
-	{ "InternetFacing", CIM_BOOLEAN, 0 },
-	{ "IsActive", CIM_BOOLEAN, 0 },
-	{ "IsMulticast", CIM_BOOLEAN, 0 },
-	{ "IsPeerDP", CIM_BOOLEAN, 0 },
-	{ "IsProtected", CIM_BOOLEAN, 0 },
-	{ "IsPullDP", CIM_BOOLEAN, 0 },
-	{ "IsPXE", CIM_BOOLEAN, 0 },
-	{ "MaintenanceMode", CIM_UINT32, 0 },
-	{ "NALPath", CIM_STRING, CIM_PROP_KEY },
-	{ "Name", CIM_STRING, 0 },
-	{ "OperatingSystem", CIM_STRING, 0 },
-	{ "PreStagingAllowed", CIM_BOOLEAN, 0 },
-	{ "Priority", CIM_UINT32, 0 },
-	{ "PXEPassword", CIM_STRING, 0 },
-	{ "RateLimitsEnabled", CIM_BOOLEAN, 0 },
-	{ "Region", CIM_UINT32, 0 },
-	{ "ResourceType", CIM_STRING, CIM_PROP_KEY },
-	{ "ResponseDelay", CIM_UINT32, 0 },
-	{ "ServerName", CIM_STRING, 0 },
-	{ "ServiceType", CIM_STRING, 0 },
-	{ "ShareName", CIM_STRING, 0 },
-	{ "SiteCode", CIM_STRING, CIM_PROP_KEY },
-	{ "SiteName", CIM_STRING, 0 },
-	{ "SupportUnknownMachines", CIM_BOOLEAN, 0 },
-	{ "TransferRate", CIM_UINT32, 0 },
-	{ "UdaSetting", CIM_UINT32, 0 },
-};
-
-/* SMS_DistributionPoint is the package-to-DP association (§1.2); dpsim
- * serves no packages, so it has no instances, but Get and WQL see its real
- * keys and properties, and SetDPMaintenanceMode is reachable through it as
- * the SDK page title has it. */
-static const struct prop_def dp_props[] = {
-	{ "BitsEnabled", CIM_BOOLEAN, 0 },
-	{ "IsPeerDP", CIM_BOOLEAN, 0 },
-	{ "IsProtected", CIM_BOOLEAN, 0 },
-	{ "ISVData", CIM_UINT8, CIM_PROP_ARRAY },
-	{ "ISVDataSize", CIM_UINT32, 0 },
-	{ "ISVString", CIM_STRING, 0 },
-	{ "LastRefreshTime", CIM_DATETIME, 0 },
-	{ "ObjectTypeID", CIM_UINT32, 0 },
-	{ "PackageID", CIM_STRING, CIM_PROP_KEY },
-	{ "PackageType", CIM_UINT32, 0 },
-	{ "RefreshNow", CIM_BOOLEAN, 0 },
-	{ "ResourceType", CIM_STRING, 0 },
-	{ "SecureObjectID", CIM_STRING, 0 },
-	{ "ServerNALPath", CIM_STRING, CIM_PROP_KEY },
-	{ "SiteCode", CIM_STRING, CIM_PROP_KEY },
-	{ "SiteName", CIM_STRING, 0 },
-	{ "SourceSite", CIM_STRING, 0 },
-	{ "Status", CIM_UINT32, 0 },
-};
-
-/* Properties a fixture <property> may not set: they identify the DP, are
- * state, or have their own attribute in the fixture. The reason tells the
- * author where the value comes from instead. */
-static const struct {
-	const char *name;
-	const char *why;
-} dpinfo_fixed[] = {
-	{ "Description", "use the description attribute of <dp>" },
-	{ "ID", "dpsim numbers the DPs of a site in fixture order" },
-	{ "MaintenanceMode", "use the maintenance attribute of <dp>" },
-	{ "NALPath", "it is a key; use the nalpath attribute of <dp>" },
-	{ "Name", "it is the fqdn attribute of <dp>" },
-	{ "ResourceType", "it is a key dpsim fills in" },
-	{ "ServerName", "it is the fqdn attribute of <dp>" },
-	{ "SiteCode", "it is a key; it is the code of the enclosing <site>" },
-	{ "SiteName", "it is the name attribute of the enclosing <site>" },
-};
 
 enum class_kind {
 	CLASS_ROOT_NS,		/* root: __Namespace, fixed instances */
@@ -209,200 +113,6 @@ static int64_t now_us(void)
 
 /* ---- building the model ------------------------------------------------ */
 
-static int add_props(struct cim_class *c, const struct prop_def *t, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (cim_class_add_property(c, t[i].name, t[i].type, t[i].flags) < 0)
-			return -ENOMEM;
-	return 0;
-}
-
-#define ADD_PROPS(c, table) add_props((c), (table), sizeof(table) / sizeof((table)[0]))
-
-/* A stable GUID-looking identity from the FQDN, so a lab shows the same
- * IdentityGUID on every start. */
-static void identity_guid(const char *fqdn, char out[40])
-{
-	uint64_t h1 = 1469598103934665603ull, h2 = 1099511628211ull;
-	for (const char *s = fqdn; *s; s++) {
-		h1 = (h1 ^ (unsigned char)(*s | 0x20)) * 1099511628211ull;
-		h2 = (h2 ^ (unsigned char)(*s | 0x20)) * 14695981039346656037ull;
-	}
-	snprintf(out, 40, "%08X-%04X-%04X-%04X-%012llX",
-		 (unsigned)(h1 >> 32), (unsigned)(h1 >> 16) & 0xffff,
-		 (unsigned)h1 & 0xffff, (unsigned)(h2 >> 48),
-		 (unsigned long long)(h2 & 0xffffffffffffull));
-}
-
-/* Why name cannot be set from a fixture, or NULL if it can. */
-static const char *fixed_prop_why(const char *name)
-{
-	for (size_t i = 0; i < sizeof(dpinfo_fixed) / sizeof(dpinfo_fixed[0]); i++)
-		if (strcasecmp(name, dpinfo_fixed[i].name) == 0)
-			return dpinfo_fixed[i].why;
-	return NULL;
-}
-
-static bool is_xml_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* Why a fixture value was refused, said so that the author knows what to
- * write instead: cim's reasons name the problem, not the accepted forms. */
-static void value_reason(enum cim_type t, const char *why, char *out, size_t size)
-{
-	static const unsigned long long umax[] = {
-		[CIM_UINT8] = UINT8_MAX, [CIM_UINT16] = UINT16_MAX,
-		[CIM_UINT32] = UINT32_MAX, [CIM_UINT64] = UINT64_MAX,
-	};
-
-	if (!why)
-		why = "invalid";
-	if (t == CIM_BOOLEAN)
-		snprintf(out, size, "use true, false, 1 or 0");
-	else if (cim_type_is_integer(t) && !cim_type_is_signed(t))
-		snprintf(out, size, "%s; use a whole number from 0 to %llu", why, umax[t]);
-	else
-		snprintf(out, size, "%s", why);
-}
-
-/* Checks one fixture <property> against the class and converts its value
- * to canonical text (*canon, malloc'd). The fixture keeps the text as
- * written; XML layout around a typed value ("<property> true </property>")
- * is not part of it, while a string keeps every character. 0, -EINVAL
- * with "FILE:LINE: ..." in err, or -ENOMEM. */
-static int fixture_prop_value(const struct cim_class *c, const struct fixture *fx,
-			      const struct fixture_prop *fp, int *idx_out,
-			      char **canon, char *err, size_t errsize)
-{
-	int idx = cim_class_find_property(c, fp->name);
-	const struct cim_property *cp;
-	const char *why = NULL, *fixed;
-	char *trimmed;
-	size_t len;
-	int r;
-
-	*canon = NULL;
-	if (idx < 0) {
-		snprintf(err, errsize, "%s:%u: property '%s' is not a property of %s",
-			 fx->source, fp->line, fp->name, cim_class_name(c));
-		return -EINVAL;
-	}
-	cp = cim_class_property(c, (size_t)idx);
-	fixed = fixed_prop_why(cp->name);
-	if (fixed) {
-		snprintf(err, errsize, "%s:%u: property '%s' cannot be set with "
-			 "<property>: %s", fx->source, fp->line, cp->name, fixed);
-		return -EINVAL;
-	}
-	const char *v = fp->value ? fp->value : "";
-	if (cp->type != CIM_STRING)
-		while (is_xml_space(*v))
-			v++;
-	len = strlen(v);
-	if (cp->type != CIM_STRING)
-		while (len > 0 && is_xml_space(v[len - 1]))
-			len--;
-	trimmed = strndup(v, len);
-	if (!trimmed)
-		return -ENOMEM;
-	r = cim_value_canonical(cp->type, trimmed, canon, &why);
-	if (r == -EINVAL) {
-		char reason[96];
-		value_reason(cp->type, why, reason, sizeof(reason));
-		snprintf(err, errsize, "%s:%u: property '%s': '%s' is not a valid %s (%s)",
-			 fx->source, fp->line, cp->name, trimmed,
-			 cim_type_name(cp->type), reason);
-	}
-	free(trimmed);
-	*idx_out = idx;
-	return r;
-}
-
-/* Defaults by DP kind, then the fixture's own property values. */
-static int build_dp_instance(const struct cim_class *c, const struct fixture *fx,
-			     const struct fixture_site *s, const struct fixture_dp *d,
-			     unsigned id, struct cim_instance **out,
-			     char *err, size_t errsize)
-{
-	bool pull = strcmp(d->kind, "pull") == 0;
-	bool pxe = strcmp(d->kind, "pxe") == 0;
-	bool cloud = strcmp(d->kind, "cloud") == 0;
-	char idtext[16], guid[40];
-	struct cim_instance *i = cim_instance_new(c);
-	if (!i)
-		goto nomem;
-
-	snprintf(idtext, sizeof(idtext), "%u", id);
-	identity_guid(d->fqdn, guid);
-	const struct { const char *name, *value; } defaults[] = {
-		{ "AddressScheduleEnabled", "false" },
-		{ "BindPolicy", "false" },
-		{ "BitsEnabled", "true" },
-		{ "CertificateType", "false" },
-		{ "Communication", cloud ? "1" : "0" },
-		{ "Description", d->description },
-		{ "DPFlags", "0" },
-		{ "Drive", cloud ? "" : "E:" },
-		{ "GroupCount", "0" },
-		{ "HasRelationship", "false" },
-		{ "HealthCheckEnabled", "true" },
-		{ "HealthCheckPriority", "4" },
-		{ "ID", idtext },
-		{ "IdentityGUID", guid },
-		{ "InternetFacing", cloud ? "true" : "false" },
-		{ "IsActive", pxe ? "true" : "false" },
-		{ "IsMulticast", "false" },
-		{ "IsPeerDP", "false" },
-		{ "IsProtected", "false" },
-		{ "IsPullDP", pull ? "true" : "false" },
-		{ "IsPXE", pxe ? "true" : "false" },
-		{ "NALPath", d->nalpath },
-		{ "Name", d->fqdn },
-		{ "OperatingSystem", cloud ? NULL : "Microsoft Windows Server 2022 Standard" },
-		{ "PreStagingAllowed", "false" },
-		{ "Priority", "1" },
-		{ "PXEPassword", "" },
-		{ "RateLimitsEnabled", "false" },
-		{ "ResourceType", "Windows NT Server" },
-		{ "ResponseDelay", pxe ? "0" : NULL },
-		{ "ServerName", d->fqdn },
-		{ "SiteCode", s->code },
-		{ "SiteName", s->name },
-		{ "SupportUnknownMachines", pxe ? "false" : NULL },
-		{ "TransferRate", "0" },
-		{ "UdaSetting", pxe ? "0" : NULL },
-	};
-	for (size_t k = 0; k < sizeof(defaults) / sizeof(defaults[0]); k++)
-		if (defaults[k].value &&
-		    cim_instance_set_by_name(i, defaults[k].name, defaults[k].value))
-			goto nomem;
-
-	for (size_t k = 0; k < d->nprops; k++) {
-		char *canon = NULL;
-		int idx = -1;
-		int r = fixture_prop_value(c, fx, &d->props[k], &idx, &canon,
-					   err, errsize);
-		if (r == -ENOMEM)
-			goto nomem;
-		if (r) {
-			cim_instance_free(i);
-			return r;
-		}
-		r = cim_instance_set(i, (size_t)idx, canon);
-		free(canon);
-		if (r)
-			goto nomem;
-	}
-	*out = i;
-	return 0;
-nomem:
-	cim_instance_free(i);
-	snprintf(err, errsize, "out of memory building DP %s", d->fqdn);
-	return -ENOMEM;
-}
-
 /* ---- classes ------------------------------------------------------------- */
 
 static bool is_site_kind(enum class_kind k)
@@ -437,9 +147,9 @@ static struct class_entry *adopt_class(struct provider *p, struct cim_class *cls
 }
 
 static struct class_entry *add_class(struct provider *p, const char *ns,
-				     const char *name, enum class_kind kind)
+				     enum catalog_class which, enum class_kind kind)
 {
-	return adopt_class(p, cim_class_new(ns, name), kind);
+	return adopt_class(p, catalog_class_new(which, ns), kind);
 }
 
 /* The classes site fs declares, each a new entry (a site added again
@@ -493,12 +203,12 @@ static int site_classes(struct provider *p, const char *code,
 	if (*info && *dp)
 		return 0;
 	snprintf(ns, sizeof(ns), "root/sms/site_%s", code);
-	*info = add_class(p, ns, "SMS_DistributionPointInfo", CLASS_DPINFO);
-	if (!*info || ADD_PROPS((*info)->cls, dpinfo_props))
+	*info = add_class(p, ns, CATALOG_DP_INFO, CLASS_DPINFO);
+	if (!*info)
 		return -ENOMEM;
 	snprintf((*info)->code, sizeof((*info)->code), "%s", code);
-	*dp = add_class(p, ns, "SMS_DistributionPoint", CLASS_DP);
-	if (!*dp || ADD_PROPS((*dp)->cls, dp_props))
+	*dp = add_class(p, ns, CATALOG_DP, CLASS_DP);
+	if (!*dp)
 		return -ENOMEM;
 	snprintf((*dp)->code, sizeof((*dp)->code), "%s", code);
 	return 0;
@@ -522,24 +232,17 @@ static int add_static(struct class_entry *ce, const char *const *values, size_t 
  * when asked, so they follow sites being added and removed. */
 static int build_discovery(struct provider *p)
 {
-	struct class_entry *root_ns = add_class(p, "root", "__Namespace", CLASS_ROOT_NS);
-	if (!root_ns || cim_class_add_property(root_ns->cls, "Name", CIM_STRING, CIM_PROP_KEY) < 0)
+	struct class_entry *root_ns = add_class(p, "root", CATALOG_NAMESPACE, CLASS_ROOT_NS);
+	if (!root_ns)
 		return -ENOMEM;
 	const char *sms[] = { "sms" };
 	if (add_static(root_ns, sms, 1))
 		return -ENOMEM;
 
-	struct class_entry *sms_ns = add_class(p, "root/sms", "__Namespace", CLASS_SMS_NS);
-	if (!sms_ns || cim_class_add_property(sms_ns->cls, "Name", CIM_STRING, CIM_PROP_KEY) < 0)
-		return -ENOMEM;
-	struct class_entry *loc = add_class(p, "root/sms", "SMS_ProviderLocation", CLASS_PROVLOC);
-	if (!loc ||
-	    cim_class_add_property(loc->cls, "Machine", CIM_STRING, 0) < 0 ||
-	    cim_class_add_property(loc->cls, "NamespacePath", CIM_STRING, 0) < 0 ||
-	    cim_class_add_property(loc->cls, "ProviderForLocalSite", CIM_BOOLEAN, 0) < 0 ||
-	    cim_class_add_property(loc->cls, "SiteCode", CIM_STRING, CIM_PROP_KEY) < 0)
-		return -ENOMEM;
-	return 0;
+	struct class_entry *sms_ns = add_class(p, "root/sms", CATALOG_NAMESPACE, CLASS_SMS_NS);
+	struct class_entry *loc = add_class(p, "root/sms", CATALOG_PROVIDER_LOCATION,
+					    CLASS_PROVLOC);
+	return sms_ns && loc ? 0 : -ENOMEM;
 }
 
 /* ---- sites ------------------------------------------------------------- */
@@ -595,7 +298,7 @@ static int build_site(struct provider *p, const struct fixture_site *fs,
 	for (size_t k = 0; k < fs->ndps; k++) {
 		struct dp_entry *e = &s->dps[k];
 
-		r = build_dp_instance(s->info->cls, src, fs, &fs->dps[k],
+		r = catalog_dp_instance(s->info->cls, src, fs, &fs->dps[k],
 				      (unsigned)k + 1, &e->inst, err, errsize);
 		if (r)
 			goto fail;
@@ -785,9 +488,7 @@ int provider_new_opts(const struct fixture *fx, struct store *st,
 		r = -ENOSPC;
 		goto fail_msg;
 	}
-	for (size_t i = 0; i < sizeof(dpinfo_props) / sizeof(dpinfo_props[0]); i++)
-		if (strcmp(dpinfo_props[i].name, "MaintenanceMode") == 0)
-			p->mode_idx = (int)i;
+	p->mode_idx = catalog_prop_index(CATALOG_DP_INFO, "MaintenanceMode");
 
 	for (size_t s = 0; s < fx->nsites; s++) {
 		struct site *site;
