@@ -744,20 +744,11 @@ static int snapshot_error(struct ctx *x, int rc, const char *name)
 
 static int save_snapshot(struct ctx *x, const char *name)
 {
-	struct faults_state fs;
-	char *text;
 	int rc;
 
 	if (!store_snapshot_name_valid(name))
 		return snapshot_error(x, -EINVAL, name);
-	if (faults_export(provider_faults(x->p), &fs))
-		return nomem(x);
-	text = control_faults_text(&fs);
-	faults_state_clear(&fs);
-	if (!text)
-		return nomem(x);
-	rc = provider_snapshot_save(x->p, name, text);
-	free(text);
+	rc = provider_snapshot_save(x->p, name);
 	if (rc == -ENOSPC)
 		return over_cap(x, 409, provider_max_snapshots(x->p),
 				"--max-snapshots", "snapshot %s: %zu snapshots "
@@ -771,22 +762,12 @@ static int save_snapshot(struct ctx *x, const char *name)
 
 static int restore_snapshot(struct ctx *x, const char *name)
 {
-	struct faults_state fs = { 0 };
-	char err[512] = "", *text = NULL;
+	char err[1024] = "";
 	int rc;
 
 	if (!store_snapshot_name_valid(name))
 		return snapshot_error(x, -EINVAL, name);
-	rc = provider_snapshot_faults(x->p, name, &text);
-	if (rc)
-		return snapshot_error(x, rc, name);
-	rc = control_faults_parse(text, &fs, err, sizeof(err));
-	free(text);
-	if (rc)
-		return fail(x, 500, "snapshot %s: its fault rules cannot be read: %s",
-			    name, err);
-	rc = provider_snapshot_restore(x->p, name, &fs, err, sizeof(err));
-	faults_state_clear(&fs);
+	rc = provider_snapshot_restore(x->p, name, err, sizeof(err));
 	if (rc == -EINVAL && err[0])
 		return fail(x, 500, "snapshot %s: %s", name, err);
 	if (rc)

@@ -10,6 +10,7 @@
 
 #include "catalog.h"
 #include "classes.h"
+#include "fault_json.h"
 #include "hresult.h"
 #include "log.h"
 #include "resource.h"
@@ -1731,13 +1732,10 @@ static int count_snapshot(void *ctx, const struct store_snapshot_info *i)
 	return 0;
 }
 
-int provider_snapshot_save(struct provider *p, const char *name,
-			   const char *faults_text)
+int provider_snapshot_save(struct provider *p, const char *name)
 {
-	struct store_blob blobs[2] = {
-		{ "sites", NULL },
-		{ "faults", faults_text ? faults_text : "" },
-	};
+	struct store_blob blobs[2] = { { "sites", NULL }, { "faults", NULL } };
+	struct faults_state fs;
 	int r;
 
 	if (!store_snapshot_name_valid(name))
@@ -1758,7 +1756,13 @@ int provider_snapshot_save(struct provider *p, const char *name,
 		}
 	}
 	blobs[0].value = sites_xml(p);
-	if (blobs[0].value) {
+	/* The rules with the sites, under the same lock: a site and its
+	 * rules come back together. */
+	if (faults_export(p->faults, &fs) == 0) {
+		blobs[1].value = fault_json_state_text(&fs);
+		faults_state_clear(&fs);
+	}
+	if (blobs[0].value && blobs[1].value) {
 		r = store_snapshot_save_notify(p->st, name, blobs, 2,
 					       unlock_provider, p);
 	} else {
@@ -1766,6 +1770,7 @@ int provider_snapshot_save(struct provider *p, const char *name,
 		r = -ENOMEM;
 	}
 	free((char *)blobs[0].value);
+	free((char *)blobs[1].value);
 	if (!r)
 		log_info("snapshot %s saved", name);
 	return r;
@@ -1781,12 +1786,6 @@ int provider_snapshot_list(struct provider *p,
 int provider_snapshot_delete(struct provider *p, const char *name)
 {
 	return store_snapshot_delete(p->st, name);
-}
-
-int provider_snapshot_faults(struct provider *p, const char *name,
-			     char **faults_text)
-{
-	return store_snapshot_blob(p->st, name, "faults", faults_text);
 }
 
 /* When a restored site is the start-up fixture's own (same document
@@ -1881,10 +1880,11 @@ static int snapshot_sites(struct provider *p, const char *name,
 }
 
 int provider_snapshot_restore(struct provider *p, const char *name,
-			      const struct faults_state *fs,
 			      char *err, size_t errsize)
 {
+	struct faults_state fs = { 0 };
 	struct site **next = NULL;
+	char *text = NULL, why[512];
 	size_t n = 0;
 	int r;
 
@@ -1892,6 +1892,15 @@ int provider_snapshot_restore(struct provider *p, const char *name,
 		snprintf(err, errsize, "'%s' is not a snapshot name", name);
 		return -EINVAL;
 	}
+	r = store_snapshot_blob(p->st, name, "faults", &text);
+	if (r)
+		return r;
+	r = fault_json_state_parse(text, &fs, why, sizeof(why));
+	free(text);
+	if (r == -EINVAL)
+		snprintf(err, errsize, "its fault rules cannot be read: %s", why);
+	if (r)
+		return r;
 	pthread_rwlock_wrlock(&p->lock);
 	r = snapshot_sites(p, name, &next, &n, err, errsize);
 	if (!r)
@@ -1915,10 +1924,11 @@ int provider_snapshot_restore(struct provider *p, const char *name,
 					 name, s->dps[k].nalpath);
 		activate(p, s);	/* reserved: cannot fail */
 	}
-	if (fs && faults_import(p->faults, fs))
+	if (faults_import(p->faults, &fs))
 		r = -ENOMEM;
 out:
 	pthread_rwlock_unlock(&p->lock);
+	faults_state_clear(&fs);
 	free(next);
 	if (!r)
 		log_info("snapshot %s restored", name);
