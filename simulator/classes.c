@@ -2,6 +2,8 @@
  * See classes.h. */
 #include "classes.h"
 
+#include "catalog.h"
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -10,78 +12,18 @@
 #include <string.h>
 #include <strings.h>
 
-static bool is_xml_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* cim's reasons name the problem; add what to write instead where the
- * accepted forms are not obvious. */
-static void value_reason(enum cim_type t, const char *why, char *out,
-			 size_t size)
-{
-	static const unsigned long long umax[] = {
-		[CIM_UINT8] = UINT8_MAX, [CIM_UINT16] = UINT16_MAX,
-		[CIM_UINT32] = UINT32_MAX, [CIM_UINT64] = UINT64_MAX,
-	};
-	static const long long smin[] = {
-		[CIM_SINT8] = INT8_MIN, [CIM_SINT16] = INT16_MIN,
-		[CIM_SINT32] = INT32_MIN, [CIM_SINT64] = INT64_MIN,
-	};
-	static const long long smax[] = {
-		[CIM_SINT8] = INT8_MAX, [CIM_SINT16] = INT16_MAX,
-		[CIM_SINT32] = INT32_MAX, [CIM_SINT64] = INT64_MAX,
-	};
-
-	if (!why)
-		why = "invalid";
-	if (t == CIM_BOOLEAN)
-		snprintf(out, size, "use true, false, 1 or 0");
-	else if (cim_type_is_integer(t) && !cim_type_is_signed(t))
-		snprintf(out, size, "%s; use a whole number from 0 to %llu",
-			 why, umax[t]);
-	else if (cim_type_is_integer(t))
-		snprintf(out, size, "%s; use a whole number from %lld to "
-			 "%lld", why, smin[t], smax[t]);
-	else if (t == CIM_DATETIME)
-		snprintf(out, size, "%s; use ISO 8601 such as "
-			 "2024-05-01T10:00:00Z or DMTF such as "
-			 "20240501100000.000000+000", why);
-	else
-		snprintf(out, size, "%s", why);
-}
-
-/* Canonical text of one <value> (*out malloc'd). */
+/* Canonical text of one <value> (*out malloc'd), by the conversion the
+ * built-in classes use. */
 static int convert(const struct fixture *fx, const struct fixture_class *fc,
 		   const struct cim_property *cp, const struct fixture_prop *v,
 		   char **out, char *err, size_t errsize)
 {
-	const char *text = v->value ? v->value : "";
-	const char *why = NULL;
-	bool trim = cp->type != CIM_STRING && cp->type != CIM_CHAR16;
-	char reason[160], *t;
-	size_t len;
-	int rc;
+	char what[300];
 
-	if (trim)
-		while (is_xml_space(*text))
-			text++;
-	len = strlen(text);
-	if (trim)
-		while (len > 0 && is_xml_space(text[len - 1]))
-			len--;
-	t = strndup(text, len);
-	if (!t)
-		return -ENOMEM;
-	rc = cim_value_canonical(cp->type, t, out, &why);
-	if (rc == -EINVAL) {
-		value_reason(cp->type, why, reason, sizeof(reason));
-		snprintf(err, errsize, "%s:%u: class %s, property %s: '%s' is "
-			 "not a valid %s (%s)", fx->source, v->line, fc->name,
-			 cp->name, t, cim_type_name(cp->type), reason);
-	}
-	free(t);
-	return rc;
+	snprintf(what, sizeof(what), "class %s, property %s", fc->name,
+		 cp->name);
+	return catalog_value(cp->type, v->value, fx->source, v->line, what,
+			     out, err, errsize);
 }
 
 static int build_instance(const struct fixture *fx,

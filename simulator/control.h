@@ -71,8 +71,10 @@ void control_handle(struct control *c, const struct front_request *rq,
  * and /_dpsim/...; valid while c lives. */
 const struct front *control_front(struct control *c);
 
-/* The fault rules as the control API writes them (a JSON array, with
- * counters), and back: for snapshots, which keep them as text. */
+/* The fault state as snapshots keep it: fault_json_state_text() and
+ * fault_json_state_parse() (fault_json.h), which the provider calls
+ * itself; kept here for the tests and fuzzers that drive the control
+ * API's formats. */
 char *control_faults_text(const struct faults_state *fs);
 int control_faults_parse(const char *text, struct faults_state *fs,
 			 char *err, size_t errsize);

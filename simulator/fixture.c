@@ -25,6 +25,7 @@
 #include "faults.h"
 #include "cim.h"
 #include "xmlcatch.h"
+#include "buf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1685,4 +1686,208 @@ char *fixture_nalpath(const char *fqdn, const char *site_code)
 		     "\\\\%s\\", fqdn, site_code, fqdn) < 0)
 		return NULL;
 	return s;
+}
+
+/* ---- writing ----------------------------------------------------------- */
+
+/* Text escaped so that parsing gives back exactly s: attribute values
+ * would otherwise have their tabs and line breaks turned into spaces. */
+static void add_exact(struct buf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '\t': buf_adds(b, "&#9;"); break;
+		case '\n': buf_adds(b, "&#10;"); break;
+		case '\r': buf_adds(b, "&#13;"); break;
+		default: buf_add_xmln(b, s, 1);
+		}
+	}
+}
+
+static void add_attr(struct buf *b, const char *name, const char *v)
+{
+	if (!v)
+		return;
+	buf_addf(b, " %s=\"", name);
+	add_exact(b, v);
+	buf_adds(b, "\"");
+}
+
+/* A fixture-declared class with its instances. */
+static void class_xml(struct buf *b, const struct fixture_class *fc)
+{
+	buf_adds(b, "    <class");
+	add_attr(b, "name", fc->name);
+	add_attr(b, "namespace", fc->ns);
+	buf_adds(b, ">\n");
+	for (size_t i = 0; i < fc->nprops; i++) {
+		const struct fixture_class_prop *cp = &fc->props[i];
+
+		buf_adds(b, "      <property");
+		add_attr(b, "name", cp->name);
+		add_attr(b, "type", cp->type);
+		add_attr(b, "key", cp->key ? "true" : "false");
+		add_attr(b, "array", cp->array ? "true" : "false");
+		buf_adds(b, "/>\n");
+	}
+	for (size_t i = 0; i < fc->ninstances; i++) {
+		const struct fixture_instance *in = &fc->instances[i];
+
+		buf_adds(b, "      <instance>\n");
+		for (size_t v = 0; v < in->nprops; v++) {
+			buf_adds(b, "        <value");
+			add_attr(b, "name", in->props[v].name);
+			buf_adds(b, ">");
+			add_exact(b, in->props[v].value);
+			buf_adds(b, "</value>\n");
+		}
+		buf_adds(b, "      </instance>\n");
+	}
+	buf_adds(b, "    </class>\n");
+}
+
+/* A fixture site as the XML that loads back into the same site. */
+static void site_xml(struct buf *b, const struct fixture_site *fs)
+{
+	buf_adds(b, "  <site");
+	add_attr(b, "code", fs->code);
+	add_attr(b, "name", fs->name);
+	add_attr(b, "provider", fs->provider);
+	buf_adds(b, ">\n");
+	for (size_t k = 0; k < fs->ndps; k++) {
+		const struct fixture_dp *d = &fs->dps[k];
+
+		buf_adds(b, "    <dp");
+		add_attr(b, "fqdn", d->fqdn);
+		add_attr(b, "kind", d->kind);
+		add_attr(b, "maintenance", d->maintenance ? "1" : "0");
+		add_attr(b, "description", d->description);
+		add_attr(b, "nalpath", d->nalpath);
+		if (d->nscopes) {
+			buf_adds(b, " scopes=\"");
+			for (size_t i = 0; i < d->nscopes; i++) {
+				if (i)
+					buf_adds(b, " ");
+				add_exact(b, d->scopes[i]);
+			}
+			buf_adds(b, "\"");
+		}
+		if (!d->nprops) {
+			buf_adds(b, "/>\n");
+			continue;
+		}
+		buf_adds(b, ">\n");
+		for (size_t i = 0; i < d->nprops; i++) {
+			buf_adds(b, "      <property");
+			add_attr(b, "name", d->props[i].name);
+			buf_adds(b, ">");
+			add_exact(b, d->props[i].value);
+			buf_adds(b, "</property>\n");
+		}
+		buf_adds(b, "    </dp>\n");
+	}
+	for (size_t g = 0; g < fs->ngroups; g++) {
+		const struct fixture_boundary_group *bg = &fs->groups[g];
+
+		buf_adds(b, "    <boundary-group");
+		add_attr(b, "name", bg->name);
+		add_attr(b, "description", bg->description);
+		buf_adds(b, ">\n");
+		for (size_t m = 0; m < bg->ndps; m++) {
+			buf_adds(b, "      <member");
+			add_attr(b, "dp", bg->dp_fqdns[m]);
+			buf_adds(b, "/>\n");
+		}
+		buf_adds(b, "    </boundary-group>\n");
+	}
+	for (size_t c = 0; c < fs->nclasses; c++)
+		class_xml(b, &fs->classes[c]);
+	for (size_t k = 0; k < fs->nrules; k++) {
+		buf_adds(b, "    <fault-rule");
+		for (size_t i = 0; i < fs->rules[k].nfields; i++)
+			add_attr(b, fs->rules[k].fields[i].name,
+				 fs->rules[k].fields[i].value);
+		buf_adds(b, "/>\n");
+	}
+	buf_adds(b, "  </site>\n");
+}
+
+/* The users, in the <users> element the schema puts before the sites. */
+static void users_xml(struct buf *b, const struct fixture_user *users,
+		      size_t n)
+{
+	if (!n)
+		return;
+	buf_adds(b, "  <users>\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct fixture_user *u = &users[i];
+
+		buf_adds(b, "    <user");
+		add_attr(b, "name", u->name);
+		add_attr(b, "password", u->password);
+		add_attr(b, "password-hash", u->password_hash);
+		add_attr(b, "role", u->role);
+		if (!u->naccess) {
+			buf_adds(b, "/>\n");
+			continue;
+		}
+		buf_adds(b, ">\n");
+		for (size_t k = 0; k < u->naccess; k++) {
+			const struct fixture_access *a = &u->access[k];
+
+			buf_adds(b, "      <access");
+			add_attr(b, "site", a->site);
+			add_attr(b, "role", a->role);
+			buf_adds(b, " scopes=\"");
+			for (size_t j = 0; j < a->nscopes; j++) {
+				if (j)
+					buf_adds(b, " ");
+				add_exact(b, a->scopes[j]);
+			}
+			buf_adds(b, "\"/>\n");
+		}
+		buf_adds(b, "    </user>\n");
+	}
+	buf_adds(b, "  </users>\n");
+}
+
+/* One document of users and sites; "" when there is neither. */
+static char *write_doc(const struct fixture_user *users, size_t nusers,
+		       const struct fixture_site *const *sites, size_t nsites)
+{
+	struct buf b;
+	char *text;
+
+	if (!nusers && !nsites)
+		return strdup("");
+	buf_init(&b, 0);
+	buf_adds(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		 "<dpsim-fixture xmlns=\"urn:dpsim:fixture:1\">\n");
+	users_xml(&b, users, nusers);
+	for (size_t i = 0; i < nsites; i++)
+		site_xml(&b, sites[i]);
+	buf_adds(&b, "</dpsim-fixture>\n");
+	text = buf_error(&b) ? NULL : buf_take(&b, NULL);
+	buf_free(&b);
+	return text;
+}
+
+char *fixture_write_sites(const struct fixture_site *const *sites, size_t n)
+{
+	return write_doc(NULL, 0, sites, n);
+}
+
+char *fixture_write(const struct fixture *f)
+{
+	const struct fixture_site **sites = calloc(f->nsites + 1,
+						   sizeof(*sites));
+	char *text;
+
+	if (!sites)
+		return NULL;
+	for (size_t i = 0; i < f->nsites; i++)
+		sites[i] = &f->sites[i];
+	text = write_doc(f->users, f->nusers, sites, f->nsites);
+	free(sites);
+	return text;
 }

@@ -166,6 +166,20 @@ int fixture_fault_rule_build(const struct fixture_fault_rule *fr,
 			     const char *site, struct fault_rule *out,
 			     char *err, size_t errsize);
 
+/* Writing a fixture back: a document fixture_load_memory() reads into
+ * the same model (every field but source and the line numbers; a DP's
+ * nalpath is written as it was built, DP scopes and access scopes
+ * explicitly). Attribute values are escaped so that tabs and line breaks
+ * survive, and <value>/<property> text is kept as written, layout
+ * included. A user's auth_memo is made again by the loader.
+ *
+ * fixture_write: users and sites. fixture_write_sites: the n sites only
+ * (snapshots: users are global, the start-up fixture's), borrowed. Both
+ * return a malloc'd document the caller frees, "" when there is nothing
+ * to write, NULL when out of memory. */
+char *fixture_write(const struct fixture *f);
+char *fixture_write_sites(const struct fixture_site *const *sites, size_t n);
+
 /* The bundled lab fixture (fixtures/lab.xml), compiled in. */
 const char *fixture_bundled_lab(size_t *len);
 

@@ -9,109 +9,11 @@
 #include <strings.h>
 #include <time.h>
 
-#include "buf.h"
+#include "catalog.h"
 #include "classes.h"
+#include "fault_json.h"
 #include "hresult.h"
 #include "log.h"
-
-/* SMS_DistributionPointInfo as documented (docs/configmgr-domain.md,
- * SMS_DistributionPointInfo), in
- * MOF order, plus the undocumented MaintenanceMode that scripts read.
- * MOF types are used where the prose disagrees (Region, ServiceType). */
-struct prop_def {
-	const char *name;
-	enum cim_type type;
-	unsigned flags;
-};
-
-static const struct prop_def dpinfo_props[] = {
-	{ "AddressScheduleEnabled", CIM_BOOLEAN, 0 },
-	{ "BindExcept", CIM_STRING, 0 },
-	{ "BindPolicy", CIM_BOOLEAN, 0 },
-	{ "BitsEnabled", CIM_BOOLEAN, 0 },
-	{ "CertificateType", CIM_BOOLEAN, 0 },
-	{ "Communication", CIM_UINT32, 0 },
-	{ "Description", CIM_STRING, 0 },
-	{ "DPFlags", CIM_UINT32, 0 },
-	{ "Drive", CIM_STRING, 0 },
-	{ "GroupCount", CIM_UINT32, 0 },
-	{ "HasRelationship", CIM_BOOLEAN, 0 },
-	{ "HealthCheckEnabled", CIM_BOOLEAN, 0 },
-	{ "HealthCheckPriority", CIM_UINT32, 0 },
-	{ "HealthCheckSchedule", CIM_STRING, 0 },
-	{ "ID", CIM_UINT32, 0 },
-	{ "IdentityGUID", CIM_STRING, 0 },
-	{ "InternetFacing", CIM_BOOLEAN, 0 },
-	{ "IsActive", CIM_BOOLEAN, 0 },
-	{ "IsMulticast", CIM_BOOLEAN, 0 },
-	{ "IsPeerDP", CIM_BOOLEAN, 0 },
-	{ "IsProtected", CIM_BOOLEAN, 0 },
-	{ "IsPullDP", CIM_BOOLEAN, 0 },
-	{ "IsPXE", CIM_BOOLEAN, 0 },
-	{ "MaintenanceMode", CIM_UINT32, 0 },
-	{ "NALPath", CIM_STRING, CIM_PROP_KEY },
-	{ "Name", CIM_STRING, 0 },
-	{ "OperatingSystem", CIM_STRING, 0 },
-	{ "PreStagingAllowed", CIM_BOOLEAN, 0 },
-	{ "Priority", CIM_UINT32, 0 },
-	{ "PXEPassword", CIM_STRING, 0 },
-	{ "RateLimitsEnabled", CIM_BOOLEAN, 0 },
-	{ "Region", CIM_UINT32, 0 },
-	{ "ResourceType", CIM_STRING, CIM_PROP_KEY },
-	{ "ResponseDelay", CIM_UINT32, 0 },
-	{ "ServerName", CIM_STRING, 0 },
-	{ "ServiceType", CIM_STRING, 0 },
-	{ "ShareName", CIM_STRING, 0 },
-	{ "SiteCode", CIM_STRING, CIM_PROP_KEY },
-	{ "SiteName", CIM_STRING, 0 },
-	{ "SupportUnknownMachines", CIM_BOOLEAN, 0 },
-	{ "TransferRate", CIM_UINT32, 0 },
-	{ "UdaSetting", CIM_UINT32, 0 },
-};
-
-/* SMS_DistributionPoint is the package-to-DP association
- * (docs/configmgr-domain.md, SMS_DistributionPoint); dpsim
- * serves no packages, so it has no instances, but Get and WQL see its real
- * keys and properties, and SetDPMaintenanceMode is reachable through it as
- * the SDK page title has it. */
-static const struct prop_def dp_props[] = {
-	{ "BitsEnabled", CIM_BOOLEAN, 0 },
-	{ "IsPeerDP", CIM_BOOLEAN, 0 },
-	{ "IsProtected", CIM_BOOLEAN, 0 },
-	{ "ISVData", CIM_UINT8, CIM_PROP_ARRAY },
-	{ "ISVDataSize", CIM_UINT32, 0 },
-	{ "ISVString", CIM_STRING, 0 },
-	{ "LastRefreshTime", CIM_DATETIME, 0 },
-	{ "ObjectTypeID", CIM_UINT32, 0 },
-	{ "PackageID", CIM_STRING, CIM_PROP_KEY },
-	{ "PackageType", CIM_UINT32, 0 },
-	{ "RefreshNow", CIM_BOOLEAN, 0 },
-	{ "ResourceType", CIM_STRING, 0 },
-	{ "SecureObjectID", CIM_STRING, 0 },
-	{ "ServerNALPath", CIM_STRING, CIM_PROP_KEY },
-	{ "SiteCode", CIM_STRING, CIM_PROP_KEY },
-	{ "SiteName", CIM_STRING, 0 },
-	{ "SourceSite", CIM_STRING, 0 },
-	{ "Status", CIM_UINT32, 0 },
-};
-
-/* Properties a fixture <property> may not set: they identify the DP, are
- * state, or have their own attribute in the fixture. The reason tells the
- * author where the value comes from instead. */
-static const struct {
-	const char *name;
-	const char *why;
-} dpinfo_fixed[] = {
-	{ "Description", "use the description attribute of <dp>" },
-	{ "ID", "dpsim numbers the DPs of a site in fixture order" },
-	{ "MaintenanceMode", "use the maintenance attribute of <dp>" },
-	{ "NALPath", "it is a key; use the nalpath attribute of <dp>" },
-	{ "Name", "it is the fqdn attribute of <dp>" },
-	{ "ResourceType", "it is a key dpsim fills in" },
-	{ "ServerName", "it is the fqdn attribute of <dp>" },
-	{ "SiteCode", "it is a key; it is the code of the enclosing <site>" },
-	{ "SiteName", "it is the name attribute of the enclosing <site>" },
-};
 
 enum class_kind {
 	CLASS_ROOT_NS,		/* root: __Namespace, fixed instances */
@@ -166,7 +68,7 @@ struct provider {
 	struct store *st;
 	struct faults *faults;
 	struct journal *journal;
-	/* Guards the classes array, the sites array, class_entry.site and
+	/* Guards the classes array, the sites array, provider_class.site and
 	 * dp_entry.mode. Lock order: this, then the store's and the fault
 	 * list's own locks. */
 	pthread_rwlock_t lock;
@@ -211,200 +113,6 @@ static int64_t now_us(void)
 }
 
 /* ---- building the model ------------------------------------------------ */
-
-static int add_props(struct cim_class *c, const struct prop_def *t, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (cim_class_add_property(c, t[i].name, t[i].type, t[i].flags) < 0)
-			return -ENOMEM;
-	return 0;
-}
-
-#define ADD_PROPS(c, table) add_props((c), (table), sizeof(table) / sizeof((table)[0]))
-
-/* A stable GUID-looking identity from the FQDN, so a lab shows the same
- * IdentityGUID on every start. */
-static void identity_guid(const char *fqdn, char out[40])
-{
-	uint64_t h1 = 1469598103934665603ull, h2 = 1099511628211ull;
-	for (const char *s = fqdn; *s; s++) {
-		h1 = (h1 ^ (unsigned char)(*s | 0x20)) * 1099511628211ull;
-		h2 = (h2 ^ (unsigned char)(*s | 0x20)) * 14695981039346656037ull;
-	}
-	snprintf(out, 40, "%08X-%04X-%04X-%04X-%012llX",
-		 (unsigned)(h1 >> 32), (unsigned)(h1 >> 16) & 0xffff,
-		 (unsigned)h1 & 0xffff, (unsigned)(h2 >> 48),
-		 (unsigned long long)(h2 & 0xffffffffffffull));
-}
-
-/* Why name cannot be set from a fixture, or NULL if it can. */
-static const char *fixed_prop_why(const char *name)
-{
-	for (size_t i = 0; i < sizeof(dpinfo_fixed) / sizeof(dpinfo_fixed[0]); i++)
-		if (strcasecmp(name, dpinfo_fixed[i].name) == 0)
-			return dpinfo_fixed[i].why;
-	return NULL;
-}
-
-static bool is_xml_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* Why a fixture value was refused, said so that the author knows what to
- * write instead: cim's reasons name the problem, not the accepted forms. */
-static void value_reason(enum cim_type t, const char *why, char *out, size_t size)
-{
-	static const unsigned long long umax[] = {
-		[CIM_UINT8] = UINT8_MAX, [CIM_UINT16] = UINT16_MAX,
-		[CIM_UINT32] = UINT32_MAX, [CIM_UINT64] = UINT64_MAX,
-	};
-
-	if (!why)
-		why = "invalid";
-	if (t == CIM_BOOLEAN)
-		snprintf(out, size, "use true, false, 1 or 0");
-	else if (cim_type_is_integer(t) && !cim_type_is_signed(t))
-		snprintf(out, size, "%s; use a whole number from 0 to %llu", why, umax[t]);
-	else
-		snprintf(out, size, "%s", why);
-}
-
-/* Checks one fixture <property> against the class and converts its value
- * to canonical text (*canon, malloc'd). The fixture keeps the text as
- * written; XML layout around a typed value ("<property> true </property>")
- * is not part of it, while a string keeps every character. 0, -EINVAL
- * with "FILE:LINE: ..." in err, or -ENOMEM. */
-static int fixture_prop_value(const struct cim_class *c, const struct fixture *fx,
-			      const struct fixture_prop *fp, int *idx_out,
-			      char **canon, char *err, size_t errsize)
-{
-	int idx = cim_class_find_property(c, fp->name);
-	const struct cim_property *cp;
-	const char *why = NULL, *fixed;
-	char *trimmed;
-	size_t len;
-	int r;
-
-	*canon = NULL;
-	if (idx < 0) {
-		snprintf(err, errsize, "%s:%u: property '%s' is not a property of %s",
-			 fx->source, fp->line, fp->name, cim_class_name(c));
-		return -EINVAL;
-	}
-	cp = cim_class_property(c, (size_t)idx);
-	fixed = fixed_prop_why(cp->name);
-	if (fixed) {
-		snprintf(err, errsize, "%s:%u: property '%s' cannot be set with "
-			 "<property>: %s", fx->source, fp->line, cp->name, fixed);
-		return -EINVAL;
-	}
-	const char *v = fp->value ? fp->value : "";
-	if (cp->type != CIM_STRING)
-		while (is_xml_space(*v))
-			v++;
-	len = strlen(v);
-	if (cp->type != CIM_STRING)
-		while (len > 0 && is_xml_space(v[len - 1]))
-			len--;
-	trimmed = strndup(v, len);
-	if (!trimmed)
-		return -ENOMEM;
-	r = cim_value_canonical(cp->type, trimmed, canon, &why);
-	if (r == -EINVAL) {
-		char reason[96];
-		value_reason(cp->type, why, reason, sizeof(reason));
-		snprintf(err, errsize, "%s:%u: property '%s': '%s' is not a valid %s (%s)",
-			 fx->source, fp->line, cp->name, trimmed,
-			 cim_type_name(cp->type), reason);
-	}
-	free(trimmed);
-	*idx_out = idx;
-	return r;
-}
-
-/* Defaults by DP kind, then the fixture's own property values. */
-static int build_dp_instance(const struct cim_class *c, const struct fixture *fx,
-			     const struct fixture_site *s, const struct fixture_dp *d,
-			     unsigned id, struct cim_instance **out,
-			     char *err, size_t errsize)
-{
-	bool pull = strcmp(d->kind, "pull") == 0;
-	bool pxe = strcmp(d->kind, "pxe") == 0;
-	bool cloud = strcmp(d->kind, "cloud") == 0;
-	char idtext[16], guid[40];
-	struct cim_instance *i = cim_instance_new(c);
-	if (!i)
-		goto nomem;
-
-	snprintf(idtext, sizeof(idtext), "%u", id);
-	identity_guid(d->fqdn, guid);
-	const struct { const char *name, *value; } defaults[] = {
-		{ "AddressScheduleEnabled", "false" },
-		{ "BindPolicy", "false" },
-		{ "BitsEnabled", "true" },
-		{ "CertificateType", "false" },
-		{ "Communication", cloud ? "1" : "0" },
-		{ "Description", d->description },
-		{ "DPFlags", "0" },
-		{ "Drive", cloud ? "" : "E:" },
-		{ "GroupCount", "0" },
-		{ "HasRelationship", "false" },
-		{ "HealthCheckEnabled", "true" },
-		{ "HealthCheckPriority", "4" },
-		{ "ID", idtext },
-		{ "IdentityGUID", guid },
-		{ "InternetFacing", cloud ? "true" : "false" },
-		{ "IsActive", pxe ? "true" : "false" },
-		{ "IsMulticast", "false" },
-		{ "IsPeerDP", "false" },
-		{ "IsProtected", "false" },
-		{ "IsPullDP", pull ? "true" : "false" },
-		{ "IsPXE", pxe ? "true" : "false" },
-		{ "NALPath", d->nalpath },
-		{ "Name", d->fqdn },
-		{ "OperatingSystem", cloud ? NULL : "Microsoft Windows Server 2022 Standard" },
-		{ "PreStagingAllowed", "false" },
-		{ "Priority", "1" },
-		{ "PXEPassword", "" },
-		{ "RateLimitsEnabled", "false" },
-		{ "ResourceType", "Windows NT Server" },
-		{ "ResponseDelay", pxe ? "0" : NULL },
-		{ "ServerName", d->fqdn },
-		{ "SiteCode", s->code },
-		{ "SiteName", s->name },
-		{ "SupportUnknownMachines", pxe ? "false" : NULL },
-		{ "TransferRate", "0" },
-		{ "UdaSetting", pxe ? "0" : NULL },
-	};
-	for (size_t k = 0; k < sizeof(defaults) / sizeof(defaults[0]); k++)
-		if (defaults[k].value &&
-		    cim_instance_set_by_name(i, defaults[k].name, defaults[k].value))
-			goto nomem;
-
-	for (size_t k = 0; k < d->nprops; k++) {
-		char *canon = NULL;
-		int idx = -1;
-		int r = fixture_prop_value(c, fx, &d->props[k], &idx, &canon,
-					   err, errsize);
-		if (r == -ENOMEM)
-			goto nomem;
-		if (r) {
-			cim_instance_free(i);
-			return r;
-		}
-		r = cim_instance_set(i, (size_t)idx, canon);
-		free(canon);
-		if (r)
-			goto nomem;
-	}
-	*out = i;
-	return 0;
-nomem:
-	cim_instance_free(i);
-	snprintf(err, errsize, "out of memory building DP %s", d->fqdn);
-	return -ENOMEM;
-}
 
 /* ---- classes ------------------------------------------------------------- */
 
@@ -454,9 +162,9 @@ static struct provider_class *adopt_class(struct provider *p, struct cim_class *
 }
 
 static struct provider_class *add_class(struct provider *p, const char *ns,
-				     const char *name, enum class_kind kind)
+				     enum catalog_class which, enum class_kind kind)
 {
-	return adopt_class(p, cim_class_new(ns, name), kind);
+	return adopt_class(p, catalog_class_new(which, ns), kind);
 }
 
 /* The classes site fs declares, each a new entry (a site added again
@@ -510,12 +218,12 @@ static int site_classes(struct provider *p, const char *code,
 	if (*info && *dp)
 		return 0;
 	snprintf(ns, sizeof(ns), "root/sms/site_%s", code);
-	*info = add_class(p, ns, "SMS_DistributionPointInfo", CLASS_DPINFO);
-	if (!*info || ADD_PROPS((*info)->cls, dpinfo_props))
+	*info = add_class(p, ns, CATALOG_DP_INFO, CLASS_DPINFO);
+	if (!*info)
 		return -ENOMEM;
 	snprintf((*info)->code, sizeof((*info)->code), "%s", code);
-	*dp = add_class(p, ns, "SMS_DistributionPoint", CLASS_DP);
-	if (!*dp || ADD_PROPS((*dp)->cls, dp_props))
+	*dp = add_class(p, ns, CATALOG_DP, CLASS_DP);
+	if (!*dp)
 		return -ENOMEM;
 	snprintf((*dp)->code, sizeof((*dp)->code), "%s", code);
 	return 0;
@@ -539,24 +247,17 @@ static int add_static(struct provider_class *ce, const char *const *values, size
  * when asked, so they follow sites being added and removed. */
 static int build_discovery(struct provider *p)
 {
-	struct provider_class *root_ns = add_class(p, "root", "__Namespace", CLASS_ROOT_NS);
-	if (!root_ns || cim_class_add_property(root_ns->cls, "Name", CIM_STRING, CIM_PROP_KEY) < 0)
+	struct provider_class *root_ns = add_class(p, "root", CATALOG_NAMESPACE, CLASS_ROOT_NS);
+	if (!root_ns)
 		return -ENOMEM;
 	const char *sms[] = { "sms" };
 	if (add_static(root_ns, sms, 1))
 		return -ENOMEM;
 
-	struct provider_class *sms_ns = add_class(p, "root/sms", "__Namespace", CLASS_SMS_NS);
-	if (!sms_ns || cim_class_add_property(sms_ns->cls, "Name", CIM_STRING, CIM_PROP_KEY) < 0)
-		return -ENOMEM;
-	struct provider_class *loc = add_class(p, "root/sms", "SMS_ProviderLocation", CLASS_PROVLOC);
-	if (!loc ||
-	    cim_class_add_property(loc->cls, "Machine", CIM_STRING, 0) < 0 ||
-	    cim_class_add_property(loc->cls, "NamespacePath", CIM_STRING, 0) < 0 ||
-	    cim_class_add_property(loc->cls, "ProviderForLocalSite", CIM_BOOLEAN, 0) < 0 ||
-	    cim_class_add_property(loc->cls, "SiteCode", CIM_STRING, CIM_PROP_KEY) < 0)
-		return -ENOMEM;
-	return 0;
+	struct provider_class *sms_ns = add_class(p, "root/sms", CATALOG_NAMESPACE, CLASS_SMS_NS);
+	struct provider_class *loc = add_class(p, "root/sms", CATALOG_PROVIDER_LOCATION,
+					    CLASS_PROVLOC);
+	return sms_ns && loc ? 0 : -ENOMEM;
 }
 
 /* ---- sites ------------------------------------------------------------- */
@@ -612,7 +313,7 @@ static int build_site(struct provider *p, const struct fixture_site *fs,
 	for (size_t k = 0; k < fs->ndps; k++) {
 		struct dp_entry *e = &s->dps[k];
 
-		r = build_dp_instance(s->info->cls, src, fs, &fs->dps[k],
+		r = catalog_dp_instance(s->info->cls, src, fs, &fs->dps[k],
 				      (unsigned)k + 1, &e->inst, err, errsize);
 		if (r)
 			goto fail;
@@ -802,9 +503,7 @@ int provider_new_opts(const struct fixture *fx, struct store *st,
 		r = -ENOSPC;
 		goto fail_msg;
 	}
-	for (size_t i = 0; i < sizeof(dpinfo_props) / sizeof(dpinfo_props[0]); i++)
-		if (strcmp(dpinfo_props[i].name, "MaintenanceMode") == 0)
-			p->mode_idx = (int)i;
+	p->mode_idx = catalog_prop_index(CATALOG_DP_INFO, "MaintenanceMode");
 
 	for (size_t s = 0; s < fx->nsites; s++) {
 		struct site *site;
@@ -2007,148 +1706,19 @@ int provider_foreach_site(struct provider *p, const char *code,
 
 /* ---- snapshots ----------------------------------------------------------- */
 
-/* Text escaped so that parsing gives back exactly s: attribute values
- * would otherwise have their tabs and line breaks turned into spaces. */
-static void add_exact(struct buf *b, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '\t': buf_adds(b, "&#9;"); break;
-		case '\n': buf_adds(b, "&#10;"); break;
-		case '\r': buf_adds(b, "&#13;"); break;
-		default: buf_add_xmln(b, s, 1);
-		}
-	}
-}
-
-static void add_attr(struct buf *b, const char *name, const char *v)
-{
-	if (!v)
-		return;
-	buf_addf(b, " %s=\"", name);
-	add_exact(b, v);
-	buf_adds(b, "\"");
-}
-
-/* A fixture-declared class with its instances. */
-static void class_xml(struct buf *b, const struct fixture_class *fc)
-{
-	buf_adds(b, "    <class");
-	add_attr(b, "name", fc->name);
-	add_attr(b, "namespace", fc->ns);
-	buf_adds(b, ">\n");
-	for (size_t i = 0; i < fc->nprops; i++) {
-		const struct fixture_class_prop *cp = &fc->props[i];
-
-		buf_adds(b, "      <property");
-		add_attr(b, "name", cp->name);
-		add_attr(b, "type", cp->type);
-		add_attr(b, "key", cp->key ? "true" : "false");
-		add_attr(b, "array", cp->array ? "true" : "false");
-		buf_adds(b, "/>\n");
-	}
-	for (size_t i = 0; i < fc->ninstances; i++) {
-		const struct fixture_instance *in = &fc->instances[i];
-
-		buf_adds(b, "      <instance>\n");
-		for (size_t v = 0; v < in->nprops; v++) {
-			buf_adds(b, "        <value");
-			add_attr(b, "name", in->props[v].name);
-			buf_adds(b, ">");
-			add_exact(b, in->props[v].value);
-			buf_adds(b, "</value>\n");
-		}
-		buf_adds(b, "      </instance>\n");
-	}
-	buf_adds(b, "    </class>\n");
-}
-
-/* A fixture site as the XML that loads back into the same site. */
-static void site_xml(struct buf *b, const struct fixture_site *fs)
-{
-	buf_adds(b, "  <site");
-	add_attr(b, "code", fs->code);
-	add_attr(b, "name", fs->name);
-	add_attr(b, "provider", fs->provider);
-	buf_adds(b, ">\n");
-	for (size_t k = 0; k < fs->ndps; k++) {
-		const struct fixture_dp *d = &fs->dps[k];
-
-		buf_adds(b, "    <dp");
-		add_attr(b, "fqdn", d->fqdn);
-		add_attr(b, "kind", d->kind);
-		add_attr(b, "maintenance", d->maintenance ? "1" : "0");
-		add_attr(b, "description", d->description);
-		add_attr(b, "nalpath", d->nalpath);
-		if (d->nscopes) {
-			buf_adds(b, " scopes=\"");
-			for (size_t i = 0; i < d->nscopes; i++) {
-				if (i)
-					buf_adds(b, " ");
-				add_exact(b, d->scopes[i]);
-			}
-			buf_adds(b, "\"");
-		}
-		if (!d->nprops) {
-			buf_adds(b, "/>\n");
-			continue;
-		}
-		buf_adds(b, ">\n");
-		for (size_t i = 0; i < d->nprops; i++) {
-			buf_adds(b, "      <property");
-			add_attr(b, "name", d->props[i].name);
-			buf_adds(b, ">");
-			add_exact(b, d->props[i].value);
-			buf_adds(b, "</property>\n");
-		}
-		buf_adds(b, "    </dp>\n");
-	}
-	for (size_t g = 0; g < fs->ngroups; g++) {
-		const struct fixture_boundary_group *bg = &fs->groups[g];
-
-		buf_adds(b, "    <boundary-group");
-		add_attr(b, "name", bg->name);
-		add_attr(b, "description", bg->description);
-		buf_adds(b, ">\n");
-		for (size_t m = 0; m < bg->ndps; m++) {
-			buf_adds(b, "      <member");
-			add_attr(b, "dp", bg->dp_fqdns[m]);
-			buf_adds(b, "/>\n");
-		}
-		buf_adds(b, "    </boundary-group>\n");
-	}
-	for (size_t c = 0; c < fs->nclasses; c++)
-		class_xml(b, &fs->classes[c]);
-	for (size_t k = 0; k < fs->nrules; k++) {
-		buf_adds(b, "    <fault-rule");
-		for (size_t i = 0; i < fs->rules[k].nfields; i++)
-			add_attr(b, fs->rules[k].fields[i].name,
-				 fs->rules[k].fields[i].value);
-		buf_adds(b, "/>\n");
-	}
-	buf_adds(b, "  </site>\n");
-}
-
 /* Every site served, as one fixture document ("" when none); lock held.
  * malloc'd, NULL when out of memory. */
 static char *sites_xml(struct provider *p)
 {
-	struct buf b;
+	const struct fixture_site **fss = calloc(p->nsites + 1, sizeof(*fss));
+	char *text;
 
-	buf_init(&b, 0);
-	if (p->nsites)
-		buf_adds(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-			 "<dpsim-fixture xmlns=\"urn:dpsim:fixture:1\">\n");
+	if (!fss)
+		return NULL;
 	for (size_t i = 0; i < p->nsites; i++)
-		site_xml(&b, p->sites[i]->fx);
-	if (p->nsites)
-		buf_adds(&b, "</dpsim-fixture>\n");
-	if (!buf_len(&b) && !buf_error(&b))
-		buf_adds(&b, "");
-	char *text = buf_take(&b, NULL);
-	if (!text && !buf_error(&b))
-		text = strdup("");
-	buf_free(&b);
+		fss[i] = p->sites[i]->fx;
+	text = fixture_write_sites(fss, p->nsites);
+	free(fss);
 	return text;
 }
 
@@ -2174,13 +1744,10 @@ static int count_snapshot(void *ctx, const struct store_snapshot_info *i)
 	return 0;
 }
 
-int provider_snapshot_save(struct provider *p, const char *name,
-			   const char *faults_text)
+int provider_snapshot_save(struct provider *p, const char *name)
 {
-	struct store_blob blobs[2] = {
-		{ "sites", NULL },
-		{ "faults", faults_text ? faults_text : "" },
-	};
+	struct store_blob blobs[2] = { { "sites", NULL }, { "faults", NULL } };
+	struct faults_state fs;
 	int r;
 
 	if (!store_snapshot_name_valid(name))
@@ -2201,7 +1768,13 @@ int provider_snapshot_save(struct provider *p, const char *name,
 		}
 	}
 	blobs[0].value = sites_xml(p);
-	if (blobs[0].value) {
+	/* The rules with the sites, under the same lock: a site and its
+	 * rules come back together. */
+	if (faults_export(p->faults, &fs) == 0) {
+		blobs[1].value = fault_json_state_text(&fs);
+		faults_state_clear(&fs);
+	}
+	if (blobs[0].value && blobs[1].value) {
 		r = store_snapshot_save_notify(p->st, name, blobs, 2,
 					       unlock_provider, p);
 	} else {
@@ -2209,6 +1782,7 @@ int provider_snapshot_save(struct provider *p, const char *name,
 		r = -ENOMEM;
 	}
 	free((char *)blobs[0].value);
+	free((char *)blobs[1].value);
 	if (!r)
 		log_info("snapshot %s saved", name);
 	return r;
@@ -2226,12 +1800,6 @@ int provider_snapshot_delete(struct provider *p, const char *name)
 	return store_snapshot_delete(p->st, name);
 }
 
-int provider_snapshot_faults(struct provider *p, const char *name,
-			     char **faults_text)
-{
-	return store_snapshot_blob(p->st, name, "faults", faults_text);
-}
-
 /* When a restored site is the start-up fixture's own (same document
  * text), serve it from there again so it still counts as a start-up
  * site; lock held. */
@@ -2239,20 +1807,19 @@ static const struct fixture_site *startup_twin(struct provider *p,
 					       const struct fixture_site *fs)
 {
 	const struct fixture_site *twin = NULL;
-	struct buf a, b;
 
 	for (size_t k = 0; k < p->fx->nsites && !twin; k++) {
-		if (strcasecmp(p->fx->sites[k].code, fs->code) != 0)
+		const struct fixture_site *mine = &p->fx->sites[k];
+		char *a, *b;
+
+		if (strcasecmp(mine->code, fs->code) != 0)
 			continue;
-		buf_init(&a, 0);
-		buf_init(&b, 0);
-		site_xml(&a, fs);
-		site_xml(&b, &p->fx->sites[k]);
-		if (!buf_error(&a) && !buf_error(&b) &&
-		    strcmp(buf_ptr(&a), buf_ptr(&b)) == 0)
-			twin = &p->fx->sites[k];
-		buf_free(&a);
-		buf_free(&b);
+		a = fixture_write_sites(&fs, 1);
+		b = fixture_write_sites(&mine, 1);
+		if (a && b && strcmp(a, b) == 0)
+			twin = mine;
+		free(a);
+		free(b);
 	}
 	return twin;
 }
@@ -2325,10 +1892,11 @@ static int snapshot_sites(struct provider *p, const char *name,
 }
 
 int provider_snapshot_restore(struct provider *p, const char *name,
-			      const struct faults_state *fs,
 			      char *err, size_t errsize)
 {
+	struct faults_state fs = { 0 };
 	struct site **next = NULL;
+	char *text = NULL, why[512];
 	size_t n = 0;
 	int r;
 
@@ -2336,6 +1904,15 @@ int provider_snapshot_restore(struct provider *p, const char *name,
 		snprintf(err, errsize, "'%s' is not a snapshot name", name);
 		return -EINVAL;
 	}
+	r = store_snapshot_blob(p->st, name, "faults", &text);
+	if (r)
+		return r;
+	r = fault_json_state_parse(text, &fs, why, sizeof(why));
+	free(text);
+	if (r == -EINVAL)
+		snprintf(err, errsize, "its fault rules cannot be read: %s", why);
+	if (r)
+		return r;
 	pthread_rwlock_wrlock(&p->lock);
 	r = snapshot_sites(p, name, &next, &n, err, errsize);
 	if (!r)
@@ -2359,10 +1936,11 @@ int provider_snapshot_restore(struct provider *p, const char *name,
 					 name, s->dps[k].nalpath);
 		activate(p, s);	/* reserved: cannot fail */
 	}
-	if (fs && faults_import(p->faults, fs))
+	if (faults_import(p->faults, &fs))
 		r = -ENOMEM;
 out:
 	pthread_rwlock_unlock(&p->lock);
+	faults_state_clear(&fs);
 	free(next);
 	if (!r)
 		log_info("snapshot %s restored", name);

@@ -245,16 +245,12 @@ size_t provider_max_sites(const struct provider *p);
 size_t provider_max_snapshots(const struct provider *p);
 
 /* Saves the whole state as snapshot name: the database (DP modes,
- * journal), the sites and faults_text (the fault rules as the caller
- * wrote them down). 0, -EINVAL (name), -ENOSPC (max_snapshots are kept
+ * journal), the sites (fixture_write_sites) and the fault rules with
+ * their counters and generators (fault_json_state_text), taken together
+ * under the lock. 0, -EINVAL (name), -ENOSPC (max_snapshots are kept
  * and name is not one of them: saving over one is fine), -ENOMEM,
  * -EIO. */
-int provider_snapshot_save(struct provider *p, const char *name,
-			   const char *faults_text);
-/* The faults_text saved with snapshot name (malloc'd). 0, -ENOENT,
- * -EPROTO (another schema version), -EINVAL, -EIO. */
-int provider_snapshot_faults(struct provider *p, const char *name,
-			     char **faults_text);
+int provider_snapshot_save(struct provider *p, const char *name);
 /* The snapshots saved (see store_snapshot_list), and forgetting one
  * (0, -ENOENT, -EINVAL, -EIO). */
 int provider_snapshot_list(struct provider *p,
@@ -262,11 +258,11 @@ int provider_snapshot_list(struct provider *p,
 			   void *ctx);
 int provider_snapshot_delete(struct provider *p, const char *name);
 
-/* Puts snapshot name back: database, sites, and the fault rules in fs
- * (read from its faults_text by the caller). 0, or with err: -ENOENT,
- * -EPROTO, -EINVAL, -ENOMEM, -EIO. */
+/* Puts snapshot name back: database, sites and fault rules. 0, or
+ * -ENOENT, -EPROTO, -EINVAL (with err: "'NAME' is not a snapshot name",
+ * "its fault rules cannot be read: ...", or what is wrong with its
+ * sites), -ENOMEM, -EIO. Nothing changes on failure. */
 int provider_snapshot_restore(struct provider *p, const char *name,
-			      const struct faults_state *fs,
 			      char *err, size_t errsize);
 
 #endif

@@ -1099,6 +1099,228 @@ static void test_merge_conflict(void **state)
 	fixture_free(lab);
 }
 
+/* ---- writing back: load -> write -> load gives the same model -------------- */
+
+static void same_str(const char *a, const char *b, const char *what)
+{
+	if ((a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0))
+		fail_msg("%s: \"%s\" != \"%s\"", what, a ? a : "(null)",
+			 b ? b : "(null)");
+}
+
+static void same_strv(char *const *a, size_t na, char *const *b, size_t nb,
+		      const char *what)
+{
+	assert_int_equal(na, nb);
+	for (size_t i = 0; i < na; i++)
+		same_str(a[i], b[i], what);
+}
+
+static void same_props(const struct fixture_prop *a, size_t na,
+		       const struct fixture_prop *b, size_t nb)
+{
+	assert_int_equal(na, nb);
+	for (size_t i = 0; i < na; i++) {
+		same_str(a[i].name, b[i].name, "property name");
+		same_str(a[i].value, b[i].value, a[i].name);
+	}
+}
+
+static void same_site(const struct fixture_site *a, const struct fixture_site *b)
+{
+	same_str(a->code, b->code, "site code");
+	same_str(a->name, b->name, "site name");
+	same_str(a->provider, b->provider, "site provider");
+	assert_int_equal(a->ndps, b->ndps);
+	for (size_t i = 0; i < a->ndps; i++) {
+		const struct fixture_dp *x = &a->dps[i], *y = &b->dps[i];
+
+		same_str(x->fqdn, y->fqdn, "dp fqdn");
+		same_str(x->nalpath, y->nalpath, "dp nalpath");
+		same_str(x->kind, y->kind, "dp kind");
+		assert_int_equal(x->maintenance, y->maintenance);
+		same_str(x->description, y->description, "dp description");
+		same_props(x->props, x->nprops, y->props, y->nprops);
+		same_strv(x->scopes, x->nscopes, y->scopes, y->nscopes,
+			  "dp scope");
+	}
+	assert_int_equal(a->ngroups, b->ngroups);
+	for (size_t i = 0; i < a->ngroups; i++) {
+		same_str(a->groups[i].name, b->groups[i].name, "group name");
+		same_str(a->groups[i].description, b->groups[i].description,
+			 "group description");
+		same_strv(a->groups[i].dp_fqdns, a->groups[i].ndps,
+			  b->groups[i].dp_fqdns, b->groups[i].ndps, "member");
+	}
+	assert_int_equal(a->nclasses, b->nclasses);
+	for (size_t i = 0; i < a->nclasses; i++) {
+		const struct fixture_class *x = &a->classes[i], *y = &b->classes[i];
+
+		same_str(x->name, y->name, "class name");
+		same_str(x->ns, y->ns, "class namespace");
+		assert_int_equal(x->nprops, y->nprops);
+		for (size_t k = 0; k < x->nprops; k++) {
+			same_str(x->props[k].name, y->props[k].name, "class property");
+			same_str(x->props[k].type, y->props[k].type, "type");
+			assert_int_equal(x->props[k].key, y->props[k].key);
+			assert_int_equal(x->props[k].array, y->props[k].array);
+		}
+		assert_int_equal(x->ninstances, y->ninstances);
+		for (size_t k = 0; k < x->ninstances; k++)
+			same_props(x->instances[k].props, x->instances[k].nprops,
+				   y->instances[k].props, y->instances[k].nprops);
+	}
+	assert_int_equal(a->nrules, b->nrules);
+	for (size_t i = 0; i < a->nrules; i++)
+		same_props(a->rules[i].fields, a->rules[i].nfields,
+			   b->rules[i].fields, b->rules[i].nfields);
+}
+
+static void same_fixture(const struct fixture *a, const struct fixture *b)
+{
+	assert_int_equal(a->nsites, b->nsites);
+	for (size_t i = 0; i < a->nsites; i++)
+		same_site(&a->sites[i], &b->sites[i]);
+	assert_int_equal(a->nusers, b->nusers);
+	for (size_t i = 0; i < a->nusers; i++) {
+		const struct fixture_user *x = &a->users[i], *y = &b->users[i];
+
+		same_str(x->name, y->name, "user name");
+		same_str(x->password, y->password, "password");
+		same_str(x->password_hash, y->password_hash, "password-hash");
+		same_str(x->role, y->role, "user role");
+		assert_int_equal(x->naccess, y->naccess);
+		for (size_t k = 0; k < x->naccess; k++) {
+			same_str(x->access[k].site, y->access[k].site, "access site");
+			same_str(x->access[k].role, y->access[k].role, "access role");
+			same_strv(x->access[k].scopes, x->access[k].nscopes,
+				  y->access[k].scopes, y->access[k].nscopes,
+				  "access scope");
+		}
+		assert_true((x->memo == NULL) == (y->memo == NULL));
+	}
+}
+
+/* Writes f, loads the text, and checks the model is the same; then the
+ * sites alone, as a snapshot keeps them. */
+static void round_trip(const struct fixture *f)
+{
+	struct fixture *back = NULL;
+	char err[512], *text = fixture_write(f);
+
+	assert_non_null(text);
+	if (fixture_load_memory("written.xml", text, strlen(text), &back, err,
+				sizeof(err)))
+		fail_msg("%s: %s\n%s", f->source, err, text);
+	same_fixture(f, back);
+	/* Written again: the same text (nothing drifts save after save). */
+	char *again = fixture_write(back);
+	assert_non_null(again);
+	assert_string_equal(text, again);
+	free(again);
+	free(text);
+	fixture_free(back);
+
+	const struct fixture_site **sites = calloc(f->nsites + 1, sizeof(*sites));
+	assert_non_null(sites);
+	for (size_t i = 0; i < f->nsites; i++)
+		sites[i] = &f->sites[i];
+	text = fixture_write_sites(sites, f->nsites);
+	free(sites);
+	assert_non_null(text);
+	if (fixture_load_memory("sites.xml", text, strlen(text), &back, err,
+				sizeof(err)))
+		fail_msg("%s (sites): %s", f->source, err);
+	assert_int_equal(back->nusers, 0);
+	assert_int_equal(back->nsites, f->nsites);
+	for (size_t i = 0; i < f->nsites; i++)
+		same_site(&f->sites[i], &back->sites[i]);
+	free(text);
+	fixture_free(back);
+}
+
+static void test_write_round_trip_files(void **state)
+{
+	static const char *const files[] = {
+		SOURCE_ROOT "/fixtures/lab.xml",
+		FIXTURE_DIR "good_branch.xml",
+		FIXTURE_DIR "good_classes.xml",
+		FIXTURE_DIR "good_fault_rules.xml",
+	};
+	struct fixture *f = load_bundled();
+
+	assert_true(f->nusers > 0 && f->nsites > 0);
+	round_trip(f);
+	fixture_free(f);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char err[512];
+
+		f = NULL;
+		if (fixture_load_file(files[i], &f, err, sizeof(err)))
+			fail_msg("%s", err);
+		round_trip(f);
+		fixture_free(f);
+	}
+}
+
+/* Users with hashes and per-site access, DP scopes, and text a naive
+ * writer would lose: tabs and line breaks in attributes, markup
+ * characters, layout around values, an empty <property>. */
+static void test_write_round_trip_edges(void **state)
+{
+	static const char xml[] =
+		"<dpsim-fixture xmlns=\"urn:dpsim:fixture:1\">\n"
+		"  <users>\n"
+		"    <user name=\"h6\" password-hash=\"" HASH_6 "\" role=\"Full Administrator\"/>\n"
+		"    <user name=\"hy\" password-hash=\"" HASH_Y "\">\n"
+		"      <access site=\"PS1\" role=\"Infrastructure Administrator\" scopes=\"Branch Default\"/>\n"
+		"      <access site=\"XX9\" role=\"Read-only Analyst\"/>\n"
+		"    </user>\n"
+		"    <user name=\"amp\" password=\"a&amp;b&lt;&quot;&#9;c\" role=\"Read-only Analyst\"/>\n"
+		"  </users>\n"
+		"  <site code=\"PS1\" name=\"Lab &amp; &quot;more&quot;\" provider=\"CM01\">\n"
+		"    <dp fqdn=\"DP01.contoso.com\" kind=\"pxe\" maintenance=\"1\" "
+		"description=\"line one&#10;line&#9;two\" scopes=\"Branch Lab-2\">\n"
+		"      <property name=\"ShareName\"> SMS_DP$ &lt;x&gt; </property>\n"
+		"      <property name=\"BindExcept\"></property>\n"
+		"      <property name=\"BitsEnabled\">\n FALSE\n </property>\n"
+		"    </dp>\n"
+		"    <dp fqdn=\"DP02.contoso.com\" kind=\"cloud\" "
+		"nalpath=\"[&quot;Display=\\\\DP02\\&quot;]MSWNET:\\\\DP02\\\"/>\n"
+		"    <boundary-group name=\"HQ\">\n"
+		"      <member dp=\"DP02.contoso.com\"/>\n"
+		"    </boundary-group>\n"
+		"    <class name=\"Lab_Thing\">\n"
+		"      <property name=\"K\" type=\"char16\" key=\"true\"/>\n"
+		"      <property name=\"L\" type=\"string\" array=\"true\"/>\n"
+		"      <instance>\n"
+		"        <value name=\"K\"> </value>\n"
+		"        <value name=\"L\">a&#9;b</value>\n"
+		"        <value name=\"L\"></value>\n"
+		"      </instance>\n"
+		"    </class>\n"
+		"    <fault-rule operation=\"invoke\" method=\"Set*\" effect=\"return\" "
+		"hresult=\"WBEM_E_ACCESS_DENIED\" times=\"2\"/>\n"
+		"    <fault-rule nalpath=\"*DP02*\" effect=\"delay\" delay_ms=\"5\" "
+		"probability=\"0.5\" after=\"1\" user=\"CONTOSO\\*\" protocol=\"http\" mode=\"1\"/>\n"
+		"  </site>\n"
+		"</dpsim-fixture>\n";
+	struct fixture *f = NULL;
+	char err[512];
+
+	if (fixture_load_memory("edges.xml", xml, strlen(xml), &f, err,
+				sizeof(err)))
+		fail_msg("%s", err);
+	/* What the round trip has to keep. */
+	assert_string_equal(f->users[2].password, "a&b<\"\tc");
+	assert_string_equal(f->sites[0].dps[0].description, "line one\nline\ttwo");
+	assert_string_equal(f->sites[0].dps[0].props[0].value, " SMS_DP$ <x> ");
+	assert_string_equal(f->sites[0].classes[0].instances[0].props[0].value, " ");
+	assert_int_equal(f->sites[0].nrules, 2);
+	round_trip(f);
+	fixture_free(f);
+}
+
 #define BAD_TEST(name, ln, c, d) \
 	{ "bad_" #name, test_bad_fixture, NULL, NULL, &bad_##name },
 
@@ -1125,6 +1347,8 @@ int main(void)
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_merge_conflict),
 		cmocka_unit_test(test_merge_classes),
+		cmocka_unit_test(test_write_round_trip_files),
+		cmocka_unit_test(test_write_round_trip_edges),
 	};
 	int rc;
 

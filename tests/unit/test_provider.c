@@ -1442,40 +1442,50 @@ static void test_snapshot(void **state)
 				  sizeof(msg)), 0);
 	assert_int_equal(provider_site_add(e->p, "t.xml", lab, len, "T03", added, 1,
 					   &n, NULL, err, sizeof(err)), 0);
-	assert_int_equal(provider_snapshot_save(e->p, "s1", "FAULTS"), 0);
+	struct fault_rule rule;
+	fault_rule_init(&rule);
+	rule.effect = FAULT_DROP;
+	rule.class_glob = strdup("Snap*");
+	assert_int_equal(faults_add(provider_faults(e->p), &rule, 1, NULL), 0);
+	fault_rule_clear(&rule);
+	assert_int_equal(provider_snapshot_save(e->p, "s1"), 0);
 	int64_t rows = store_journal_count(e->st);
+
+	/* The rules are kept as the control API writes them. */
+	assert_int_equal(store_snapshot_blob(e->st, "s1", "faults", &text), 0);
+	assert_contains(text, "\"class\":\"Snap*\"");
+	assert_contains(text, "\"seed\":");
+	free(text);
 
 	/* Change it all. */
 	assert_int_equal(provider_site_remove(e->p, "T03"), 0);
 	assert_int_equal(set_mode(e, &admin, DPINFO, DP01_NAL, "0", msg,
 				  sizeof(msg)), 0);
+	faults_clear(provider_faults(e->p), NULL);
+	assert_int_equal(faults_count(provider_faults(e->p), NULL), 0);
 
-	assert_int_equal(provider_snapshot_faults(e->p, "s1", &text), 0);
-	assert_string_equal(text, "FAULTS");
-	free(text);
-	struct faults_state fs = { .seed = 77, .next_id = 1 };
-	assert_int_equal(provider_snapshot_restore(e->p, "s1", &fs, err,
+	assert_int_equal(provider_snapshot_restore(e->p, "s1", err,
 						   sizeof(err)), 0);
+	assert_int_equal(faults_count(provider_faults(e->p), NULL), 1);
 	assert_int_equal(provider_foreach_site(e->p, NULL, site_view_cb, views), 0);
 	/* PS1 is still the start-up fixture's own site. */
 	assert_string_equal(views, "PS1:6:s T03:6:r");
 	assert_int_equal(mode_of(e->p, DP01_NAL), 1);
-	assert_int_equal(faults_seed(provider_faults(e->p)), 77);
 	/* The journal as it was (plus the enumerations since). */
 	assert_int_equal(store_journal_count(e->st), rows + 1);
 	class_of(e->p, "root/sms/site_T03", DPINFO);
-	assert_int_equal(provider_snapshot_restore(e->p, "nope", &fs, err,
+	assert_int_equal(provider_snapshot_restore(e->p, "nope", err,
 						   sizeof(err)), -ENOENT);
-	assert_int_equal(provider_snapshot_save(e->p, "a/b", ""), -EINVAL);
+	assert_int_equal(provider_snapshot_save(e->p, "a/b"), -EINVAL);
 
 	/* No site at all is a state too. */
 	assert_int_equal(provider_site_remove(e->p, "T03"), 0);
 	assert_int_equal(provider_site_remove(e->p, "PS1"), 0);
-	assert_int_equal(provider_snapshot_save(e->p, "empty", ""), 0);
-	assert_int_equal(provider_snapshot_restore(e->p, "s1", NULL, err,
+	assert_int_equal(provider_snapshot_save(e->p, "empty"), 0);
+	assert_int_equal(provider_snapshot_restore(e->p, "s1", err,
 						   sizeof(err)), 0);
 	assert_int_equal(provider_site_count(e->p, NULL), 2);
-	assert_int_equal(provider_snapshot_restore(e->p, "empty", NULL, err,
+	assert_int_equal(provider_snapshot_restore(e->p, "empty", err,
 						   sizeof(err)), 0);
 	assert_int_equal(provider_site_count(e->p, NULL), 0);
 }
@@ -1515,7 +1525,7 @@ static void test_snapshot_keeps_groups_and_classes(void **state)
 	assert_int_equal(provider_site_add(e->p, "good_classes.xml", xml, len, NULL,
 					   added, 1, &n, NULL, err, sizeof(err)), 0);
 	free(xml);
-	assert_int_equal(provider_snapshot_save(e->p, "g", ""), 0);
+	assert_int_equal(provider_snapshot_save(e->p, "g"), 0);
 	assert_int_equal(store_snapshot_blob(e->st, "g", "sites", &blob), 0);
 	assert_contains(blob, "<boundary-group name=\"Branch clients\" "
 			"description=\"Branch LAN\">");
@@ -1526,12 +1536,12 @@ static void test_snapshot_keeps_groups_and_classes(void **state)
 	assert_contains(blob, "<value name=\"FreeGB\"> 12.5 </value>");
 	free(blob);
 	assert_int_equal(provider_site_remove(e->p, "BR2"), 0);
-	assert_int_equal(provider_snapshot_restore(e->p, "g", NULL, err, sizeof(err)), 0);
+	assert_int_equal(provider_snapshot_restore(e->p, "g", err, sizeof(err)), 0);
 	char canon[16];
 	assert_int_equal(provider_site_lookup(e->p, "br2", canon), 0);
 	/* Saved again from the restored site: the same document. */
 	char *again = NULL;
-	assert_int_equal(provider_snapshot_save(e->p, "g2", ""), 0);
+	assert_int_equal(provider_snapshot_save(e->p, "g2"), 0);
 	assert_int_equal(store_snapshot_blob(e->st, "g", "sites", &blob), 0);
 	assert_int_equal(store_snapshot_blob(e->st, "g2", "sites", &again), 0);
 	assert_string_equal(blob, again);
@@ -1774,8 +1784,8 @@ static void test_snapshot_keeps_scopes(void **state)
 
 	assert_int_equal(provider_site_add(e->p, "t.xml", lab, len, "T02", added, 1,
 					   &n, NULL, err, sizeof(err)), 0);
-	assert_int_equal(provider_snapshot_save(e->p, "sc", ""), 0);
-	assert_int_equal(provider_snapshot_restore(e->p, "sc", NULL, err,
+	assert_int_equal(provider_snapshot_save(e->p, "sc"), 0);
+	assert_int_equal(provider_snapshot_restore(e->p, "sc", err,
 						   sizeof(err)), 0);
 	/* T02 came back from the snapshot's XML: its DP03 is in Branch. A
 	 * caller with Branch at T02 sees only DP03 there. */
