@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "num.h"
+
 #ifndef DPSIM_VERSION
 #define DPSIM_VERSION "0.1.0"
 #endif
@@ -199,10 +201,8 @@ static int apply(struct config *c, const struct option_def *o, char *val,
 		return 0;
 	}
 	case OPT_UINT: {
-		char *end;
-		errno = 0;
-		unsigned long v = strtoul(val, &end, 10);
-		if (errno || end == val || *end || val[0] == '-' || v < o->min || v > o->max) {
+		uint64_t v;
+		if (num_parse_dec(val, o->max, &v) || v < o->min) {
 			snprintf(err, errsize, "--%s: '%s' is not a number from %u to %u",
 				 o->name, val, o->min, o->max);
 			return -EINVAL;
@@ -225,10 +225,8 @@ static int apply(struct config *c, const struct option_def *o, char *val,
 		c->log_json = strcmp(val, "json") == 0;
 		return 0;
 	case OPT_SEED: {
-		char *end;
-		errno = 0;
-		unsigned long long v = strtoull(val, &end, 10);
-		if (errno || end == val || *end || val[0] == '-' || v > INT64_MAX) {
+		uint64_t v;
+		if (num_parse_dec(val, INT64_MAX, &v)) {
 			snprintf(err, errsize, "--%s: '%s' is not a number from 0 to %lld",
 				 o->name, val, (long long)INT64_MAX);
 			return -EINVAL;
@@ -439,10 +437,8 @@ int config_split_hostport(const char *s, char *host, size_t hostsize, uint16_t *
 	memcpy(host, s, hlen);
 	host[hlen] = '\0';
 
-	char *end;
-	errno = 0;
-	unsigned long p = strtoul(colon + 1, &end, 10);
-	if (errno || end == colon + 1 || *end || p > 65535 || colon[1] == '-')
+	uint64_t p;
+	if (num_parse_dec(colon + 1, 65535, &p))
 		return -EINVAL;
 	*port = (uint16_t)p;
 	return 0;

@@ -11,6 +11,7 @@
 #include "classes.h"
 #include "hresult.h"
 #include "log.h"
+#include "num.h"
 #include "resource.h"
 
 /* SMS_DistributionPointInfo as documented (configmgr-domain.md §1.1), in
@@ -1062,13 +1063,9 @@ static const char *kv_value(const struct wsman_kv *kv, size_t n, const char *nam
 static int64_t kv_mode(const struct wsman_kv *kv, size_t n)
 {
 	const char *m = kv_value(kv, n, "Mode");
-	char *end;
+	uint64_t v;
 
-	if (!m || *m < '0' || *m > '9')
-		return -1;
-	errno = 0;
-	unsigned long long v = strtoull(m, &end, 10);
-	return errno || *end || v > UINT32_MAX ? -1 : (int64_t)v;
+	return num_parse_dec(m, UINT32_MAX, &v) ? -1 : (int64_t)v;
 }
 
 /* Writes the call's journal row. 0, or -errno when it could not be
