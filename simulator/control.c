@@ -18,6 +18,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "consttime.h"
 #include "hresult.h"
 #include "json_answer.h"
 #include "log.h"
@@ -1312,24 +1313,18 @@ static bool split_path(struct ctx *x)
 	return true;
 }
 
-/* Constant time in the length of the secret: a wrong guess learns
- * nothing from how long the answer took. */
+/* A wrong guess learns nothing from how long the answer took
+ * (consttime.h). */
 static bool token_ok(const char *want, const char *authorization)
 {
 	const char *got;
-	size_t wl = strlen(want), gl;
-	unsigned char diff;
 
 	if (!authorization || strncasecmp(authorization, "Bearer ", 7) != 0)
 		return false;
 	got = authorization + 7;
 	while (*got == ' ')
 		got++;
-	gl = strlen(got);
-	diff = gl != wl;
-	for (size_t i = 0; i < wl; i++)
-		diff |= (unsigned char)want[i] ^ (unsigned char)(i < gl ? got[i] : 0);
-	return diff == 0;
+	return consttime_streq(want, got);
 }
 
 static void dispatch(struct ctx *x, enum ctl_state st)
