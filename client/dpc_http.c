@@ -14,6 +14,7 @@
 
 #include "fault.h"
 #include "hresult.h"
+#include "vocab.h"
 
 #define RETRY_DELAY_CAP_MS 5000u
 
@@ -176,7 +177,8 @@ static void new_message_id(char out[WSMAN_UUID_SIZE])
 static bool is_soap(const char *content_type)
 {
 	return content_type &&
-	       (strncasecmp(content_type, "application/soap+xml", 20) == 0 ||
+	       (strncasecmp(content_type, WSMAN_SOAP_MEDIA_TYPE,
+			    sizeof(WSMAN_SOAP_MEDIA_TYPE) - 1) == 0 ||
 		strncasecmp(content_type, "text/xml", 8) == 0);
 }
 

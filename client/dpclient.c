@@ -12,9 +12,9 @@
 #include <libxml/parser.h>
 
 #include "hresult.h"
+#include "vocab.h"
 
 #define DEFAULT_ENDPOINT "http://127.0.0.1:5985/wsman"
-#define WMI_PREFIX "http://schemas.microsoft.com/wbem/wsman/1/wmi/"
 #define DPI_CLASS "SMS_DistributionPointInfo"
 #define HTTP_GRACE_MS 5000u
 #define MAX_PULLS 100000u
@@ -165,7 +165,7 @@ static enum dpc_code setup_curl(struct dpc_client *c, struct dpc_error *err)
 		return nomem(err);
 	c->curl = h;
 	l = curl_slist_append(NULL,
-			      "Content-Type: application/soap+xml;charset=UTF-8");
+			      "Content-Type: " WSMAN_SOAP_CONTENT_TYPE);
 	if (!l)
 		return nomem(err);
 	c->headers = l;
@@ -457,13 +457,13 @@ static int dp_from_instance(const struct dpc_instance *i, struct dpc_dp *dp)
 
 /* ---- requests --------------------------------------------------------- */
 
-/* "root\sms\site_PS1" -> WMI_PREFIX "root/sms/site_PS1/" + cls */
+/* "root\sms\site_PS1" -> WSMAN_URI_WMI_PREFIX "root/sms/site_PS1/" + cls */
 static char *wmi_uri(const char *ns, const char *cls)
 {
 	struct buf b;
 
 	buf_init(&b, 0);
-	buf_adds(&b, WMI_PREFIX);
+	buf_adds(&b, WSMAN_URI_WMI_PREFIX);
 	for (const char *p = ns; *p; p++)
 		buf_add(&b, *p == '\\' ? "/" : p, 1);
 	if (buf_len(&b) && buf_ptr(&b)[buf_len(&b) - 1] != '/')

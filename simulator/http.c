@@ -23,8 +23,9 @@
 #include "origin.h"
 #include "ratelimit.h"
 #include "tls.h"
+#include "vocab.h"
 
-#define SOAP_CONTENT_TYPE "application/soap+xml;charset=UTF-8"
+#define SOAP_CONTENT_TYPE WSMAN_SOAP_CONTENT_TYPE
 /* MHD clears its per-connection pool on every request; at the default
  * 32 KiB that memset dominated a small request (DESIGN.md). */
 #define CONNECTION_MEMORY 8192
