@@ -6,11 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dpsim_version.h"
 #include "num.h"
-
-#ifndef DPSIM_VERSION
-#define DPSIM_VERSION "0.1.0"
-#endif
 
 enum opt_kind { OPT_STRING, OPT_UINT, OPT_MULTI, OPT_LOGLEVEL, OPT_LOGFORMAT,
 		OPT_SEED, OPT_DURABILITY, OPT_HELP, OPT_VERSION,
