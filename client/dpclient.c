@@ -2,6 +2,7 @@
  * dpc_http.c; this file turns calls into WS-Man requests and responses
  * into result structs. */
 #include "dpc_internal.h"
+#include "dpc_error.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -18,58 +19,6 @@
 #define DPI_CLASS "SMS_DistributionPointInfo"
 #define HTTP_GRACE_MS 5000u
 #define MAX_PULLS 100000u
-
-/* ---- errors ----------------------------------------------------------- */
-
-static const struct {
-	const char *name;
-	const char *text;
-} codes[] = {
-	[DPC_OK] = { "DPC_OK", "success" },
-	[DPC_E_USAGE] = { "DPC_E_USAGE", "invalid argument" },
-	[DPC_E_NOMEM] = { "DPC_E_NOMEM", "out of memory" },
-	[DPC_E_TRANSPORT] = { "DPC_E_TRANSPORT",
-			      "the endpoint could not be reached" },
-	[DPC_E_AUTH] = { "DPC_E_AUTH", "authentication failed" },
-	[DPC_E_PROTOCOL] = { "DPC_E_PROTOCOL",
-			     "the answer was not the expected WS-Management" },
-	[DPC_E_PROVIDER] = { "DPC_E_PROVIDER",
-			     "the provider refused the request" },
-	[DPC_E_NOT_FOUND] = { "DPC_E_NOT_FOUND", "not found" },
-};
-
-const char *dpc_strerror(enum dpc_code code)
-{
-	if ((unsigned)code >= sizeof(codes) / sizeof(codes[0]))
-		return "unknown error";
-	return codes[code].text;
-}
-
-const char *dpc_code_name(enum dpc_code code)
-{
-	if ((unsigned)code >= sizeof(codes) / sizeof(codes[0]))
-		return "DPC_E_UNKNOWN";
-	return codes[code].name;
-}
-
-char *dpc_error_format(const struct dpc_error *err, char *out, size_t size)
-{
-	const char *msg = err->message[0] ? err->message
-					  : dpc_strerror(err->code);
-
-	if (!size)
-		return out;
-	if (err->hresult && err->hresult_name)
-		snprintf(out, size, "%s (0x%08X): %s", err->hresult_name,
-			 (unsigned)err->hresult, msg);
-	else if (err->hresult)
-		snprintf(out, size, "0x%08X: %s", (unsigned)err->hresult, msg);
-	else if (err->subcode[0])
-		snprintf(out, size, "%s: %s", err->subcode, msg);
-	else
-		snprintf(out, size, "%s", msg);
-	return out;
-}
 
 static void err_clear(struct dpc_error *err)
 {
@@ -96,30 +45,6 @@ void dpc_global_cleanup(void)
 {
 	curl_global_cleanup();
 	xmlCleanupParser();
-}
-
-static const char *const auth_names[] = {
-	[DPC_AUTH_BASIC] = "basic",
-	[DPC_AUTH_NTLM] = "ntlm",
-	[DPC_AUTH_NEGOTIATE] = "negotiate",
-};
-
-enum dpc_code dpc_auth_parse(const char *name, enum dpc_auth *out)
-{
-	for (unsigned i = 0; i < sizeof(auth_names) / sizeof(auth_names[0]);
-	     i++)
-		if (name && strcasecmp(name, auth_names[i]) == 0) {
-			*out = (enum dpc_auth)i;
-			return DPC_OK;
-		}
-	return DPC_E_USAGE;
-}
-
-const char *dpc_auth_name(enum dpc_auth auth)
-{
-	if ((unsigned)auth >= sizeof(auth_names) / sizeof(auth_names[0]))
-		return "unknown";
-	return auth_names[auth];
 }
 
 void dpc_options_init(struct dpc_options *o)
