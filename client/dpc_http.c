@@ -2,6 +2,7 @@
  * what is worth retrying, and the mapping from HTTP / SOAP outcomes to
  * enum dpc_code. */
 #include "dpc_internal.h"
+#include "dpc_error.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 
 #include "fault.h"
 #include "hresult.h"
+#include "vocab.h"
 
 #define RETRY_DELAY_CAP_MS 5000u
 
@@ -24,66 +26,30 @@ enum retry {
 	RETRY_IF_IDEMPOTENT,	/* w:TimedOut: the provider may have run it */
 };
 
-enum dpc_code dpci_fail(struct dpc_error *err, enum dpc_code code,
-		       const char *fmt, ...)
-{
-	va_list ap;
+/* ---- authentication schemes ---------------------------------------- */
 
-	if (!err)
-		return code;
-	err->code = code;
-	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
-	va_end(ap);
-	return code;
-}
-
-/* WinRM's own codes: what a WS-Man (not WMI) fault carries. */
-static const struct {
-	uint32_t code;
-	const char *name;
-} winrm_codes[] = {
-	{ WSMAN_CODE_INVALID_SELECTORS, "ERROR_WSMAN_INVALID_SELECTORS" },
-	{ WSMAN_CODE_INVALID_RESOURCE_URI, "ERROR_WSMAN_INVALID_RESOURCE_URI" },
-	{ WSMAN_CODE_INVALID_ACTIONURI, "ERROR_WSMAN_INVALID_ACTIONURI" },
-	{ WSMAN_CODE_SCHEMA_VALIDATION, "ERROR_WSMAN_SCHEMA_VALIDATION_ERROR" },
-	{ WSMAN_CODE_INVALID_ENUM_CONTEXT,
-	  "ERROR_WSMAN_ENUMERATE_INVALID_ENUMERATION_CONTEXT" },
-	{ WSMAN_CODE_CANNOT_PROCESS_FILTER,
-	  "ERROR_WSMAN_ENUMERATE_CANNOT_PROCESS_FILTER" },
-	{ WSMAN_CODE_TIMED_OUT, "ERROR_WSMAN_OPERATION_TIMEDOUT" },
-	{ WSMAN_CODE_ENCODING_LIMIT, "ERROR_WSMAN_ENCODING_LIMIT" },
-	{ WSMAN_CODE_WMI_ENUM_WQL_URI, "ERROR_WSMAN_INVALID_URI_WMI_ENUM_WQL" },
-	{ WSMAN_CODE_ACCESS_DENIED, "ERROR_ACCESS_DENIED" },
+static const char *const auth_names[] = {
+	[DPC_AUTH_BASIC] = "basic",
+	[DPC_AUTH_NTLM] = "ntlm",
+	[DPC_AUTH_NEGOTIATE] = "negotiate",
 };
 
-const char *dpci_hresult_name(uint32_t code)
+enum dpc_code dpc_auth_parse(const char *name, enum dpc_auth *out)
 {
-	const char *name = hresult_name(code);
-
-	if (name)
-		return name;
-	for (size_t i = 0; i < sizeof(winrm_codes) / sizeof(winrm_codes[0]);
+	for (unsigned i = 0; i < sizeof(auth_names) / sizeof(auth_names[0]);
 	     i++)
-		if (winrm_codes[i].code == code)
-			return winrm_codes[i].name;
-	return NULL;
+		if (name && strcasecmp(name, auth_names[i]) == 0) {
+			*out = (enum dpc_auth)i;
+			return DPC_OK;
+		}
+	return DPC_E_USAGE;
 }
 
-enum dpc_code dpci_fail_return_value(struct dpc_error *err, uint32_t rv,
-				    const char *what)
+const char *dpc_auth_name(enum dpc_auth auth)
 {
-	const struct hresult_info *h = hresult_lookup(rv);
-
-	if (!err)
-		return DPC_E_PROVIDER;
-	err->hresult = rv;
-	err->hresult_name = dpci_hresult_name(rv);
-	err->from_return_value = true;
-	if (h)
-		return dpci_fail(err, DPC_E_PROVIDER, "%s", h->message);
-	return dpci_fail(err, DPC_E_PROVIDER, "%s returned %u (0x%08X).", what,
-			(unsigned)rv, (unsigned)rv);
+	if ((unsigned)auth >= sizeof(auth_names) / sizeof(auth_names[0]))
+		return "unknown";
+	return auth_names[auth];
 }
 
 static void copy(char *dst, size_t size, const char *src)
@@ -176,7 +142,8 @@ static void new_message_id(char out[WSMAN_UUID_SIZE])
 static bool is_soap(const char *content_type)
 {
 	return content_type &&
-	       (strncasecmp(content_type, "application/soap+xml", 20) == 0 ||
+	       (strncasecmp(content_type, WSMAN_SOAP_MEDIA_TYPE,
+			    sizeof(WSMAN_SOAP_MEDIA_TYPE) - 1) == 0 ||
 		strncasecmp(content_type, "text/xml", 8) == 0);
 }
 

@@ -1,5 +1,6 @@
-/* Internal to libdpclient: the client struct and the transport that the
- * public calls in dpclient.c share. Not installed. */
+/* Internal to libdpclient: the client struct and the transport
+ * (dpc_http.c) that the public calls in dpclient.c use. Errors are
+ * dpc_error.h's. Not installed. */
 #ifndef DPC_INTERNAL_H
 #define DPC_INTERNAL_H
 
@@ -62,19 +63,5 @@ enum dpc_code dpci_exchange_unsafe(struct dpc_client *c,
 /* libcurl write callback: appends to the struct buf in ud, failing the
  * transfer when the buffer's cap is reached. */
 size_t dpci_on_body(char *data, size_t size, size_t n, void *ud);
-
-/* Sets err->code and a printf-style message (err may be NULL). Returns
- * code, so callers can `return dpci_fail(...)`. */
-enum dpc_code dpci_fail(struct dpc_error *err, enum dpc_code code,
-		       const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Name of an HRESULT or WinRM code: the shared table first, then WinRM's
- * own ERROR_WSMAN_* codes. NULL when unknown. */
-const char *dpci_hresult_name(uint32_t code);
-
-/* Fills err for a provider's non-zero ReturnValue. */
-enum dpc_code dpci_fail_return_value(struct dpc_error *err, uint32_t rv,
-				    const char *what);
 
 #endif

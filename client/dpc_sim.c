@@ -1,6 +1,7 @@
 /* libdpclient: dpsim's control API (/_dpsim/, JSON over HTTP). See the
  * "dpsim's control API" part of dpclient.h. */
 #include "dpc_internal.h"
+#include "dpc_error.h"
 
 #include <errno.h>
 #include <jansson.h>

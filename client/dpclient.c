@@ -3,6 +3,7 @@
  * into result structs. */
 #include "codec.h"
 #include "dpc_internal.h"
+#include "dpc_error.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,64 +13,12 @@
 
 
 #include "hresult.h"
+#include "vocab.h"
 
 #define DEFAULT_ENDPOINT "http://127.0.0.1:5985/wsman"
-#define WMI_PREFIX "http://schemas.microsoft.com/wbem/wsman/1/wmi/"
 #define DPI_CLASS "SMS_DistributionPointInfo"
 #define HTTP_GRACE_MS 5000u
 #define MAX_PULLS 100000u
-
-/* ---- errors ----------------------------------------------------------- */
-
-static const struct {
-	const char *name;
-	const char *text;
-} codes[] = {
-	[DPC_OK] = { "DPC_OK", "success" },
-	[DPC_E_USAGE] = { "DPC_E_USAGE", "invalid argument" },
-	[DPC_E_NOMEM] = { "DPC_E_NOMEM", "out of memory" },
-	[DPC_E_TRANSPORT] = { "DPC_E_TRANSPORT",
-			      "the endpoint could not be reached" },
-	[DPC_E_AUTH] = { "DPC_E_AUTH", "authentication failed" },
-	[DPC_E_PROTOCOL] = { "DPC_E_PROTOCOL",
-			     "the answer was not the expected WS-Management" },
-	[DPC_E_PROVIDER] = { "DPC_E_PROVIDER",
-			     "the provider refused the request" },
-	[DPC_E_NOT_FOUND] = { "DPC_E_NOT_FOUND", "not found" },
-};
-
-const char *dpc_strerror(enum dpc_code code)
-{
-	if ((unsigned)code >= sizeof(codes) / sizeof(codes[0]))
-		return "unknown error";
-	return codes[code].text;
-}
-
-const char *dpc_code_name(enum dpc_code code)
-{
-	if ((unsigned)code >= sizeof(codes) / sizeof(codes[0]))
-		return "DPC_E_UNKNOWN";
-	return codes[code].name;
-}
-
-char *dpc_error_format(const struct dpc_error *err, char *out, size_t size)
-{
-	const char *msg = err->message[0] ? err->message
-					  : dpc_strerror(err->code);
-
-	if (!size)
-		return out;
-	if (err->hresult && err->hresult_name)
-		snprintf(out, size, "%s (0x%08X): %s", err->hresult_name,
-			 (unsigned)err->hresult, msg);
-	else if (err->hresult)
-		snprintf(out, size, "0x%08X: %s", (unsigned)err->hresult, msg);
-	else if (err->subcode[0])
-		snprintf(out, size, "%s: %s", err->subcode, msg);
-	else
-		snprintf(out, size, "%s", msg);
-	return out;
-}
 
 static void err_clear(struct dpc_error *err)
 {
@@ -96,30 +45,6 @@ void dpc_global_cleanup(void)
 {
 	curl_global_cleanup();
 	wsman_codec_cleanup();
-}
-
-static const char *const auth_names[] = {
-	[DPC_AUTH_BASIC] = "basic",
-	[DPC_AUTH_NTLM] = "ntlm",
-	[DPC_AUTH_NEGOTIATE] = "negotiate",
-};
-
-enum dpc_code dpc_auth_parse(const char *name, enum dpc_auth *out)
-{
-	for (unsigned i = 0; i < sizeof(auth_names) / sizeof(auth_names[0]);
-	     i++)
-		if (name && strcasecmp(name, auth_names[i]) == 0) {
-			*out = (enum dpc_auth)i;
-			return DPC_OK;
-		}
-	return DPC_E_USAGE;
-}
-
-const char *dpc_auth_name(enum dpc_auth auth)
-{
-	if ((unsigned)auth >= sizeof(auth_names) / sizeof(auth_names[0]))
-		return "unknown";
-	return auth_names[auth];
 }
 
 void dpc_options_init(struct dpc_options *o)
@@ -165,7 +90,7 @@ static enum dpc_code setup_curl(struct dpc_client *c, struct dpc_error *err)
 		return nomem(err);
 	c->curl = h;
 	l = curl_slist_append(NULL,
-			      "Content-Type: application/soap+xml;charset=UTF-8");
+			      "Content-Type: " WSMAN_SOAP_CONTENT_TYPE);
 	if (!l)
 		return nomem(err);
 	c->headers = l;
@@ -457,13 +382,13 @@ static int dp_from_instance(const struct dpc_instance *i, struct dpc_dp *dp)
 
 /* ---- requests --------------------------------------------------------- */
 
-/* "root\sms\site_PS1" -> WMI_PREFIX "root/sms/site_PS1/" + cls */
+/* "root\sms\site_PS1" -> WSMAN_URI_WMI_PREFIX "root/sms/site_PS1/" + cls */
 static char *wmi_uri(const char *ns, const char *cls)
 {
 	struct buf b;
 
 	buf_init(&b, 0);
-	buf_adds(&b, WMI_PREFIX);
+	buf_adds(&b, WSMAN_URI_WMI_PREFIX);
 	for (const char *p = ns; *p; p++)
 		buf_add(&b, *p == '\\' ? "/" : p, 1);
 	if (buf_len(&b) && buf_ptr(&b)[buf_len(&b) - 1] != '/')

@@ -44,11 +44,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* DPC_VERSION: the library's version as a string ("1.2.3"), generated
+ * from the project version in meson.build. */
+#include "dpc_version.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-#define DPC_VERSION "0.1.0"
 
 /* ---- errors ----------------------------------------------------------- */
 

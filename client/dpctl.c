@@ -18,6 +18,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "num.h"
+
 #define MAX_OPTS 64
 #define LONG_BASE 256
 
@@ -52,16 +54,11 @@ static int parse_duration(const char *s, unsigned *ms)
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
-	char *end;
-	unsigned long v;
+	uint64_t v;
 
-	if (*s < '0' || *s > '9')
+	if (num_parse_dec(s, max, &v))
 		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > max)
-		return -EINVAL;
-	*out = v;
+	*out = (unsigned long)v;
 	return 0;
 }
 

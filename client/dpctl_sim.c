@@ -12,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "num.h"
+
 const struct dpctl_opt dpctl_sim_opts[] = {
 	{ "admin-token", 0, "TOKEN", "control API token (default $DPSIM_ADMIN_TOKEN)",
 	  OPT_ADMIN_TOKEN },
@@ -479,14 +481,14 @@ static int sim_fault(struct sim *x, int argc, char **argv)
 		if (argc > 2)
 			goto usage;
 		if (argc == 2) {
-			char *end;
-			long long id = strtoll(argv[1], &end, 10);
+			uint64_t id;
 
-			if (*end || id <= 0)
+			if (num_parse_dec(argv[1], INT64_MAX, &id) || id == 0)
 				return dpctl_failf(x->d, DPC_E_USAGE,
 						   "sim fault clear: '%s' is "
 						   "not a rule id", argv[1]);
-			snprintf(path, sizeof(path), "faults/%lld", id);
+			snprintf(path, sizeof(path), "faults/%llu",
+				 (unsigned long long)id);
 		} else {
 			site_path(x->d, "faults", path, sizeof(path));
 		}

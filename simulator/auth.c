@@ -13,6 +13,8 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
+#include "consttime.h"
+
 #define DIGEST_SIZE 32		/* HMAC-SHA256 */
 
 /* Longest password auth_password_hash() takes: what still fits in the
@@ -72,17 +74,6 @@ static long base64_decode(const char *in, char *out, size_t outsize)
 	return (long)n;
 }
 
-/* Compares in time that depends only on the lengths, so a wrong password
- * does not reveal how much of it was right. */
-static bool equal_const_time(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	unsigned char diff = (unsigned char)(la != lb);
-	for (size_t i = 0; i < la; i++)
-		diff |= (unsigned char)(a[i] ^ b[lb ? i % lb : 0]);
-	return diff == 0;
-}
-
 /* ---- crypt(3) ------------------------------------------------------ */
 
 /* crypt_rn of phrase with setting (a whole hash works: crypt reads only
@@ -117,7 +108,7 @@ static bool hash_matches(const char *phrase, const char *hash)
 	work.hashes++;
 	if (!hash_with(phrase, hash, out, sizeof(out)))
 		return false;
-	ok = equal_const_time(out, hash);
+	ok = consttime_streq(hash, out);
 	explicit_bzero(out, sizeof(out));
 	return ok;
 }
@@ -272,16 +263,14 @@ static bool memo_digest(struct auth_memo *m, const char *pass,
 
 static bool memo_matches(struct auth_memo *m, const unsigned char *d)
 {
-	unsigned char diff = 0;
+	bool same;
 
 	work.compares++;
 	pthread_mutex_lock(&m->lock);
-	if (!m->valid)
-		diff = 1;
-	for (size_t i = 0; i < DIGEST_SIZE; i++)
-		diff |= (unsigned char)(m->digest[i] ^ d[i]);
+	/* Compared even when not valid, so an empty memo costs the same. */
+	same = consttime_memeq(m->digest, d, DIGEST_SIZE) && m->valid;
 	pthread_mutex_unlock(&m->lock);
-	return diff == 0;
+	return same;
 }
 
 static void memo_store(struct auth_memo *m, const unsigned char *d)
@@ -381,7 +370,7 @@ static bool check_password(const struct fixture *fx, const char *name,
 			memo_store(m, d);
 	} else if (u && !m) {
 		/* A user built without the fixture loader (no memo). */
-		ok = u->password && equal_const_time(pass, u->password);
+		ok = u->password && consttime_streq(u->password, pass);
 		decoy_hash(fx, name, pass);
 	} else {
 		decoy_hash(fx, name, pass);
@@ -502,21 +491,15 @@ void auth_scopes_text(char *const *scopes, size_t n, char *out, size_t size)
 	}
 }
 
-/* Constant time in the length of the secret: a wrong guess learns
- * nothing from how long the answer took. */
+/* "Bearer TOKEN" against the admin token, in constant time
+ * (consttime.h): a wrong guess learns nothing from how long it took. */
 static bool bearer_ok(const char *want, const char *authorization)
 {
 	const char *got = authorization + 7;	/* after "Bearer " */
-	size_t wl = strlen(want), gl;
-	unsigned char diff;
 
 	while (*got == ' ')
 		got++;
-	gl = strlen(got);
-	diff = gl != wl;
-	for (size_t i = 0; i < wl; i++)
-		diff |= (unsigned char)want[i] ^ (unsigned char)(i < gl ? got[i] : 0);
-	return diff == 0;
+	return consttime_streq(want, got);
 }
 
 enum auth_outcome auth_identify(const struct auth_policy *pol,

@@ -6,9 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef DPSIM_VERSION
-#define DPSIM_VERSION "0.1.0"
-#endif
+#include "dpsim_version.h"
+#include "num.h"
 
 enum opt_kind { OPT_STRING, OPT_UINT, OPT_MULTI, OPT_LOGLEVEL, OPT_LOGFORMAT,
 		OPT_SEED, OPT_DURABILITY, OPT_HELP, OPT_VERSION,
@@ -23,14 +22,20 @@ struct option_def {
 	size_t offset;		/* into struct config */
 	unsigned min, max;	/* OPT_UINT range */
 	const char *help;
-	const char *deflt;	/* shown by --help; matches set_defaults() */
+	/* The default, as a user would write it, and the only place it is
+	 * written: config_parse() applies it with apply() before argv, so a
+	 * default is parsed exactly as a value given on the command line;
+	 * --help shows it. NULL: the field stays zero. A repeatable option
+	 * (none given) and --seed (drawn by main) have no default value:
+	 * theirs only says so (has_default_value()). */
+	const char *deflt;
 };
 
 #define OFF(f) offsetof(struct config, f)
 
 /* Compared by address: --tls-listen given (even with this value) is not
- * the default. */
-static const char default_tls_listen[] = "127.0.0.1:5986";	/* WinRM's */
+ * the default. WinRM's HTTPS port. */
+static const char default_tls_listen[] = "127.0.0.1:5986";
 
 static const struct option_def options[] = {
 	{ "listen", "ADDR:PORT|none", OPT_STRING, OFF(listen), 0, 0,
@@ -46,7 +51,7 @@ static const struct option_def options[] = {
 	  "unencrypted PEM private key of --tls-cert", NULL },
 	{ "tls-listen", "ADDR:PORT", OPT_STRING, OFF(tls_listen), 0, 0,
 	  "address to serve HTTPS on; port 0 picks a free port",
-	  "127.0.0.1:5986" },
+	  default_tls_listen },
 	{ "tls-port-file", "FILE", OPT_STRING, OFF(tls_port_file), 0, 0,
 	  "write the bound HTTPS port to FILE once ready", NULL },
 	{ "db", "PATH|:memory:", OPT_STRING, OFF(db), 0, 0,
@@ -61,6 +66,7 @@ static const struct option_def options[] = {
 	  "error, warn, info or debug", "info" },
 	{ "log-format", "FORMAT", OPT_LOGFORMAT, OFF(log_json), 0, 0,
 	  "text or json", "text" },
+	/* 2: measured best on 2 cores (DESIGN.md). */
 	{ "threads", "N", OPT_UINT, OFF(threads), 1, 64,
 	  "worker threads of each listener (HTTP, HTTPS)", "2" },
 	{ "max-body", "KIB", OPT_UINT, OFF(max_body_kib), 1, 65536,
@@ -117,29 +123,6 @@ static const struct option_def options[] = {
 };
 
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
-
-static void set_defaults(struct config *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->listen = "127.0.0.1:5985";
-	c->tls_listen = (char *)default_tls_listen;
-	c->db = "dpsim.db";
-	c->durability_full = false;	/* synchronous=NORMAL */
-	c->log_level = LOG_INFO;
-	c->threads = 2;		/* measured best on 2 cores (docs/architecture.md) */
-	c->max_body_kib = 512;
-	c->max_connections = 1024;
-	c->max_client_connections = 256;
-	c->connection_timeout_s = 120;
-	c->read_timeout_s = 30;
-	c->journal_max = 100000;
-	c->max_enumerations = 1024;
-	c->max_enumerations_per_user = 256;
-	c->max_fault_rules = 1000;
-	c->journal_page_max = 10000;
-	c->max_snapshots = 64;
-	c->max_sites = 100;
-}
 
 static void print_help(const char *prog)
 {
@@ -199,10 +182,8 @@ static int apply(struct config *c, const struct option_def *o, char *val,
 		return 0;
 	}
 	case OPT_UINT: {
-		char *end;
-		errno = 0;
-		unsigned long v = strtoul(val, &end, 10);
-		if (errno || end == val || *end || val[0] == '-' || v < o->min || v > o->max) {
+		uint64_t v;
+		if (num_parse_dec(val, o->max, &v) || v < o->min) {
 			snprintf(err, errsize, "--%s: '%s' is not a number from %u to %u",
 				 o->name, val, o->min, o->max);
 			return -EINVAL;
@@ -225,10 +206,8 @@ static int apply(struct config *c, const struct option_def *o, char *val,
 		c->log_json = strcmp(val, "json") == 0;
 		return 0;
 	case OPT_SEED: {
-		char *end;
-		errno = 0;
-		unsigned long long v = strtoull(val, &end, 10);
-		if (errno || end == val || *end || val[0] == '-' || v > INT64_MAX) {
+		uint64_t v;
+		if (num_parse_dec(val, INT64_MAX, &v)) {
 			snprintf(err, errsize, "--%s: '%s' is not a number from 0 to %lld",
 				 o->name, val, (long long)INT64_MAX);
 			return -EINVAL;
@@ -338,10 +317,30 @@ static int check(struct config *c, char *err, size_t errsize)
 	return 0;
 }
 
+/* Every field zero, then each option's default from the table, applied
+ * as if given first on the command line. apply() keeps a string value's
+ * pointer and never writes through it, so the table's constant strings
+ * serve as values (hence the casts). */
+static bool has_default_value(const struct option_def *o)
+{
+	return o->deflt && o->kind != OPT_MULTI && o->kind != OPT_SEED;
+}
+
+static int apply_defaults(struct config *c, char *err, size_t errsize)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < NOPTIONS; i++)
+		if (has_default_value(&options[i]) &&
+		    apply(c, &options[i], (char *)options[i].deflt, err, errsize))
+			return -EINVAL;
+	return 0;
+}
+
 enum config_result config_parse(struct config *c, int argc, char **argv,
 				char *err, size_t errsize)
 {
-	set_defaults(c);
+	if (apply_defaults(c, err, errsize))
+		return CONFIG_ERROR;
 	for (int i = 1; i < argc; i++) {
 		char *arg = argv[i];
 		if (strncmp(arg, "--", 2) != 0) {
@@ -439,10 +438,8 @@ int config_split_hostport(const char *s, char *host, size_t hostsize, uint16_t *
 	memcpy(host, s, hlen);
 	host[hlen] = '\0';
 
-	char *end;
-	errno = 0;
-	unsigned long p = strtoul(colon + 1, &end, 10);
-	if (errno || end == colon + 1 || *end || p > 65535 || colon[1] == '-')
+	uint64_t p;
+	if (num_parse_dec(colon + 1, 65535, &p))
 		return -EINVAL;
 	*port = (uint16_t)p;
 	return 0;

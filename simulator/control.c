@@ -23,6 +23,7 @@
 #include "auth.h"
 #include "json_answer.h"
 #include "log.h"
+#include "num.h"
 
 #define MAX_SITES_PER_POST 64
 
@@ -418,21 +419,6 @@ static int route_state(struct ctx *x)
 	return o ? answer(x, 200, o) : nomem(x);
 }
 
-static int parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!s || *s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 static int route_reset(struct ctx *x)
 {
 	static const char *const ok[] = { "site", "seed", NULL };
@@ -446,7 +432,7 @@ static int route_reset(struct ctx *x)
 		return fail(x, 400, "parameter 'seed' restarts every site's "
 			    "generator: it goes with a reset of everything, not "
 			    "with 'site'");
-	if (seed && parse_u64(seed, INT64_MAX, &s))
+	if (seed && num_parse_dec(seed, INT64_MAX, &s))
 		return fail(x, 400, "parameter 'seed': '%s' is not a whole number "
 			    "from 0 to %" PRId64, seed, INT64_MAX);
 	rc = provider_reset(x->p, site);
@@ -467,7 +453,7 @@ static int rule_id_arg(struct ctx *x, int64_t *id)
 {
 	uint64_t v;
 
-	if (parse_u64(x->seg[1], INT64_MAX, &v) || v == 0)
+	if (num_parse_dec(x->seg[1], INT64_MAX, &v) || v == 0)
 		return fail(x, 404, "'%s' is not a fault rule id", x->seg[1]);
 	*id = (int64_t)v;
 	return 0;

@@ -8,6 +8,7 @@
  */
 #include "faults.h"
 #include "hresult.h"
+#include "num.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -205,22 +206,6 @@ int fault_rule_check(const struct fault_rule *r, char *err, size_t errsize)
 
 /* ---- rules from text ---------------------------------------------------- */
 
-/* A whole number from 0 to max, nothing else around it. */
-static int parse_uint(const char *s, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!s || !isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 static int set_glob(char **slot, const char *name, const char *text,
 		    char *err, size_t errsize)
 {
@@ -250,7 +235,7 @@ static int set_uint(struct fault_rule *r, const char *name, const char *text,
 	if (i == ARRAY_SIZE(nums))
 		return -ENOENT;
 	max = nums[i].max;
-	if (parse_uint(text, max, &v)) {
+	if (num_parse_dec(text, max, &v)) {
 		snprintf(err, errsize, "field '%s' must be a whole number from "
 			 "0 to %" PRIu64 ", not '%s'", name, max, text);
 		return -EINVAL;

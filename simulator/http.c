@@ -21,6 +21,7 @@
 #include "origin.h"
 #include "ratelimit.h"
 #include "tls.h"
+#include "vocab.h"
 
 /* MHD clears its per-connection pool on every request; at the default
  * 32 KiB that memset dominated a small request (docs/architecture.md,

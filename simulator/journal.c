@@ -11,6 +11,7 @@
 
 #include "hresult.h"
 #include "log.h"
+#include "num.h"
 
 struct journal {
 	struct store *st;
@@ -115,18 +116,14 @@ char *journal_glob_to_like(const char *glob)
 	return out;
 }
 
+/* A whole number of 0 or more (times, ids): num's strict digits. */
 static int parse_i64(const char *s, int64_t *out)
 {
-	char *end;
-	long long v;
+	uint64_t v;
 
-	if (!s || *s < '0' || *s > '9')
+	if (num_parse_dec(s, INT64_MAX, &v))
 		return -EINVAL;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || *end)
-		return -EINVAL;
-	*out = v;
+	*out = (int64_t)v;
 	return 0;
 }
 

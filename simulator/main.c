@@ -25,6 +25,7 @@
 #include "control.h"
 #include "dashboard.h"
 #include "dblock.h"
+#include "dpsim_version.h"
 #include "fixture.h"
 #include "http.h"
 #include "log.h"
@@ -33,10 +34,6 @@
 #include "tls.h"
 #include "wsman_ops.h"
 #include "xml_log.h"
-
-#ifndef DPSIM_VERSION
-#define DPSIM_VERSION "0.1.0"
-#endif
 
 /* A start-up error: one line on stderr, as the log format asks (a JSON
  * reader of dpsim's stderr must not meet a line it cannot parse). */

@@ -16,6 +16,7 @@
  * state while the main connection keeps committing.
  */
 #include "store.h"
+#include "store_testing.h"
 #include "dblock.h"
 #include "log.h"
 #include "ratelimit.h"

@@ -54,17 +54,6 @@ struct journal_entry {
 	unsigned http_status;	/* injected bare HTTP status; 0 = none */
 };
 
-/* Opens (creating if needed) the database at path, or an in-memory one for
- * ":memory:". A file is first locked for this process (dblock.h: -EBUSY
- * naming the holder's PID when another has it), then read through a
- * read-only connection: a file that is not an SQLite database, is another
- * application's, or has a newer schema than this build is refused with
- * -EPROTO and left byte for byte as it was. Only then is it switched to
- * WAL, migrated, and marked with STORE_APPLICATION_ID (a dpsim file made
- * before dpsim set one is adopted). On failure returns -errno-style code
- * and writes a one line reason naming path into err. */
-int store_open(const char *path, struct store **out, char *err, size_t errsize);
-
 struct dblock;
 
 enum store_durability {
@@ -81,11 +70,20 @@ struct store_options {
 	/* The file's lock, taken by the caller with dblock_new(path) so it
 	 * is held before anything else starts (dpsim takes it before its
 	 * listeners); owned by the store from the call on, also when it
-	 * fails. NULL: store_open takes it. */
+	 * fails. NULL: store_open_opts takes it. */
 	struct dblock *lock;
 };
 
-/* store_open with options; o NULL = all defaults. */
+/* Opens (creating if needed) the database at path, or an in-memory one for
+ * ":memory:". A file is first locked for this process (dblock.h: -EBUSY
+ * naming the holder's PID when another has it), then read through a
+ * read-only connection: a file that is not an SQLite database, is another
+ * application's, or has a newer schema than this build is refused with
+ * -EPROTO and left byte for byte as it was. Only then is it switched to
+ * WAL, migrated, and marked with STORE_APPLICATION_ID (a dpsim file made
+ * before dpsim set one is adopted). On failure returns -errno-style code
+ * and writes a one line reason naming path into err. o NULL: all
+ * defaults. */
 int store_open_opts(const char *path, const struct store_options *o,
 		    struct store **out, char *err, size_t errsize);
 /* Stops the checkpointer, checkpoints, closes. NULL is fine. */
@@ -100,12 +98,6 @@ int store_seed_dp(struct store *s, const char *site, const char *nalpath,
 /* 0 and *mode, -ENOENT when unknown, -EIO. */
 int store_get_mode(struct store *s, const char *site, const char *nalpath,
 		   uint32_t *mode);
-
-/* Calls cb for every DP of site with its mode; a non-zero return from cb
- * stops and is returned. 0 or -EIO. */
-int store_foreach_mode(struct store *s, const char *site,
-		       int (*cb)(void *ctx, const char *nalpath, uint32_t mode),
-		       void *ctx);
 
 /* Sets the mode of (site, nalpath) and appends e (with old_mode and
  * new_mode filled in) in one transaction. *old_mode receives the previous
@@ -122,12 +114,6 @@ int store_set_mode(struct store *s, const char *site, const char *nalpath,
 /* Appends a journal row on its own (calls that changed nothing). 0,
  * -ENOSPC, -ENOMEM or -EIO. */
 int store_journal_add(struct store *s, struct journal_entry *e);
-
-/* Calls cb for each journal row with id > after_id, oldest first. */
-int store_journal_foreach(struct store *s, int64_t after_id,
-			  int (*cb)(void *ctx, const struct journal_entry *e),
-			  void *ctx);
-int64_t store_journal_count(struct store *s);
 
 /* ---- journal queries, bound and statistics ----------------------------- */
 
@@ -222,13 +208,12 @@ bool store_snapshot_name_valid(const char *name);
  * it; a crash before keeps the previous snapshot of that name whole.
  * A file database is copied from a read transaction of its own, so writes
  * go on (and commit) while a large copy is written; an in-memory one is
- * copied with the store's lock held. */
-int store_snapshot_save(struct store *s, const char *name,
-			const struct store_blob *blobs, size_t n);
-/* store_snapshot_save, calling fixed(ctx) once the copy's contents are
- * fixed: every change committed before is in the snapshot, none committed
- * after. A caller that holds its own lock to keep its state and the copy
- * consistent can release it there. fixed runs exactly once, on the
+ * copied with the store's lock held.
+ *
+ * fixed(ctx) is called once the copy's contents are fixed: every change
+ * committed before is in the snapshot, none committed after. A caller
+ * that holds its own lock to keep its state and the copy consistent can
+ * release it there. fixed runs exactly once, on the
  * calling thread, also when the save fails (then possibly before
  * anything was copied); with a file database no store lock is held
  * while it runs, so it may call back into the store. */
@@ -254,7 +239,8 @@ struct store_snapshot_info {
 };
 /* Calls cb for every snapshot, sorted by name; a non-zero return from cb
  * stops and is returned. A copy still being written (or left half
- * written by a crash, removed by the next store_open) is never listed.
+ * written by a crash, removed by the next store_open_opts) is never
+ * listed.
  * 0, -ENOMEM or -EIO. */
 int store_snapshot_list(struct store *s,
 			int (*cb)(void *ctx, const struct store_snapshot_info *i),

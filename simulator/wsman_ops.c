@@ -15,12 +15,13 @@
 #include "reply.h"
 #include "request.h"
 #include "resource.h"
+#include "vocab.h"
 #include "wql.h"
 
-#define DIALECT_WQL "http://schemas.microsoft.com/wbem/wsman/1/WQL"
-#define DIALECT_SELECTOR "http://schemas.dmtf.org/wbem/wsman/1/wsman/SelectorFilter"
+#define DIALECT_WQL WSMAN_DIALECT_WQL
+#define DIALECT_SELECTOR WSMAN_DIALECT_SELECTOR
 #define PRODUCT_VERSION "OS: 0.0.0 SP: 0.0 Stack: 3.0"
-#define SOAP_CONTENT_TYPE "application/soap+xml;charset=UTF-8"
+#define SOAP_CONTENT_TYPE WSMAN_SOAP_CONTENT_TYPE
 /* Room kept for the envelope around the items of a batch: header, open
  * and closing tags (a response header is about 700 bytes). */
 #define ENVELOPE_OVERHEAD 1536
@@ -95,8 +96,7 @@ static void new_uuid(char out[48])
 	}
 	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
 	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
-	snprintf(out, 48, "uuid:%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-"
-		 "%02X%02X%02X%02X%02X%02X", r[0], r[1], r[2], r[3], r[4], r[5],
+	snprintf(out, 48, WSMAN_UUID_FORMAT, r[0], r[1], r[2], r[3], r[4], r[5],
 		 r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
 }
 

@@ -5,22 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define NS_SOAP  "http://www.w3.org/2003/05/soap-envelope"
-#define NS_ADDR  "http://schemas.xmlsoap.org/ws/2004/08/addressing"
-#define NS_ENUM  "http://schemas.xmlsoap.org/ws/2004/09/enumeration"
-#define NS_WSMAN "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"
-#define NS_MSWSMAN "http://schemas.microsoft.com/wbem/wsman/1/wsman.xsd"
-#define NS_IDENT "http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd"
-#define NS_XSI   "http://www.w3.org/2001/XMLSchema-instance"
-
-#define ADDR_ANONYMOUS \
-	"http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous"
-#define ACTION_GET "http://schemas.xmlsoap.org/ws/2004/09/transfer/Get"
-#define ACTION_ENUMERATE \
-	"http://schemas.xmlsoap.org/ws/2004/09/enumeration/Enumerate"
-#define ACTION_PULL "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Pull"
-#define ACTION_RELEASE \
-	"http://schemas.xmlsoap.org/ws/2004/09/enumeration/Release"
+#include "vocab.h"
 
 #define MU " s:mustUnderstand=\"true\""
 
@@ -35,8 +20,7 @@ char *wsman_format_uuid(const unsigned char bytes[16],
 	u[6] = (unsigned char)((u[6] & 0x0f) | 0x40);	/* version 4 */
 	u[8] = (unsigned char)((u[8] & 0x3f) | 0x80);	/* RFC 4122 variant */
 	snprintf(out, WSMAN_UUID_SIZE,
-		 "uuid:%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-"
-		 "%02X%02X%02X%02X%02X%02X",
+		 WSMAN_UUID_FORMAT,
 		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
 		 u[10], u[11], u[12], u[13], u[14], u[15]);
 	return out;
@@ -85,17 +69,17 @@ static void open_envelope(struct buf *b, const struct wsman_head *h,
 	const char *locale = h->locale ? h->locale : "en-US";
 
 	buf_adds(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		 "<s:Envelope xmlns:s=\"" NS_SOAP "\""
-		 " xmlns:a=\"" NS_ADDR "\""
-		 " xmlns:n=\"" NS_ENUM "\""
-		 " xmlns:w=\"" NS_WSMAN "\""
-		 " xmlns:p=\"" NS_MSWSMAN "\">"
+		 "<s:Envelope xmlns:s=\"" WSMAN_NS_SOAP "\""
+		 " xmlns:a=\"" WSMAN_NS_ADDR "\""
+		 " xmlns:n=\"" WSMAN_NS_ENUM "\""
+		 " xmlns:w=\"" WSMAN_NS_WSMAN "\""
+		 " xmlns:p=\"" WSMAN_NS_MSWSMAN "\">"
 		 "<s:Header><a:To>");
 	buf_add_xml(b, h->to);
 	buf_adds(b, "</a:To><w:ResourceURI" MU ">");
 	buf_add_xml(b, h->resource_uri);
 	buf_adds(b, "</w:ResourceURI><a:ReplyTo><a:Address" MU ">"
-		 ADDR_ANONYMOUS "</a:Address></a:ReplyTo><a:Action" MU ">");
+		 WSMAN_ADDR_ANONYMOUS "</a:Address></a:ReplyTo><a:Action" MU ">");
 	buf_add_xml(b, action);
 	if (action_method) {
 		buf_adds(b, "/");
@@ -139,8 +123,8 @@ static int close_envelope(struct buf *b)
 int wsman_build_identify(struct buf *b)
 {
 	buf_adds(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		 "<s:Envelope xmlns:s=\"" NS_SOAP "\""
-		 " xmlns:wsmid=\"" NS_IDENT "\">"
+		 "<s:Envelope xmlns:s=\"" WSMAN_NS_SOAP "\""
+		 " xmlns:wsmid=\"" WSMAN_NS_IDENT "\">"
 		 "<s:Header/><s:Body><wsmid:Identify/></s:Body></s:Envelope>");
 	return buf_error(b);
 }
@@ -149,7 +133,7 @@ int wsman_build_get(struct buf *b, const struct wsman_head *h)
 {
 	if (!head_ok(h))
 		return -EINVAL;
-	open_envelope(b, h, ACTION_GET, NULL);
+	open_envelope(b, h, WSMAN_ACTION_GET, NULL);
 	return close_envelope(b);
 }
 
@@ -159,7 +143,7 @@ int wsman_build_enumerate(struct buf *b, const struct wsman_head *h,
 {
 	if (!head_ok(h) || (!dialect) != (!filter))
 		return -EINVAL;
-	open_envelope(b, h, ACTION_ENUMERATE, NULL);
+	open_envelope(b, h, WSMAN_ACTION_ENUMERATE, NULL);
 	buf_adds(b, "<n:Enumerate>");
 	if (optimize)
 		buf_addf(b, "<w:OptimizeEnumeration/>"
@@ -181,7 +165,7 @@ int wsman_build_pull(struct buf *b, const struct wsman_head *h,
 {
 	if (!head_ok(h) || !context)
 		return -EINVAL;
-	open_envelope(b, h, ACTION_PULL, NULL);
+	open_envelope(b, h, WSMAN_ACTION_PULL, NULL);
 	buf_adds(b, "<n:Pull><n:EnumerationContext>");
 	buf_add_xml(b, context);
 	buf_addf(b, "</n:EnumerationContext><n:MaxElements>%u"
@@ -195,7 +179,7 @@ int wsman_build_release(struct buf *b, const struct wsman_head *h,
 {
 	if (!head_ok(h) || !context)
 		return -EINVAL;
-	open_envelope(b, h, ACTION_RELEASE, NULL);
+	open_envelope(b, h, WSMAN_ACTION_RELEASE, NULL);
 	buf_adds(b, "<n:Release><n:EnumerationContext>");
 	buf_add_xml(b, context);
 	buf_adds(b, "</n:EnumerationContext></n:Release>");
@@ -218,7 +202,7 @@ int wsman_build_invoke(struct buf *b, const struct wsman_head *h,
 	buf_adds(b, "\">");
 	for (size_t i = 0; i < nparams; i++) {
 		if (!params[i].value) {
-			buf_addf(b, "<p:%s xmlns:xsi=\"" NS_XSI "\""
+			buf_addf(b, "<p:%s xmlns:xsi=\"" WSMAN_NS_XSI "\""
 				 " xsi:nil=\"true\"/>", params[i].name);
 			continue;
 		}

@@ -21,16 +21,10 @@
 #include <stdint.h>
 
 #include "buf.h"
-
-#define WSMAN_DIALECT_WQL "http://schemas.microsoft.com/wbem/wsman/1/WQL"
-#define WSMAN_DIALECT_SELECTOR \
-	"http://schemas.dmtf.org/wbem/wsman/1/wsman/SelectorFilter"
+#include "vocab.h"
 
 /* What pywinrm and masterzen/winrm send; WinRM's default limit too. */
 #define WSMAN_DEFAULT_MAX_ENVELOPE 153600u
-
-/* "uuid:" + 36 + NUL */
-#define WSMAN_UUID_SIZE 42
 
 /* A selector or a method parameter. value NULL is written as xsi:nil
  * (parameters only; a selector must have a value). */

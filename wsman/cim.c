@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "num.h"
+
 /* ---- types ------------------------------------------------------------ */
 
 struct cim_type_info {
@@ -92,29 +94,13 @@ static bool is_digit(char c)
 }
 
 /* Parses [+-]digits into a sign and magnitude. Returns 0, -EINVAL on bad
- * syntax or -ERANGE when the magnitude does not fit in 64 bits. Written by
- * hand because strtoull accepts spaces, "0x" and wraps negative input. */
+ * syntax or -ERANGE when the magnitude does not fit in 64 bits. */
 static int parse_decimal(const char *s, bool *neg, uint64_t *mag)
 {
-	uint64_t v = 0;
-
 	*neg = false;
 	if (*s == '-' || *s == '+')
 		*neg = *s++ == '-';
-	if (!is_digit(*s))
-		return -EINVAL;
-	for (; *s; s++) {
-		unsigned d;
-
-		if (!is_digit(*s))
-			return -EINVAL;
-		d = (unsigned)(*s - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return -ERANGE;
-		v = v * 10 + d;
-	}
-	*mag = v;
-	return 0;
+	return num_parse_dec(s, UINT64_MAX, mag);
 }
 
 int cim_text_to_i64(const char *s, int64_t *out)

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "num.h"
+
 /* DMTF CIM_ERR_* status codes used by the table. */
 enum {
 	CIM_ERR_FAILED = 1,
@@ -154,36 +156,6 @@ const char *hresult_name(uint32_t code)
 	return h ? h->name : NULL;
 }
 
-/* Accumulates digits of the given base into a value that must fit in
- * limit. Hand-rolled: strtoul skips blanks, takes signs and "0x" again. */
-static int parse_digits(const char *s, unsigned base, uint64_t limit,
-			uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (!*s)
-		return -EINVAL;
-	for (; *s; s++) {
-		unsigned d;
-
-		if (*s >= '0' && *s <= '9')
-			d = (unsigned)(*s - '0');
-		else if (base == 16 && *s >= 'a' && *s <= 'f')
-			d = (unsigned)(*s - 'a' + 10);
-		else if (base == 16 && *s >= 'A' && *s <= 'F')
-			d = (unsigned)(*s - 'A' + 10);
-		else
-			return -EINVAL;
-		if (d >= base)
-			return -EINVAL;
-		v = v * base + d;
-		if (v > limit)
-			return -EINVAL;
-	}
-	*out = v;
-	return 0;
-}
-
 int hresult_parse(const char *text, uint32_t *out)
 {
 	const struct hresult_info *h;
@@ -192,7 +164,7 @@ int hresult_parse(const char *text, uint32_t *out)
 	if (!text || !*text)
 		return -EINVAL;
 	if (text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-		if (parse_digits(text + 2, 16, UINT32_MAX, &v))
+		if (num_parse_u64(text + 2, 16, UINT32_MAX, &v))
 			return -EINVAL;
 		*out = (uint32_t)v;
 		return 0;
@@ -200,13 +172,13 @@ int hresult_parse(const char *text, uint32_t *out)
 	/* Signed decimal is how .NET and PowerShell print an HRESULT
 	 * (-2147217406), so take it as the same bit pattern. */
 	if (text[0] == '-') {
-		if (parse_digits(text + 1, 10, (uint64_t)INT32_MAX + 1, &v))
+		if (num_parse_dec(text + 1, (uint64_t)INT32_MAX + 1, &v))
 			return -EINVAL;
 		*out = (uint32_t)(0u - (uint32_t)v);
 		return 0;
 	}
 	if (text[0] >= '0' && text[0] <= '9') {
-		if (parse_digits(text, 10, UINT32_MAX, &v))
+		if (num_parse_dec(text, UINT32_MAX, &v))
 			return -EINVAL;
 		*out = (uint32_t)v;
 		return 0;

@@ -11,29 +11,10 @@
 #include <strings.h>
 
 #include "reply.h"
+#include "vocab.h"
 
-#define NS_SOAP		"http://www.w3.org/2003/05/soap-envelope"
-#define NS_ADDR		"http://schemas.xmlsoap.org/ws/2004/08/addressing"
-#define NS_WSMAN	"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"
-#define NS_ENUM		"http://schemas.xmlsoap.org/ws/2004/09/enumeration"
-#define NS_XFER		"http://schemas.xmlsoap.org/ws/2004/09/transfer"
-#define NS_MSWSMAN	"http://schemas.microsoft.com/wbem/wsman/1/wsman.xsd"
-#define NS_CIMBIND	"http://schemas.dmtf.org/wbem/wsman/1/cimbinding.xsd"
-#define NS_IDENT \
-	"http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd"
-#define NS_CIM		"http://schemas.dmtf.org/wbem/wscim/1/common"
-#define NS_XSI		"http://www.w3.org/2001/XMLSchema-instance"
-#define NS_WSMANFAULT	"http://schemas.microsoft.com/wbem/wsman/1/wsmanfault"
-
-#define ANONYMOUS \
-	"http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous"
-#define FAULT_DETAIL_PREFIX \
-	"http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/"
-#define WMIERROR_URI \
-	"http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/MSFT_WmiError"
-#define SMS_EXTSTATUS_URI \
-	"http://schemas.microsoft.com/wbem/wsman/1/wmi/root/sms/" \
-	"SMS_ExtendedStatus"
+#define WMIERROR_URI WSMAN_URI_DMTF_PREFIX "MSFT_WmiError"
+#define SMS_EXTSTATUS_URI WSMAN_URI_WMI_PREFIX "root/sms/SMS_ExtendedStatus"
 
 /* error_Category of MSFT_WmiError: the value in the WinRM sample
  * (docs/wsman-protocol.md, WMI error detail);
@@ -42,16 +23,16 @@
 
 static const char envelope_open[] =
 	"<s:Envelope xml:lang=\"en-US\""
-	" xmlns:s=\"" NS_SOAP "\""
-	" xmlns:a=\"" NS_ADDR "\""
-	" xmlns:w=\"" NS_WSMAN "\""
-	" xmlns:n=\"" NS_ENUM "\""
-	" xmlns:x=\"" NS_XFER "\""
-	" xmlns:p=\"" NS_MSWSMAN "\""
-	" xmlns:b=\"" NS_CIMBIND "\""
-	" xmlns:wsmid=\"" NS_IDENT "\""
-	" xmlns:cim=\"" NS_CIM "\""
-	" xmlns:xsi=\"" NS_XSI "\">";
+	" xmlns:s=\"" WSMAN_NS_SOAP "\""
+	" xmlns:a=\"" WSMAN_NS_ADDR "\""
+	" xmlns:w=\"" WSMAN_NS_WSMAN "\""
+	" xmlns:n=\"" WSMAN_NS_ENUM "\""
+	" xmlns:x=\"" WSMAN_NS_XFER "\""
+	" xmlns:p=\"" WSMAN_NS_MSWSMAN "\""
+	" xmlns:b=\"" WSMAN_NS_CIMBIND "\""
+	" xmlns:wsmid=\"" WSMAN_NS_IDENT "\""
+	" xmlns:cim=\"" WSMAN_NS_CIM "\""
+	" xmlns:xsi=\"" WSMAN_NS_XSI "\">";
 
 /* ---- small writers ---------------------------------------------------- */
 
@@ -164,7 +145,7 @@ static void begin_envelope(struct buf *b, const char *action,
 	add_elem(b, "a:Action", action);
 	if (message_id != NULL)
 		add_elem(b, "a:MessageID", message_id);
-	buf_adds(b, "<a:To>" ANONYMOUS "</a:To>");
+	buf_adds(b, "<a:To>" WSMAN_ADDR_ANONYMOUS "</a:To>");
 	if (relates_to != NULL)
 		add_elem(b, "a:RelatesTo", relates_to);
 	if (not_understood != NULL)
@@ -186,7 +167,7 @@ void wsman_reply_end(struct buf *b)
 void wsman_reply_identify(struct buf *b, const char *product_version)
 {
 	buf_adds(b, "<wsmid:IdentifyResponse>"
-		 "<wsmid:ProtocolVersion>" NS_WSMAN "</wsmid:ProtocolVersion>"
+		 "<wsmid:ProtocolVersion>" WSMAN_NS_WSMAN "</wsmid:ProtocolVersion>"
 		 "<wsmid:ProductVendor>Microsoft Corporation"
 		 "</wsmid:ProductVendor>");
 	if (product_version != NULL)
@@ -251,7 +232,7 @@ void wsman_reply_instance(struct buf *b, const char *class_uri,
 	add_name(b, name);
 	buf_adds(b, " xmlns:p=\"");
 	buf_add_xml(b, class_uri);
-	buf_adds(b, "\" xmlns:xsi=\"" NS_XSI "\" xmlns:cim=\"" NS_CIM "\""
+	buf_adds(b, "\" xmlns:xsi=\"" WSMAN_NS_XSI "\" xmlns:cim=\"" WSMAN_NS_CIM "\""
 		 " xsi:type=\"p:");
 	add_name(b, name);
 	buf_adds(b, "_Type\">");
@@ -283,7 +264,7 @@ void wsman_reply_epr(struct buf *b, const char *class_uri, const char *ns,
 	const struct cim_class *cls = cim_instance_class(inst);
 	size_t n = cim_class_property_count(cls);
 
-	buf_adds(b, "<a:EndpointReference><a:Address>" ANONYMOUS
+	buf_adds(b, "<a:EndpointReference><a:Address>" WSMAN_ADDR_ANONYMOUS
 		 "</a:Address><a:ReferenceParameters>");
 	add_elem(b, "w:ResourceURI", class_uri);
 	buf_adds(b, "<w:SelectorSet>");
@@ -448,8 +429,8 @@ static void add_wmi_error(struct buf *b, const struct wsman_fault *f,
 	snprintf(code, sizeof(code), "%u", (unsigned)f->code);
 	snprintf(msgid, sizeof(msgid), "HRESULT 0x%08x", (unsigned)f->code);
 	buf_adds(b, "<p:MSFT_WmiError b:IsCIM_Error=\"true\""
-		 " xmlns:xsi=\"" NS_XSI "\" xmlns:b=\"" NS_CIMBIND "\""
-		 " xmlns:p=\"" WMIERROR_URI "\" xmlns:cim=\"" NS_CIM "\""
+		 " xmlns:xsi=\"" WSMAN_NS_XSI "\" xmlns:b=\"" WSMAN_NS_CIMBIND "\""
+		 " xmlns:p=\"" WMIERROR_URI "\" xmlns:cim=\"" WSMAN_NS_CIM "\""
 		 " xsi:type=\"p:MSFT_WmiError_Type\">");
 	add_wmi_prop(b, "CIMStatusCode", "cimUnsignedInt", num);
 	add_wmi_prop(b, "CIMStatusCodeDescription", "cimString", NULL);
@@ -486,7 +467,7 @@ static void add_sms_text(struct buf *b, const char *name, const char *value)
 static void add_sms_status(struct buf *b, const struct wsman_sms_status *s)
 {
 	buf_adds(b, "<p:SMS_ExtendedStatus xmlns:p=\"" SMS_EXTSTATUS_URI "\""
-		 " xmlns:xsi=\"" NS_XSI "\" xmlns:cim=\"" NS_CIM "\""
+		 " xmlns:xsi=\"" WSMAN_NS_XSI "\" xmlns:cim=\"" WSMAN_NS_CIM "\""
 		 " xsi:type=\"p:SMS_ExtendedStatus_Type\">");
 	add_sms_text(b, "Description", s->description);
 	buf_addf(b, "<p:ErrorCode>%u</p:ErrorCode>", (unsigned)s->error_code);
@@ -527,12 +508,12 @@ static void add_fault_detail(struct buf *b, const struct wsman_fault *f,
 		return;
 	buf_adds(b, "<s:Detail>");
 	if (f->detail != NULL) {
-		buf_adds(b, "<w:FaultDetail>" FAULT_DETAIL_PREFIX);
+		buf_adds(b, "<w:FaultDetail>" WSMAN_FAULT_DETAIL_PREFIX);
 		buf_add_xml(b, f->detail);
 		buf_adds(b, "</w:FaultDetail>");
 	}
 	if (wsman_fault) {
-		buf_addf(b, "<f:WSManFault xmlns:f=\"" NS_WSMANFAULT "\""
+		buf_addf(b, "<f:WSManFault xmlns:f=\"" WSMAN_NS_WSMANFAULT "\""
 			 " Code=\"%u\" Machine=\"", (unsigned)f->code);
 		buf_add_xml(b, machine != NULL ? machine : "localhost");
 		buf_adds(b, "\"><f:Message>");

@@ -24,19 +24,7 @@
 #include "cim.h"
 #include "fault.h"
 #include "request.h"
-
-#define WSMAN_ACTION_GET_RESPONSE \
-	"http://schemas.xmlsoap.org/ws/2004/09/transfer/GetResponse"
-#define WSMAN_ACTION_ENUMERATE_RESPONSE \
-	"http://schemas.xmlsoap.org/ws/2004/09/enumeration/EnumerateResponse"
-#define WSMAN_ACTION_PULL_RESPONSE \
-	"http://schemas.xmlsoap.org/ws/2004/09/enumeration/PullResponse"
-#define WSMAN_ACTION_RELEASE_RESPONSE \
-	"http://schemas.xmlsoap.org/ws/2004/09/enumeration/ReleaseResponse"
-#define WSMAN_ACTION_WSMAN_FAULT \
-	"http://schemas.dmtf.org/wbem/wsman/1/wsman/fault"
-#define WSMAN_ACTION_ADDRESSING_FAULT \
-	"http://schemas.xmlsoap.org/ws/2004/08/addressing/fault"
+#include "vocab.h"
 
 /* Envelope start through <s:Body>. action NULL writes no a:Action and no
  * addressing headers at all (the Identify response has an empty header).

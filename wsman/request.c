@@ -28,23 +28,8 @@
 
 #include "request.h"
 #include "resource.h"
+#include "vocab.h"
 #include "xmlcatch.h"
-
-#define NS_SOAP		"http://www.w3.org/2003/05/soap-envelope"
-#define NS_SOAP11	"http://schemas.xmlsoap.org/soap/envelope/"
-#define NS_ADDR		"http://schemas.xmlsoap.org/ws/2004/08/addressing"
-#define NS_WSMAN	"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"
-#define NS_MSWSMAN	"http://schemas.microsoft.com/wbem/wsman/1/wsman.xsd"
-#define NS_ENUM		"http://schemas.xmlsoap.org/ws/2004/09/enumeration"
-#define NS_XFER		"http://schemas.xmlsoap.org/ws/2004/09/transfer"
-#define NS_EVENT	"http://schemas.xmlsoap.org/ws/2004/08/eventing"
-#define NS_IDENT \
-	"http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd"
-
-#define DIALECT_SELECTOR \
-	"http://schemas.dmtf.org/wbem/wsman/1/wsman/SelectorFilter"
-/* DSP0226: a w:Filter without Dialect is XPath 1.0. */
-#define DIALECT_XPATH	"http://www.w3.org/TR/1999/REC-xpath-19991116"
 
 #define DEFAULT_MAX_DEPTH	64
 /* Far above anything a real request carries (a WQL query, a NAL path),
@@ -306,7 +291,7 @@ static bool must_understand(const xmlNode *n)
 		if (strcmp((const char *)a->name, "mustUnderstand") != 0)
 			continue;
 		if (a->ns != NULL && (a->ns->href == NULL ||
-		    strcmp((const char *)a->ns->href, NS_SOAP) != 0))
+		    strcmp((const char *)a->ns->href, WSMAN_NS_SOAP) != 0))
 			continue;
 		if (attr_is_true(n, a))
 			return true;
@@ -516,7 +501,7 @@ static int parse_selector_set(struct parse *p, const xmlNode *set,
 		char *name, *value;
 		int rc;
 
-		if (!is_el(c, NS_WSMAN, "Selector"))
+		if (!is_el(c, WSMAN_NS_WSMAN, "Selector"))
 			continue;
 		name = attr_value(c, "Name");
 		if (name == NULL)
@@ -572,14 +557,14 @@ static int read_wsman_header(struct parse *p, const xmlNode *h,
 	char *s;
 	int rc;
 
-	if (is_el(h, NS_WSMAN, "ResourceURI")) {
+	if (is_el(h, WSMAN_NS_WSMAN, "ResourceURI")) {
 		if (r->resource_uri != NULL)
 			return dup_header(p, h);
 		return get_text(p, h, TEXT_TRIM, &r->resource_uri);
 	}
-	if (is_el(h, NS_WSMAN, "MaxEnvelopeSize"))
+	if (is_el(h, WSMAN_NS_WSMAN, "MaxEnvelopeSize"))
 		return get_u32(p, h, &r->max_envelope_size);
-	if (is_el(h, NS_WSMAN, "OperationTimeout")) {
+	if (is_el(h, WSMAN_NS_WSMAN, "OperationTimeout")) {
 		rc = get_text(p, h, TEXT_TRIM, &s);
 		if (rc < 0)
 			return rc;
@@ -589,7 +574,7 @@ static int read_wsman_header(struct parse *p, const xmlNode *h,
 		free(s);
 		return rc;
 	}
-	if (is_el(h, NS_WSMAN, "SelectorSet")) {
+	if (is_el(h, WSMAN_NS_WSMAN, "SelectorSet")) {
 		if (*seen_selectors)
 			return dup_header(p, h);
 		*seen_selectors = true;
@@ -612,26 +597,26 @@ static int read_headers(struct parse *p, const xmlNode *header,
 	for_each_child_elem(h, header) {
 		bool known;
 
-		if (in_ns(h, NS_ADDR)) {
+		if (in_ns(h, WSMAN_NS_ADDR)) {
 			known = name_in(h, addr_known);
-			if (is_el(h, NS_ADDR, "Action")) {
+			if (is_el(h, WSMAN_NS_ADDR, "Action")) {
 				if (r->action != NULL)
 					return dup_header(p, h);
 				rc = get_text(p, h, TEXT_TRIM, &r->action);
-			} else if (is_el(h, NS_ADDR, "MessageID")) {
+			} else if (is_el(h, WSMAN_NS_ADDR, "MessageID")) {
 				/* already read by find_message_id() */
 				if (seen_mid)
 					return dup_header(p, h);
 				seen_mid = true;
 			}
-		} else if (in_ns(h, NS_WSMAN)) {
+		} else if (in_ns(h, WSMAN_NS_WSMAN)) {
 			known = name_in(h, wsman_known);
 			if (known)
 				rc = read_wsman_header(p, h, &seen_selectors);
 		} else {
 			/* MS-WSMV extensions (SessionId, OperationID, ...)
 			 * are optional for servers: never refuse them. */
-			known = in_ns(h, NS_MSWSMAN);
+			known = in_ns(h, WSMAN_NS_MSWSMAN);
 		}
 		if (rc < 0)
 			return rc;
@@ -645,7 +630,7 @@ static int read_headers(struct parse *p, const xmlNode *header,
 static int find_message_id(struct parse *p, const xmlNode *header)
 {
 	for_each_child_elem(h, header)
-		if (is_el(h, NS_ADDR, "MessageID"))
+		if (is_el(h, WSMAN_NS_ADDR, "MessageID"))
 			return get_text(p, h, TEXT_VERBATIM,
 					&p->r->message_id);
 	return 0;
@@ -711,16 +696,16 @@ static int parse_filter(struct parse *p, const xmlNode *f)
 		}
 	}
 	if (dialect == NULL)
-		dialect = strdup(DIALECT_XPATH);
+		dialect = strdup(WSMAN_DIALECT_XPATH);
 	if (dialect == NULL)
 		return -ENOMEM;
 	r->filter_dialect = dialect;
 	if (strlen(dialect) > MAX_VALUE_LEN)
 		return schema_error(p, "The filter dialect is longer than %u "
 				    "bytes.", MAX_VALUE_LEN);
-	if (strcasecmp(dialect, DIALECT_SELECTOR) == 0) {
+	if (strcasecmp(dialect, WSMAN_DIALECT_SELECTOR) == 0) {
 		for_each_child_elem(c, f)
-			if (is_el(c, NS_WSMAN, "SelectorSet"))
+			if (is_el(c, WSMAN_NS_WSMAN, "SelectorSet"))
 				return parse_selector_set(p, c,
 						&r->filter_selectors,
 						&r->nfilter_selectors);
@@ -757,14 +742,14 @@ static int parse_enumerate(struct parse *p, const xmlNode *e)
 	int rc = 0;
 
 	for_each_child_elem(c, e) {
-		if (is_el(c, NS_WSMAN, "OptimizeEnumeration"))
+		if (is_el(c, WSMAN_NS_WSMAN, "OptimizeEnumeration"))
 			p->r->optimize = true;
-		else if (is_el(c, NS_WSMAN, "MaxElements"))
+		else if (is_el(c, WSMAN_NS_WSMAN, "MaxElements"))
 			rc = get_u32(p, c, &p->r->max_elements);
-		else if (is_el(c, NS_WSMAN, "EnumerationMode"))
+		else if (is_el(c, WSMAN_NS_WSMAN, "EnumerationMode"))
 			rc = parse_enum_mode(p, c);
-		else if (is_el(c, NS_WSMAN, "Filter") ||
-			 is_el(c, NS_ENUM, "Filter"))
+		else if (is_el(c, WSMAN_NS_WSMAN, "Filter") ||
+			 is_el(c, WSMAN_NS_ENUM, "Filter"))
 			rc = parse_filter(p, c);
 		if (rc < 0)
 			return rc;
@@ -778,13 +763,13 @@ static int parse_context_body(struct parse *p, const xmlNode *e)
 	int rc = 0;
 
 	for_each_child_elem(c, e) {
-		if (is_el(c, NS_ENUM, "EnumerationContext")) {
+		if (is_el(c, WSMAN_NS_ENUM, "EnumerationContext")) {
 			if (p->r->context != NULL)
 				return schema_error(p, "The request carries "
 						    "more than one "
 						    "EnumerationContext.");
 			rc = get_text(p, c, TEXT_TRIM, &p->r->context);
-		} else if (is_el(c, NS_ENUM, "MaxElements")) {
+		} else if (is_el(c, WSMAN_NS_ENUM, "MaxElements")) {
 			rc = get_u32(p, c, &p->r->max_elements);
 		}
 		if (rc < 0)
@@ -804,19 +789,19 @@ static const struct {
 	enum wsman_op op;
 	const char *body;	/* n: element the body must hold, or NULL */
 } std_actions[] = {
-	{ NS_XFER "/Get", WSMAN_OP_GET, NULL },
-	{ NS_ENUM "/Enumerate", WSMAN_OP_ENUMERATE, "Enumerate" },
-	{ NS_ENUM "/Pull", WSMAN_OP_PULL, "Pull" },
-	{ NS_ENUM "/Release", WSMAN_OP_RELEASE, "Release" },
-	{ NS_XFER "/Put", WSMAN_OP_OTHER, NULL },
-	{ NS_XFER "/Create", WSMAN_OP_OTHER, NULL },
-	{ NS_XFER "/Delete", WSMAN_OP_OTHER, NULL },
-	{ NS_ENUM "/Renew", WSMAN_OP_OTHER, NULL },
-	{ NS_ENUM "/GetStatus", WSMAN_OP_OTHER, NULL },
-	{ NS_EVENT "/Subscribe", WSMAN_OP_OTHER, NULL },
-	{ NS_EVENT "/Renew", WSMAN_OP_OTHER, NULL },
-	{ NS_EVENT "/GetStatus", WSMAN_OP_OTHER, NULL },
-	{ NS_EVENT "/Unsubscribe", WSMAN_OP_OTHER, NULL },
+	{ WSMAN_NS_XFER "/Get", WSMAN_OP_GET, NULL },
+	{ WSMAN_NS_ENUM "/Enumerate", WSMAN_OP_ENUMERATE, "Enumerate" },
+	{ WSMAN_NS_ENUM "/Pull", WSMAN_OP_PULL, "Pull" },
+	{ WSMAN_NS_ENUM "/Release", WSMAN_OP_RELEASE, "Release" },
+	{ WSMAN_NS_XFER "/Put", WSMAN_OP_OTHER, NULL },
+	{ WSMAN_NS_XFER "/Create", WSMAN_OP_OTHER, NULL },
+	{ WSMAN_NS_XFER "/Delete", WSMAN_OP_OTHER, NULL },
+	{ WSMAN_NS_ENUM "/Renew", WSMAN_OP_OTHER, NULL },
+	{ WSMAN_NS_ENUM "/GetStatus", WSMAN_OP_OTHER, NULL },
+	{ WSMAN_NS_EVENT "/Subscribe", WSMAN_OP_OTHER, NULL },
+	{ WSMAN_NS_EVENT "/Renew", WSMAN_OP_OTHER, NULL },
+	{ WSMAN_NS_EVENT "/GetStatus", WSMAN_OP_OTHER, NULL },
+	{ WSMAN_NS_EVENT "/Unsubscribe", WSMAN_OP_OTHER, NULL },
 };
 
 /* WMI method names are identifiers; anything else cannot be a method and
@@ -939,7 +924,7 @@ static int parse_operation(struct parse *p, xmlNode *body)
 		r->action = NULL;
 	}
 	if (r->action == NULL) {
-		if (is_el(body_el, NS_IDENT, "Identify")) {
+		if (is_el(body_el, WSMAN_NS_IDENT, "Identify")) {
 			r->op = WSMAN_OP_IDENTIFY;
 			return 0;
 		}
@@ -953,7 +938,7 @@ static int parse_operation(struct parse *p, xmlNode *body)
 		r->op = std_actions[i].op;
 		if (std_actions[i].body == NULL)
 			return 0;
-		if (!is_el(body_el, NS_ENUM, std_actions[i].body))
+		if (!is_el(body_el, WSMAN_NS_ENUM, std_actions[i].body))
 			return schema_error(p, "The body of the request must "
 					    "be n:%s.", std_actions[i].body);
 		if (r->op == WSMAN_OP_ENUMERATE)
@@ -1307,17 +1292,17 @@ static int find_parts(struct parse *p, xmlNode *root, xmlNode **header,
 		      xmlNode **body)
 {
 	*header = *body = NULL;
-	if (is_el(root, NS_SOAP11, "Envelope"))
+	if (is_el(root, WSMAN_NS_SOAP11, "Envelope"))
 		return schema_error(p, "The request is a SOAP 1.1 envelope; "
 				    "WS-Management uses SOAP 1.2.");
-	if (!is_el(root, NS_SOAP, "Envelope"))
+	if (!is_el(root, WSMAN_NS_SOAP, "Envelope"))
 		return schema_error(p, "The root element is not a SOAP 1.2 "
 				    "Envelope: %s", (const char *)root->name);
 	for_each_child_elem(c, root) {
-		if (is_el(c, NS_SOAP, "Header") && *header == NULL &&
+		if (is_el(c, WSMAN_NS_SOAP, "Header") && *header == NULL &&
 		    *body == NULL)
 			*header = c;
-		else if (is_el(c, NS_SOAP, "Body") && *body == NULL)
+		else if (is_el(c, WSMAN_NS_SOAP, "Body") && *body == NULL)
 			*body = c;
 		else
 			return schema_error(p, "The SOAP envelope holds an "

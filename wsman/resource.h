@@ -13,9 +13,7 @@
 
 #include "buf.h"
 #include "fault.h"
-
-#define WSMAN_URI_WMI_PREFIX  "http://schemas.microsoft.com/wbem/wsman/1/wmi/"
-#define WSMAN_URI_DMTF_PREFIX "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/"
+#include "vocab.h"
 
 enum wsman_uri_form { WSMAN_URI_WMI, WSMAN_URI_DMTF };
 

@@ -14,16 +14,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-#define NS_SOAP  "http://www.w3.org/2003/05/soap-envelope"
-#define NS_ADDR  "http://schemas.xmlsoap.org/ws/2004/08/addressing"
-#define NS_ENUM  "http://schemas.xmlsoap.org/ws/2004/09/enumeration"
-#define NS_WSMAN "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"
-#define NS_FAULT "http://schemas.microsoft.com/wbem/wsman/1/wsmanfault"
-#define NS_CIMB  "http://schemas.dmtf.org/wbem/wsman/1/cimbinding.xsd"
-#define NS_XSI   "http://www.w3.org/2001/XMLSchema-instance"
-
-#define FAULT_DETAIL_PREFIX \
-	"http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/"
+#include "vocab.h"
 
 struct wsman_response {
 	enum wsman_response_kind kind;
@@ -252,7 +243,7 @@ static const char *attr(struct wsman_response *r, xmlNode *n,
 static bool is_nil(xmlNode *n)
 {
 	xmlChar *x = xmlGetNsProp(n, (const xmlChar *)"nil",
-				  (const xmlChar *)NS_XSI);
+				  (const xmlChar *)WSMAN_NS_XSI);
 	bool nil = x && (strcmp((const char *)x, "true") == 0 ||
 			 strcmp((const char *)x, "1") == 0);
 
@@ -431,23 +422,23 @@ static void parse_object(struct wsman_response *r, xmlNode *el,
 static void parse_epr(struct wsman_response *r, xmlNode *epr,
 		      struct wsman_object *o)
 {
-	xmlNode *refp = child(epr, NS_ADDR, "ReferenceParameters");
+	xmlNode *refp = child(epr, WSMAN_NS_ADDR, "ReferenceParameters");
 	xmlNode *set;
 	const char *uri, *slash;
 
 	memset(o, 0, sizeof(*o));
 	o->epr = true;
 	if (!refp)
-		refp = child(epr, NS_ADDR, "ReferenceProperties");
-	uri = text_of(r, child(refp, NS_WSMAN, "ResourceURI"), true);
+		refp = child(epr, WSMAN_NS_ADDR, "ReferenceProperties");
+	uri = text_of(r, child(refp, WSMAN_NS_WSMAN, "ResourceURI"), true);
 	o->class_uri = uri ? uri : keep_dup(r, "");
 	slash = uri ? strrchr(uri, '/') : NULL;
 	o->class_name = keep_dup(r, slash ? slash + 1 : (uri ? uri : ""));
-	set = child(refp, NS_WSMAN, "SelectorSet");
+	set = child(refp, WSMAN_NS_WSMAN, "SelectorSet");
 	for (xmlNode *s = first_el(set); s; s = next_el(s)) {
 		const char *name;
 
-		if (!is_el(s, NS_WSMAN, "Selector"))
+		if (!is_el(s, WSMAN_NS_WSMAN, "Selector"))
 			continue;
 		name = attr(r, s, NULL, "Name");
 		if (name)
@@ -482,14 +473,14 @@ static void parse_item(struct wsman_response *r, xmlNode *it)
 	struct wsman_object *o;
 	xmlNode *inst = NULL, *epr = NULL;
 
-	if (is_el(it, NS_WSMAN, "Item")) {
+	if (is_el(it, WSMAN_NS_WSMAN, "Item")) {
 		for (xmlNode *c = first_el(it); c; c = next_el(c)) {
-			if (is_el(c, NS_ADDR, "EndpointReference"))
+			if (is_el(c, WSMAN_NS_ADDR, "EndpointReference"))
 				epr = epr ? epr : c;
 			else
 				inst = inst ? inst : c;
 		}
-	} else if (is_el(it, NS_ADDR, "EndpointReference")) {
+	} else if (is_el(it, WSMAN_NS_ADDR, "EndpointReference")) {
 		epr = it;
 	} else {
 		inst = it;
@@ -515,14 +506,14 @@ static void parse_enumeration(struct wsman_response *r, xmlNode *resp)
 		/* Items and EndOfSequence belong to w: in an EnumerateResponse
 		 * and to n: in a PullResponse; servers have been seen to mix
 		 * them up, and either is unambiguous. */
-		if (is_el(c, NS_ENUM, "EnumerationContext")) {
+		if (is_el(c, WSMAN_NS_ENUM, "EnumerationContext")) {
 			ctx = text_of(r, c, true);
-		} else if (is_el(c, NS_WSMAN, "Items") ||
-			   is_el(c, NS_ENUM, "Items")) {
+		} else if (is_el(c, WSMAN_NS_WSMAN, "Items") ||
+			   is_el(c, WSMAN_NS_ENUM, "Items")) {
 			for (xmlNode *it = first_el(c); it; it = next_el(it))
 				parse_item(r, it);
-		} else if (is_el(c, NS_WSMAN, "EndOfSequence") ||
-			   is_el(c, NS_ENUM, "EndOfSequence")) {
+		} else if (is_el(c, WSMAN_NS_WSMAN, "EndOfSequence") ||
+			   is_el(c, WSMAN_NS_ENUM, "EndOfSequence")) {
 			r->eos = true;
 		}
 	}
@@ -569,21 +560,21 @@ struct subcode_name {
 };
 
 static const struct subcode_name subcode_names[] = {
-	{ NS_WSMAN, "InternalError", WSMAN_SUB_INTERNAL_ERROR },
-	{ NS_WSMAN, "AccessDenied", WSMAN_SUB_ACCESS_DENIED },
-	{ NS_WSMAN, "InvalidSelectors", WSMAN_SUB_INVALID_SELECTORS },
-	{ NS_ADDR, "DestinationUnreachable",
+	{ WSMAN_NS_WSMAN, "InternalError", WSMAN_SUB_INTERNAL_ERROR },
+	{ WSMAN_NS_WSMAN, "AccessDenied", WSMAN_SUB_ACCESS_DENIED },
+	{ WSMAN_NS_WSMAN, "InvalidSelectors", WSMAN_SUB_INVALID_SELECTORS },
+	{ WSMAN_NS_ADDR, "DestinationUnreachable",
 	  WSMAN_SUB_DESTINATION_UNREACHABLE },
-	{ NS_ADDR, "ActionNotSupported", WSMAN_SUB_ACTION_NOT_SUPPORTED },
-	{ NS_WSMAN, "SchemaValidationError", WSMAN_SUB_SCHEMA_VALIDATION },
-	{ NS_ENUM, "InvalidEnumerationContext",
+	{ WSMAN_NS_ADDR, "ActionNotSupported", WSMAN_SUB_ACTION_NOT_SUPPORTED },
+	{ WSMAN_NS_WSMAN, "SchemaValidationError", WSMAN_SUB_SCHEMA_VALIDATION },
+	{ WSMAN_NS_ENUM, "InvalidEnumerationContext",
 	  WSMAN_SUB_INVALID_ENUM_CONTEXT },
-	{ NS_ENUM, "CannotProcessFilter", WSMAN_SUB_CANNOT_PROCESS_FILTER },
-	{ NS_ENUM, "FilterDialectRequestedUnavailable",
+	{ WSMAN_NS_ENUM, "CannotProcessFilter", WSMAN_SUB_CANNOT_PROCESS_FILTER },
+	{ WSMAN_NS_ENUM, "FilterDialectRequestedUnavailable",
 	  WSMAN_SUB_FILTER_DIALECT_UNAVAILABLE },
-	{ NS_WSMAN, "TimedOut", WSMAN_SUB_TIMED_OUT },
-	{ NS_WSMAN, "EncodingLimit", WSMAN_SUB_ENCODING_LIMIT },
-	{ NS_WSMAN, "InvalidParameter", WSMAN_SUB_INVALID_PARAMETER },
+	{ WSMAN_NS_WSMAN, "TimedOut", WSMAN_SUB_TIMED_OUT },
+	{ WSMAN_NS_WSMAN, "EncodingLimit", WSMAN_SUB_ENCODING_LIMIT },
+	{ WSMAN_NS_WSMAN, "InvalidParameter", WSMAN_SUB_INVALID_PARAMETER },
 };
 
 static enum wsman_subcode subcode_lookup(const char *ns, const char *local)
@@ -606,7 +597,7 @@ static bool is_cim_error(xmlNode *n)
 	if (has_local(n, "MSFT_WmiError"))
 		return true;
 	x = xmlGetNsProp(n, (const xmlChar *)"IsCIM_Error",
-			 (const xmlChar *)NS_CIMB);
+			 (const xmlChar *)WSMAN_NS_CIMBIND);
 	yes = x && strcasecmp((const char *)x, "true") == 0;
 	xmlFree(x);
 	return yes;
@@ -693,7 +684,7 @@ static void walk_detail(struct wsman_response *r, xmlNode *n)
 	struct wsman_fault_ext *e = &r->ext;
 
 	for (xmlNode *c = first_el(n); c; c = next_el(c)) {
-		if (is_el(c, NS_WSMAN, "FaultDetail")) {
+		if (is_el(c, WSMAN_NS_WSMAN, "FaultDetail")) {
 			if (!e->detail_uri)
 				e->detail_uri = text_of(r, c, true);
 		} else if (is_cim_error(c)) {
@@ -703,14 +694,14 @@ static void walk_detail(struct wsman_response *r, xmlNode *n)
 			   has_local(c, "__ExtendedStatus")) {
 			parse_ext_status(r, c);
 			continue;
-		} else if (is_el(c, NS_FAULT, "WSManFault")) {
+		} else if (is_el(c, WSMAN_NS_WSMANFAULT, "WSManFault")) {
 			parse_wsman_fault_el(r, c);
-		} else if (is_el(c, NS_FAULT, "Message")) {
+		} else if (is_el(c, WSMAN_NS_WSMANFAULT, "Message")) {
 			const char *t = own_text(r, c);
 
 			if (t && *t)
 				e->wsman_message = t;
-		} else if (is_el(c, NS_FAULT, "ProviderFault")) {
+		} else if (is_el(c, WSMAN_NS_WSMANFAULT, "ProviderFault")) {
 			if (!e->provider)
 				e->provider = attr(r, c, NULL, "provider");
 		}
@@ -723,27 +714,27 @@ static void parse_fault(struct wsman_response *r, xmlNode *fault,
 {
 	struct wsman_fault *f = &r->fault;
 	struct wsman_fault_ext *e = &r->ext;
-	xmlNode *code = child(fault, NS_SOAP, "Code");
-	xmlNode *sub = child(code, NS_SOAP, "Subcode");
-	xmlNode *reason = child(fault, NS_SOAP, "Reason");
-	xmlNode *detail = child(fault, NS_SOAP, "Detail");
-	xmlNode *nu = child(header, NS_SOAP, "NotUnderstood");
+	xmlNode *code = child(fault, WSMAN_NS_SOAP, "Code");
+	xmlNode *sub = child(code, WSMAN_NS_SOAP, "Subcode");
+	xmlNode *reason = child(fault, WSMAN_NS_SOAP, "Reason");
+	xmlNode *detail = child(fault, WSMAN_NS_SOAP, "Detail");
+	xmlNode *nu = child(header, WSMAN_NS_SOAP, "NotUnderstood");
 	const char *q, *ns, *local;
 
 	r->has_fault = true;
-	resolve_qname(r, child(code, NS_SOAP, "Value"), &q, &ns, &local);
+	resolve_qname(r, child(code, WSMAN_NS_SOAP, "Value"), &q, &ns, &local);
 	e->code_local = local;
 	if (sub) {
-		resolve_qname(r, child(sub, NS_SOAP, "Value"), &e->subcode_qname,
+		resolve_qname(r, child(sub, WSMAN_NS_SOAP, "Value"), &e->subcode_qname,
 			      &e->subcode_ns, &e->subcode_local);
 		f->subcode = subcode_lookup(e->subcode_ns, e->subcode_local);
-	} else if (ns && local && strcmp(ns, NS_SOAP) == 0 &&
+	} else if (ns && local && strcmp(ns, WSMAN_NS_SOAP) == 0 &&
 		   strcmp(local, "MustUnderstand") == 0) {
 		f->subcode = WSMAN_SUB_MUST_UNDERSTAND;
 	} else {
 		f->subcode = WSMAN_SUB_NONE;
 	}
-	f->reason = text_of(r, child(reason, NS_SOAP, "Text"), true);
+	f->reason = text_of(r, child(reason, WSMAN_NS_SOAP, "Text"), true);
 	if (!f->reason)
 		f->reason = keep_dup(r, "");
 	if (nu)
@@ -751,9 +742,9 @@ static void parse_fault(struct wsman_response *r, xmlNode *fault,
 	if (detail)
 		walk_detail(r, detail);
 	if (e->detail_uri) {
-		size_t n = strlen(FAULT_DETAIL_PREFIX);
+		size_t n = strlen(WSMAN_FAULT_DETAIL_PREFIX);
 
-		f->detail = strncmp(e->detail_uri, FAULT_DETAIL_PREFIX, n) == 0
+		f->detail = strncmp(e->detail_uri, WSMAN_FAULT_DETAIL_PREFIX, n) == 0
 			? e->detail_uri + n : e->detail_uri;
 	}
 	if (e->has_error_code)
@@ -810,9 +801,9 @@ static unsigned tree_depth(xmlNode *root, unsigned limit)
 
 static void parse_header(struct wsman_response *r, xmlNode *header)
 {
-	r->action = text_of(r, child(header, NS_ADDR, "Action"), true);
-	r->message_id = text_of(r, child(header, NS_ADDR, "MessageID"), true);
-	r->relates_to = text_of(r, child(header, NS_ADDR, "RelatesTo"), true);
+	r->action = text_of(r, child(header, WSMAN_NS_ADDR, "Action"), true);
+	r->message_id = text_of(r, child(header, WSMAN_NS_ADDR, "MessageID"), true);
+	r->relates_to = text_of(r, child(header, WSMAN_NS_ADDR, "RelatesTo"), true);
 }
 
 static void parse_body(struct wsman_response *r, xmlNode *body,
@@ -823,20 +814,20 @@ static void parse_body(struct wsman_response *r, xmlNode *body,
 	if (!b) {
 		r->kind = r->action && ends_with(r->action, "/ReleaseResponse")
 			? WSMAN_RESP_RELEASE : WSMAN_RESP_UNKNOWN;
-	} else if (is_el(b, NS_SOAP, "Fault")) {
+	} else if (is_el(b, WSMAN_NS_SOAP, "Fault")) {
 		r->kind = WSMAN_RESP_FAULT;
 		parse_fault(r, b, header);
 	} else if (has_local(b, "IdentifyResponse")) {
 		/* OMI puts it in the SOAP namespace; the name is enough. */
 		r->kind = WSMAN_RESP_IDENTIFY;
 		parse_identify(r, b);
-	} else if (is_el(b, NS_ENUM, "EnumerateResponse")) {
+	} else if (is_el(b, WSMAN_NS_ENUM, "EnumerateResponse")) {
 		r->kind = WSMAN_RESP_ENUMERATE;
 		parse_enumeration(r, b);
-	} else if (is_el(b, NS_ENUM, "PullResponse")) {
+	} else if (is_el(b, WSMAN_NS_ENUM, "PullResponse")) {
 		r->kind = WSMAN_RESP_PULL;
 		parse_enumeration(r, b);
-	} else if (is_el(b, NS_ENUM, "ReleaseResponse")) {
+	} else if (is_el(b, WSMAN_NS_ENUM, "ReleaseResponse")) {
 		r->kind = WSMAN_RESP_RELEASE;
 	} else if (ends_with((const char *)b->name, "_OUTPUT") &&
 		   strlen((const char *)b->name) > strlen("_OUTPUT")) {
@@ -863,7 +854,7 @@ static int parse_doc(struct wsman_response *r, xmlDoc *doc,
 		set_err(err, err_size, "document type declarations refused");
 		return -EINVAL;
 	}
-	if (!is_el(root, NS_SOAP, "Envelope")) {
+	if (!is_el(root, WSMAN_NS_SOAP, "Envelope")) {
 		set_err(err, err_size, "not a SOAP 1.2 envelope");
 		return -EINVAL;
 	}
@@ -872,8 +863,8 @@ static int parse_doc(struct wsman_response *r, xmlDoc *doc,
 			max_depth);
 		return -EINVAL;
 	}
-	header = child(root, NS_SOAP, "Header");
-	body = child(root, NS_SOAP, "Body");
+	header = child(root, WSMAN_NS_SOAP, "Header");
+	body = child(root, WSMAN_NS_SOAP, "Body");
 	if (!body) {
 		set_err(err, err_size, "SOAP envelope without a Body");
 		return -EINVAL;

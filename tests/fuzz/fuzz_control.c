@@ -45,6 +45,7 @@
 #include "log.h"
 #include "provider.h"
 #include "store.h"
+#include "store_testing.h"
 
 #define TOKEN "fuzz-token"
 #define SEED 7

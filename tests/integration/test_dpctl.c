@@ -1313,7 +1313,7 @@ static void help_and_version(void **state)
 
 	run_dpctl(NULL, NULL, NULL, version, &r);
 	expect_status(&r, 0);
-	assert_string_equal(r.out, "dpctl 0.1.0\n");
+	assert_string_equal(r.out, "dpctl " DPSIM_VERSION "\n");
 	run_free(&r);
 }
 

@@ -35,6 +35,46 @@ static void defaults(void **unused)
 	assert_false(c.log_json);
 }
 
+/* Every default comes from the option table, parsed as a user value is:
+ * these are the values --help shows. */
+static void defaults_from_the_table(void **unused)
+{
+	struct config c;
+	char err[256], line[1024];
+	const char *args[] = { NULL };
+
+	assert_int_equal(parse(&c, err, args), CONFIG_OK);
+	assert_string_equal(c.tls_listen, "127.0.0.1:5986");
+	assert_null(c.tls_cert);
+	assert_null(c.admin_token);
+	assert_false(c.durability_full);
+	assert_false(c.seed_set);
+	assert_int_equal(c.seed, 0);
+	assert_int_equal(c.allow_hosts.n, 0);
+	config_describe(&c, line, sizeof(line));
+	assert_string_equal(line,
+		"--listen 127.0.0.1:5985 --db dpsim.db --durability normal"
+		" --threads 2 --max-body 512 --max-connections 1024"
+		" --max-client-connections 256 --connection-timeout 120"
+		" --read-timeout 30 --log-level info --journal-max 100000"
+		" --max-enumerations 1024 --max-enumerations-per-user 256"
+		" --max-fault-rules 1000 --journal-page-max 10000"
+		" --max-snapshots 64 --max-sites 100 --seed 0"
+		" (bundled lab fixture)");
+}
+
+/* --tls-listen given, even with the default's value, is not the default:
+ * without a certificate it is refused rather than ignored. */
+static void tls_listen_given_is_not_default(void **unused)
+{
+	struct config c;
+	char err[256] = "";
+	const char *args[] = { "--tls-listen", "127.0.0.1:5986", NULL };
+
+	assert_int_equal(parse(&c, err, args), CONFIG_ERROR);
+	assert_string_equal(err, "--tls-listen needs --tls-cert and --tls-key");
+}
+
 static void every_option(void **unused)
 {
 	struct config c;
@@ -152,6 +192,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(defaults),
+		cmocka_unit_test(defaults_from_the_table),
+		cmocka_unit_test(tls_listen_given_is_not_default),
 		cmocka_unit_test(every_option),
 		cmocka_unit_test(errors_name_the_option),
 		cmocka_unit_test(admin_token_is_checked),

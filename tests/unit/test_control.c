@@ -21,6 +21,7 @@
 #include "log.h"
 #include "provider.h"
 #include "store.h"
+#include "store_testing.h"
 
 #define DP01_NAL "[\"Display=\\\\DP01.contoso.com\\\"]MSWNET:[\"SMS_SITE=PS1\"]\\\\DP01.contoso.com\\"
 

@@ -19,6 +19,7 @@
 #include "journal.h"
 #include "log.h"
 #include "store.h"
+#include "store_testing.h"
 
 #define NAL01 "[\"Display=\\\\DP01.contoso.com\\\"]MSWNET:[\"SMS_SITE=PS1\"]\\\\DP01.contoso.com\\"
 #define NAL02 "[\"Display=\\\\DP02.contoso.com\\\"]MSWNET:[\"SMS_SITE=PS1\"]\\\\DP02.contoso.com\\"

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "provider.h"
 #include "store.h"
+#include "store_testing.h"
 #include "wql.h"
 
 #define FIXTURE_DIR SOURCE_ROOT "/tests/unit/fixtures/"

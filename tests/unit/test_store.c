@@ -20,6 +20,7 @@
 
 #include "log.h"
 #include "store.h"
+#include "store_testing.h"
 
 #define NAL1 "[\"Display=\\\\DP01.contoso.com\\\"]MSWNET:" \
 	"[\"SMS_SITE=PS1\"]\\\\DP01.contoso.com\\"

@@ -16,6 +16,7 @@
 #include "fixture.h"
 #include "provider.h"
 #include "store.h"
+#include "store_testing.h"
 #include "wsman_ops.h"
 
 #define WMI "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/sms/site_PS1/"
