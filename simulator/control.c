@@ -156,19 +156,6 @@ static int over_cap(struct ctx *x, int status, size_t cap, const char *option,
 	return o ? answer(x, status, o) : nomem(x);
 }
 
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-static json_t *hex32(uint32_t v)
-{
-	char t[16];
-
-	snprintf(t, sizeof(t), "0x%08X", (unsigned)v);
-	return json_string(t);
-}
-
 static void iso_time(int64_t ms, char out[32])
 {
 	time_t t = (time_t)(ms / 1000);
@@ -570,26 +557,26 @@ static json_t *entry_json(const struct journal_entry *e)
 	json_object_set_new(o, "id", json_integer(e->id));
 	json_object_set_new(o, "time", json_string(when));
 	json_object_set_new(o, "time_ms", json_integer(e->time_ms));
-	json_object_set_new(o, "user", str_or_null(e->user));
-	json_object_set_new(o, "protocol", str_or_null(e->protocol));
-	json_object_set_new(o, "operation", str_or_null(e->operation));
-	json_object_set_new(o, "site", str_or_null(e->site));
-	json_object_set_new(o, "class", str_or_null(e->class_name));
-	json_object_set_new(o, "method", str_or_null(e->method));
-	json_object_set_new(o, "nalpath", str_or_null(e->nalpath));
-	json_object_set_new(o, "params", str_or_null(e->params));
+	json_object_set_new(o, "user", json_answer_string_or_null(e->user));
+	json_object_set_new(o, "protocol", json_answer_string_or_null(e->protocol));
+	json_object_set_new(o, "operation", json_answer_string_or_null(e->operation));
+	json_object_set_new(o, "site", json_answer_string_or_null(e->site));
+	json_object_set_new(o, "class", json_answer_string_or_null(e->class_name));
+	json_object_set_new(o, "method", json_answer_string_or_null(e->method));
+	json_object_set_new(o, "nalpath", json_answer_string_or_null(e->nalpath));
+	json_object_set_new(o, "params", json_answer_string_or_null(e->params));
 	json_object_set_new(o, "old_mode", e->old_mode < 0 ? json_null()
 			    : json_integer(e->old_mode));
 	json_object_set_new(o, "new_mode", e->new_mode < 0 ? json_null()
 			    : json_integer(e->new_mode));
 	json_object_set_new(o, "result", json_string(journal_result(e)));
-	json_object_set_new(o, "hresult", hex32(e->hresult));
-	json_object_set_new(o, "hresult_name", str_or_null(hname));
+	json_object_set_new(o, "hresult", json_answer_hex32(e->hresult));
+	json_object_set_new(o, "hresult_name", json_answer_string_or_null(hname));
 	json_object_set_new(o, "return_value", e->has_return_value
 			    ? json_integer(e->return_value) : json_null());
 	json_object_set_new(o, "rule", e->rule_id ? json_integer(e->rule_id)
 			    : json_null());
-	json_object_set_new(o, "effect", str_or_null(e->effect));
+	json_object_set_new(o, "effect", json_answer_string_or_null(e->effect));
 	json_object_set_new(o, "http_status", e->http_status
 			    ? json_integer(e->http_status) : json_null());
 	json_object_set_new(o, "latency_us", json_integer(e->latency_us));
@@ -1057,23 +1044,8 @@ void control_handle(struct control *c, const struct front_request *rq,
 	pthread_mutex_unlock(&c->lock);
 
 	dispatch(&x, st);
-	rs->content_type = "application/json";
+	json_answer_to_front(&x.ans, JSON_INDENT(2) | JSON_PRESERVE_ORDER, true, rs);
 	rs->no_store = true;
-	rs->body = json_answer_text(&x.ans, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	rs->status = x.ans.status;
-	if (rs->body) {
-		/* One line more, so curl output ends cleanly. */
-		size_t n = strlen(rs->body);
-		char *b = realloc(rs->body, n + 2);
-
-		if (b) {
-			b[n] = '\n';
-			b[n + 1] = '\0';
-			rs->body = b;
-			n++;
-		}
-		rs->len = n;
-	}
 	/* 503 is "starting": polled for, not worth a warning. */
 	if (rs->status >= 500 && rs->status != 503)
 		log_warn("control %s /_dpsim%s: %d", rq->method, rq->path, rs->status);
@@ -1112,11 +1084,8 @@ static void control_too_large(void *self, size_t limit, struct front_answer *ans
 
 	json_answer_fail(&a, 413, "the request body exceeds the limit of %zu bytes "
 			 "(--max-body)", limit);
-	*ans = (struct front_answer){ .content_type = "application/json",
-				      .no_store = true };
-	ans->body = json_answer_text(&a, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	ans->status = a.status;
-	ans->len = ans->body ? strlen(ans->body) : 0;
+	*ans = (struct front_answer){ .no_store = true };
+	json_answer_to_front(&a, JSON_INDENT(2) | JSON_PRESERVE_ORDER, true, ans);
 }
 
 static void control_release(void *self, void *state)

@@ -125,19 +125,6 @@ static int fail(struct ctx *x, int status, const char *fmt, ...)
 	return status;
 }
 
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-static json_t *hex32(uint32_t v)
-{
-	char t[16];
-
-	snprintf(t, sizeof(t), "0x%08X", (unsigned)v);
-	return json_string(t);
-}
-
 static const char *arg(const struct ctx *x, const char *name)
 {
 	for (size_t i = 0; i < x->rq->nargs; i++)
@@ -288,7 +275,7 @@ static json_t *groups_json(const struct fixture_site *fs,
 					      json_string(dp->name));
 		}
 		json_array_append_new(arr, json_pack("{s:s, s:o, s:o, s:o}",
-			"name", bg->name, "description", str_or_null(bg->description),
+			"name", bg->name, "description", json_answer_string_or_null(bg->description),
 			"offered", offered ? offered : json_array(),
 			"withheld", withheld ? withheld : json_array()));
 	}
@@ -341,7 +328,7 @@ static int site_cb(void *ctx, const struct provider_site_view *v)
 			"name", v->dps[i].name, "nalpath", v->dps[i].nalpath,
 			"kind", v->dps[i].kind ? v->dps[i].kind : "standard",
 			"mode", (json_int_t)v->dps[i].mode,
-			"description", str_or_null(fd ? fd->description : NULL)));
+			"description", json_answer_string_or_null(fd ? fd->description : NULL)));
 	}
 	w->detail = json_pack("{s:s, s:s, s:o, s:o}", "code", v->code,
 			      "name", v->name, "dps", dps ? dps : json_array(),
@@ -359,15 +346,15 @@ static json_t *rule_json(const struct fault_rule *r)
 		"id", (json_int_t)r->id,
 		"operation", r->operation == FAULT_OP_ANY ? json_null()
 			: json_string(fault_op_name(r->operation)),
-		"class", str_or_null(r->class_glob),
-		"method", str_or_null(r->method_glob),
-		"nalpath", str_or_null(r->nalpath_glob),
+		"class", json_answer_string_or_null(r->class_glob),
+		"method", json_answer_string_or_null(r->method_glob),
+		"nalpath", json_answer_string_or_null(r->nalpath_glob),
 		"mode", r->mode < 0 ? json_null() : json_integer(r->mode),
-		"user", str_or_null(r->user_glob),
-		"protocol", str_or_null(r->protocol_glob),
+		"user", json_answer_string_or_null(r->user_glob),
+		"protocol", json_answer_string_or_null(r->protocol_glob),
 		"effect", fault_effect_name(r->effect),
-		"hresult", has_hr ? hex32(r->hresult) : json_null(),
-		"hresult_name", str_or_null(hname),
+		"hresult", has_hr ? json_answer_hex32(r->hresult) : json_null(),
+		"hresult_name", json_answer_string_or_null(hname),
 		"http_status", r->effect == FAULT_HTTP
 			? json_integer(r->http_status) : json_null(),
 		"delay_ms", (json_int_t)r->delay_ms,
@@ -402,22 +389,22 @@ static json_t *entry_json(const struct journal_entry *e)
 	return json_pack("{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
 			 "s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
 		"id", (json_int_t)e->id, "time_ms", (json_int_t)e->time_ms,
-		"user", str_or_null(e->user),
-		"protocol", str_or_null(e->protocol),
-		"operation", str_or_null(e->operation),
-		"class", str_or_null(e->class_name),
-		"method", str_or_null(e->method),
-		"nalpath", str_or_null(e->nalpath),
-		"params", str_or_null(e->params),
+		"user", json_answer_string_or_null(e->user),
+		"protocol", json_answer_string_or_null(e->protocol),
+		"operation", json_answer_string_or_null(e->operation),
+		"class", json_answer_string_or_null(e->class_name),
+		"method", json_answer_string_or_null(e->method),
+		"nalpath", json_answer_string_or_null(e->nalpath),
+		"params", json_answer_string_or_null(e->params),
 		"old_mode", e->old_mode < 0 ? json_null() : json_integer(e->old_mode),
 		"new_mode", e->new_mode < 0 ? json_null() : json_integer(e->new_mode),
 		"result", journal_result(e),
-		"hresult", e->hresult ? hex32(e->hresult) : json_null(),
-		"hresult_name", str_or_null(hname),
+		"hresult", e->hresult ? json_answer_hex32(e->hresult) : json_null(),
+		"hresult_name", json_answer_string_or_null(hname),
 		"return_value", e->has_return_value
 			? json_integer(e->return_value) : json_null(),
 		"rule", e->rule_id ? json_integer(e->rule_id) : json_null(),
-		"effect", str_or_null(e->effect),
+		"effect", json_answer_string_or_null(e->effect),
 		"http_status", e->http_status
 			? json_integer(e->http_status) : json_null());
 }
@@ -631,7 +618,7 @@ static int invoke_mode(struct ctx *x, const char *site, const char *nalpath,
 		return answer(x, hresult_status(hr), json_pack(
 			"{s:s, s:o, s:o, s:o}", "error", msg[0] ? msg
 			: (name ? name : "the provider failed"),
-			"hresult", hex32(hr), "hresult_name", str_or_null(name),
+			"hresult", json_answer_hex32(hr), "hresult_name", json_answer_string_or_null(name),
 			"rule", call.rule_id ? json_integer(call.rule_id)
 					     : json_null()));
 	}
@@ -753,10 +740,7 @@ static void api_handle(struct dashboard *d, const struct front_request *rq,
 	pthread_mutex_unlock(&d->lock);
 
 	api_dispatch(&x, st, rq->path + strlen("/dashboard/api/"));
-	rs->body = json_answer_text(&x.ans, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	rs->status = x.ans.status;
-	rs->len = rs->body ? strlen(rs->body) : 0;
-	rs->content_type = "application/json";
+	json_answer_to_front(&x.ans, JSON_COMPACT | JSON_PRESERVE_ORDER, false, rs);
 	if (rs->status >= 500)
 		log_warn("dashboard %s %s: %d", rq->method, rq->path, rs->status);
 }
@@ -855,10 +839,8 @@ static void dashboard_too_large(void *self, size_t limit, struct front_answer *a
 
 	json_answer_fail(&a, 413, "the request body exceeds the limit of %zu bytes "
 			 "(--max-body)", limit);
-	*ans = (struct front_answer){ .content_type = "application/json", .page = true };
-	ans->body = json_answer_text(&a, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	ans->status = a.status;
-	ans->len = ans->body ? strlen(ans->body) : 0;
+	*ans = (struct front_answer){ .page = true };
+	json_answer_to_front(&a, JSON_COMPACT | JSON_PRESERVE_ORDER, false, ans);
 }
 
 static void dashboard_release(void *self, void *state)

@@ -10,19 +10,7 @@
 #include <strings.h>
 
 #include "hresult.h"
-
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-static json_t *hex32(uint32_t v)
-{
-	char t[16];
-
-	snprintf(t, sizeof(t), "0x%08X", (unsigned)v);
-	return json_string(t);
-}
+#include "json_answer.h"
 
 static const char *type_name(const json_t *v)
 {
@@ -41,7 +29,7 @@ static const char *type_name(const json_t *v)
 
 static json_t *glob_or_null(const char *s)
 {
-	return str_or_null(s);
+	return json_answer_string_or_null(s);
 }
 
 json_t *fault_json_rule(const struct fault_rule *r)
@@ -61,9 +49,9 @@ json_t *fault_json_rule(const struct fault_rule *r)
 	json_object_set_new(o, "mode", r->mode < 0 ? json_null() : json_integer(r->mode));
 	json_object_set_new(o, "user", glob_or_null(r->user_glob));
 	json_object_set_new(o, "protocol", glob_or_null(r->protocol_glob));
-	json_object_set_new(o, "site", str_or_null(r->site));
+	json_object_set_new(o, "site", json_answer_string_or_null(r->site));
 	json_object_set_new(o, "effect", json_string(fault_effect_name(r->effect)));
-	json_object_set_new(o, "hresult", has_hr ? hex32(r->hresult) : json_null());
+	json_object_set_new(o, "hresult", has_hr ? json_answer_hex32(r->hresult) : json_null());
 	json_object_set_new(o, "hresult_name", has_hr && hname ? json_string(hname)
 			    : json_null());
 	json_object_set_new(o, "http_status", r->effect == FAULT_HTTP

@@ -1,6 +1,8 @@
 #include "json_answer.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 int json_answer_set(struct json_answer *a, int status, json_t *body)
 {
@@ -52,4 +54,39 @@ char *json_answer_text(struct json_answer *a, size_t flags)
 	if (!text)
 		a->status = 500;
 	return text;
+}
+
+void json_answer_to_front(struct json_answer *a, size_t flags, bool newline,
+			  struct front_answer *out)
+{
+	out->body = json_answer_text(a, flags);
+	out->status = a->status;
+	out->content_type = "application/json";
+	out->len = 0;
+	if (!out->body)
+		return;
+	size_t n = strlen(out->body);
+	if (newline) {
+		char *b = realloc(out->body, n + 2);
+
+		if (b) {
+			b[n++] = '\n';
+			b[n] = '\0';
+			out->body = b;
+		}
+	}
+	out->len = n;
+}
+
+json_t *json_answer_string_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+json_t *json_answer_hex32(uint32_t v)
+{
+	char t[16];
+
+	snprintf(t, sizeof(t), "0x%08X", (unsigned)v);
+	return json_string(t);
 }

@@ -6,8 +6,11 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
+
+#include "front.h"
 
 struct json_answer {
 	int status;
@@ -30,5 +33,17 @@ int json_answer_vfail(struct json_answer *a, int status, const char *fmt,
  * flags), releasing a->body; a->status becomes 500 when the answer was
  * never set or memory ran out. NULL only when out of memory. */
 char *json_answer_text(struct json_answer *a, size_t flags);
+
+/* The answer as a front end hands it to the transport (front.h): the
+ * JSON text (followed by a newline with newline, so curl output ends
+ * cleanly), its status and content type; releases a->body. Other fields
+ * of *out are left as they are. */
+void json_answer_to_front(struct json_answer *a, size_t flags, bool newline,
+			  struct front_answer *out);
+
+/* Values every JSON front end writes the same way: a string or null; an
+ * HRESULT as "0x8004100C". New references (NULL when out of memory). */
+json_t *json_answer_string_or_null(const char *s);
+json_t *json_answer_hex32(uint32_t v);
 
 #endif

@@ -957,6 +957,56 @@ static bool site_gone(const struct scope *sc, char *msg, size_t msgsize)
 	return true;
 }
 
+/* What every call holds between call_begin() and its answer. */
+struct call_ctx {
+	struct scope sc;
+	struct auth_access acc;	/* the caller's, at the call's site */
+	struct journal_entry je;	/* the call's row, written once */
+	char params[1024];	/* the arguments as the journal shows them */
+};
+
+/* The steps every call takes before its own work: where it lands
+ * (enter), its journal row, the fault rules (apply_rules) and the
+ * caller's access at the site (site_access), each once. opname names the
+ * operation in the journal; args (keys or parameters) are shown there,
+ * or the call's query when there are none; mode is what a rule's "mode"
+ * matches (-1: none). Returns true when the call is over, with its answer
+ * in *hr (and *rv), journaled when it should be; false when the call goes
+ * on with x filled. */
+static bool call_begin(struct provider *p, struct provider_call *call,
+		       const struct provider_class *pc, enum fault_op op,
+		       const char *opname, const char *method,
+		       const struct provider_arg *args, size_t nargs, int64_t mode,
+		       struct call_ctx *x, uint32_t *hr, uint32_t *rv,
+		       char *msg, size_t msgsize)
+{
+	*hr = enter(pc, &x->sc, msg, msgsize);
+	if (*hr)
+		return true;
+	params_text(args, nargs, x->params, sizeof(x->params));
+	x->je = (struct journal_entry){
+		.user = call->who->user, .protocol = call->who->protocol,
+		.operation = opname, .site = x->sc.site[0] ? x->sc.site : NULL,
+		.class_name = cim_class_name(pc->cls), .method = method,
+		.nalpath = arg_value(args, nargs, "NALPath"),
+		.params = args ? x->params : call->query,
+		.old_mode = -1, .new_mode = -1,
+	};
+	struct fault_call fc = {
+		.operation = op, .class_name = x->je.class_name, .method = method,
+		.nalpath = x->je.nalpath, .user = x->je.user,
+		.protocol = x->je.protocol, .site = x->je.site, .mode = mode,
+	};
+	if (apply_rules(p, call, &fc, &x->je, hr, rv, msg, msgsize))
+		return true;
+	*hr = site_access(call, &x->sc, &x->acc, msg, msgsize);
+	if (*hr) {
+		*hr = record_result(p, call, &x->je, *hr, msg, msgsize);
+		return true;
+	}
+	return false;
+}
+
 uint32_t provider_get(struct provider *p, struct provider_call *call,
 		      const struct provider_class *pc, const struct provider_arg *keys,
 		      size_t nkeys, struct cim_instance **out,
@@ -964,40 +1014,20 @@ uint32_t provider_get(struct provider *p, struct provider_call *call,
 {
 	const struct cim_class *c = pc->cls;
 	struct instance_list all = { 0 };
-	struct auth_access acc;
-	struct scope sc;
-	char ptext[1024];
+	struct call_ctx x;
 	uint32_t hr, rv = 0;
 
 	*out = NULL;
-	hr = enter(pc, &sc, msg, msgsize);
-	if (hr)
+	if (call_begin(p, call, pc, FAULT_OP_GET, "get", NULL, keys, nkeys, -1, &x,
+		       &hr, &rv, msg, msgsize))
 		return hr;
-	params_text(keys, nkeys, ptext, sizeof(ptext));
-	const char *nal = arg_value(keys, nkeys, "NALPath");
-	struct journal_entry je = {
-		.user = call->who->user, .protocol = call->who->protocol,
-		.operation = "get", .site = sc.site[0] ? sc.site : NULL,
-		.class_name = cim_class_name(c), .nalpath = nal, .params = ptext,
-		.old_mode = -1, .new_mode = -1,
-	};
-	struct fault_call fc = {
-		.operation = FAULT_OP_GET, .class_name = je.class_name,
-		.nalpath = nal, .user = je.user, .protocol = je.protocol,
-		.site = je.site, .mode = -1,
-	};
-	if (apply_rules(p, call, &fc, &je, &hr, &rv, msg, msgsize))
-		return hr;
-	hr = site_access(call, &sc, &acc, msg, msgsize);
-	if (hr)
-		return record_result(p, call, &je, hr, msg, msgsize);
 
 	pthread_rwlock_rdlock(&p->lock);
 	int r = 0;
-	if (site_gone(&sc, msg, msgsize))
+	if (site_gone(&x.sc, msg, msgsize))
 		hr = WBEM_E_INVALID_NAMESPACE;
 	else
-		r = collect(p, sc.ce, NULL, &acc, &all);
+		r = collect(p, x.sc.ce, NULL, &x.acc, &all);
 	pthread_rwlock_unlock(&p->lock);
 	if (r) {
 		snprintf(msg, msgsize, "Out of memory.");
@@ -1015,7 +1045,7 @@ uint32_t provider_get(struct provider *p, struct provider_call *call,
 			 cim_class_name(c));
 		hr = WBEM_E_NOT_FOUND;
 	}
-	hr = record_result(p, call, &je, hr, msg, msgsize);
+	hr = record_result(p, call, &x.je, hr, msg, msgsize);
 	if (hr) {
 		cim_instance_free(*out);
 		*out = NULL;
@@ -1027,45 +1057,27 @@ uint32_t provider_enumerate(struct provider *p, struct provider_call *call,
 			    const struct provider_class *pc, const struct wql_query *q,
 			    struct instance_list *out, char *msg, size_t msgsize)
 {
-	const struct cim_class *c = pc->cls;
-	struct auth_access acc;
-	struct scope sc;
+	struct call_ctx x;
 	uint32_t hr, rv = 0;
 
 	out->items = NULL;
 	out->count = 0;
-	hr = enter(pc, &sc, msg, msgsize);
-	if (hr)
+	if (call_begin(p, call, pc, FAULT_OP_ENUMERATE, "enumerate", NULL, NULL, 0, -1,
+		       &x, &hr, &rv, msg, msgsize))
 		return hr;
-	struct journal_entry je = {
-		.user = call->who->user, .protocol = call->who->protocol,
-		.operation = "enumerate", .site = sc.site[0] ? sc.site : NULL,
-		.class_name = cim_class_name(c), .params = call->query,
-		.old_mode = -1, .new_mode = -1,
-	};
-	struct fault_call fc = {
-		.operation = FAULT_OP_ENUMERATE, .class_name = je.class_name,
-		.user = je.user, .protocol = je.protocol, .site = je.site,
-		.mode = -1,
-	};
-	if (apply_rules(p, call, &fc, &je, &hr, &rv, msg, msgsize))
-		return hr;
-	hr = site_access(call, &sc, &acc, msg, msgsize);
-	if (hr)
-		return record_result(p, call, &je, hr, msg, msgsize);
 
 	pthread_rwlock_rdlock(&p->lock);
 	int r = 0;
-	if (site_gone(&sc, msg, msgsize))
+	if (site_gone(&x.sc, msg, msgsize))
 		hr = WBEM_E_INVALID_NAMESPACE;
 	else
-		r = collect(p, sc.ce, q, &acc, out);
+		r = collect(p, x.sc.ce, q, &x.acc, out);
 	pthread_rwlock_unlock(&p->lock);
 	if (r) {
 		snprintf(msg, msgsize, "Out of memory.");
 		hr = WBEM_E_OUT_OF_MEMORY;
 	}
-	hr = record_result(p, call, &je, hr, msg, msgsize);
+	hr = record_result(p, call, &x.je, hr, msg, msgsize);
 	if (hr)
 		instance_list_free(out);
 	return hr;
@@ -1262,49 +1274,25 @@ uint32_t provider_invoke(struct provider *p, struct provider_call *call,
 			 const struct provider_arg *params, size_t nparams,
 			 uint32_t *return_value, char *msg, size_t msgsize)
 {
-	const struct cim_class *c = pc->cls;
 	struct set_mode_args args = { .mode = -1 };
-	struct auth_access acc;
-	struct scope sc;
-	char ptext[1024];
+	struct call_ctx x;
 	uint32_t hr;
 
 	*return_value = 0;
-	hr = enter(pc, &sc, msg, msgsize);
-	if (hr)
-		return hr;
 	bool set_mode = is_dp_kind(pc->kind) &&
 			strcasecmp(method, "SetDPMaintenanceMode") == 0;
 	if (set_mode)
 		parse_set_mode_args(params, nparams, &args);
-	params_text(params, nparams, ptext, sizeof(ptext));
-	struct journal_entry je = {
-		.user = call->who->user, .protocol = call->who->protocol,
-		.operation = "invoke", .site = sc.site[0] ? sc.site : NULL,
-		.class_name = cim_class_name(c),
-		.method = method,
-		.nalpath = arg_value(params, nparams, "NALPath"),
-		.params = ptext, .old_mode = -1, .new_mode = -1,
-	};
-	struct fault_call fc = {
-		.operation = FAULT_OP_INVOKE, .class_name = je.class_name,
-		.method = method, .nalpath = je.nalpath, .user = je.user,
-		.protocol = je.protocol, .site = je.site, .mode = args.mode,
-	};
-	if (apply_rules(p, call, &fc, &je, &hr, return_value, msg, msgsize))
+	if (call_begin(p, call, pc, FAULT_OP_INVOKE, "invoke", method, params, nparams,
+		       args.mode, &x, &hr, return_value, msg, msgsize))
 		return hr;
-
-	hr = site_access(call, &sc, &acc, msg, msgsize);
-	if (!hr && set_mode) {
-		je.method = "SetDPMaintenanceMode";
-		return set_dp_mode(p, call, &sc, &acc, &args, &je, msg, msgsize);
+	if (set_mode) {
+		x.je.method = "SetDPMaintenanceMode";
+		return set_dp_mode(p, call, &x.sc, &x.acc, &args, &x.je, msg, msgsize);
 	}
-	if (!hr) {
-		snprintf(msg, msgsize, "Class %s has no method '%s'.",
-			 cim_class_name(c), method);
-		hr = WBEM_E_INVALID_METHOD;
-	}
-	return record_result(p, call, &je, hr, msg, msgsize);
+	snprintf(msg, msgsize, "Class %s has no method '%s'.", cim_class_name(pc->cls),
+		 method);
+	return record_result(p, call, &x.je, WBEM_E_INVALID_METHOD, msg, msgsize);
 }
 
 /* ---- sites at run time --------------------------------------------------- */
