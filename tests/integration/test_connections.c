@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -337,6 +338,56 @@ static void idle_connections_make_room(void **unused)
 				      "connection", harness_limit_ms()));
 	for (int i = 0; i < 14; i++)
 		close(idle[i]);
+	free(req);
+	assert_int_equal(dpsim_stop(&p), 0);
+	dpsim_cleanup(&p);
+}
+
+/* Out of file descriptors: connections are turned away, and the log
+ * says so and why, instead of clients just hanging. dpsim inherits a
+ * limit of 64 descriptors; this process keeps its own. */
+static void out_of_descriptors_is_logged(void **unused)
+{
+	struct dpsim_proc p;
+	static struct errlog log;
+	struct rlimit was, low;
+	int fds[120];
+	struct answer a;
+
+	memset(&log, 0, sizeof(log));
+	dpsim_prepare(&p);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &was), 0);
+	low = was;
+	low.rlim_cur = 64;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	int started = dpsim_start(&p, NULL);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &was), 0);
+	assert_int_equal(started, 0);
+
+	for (int i = 0; i < 120; i++)
+		fds[i] = connect_from(&p, "127.0.0.1");
+	assert_true(dpsim_wait_stderr(&p, &log, "turning connections away",
+				      harness_limit_ms()));
+	assert_non_null(strstr(log.text, "ulimit -n"));
+	for (int i = 0; i < 120; i++)
+		close(fds[i]);
+
+	/* Once they are gone, dpsim serves again. */
+	char *req = identify_request("");
+	long long deadline = harness_now_ms() + harness_limit_ms();
+	for (;;) {
+		int fd = connect_from(&p, "127.0.0.1");
+		send_all(fd, req, strlen(req));
+		read_answer(fd, &a);
+		close(fd);
+		if (a.status == 200)
+			break;
+		answer_free(&a);
+		assert_true(harness_now_ms() < deadline);
+		poll(NULL, 0, 20);
+	}
+	assert_non_null(strstr(a.body, "Microsoft Corporation"));
+	answer_free(&a);
 	free(req);
 	assert_int_equal(dpsim_stop(&p), 0);
 	dpsim_cleanup(&p);
@@ -668,6 +719,7 @@ int main(void)
 		cmocka_unit_test(client_limit_leaves_room_for_others),
 		cmocka_unit_test(trickled_request_ends_at_its_deadline),
 		cmocka_unit_test(idle_connections_make_room),
+		cmocka_unit_test(out_of_descriptors_is_logged),
 		cmocka_unit_test(over_limit_chunked_bodies),
 		cmocka_unit_test(unauthenticated_body_is_not_parsed),
 		cmocka_unit_test(cross_site_requests_refused),
