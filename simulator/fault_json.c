@@ -11,6 +11,7 @@
 
 #include "hresult.h"
 #include "json_answer.h"
+#include "num.h"
 
 static const char *type_name(const json_t *v)
 {
@@ -384,13 +385,23 @@ int fault_json_state_parse(const char *text, struct faults_state *fs,
 		const char *site = json_string_value(json_object_get(s, "site"));
 		const char *state = json_string_value(json_object_get(s, "state"));
 
+		uint64_t st;
+
 		if (!site || !state) {
 			snprintf(err, errsize, "stream %zu: site and state expected", i);
 			rc = -EINVAL;
 			break;
 		}
+		/* A snapshot keeps a generator's state as hex; anything else in
+		 * its place was not written by dpsim. */
+		if (num_parse_u64(state, 16, UINT64_MAX, &st)) {
+			snprintf(err, errsize, "stream %zu: state '%s' is not a hex number",
+				 i, state);
+			rc = -EINVAL;
+			break;
+		}
 		snprintf(fs->streams[i].site, sizeof(fs->streams[i].site), "%s", site);
-		fs->streams[i].state = strtoull(state, NULL, 16);
+		fs->streams[i].state = st;
 		fs->nstreams++;
 	}
 	json_decref(o);

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "conn_guard.h"
 #include "log.h"
+#include "num.h"
 #include "origin.h"
 #include "ratelimit.h"
 #include "tls.h"
@@ -504,12 +505,16 @@ static const struct front *front_of(struct http_server *s, const char *url)
 	return NULL;
 }
 
+/* The declared body length. MHD has refused a malformed header before
+ * this runs; one that still does not parse is treated as absent (the cap
+ * then applies while the body is read). */
 static unsigned long long content_length(struct MHD_Connection *conn, bool *given)
 {
 	const char *cl = header(conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	uint64_t v = 0;
 
-	*given = cl != NULL;
-	return cl ? strtoull(cl, NULL, 10) : 0;
+	*given = cl && !num_parse_dec(cl, UINT64_MAX, &v);
+	return v;
 }
 
 /* First callback of a request: route, apply the transport's rules, let

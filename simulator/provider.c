@@ -14,6 +14,7 @@
 #include "fault_json.h"
 #include "hresult.h"
 #include "log.h"
+#include "num.h"
 
 enum class_kind {
 	CLASS_ROOT_NS,		/* root: __Namespace, fixed instances */
@@ -1142,7 +1143,9 @@ static uint32_t parse_set_mode_args(const struct provider_arg *params, size_t n,
 		return bad_args(a, WBEM_E_TYPE_MISMATCH, "Mode '%s' is not a uint32 (%s).",
 				a->mode_text, why ? why : "invalid");
 	/* Canonical uint32 text: digits only, in range. */
-	a->mode = (int64_t)strtoull(canon, NULL, 10);
+	uint64_t v = 0;
+	num_parse_dec(canon, UINT32_MAX, &v);
+	a->mode = (int64_t)v;
 	free(canon);
 	if (a->mode > 1)
 		return bad_args(a, WBEM_E_INVALID_PARAMETER, "Mode %lld is not valid: use "
