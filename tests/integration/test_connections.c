@@ -354,6 +354,10 @@ static void out_of_descriptors_is_logged(void **unused)
 	int fds[120];
 	struct answer a;
 
+	/* valgrind keeps a lowered descriptor limit to itself: the dpsim
+	 * it starts would never run short. */
+	if (harness_under_wrapper())
+		skip();
 	memset(&log, 0, sizeof(log));
 	dpsim_prepare(&p);
 	assert_int_equal(getrlimit(RLIMIT_NOFILE, &was), 0);
