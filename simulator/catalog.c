@@ -9,7 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
-/* SMS_DistributionPointInfo as documented (configmgr-domain.md §1.1), in
+/* SMS_DistributionPointInfo as documented (docs/configmgr-domain.md,
+ * SMS_DistributionPointInfo), in
  * MOF order, plus the undocumented MaintenanceMode that scripts read.
  * MOF types are used where the prose disagrees (Region, ServiceType). */
 struct prop_def {
@@ -63,7 +64,8 @@ static const struct prop_def dpinfo_props[] = {
 	{ "UdaSetting", CIM_UINT32, 0 },
 };
 
-/* SMS_DistributionPoint is the package-to-DP association (§1.2); dpsim
+/* SMS_DistributionPoint is the package-to-DP association (docs/configmgr-domain.md,
+ * SMS_DistributionPoint); dpsim
  * serves no packages, so it has no instances, but Get and WQL see its real
  * keys and properties, and SetDPMaintenanceMode is reachable through it as
  * the SDK page title has it. */

@@ -66,7 +66,7 @@ static const struct option_def options[] = {
 	  "error, warn, info or debug", "info" },
 	{ "log-format", "FORMAT", OPT_LOGFORMAT, OFF(log_json), 0, 0,
 	  "text or json", "text" },
-	/* 2: measured best on 2 cores (DESIGN.md). */
+	/* 2: measured best on 2 cores (docs/architecture.md, Measured choices). */
 	{ "threads", "N", OPT_UINT, OFF(threads), 1, 64,
 	  "worker threads of each listener (HTTP, HTTPS)", "2" },
 	{ "max-body", "KIB", OPT_UINT, OFF(max_body_kib), 1, 65536,

@@ -18,10 +18,7 @@
 #include "vocab.h"
 #include "wql.h"
 
-#define DIALECT_WQL WSMAN_DIALECT_WQL
-#define DIALECT_SELECTOR WSMAN_DIALECT_SELECTOR
 #define PRODUCT_VERSION "OS: 0.0.0 SP: 0.0 Stack: 3.0"
-#define SOAP_CONTENT_TYPE WSMAN_SOAP_CONTENT_TYPE
 /* Room kept for the envelope around the items of a batch: header, open
  * and closing tags (a response header is about 700 bytes). */
 #define ENVELOPE_OVERHEAD 1536
@@ -494,7 +491,7 @@ static int run_enumeration(struct op_call *c, const struct wsman_resource *res,
 	struct wql_error we;
 	int st = 0;
 
-	if (r->filter_dialect && strcasecmp(r->filter_dialect, DIALECT_WQL) == 0) {
+	if (r->filter_dialect && strcasecmp(r->filter_dialect, WSMAN_DIALECT_WQL) == 0) {
 		int e = wql_parse(r->filter_text ? r->filter_text : "", &q, &we);
 		if (e == -ENOMEM)
 			return send_hresult(c, WBEM_E_OUT_OF_MEMORY, NULL);
@@ -510,11 +507,11 @@ static int run_enumeration(struct op_call *c, const struct wsman_resource *res,
 					   WSMAN_CODE_WMI_ENUM_WQL_URI, NULL, reason);
 		}
 		cls = wql_query_class(q);
-	} else if (r->filter_dialect && strcasecmp(r->filter_dialect, DIALECT_SELECTOR) &&
+	} else if (r->filter_dialect && strcasecmp(r->filter_dialect, WSMAN_DIALECT_SELECTOR) &&
 		   strcmp(r->filter_dialect, "")) {
 		char reason[600];
 		snprintf(reason, sizeof(reason), "Filter dialect %s is not supported; use WQL "
-			 "(%s) or SelectorFilter.", r->filter_dialect, DIALECT_WQL);
+			 "(%s) or SelectorFilter.", r->filter_dialect, WSMAN_DIALECT_WQL);
 		return send_simple(c, WSMAN_SUB_FILTER_DIALECT_UNAVAILABLE,
 				   WSMAN_CODE_FILTER_DIALECT_UNAVAILABLE, NULL, reason);
 	} else if (strcmp(res->cls, "*") == 0) {
@@ -543,7 +540,7 @@ static int run_enumeration(struct op_call *c, const struct wsman_resource *res,
 		st = send_hresult(c, hr, msg);
 		goto out;
 	}
-	if (r->filter_dialect && strcasecmp(r->filter_dialect, DIALECT_SELECTOR) == 0)
+	if (r->filter_dialect && strcasecmp(r->filter_dialect, WSMAN_DIALECT_SELECTOR) == 0)
 		st = selector_filter(c, k, list);
 out:
 	if (st)
@@ -1047,7 +1044,7 @@ done:
 		st = send_hresult(&c, WBEM_E_OUT_OF_MEMORY, NULL);
 	}
 	if (st != 401 && !ans->content_type)
-		ans->content_type = SOAP_CONTENT_TYPE;
+		ans->content_type = WSMAN_SOAP_CONTENT_TYPE;
 out:
 	ans->status = st;
 	wsman_request_free(req);
@@ -1109,7 +1106,7 @@ static void fault_answer(struct wsman_ops *o, struct front_answer *ans,
 	buf_init(&b, 0);
 	int status = wsman_ops_fault(o, sub, code, detail, reason, &b);
 	*ans = (struct front_answer){ .status = status,
-				      .content_type = SOAP_CONTENT_TYPE, .as_is = true };
+				      .content_type = WSMAN_SOAP_CONTENT_TYPE, .as_is = true };
 	ans->body = buf_take(&b, &len);
 	ans->len = ans->body ? len : 0;
 	buf_free(&b);
@@ -1122,7 +1119,8 @@ static int check_content_type(const char *ct)
 {
 	if (!ct)
 		return 415;
-	if (strncasecmp(ct, "application/soap+xml", 20) && strncasecmp(ct, "text/xml", 8))
+	if (strncasecmp(ct, WSMAN_SOAP_MEDIA_TYPE, strlen(WSMAN_SOAP_MEDIA_TYPE)) &&
+	    strncasecmp(ct, "text/xml", 8))
 		return 415;
 	const char *cs = strcasestr(ct, "charset=");
 	if (!cs)
@@ -1164,7 +1162,7 @@ static void *wsman_admit(void *self, const struct front_request *rq,
 	}
 	int ctr = check_content_type(rq->content_type);
 	if (ctr == 415) {
-		text_answer(ans, 415, "dpsim: Content-Type '%s' is not application/soap+xml\n",
+		text_answer(ans, 415, "dpsim: Content-Type '%s' is not " WSMAN_SOAP_MEDIA_TYPE "\n",
 			    rq->content_type ? rq->content_type : "(none)");
 		return NULL;
 	}
@@ -1206,7 +1204,7 @@ static void wsman_serve(void *self, void *state, const struct front_request *rq,
 	} else if (!wa.drop && !wa.defer_ms) {
 		ans->body = buf_take(&out, &len);
 		ans->len = ans->body ? len : 0;
-		ans->as_is = wa.content_type && !strcmp(wa.content_type, SOAP_CONTENT_TYPE);
+		ans->as_is = wa.content_type && !strcmp(wa.content_type, WSMAN_SOAP_CONTENT_TYPE);
 		if (!ans->body)
 			text_answer(ans, 500, "dpsim: out of memory\n");
 	}

@@ -5,7 +5,7 @@
  * sides of the wire: the codec writes and reads them, the simulator
  * answers with them, the client sends them. A misspelt copy is a protocol
  * bug only a real client would notice, so every part of dpsim takes them
- * from here. Values are as WinRM writes them (wsman-protocol.md).
+ * from here. Values are as WinRM writes them (docs/wsman-protocol.md).
  */
 #ifndef DPSIM_WSMAN_VOCAB_H
 #define DPSIM_WSMAN_VOCAB_H

@@ -1,6 +1,6 @@
 /* Unit tests for wsman/vocab.h: the WS-Man vocabulary every part of dpsim
  * takes its strings from. Each value is spelt out here as the
- * specifications and WinRM captures have it (wsman-protocol.md), so a
+ * specifications and WinRM captures have it (docs/wsman-protocol.md), so a
  * slip in the one definition fails here rather than against a real
  * client. */
 #include <setjmp.h>
