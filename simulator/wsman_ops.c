@@ -1,6 +1,7 @@
 #include "wsman_ops.h"
 
 #include <errno.h>
+#include <iconv.h>
 #include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -966,6 +967,56 @@ int wsman_ops_fault(struct wsman_ops *o, enum wsman_subcode sub, uint32_t code,
 
 /* ---- dispatch ---------------------------------------------------------- */
 
+/* ---- the request's encoding --------------------------------------------- */
+
+enum body_encoding { BODY_UTF8, BODY_UTF16LE, BODY_UTF16BE };
+
+/* The encoding a body is in, found as the parser finds it: a byte-order
+ * mark, or the first "<" as one UTF-16 unit. */
+static enum body_encoding body_encoding(const char *body, size_t len)
+{
+	const unsigned char *b = (const unsigned char *)body;
+
+	if (len < 2)
+		return BODY_UTF8;
+	if ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == '<' && b[1] == 0))
+		return BODY_UTF16LE;
+	if ((b[0] == 0xFE && b[1] == 0xFF) || (b[0] == 0 && b[1] == '<'))
+		return BODY_UTF16BE;
+	return BODY_UTF8;
+}
+
+/* Re-encodes the UTF-8 envelope in out as UTF-16 in the byte order enc,
+ * with a byte-order mark. 0, or -errno (out unchanged). */
+static int answer_in_utf16(struct buf *out, enum body_encoding enc)
+{
+	iconv_t cd = iconv_open(enc == BODY_UTF16BE ? "UTF-16BE" : "UTF-16LE", "UTF-8");
+	size_t inlen = buf_len(out), cap = 2 + 2 * inlen + 4, left = cap - 2;
+	char *res, *o, *in = (char *)buf_ptr(out);
+	int r = 0;
+
+	if (cd == (iconv_t)-1)
+		return -errno;
+	res = malloc(cap);
+	if (!res) {
+		iconv_close(cd);
+		return -ENOMEM;
+	}
+	res[0] = enc == BODY_UTF16BE ? (char)0xFE : (char)0xFF;
+	res[1] = enc == BODY_UTF16BE ? (char)0xFF : (char)0xFE;
+	o = res + 2;
+	if (iconv(cd, &in, &inlen, &o, &left) == (size_t)-1)
+		r = -errno;
+	iconv_close(cd);
+	if (!r) {
+		buf_reset(out);
+		if (buf_add(out, res, (size_t)(o - res)))
+			r = -ENOMEM;
+	}
+	free(res);
+	return r;
+}
+
 int wsman_ops_serve(struct wsman_ops *o, const struct caller *who,
 		    const char *body, size_t len, struct buf *out,
 		    struct provider_call *call, struct wsman_ops_answer *ans)
@@ -981,10 +1032,16 @@ int wsman_ops_serve(struct wsman_ops *o, const struct caller *who,
 	memset(ans, 0, sizeof(*ans));
 	c.pc->can_defer = call != NULL;
 	new_uuid(c.msgid);
+	enum body_encoding enc = body_encoding(body, len);
 	int r = wsman_request_parse(body, len, 0, &req, &f, reason, sizeof(reason));
 	c.req = req;
 	c.max_env = req && req->max_envelope_size ? req->max_envelope_size
 						  : o->lim.max_envelope;
+	/* A UTF-16 answer takes two bytes for each of the envelope's ASCII
+	 * ones, and no more for anything else: half the limit in UTF-8
+	 * keeps it within the limit once re-encoded. */
+	if (enc != BODY_UTF8)
+		c.max_env /= 2;
 	if (r == -ENOMEM) {
 		st = send_hresult(&c, WBEM_E_OUT_OF_MEMORY, NULL);
 		goto done;
@@ -1043,8 +1100,22 @@ done:
 		ans->content_type = NULL;
 		st = send_hresult(&c, WBEM_E_OUT_OF_MEMORY, NULL);
 	}
-	if (st != 401 && !ans->content_type)
+	if (st != 401 && !ans->content_type) {
 		ans->content_type = WSMAN_SOAP_CONTENT_TYPE;
+		/* Answered in the request's encoding: a client decodes the
+		 * answer as it encoded the request. */
+		if (enc != BODY_UTF8) {
+			int e = answer_in_utf16(out, enc);
+			if (e) {
+				log_error("the answer could not be encoded as UTF-16 (%s)",
+					  strerror(-e));
+				buf_reset(out);
+				st = send_hresult(&c, WBEM_E_OUT_OF_MEMORY, NULL);
+			} else {
+				ans->content_type = WSMAN_SOAP_CONTENT_TYPE_UTF16;
+			}
+		}
+	}
 out:
 	ans->status = st;
 	wsman_request_free(req);
@@ -1204,7 +1275,8 @@ static void wsman_serve(void *self, void *state, const struct front_request *rq,
 	} else if (!wa.drop && !wa.defer_ms) {
 		ans->body = buf_take(&out, &len);
 		ans->len = ans->body ? len : 0;
-		ans->as_is = wa.content_type && !strcmp(wa.content_type, WSMAN_SOAP_CONTENT_TYPE);
+		ans->as_is = wa.content_type && (!strcmp(wa.content_type, WSMAN_SOAP_CONTENT_TYPE) ||
+				!strcmp(wa.content_type, WSMAN_SOAP_CONTENT_TYPE_UTF16));
 		if (!ans->body)
 			text_answer(ans, 500, "dpsim: out of memory\n");
 	}

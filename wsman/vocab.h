@@ -86,5 +86,8 @@
  * value WinRM sends and answers with. */
 #define WSMAN_SOAP_MEDIA_TYPE	"application/soap+xml"
 #define WSMAN_SOAP_CONTENT_TYPE	WSMAN_SOAP_MEDIA_TYPE ";charset=UTF-8"
+/* The answer to a UTF-16 request is UTF-16 too, with a byte-order mark
+ * (MS-WSMV's own example pairs them). */
+#define WSMAN_SOAP_CONTENT_TYPE_UTF16 WSMAN_SOAP_MEDIA_TYPE ";charset=UTF-16"
 
 #endif

@@ -854,50 +854,142 @@ static char *utf16(const char *text, bool big_endian, size_t *len)
 	return (char *)out;
 }
 
-/* As New-CimSessionOption -Encoding Utf16 sends: accepted, answered. */
-static void utf16_with_bom_accepted(void **state)
+/* env (UTF-8, ASCII, with its encoding="utf-8" declaration) as a
+ * UTF-16 request in byte order be, its declaration saying so. */
+static char *as_utf16(const char *env, bool be, size_t *len)
 {
-	struct dpsim_proc *p = *state;
-	char *env = wql_env("SELECT * FROM SMS_DistributionPointInfo WHERE Name = 'DP02.contoso.com'");
-	/* The declaration must agree with the bytes. */
-	char *decl = strstr(env, "encoding=\"utf-8\"");
-	assert_non_null(decl);
+	const char *decl = strstr(env, "encoding=\"utf-8\"");
 	char *env16 = NULL;
+
+	assert_non_null(decl);
 	assert_true(asprintf(&env16, "%.*sencoding=\"utf-16\"%s", (int)(decl - env), env,
 			     decl + strlen("encoding=\"utf-8\"")) > 0);
+	char *body = utf16(env16, be, len);
+	free(env16);
+	return body;
+}
+
+/* The answer to a UTF-16 request: it must say UTF-16, start with the
+ * byte-order mark of the request's order, and hold ASCII text only (the
+ * lab's data is ASCII); returned as a C string (malloc'd). */
+static char *from_utf16(const struct http_reply *r, bool be)
+{
+	const unsigned char *b = (const unsigned char *)r->body;
+	char *out;
+
+	assert_string_equal(r->content_type, "application/soap+xml;charset=UTF-16");
+	assert_true(r->len >= 2 && r->len % 2 == 0);
+	assert_int_equal(b[0], be ? 0xFE : 0xFF);
+	assert_int_equal(b[1], be ? 0xFF : 0xFE);
+	out = malloc(r->len / 2);
+	assert_non_null(out);
+	for (size_t i = 2; i < r->len; i += 2) {
+		unsigned hi = be ? b[i] : b[i + 1], lo = be ? b[i + 1] : b[i];
+
+		assert_int_equal(hi, 0);
+		assert_true(lo != 0);
+		out[i / 2 - 1] = (char)lo;
+	}
+	out[r->len / 2 - 1] = '\0';
+	return out;
+}
+
+/* As New-CimSessionOption -Encoding Utf16 sends: accepted, and answered
+ * in UTF-16 of the same byte order (with its mark), whatever the answer:
+ * an Enumerate, a Pull, a Get, an Invoke, a fault. */
+static void utf16_answered_in_utf16(void **state)
+{
+	struct dpsim_proc *p = *state;
+	static const char *const ct = "application/soap+xml;charset=UTF-16";
+
 	for (int be = 0; be < 2; be++) {
 		size_t len;
-		char *body = utf16(env16, be, &len);
-		struct http_reply r = post_ct(p, "lab", "application/soap+xml;charset=UTF-16",
-					      body, len);
-		if (r.status != 200) {
-			fprintf(stderr, "--- response ---\n%s\n----------------\n", r.body);
-			fail_msg("UTF-16%s: HTTP %ld", be ? "BE" : "LE", r.status);
-		}
-		assert_int_equal(xpath_count(r.body, "//w:Items/*"), 1);
-		char *v = xpath_text(r.body, "//w:Items/*/*[local-name()='MaintenanceMode']");
+		char *env = wql_env("SELECT * FROM SMS_DistributionPointInfo WHERE Name = 'DP02.contoso.com'");
+		char *body = as_utf16(env, be, &len);
+		struct http_reply r = post_ct(p, "lab", ct, body, len);
+		assert_int_equal(r.status, 200);
+		char *text = from_utf16(&r, be);
+		assert_int_equal(xpath_count(text, "//w:Items/*"), 1);
+		char *v = xpath_text(text, "//w:Items/*/*[local-name()='MaintenanceMode']");
 		assert_string_equal(v, "1");
 		free(v);
+		free(text);
 		http_reply_free(&r);
 		free(body);
-	}
-	free(env16);
-	free(env);
+		free(env);
 
-	/* A change made in UTF-16 is a change. */
-	env = invoke_env(DP02_NAL, "0");
+		/* Get */
+		env = envelope(ACT_GET, DPINFO_URI, KEY_NAL(DP01_NAL) KEY_TYPE KEY_SITE, NULL);
+		body = as_utf16(env, be, &len);
+		r = post_ct(p, "lab", ct, body, len);
+		assert_int_equal(r.status, 200);
+		text = from_utf16(&r, be);
+		v = xpath_text(text, "//*[local-name()='Name']");
+		assert_string_equal(v, "DP01.contoso.com");
+		free(v);
+		free(text);
+		http_reply_free(&r);
+		free(body);
+		free(env);
+
+		/* Enumerate, then Pull */
+		env = envelope(ACT_ENUM, DPINFO_URI, NULL, "<n:Enumerate/>");
+		body = as_utf16(env, be, &len);
+		r = post_ct(p, "lab", ct, body, len);
+		assert_int_equal(r.status, 200);
+		text = from_utf16(&r, be);
+		char *ctx = xpath_text(text, "//n:EnumerateResponse/n:EnumerationContext");
+		assert_non_null(ctx);
+		free(text);
+		http_reply_free(&r);
+		free(body);
+		free(env);
+		env = pull_env(ctx, 2);
+		body = as_utf16(env, be, &len);
+		r = post_ct(p, "lab", ct, body, len);
+		assert_int_equal(r.status, 200);
+		text = from_utf16(&r, be);
+		assert_int_equal(xpath_count(text, "//n:Items/*"), 2);
+		free(text);
+		http_reply_free(&r);
+		free(body);
+		free(env);
+		free(ctx);
+
+		/* A fault: Mode 2 is refused, and the refusal is UTF-16 too. */
+		env = invoke_env(DP02_NAL, "2");
+		body = as_utf16(env, be, &len);
+		r = post_ct(p, "lab", ct, body, len);
+		assert_int_equal(r.status, 500);
+		text = from_utf16(&r, be);
+		v = xpath_text(text, "//f:WSManFault/@Code");
+		assert_string_equal(v, "2147749896");	/* 0x80041008 WBEM_E_INVALID_PARAMETER */
+		free(v);
+		free(text);
+		http_reply_free(&r);
+		free(body);
+		free(env);
+	}
+
+	/* A change made in UTF-16 is a change, and its answer says so in
+	 * UTF-16. */
+	char *env = invoke_env(DP02_NAL, "0");
 	size_t len;
-	char *body = utf16(env, false, &len);
+	char *body = as_utf16(env, false, &len);
 	struct http_reply r = post_ct(p, "lab", "application/soap+xml;charset=utf-16", body, len);
 	assert_int_equal(r.status, 200);
-	char *rv = xpath_text(r.body, "//*[local-name()='ReturnValue']");
+	char *text = from_utf16(&r, false);
+	char *rv = xpath_text(text, "//*[local-name()='ReturnValue']");
 	assert_string_equal(rv, "0");
 	free(rv);
+	free(text);
 	http_reply_free(&r);
 	free(body);
 	free(env);
+	/* A UTF-8 request is still answered in UTF-8. */
 	env = wql_env("SELECT * FROM SMS_DistributionPointInfo WHERE Name = 'DP02.contoso.com'");
 	r = post(p, env);
+	assert_string_equal(r.content_type, "application/soap+xml;charset=UTF-8");
 	rv = xpath_text(r.body, "//w:Items/*/*[local-name()='MaintenanceMode']");
 	assert_string_equal(rv, "0");
 	free(rv);
@@ -938,7 +1030,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(must_understand_only_when_required, harness_start, harness_stop),
 		cmocka_unit_test_setup_teardown(access_denied, harness_start, harness_stop),
 		cmocka_unit_test_setup_teardown(internal_error, harness_start, harness_stop),
-		cmocka_unit_test_setup_teardown(utf16_with_bom_accepted, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(utf16_answered_in_utf16, harness_start, harness_stop),
 	};
 	int r = cmocka_run_group_tests_name("faults (integration)", tests, NULL, NULL);
 	xmlCleanupParser();
