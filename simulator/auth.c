@@ -379,6 +379,28 @@ static bool check_password(const struct fixture *fx, const char *name,
 	return ok;
 }
 
+bool auth_basic_user_name(const char *authorization, char *out, size_t size)
+{
+	char decoded[512] = "";
+
+	if (size)
+		out[0] = '\0';
+	if (!authorization || strncasecmp(authorization, "Basic ", 6) != 0 || !size)
+		return false;
+	const char *b64 = authorization + 6;
+	while (*b64 == ' ')
+		b64++;
+	long len = base64_decode(b64, decoded, sizeof(decoded));
+	char *colon = len >= 0 ? strchr(decoded, ':') : NULL;
+	bool ok = len >= 0 && (size_t)len == strlen(decoded) && colon;
+	if (ok) {
+		*colon = '\0';
+		snprintf(out, size, "%s", decoded);
+	}
+	explicit_bzero(decoded, sizeof(decoded));
+	return ok;
+}
+
 const struct fixture_user *auth_basic(const struct fixture *fx,
 				      const char *authorization)
 {

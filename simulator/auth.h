@@ -93,6 +93,11 @@ static inline bool auth_admitted(enum auth_outcome o)
 	return o == AUTH_USER || o == AUTH_ADMIN || o == AUTH_ANONYMOUS;
 }
 
+/* The user name an "Authorization: Basic ..." value claims, for a log
+ * line about a refused request (the password is never kept). False, with
+ * out "", when the header is not Basic or does not decode. */
+bool auth_basic_user_name(const char *authorization, char *out, size_t size);
+
 /* Hashes a clear-text password for a fixture's password-hash attribute,
  * with a fresh random salt (crypt(3), yescrypt). On success returns 0 and
  * *out (malloc'd, the caller frees it); otherwise -errno and one line in

@@ -35,6 +35,7 @@ struct front_request {
 				 * "/_dpsim" for the control API ("/health"),
 				 * the whole path for the others */
 	const char *scheme;	/* "http" or "https" */
+	const char *peer;	/* the client's address, for log lines */
 	const struct front_arg *args;	/* query arguments, decoded */
 	size_t nargs;
 	const char *body;	/* serve() only */
@@ -68,6 +69,10 @@ struct front_answer {
 				 * SOAP envelope, as WinRM sends it): none
 				 * of the headers added for browsers */
 	uint32_t defer_ms;	/* serve() again after this many ms */
+	/* What the front end made of the request, for the transport's
+	 * debug line: operation, resource, user, fault ("" when nothing
+	 * to add). */
+	char trace[256];
 };
 
 struct front {

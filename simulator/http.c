@@ -89,6 +89,7 @@ struct http_request {
 				 * the answer was decided from the headers */
 	struct front_answer early;	/* that answer, sent once the body
 					 * has been read and dropped */
+	int64_t start_ms;	/* the first callback, for the debug line */
 	struct buf body;
 	bool discard;		/* read the body but keep none of it */
 	bool over_limit;	/* the body grew past --max-body */
@@ -464,14 +465,22 @@ static int front_request_make(struct listener *l, struct MHD_Connection *conn,
 		.content_type = header(conn, MHD_HTTP_HEADER_CONTENT_TYPE),
 		.authorization = header(conn, MHD_HTTP_HEADER_AUTHORIZATION),
 		.header = request_header, .transport = conn,
+		.peer = conn_guard_peer(guard_entry(conn)),
 	};
 	return 0;
 }
 
-/* Queues a front end's answer (taking its body). */
+/* Queues a front end's answer (taking its body), with a debug line for
+ * the request: what came in, what went out, and what the front end made
+ * of it. start_ms: when the request began (0: just now). */
 static enum MHD_Result send_answer(struct http_server *s, struct MHD_Connection *conn,
-				   struct front_answer *a)
+				   const char *method, const char *url,
+				   struct front_answer *a, int64_t start_ms)
 {
+	log_debug("%s %s from %s: %s %d%s%s (%lld ms)", method, url,
+		  conn_guard_peer(guard_entry(conn)), a->drop ? "dropped" : "HTTP",
+		  a->drop ? 0 : a->status, a->trace[0] ? "; " : "", a->trace,
+		  start_ms ? (long long)(mono_ms() - start_ms) : 0LL);
 	if (a->drop) {
 		free(a->body);
 		a->body = NULL;
@@ -540,12 +549,12 @@ static enum MHD_Result begin_request(struct listener *l, struct MHD_Connection *
 	unsigned long long cl = content_length(conn, &given);
 	bool too_large = given && cl > s->opt.max_body;
 	if (!state && (!drain || too_large))
-		return send_answer(s, conn, &ans);
+		return send_answer(s, conn, method, url, &ans, 0);
 	if (state && too_large) {
 		f->release(f->self, state);
 		ans = (struct front_answer){ 0 };
 		f->too_large(f->self, s->opt.max_body, &ans);
-		return send_answer(s, conn, &ans);
+		return send_answer(s, conn, method, url, &ans, 0);
 	}
 	struct http_request *req = calloc(1, sizeof(*req));
 	if (!req) {
@@ -556,6 +565,7 @@ static enum MHD_Result begin_request(struct listener *l, struct MHD_Connection *
 	}
 	req->front = f;
 	req->state = state;
+	req->start_ms = mono_ms();
 	/* Refused from the headers: the body that fits is read and dropped
 	 * so the connection stays usable for the retry. */
 	req->early = ans;
@@ -595,7 +605,7 @@ static enum MHD_Result serve_request(struct listener *l, struct MHD_Connection *
 		f->serve(f->self, req->state, &rq, &ans);
 	}
 	free(args.args);
-	return send_answer(s, conn, &ans);
+	return send_answer(s, conn, method, url, &ans, req->start_ms);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
@@ -625,7 +635,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 			return MHD_NO;	/* ended by the guard: serve nothing */
 	}
 	if (!req->state)
-		return send_answer(s, conn, &req->early);
+		return send_answer(s, conn, method, url, &req->early, req->start_ms);
 	if (req->over_limit) {
 		/* libmicrohttpd cannot answer in the middle of a body, so the
 		 * rest was read and dropped; the answer goes out now. */
@@ -636,7 +646,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 			 "%zu bytes (--max-body)", s->opt.max_body);
 		log_refusal(s, conn, REFUSE_BODY, what);
 		req->front->too_large(req->front->self, s->opt.max_body, &ans);
-		return send_answer(s, conn, &ans);
+		return send_answer(s, conn, method, url, &ans, req->start_ms);
 	}
 	return serve_request(l, conn, url, method, req);
 }
@@ -907,7 +917,10 @@ static int start_daemon(struct http_server *s, struct listener *l,
 
 	if (tls)
 		flags |= MHD_USE_TLS;
+	/* The logger first: libmicrohttpd prints what comes before it on
+	 * stderr itself. */
 	l->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, l,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
 		MHD_OPTION_LISTEN_SOCKET, l->fd,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)opt->threads,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
@@ -916,7 +929,6 @@ static int start_daemon(struct http_server *s, struct listener *l,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
 		MHD_OPTION_URI_LOG_CALLBACK, on_request_line, l,
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
 		MHD_OPTION_ARRAY, tls ? tls_opts : &tls_opts[2],
 		MHD_OPTION_END);
 	return l->mhd ? 0 : -EIO;

@@ -13,6 +13,7 @@
 
 #include "hresult.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "reply.h"
 #include "request.h"
 #include "resource.h"
@@ -58,6 +59,7 @@ struct wsman_ops {
 	pthread_mutex_t ready_lock;	/* guards p and auth.fx until ready */
 	bool ready;
 	struct auth_policy auth;	/* Basic, and WinRM's anonymous Identify */
+	struct ratelimit *log_401;	/* refused credentials, once a minute */
 	struct front front;		/* wsman_ops_front() */
 	pthread_mutex_t lock;		/* guards ctxs and notes */
 	struct enum_ctx **ctxs;
@@ -116,6 +118,11 @@ struct wsman_ops *wsman_ops_new(const struct wsman_ops_limits *limits)
 		return NULL;
 	o->lim = *limits;
 	o->auth.schemes = AUTH_SCHEME_BASIC | AUTH_SCHEME_ANONYMOUS_IDENTIFY;
+	o->log_401 = ratelimit_new(60000);
+	if (!o->log_401) {
+		free(o);
+		return NULL;
+	}
 	pthread_mutex_init(&o->ready_lock, NULL);
 	if (!o->lim.max_contexts)
 		o->lim.max_contexts = 1024;
@@ -146,6 +153,7 @@ void wsman_ops_free(struct wsman_ops *o)
 	free(o->ctxs);
 	pthread_mutex_destroy(&o->lock);
 	pthread_mutex_destroy(&o->ready_lock);
+	ratelimit_free(o->log_401);
 	free(o);
 }
 
@@ -179,6 +187,8 @@ size_t wsman_ops_open_contexts(struct wsman_ops *o)
 
 static int send_fault(struct op_call *c, const struct wsman_fault *f)
 {
+	if (c->ans)
+		c->ans->fault = wsman_subcode_qname(f->subcode);
 	buf_reset(c->out);
 	wsman_reply_fault(c->out, f, c->msgid, c->req ? c->req->message_id : NULL,
 			  provider_machine(c->o->p));
@@ -1017,6 +1027,29 @@ static int answer_in_utf16(struct buf *out, enum body_encoding enc)
 	return r;
 }
 
+/* The request in a few words, for the transport's debug line. */
+static void trace_request(const struct wsman_request *req, const struct caller *who,
+			  struct wsman_ops_answer *ans)
+{
+	static const char *const ops[] = {
+		[WSMAN_OP_IDENTIFY] = "Identify", [WSMAN_OP_GET] = "Get",
+		[WSMAN_OP_ENUMERATE] = "Enumerate", [WSMAN_OP_PULL] = "Pull",
+		[WSMAN_OP_RELEASE] = "Release", [WSMAN_OP_INVOKE] = "Invoke",
+		[WSMAN_OP_OTHER] = "unsupported action",
+	};
+	const char *uri = req ? req->resource_uri : NULL;
+	const char *res = uri ? strrchr(uri, '/') : NULL;
+	const char *op = req && (unsigned)req->op < sizeof(ops) / sizeof(ops[0]) &&
+			 ops[req->op] ? ops[req->op] : "unparsed envelope";
+
+	snprintf(ans->trace, sizeof(ans->trace), "%s%s%s%s%s as %s%s%s", op,
+		 res ? " " : "", res ? res + 1 : "",
+		 req && req->op == WSMAN_OP_INVOKE && req->method ? "." : "",
+		 req && req->op == WSMAN_OP_INVOKE && req->method ? req->method : "",
+		 who ? who->user : "anonymous", ans->fault ? ", fault " : "",
+		 ans->fault ? ans->fault : "");
+}
+
 int wsman_ops_serve(struct wsman_ops *o, const struct caller *who,
 		    const char *body, size_t len, struct buf *out,
 		    struct provider_call *call, struct wsman_ops_answer *ans)
@@ -1049,7 +1082,7 @@ int wsman_ops_serve(struct wsman_ops *o, const struct caller *who,
 	if (r) {
 		/* The trace of the refusal; the client sees the same reason
 		 * only when it signed in (below). */
-		log_debug("request refused before dispatch (%s, %zu bytes): %s",
+		log_info("request refused before dispatch (%s, %zu bytes): %s",
 			  who ? who->user : "anonymous", len,
 			  f.reason ? f.reason : "(no reason)");
 		/* An anonymous caller learns nothing but that it must log in,
@@ -1118,6 +1151,7 @@ done:
 	}
 out:
 	ans->status = st;
+	trace_request(req, who, ans);
 	wsman_request_free(req);
 	return st;
 }
@@ -1205,6 +1239,32 @@ static int check_content_type(const char *ct)
 	return -1;
 }
 
+/* The trace of a 401: who was tried (never the password), in the debug
+ * line of the request and, at most once a minute, at info, so a user
+ * finds out why a script is refused. A client that starts every
+ * connection without credentials (as an NTLM client will) is not a
+ * problem worth more than that. */
+static void refused_credentials(struct wsman_ops *o, const struct front_request *rq,
+				enum auth_outcome who, struct front_answer *ans)
+{
+	char name[128];
+	uint64_t skipped;
+	char note[RATELIMIT_NOTE];
+
+	if (who == AUTH_NO_CREDENTIALS)
+		snprintf(ans->trace, sizeof(ans->trace), "no credentials");
+	else if (auth_basic_user_name(rq->authorization, name, sizeof(name)))
+		snprintf(ans->trace, sizeof(ans->trace), "wrong password or unknown "
+			 "user '%s'", name);
+	else
+		snprintf(ans->trace, sizeof(ans->trace), "credentials neither Basic nor "
+			 "readable");
+	if (ratelimit_pass_now(o->log_401, &skipped))
+		log_info("refused a WS-Man request from %s: %s (401)%s",
+			 rq->peer ? rq->peer : "?", ans->trace,
+			 ratelimit_note(skipped, note));
+}
+
 /* From the headers alone: who is asking (before any of the body is read
  * or parsed), the method, the media type. */
 static void *wsman_admit(void *self, const struct front_request *rq,
@@ -1229,6 +1289,7 @@ static void *wsman_admit(void *self, const struct front_request *rq,
 		*ans = (struct front_answer){ .status = 401,
 					      .challenge = "Basic realm=\"WSMAN\"" };
 		*drain = true;
+		refused_credentials(o, rq, who, ans);
 		return NULL;
 	}
 	int ctr = check_content_type(rq->content_type);
@@ -1269,6 +1330,7 @@ static void wsman_serve(void *self, void *state, const struct front_request *rq,
 			&r->call, &wa);
 	*ans = (struct front_answer){ .status = wa.status, .content_type = wa.content_type,
 				      .drop = wa.drop, .defer_ms = wa.defer_ms };
+	snprintf(ans->trace, sizeof(ans->trace), "%s", wa.trace);
 	if (wa.status == 401) {
 		ans->challenge = "Basic realm=\"WSMAN\"";
 		ans->content_type = NULL;

@@ -72,6 +72,11 @@ struct wsman_ops_answer {
 	uint32_t defer_ms;	/* > 0: nothing to answer yet; call again
 				 * with the same body and call state after
 				 * this many ms (a fault rule's delay) */
+	const char *fault;	/* the fault's subcode ("w:AccessDenied"),
+				 * NULL when the answer is no fault */
+	/* "Invoke SMS_DistributionPointInfo.SetDPMaintenanceMode as lab,
+	 * fault w:AccessDenied": the request as a log line sees it. */
+	char trace[256];
 };
 
 /* Handles one POST body. who is NULL when the request carried no

@@ -253,26 +253,49 @@ static void malformed_envelopes_are_logged_as_json(void **state)
 				   &r), 0);
 	assert_int_equal(r.status, 401);
 	http_reply_free(&r);
+	/* A wrong password: the trace names the user, never the password. */
+	assert_int_equal(http_post(p.url, "lab", "s3cret-wrong", NULL, "<unclosed>",
+				   10, &r), 0);
+	assert_int_equal(r.status, 401);
+	http_reply_free(&r);
 
 	/* dpsim still serves. */
-	env = envelope("http://schemas.dmtf.org/wbem/wsman/identity/1/"
-		       "wsmanidentity.xsd/Identify", DPINFO, NULL, NULL);
-	assert_int_equal(http_post(p.url, "lab", "lab", NULL, env, strlen(env),
-				   &r), 0);
-	free(env);
+	static const char identify[] =
+		"<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
+		"xmlns:wsmid=\"http://schemas.dmtf.org/wbem/wsman/identity/1/"
+		"wsmanidentity.xsd\"><s:Header/><s:Body><wsmid:Identify/></s:Body>"
+		"</s:Envelope>";
+	assert_int_equal(http_post(p.url, "lab", "lab", NULL, identify,
+				   strlen(identify), &r), 0);
+	assert_int_equal(r.status, 200);
 	http_reply_free(&r);
 
 	char *err = stop_and_read_stderr(&p);
 	assert_true(expect_json_lines(err) > 0);
 	for (size_t i = 0; i < ncases; i++) {
-		if (!has_log(err, "debug", "request refused", cases[i].cause,
+		if (!has_log(err, "info", "request refused", cases[i].cause,
 			     (char *)NULL))
-			fail_msg("%s: no debug line names '%s'; stderr:\n%s",
+			fail_msg("%s: no info line names '%s'; stderr:\n%s",
 				 cases[i].what, cases[i].cause, err);
 		free(cases[i].body);
 	}
-	assert_false(has_log(err, "debug", "request refused", "anonymous",
+	assert_false(has_log(err, "info", "request refused", "anonymous",
 			     (char *)NULL));
+	/* One debug line per request: what came in, what went out, what
+	 * WS-Man made of it. */
+	assert_true(has_log(err, "debug", "POST /wsman from 127.0.0.1: HTTP 500",
+			    "unparsed envelope as lab, fault w:SchemaValidationError",
+			    (char *)NULL));
+	assert_true(has_log(err, "debug", "POST /wsman from 127.0.0.1: HTTP 200",
+			    "Identify", "as lab", (char *)NULL));
+	assert_true(has_log(err, "debug", "POST /wsman from 127.0.0.1: HTTP 401",
+			    "no credentials", (char *)NULL));
+	assert_true(has_log(err, "debug", "HTTP 401",
+			    "wrong password or unknown user 'lab'", (char *)NULL));
+	/* A 401 is a refusal worth a line at info too. */
+	assert_true(has_log(err, "info", "refused a WS-Man request from 127.0.0.1:",
+			    "(401)", (char *)NULL));
+	assert_null(strstr(err, "s3cret-wrong"));
 	free(err);
 	dpsim_cleanup(&p);
 }
