@@ -417,10 +417,9 @@ struct conn_guard *conn_guard_new(const struct conn_guard_limits *lim)
 
 bool conn_guard_draining(struct conn_guard *g)
 {
-	pthread_mutex_lock(&g->lock);
-	bool d = g->draining;
-	pthread_mutex_unlock(&g->lock);
-	return d;
+	/* Asked for every answer: an atomic look, not the lock. It is set
+	 * once, under the lock, and never cleared. */
+	return __atomic_load_n(&g->draining, __ATOMIC_ACQUIRE);
 }
 
 bool conn_guard_drain(struct conn_guard *g, unsigned ms)
@@ -432,7 +431,7 @@ bool conn_guard_drain(struct conn_guard *g, unsigned ms)
 	};
 
 	pthread_mutex_lock(&g->lock);
-	g->draining = true;
+	__atomic_store_n(&g->draining, true, __ATOMIC_RELEASE);
 	/* A connection with no request under way has nothing to answer. A
 	 * request whose line has arrived is read and answered. */
 	for (struct conn_guard_entry *e = g->head; e; e = e->next)

@@ -1060,15 +1060,9 @@ static bool control_owns(void *self, const char *path)
 	return strcmp(path, "/_dpsim") == 0 || strncmp(path, "/_dpsim/", 8) == 0;
 }
 
-/* Control bodies are small JSON (or a fixture document) and nothing is
- * parsed before dispatch() has checked the token: the body is read
- * whoever sends it. */
-static void *control_admit(void *self, const struct front_request *rq,
-			   struct front_answer *ans, bool *drain)
-{
-	return self;
-}
-
+/* No admit(): bodies are small JSON (or a fixture document), read
+ * whoever sends them, and dispatch() checks the token before a route
+ * parses one. */
 static void control_serve(void *self, void *state, const struct front_request *rq,
 			  struct front_answer *ans)
 {
@@ -1088,17 +1082,12 @@ static void control_too_large(void *self, size_t limit, struct front_answer *ans
 	json_answer_to_front(&a, JSON_INDENT(2) | JSON_PRESERVE_ORDER, true, ans);
 }
 
-static void control_release(void *self, void *state)
-{
-}
-
 const struct front *control_front(struct control *c)
 {
 	c->front = (struct front){
 		.name = "control", .browser_facing = true, .self = c,
-		.owns = control_owns, .admit = control_admit,
+		.owns = control_owns,
 		.serve = control_serve, .too_large = control_too_large,
-		.release = control_release,
 	};
 	return &c->front;
 }

@@ -820,13 +820,8 @@ static bool dashboard_owns(void *self, const char *path)
 	return dashboard_owns_path(path);
 }
 
-/* The API's bodies are small JSON, parsed only after authenticate(). */
-static void *dashboard_admit(void *self, const struct front_request *rq,
-			     struct front_answer *ans, bool *drain)
-{
-	return self;
-}
-
+/* No admit(): the API's bodies are small JSON, parsed only after
+ * authenticate(). */
 static void dashboard_serve(void *self, void *state, const struct front_request *rq,
 			    struct front_answer *ans)
 {
@@ -843,17 +838,12 @@ static void dashboard_too_large(void *self, size_t limit, struct front_answer *a
 	json_answer_to_front(&a, JSON_COMPACT | JSON_PRESERVE_ORDER, false, ans);
 }
 
-static void dashboard_release(void *self, void *state)
-{
-}
-
 const struct front *dashboard_front(struct dashboard *d)
 {
 	d->front = (struct front){
 		.name = "dashboard", .browser_facing = true, .self = d,
-		.owns = dashboard_owns, .admit = dashboard_admit,
+		.owns = dashboard_owns,
 		.serve = dashboard_serve, .too_large = dashboard_too_large,
-		.release = dashboard_release,
 	};
 	return &d->front;
 }

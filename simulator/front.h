@@ -86,6 +86,9 @@ struct front {
 	bool (*owns)(void *self, const char *path);
 	/* Headers only. Returns the request's state (non-NULL) to have the
 	 * body read and serve() called; or NULL with the answer in *ans.
+	 * NULL admit: every request's body is read and served, with self
+	 * as its state (a front end that checks credentials in serve(),
+	 * before it parses anything).
 	 * With *drain set, the body (when it fits the limit) is read and
 	 * dropped first, so the connection stays usable: a 401 the client
 	 * answers with credentials on the same connection. */
@@ -96,7 +99,8 @@ struct front {
 		      struct front_answer *ans);
 	/* The answer to a body that grew past limit bytes. */
 	void (*too_large)(void *self, size_t limit, struct front_answer *ans);
-	/* The request is over; state from admit() is freed. */
+	/* The request is over; state from admit() is freed. NULL: nothing
+	 * to free. */
 	void (*release)(void *self, void *state);
 };
 

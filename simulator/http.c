@@ -91,8 +91,8 @@ struct http_request {
 					 * has been read and dropped */
 	int64_t start_ms;	/* the first callback, for the debug line */
 	struct buf body;
-	bool discard;		/* read the body but keep none of it */
-	bool over_limit;	/* the body grew past --max-body */
+	bool over_limit;	/* the body grew past --max-body: the rest
+				 * is read and dropped */
 	bool handling;		/* the whole request was read */
 	bool held;		/* counted in waker.held */
 };
@@ -545,20 +545,21 @@ static enum MHD_Result begin_request(struct listener *l, struct MHD_Connection *
 	if (cross_site_check(l, conn, f, method, &ret))
 		return ret;
 	front_request_make(l, conn, url, method, NULL, &rq);
-	void *state = f->admit(f->self, &rq, &ans, &drain);
+	void *state = f->admit ? f->admit(f->self, &rq, &ans, &drain) : f->self;
 	unsigned long long cl = content_length(conn, &given);
 	bool too_large = given && cl > s->opt.max_body;
 	if (!state && (!drain || too_large))
 		return send_answer(s, conn, method, url, &ans, 0);
 	if (state && too_large) {
-		f->release(f->self, state);
+		if (f->release)
+			f->release(f->self, state);
 		ans = (struct front_answer){ 0 };
 		f->too_large(f->self, s->opt.max_body, &ans);
 		return send_answer(s, conn, method, url, &ans, 0);
 	}
 	struct http_request *req = calloc(1, sizeof(*req));
 	if (!req) {
-		if (state)
+		if (state && f->release)
 			f->release(f->self, state);
 		free(ans.body);
 		return MHD_NO;
@@ -569,7 +570,6 @@ static enum MHD_Result begin_request(struct listener *l, struct MHD_Connection *
 	/* Refused from the headers: the body that fits is read and dropped
 	 * so the connection stays usable for the retry. */
 	req->early = ans;
-	req->discard = !state;
 	buf_init(&req->body, s->opt.max_body);
 	*con_cls = req;
 	return MHD_YES;
@@ -622,8 +622,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	if (!req)
 		return begin_request(l, conn, url, method, con_cls);
 	if (*upload_data_size) {
-		if (!req->discard && buf_add(&req->body, upload_data, *upload_data_size)) {
-			req->over_limit = req->discard = true;
+		/* A body refused from its headers, or past the cap, is read
+		 * and dropped. */
+		if (req->state && !req->over_limit &&
+		    buf_add(&req->body, upload_data, *upload_data_size)) {
+			req->over_limit = true;
 			buf_reset(&req->body);
 		}
 		*upload_data_size = 0;
@@ -664,7 +667,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	if (req->held)
 		waker_release(&s->waker);
-	if (req->state)
+	if (req->state && req->front->release)
 		req->front->release(req->front->self, req->state);
 	free(req->early.body);
 	buf_free(&req->body);
