@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -770,4 +771,29 @@ int harness_cleanup(void **state)
 	}
 	*state = NULL;
 	return 0;
+}
+
+void harness_error(struct harness_errors *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e->count++ == 0) {
+		va_start(ap, fmt);
+		vsnprintf(e->first, sizeof(e->first), fmt, ap);
+		va_end(ap);
+	}
+}
+
+size_t harness_curl_append(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	char **b = ud;
+	size_t old = *b ? strlen(*b) : 0, n = size * nmemb;
+	char *d = realloc(*b, old + n + 1);
+
+	if (!d)
+		return 0;
+	memcpy(d + old, ptr, n);
+	d[old + n] = '\0';
+	*b = d;
+	return n;
 }

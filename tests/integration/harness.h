@@ -61,6 +61,20 @@ int harness_prepare(void **state);
 int harness_stop(void **state);
 int harness_cleanup(void **state);
 
+/* For a test's worker threads, which must not use cmocka's asserts
+ * (they would jump into the main thread's stack): errors are counted and
+ * the first one kept, for the main thread to assert on after the join. */
+struct harness_errors {
+	long count;
+	char first[320];
+};
+void harness_error(struct harness_errors *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* A libcurl write callback that appends to a malloc'd, NUL-terminated
+ * string (ud: char **, NULL at first). */
+size_t harness_curl_append(char *ptr, size_t size, size_t nmemb, void *ud);
+
 /* Under valgrind (DPSIM_WRAPPER set): everything is slower. */
 bool harness_under_wrapper(void);
 /* The bound of a wait that only a hung run reaches, in ms. */

@@ -113,38 +113,9 @@ struct client {
 	long http;		/* HTTP requests answered */
 	long journaled;		/* of them, calls that reach the provider */
 	long injected;		/* Invokes the fault rule failed */
-	long errors;		/* anything else that was not success */
 	long connects;		/* CURLINFO_NUM_CONNECTS, summed */
-	char first_error[256];
+	struct harness_errors err;	/* anything else that was not success */
 };
-
-static void client_error(struct client *cl, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void client_error(struct client *cl, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cl->errors++ == 0) {
-		va_start(ap, fmt);
-		vsnprintf(cl->first_error, sizeof(cl->first_error), fmt, ap);
-		va_end(ap);
-	}
-}
-
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-	char **b = ud;
-	size_t old = *b ? strlen(*b) : 0, n = size * nmemb;
-	char *d = realloc(*b, old + n + 1);
-
-	if (!d)
-		return 0;
-	memcpy(d + old, ptr, n);
-	d[old + n] = '\0';
-	*b = d;
-	return n;
-}
 
 /* POSTs a WS-Man envelope on the client's connection; the body (malloc'd)
  * or NULL when the exchange failed, with *status. */
@@ -178,7 +149,7 @@ static char *exchange(struct client *cl, const char *action, const char *uri,
 		selectors ? "<w:SelectorSet>" : "", selectors ? selectors : "",
 		selectors ? "</w:SelectorSet>" : "", body ? body : "");
 	if (n < 0) {
-		client_error(cl, "%s: out of memory", action);
+		harness_error(&cl->err, "%s: out of memory", action);
 		return NULL;
 	}
 	curl_easy_setopt(cl->c, CURLOPT_POSTFIELDS, env);
@@ -190,7 +161,7 @@ static char *exchange(struct client *cl, const char *action, const char *uri,
 	cl->connects += connects;
 	free(env);
 	if (cc != CURLE_OK) {
-		client_error(cl, "%s: %s", action, curl_easy_strerror(cc));
+		harness_error(&cl->err, "%s: %s", action, curl_easy_strerror(cc));
 		free(reply);
 		return NULL;
 	}
@@ -207,7 +178,7 @@ static bool ok_reply(struct client *cl, const char *what, long status,
 	if (!reply)
 		return false;
 	if (status != 200 || strstr(reply, "Fault>")) {
-		client_error(cl, "%s: HTTP %ld %.160s", what, status, reply);
+		harness_error(&cl->err, "%s: HTTP %ld %.160s", what, status, reply);
 		return false;
 	}
 	return true;
@@ -239,7 +210,7 @@ static void do_invoke(struct client *cl)
 		else if (rv && k == FAULT_DP && strcmp(rv, "2147749889") == 0)
 			cl->injected++;		/* 0x80041001, the rule's */
 		else
-			client_error(cl, "invoke DP %d: ReturnValue %s", k,
+			harness_error(&cl->err, "invoke DP %d: ReturnValue %s", k,
 				     rv ? rv : "(none)");
 		free(rv);
 	}
@@ -254,7 +225,7 @@ static void check_own_mode(struct client *cl, const char *what, const char *r,
 	char *m = xpath_text(r, "//*[local-name()='MaintenanceMode']");
 
 	if (!m || strtol(m, NULL, 10) != cl->mode[slot])
-		client_error(cl, "%s: MaintenanceMode %s, last written %d", what,
+		harness_error(&cl->err, "%s: MaintenanceMode %s, last written %d", what,
 			     m ? m : "(none)", cl->mode[slot]);
 	free(m);
 }
@@ -299,7 +270,7 @@ static void do_wql(struct client *cl)
 	cl->journaled++;
 	if (ok_reply(cl, "wql", status, r)) {
 		if (xpath_count(r, "//w:Items/*") != 1)
-			client_error(cl, "wql: %d items", xpath_count(r, "//w:Items/*"));
+			harness_error(&cl->err, "wql: %d items", xpath_count(r, "//w:Items/*"));
 		else
 			check_own_mode(cl, "wql", r, slot);
 	}
@@ -344,7 +315,7 @@ static void do_enumerate(struct client *cl)
 	}
 	free(ctx);
 	if (items != NDPS)
-		client_error(cl, "enumerate: %d items, want %d", items, NDPS);
+		harness_error(&cl->err, "enumerate: %d items, want %d", items, NDPS);
 }
 
 /* Step i of the mix; an Invoke every other step. */
@@ -398,7 +369,7 @@ static void client_init(struct client *cl, int id, const char *url)
 	curl_easy_setopt(cl->c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
 	curl_easy_setopt(cl->c, CURLOPT_USERNAME, "lab");
 	curl_easy_setopt(cl->c, CURLOPT_PASSWORD, "lab");
-	curl_easy_setopt(cl->c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(cl->c, CURLOPT_WRITEFUNCTION, harness_curl_append);
 	curl_easy_setopt(cl->c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(cl->c, CURLOPT_TIMEOUT, harness_under_wrapper() ? 600L : 60L);
 }
@@ -517,11 +488,11 @@ static void many_keepalive_clients(void **unused)
 		http += cls[i].http;
 		journaled += cls[i].journaled;
 		injected += cls[i].injected;
-		errors += cls[i].errors;
+		errors += cls[i].err.count;
 		connects += cls[i].connects;
-		if (cls[i].errors)
+		if (cls[i].err.count)
 			fprintf(stderr, "client %d: %ld errors, first: %s\n", i,
-				cls[i].errors, cls[i].first_error);
+				cls[i].err.count, cls[i].err.first);
 		curl_easy_cleanup(cls[i].c);
 		curl_slist_free_all(cls[i].hdr);
 	}

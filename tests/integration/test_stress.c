@@ -103,37 +103,8 @@ struct client {
 	long ok;		/* of them, successes */
 	long gone;		/* refused because PS1 was not served */
 	long injected;		/* the fault rules' effects */
-	long errors;		/* anything not listed as acceptable */
-	char first_error[320];
+	struct harness_errors err;	/* anything else that was not success */
 };
-
-static void client_error(struct client *cl, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void client_error(struct client *cl, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cl->errors++ == 0) {
-		va_start(ap, fmt);
-		vsnprintf(cl->first_error, sizeof(cl->first_error), fmt, ap);
-		va_end(ap);
-	}
-}
-
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-	char **b = ud;
-	size_t old = *b ? strlen(*b) : 0, n = size * nmemb;
-	char *d = realloc(*b, old + n + 1);
-
-	if (!d)
-		return 0;
-	memcpy(d + old, ptr, n);
-	d[old + n] = '\0';
-	*b = d;
-	return n;
-}
 
 /* One request on the client's connection; the body (malloc'd) or NULL
  * on a transport error (counted). No cmocka asserts on client threads. */
@@ -165,7 +136,7 @@ static char *request(struct client *cl, const char *path, const char *user,
 	*status = 0;
 	curl_easy_getinfo(cl->c, CURLINFO_RESPONSE_CODE, status);
 	if (cc != CURLE_OK) {
-		client_error(cl, "%s: %s", path, curl_easy_strerror(cc));
+		harness_error(&cl->err, "%s: %s", path, curl_easy_strerror(cc));
 		free(reply);
 		return NULL;
 	}
@@ -196,7 +167,7 @@ static char *wsman(struct client *cl, const char *user, const char *action,
 		cl->id, ++cl->seq, action,
 		selectors ? "<w:SelectorSet>" : "", selectors ? selectors : "",
 		selectors ? "</w:SelectorSet>" : "", body ? body : "") < 0) {
-		client_error(cl, "out of memory");
+		harness_error(&cl->err, "out of memory");
 		return NULL;
 	}
 	reply = request(cl, "/wsman", user, "application/soap+xml;charset=UTF-8",
@@ -220,7 +191,7 @@ static bool fault_is(struct client *cl, const char *what, long status,
 	else
 		ok = false;
 	if (!ok)
-		client_error(cl, "%s: HTTP %ld %.200s", what, status, r);
+		harness_error(&cl->err, "%s: HTTP %ld %.200s", what, status, r);
 	free(code);
 	return ok;
 }
@@ -249,7 +220,7 @@ static void do_invoke(struct client *cl, int k)
 		else if (rv && strcmp(rv, HR_FAILED) == 0)
 			cl->injected++;
 		else
-			client_error(cl, "invoke: ReturnValue %s", rv ? rv : "(none)");
+			harness_error(&cl->err, "invoke: ReturnValue %s", rv ? rv : "(none)");
 		free(rv);
 	} else {
 		fault_is(cl, "invoke", status, r, NULL);
@@ -281,7 +252,7 @@ static void do_out_of_scope(struct client *cl)
 		if (rv && strcmp(rv, HR_FAILED) == 0)
 			cl->injected++;
 		else
-			client_error(cl, "out of scope: ReturnValue %s",
+			harness_error(&cl->err, "out of scope: ReturnValue %s",
 				     rv ? rv : "(none)");
 		free(rv);
 	} else {
@@ -292,9 +263,9 @@ static void do_out_of_scope(struct client *cl)
 		else if (code && strcmp(code, HR_INVALID_NAMESPACE) == 0)
 			cl->gone++;
 		else
-			client_error(cl, "out of scope: HTTP %ld %.200s", status, r);
+			harness_error(&cl->err, "out of scope: HTTP %ld %.200s", status, r);
 		if (strstr(r, "Default") || strstr(r, "DP01.contoso.com:"))
-			client_error(cl, "out of scope: the fault names the DP's "
+			harness_error(&cl->err, "out of scope: the fault names the DP's "
 				     "scope: %.200s", r);
 		free(code);
 	}
@@ -323,7 +294,7 @@ static void do_get(struct client *cl, int k)
 		    (!strcmp(mode, "0") || !strcmp(mode, "1")))
 			cl->ok++;
 		else
-			client_error(cl, "get %s: Name %s, MaintenanceMode %s",
+			harness_error(&cl->err, "get %s: Name %s, MaintenanceMode %s",
 				     dp_fqdn[k], name ? name : "(none)",
 				     mode ? mode : "(none)");
 		free(name);
@@ -366,7 +337,7 @@ static void do_enumerate(struct client *cl)
 		if (!r)
 			return;
 		if (status != 200) {
-			client_error(cl, "pull: HTTP %ld %.200s", status, r);
+			harness_error(&cl->err, "pull: HTTP %ld %.200s", status, r);
 			free(r);
 			return;
 		}
@@ -379,7 +350,7 @@ static void do_enumerate(struct client *cl)
 	if (items == NDPS)
 		cl->ok++;
 	else
-		client_error(cl, "enumerate: %d items, want %d", items, NDPS);
+		harness_error(&cl->err, "enumerate: %d items, want %d", items, NDPS);
 }
 
 static void do_dashboard_mode(struct client *cl, int k)
@@ -412,7 +383,7 @@ static void do_dashboard_mode(struct client *cl, int k)
 	else if (status == 404)
 		cl->gone++;	/* "no site PS1 is served" */
 	else
-		client_error(cl, "dashboard mode: HTTP %ld %.200s", status, r);
+		harness_error(&cl->err, "dashboard mode: HTTP %ld %.200s", status, r);
 	json_decref(o);
 	free(r);
 }
@@ -435,7 +406,7 @@ static void do_dashboard_view(struct client *cl)
 			json_object_get(o, "site"))))
 		cl->gone++;
 	else
-		client_error(cl, "dashboard view: HTTP %ld %.200s", status, r);
+		harness_error(&cl->err, "dashboard view: HTTP %ld %.200s", status, r);
 	json_decref(o);
 	free(r);
 }
@@ -489,7 +460,7 @@ static void client_init(struct client *cl, int id, const struct dpsim_proc *p)
 	cl->c = curl_easy_init();
 	assert_non_null(cl->c);
 	curl_easy_setopt(cl->c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-	curl_easy_setopt(cl->c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(cl->c, CURLOPT_WRITEFUNCTION, harness_curl_append);
 	curl_easy_setopt(cl->c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(cl->c, CURLOPT_TIMEOUT, harness_under_wrapper() ? 600L : 60L);
 }
@@ -510,12 +481,12 @@ static long join_clients(struct client *cls, long *acked, long *ok)
 	*acked = *ok = 0;
 	for (int i = 0; i < CLIENTS; i++) {
 		pthread_join(cls[i].th, NULL);
-		errors += cls[i].errors;
+		errors += cls[i].err.count;
 		*acked += cls[i].acked;
 		*ok += cls[i].ok;
-		if (cls[i].errors)
+		if (cls[i].err.count)
 			fprintf(stderr, "client %d: %ld errors, first: %s\n", i,
-				cls[i].errors, cls[i].first_error);
+				cls[i].err.count, cls[i].err.first);
 	}
 	return errors;
 }
