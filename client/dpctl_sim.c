@@ -32,7 +32,8 @@ const struct dpctl_opt dpctl_sim_opts[] = {
 	{ "after", 0, "N", "fault add: let the first N matches pass", OPT_AFTER },
 	{ "probability", 0, "P", "fault add: fire with probability P (0..1)",
 	  OPT_PROBABILITY },
-	{ "op", 0, "OP", "match the operation: get|enumerate|invoke", OPT_OP },
+	{ "op", 0, "OP", "match the operation: get|enumerate|invoke (journal: "
+	  "also request, a refused request)", OPT_OP },
 	{ "class", 'c', "GLOB", "match the class", OPT_CLASS },
 	{ "method", 'M', "GLOB", "match the method", OPT_METHOD },
 	{ "nal", 'n', "GLOB", "match the NAL path (* and ?, any case)", OPT_NAL },
@@ -40,7 +41,8 @@ const struct dpctl_opt dpctl_sim_opts[] = {
 	{ "for-user", 0, "GLOB", "match the calling user", OPT_FOR_USER },
 	{ "protocol", 0, "GLOB", "match the protocol (wsman)", OPT_PROTOCOL },
 	{ "result", 0, "RESULT",
-	  "journal: ok|error|fault|return|http|drop|timeout|delay or an HRESULT",
+	  "journal: ok|error|fault|return|http|drop|timeout|delay, an HRESULT "
+	  "or a refusal's subcode (s:MustUnderstand)",
 	  OPT_RESULT },
 	{ "since", 0, "TIME", "journal: rows from TIME (ms or ISO 8601 UTC)",
 	  OPT_SINCE },

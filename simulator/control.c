@@ -1072,7 +1072,8 @@ static void control_serve(void *self, void *state, const struct front_request *r
 	control_handle(self, &sub, ans);
 }
 
-static void control_too_large(void *self, size_t limit, struct front_answer *ans)
+static void control_too_large(void *self, void *state, size_t limit,
+				struct front_answer *ans)
 {
 	struct json_answer a = { 0 };
 

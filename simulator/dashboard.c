@@ -828,7 +828,8 @@ static void dashboard_serve(void *self, void *state, const struct front_request 
 	dashboard_handle(self, rq, ans);
 }
 
-static void dashboard_too_large(void *self, size_t limit, struct front_answer *ans)
+static void dashboard_too_large(void *self, void *state, size_t limit,
+				struct front_answer *ans)
 {
 	struct json_answer a = { 0 };
 

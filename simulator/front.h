@@ -97,8 +97,10 @@ struct front {
 	/* The whole request. Fills *ans (always). */
 	void (*serve)(void *self, void *state, const struct front_request *rq,
 		      struct front_answer *ans);
-	/* The answer to a body that grew past limit bytes. */
-	void (*too_large)(void *self, size_t limit, struct front_answer *ans);
+	/* The answer to a body that grew past limit bytes; state is
+	 * admit()'s, released after this call. */
+	void (*too_large)(void *self, void *state, size_t limit,
+			  struct front_answer *ans);
 	/* The request is over; state from admit() is freed. NULL: nothing
 	 * to free. */
 	void (*release)(void *self, void *state);

@@ -551,10 +551,10 @@ static enum MHD_Result begin_request(struct listener *l, struct MHD_Connection *
 	if (!state && (!drain || too_large))
 		return send_answer(s, conn, method, url, &ans, 0);
 	if (state && too_large) {
+		ans = (struct front_answer){ 0 };
+		f->too_large(f->self, state, s->opt.max_body, &ans);
 		if (f->release)
 			f->release(f->self, state);
-		ans = (struct front_answer){ 0 };
-		f->too_large(f->self, s->opt.max_body, &ans);
 		return send_answer(s, conn, method, url, &ans, 0);
 	}
 	struct http_request *req = calloc(1, sizeof(*req));
@@ -648,7 +648,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		snprintf(what, sizeof(what), "the request body exceeds the limit of "
 			 "%zu bytes (--max-body)", s->opt.max_body);
 		log_refusal(s, conn, REFUSE_BODY, what);
-		req->front->too_large(req->front->self, s->opt.max_body, &ans);
+		req->front->too_large(req->front->self, req->state, s->opt.max_body,
+				      &ans);
 		return send_answer(s, conn, method, url, &ans, req->start_ms);
 	}
 	return serve_request(l, conn, url, method, req);

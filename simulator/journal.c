@@ -2,6 +2,7 @@
  * journal.h. */
 #include "journal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,6 +168,19 @@ int journal_parse_time(const char *s, int64_t *ms)
 	return 0;
 }
 
+/* A qualified name as refusals are recorded: "w:InvalidSelectors". */
+static bool is_subcode(const char *v)
+{
+	const char *colon = strchr(v, ':');
+
+	if (!colon || colon == v || !colon[1])
+		return false;
+	for (const char *p = v; *p; p++)
+		if (p != colon && !isalnum((unsigned char)*p))
+			return false;
+	return true;
+}
+
 static int set_result(struct journal_filter *jf, const char *v, char *err,
 		      size_t errsize)
 {
@@ -194,9 +208,15 @@ static int set_result(struct journal_filter *jf, const char *v, char *err,
 		jf->f.code = code;
 		return 0;
 	}
+	if (is_subcode(v)) {
+		jf->f.result = STORE_RESULT_REFUSAL;
+		jf->f.refusal = keep(jf, jf->f.refusal, strdup(v));
+		return jf->f.refusal ? 0 : -ENOMEM;
+	}
 	snprintf(err, errsize, "parameter 'result': '%s' is not ok, error, an "
-		 "effect (fault, return, http, drop, timeout, delay) or an "
-		 "HRESULT (hex, decimal or a name such as WBEM_E_FAILED)", v);
+		 "effect (fault, return, http, drop, timeout, delay), an "
+		 "HRESULT (hex, decimal or a name such as WBEM_E_FAILED) or a "
+		 "fault subcode (such as s:MustUnderstand)", v);
 	return -EINVAL;
 }
 
@@ -250,9 +270,10 @@ int journal_filter_set(struct journal_filter *jf, const char *name,
 		if (strcmp(name, exact[i].name))
 			continue;
 		if (!strcmp(name, "operation") && strcasecmp(value, "get") &&
-		    strcasecmp(value, "enumerate") && strcasecmp(value, "invoke")) {
+		    strcasecmp(value, "enumerate") && strcasecmp(value, "invoke") &&
+		    strcasecmp(value, "request")) {
 			snprintf(err, errsize, "parameter 'operation': '%s' is not "
-				 "get, enumerate or invoke", value);
+				 "get, enumerate, invoke or request", value);
 			return -EINVAL;
 		}
 		const char *v = keep(jf, *(const char **)(base + exact[i].off),
@@ -315,6 +336,8 @@ int journal_clear(struct journal *j, const char *site, int64_t *deleted)
 
 const char *journal_result(const struct journal_entry *e)
 {
+	if (e->refusal)
+		return e->refusal;
 	if (e->effect && strcmp(e->effect, "delay") != 0)
 		return e->effect;
 	if (e->hresult)

@@ -1,19 +1,23 @@
-/* journal: the record of every provider call, and the questions a test
- * asks it ("how many SetDPMaintenanceMode calls for DP02 failed?").
+/* journal: the record of every provider call and of every request a
+ * front end refused before the provider (operation "request"), and the
+ * questions a test asks it ("how many SetDPMaintenanceMode calls for DP02
+ * failed?", "why was this client refused?").
  *
  * Rows live in the store; this module owns the policy around them: the
  * per-site bound (--journal-max, oldest rows dropped and counted) and the
  * filters, parsed from NAME=VALUE pairs as the control API receives them:
  *
  *   site      site code (equal, any case)
- *   operation get | enumerate | invoke
+ *   operation get | enumerate | invoke | request
  *   protocol  "wsman", ...
  *   class, method, user, nalpath   globs: * any run, ? one character,
  *             everything else literal; case-insensitive
  *   result    ok | error | fault | return | http | drop | timeout | delay
  *             or an HRESULT (hex, decimal or a name such as
  *             WBEM_E_ACCESS_DENIED) that the row's HRESULT or ReturnValue
- *             equals ("0" is ok)
+ *             equals ("0" is ok; 401 also finds requests refused with
+ *             HTTP 401), or a fault subcode a request was refused with
+ *             (s:MustUnderstand; prefix:name, any case)
  *   rule      id of the fault rule that fired
  *   since, until   Unix time in ms, or ISO 8601 UTC (2024-05-01T10:00:00Z,
  *             fractions and +HH:MM offsets accepted); since inclusive,
@@ -73,7 +77,8 @@ void journal_stats(struct journal *j, const char *site, int64_t *rows,
 int journal_clear(struct journal *j, const char *site, int64_t *deleted);
 
 /* "ok", or the effect name, or "fault" / "return" for a call that
- * failed on its own: what a row's outcome was, in one word. Static. */
+ * failed on its own, or a refused request's subcode or HTTP status: what
+ * a row's outcome was, in one word. Borrowed from e. */
 const char *journal_result(const struct journal_entry *e);
 
 /* A glob (* and ?) as a LIKE pattern with '!' escaping (malloc'd). */

@@ -102,6 +102,8 @@ static const char *const migrations[] = {
 	"CREATE TABLE snapshot_meta("
 	" key TEXT NOT NULL PRIMARY KEY,"
 	" value TEXT);",
+	/* 2 -> 3: requests a front end refused before the provider. */
+	"ALTER TABLE journal ADD COLUMN refusal TEXT;",
 };
 
 _Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,
@@ -125,7 +127,7 @@ enum stmt_id {
 
 #define JOURNAL_COLS "id, time_ms, user, protocol, operation, site, class, " \
 	"method, nalpath, params, old_mode, new_mode, hresult, latency_us, " \
-	"rule_id, effect, return_value, http_status"
+	"rule_id, effect, return_value, http_status, refusal"
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -145,9 +147,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_JOURNAL_ADD] =
 		"INSERT INTO journal(time_ms, user, protocol, operation, site,"
 		" class, method, nalpath, params, old_mode, new_mode, hresult,"
-		" latency_us, rule_id, effect, return_value, http_status)"
+		" latency_us, rule_id, effect, return_value, http_status,"
+		" refusal)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-		" ?13, ?14, ?15, ?16, ?17)",
+		" ?13, ?14, ?15, ?16, ?17, ?18)",
 	[ST_JOURNAL_BATCH] =
 		"SELECT " JOURNAL_COLS " FROM journal WHERE id > ?1"
 		" ORDER BY id LIMIT ?2",
@@ -1229,6 +1232,7 @@ static int journal_insert_locked(struct store *s, struct journal_entry *e)
 	bind_str(st, 15, e->effect);
 	bind_mode(st, 16, e->has_return_value ? (int64_t)e->return_value : -1);
 	bind_mode(st, 17, e->http_status ? (int64_t)e->http_status : -1);
+	bind_str(st, 18, e->refusal);
 	rc = step_done(st);
 	if (rc != SQLITE_OK)
 		return rc;
@@ -1371,7 +1375,7 @@ static const char *column_copy(sqlite3_stmt *st, int col, char **pos)
 }
 
 /* The text columns of JOURNAL_COLS. */
-static const int journal_text_cols[] = { 2, 3, 4, 5, 6, 7, 8, 9, 15 };
+static const int journal_text_cols[] = { 2, 3, 4, 5, 6, 7, 8, 9, 15, 18 };
 
 static int64_t column_or(sqlite3_stmt *st, int col, int64_t none)
 {
@@ -1415,6 +1419,7 @@ static int copy_journal_row(sqlite3_stmt *st, struct journal_copy *c)
 	c->e.has_return_value = sqlite3_column_type(st, 16) != SQLITE_NULL;
 	c->e.return_value = (uint32_t)column_or(st, 16, 0);
 	c->e.http_status = (unsigned)column_or(st, 17, 0);
+	c->e.refusal = column_copy(st, 18, &pos);
 	return 0;
 }
 
@@ -1544,7 +1549,7 @@ static void q_bind(struct query *q, const char *before, const char *text,
 }
 
 #define RESULT_OK_SQL "(hresult = 0 AND coalesce(return_value, 0) = 0 AND " \
-	"coalesce(effect, 'delay') = 'delay')"
+	"coalesce(effect, 'delay') = 'delay' AND refusal IS NULL)"
 
 /* " WHERE ..." for f, without limit. */
 static void q_where(struct query *q, const struct store_journal_filter *f)
@@ -1574,7 +1579,14 @@ static void q_where(struct query *q, const struct store_journal_filter *f)
 		q_add(q, " AND NOT " RESULT_OK_SQL);
 		break;
 	case STORE_RESULT_CODE:
-		q_bind(q, " AND ", NULL, f->code, " IN (hresult, return_value)");
+		/* 401 also finds the requests refused with HTTP 401. */
+		q_bind(q, " AND (", NULL, f->code, " IN (hresult, return_value)");
+		q_bind(q, " OR (refusal IS NOT NULL AND http_status = ", NULL,
+		       f->code, "))");
+		break;
+	case STORE_RESULT_REFUSAL:
+		q_bind(q, " AND refusal = ", f->refusal ? f->refusal : "", 0,
+		       " COLLATE NOCASE");
 		break;
 	case STORE_RESULT_EFFECT:
 		q_bind(q, " AND effect = ", f->effect ? f->effect : "", 0,

@@ -23,7 +23,7 @@
 struct store;
 
 /* Current schema version; opening an older file migrates it. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 /* PRAGMA application_id of a dpsim database ("DPSM"): how a file is told
  * from another application's SQLite file before anything is written. */
 #define STORE_APPLICATION_ID 0x4450534Du
@@ -35,7 +35,9 @@ struct journal_entry {
 	int64_t time_ms;	/* Unix time in ms; 0 = now */
 	const char *user;
 	const char *protocol;	/* "wsman" */
-	const char *operation;	/* "invoke", "get", "enumerate" */
+	const char *operation;	/* "invoke", "get", "enumerate", or
+				 * "request" for a request a front end
+				 * refused before it reached the provider */
 	const char *site;
 	const char *class_name;
 	const char *method;	/* NULL unless invoke */
@@ -51,7 +53,12 @@ struct journal_entry {
 				 * NULL */
 	bool has_return_value;	/* an Invoke that answered a ReturnValue */
 	uint32_t return_value;
-	unsigned http_status;	/* injected bare HTTP status; 0 = none */
+	unsigned http_status;	/* injected bare HTTP status, or the status a
+				 * refused request was answered; 0 = none */
+	const char *refusal;	/* a refused request: the fault subcode
+				 * ("s:MustUnderstand") or the HTTP status
+				 * ("401") it was refused with; NULL for a
+				 * call the provider answered */
 };
 
 struct dblock;
@@ -129,6 +136,7 @@ enum store_result {
 	STORE_RESULT_ERROR,	/* anything else */
 	STORE_RESULT_CODE,	/* HRESULT or ReturnValue equals code */
 	STORE_RESULT_EFFECT,	/* a rule with this effect fired */
+	STORE_RESULT_REFUSAL,	/* refused with this subcode (refusal) */
 };
 
 /* Which journal rows a query sees. Every field is optional (NULL / 0).
@@ -144,8 +152,11 @@ struct store_journal_filter {
 	const char *user_like;
 	const char *nalpath_like;
 	enum store_result result;
-	uint32_t code;		/* STORE_RESULT_CODE */
+	uint32_t code;		/* STORE_RESULT_CODE; a refusal whose
+				 * HTTP status is code matches too */
 	const char *effect;	/* STORE_RESULT_EFFECT */
+	const char *refusal;	/* STORE_RESULT_REFUSAL: the subcode, any
+				 * case */
 	int64_t rule_id;	/* > 0: only rows of this rule */
 	int64_t since_ms;	/* time_ms >= since_ms when > 0 */
 	int64_t until_ms;	/* time_ms < until_ms when > 0 */

@@ -79,6 +79,12 @@ struct op_call {
 	uint32_t max_env;
 	struct provider_call *pc;
 	struct wsman_ops_answer *ans;
+	/* The journal already says how this request ended: the provider
+	 * journaled its call, and its answer is the one sent. */
+	bool journaled;
+	/* The last fault sent, for the journal row of a refusal. */
+	uint32_t fault_code;
+	char fault_reason[256];
 };
 
 /* An op's status when the fault rules took over the answer (c->ans). */
@@ -189,6 +195,9 @@ static int send_fault(struct op_call *c, const struct wsman_fault *f)
 {
 	if (c->ans)
 		c->ans->fault = wsman_subcode_qname(f->subcode);
+	c->fault_code = f->code;
+	snprintf(c->fault_reason, sizeof(c->fault_reason), "%s",
+		 f->reason ? f->reason : "");
 	buf_reset(c->out);
 	wsman_reply_fault(c->out, f, c->msgid, c->req ? c->req->message_id : NULL,
 			  provider_machine(c->o->p));
@@ -213,11 +222,60 @@ static int send_simple(struct op_call *c, enum wsman_subcode sub, uint32_t code,
 	return send_fault(c, &f);
 }
 
+/* ---- refusals in the journal --------------------------------------------- */
+
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The class a resource URI names (its last segment), or NULL. */
+static const char *uri_class(const char *uri)
+{
+	const char *slash = uri ? strrchr(uri, '/') : NULL;
+
+	return slash && slash[1] ? slash + 1 : NULL;
+}
+
+/* A request refused before the provider answered it (or whose answer
+ * the client never got) becomes a journal row of operation "request",
+ * so that GET /_dpsim/journal?result=error says why a client failed
+ * (docs/wsman-protocol.md, Refusals). refusal is the fault's subcode or
+ * the HTTP status, why the reason the client was given. The row has no
+ * site: the journal bounds such rows as one more site. */
+static void journal_refusal(struct wsman_ops *o, const char *user,
+			    const struct wsman_request *req, unsigned status,
+			    const char *refusal, uint32_t code, const char *why,
+			    int64_t latency_us)
+{
+	char status_text[8];
+
+	if (!refusal) {
+		snprintf(status_text, sizeof(status_text), "%u", status);
+		refusal = status_text;
+	}
+	struct journal_entry e = {
+		.user = user, .protocol = "wsman", .operation = "request",
+		.class_name = req ? uri_class(req->resource_uri) : NULL,
+		.method = req && req->op == WSMAN_OP_INVOKE ? req->method : NULL,
+		.params = why, .old_mode = -1, .new_mode = -1, .hresult = code,
+		.latency_us = latency_us, .http_status = status, .refusal = refusal,
+	};
+
+	/* A failure to write is logged by the store (rate-limited); the
+	 * client's answer does not change for it. */
+	(void)journal_record(provider_journal(o->p), &e);
+}
+
 /* ---- fault rules ------------------------------------------------------- */
 
 /* The provider call of this request, set up for it. */
 static struct provider_call *prov_call(struct op_call *c, const char *query)
 {
+	c->journaled = true;
 	c->pc->who = c->who;
 	c->pc->timeout_ms = c->req->operation_timeout_ms;
 	c->pc->query = query;
@@ -325,6 +383,10 @@ static size_t write_items(struct op_call *c, const struct instance_list *list,
 static int envelope_too_small(struct op_call *c)
 {
 	char reason[200];
+
+	/* The provider's row says the call ran; the client never saw its
+	 * answer, which a row of its own says. */
+	c->journaled = false;
 	snprintf(reason, sizeof(reason), "The response would exceed the MaxEnvelopeSize "
 		 "of %u bytes the request allows.", c->max_env);
 	return send_simple(c, WSMAN_SUB_ENCODING_LIMIT, WSMAN_CODE_ENCODING_LIMIT,
@@ -1037,13 +1099,12 @@ static void trace_request(const struct wsman_request *req, const struct caller *
 		[WSMAN_OP_RELEASE] = "Release", [WSMAN_OP_INVOKE] = "Invoke",
 		[WSMAN_OP_OTHER] = "unsupported action",
 	};
-	const char *uri = req ? req->resource_uri : NULL;
-	const char *res = uri ? strrchr(uri, '/') : NULL;
+	const char *res = req ? uri_class(req->resource_uri) : NULL;
 	const char *op = req && (unsigned)req->op < sizeof(ops) / sizeof(ops[0]) &&
 			 ops[req->op] ? ops[req->op] : "unparsed envelope";
 
 	snprintf(ans->trace, sizeof(ans->trace), "%s%s%s%s%s as %s%s%s", op,
-		 res ? " " : "", res ? res + 1 : "",
+		 res ? " " : "", res ? res : "",
 		 req && req->op == WSMAN_OP_INVOKE && req->method ? "." : "",
 		 req && req->op == WSMAN_OP_INVOKE && req->method ? req->method : "",
 		 who ? who->user : "anonymous", ans->fault ? ", fault " : "",
@@ -1060,6 +1121,8 @@ int wsman_ops_serve(struct wsman_ops *o, const struct caller *who,
 	struct wsman_request *req = NULL;
 	struct wsman_fault f;
 	char reason[512];
+	int64_t start_us = mono_us();
+	const char *why_401 = NULL;
 	int st;
 
 	memset(ans, 0, sizeof(*ans));
@@ -1088,10 +1151,13 @@ int wsman_ops_serve(struct wsman_ops *o, const struct caller *who,
 		/* An anonymous caller learns nothing but that it must log in,
 		 * unless it was trying to Identify. */
 		st = who || (req && req->op == WSMAN_OP_IDENTIFY) ? send_fault(&c, &f) : 401;
+		why_401 = f.reason;
 		goto done;
 	}
 	if (!who && req->op != WSMAN_OP_IDENTIFY) {
 		st = 401;
+		why_401 = "an anonymous request (WSMANIDENTIFY: unauthenticated) "
+			  "may only Identify";
 		goto done;
 	}
 	/* MS-WSMV 3.1.4.1.7: WinRM refuses a MaxEnvelopeSize below 8192. */
@@ -1149,6 +1215,12 @@ done:
 			}
 		}
 	}
+	if (st != 200 && !c.journaled)
+		journal_refusal(o, who ? who->user : NULL, req, (unsigned)st,
+				st == 401 ? "401" : ans->fault,
+				st == 401 ? 0 : c.fault_code,
+				st == 401 ? why_401 : c.fault_reason,
+				mono_us() - start_us);
 out:
 	ans->status = st;
 	trace_request(req, who, ans);
@@ -1247,7 +1319,7 @@ static int check_content_type(const char *ct)
 static void refused_credentials(struct wsman_ops *o, const struct front_request *rq,
 				enum auth_outcome who, struct front_answer *ans)
 {
-	char name[128];
+	char name[128] = "";
 	uint64_t skipped;
 	char note[RATELIMIT_NOTE];
 
@@ -1263,6 +1335,12 @@ static void refused_credentials(struct wsman_ops *o, const struct front_request 
 		log_info("refused a WS-Man request from %s: %s (401)%s",
 			 rq->peer ? rq->peer : "?", ans->trace,
 			 ratelimit_note(skipped, note));
+	/* Credentials that did not fit are journaled; a request without
+	 * any is the first step of every challenge-response client (and
+	 * what a prober sends), traced in the log only. */
+	if (who != AUTH_NO_CREDENTIALS)
+		journal_refusal(o, name[0] ? name : NULL, NULL, 401, "401", 0,
+				ans->trace, 0);
 }
 
 /* From the headers alone: who is asking (before any of the body is read
@@ -1292,16 +1370,27 @@ static void *wsman_admit(void *self, const struct front_request *rq,
 		refused_credentials(o, rq, who, ans);
 		return NULL;
 	}
+	const char *user = u ? u->name : NULL;
 	int ctr = check_content_type(rq->content_type);
 	if (ctr == 415) {
 		text_answer(ans, 415, "dpsim: Content-Type '%s' is not " WSMAN_SOAP_MEDIA_TYPE "\n",
 			    rq->content_type ? rq->content_type : "(none)");
+		snprintf(ans->trace, sizeof(ans->trace), "media type '%s' refused",
+			 rq->content_type ? rq->content_type : "(none)");
+		journal_refusal(o, user, NULL, 415, "415", 0, ans->trace, 0);
 		return NULL;
 	}
 	if (ctr < 0) {
+		static const char why[] = "Only UTF-8 and UTF-16 request bodies are "
+					  "supported.";
+
 		fault_answer(o, ans, WSMAN_SUB_ENCODING_LIMIT, WSMAN_CODE_ENCODING_LIMIT,
-			     WSMAN_DETAIL_CHARACTER_SET,
-			     "Only UTF-8 and UTF-16 request bodies are supported.");
+			     WSMAN_DETAIL_CHARACTER_SET, why);
+		snprintf(ans->trace, sizeof(ans->trace), "charset of '%s' refused, fault %s",
+			 rq->content_type, wsman_subcode_qname(WSMAN_SUB_ENCODING_LIMIT));
+		journal_refusal(o, user, NULL, (unsigned)ans->status,
+				wsman_subcode_qname(WSMAN_SUB_ENCODING_LIMIT),
+				WSMAN_CODE_ENCODING_LIMIT, why, 0);
 		return NULL;
 	}
 	struct wsman_req *r = calloc(1, sizeof(*r));
@@ -1345,14 +1434,21 @@ static void wsman_serve(void *self, void *state, const struct front_request *rq,
 	buf_free(&out);
 }
 
-static void wsman_too_large(void *self, size_t limit, struct front_answer *ans)
+static void wsman_too_large(void *self, void *state, size_t limit,
+			    struct front_answer *ans)
 {
+	struct wsman_req *r = state;
+	const char *sub = wsman_subcode_qname(WSMAN_SUB_ENCODING_LIMIT);
 	char reason[160];
 
 	snprintf(reason, sizeof(reason), "The request body exceeds the limit of %zu "
 		 "bytes.", limit);
 	fault_answer(self, ans, WSMAN_SUB_ENCODING_LIMIT, WSMAN_CODE_ENCODING_LIMIT,
 		     WSMAN_DETAIL_SERVICE_ENVELOPE_LIMIT, reason);
+	snprintf(ans->trace, sizeof(ans->trace), "body over %zu bytes, fault %s",
+		 limit, sub);
+	journal_refusal(self, r->anonymous ? NULL : r->who.user, NULL,
+			(unsigned)ans->status, sub, WSMAN_CODE_ENCODING_LIMIT, reason, 0);
 }
 
 static void wsman_release(void *self, void *state)

@@ -258,6 +258,57 @@ static void malformed_envelopes_are_logged_as_json(void **state)
 				   10, &r), 0);
 	assert_int_equal(r.status, 401);
 	http_reply_free(&r);
+	/* A class the site does not have: refused before the provider. */
+	env = envelope(ACT_GET, WMI_NS "/SMS_NoSuchClass", NULL, NULL);
+	assert_int_equal(http_post(p.url, "lab", "lab", NULL, env, strlen(env), &r), 0);
+	assert_int_equal(r.status, 500);
+	char *nosuch_sub = xpath_text(r.body, "/s:Envelope/s:Body/s:Fault/s:Code/"
+				      "s:Subcode/s:Value");
+	assert_non_null(nosuch_sub);
+	http_reply_free(&r);
+	free(env);
+
+	/* Each refusal is a journal row of operation "request": the user,
+	 * the subcode or status as the result, the reason as params. The
+	 * request without credentials is not one (a challenge starts every
+	 * client's first exchange). */
+	json_t *j = control_call(&p, "GET", "journal?result=error", NULL, 200);
+	json_t *rows = json_object_get(j, "entries");
+	assert_int_equal(json_array_size(rows), ncases + 2);
+	for (size_t i = 0; i < ncases; i++) {
+		json_t *row = json_array_get(rows, i);
+		const char *params = json_string_value(json_object_get(row, "params"));
+
+		assert_string_equal(json_string_value(json_object_get(row, "operation")),
+				    "request");
+		assert_string_equal(json_string_value(json_object_get(row, "protocol")),
+				    "wsman");
+		assert_string_equal(json_string_value(json_object_get(row, "user")), "lab");
+		assert_string_equal(json_string_value(json_object_get(row, "result")),
+				    cases[i].subcode);
+		assert_int_equal(json_integer_value(json_object_get(row, "http_status")),
+				 500);
+		if (!params || !strstr(params, cases[i].cause))
+			fail_msg("%s: journal params '%s' do not name '%s'", cases[i].what,
+				 params ? params : "(null)", cases[i].cause);
+	}
+	json_t *row = json_array_get(rows, ncases);
+	assert_string_equal(json_string_value(json_object_get(row, "result")), "401");
+	assert_string_equal(json_string_value(json_object_get(row, "user")), "lab");
+	assert_string_equal(json_string_value(json_object_get(row, "params")),
+			    "wrong password or unknown user 'lab'");
+	row = json_array_get(rows, ncases + 1);
+	assert_string_equal(json_string_value(json_object_get(row, "result")), nosuch_sub);
+	assert_string_equal(json_string_value(json_object_get(row, "class")),
+			    "SMS_NoSuchClass");
+	assert_true(json_is_null(json_object_get(row, "site")));
+	json_decref(j);
+	/* The same rows by subcode. */
+	j = control_call(&p, "GET", "journal/count?result=w:SchemaValidationError",
+			 NULL, 200);
+	assert_int_equal(json_integer_value(json_object_get(j, "count")), ncases - 1);
+	json_decref(j);
+	free(nosuch_sub);
 
 	/* dpsim still serves. */
 	static const char identify[] =

@@ -291,8 +291,25 @@ static void wrong_password_is_401(void **state)
 		assert_non_null(strstr(r.www_authenticate, "Basic"));
 		http_reply_free(&r);
 	}
-	/* Nothing reached the provider: no journal rows for them. */
+	/* Nothing reached the provider; each refusal is a journal row of
+	 * its own naming the user tried, never the password. */
 	json_t *rows = journal(p, "user=nobody");
+	assert_int_equal(json_array_size(rows), 1);
+	json_t *row = json_array_get(rows, 0);
+	assert_string_equal(jstr(row, "operation"), "request");
+	assert_string_equal(jstr(row, "result"), "401");
+	assert_string_equal(jstr(row, "params"), "wrong password or unknown user 'nobody'");
+	json_decref(rows);
+	rows = journal(p, "user=hashed&result=401");
+	assert_int_equal(json_array_size(rows), 3);
+	for (size_t i = 0; i < 3; i++) {
+		char *text = json_dumps(json_array_get(rows, i), 0);
+		assert_null(strstr(text, "s3cret"));
+		assert_null(strstr(text, HASHED_HASH));
+		free(text);
+	}
+	json_decref(rows);
+	rows = journal(p, "operation=get&result=error");
 	assert_int_equal(json_array_size(rows), 0);
 	json_decref(rows);
 }

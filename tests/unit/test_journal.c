@@ -98,6 +98,12 @@ static void fill(struct journal *j)
 		  .class_name = "SMS_DistributionPointInfo",
 		  .method = "SetDPMaintenanceMode", .nalpath = NAL01,
 		  .has_return_value = true },				/* 10 ok */
+		{ .user = "lab", .operation = "request",
+		  .class_name = "SMS_DistributionPointInfo",
+		  .refusal = "s:MustUnderstand", .http_status = 500,
+		  .hresult = 0x80338000u, .params = "w:Locale" },	/* 11 */
+		{ .user = "mallory", .operation = "request", .refusal = "401",
+		  .http_status = 401 },					/* 12 */
 	};
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -158,14 +164,14 @@ static void test_filters(void **state)
 	struct env *e = *state;
 
 	fill(e->j);
-	assert_string_equal(query(e, ""), "1,2,3,4,5,6,7,8,9,10");
+	assert_string_equal(query(e, ""), "1,2,3,4,5,6,7,8,9,10,11,12");
 	assert_string_equal(query(e, "site=ps1"), "1,2,3,4,5,6,7,8");
 	assert_string_equal(query(e, "site=T01"), "10");
 	assert_string_equal(query(e, "operation=GET"), "7,8");
 	assert_string_equal(query(e, "protocol=wsman&operation=enumerate"), "5,6,9");
 	assert_string_equal(query(e, "class=sms_provider*"), "9");
 	assert_string_equal(query(e, "method=SetDP*&user=lab"), "1,2,4");
-	assert_string_equal(query(e, "user=?ab"), "1,2,4,5,6,7,8,9");
+	assert_string_equal(query(e, "user=?ab"), "1,2,4,5,6,7,8,9,11");
 	assert_string_equal(query(e, "nalpath=*dp02*"), "2,3");
 	/* [ and \ are literal in a glob, and _ % ! are not LIKE's. */
 	assert_string_equal(query(e, "nalpath=[\"Display=\\\\DP01*"), "1,4,7,8,10");
@@ -182,12 +188,18 @@ static void test_filters(void **state)
 	assert_string_equal(query(e, "result=timeout"), "7");
 	assert_string_equal(query(e, "result=return"), "4");
 	assert_string_equal(query(e, "result=delay"), "8");
+	/* Refused requests: by operation, subcode (any case) or status. */
+	assert_string_equal(query(e, "operation=request"), "11,12");
+	assert_string_equal(query(e, "result=error&operation=request"), "11,12");
+	assert_string_equal(query(e, "result=S:mustUnderstand"), "11");
+	assert_string_equal(query(e, "result=401"), "12");
+	assert_string_equal(query(e, "result=w:MustUnderstand"), "");
 	assert_string_equal(query(e, "rule=3"), "5,6");
-	assert_string_equal(query(e, "since=1714557605000"), "6,7,8,9,10");
+	assert_string_equal(query(e, "since=1714557605000"), "6,7,8,9,10,11,12");
 	assert_string_equal(query(e, "since=2024-05-01T10:00:02Z&until=2024-05-01T10:00:04.000Z"),
 			    "3,4");
 	assert_string_equal(query(e, "until=2024-05-01T12:00:01+02:00"), "1");
-	assert_string_equal(query(e, "after=8"), "9,10");
+	assert_string_equal(query(e, "after=8"), "9,10,11,12");
 	assert_string_equal(query(e, "limit=3"), "1,2,3");
 	assert_string_equal(query(e, "after=2&limit=2&site=PS1"), "3,4");
 	assert_string_equal(query(e, "site=PS9"), "");
@@ -209,7 +221,9 @@ static void test_filter_errors(void **state)
 		{ "limit", "-1", -EINVAL, "parameter 'limit': '-1' is not a whole number" },
 		{ "rule", "x", -EINVAL, "parameter 'rule': 'x' is not a whole number" },
 		{ "operation", "delete", -EINVAL, "parameter 'operation': 'delete' is "
-		  "not get, enumerate or invoke" },
+		  "not get, enumerate, invoke or request" },
+		{ "result", "w:", -EINVAL, "parameter 'result': 'w:' is not ok" },
+		{ "result", "w:a b", -EINVAL, "parameter 'result': 'w:a b' is not ok" },
 	};
 	struct journal_filter jf;
 	char err[512];
@@ -269,6 +283,8 @@ static void test_result_word(void **state)
 	assert_string_equal(journal_result(&e), "return");
 	e.effect = "drop";
 	assert_string_equal(journal_result(&e), "drop");
+	e.refusal = "w:InvalidSelectors";
+	assert_string_equal(journal_result(&e), "w:InvalidSelectors");
 }
 
 /* Each site keeps its own newest max rows; the drops are counted. */

@@ -14,6 +14,7 @@
 
 #include "codec.h"
 #include "fixture.h"
+#include "journal.h"
 #include "provider.h"
 #include "store.h"
 #include "store_testing.h"
@@ -113,6 +114,38 @@ static void exchange(struct env *e, struct front_request rq, const char *body,
 	e->f->release(e->f->self, st);
 }
 
+/* The journal rows of refused requests (operation "request"), oldest
+ * first, as "user|refusal|http_status|class|params" lines. */
+struct rows {
+	char text[8][256];
+	size_t n;
+};
+
+static int collect(void *ctx, const struct journal_entry *e)
+{
+	struct rows *r = ctx;
+
+	if (r->n < 8)
+		snprintf(r->text[r->n++], sizeof(r->text[0]), "%s|%s|%u|%s|%s",
+			 e->user ? e->user : "-", e->refusal ? e->refusal : "-",
+			 e->http_status, e->class_name ? e->class_name : "-",
+			 e->params ? e->params : "-");
+	return 0;
+}
+
+static void refusal_rows(struct env *e, struct rows *r)
+{
+	struct journal_filter jf;
+	char err[128];
+
+	memset(r, 0, sizeof(*r));
+	journal_filter_init(&jf);
+	assert_int_equal(journal_filter_set(&jf, "operation", "request", err,
+					    sizeof(err)), 0);
+	assert_int_equal(journal_query(provider_journal(e->p), &jf, collect, r), 0);
+	journal_filter_free(&jf);
+}
+
 static void owns_wsman_only(void **state)
 {
 	struct env *e = *state;
@@ -184,6 +217,16 @@ static void admission(void **state)
 	assert_non_null(strstr(ans.body, "EncodingLimit"));
 	assert_non_null(strstr(ans.body, "CharacterSet"));
 	free(ans.body);
+
+	/* Each refusal of a request that carried credentials is a journal
+	 * row naming the user; the 405 and the bare challenge are not. */
+	struct rows r;
+	refusal_rows(e, &r);
+	assert_int_equal(r.n, 3);
+	assert_string_equal(r.text[0], "lab|401|401|-|wrong password or unknown user 'lab'");
+	assert_string_equal(r.text[1], "lab|415|415|-|media type 'text/plain' refused");
+	assert_string_equal(r.text[2], "lab|w:EncodingLimit|500|-|Only UTF-8 and UTF-16 "
+			    "request bodies are supported.");
 }
 
 /* Identify without credentials only when marked as WinRM marks it, and
@@ -286,13 +329,50 @@ static void too_large_is_encoding_limit(void **state)
 {
 	struct env *e = *state;
 	struct front_answer ans = { 0 };
+	struct front_request rq = request("POST", SOAP, LAB_BASIC, NULL);
+	bool drain = false;
+	struct rows r;
 
-	e->f->too_large(e->f->self, 1024, &ans);
+	void *st = e->f->admit(e->f->self, &rq, &ans, &drain);
+	assert_non_null(st);
+	e->f->too_large(e->f->self, st, 1024, &ans);
+	e->f->release(e->f->self, st);
 	assert_int_equal(ans.status, 500);
 	assert_true(ans.as_is);
 	assert_non_null(strstr(ans.body, "EncodingLimit"));
 	assert_non_null(strstr(ans.body, "exceeds the limit of 1024 bytes"));
 	free(ans.body);
+	refusal_rows(e, &r);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.text[0], "lab|w:EncodingLimit|500|-|The request body "
+			    "exceeds the limit of 1024 bytes.");
+}
+
+/* Faults raised before the provider are journaled as refusals; a call
+ * the provider answered is journaled once, by the provider. */
+static void refusals_journaled_once(void **state)
+{
+	struct env *e = *state;
+	struct front_answer ans;
+	struct rows r;
+
+	exchange(e, request("POST", SOAP, LAB_BASIC, NULL), "<s:Envelope", &ans);
+	assert_int_equal(ans.status, 500);
+	free(ans.body);
+	exchange(e, request("POST", SOAP, LAB_BASIC, NULL), IDENTIFY, &ans);
+	assert_int_equal(ans.status, 200);
+	free(ans.body);
+	refusal_rows(e, &r);
+	assert_int_equal(r.n, 1);
+	assert_non_null(strstr(r.text[0], "lab|w:SchemaValidationError|500|-|"));
+
+	char *body = invoke_body("1");
+	exchange(e, request("POST", SOAP, LAB_BASIC, NULL), body, &ans);
+	free(body);
+	assert_int_equal(ans.status, 200);
+	free(ans.body);
+	refusal_rows(e, &r);
+	assert_int_equal(r.n, 1);
 }
 
 int main(void)
@@ -304,6 +384,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(anonymous_identify, setup, teardown),
 		cmocka_unit_test_setup_teardown(invoke_changes_the_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(too_large_is_encoding_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(refusals_journaled_once, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("wsman_ops", tests, NULL, NULL);
 }
