@@ -1068,8 +1068,10 @@ int wsman_ops_serve(struct wsman_ops *o, const struct caller *who,
 	enum body_encoding enc = body_encoding(body, len);
 	int r = wsman_request_parse(body, len, 0, &req, &f, reason, sizeof(reason));
 	c.req = req;
-	c.max_env = req && req->max_envelope_size ? req->max_envelope_size
-						  : o->lim.max_envelope;
+	/* MS-WSMV 3.1.4.1.7: the service's own limit caps the client's. */
+	c.max_env = req && req->max_envelope_size &&
+		    req->max_envelope_size < o->lim.max_envelope ?
+		    req->max_envelope_size : o->lim.max_envelope;
 	/* A UTF-16 answer takes two bytes for each of the envelope's ASCII
 	 * ones, and no more for anything else: half the limit in UTF-8
 	 * keeps it within the limit once re-encoded. */

@@ -398,6 +398,11 @@ static bool is_must_understand(const struct wsman_fault *f)
 static const char *fault_action(const struct wsman_fault *f,
 				const char *subcode)
 {
+	/* WinRM's one a: fault under the wsman action: a timeout it cannot
+	 * read (its error table, as OMI carries it). */
+	if (f->detail != NULL &&
+	    strcmp(f->detail, WSMAN_DETAIL_INVALID_TIMEOUT) == 0)
+		return WSMAN_ACTION_WSMAN_FAULT;
 	if (is_must_understand(f) ||
 	    (subcode != NULL && strncmp(subcode, "a:", 2) == 0))
 		return WSMAN_ACTION_ADDRESSING_FAULT;

@@ -44,6 +44,11 @@
 #define ERROR_WSMAN_INVALID_ENUM_CONTEXT	2150858779u	/* 0x8033801B */
 #define ERROR_WSMAN_FILTER_DIALECT_UNAVAILABLE	2150858777u	/* 0x80338019 */
 #define ERROR_WSMAN_ENCODING_LIMIT		2150858805u	/* 0x80338035 */
+#define ERROR_WSMAN_INVALID_MESSAGE_INFORMATION_HEADER 2150858767u /* 0x8033800F */
+#define ERROR_WSMAN_MESSAGE_INFORMATION_HEADER_REQUIRED 2150858769u /* 0x80338011 */
+#define ERROR_WSMAN_UNSUPPORTED_ADDRESSING_MODE	2150858870u	/* 0x80338076 */
+#define ERROR_WSMAN_INVALID_TIMEOUT_HEADER	2150858881u	/* 0x80338081 */
+#define ERROR_WSMAN_MUSTUNDERSTAND_ON_LOCALE_UNSUPPORTED 2150858887u /* 0x80338087 */
 
 /* Provider HRESULTs. */
 #define WBEM_E_NOT_FOUND		0x80041002u
@@ -767,6 +772,11 @@ static void must_understand_only_when_required(void **state)
 		 "<p:SequenceId env:mustUnderstand=\"false\">1</p:SequenceId>"),
 		"<p:SessionId env:mustUnderstand=\"false\">uuid:AB000000-0000-4000-8000-000000000002</p:SessionId>",
 		"<w:OptionSet env:mustUnderstand=\"true\"/>",
+		/* MS-WSMV 3.1.4.1.11, 3.1.4.1.15: ignored, even mustUnderstand */
+		"<w:RequestEPR env:mustUnderstand=\"true\"/>",
+		"<w:RequestTotalItemsCountEstimate env:mustUnderstand=\"true\"/>",
+		"<p:ActivityId env:mustUnderstand=\"true\">0C486AD2-0372-0001-C878-480C7203D401</p:ActivityId>",
+		"<p:DataLocale xml:lang=\"de-DE\" env:mustUnderstand=\"false\"/>",
 	};
 	for (size_t i = 0; i < sizeof(tolerated) / sizeof(tolerated[0]); i++) {
 		char *env = with_header(envelope(ACT_GET, DPINFO_URI,
@@ -782,6 +792,186 @@ static void must_understand_only_when_required(void **state)
 		http_reply_free(&r);
 		free(env);
 	}
+}
+
+/* ---- the headers of MS-WSMV 3.1.4.1 ---------------------------------------- */
+
+#define ANON "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous"
+#define REPLY_TO_ANON "<a:ReplyTo><a:Address mustUnderstand=\"true\">" ANON \
+	"</a:Address></a:ReplyTo>"
+#define LOCALE_HDR "<w:Locale mustUnderstand=\"false\" xml:lang=\"en-US\"/>"
+
+/* env with the first occurrence of old replaced by new; frees env. */
+static char *replaced(char *env, const char *old, const char *new)
+{
+	char *at = strstr(env, old), *out = NULL;
+	assert_non_null(at);
+	assert_true(asprintf(&out, "%.*s%s%s", (int)(at - env), env, new, at + strlen(old)) > 0);
+	free(env);
+	return out;
+}
+
+/* env with its MessageID replaced by id, or without one (NULL). */
+static char *with_message_id(char *env, const char *id)
+{
+	char *mid = message_id_of(env), *old = NULL, *new = NULL;
+	assert_true(asprintf(&old, "<a:MessageID>%s</a:MessageID>", mid) > 0);
+	if (id)
+		assert_true(asprintf(&new, "<a:MessageID>%s</a:MessageID>", id) > 0);
+	env = replaced(env, old, new ? new : "");
+	free(new);
+	free(old);
+	free(mid);
+	return env;
+}
+
+static char *get_env(void)
+{
+	return envelope(ACT_GET, DPINFO_URI, KEY_NAL(DP01_NAL) KEY_TYPE KEY_SITE, NULL);
+}
+
+/* Sends env and checks the fault; the fault relates to the request's
+ * MessageID when it has one, and carries no RelatesTo when it has none. */
+static void send_header_case(struct dpsim_proc *p, char *env, const struct want *w)
+{
+	if (strstr(env, "<a:MessageID>")) {
+		send_expect(p, "lab", env, w);
+		return;
+	}
+	struct http_reply r = post(p, env);
+	check_fault(&r, w, NULL);
+	assert_int_equal(xpath_count(r.body, "/s:Envelope/s:Header/a:RelatesTo"), 0);
+	http_reply_free(&r);
+	free(env);
+}
+
+/* MS-WSMV 3.1.4.1.3 and 3.1.4.1.4: WinRM answers on the request's own
+ * connection; without a:ReplyTo it does not answer at all. */
+static void headers_reply_to_and_fault_to(void **state)
+{
+	struct dpsim_proc *p = *state;
+	const struct want required = {
+		.code = "s:Sender", .subcode = "a:MessageInformationHeaderRequired",
+		.action = ACT_ADDR_FAULT,
+		.wsman_code = ERROR_WSMAN_MESSAGE_INFORMATION_HEADER_REQUIRED,
+		.reason_has = "a:ReplyTo",
+	};
+	const struct want mode = {
+		.code = "s:Sender", .subcode = "w:UnsupportedFeature", .action = ACT_WSMAN_FAULT,
+		.wsman_code = ERROR_WSMAN_UNSUPPORTED_ADDRESSING_MODE,
+		.detail = DETAIL("AddressingMode"), .reason_has = "http://client.example/back",
+	};
+	const struct want invalid = {
+		.code = "s:Sender", .subcode = "a:InvalidMessageInformationHeader",
+		.action = ACT_ADDR_FAULT,
+		.wsman_code = ERROR_WSMAN_INVALID_MESSAGE_INFORMATION_HEADER,
+		.reason_has = "a:Address",
+	};
+
+	send_header_case(p, replaced(get_env(), REPLY_TO_ANON, ""), &required);
+	send_header_case(p, replaced(get_env(), ANON, "http://client.example/back"), &mode);
+	send_header_case(p, replaced(get_env(), REPLY_TO_ANON, "<a:ReplyTo/>"), &invalid);
+	send_header_case(p, with_header(get_env(), "<a:FaultTo><a:Address>"
+		"http://client.example/back</a:Address></a:FaultTo>"), &mode);
+	send_header_case(p, with_header(get_env(), "<a:FaultTo/>"), &invalid);
+
+	const struct want twice = {
+		.code = "s:Sender", .subcode = "a:InvalidMessageInformationHeader",
+		.action = ACT_ADDR_FAULT,
+		.wsman_code = ERROR_WSMAN_INVALID_MESSAGE_INFORMATION_HEADER,
+		.reason_has = "a:ReplyTo",
+	};
+	send_header_case(p, with_header(get_env(), REPLY_TO_ANON), &twice);
+
+	/* An anonymous FaultTo is what WinRM wants. */
+	char *env = with_header(get_env(), "<a:FaultTo><a:Address>" ANON "</a:Address></a:FaultTo>");
+	struct http_reply r = post(p, env);
+	assert_int_equal(r.status, 200);
+	http_reply_free(&r);
+	free(env);
+}
+
+/* MS-WSMV 3.1.4.1.5 and WS-Addressing: every request but Identify names
+ * its action and its MessageID (an empty one passes: wsl sends it). */
+static void headers_action_and_message_id(void **state)
+{
+	struct dpsim_proc *p = *state;
+	const struct want no_action = {
+		.code = "s:Sender", .subcode = "a:MessageInformationHeaderRequired",
+		.action = ACT_ADDR_FAULT,
+		.wsman_code = ERROR_WSMAN_MESSAGE_INFORMATION_HEADER_REQUIRED,
+		.reason_has = "a:Action",
+	};
+	const struct want bad_mid = {
+		.code = "s:Sender", .subcode = "a:InvalidMessageInformationHeader",
+		.action = ACT_ADDR_FAULT,
+		.wsman_code = ERROR_WSMAN_INVALID_MESSAGE_INFORMATION_HEADER,
+		.reason_has = "a:MessageID",
+	};
+	char *hdr = NULL;
+
+	assert_true(asprintf(&hdr, "<a:Action mustUnderstand=\"true\">%s</a:Action>", ACT_GET) > 0);
+	send_header_case(p, replaced(get_env(), hdr, ""), &no_action);
+	free(hdr);
+
+	send_header_case(p, with_message_id(get_env(), NULL), &bad_mid);
+	char long_id[2100];
+	memset(long_id, 'x', sizeof(long_id) - 1);
+	long_id[sizeof(long_id) - 1] = '\0';
+	send_header_case(p, with_message_id(get_env(), long_id), &bad_mid);
+
+	char *env = with_message_id(get_env(), "");
+	struct http_reply r = post(p, env);
+	assert_int_equal(r.status, 200);
+	expect_text(r.body, "/s:Envelope/s:Header/a:RelatesTo", "", "empty RelatesTo");
+	http_reply_free(&r);
+	free(env);
+}
+
+/* MS-WSMV 3.1.4.1.6, 3.1.4.1.8, 3.1.4.1.9, 3.1.4.1.12. */
+static void headers_locale_timeout_activity(void **state)
+{
+	struct dpsim_proc *p = *state;
+	const struct want locale = {
+		.code = "s:Sender", .subcode = "w:UnsupportedFeature", .action = ACT_WSMAN_FAULT,
+		.wsman_code = ERROR_WSMAN_MUSTUNDERSTAND_ON_LOCALE_UNSUPPORTED,
+		.detail = DETAIL("Locale"), .reason_has = "Locale",
+	};
+	const struct want data_locale = {
+		.code = "s:Sender", .subcode = "w:UnsupportedFeature", .action = ACT_WSMAN_FAULT,
+		.wsman_code = ERROR_WSMAN_MUSTUNDERSTAND_ON_LOCALE_UNSUPPORTED,
+		.detail = DETAIL("DataLocale"), .reason_has = "DataLocale",
+	};
+	const struct want no_lang = {
+		.code = "s:Sender", .subcode = "w:SchemaValidationError", .action = ACT_WSMAN_FAULT,
+		.wsman_code = ERROR_WSMAN_SCHEMA_VALIDATION_ERROR, .reason_has = "xml:lang",
+	};
+	const struct want timeout = {
+		.code = "s:Sender", .subcode = "a:InvalidMessageInformationHeader",
+		.action = ACT_WSMAN_FAULT, .wsman_code = ERROR_WSMAN_INVALID_TIMEOUT_HEADER,
+		.detail = DETAIL("InvalidTimeout"), .reason_has = "PT5",
+	};
+	const struct want activity = {
+		.code = "s:Sender", .subcode = "a:InvalidMessageInformationHeader",
+		.action = ACT_ADDR_FAULT,
+		.wsman_code = ERROR_WSMAN_INVALID_MESSAGE_INFORMATION_HEADER,
+		.reason_has = "ActivityId",
+	};
+
+	send_header_case(p, replaced(get_env(), LOCALE_HDR,
+		"<w:Locale mustUnderstand=\"true\" xml:lang=\"en-US\"/>"), &locale);
+	send_header_case(p, replaced(get_env(), LOCALE_HDR, "<w:Locale/>"), &no_lang);
+	send_header_case(p, with_header(get_env(),
+		"<p:DataLocale xml:lang=\"en-US\" env:mustUnderstand=\"true\"/>"), &data_locale);
+	send_header_case(p, replaced(get_env(), "PT20S", "PT5"), &timeout);
+
+	char *act = malloc(2100 + 40);
+	assert_non_null(act);
+	strcpy(act, "<p:ActivityId>");
+	memset(act + strlen(act), 'A', 2049);
+	strcpy(act + strlen("<p:ActivityId>") + 2049, "</p:ActivityId>");
+	send_header_case(p, with_header(get_env(), act), &activity);
+	free(act);
 }
 
 /* ---- w:AccessDenied ------------------------------------------------------- */
@@ -1028,6 +1218,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(encoding_limit_charset, harness_start, harness_stop),
 		cmocka_unit_test_setup_teardown(must_understand, harness_start, harness_stop),
 		cmocka_unit_test_setup_teardown(must_understand_only_when_required, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(headers_reply_to_and_fault_to, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(headers_action_and_message_id, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(headers_locale_timeout_activity, harness_start, harness_stop),
 		cmocka_unit_test_setup_teardown(access_denied, harness_start, harness_stop),
 		cmocka_unit_test_setup_teardown(internal_error, harness_start, harness_stop),
 		cmocka_unit_test_setup_teardown(utf16_answered_in_utf16, harness_start, harness_stop),
