@@ -105,6 +105,10 @@ static int header_fault(struct parse *p, enum wsman_subcode sub,
 			uint32_t code, const char *detail, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+static int vset_fault(struct parse *p, enum wsman_subcode sub, uint32_t code,
+		      const char *fallback, const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
+
 /* Fills the fault; the reason goes to reason_buf when there is one.
  * Reasons put request-derived text last so truncation only clips it. */
 static int vset_fault(struct parse *p, enum wsman_subcode sub, uint32_t code,
@@ -630,6 +634,16 @@ static int read_header_value(struct parse *p, enum once_header which,
 		return get_u32(p, h, &r->max_envelope_size);
 	case H_SELECTOR_SET:
 		return parse_selector_set(p, h, &r->selectors, &r->nselectors);
+	case H_FRAGMENT:
+		r->fragment_dialect = attr_value(h, "Dialect");
+		if (r->fragment_dialect != NULL) {
+			trim(r->fragment_dialect);
+			if (r->fragment_dialect[0] == '\0') {
+				free(r->fragment_dialect);
+				r->fragment_dialect = NULL;
+			}
+		}
+		return get_text(p, h, TEXT_TRIM, &r->fragment);
 	case H_TIMEOUT:
 		rc = get_text(p, h, TEXT_TRIM, &s);
 		if (rc < 0)
@@ -1576,6 +1590,8 @@ void wsman_request_free(struct wsman_request *r)
 	free(r->message_id);
 	free(r->resource_uri);
 	free_kvs(r->selectors, r->nselectors);
+	free(r->fragment);
+	free(r->fragment_dialect);
 	free(r->filter_dialect);
 	free(r->filter_text);
 	free_kvs(r->filter_selectors, r->nfilter_selectors);

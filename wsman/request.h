@@ -51,6 +51,11 @@ struct wsman_request {
 	struct wsman_kv *selectors;	/* header SelectorSet, in order */
 	size_t nselectors;
 
+	/* w:FragmentTransfer: its expression (trimmed) and Dialect
+	 * attribute; NULL when absent (fragment.h parses them). */
+	char *fragment;
+	char *fragment_dialect;
+
 	/* Enumerate */
 	bool optimize;
 	uint32_t max_elements;	/* 0 when absent */
