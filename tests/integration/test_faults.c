@@ -4,7 +4,8 @@
  * (500), the SOAP Code and Subcode, the fault's a:Action, the WSManFault
  * Code, the fault detail where WS-Management defines one, and for provider
  * errors the MSFT_WmiError error_Code and CIMStatusCode. Also: requests
- * that must NOT fault (UTF-16 with a BOM, tolerated headers).
+ * that must NOT fault (UTF-16 with a BOM, tolerated headers), and the
+ * answers to a Get of a fragment next to its faults.
  *
  * Codes without a recorded WinRM value follow the Windows SDK's wsman
  * error table (ERROR_WSMAN_*), which names the subcode each one goes with.
@@ -915,6 +916,13 @@ static void headers_action_and_message_id(void **state)
 
 	assert_true(asprintf(&hdr, "<a:Action mustUnderstand=\"true\">%s</a:Action>", ACT_GET) > 0);
 	send_header_case(p, replaced(get_env(), hdr, ""), &no_action);
+	const struct want empty_action = {
+		.code = "s:Sender", .subcode = "a:InvalidMessageInformationHeader",
+		.action = ACT_ADDR_FAULT,
+		.wsman_code = ERROR_WSMAN_INVALID_MESSAGE_INFORMATION_HEADER,
+		.reason_has = "a:Action",
+	};
+	send_header_case(p, replaced(get_env(), hdr, "<a:Action/>"), &empty_action);
 	free(hdr);
 
 	send_header_case(p, with_message_id(get_env(), NULL), &bad_mid);
@@ -967,6 +975,12 @@ static void headers_locale_timeout_activity(void **state)
 	send_header_case(p, with_header(get_env(),
 		"<p:DataLocale xml:lang=\"en-US\" env:mustUnderstand=\"true\"/>"), &data_locale);
 	send_header_case(p, replaced(get_env(), "PT20S", "PT5"), &timeout);
+	const struct want twice = {
+		.code = "s:Sender", .subcode = "w:SchemaValidationError", .action = ACT_WSMAN_FAULT,
+		.wsman_code = ERROR_WSMAN_SCHEMA_VALIDATION_ERROR, .reason_has = "OperationTimeout",
+	};
+	send_header_case(p, with_header(get_env(), "<w:OperationTimeout>PT9S</w:OperationTimeout>"),
+			 &twice);
 
 	char *act = malloc(2100 + 40);
 	assert_non_null(act);
