@@ -11,6 +11,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "fragment.h"
 #include "hresult.h"
 #include "log.h"
 #include "ratelimit.h"
@@ -449,8 +450,73 @@ static int check_selectors(struct op_call *c, const struct cim_class *k,
 	return 0;
 }
 
+/* The property a fragment names, checked against the class before the
+ * provider is asked (MS-WSMV <66>: WinRM refuses what the instance's XML
+ * does not hold). Names compare as XPath compares them, with case. */
+static int fragment_property(struct op_call *c, const struct cim_class *k,
+			     const struct wsman_fragment *fr, size_t *prop)
+{
+	char reason[640];
+	int idx;
+
+	if (fr->cls[0] != '\0' && strcmp(fr->cls, cim_class_name(k)) != 0) {
+		snprintf(reason, sizeof(reason), "The fragment starts at the element %s; "
+			 "the instance is %s.", fr->cls, cim_class_name(k));
+		goto refused;
+	}
+	idx = cim_class_find_property(k, fr->prop);
+	if (idx < 0) {
+		snprintf(reason, sizeof(reason), "%s has no property %s.",
+			 cim_class_name(k), fr->prop);
+		goto refused;
+	}
+	if (strcmp(cim_class_property(k, (size_t)idx)->name, fr->prop) != 0) {
+		snprintf(reason, sizeof(reason), "%s has no property %s; fragment names "
+			 "are case-sensitive: %s.", cim_class_name(k), fr->prop,
+			 cim_class_property(k, (size_t)idx)->name);
+		goto refused;
+	}
+	*prop = (size_t)idx;
+	return 0;
+refused:
+	return send_simple(c, WSMAN_SUB_FRAGMENT_FILTER, WSMAN_CODE_INVALID_FRAGMENT_PATH,
+			   NULL, reason);
+}
+
+/* What the instance holds of the property: a position past its elements
+ * selects nothing WinRM could answer (<66>), nor does text() across
+ * several elements, whose texts would run together. */
+static int fragment_selection(struct op_call *c, const struct cim_instance *inst,
+			      size_t prop, const struct wsman_fragment *fr)
+{
+	const struct cim_value *v = cim_instance_get(inst, prop);
+	size_t n = v == NULL || v->null ? 1 : v->count;	/* nil: one element */
+	const char *name = cim_class_property(cim_instance_class(inst), prop)->name;
+	char reason[640];
+
+	if (fr->index > n)
+		snprintf(reason, sizeof(reason), "%s[%u]: the instance holds %zu element%s "
+			 "of %s.", name, fr->index, n, n == 1 ? "" : "s", name);
+	else if (fr->text && !fr->index && n > 1)
+		snprintf(reason, sizeof(reason), "%s/text(): %s holds %zu values; select "
+			 "one with %s[n]/text().", name, name, n, name);
+	else
+		return 0;
+	return send_simple(c, WSMAN_SUB_FRAGMENT_FILTER, WSMAN_CODE_INVALID_FRAGMENT_PATH,
+			   NULL, reason);
+}
+
 static int op_get(struct op_call *c)
 {
+	struct wsman_fragment frag;
+	struct wsman_fault f;
+	char freason[512];
+	size_t prop = 0;
+
+	if (c->req->fragment &&
+	    wsman_fragment_parse(c->req->fragment, c->req->fragment_dialect, &frag, &f,
+				 freason, sizeof(freason)))
+		return send_fault(c, &f);
 	struct wsman_resource res;
 	int st = resolve(c, &res);
 	if (st)
@@ -459,6 +525,8 @@ static int op_get(struct op_call *c)
 	if (!pk)
 		return st;
 	const struct cim_class *k = provider_class_cim(pk);
+	if (c->req->fragment && (st = fragment_property(c, k, &frag, &prop)))
+		return st;
 
 	struct provider_arg *keys = calloc(c->req->nselectors + 1, sizeof(*keys));
 	size_t nkeys;
@@ -480,7 +548,6 @@ static int op_get(struct op_call *c)
 	if (hr == WBEM_E_NOT_FOUND) {
 		/* WinRM reports a Get whose keys match nothing as bad selectors;
 		 * the WMI error underneath still carries the HRESULT. */
-		struct wsman_fault f;
 		char scratch[128];
 		wsman_fault_from_hresult(&f, hr, msg, scratch, sizeof(scratch));
 		f.subcode = WSMAN_SUB_INVALID_SELECTORS;
@@ -489,12 +556,23 @@ static int op_get(struct op_call *c)
 	}
 	if (hr)
 		return send_hresult(c, hr, msg);
+	if (c->req->fragment && (st = fragment_selection(c, inst, prop, &frag))) {
+		cim_instance_free(inst);
+		return st;
+	}
 
 	struct buf uri;
 	buf_init(&uri, 0);
 	class_uri(&uri, res.form, res.ns, cim_class_name(k));
-	wsman_reply_begin(c->out, WSMAN_ACTION_GET_RESPONSE, c->msgid, c->req->message_id);
-	wsman_reply_instance(c->out, buf_ptr(&uri), inst, NULL, 0);
+	if (c->req->fragment) {
+		wsman_reply_begin_fragment(c->out, WSMAN_ACTION_GET_RESPONSE, c->msgid,
+					   c->req->message_id, c->req->fragment);
+		wsman_reply_fragment(c->out, buf_ptr(&uri), inst, prop, frag.index, frag.text);
+	} else {
+		wsman_reply_begin(c->out, WSMAN_ACTION_GET_RESPONSE, c->msgid,
+				  c->req->message_id);
+		wsman_reply_instance(c->out, buf_ptr(&uri), inst, NULL, 0);
+	}
 	wsman_reply_end(c->out);
 	buf_free(&uri);
 	cim_instance_free(inst);
@@ -1131,8 +1209,10 @@ int wsman_ops_serve(struct wsman_ops *o, const struct caller *who,
 	enum body_encoding enc = body_encoding(body, len);
 	int r = wsman_request_parse(body, len, 0, &req, &f, reason, sizeof(reason));
 	c.req = req;
-	c.max_env = req && req->max_envelope_size ? req->max_envelope_size
-						  : o->lim.max_envelope;
+	/* MS-WSMV 3.1.4.1.7: the service's own limit caps the client's. */
+	c.max_env = req && req->max_envelope_size &&
+		    req->max_envelope_size < o->lim.max_envelope ?
+		    req->max_envelope_size : o->lim.max_envelope;
 	/* A UTF-16 answer takes two bytes for each of the envelope's ASCII
 	 * ones, and no more for anything else: half the limit in UTF-8
 	 * keeps it within the limit once re-encoded. */
@@ -1166,6 +1246,18 @@ int wsman_ops_serve(struct wsman_ops *o, const struct caller *who,
 			 "%u bytes.", req->max_envelope_size, MIN_ENVELOPE);
 		st = send_simple(&c, WSMAN_SUB_ENCODING_LIMIT, WSMAN_CODE_ENCODING_LIMIT,
 				 WSMAN_DETAIL_MINIMUM_ENVELOPE_LIMIT, reason);
+		goto done;
+	}
+
+	/* MS-WSMV 3.1.4.1.18: WinRM transfers fragments with Get (and Put,
+	 * which dpsim does not serve) only. */
+	if (req->fragment && (req->op == WSMAN_OP_ENUMERATE || req->op == WSMAN_OP_PULL ||
+			      req->op == WSMAN_OP_RELEASE || req->op == WSMAN_OP_INVOKE)) {
+		st = send_simple(&c, WSMAN_SUB_UNSUPPORTED_FEATURE,
+				 WSMAN_CODE_FRAGMENT_NOT_SUPPORTED,
+				 WSMAN_DETAIL_FRAGMENT_LEVEL_ACCESS,
+				 "Fragment transfer (w:FragmentTransfer) is served for "
+				 "Get only.");
 		goto done;
 	}
 

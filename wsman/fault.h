@@ -25,6 +25,12 @@ enum wsman_subcode {
 	WSMAN_SUB_ENCODING_LIMIT,	/* w:EncodingLimit (Sender) */
 	WSMAN_SUB_INVALID_PARAMETER,	/* w:InvalidParameter (Sender) */
 	WSMAN_SUB_MUST_UNDERSTAND,	/* s:MustUnderstand (Code, no subcode) */
+	WSMAN_SUB_UNSUPPORTED_FEATURE,	/* w:UnsupportedFeature (Sender) */
+	WSMAN_SUB_INVALID_HEADER,	/* a:InvalidMessageInformationHeader (Sender) */
+	WSMAN_SUB_HEADER_REQUIRED,	/* a:MessageInformationHeaderRequired (Sender) */
+	WSMAN_SUB_FRAGMENT_FILTER,	/* w:CannotProcessFilter (Sender): a fragment
+					 * expression; not n:CannotProcessFilter */
+	WSMAN_SUB_FRAGMENT_DIALECT,	/* w:FragmentDialectNotSupported (Receiver) */
 	WSMAN_SUB_UNKNOWN,		/* parse side: a subcode dpsim does not name */
 };
 
@@ -40,6 +46,15 @@ enum wsman_subcode {
 #define WSMAN_CODE_ENCODING_LIMIT	2150858805u	/* 0x80338035 */
 #define WSMAN_CODE_WMI_ENUM_WQL_URI	2150859003u	/* 0x803380FB */
 #define WSMAN_CODE_ACCESS_DENIED	5u
+#define WSMAN_CODE_INVALID_HEADER	2150858767u	/* 0x8033800F */
+#define WSMAN_CODE_HEADER_REQUIRED	2150858769u	/* 0x80338011 */
+#define WSMAN_CODE_ADDRESSING_MODE	2150858870u	/* 0x80338076 */
+#define WSMAN_CODE_FRAGMENT_NOT_SUPPORTED 2150858871u	/* 0x80338077 */
+#define WSMAN_CODE_INVALID_TIMEOUT	2150858881u	/* 0x80338081 */
+#define WSMAN_CODE_LOCALE_MUST_UNDERSTAND 2150858887u	/* 0x80338087 */
+#define WSMAN_CODE_FRAGMENT_DIALECT	2150858896u	/* 0x80338090 */
+#define WSMAN_CODE_INVALID_FRAGMENT_PATH 2150858899u	/* 0x80338093 */
+#define WSMAN_CODE_FRAGMENT_PATH_BLANK	2150859017u	/* 0x80338109 */
 
 /* "w:InvalidSelectors"; NULL for NONE/UNKNOWN. */
 const char *wsman_subcode_qname(enum wsman_subcode s);
@@ -57,6 +72,11 @@ bool wsman_subcode_is_sender(enum wsman_subcode s);
 #define WSMAN_DETAIL_MINIMUM_ENVELOPE_LIMIT	"MinimumEnvelopeLimit"
 #define WSMAN_DETAIL_CHARACTER_SET		"CharacterSet"
 #define WSMAN_DETAIL_ACTION_MISMATCH		"ActionMismatch"
+#define WSMAN_DETAIL_ADDRESSING_MODE		"AddressingMode"
+#define WSMAN_DETAIL_LOCALE			"Locale"
+#define WSMAN_DETAIL_DATA_LOCALE		"DataLocale"
+#define WSMAN_DETAIL_INVALID_TIMEOUT		"InvalidTimeout"
+#define WSMAN_DETAIL_FRAGMENT_LEVEL_ACCESS	"FragmentLevelAccess"
 
 /* SMS_ExtendedStatus fields an SMS Provider error carries
  * (docs/configmgr-domain.md, Errors). */

@@ -132,9 +132,11 @@ static void add_not_understood(struct buf *b, const char *qname, const char *ns)
 	buf_adds(b, "\"/>");
 }
 
+/* fragment: the expression of a w:FragmentTransfer to echo, or NULL. */
 static void begin_envelope(struct buf *b, const char *action,
 			   const char *message_id, const char *relates_to,
-			   const char *not_understood, const char *not_understood_ns)
+			   const char *not_understood, const char *not_understood_ns,
+			   const char *fragment)
 {
 	buf_adds(b, envelope_open);
 	if (action == NULL) {
@@ -150,13 +152,26 @@ static void begin_envelope(struct buf *b, const char *action,
 		add_elem(b, "a:RelatesTo", relates_to);
 	if (not_understood != NULL)
 		add_not_understood(b, not_understood, not_understood_ns);
+	if (fragment != NULL) {
+		buf_adds(b, "<w:FragmentTransfer s:mustUnderstand=\"true\">");
+		buf_add_xml(b, fragment);
+		buf_adds(b, "</w:FragmentTransfer>");
+	}
 	buf_adds(b, "</s:Header><s:Body>");
 }
 
 void wsman_reply_begin(struct buf *b, const char *action,
 		       const char *message_id, const char *relates_to)
 {
-	begin_envelope(b, action, message_id, relates_to, NULL, NULL);
+	begin_envelope(b, action, message_id, relates_to, NULL, NULL, NULL);
+}
+
+void wsman_reply_begin_fragment(struct buf *b, const char *action,
+				const char *message_id, const char *relates_to,
+				const char *expression)
+{
+	begin_envelope(b, action, message_id, relates_to, NULL, NULL,
+		       expression);
 }
 
 void wsman_reply_end(struct buf *b)
@@ -247,6 +262,38 @@ void wsman_reply_instance(struct buf *b, const char *class_uri,
 	buf_adds(b, "</p:");
 	add_name(b, name);
 	buf_adds(b, ">");
+}
+
+void wsman_reply_fragment(struct buf *b, const char *class_uri,
+			  const struct cim_instance *inst, size_t prop,
+			  uint32_t item, bool text)
+{
+	const struct cim_property *p =
+		cim_class_property(cim_instance_class(inst), prop);
+	const struct cim_value *v = cim_instance_get(inst, prop);
+	size_t first = item ? item - 1 : 0;
+	size_t last = v == NULL || v->null ? 0 : item ? item : v->count;
+
+	if (text) {
+		buf_adds(b, "<w:XmlFragment>");
+		for (size_t k = first; k < last; k++)
+			buf_add_xml(b, v->items[k]);
+		buf_adds(b, "</w:XmlFragment>");
+		return;
+	}
+	/* p is the class's namespace inside the fragment, as in an
+	 * instance; xsi and cim are declared on the envelope. */
+	buf_adds(b, "<w:XmlFragment xmlns:p=\"");
+	buf_add_xml(b, class_uri);
+	buf_adds(b, "\">");
+	if (v == NULL || v->null)
+		add_prop_nil(b, p->name);
+	for (size_t k = first; k < last; k++) {
+		add_prop_open(b, p->name);
+		add_item(b, p->type, v->items[k]);
+		add_prop_close(b, p->name);
+	}
+	buf_adds(b, "</w:XmlFragment>");
 }
 
 static void add_selector(struct buf *b, const char *name, const char *value)
@@ -398,6 +445,11 @@ static bool is_must_understand(const struct wsman_fault *f)
 static const char *fault_action(const struct wsman_fault *f,
 				const char *subcode)
 {
+	/* WinRM's one a: fault under the wsman action: a timeout it cannot
+	 * read (its error table, as OMI carries it). */
+	if (f->detail != NULL &&
+	    strcmp(f->detail, WSMAN_DETAIL_INVALID_TIMEOUT) == 0)
+		return WSMAN_ACTION_WSMAN_FAULT;
 	if (is_must_understand(f) ||
 	    (subcode != NULL && strncmp(subcode, "a:", 2) == 0))
 		return WSMAN_ACTION_ADDRESSING_FAULT;
@@ -538,7 +590,7 @@ void wsman_reply_fault(struct buf *b, const struct wsman_fault *f,
 
 	begin_envelope(b, fault_action(f, subcode), message_id, relates_to,
 		       is_must_understand(f) ? f->not_understood : NULL,
-		       is_must_understand(f) ? f->not_understood_ns : NULL);
+		       is_must_understand(f) ? f->not_understood_ns : NULL, NULL);
 	buf_adds(b, "<s:Fault>");
 	add_fault_code(b, f, subcode);
 	buf_adds(b, "<s:Reason><s:Text xml:lang=\"en-US\">");

@@ -32,6 +32,12 @@
  * MessageID verbatim, or NULL to omit a:RelatesTo. */
 void wsman_reply_begin(struct buf *b, const char *action,
 		       const char *message_id, const char *relates_to);
+/* wsman_reply_begin() for a Get of a fragment: the header also echoes
+ * <w:FragmentTransfer s:mustUnderstand="true">expression</...>, as the
+ * DSP0226 answers to a fragment request show it. */
+void wsman_reply_begin_fragment(struct buf *b, const char *action,
+				const char *message_id, const char *relates_to,
+				const char *expression);
 /* </s:Body></s:Envelope> */
 void wsman_reply_end(struct buf *b);
 
@@ -47,6 +53,16 @@ void wsman_reply_identify(struct buf *b, const char *product_version);
 void wsman_reply_instance(struct buf *b, const char *class_uri,
 			  const struct cim_instance *inst,
 			  const char *const *select, size_t nselect);
+
+/* <w:XmlFragment> holding the property of index prop of inst, written
+ * as in an instance (each element, in the class_uri namespace; xsi:nil
+ * for null), or only element number item (from 1) when item is not 0.
+ * With text, the value's text alone (nothing for null; a datetime's
+ * value without its cim:Datetime wrapper). The caller has checked that
+ * item is within the values. */
+void wsman_reply_fragment(struct buf *b, const char *class_uri,
+			  const struct cim_instance *inst, size_t prop,
+			  uint32_t item, bool text);
 
 /* An a:EndpointReference to inst: anonymous Address, ResourceURI
  * class_uri and a SelectorSet with the instance's keys (plus

@@ -51,12 +51,23 @@
 	"header in the request that is marked as mustUnderstand."
 #define TEXT_ENCODING "The WS-Management service cannot process the " \
 	"request because its character encoding is not supported."
+#define TEXT_HEADER "The WS-Management service cannot process a header " \
+	"of the request."
+
+/* Headers a request may carry once each (docs/wsman-protocol.md, Request
+ * headers); struct parse keeps the one it saw of each. */
+enum once_header {
+	H_ACTION, H_MESSAGE_ID, H_TO, H_REPLY_TO, H_FAULT_TO, H_FROM,
+	H_RESOURCE_URI, H_SELECTOR_SET, H_MAX_ENVELOPE, H_TIMEOUT, H_LOCALE,
+	H_OPTION_SET, H_FRAGMENT, H_DATA_LOCALE, H_ACTIVITY_ID, H_COUNT,
+};
 
 struct parse {
 	struct wsman_request *r;
 	struct wsman_fault *fault;
 	char *reason_buf;
 	size_t reason_size;
+	const xmlNode *seen[H_COUNT];	/* in the tree, NULL when absent */
 
 	/* Filled from libxml2's callbacks (ctxt->_private points here). */
 	bool saw_dtd;
@@ -90,14 +101,19 @@ static void utf8_fix_tail(char *s)
 static int set_fault(struct parse *p, enum wsman_subcode sub, uint32_t code,
 		     const char *fallback, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+static int header_fault(struct parse *p, enum wsman_subcode sub,
+			uint32_t code, const char *detail, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static int vset_fault(struct parse *p, enum wsman_subcode sub, uint32_t code,
+		      const char *fallback, const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
 
 /* Fills the fault; the reason goes to reason_buf when there is one.
  * Reasons put request-derived text last so truncation only clips it. */
-static int set_fault(struct parse *p, enum wsman_subcode sub, uint32_t code,
-		     const char *fallback, const char *fmt, ...)
+static int vset_fault(struct parse *p, enum wsman_subcode sub, uint32_t code,
+		      const char *fallback, const char *fmt, va_list ap)
 {
-	va_list ap;
-
 	memset(p->fault, 0, sizeof(*p->fault));
 	p->fault->subcode = sub;
 	p->fault->code = code;
@@ -106,12 +122,35 @@ static int set_fault(struct parse *p, enum wsman_subcode sub, uint32_t code,
 	if (sub == WSMAN_SUB_ENCODING_LIMIT)
 		p->fault->detail = WSMAN_DETAIL_CHARACTER_SET;
 	if (p->reason_buf != NULL && p->reason_size > 1) {
-		va_start(ap, fmt);
 		vsnprintf(p->reason_buf, p->reason_size, fmt, ap);
-		va_end(ap);
 		utf8_fix_tail(p->reason_buf);
 		p->fault->reason = p->reason_buf;
 	}
+	return -EINVAL;
+}
+
+static int set_fault(struct parse *p, enum wsman_subcode sub, uint32_t code,
+		     const char *fallback, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vset_fault(p, sub, code, fallback, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* A header WinRM refuses (docs/wsman-protocol.md, Request headers), with
+ * its faultDetail (NULL for none). */
+static int header_fault(struct parse *p, enum wsman_subcode sub,
+			uint32_t code, const char *detail, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vset_fault(p, sub, code, TEXT_HEADER, fmt, ap);
+	va_end(ap);
+	p->fault->detail = detail;
 	return -EINVAL;
 }
 
@@ -526,102 +565,124 @@ static int parse_selector_set(struct parse *p, const xmlNode *set,
 
 /* ---- headers ---------------------------------------------------------- */
 
-static bool name_in(const xmlNode *n, const char *const *names)
+static const struct {
+	const char *ns, *local;
+} once_names[H_COUNT] = {
+	[H_ACTION] = { WSMAN_NS_ADDR, "Action" },
+	[H_MESSAGE_ID] = { WSMAN_NS_ADDR, "MessageID" },
+	[H_TO] = { WSMAN_NS_ADDR, "To" },
+	[H_REPLY_TO] = { WSMAN_NS_ADDR, "ReplyTo" },
+	[H_FAULT_TO] = { WSMAN_NS_ADDR, "FaultTo" },
+	[H_FROM] = { WSMAN_NS_ADDR, "From" },
+	[H_RESOURCE_URI] = { WSMAN_NS_WSMAN, "ResourceURI" },
+	[H_SELECTOR_SET] = { WSMAN_NS_WSMAN, "SelectorSet" },
+	[H_MAX_ENVELOPE] = { WSMAN_NS_WSMAN, "MaxEnvelopeSize" },
+	[H_TIMEOUT] = { WSMAN_NS_WSMAN, "OperationTimeout" },
+	[H_LOCALE] = { WSMAN_NS_WSMAN, "Locale" },
+	[H_OPTION_SET] = { WSMAN_NS_WSMAN, "OptionSet" },
+	[H_FRAGMENT] = { WSMAN_NS_WSMAN, "FragmentTransfer" },
+	[H_DATA_LOCALE] = { WSMAN_NS_MSWSMAN, "DataLocale" },
+	[H_ACTIVITY_ID] = { WSMAN_NS_MSWSMAN, "ActivityId" },
+};
+
+/* Known headers that may come more than once or that WinRM ignores even
+ * when marked mustUnderstand (MS-WSMV 3.1.4.1.11, 3.1.4.1.15). Every
+ * p: header is known too: the MS-WSMV extensions (SessionId,
+ * OperationID, ...) are optional for a server. */
+static bool ignored_header(const xmlNode *h)
 {
-	for (; *names != NULL; names++)
-		if (strcmp((const char *)n->name, *names) == 0)
-			return true;
-	return false;
+	return is_el(h, WSMAN_NS_ADDR, "RelatesTo") ||
+	       is_el(h, WSMAN_NS_WSMAN, "RequestEPR") ||
+	       is_el(h, WSMAN_NS_WSMAN, "RequestTotalItemsCountEstimate") ||
+	       in_ns(h, WSMAN_NS_MSWSMAN);
 }
 
-/* Headers dpsim reads or may safely ignore even when mustUnderstand. */
-static const char *const addr_known[] = {
-	"Action", "MessageID", "To", "ReplyTo", "FaultTo", "From",
-	"RelatesTo", NULL,
-};
-static const char *const wsman_known[] = {
-	"ResourceURI", "MaxEnvelopeSize", "OperationTimeout", "SelectorSet",
-	"OptionSet", "Locale", NULL,
-};
+static int once_index(const xmlNode *h)
+{
+	for (int i = 0; i < H_COUNT; i++)
+		if (is_el(h, once_names[i].ns, once_names[i].local))
+			return i;
+	return -1;
+}
 
+/* WS-Addressing calls a repeated addressing header invalid; the others
+ * break the envelope's schema. */
 static int dup_header(struct parse *p, const xmlNode *h)
 {
+	if (in_ns(h, WSMAN_NS_ADDR))
+		return header_fault(p, WSMAN_SUB_INVALID_HEADER,
+				    WSMAN_CODE_INVALID_HEADER, NULL,
+				    "The request carries the header more "
+				    "than once: a:%s", (const char *)h->name);
 	return schema_error(p, "The request carries the header more than "
 			    "once: %s", (const char *)h->name);
 }
 
-static int read_wsman_header(struct parse *p, const xmlNode *h,
-			     bool *seen_selectors)
+static int read_header_value(struct parse *p, enum once_header which,
+			     const xmlNode *h)
 {
 	struct wsman_request *r = p->r;
 	char *s;
 	int rc;
 
-	if (is_el(h, WSMAN_NS_WSMAN, "ResourceURI")) {
-		if (r->resource_uri != NULL)
-			return dup_header(p, h);
+	switch (which) {
+	case H_ACTION:
+		return get_text(p, h, TEXT_TRIM, &r->action);
+	case H_RESOURCE_URI:
 		return get_text(p, h, TEXT_TRIM, &r->resource_uri);
-	}
-	if (is_el(h, WSMAN_NS_WSMAN, "MaxEnvelopeSize"))
+	case H_MAX_ENVELOPE:
 		return get_u32(p, h, &r->max_envelope_size);
-	if (is_el(h, WSMAN_NS_WSMAN, "OperationTimeout")) {
+	case H_SELECTOR_SET:
+		return parse_selector_set(p, h, &r->selectors, &r->nselectors);
+	case H_FRAGMENT:
+		r->fragment_dialect = attr_value(h, "Dialect");
+		if (r->fragment_dialect != NULL) {
+			trim(r->fragment_dialect);
+			if (r->fragment_dialect[0] == '\0') {
+				free(r->fragment_dialect);
+				r->fragment_dialect = NULL;
+			}
+		}
+		return get_text(p, h, TEXT_TRIM, &r->fragment);
+	case H_TIMEOUT:
 		rc = get_text(p, h, TEXT_TRIM, &s);
 		if (rc < 0)
 			return rc;
+		/* WinRM's answer to a timeout it cannot read. */
 		if (parse_duration_ms(s, &r->operation_timeout_ms) < 0)
-			rc = schema_error(p, "The w:OperationTimeout value is "
-					  "not an xs:duration: %s", s);
+			rc = header_fault(p, WSMAN_SUB_INVALID_HEADER,
+					  WSMAN_CODE_INVALID_TIMEOUT,
+					  WSMAN_DETAIL_INVALID_TIMEOUT,
+					  "The w:OperationTimeout value is not "
+					  "an xs:duration: %s", s);
 		free(s);
 		return rc;
+	default:
+		return 0;	/* checked by check_headers() */
 	}
-	if (is_el(h, WSMAN_NS_WSMAN, "SelectorSet")) {
-		if (*seen_selectors)
-			return dup_header(p, h);
-		*seen_selectors = true;
-		return parse_selector_set(p, h, &r->selectors,
-					  &r->nselectors);
-	}
-	return 0;	/* OptionSet, Locale: accepted, ignored */
 }
 
-/* Reads the headers dpsim uses and notes the first one it must refuse
- * (unknown, mustUnderstand) in *not_understood; the caller faults after
- * everything else, MessageID included, has been read. */
+/* Reads the headers dpsim uses, notes each once-only header in p->seen,
+ * and notes the first one it must refuse (unknown, mustUnderstand) in
+ * *not_understood; the caller faults after everything else, MessageID
+ * included, has been read. */
 static int read_headers(struct parse *p, const xmlNode *header,
 			const xmlNode **not_understood)
 {
-	struct wsman_request *r = p->r;
-	bool seen_mid = false, seen_selectors = false;
-	int rc = 0;
-
 	for_each_child_elem(h, header) {
-		bool known;
+		int i = once_index(h), rc;
 
-		if (in_ns(h, WSMAN_NS_ADDR)) {
-			known = name_in(h, addr_known);
-			if (is_el(h, WSMAN_NS_ADDR, "Action")) {
-				if (r->action != NULL)
-					return dup_header(p, h);
-				rc = get_text(p, h, TEXT_TRIM, &r->action);
-			} else if (is_el(h, WSMAN_NS_ADDR, "MessageID")) {
-				/* already read by find_message_id() */
-				if (seen_mid)
-					return dup_header(p, h);
-				seen_mid = true;
-			}
-		} else if (in_ns(h, WSMAN_NS_WSMAN)) {
-			known = name_in(h, wsman_known);
-			if (known)
-				rc = read_wsman_header(p, h, &seen_selectors);
-		} else {
-			/* MS-WSMV extensions (SessionId, OperationID, ...)
-			 * are optional for servers: never refuse them. */
-			known = in_ns(h, WSMAN_NS_MSWSMAN);
-		}
-		if (rc < 0)
-			return rc;
-		if (!known && *not_understood == NULL && must_understand(h))
+		if (i >= 0) {
+			if (p->seen[i] != NULL)
+				return dup_header(p, h);
+			p->seen[i] = h;
+			rc = read_header_value(p, (enum once_header)i, h);
+			if (rc < 0)
+				return rc;
+		} else if (!ignored_header(h) && *not_understood == NULL &&
+			   must_understand(h)) {
 			*not_understood = h;
+		}
 	}
 	return 0;
 }
@@ -634,6 +695,117 @@ static int find_message_id(struct parse *p, const xmlNode *header)
 			return get_text(p, h, TEXT_VERBATIM,
 					&p->r->message_id);
 	return 0;
+}
+
+/* MS-WSMV 3.1.4.1.5 (<47>) and 3.1.4.1.12: values WinRM takes up to 2 KB. */
+#define MAX_HEADER_ID_LEN 2048u
+
+/* a:ReplyTo and a:FaultTo: WinRM answers on the request's connection
+ * only (MS-WSMV 3.1.4.1.3, 3.1.4.1.4). */
+static int check_reply_address(struct parse *p, const xmlNode *epr)
+{
+	const xmlNode *addr = NULL;
+	char *s;
+	int rc;
+
+	for_each_child_elem(c, epr)
+		if (is_el(c, WSMAN_NS_ADDR, "Address") && addr == NULL)
+			addr = c;
+	if (addr == NULL)
+		return header_fault(p, WSMAN_SUB_INVALID_HEADER,
+				    WSMAN_CODE_INVALID_HEADER, NULL,
+				    "The a:%s header has no a:Address.",
+				    (const char *)epr->name);
+	rc = get_text(p, addr, TEXT_TRIM, &s);
+	if (rc < 0)
+		return rc;
+	if (strcmp(s, WSMAN_ADDR_ANONYMOUS) != 0)
+		rc = header_fault(p, WSMAN_SUB_UNSUPPORTED_FEATURE,
+				  WSMAN_CODE_ADDRESSING_MODE,
+				  WSMAN_DETAIL_ADDRESSING_MODE,
+				  "The service answers on the request's own "
+				  "connection only: the a:Address of a:%s "
+				  "must be " WSMAN_ADDR_ANONYMOUS ", not: %s",
+				  (const char *)epr->name, s);
+	free(s);
+	return rc;
+}
+
+/* Locale and DataLocale: xml:lang is required, mustUnderstand refused
+ * (MS-WSMV 3.1.4.1.8, 3.1.4.1.9). */
+static int check_locale(struct parse *p, const xmlNode *h, const char *detail)
+{
+	xmlChar *lang = xmlGetNsProp(h, (const xmlChar *)"lang",
+				     XML_XML_NAMESPACE);
+	bool empty = lang == NULL || lang[0] == '\0';
+
+	xmlFree(lang);
+	if (must_understand(h))
+		return header_fault(p, WSMAN_SUB_UNSUPPORTED_FEATURE,
+				    WSMAN_CODE_LOCALE_MUST_UNDERSTAND, detail,
+				    "The service cannot honour a %s header "
+				    "marked mustUnderstand=\"true\".",
+				    (const char *)h->name);
+	if (empty)
+		return schema_error(p, "The %s header has no xml:lang "
+				    "attribute.", (const char *)h->name);
+	return 0;
+}
+
+/* The header rules of MS-WSMV 3.1.4.1 that need the request as a whole:
+ * run for every operation but Identify, which carries no addressing
+ * headers (docs/wsman-protocol.md, Request headers). */
+static int check_headers(struct parse *p)
+{
+	const xmlNode *const *seen = p->seen;
+	const char *mid = p->r->message_id;
+	int rc;
+
+	if (seen[H_ACTION] == NULL)
+		return header_fault(p, WSMAN_SUB_HEADER_REQUIRED,
+				    WSMAN_CODE_HEADER_REQUIRED, NULL,
+				    "The request has no a:Action header; only "
+				    "Identify may go without one.");
+	if (p->r->action[0] == '\0')
+		return header_fault(p, WSMAN_SUB_INVALID_HEADER,
+				    WSMAN_CODE_INVALID_HEADER, NULL,
+				    "The a:Action header is empty.");
+	/* An empty MessageID passes: wsl sends one (docs/wsman-protocol.md,
+	 * What real clients send). */
+	if (seen[H_MESSAGE_ID] == NULL)
+		return header_fault(p, WSMAN_SUB_INVALID_HEADER,
+				    WSMAN_CODE_INVALID_HEADER, NULL,
+				    "The request has no a:MessageID header.");
+	if (strlen(mid) > MAX_HEADER_ID_LEN)
+		return header_fault(p, WSMAN_SUB_INVALID_HEADER,
+				    WSMAN_CODE_INVALID_HEADER, NULL,
+				    "The a:MessageID is longer than %u bytes.",
+				    MAX_HEADER_ID_LEN);
+	if (seen[H_REPLY_TO] == NULL)
+		return header_fault(p, WSMAN_SUB_HEADER_REQUIRED,
+				    WSMAN_CODE_HEADER_REQUIRED, NULL,
+				    "The request has no a:ReplyTo header.");
+	rc = check_reply_address(p, seen[H_REPLY_TO]);
+	if (rc == 0 && seen[H_FAULT_TO] != NULL)
+		rc = check_reply_address(p, seen[H_FAULT_TO]);
+	if (rc == 0 && seen[H_LOCALE] != NULL)
+		rc = check_locale(p, seen[H_LOCALE], WSMAN_DETAIL_LOCALE);
+	if (rc == 0 && seen[H_DATA_LOCALE] != NULL)
+		rc = check_locale(p, seen[H_DATA_LOCALE],
+				  WSMAN_DETAIL_DATA_LOCALE);
+	if (rc == 0 && seen[H_ACTIVITY_ID] != NULL &&
+	    text_len(seen[H_ACTIVITY_ID], 0) > MAX_HEADER_ID_LEN)
+		rc = header_fault(p, WSMAN_SUB_INVALID_HEADER,
+				  WSMAN_CODE_INVALID_HEADER, NULL,
+				  "The p:ActivityId is longer than %u bytes.",
+				  MAX_HEADER_ID_LEN);
+	if (rc == 0 && seen[H_FRAGMENT] != NULL &&
+	    !must_understand(seen[H_FRAGMENT]))
+		rc = header_fault(p, WSMAN_SUB_INVALID_HEADER,
+				  WSMAN_CODE_INVALID_HEADER, NULL,
+				  "The w:FragmentTransfer header must be marked "
+				  "mustUnderstand=\"true\".");
+	return rc;
 }
 
 static int must_understand_fault(struct parse *p, const xmlNode *h)
@@ -923,13 +1095,10 @@ static int parse_operation(struct parse *p, xmlNode *body)
 		free(r->action);
 		r->action = NULL;
 	}
+	/* check_headers() let no other request through without one */
 	if (r->action == NULL) {
-		if (is_el(body_el, WSMAN_NS_IDENT, "Identify")) {
-			r->op = WSMAN_OP_IDENTIFY;
-			return 0;
-		}
-		return action_error(p, "The request has no a:Action header "
-				    "and is not an Identify request.");
+		r->op = WSMAN_OP_IDENTIFY;
+		return 0;
 	}
 	for (size_t i = 0; i < sizeof(std_actions) / sizeof(*std_actions);
 	     i++) {
@@ -1316,6 +1485,13 @@ static int find_parts(struct parse *p, xmlNode *root, xmlNode **header,
 
 /* ---- public ----------------------------------------------------------- */
 
+/* WinRM's Identify: no action (or an empty one) and wsmid:Identify. */
+static bool is_identify(const struct wsman_request *r, const xmlNode *body)
+{
+	return (r->action == NULL || r->action[0] == '\0') &&
+	       is_el(elem_from(body->children), WSMAN_NS_IDENT, "Identify");
+}
+
 static int parse_envelope(struct parse *p, xmlDoc *doc, unsigned max_depth)
 {
 	xmlNode *root = xmlDocGetRootElement(doc), *header, *body;
@@ -1339,6 +1515,11 @@ static int parse_envelope(struct parse *p, xmlDoc *doc, unsigned max_depth)
 			return rc;
 		if (not_understood != NULL)
 			return must_understand_fault(p, not_understood);
+	}
+	if (!is_identify(p->r, body)) {
+		rc = check_headers(p);
+		if (rc < 0)
+			return rc;
 	}
 	return parse_operation(p, body);
 }
@@ -1409,6 +1590,8 @@ void wsman_request_free(struct wsman_request *r)
 	free(r->message_id);
 	free(r->resource_uri);
 	free_kvs(r->selectors, r->nselectors);
+	free(r->fragment);
+	free(r->fragment_dialect);
 	free(r->filter_dialect);
 	free(r->filter_text);
 	free_kvs(r->filter_selectors, r->nfilter_selectors);

@@ -4,7 +4,8 @@
  * tolerates what real clients send (docs/wsman-protocol.md, Request
  * headers and What real clients send: unqualified
  * mustUnderstand, any a:To, empty or prefix-less MessageID, empty OptionSet,
- * p:* headers) and refuses DTDs, entities and network access. It does no
+ * p:* headers), refuses the headers WinRM refuses, and refuses DTDs,
+ * entities and network access. It does no
  * I/O and keeps no global state, so it can be fuzzed directly.
  */
 #ifndef DPSIM_WSMAN_REQUEST_H
@@ -50,6 +51,11 @@ struct wsman_request {
 	struct wsman_kv *selectors;	/* header SelectorSet, in order */
 	size_t nselectors;
 
+	/* w:FragmentTransfer: its expression (trimmed) and Dialect
+	 * attribute; NULL when absent (fragment.h parses them). */
+	char *fragment;
+	char *fragment_dialect;
+
 	/* Enumerate */
 	bool optimize;
 	uint32_t max_elements;	/* 0 when absent */
@@ -83,7 +89,10 @@ struct wsman_request {
  * malformed body), s:MustUnderstand (an unknown header with
  * mustUnderstand="true"; fault->not_understood holds its qname),
  * a:ActionNotSupported (no known action and no custom-action form),
- * w:EncodingLimit (a charset dpsim cannot read). -ENOMEM on allocation
+ * w:EncodingLimit (a charset dpsim cannot read), and the header faults
+ * WinRM raises (docs/wsman-protocol.md, Request headers):
+ * a:MessageInformationHeaderRequired, a:InvalidMessageInformationHeader,
+ * w:UnsupportedFeature, each with its detail. -ENOMEM on allocation
  * failure (fault not filled). */
 int wsman_request_parse(const char *body, size_t len, unsigned max_depth,
 			struct wsman_request **out, struct wsman_fault *fault,

@@ -575,6 +575,14 @@ static const struct subcode_name subcode_names[] = {
 	{ WSMAN_NS_WSMAN, "TimedOut", WSMAN_SUB_TIMED_OUT },
 	{ WSMAN_NS_WSMAN, "EncodingLimit", WSMAN_SUB_ENCODING_LIMIT },
 	{ WSMAN_NS_WSMAN, "InvalidParameter", WSMAN_SUB_INVALID_PARAMETER },
+	{ WSMAN_NS_WSMAN, "UnsupportedFeature", WSMAN_SUB_UNSUPPORTED_FEATURE },
+	{ WSMAN_NS_ADDR, "InvalidMessageInformationHeader",
+	  WSMAN_SUB_INVALID_HEADER },
+	{ WSMAN_NS_ADDR, "MessageInformationHeaderRequired",
+	  WSMAN_SUB_HEADER_REQUIRED },
+	{ WSMAN_NS_WSMAN, "CannotProcessFilter", WSMAN_SUB_FRAGMENT_FILTER },
+	{ WSMAN_NS_WSMAN, "FragmentDialectNotSupported",
+	  WSMAN_SUB_FRAGMENT_DIALECT },
 };
 
 static enum wsman_subcode subcode_lookup(const char *ns, const char *local)

@@ -4,7 +4,8 @@
  * (500), the SOAP Code and Subcode, the fault's a:Action, the WSManFault
  * Code, the fault detail where WS-Management defines one, and for provider
  * errors the MSFT_WmiError error_Code and CIMStatusCode. Also: requests
- * that must NOT fault (UTF-16 with a BOM, tolerated headers).
+ * that must NOT fault (UTF-16 with a BOM, tolerated headers), and the
+ * answers to a Get of a fragment next to its faults.
  *
  * Codes without a recorded WinRM value follow the Windows SDK's wsman
  * error table (ERROR_WSMAN_*), which names the subcode each one goes with.
@@ -44,6 +45,14 @@
 #define ERROR_WSMAN_INVALID_ENUM_CONTEXT	2150858779u	/* 0x8033801B */
 #define ERROR_WSMAN_FILTER_DIALECT_UNAVAILABLE	2150858777u	/* 0x80338019 */
 #define ERROR_WSMAN_ENCODING_LIMIT		2150858805u	/* 0x80338035 */
+#define ERROR_WSMAN_INVALID_MESSAGE_INFORMATION_HEADER 2150858767u /* 0x8033800F */
+#define ERROR_WSMAN_MESSAGE_INFORMATION_HEADER_REQUIRED 2150858769u /* 0x80338011 */
+#define ERROR_WSMAN_UNSUPPORTED_ADDRESSING_MODE	2150858870u	/* 0x80338076 */
+#define ERROR_WSMAN_INVALID_TIMEOUT_HEADER	2150858881u	/* 0x80338081 */
+#define ERROR_WSMAN_MUSTUNDERSTAND_ON_LOCALE_UNSUPPORTED 2150858887u /* 0x80338087 */
+#define ERROR_WSMAN_FRAGMENT_TRANSFER_NOT_SUPPORTED 2150858871u	/* 0x80338077 */
+#define ERROR_WSMAN_FRAGMENT_DIALECT_REQUESTED_UNAVAILABLE 2150858896u /* 0x80338090 */
+#define ERROR_WSMAN_INVALID_FRAGMENT_PATH	2150858899u	/* 0x80338093 */
 
 /* Provider HRESULTs. */
 #define WBEM_E_NOT_FOUND		0x80041002u
@@ -767,6 +776,11 @@ static void must_understand_only_when_required(void **state)
 		 "<p:SequenceId env:mustUnderstand=\"false\">1</p:SequenceId>"),
 		"<p:SessionId env:mustUnderstand=\"false\">uuid:AB000000-0000-4000-8000-000000000002</p:SessionId>",
 		"<w:OptionSet env:mustUnderstand=\"true\"/>",
+		/* MS-WSMV 3.1.4.1.11, 3.1.4.1.15: ignored, even mustUnderstand */
+		"<w:RequestEPR env:mustUnderstand=\"true\"/>",
+		"<w:RequestTotalItemsCountEstimate env:mustUnderstand=\"true\"/>",
+		"<p:ActivityId env:mustUnderstand=\"true\">0C486AD2-0372-0001-C878-480C7203D401</p:ActivityId>",
+		"<p:DataLocale xml:lang=\"de-DE\" env:mustUnderstand=\"false\"/>",
 	};
 	for (size_t i = 0; i < sizeof(tolerated) / sizeof(tolerated[0]); i++) {
 		char *env = with_header(envelope(ACT_GET, DPINFO_URI,
@@ -782,6 +796,199 @@ static void must_understand_only_when_required(void **state)
 		http_reply_free(&r);
 		free(env);
 	}
+}
+
+/* ---- the headers of MS-WSMV 3.1.4.1 ---------------------------------------- */
+
+#define ANON "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous"
+#define REPLY_TO_ANON "<a:ReplyTo><a:Address mustUnderstand=\"true\">" ANON \
+	"</a:Address></a:ReplyTo>"
+#define LOCALE_HDR "<w:Locale mustUnderstand=\"false\" xml:lang=\"en-US\"/>"
+
+/* env with the first occurrence of old replaced by new; frees env. */
+static char *replaced(char *env, const char *old, const char *new)
+{
+	char *at = strstr(env, old), *out = NULL;
+	assert_non_null(at);
+	assert_true(asprintf(&out, "%.*s%s%s", (int)(at - env), env, new, at + strlen(old)) > 0);
+	free(env);
+	return out;
+}
+
+/* env with its MessageID replaced by id, or without one (NULL). */
+static char *with_message_id(char *env, const char *id)
+{
+	char *mid = message_id_of(env), *old = NULL, *new = NULL;
+	assert_true(asprintf(&old, "<a:MessageID>%s</a:MessageID>", mid) > 0);
+	if (id)
+		assert_true(asprintf(&new, "<a:MessageID>%s</a:MessageID>", id) > 0);
+	env = replaced(env, old, new ? new : "");
+	free(new);
+	free(old);
+	free(mid);
+	return env;
+}
+
+static char *get_env(void)
+{
+	return envelope(ACT_GET, DPINFO_URI, KEY_NAL(DP01_NAL) KEY_TYPE KEY_SITE, NULL);
+}
+
+/* Sends env and checks the fault; the fault relates to the request's
+ * MessageID when it has one, and carries no RelatesTo when it has none. */
+static void send_header_case(struct dpsim_proc *p, char *env, const struct want *w)
+{
+	if (strstr(env, "<a:MessageID>")) {
+		send_expect(p, "lab", env, w);
+		return;
+	}
+	struct http_reply r = post(p, env);
+	check_fault(&r, w, NULL);
+	assert_int_equal(xpath_count(r.body, "/s:Envelope/s:Header/a:RelatesTo"), 0);
+	http_reply_free(&r);
+	free(env);
+}
+
+/* MS-WSMV 3.1.4.1.3 and 3.1.4.1.4: WinRM answers on the request's own
+ * connection; without a:ReplyTo it does not answer at all. */
+static void headers_reply_to_and_fault_to(void **state)
+{
+	struct dpsim_proc *p = *state;
+	const struct want required = {
+		.code = "s:Sender", .subcode = "a:MessageInformationHeaderRequired",
+		.action = ACT_ADDR_FAULT,
+		.wsman_code = ERROR_WSMAN_MESSAGE_INFORMATION_HEADER_REQUIRED,
+		.reason_has = "a:ReplyTo",
+	};
+	const struct want mode = {
+		.code = "s:Sender", .subcode = "w:UnsupportedFeature", .action = ACT_WSMAN_FAULT,
+		.wsman_code = ERROR_WSMAN_UNSUPPORTED_ADDRESSING_MODE,
+		.detail = DETAIL("AddressingMode"), .reason_has = "http://client.example/back",
+	};
+	const struct want invalid = {
+		.code = "s:Sender", .subcode = "a:InvalidMessageInformationHeader",
+		.action = ACT_ADDR_FAULT,
+		.wsman_code = ERROR_WSMAN_INVALID_MESSAGE_INFORMATION_HEADER,
+		.reason_has = "a:Address",
+	};
+
+	send_header_case(p, replaced(get_env(), REPLY_TO_ANON, ""), &required);
+	send_header_case(p, replaced(get_env(), ANON, "http://client.example/back"), &mode);
+	send_header_case(p, replaced(get_env(), REPLY_TO_ANON, "<a:ReplyTo/>"), &invalid);
+	send_header_case(p, with_header(get_env(), "<a:FaultTo><a:Address>"
+		"http://client.example/back</a:Address></a:FaultTo>"), &mode);
+	send_header_case(p, with_header(get_env(), "<a:FaultTo/>"), &invalid);
+
+	const struct want twice = {
+		.code = "s:Sender", .subcode = "a:InvalidMessageInformationHeader",
+		.action = ACT_ADDR_FAULT,
+		.wsman_code = ERROR_WSMAN_INVALID_MESSAGE_INFORMATION_HEADER,
+		.reason_has = "a:ReplyTo",
+	};
+	send_header_case(p, with_header(get_env(), REPLY_TO_ANON), &twice);
+
+	/* An anonymous FaultTo is what WinRM wants. */
+	char *env = with_header(get_env(), "<a:FaultTo><a:Address>" ANON "</a:Address></a:FaultTo>");
+	struct http_reply r = post(p, env);
+	assert_int_equal(r.status, 200);
+	http_reply_free(&r);
+	free(env);
+}
+
+/* MS-WSMV 3.1.4.1.5 and WS-Addressing: every request but Identify names
+ * its action and its MessageID (an empty one passes: wsl sends it). */
+static void headers_action_and_message_id(void **state)
+{
+	struct dpsim_proc *p = *state;
+	const struct want no_action = {
+		.code = "s:Sender", .subcode = "a:MessageInformationHeaderRequired",
+		.action = ACT_ADDR_FAULT,
+		.wsman_code = ERROR_WSMAN_MESSAGE_INFORMATION_HEADER_REQUIRED,
+		.reason_has = "a:Action",
+	};
+	const struct want bad_mid = {
+		.code = "s:Sender", .subcode = "a:InvalidMessageInformationHeader",
+		.action = ACT_ADDR_FAULT,
+		.wsman_code = ERROR_WSMAN_INVALID_MESSAGE_INFORMATION_HEADER,
+		.reason_has = "a:MessageID",
+	};
+	char *hdr = NULL;
+
+	assert_true(asprintf(&hdr, "<a:Action mustUnderstand=\"true\">%s</a:Action>", ACT_GET) > 0);
+	send_header_case(p, replaced(get_env(), hdr, ""), &no_action);
+	const struct want empty_action = {
+		.code = "s:Sender", .subcode = "a:InvalidMessageInformationHeader",
+		.action = ACT_ADDR_FAULT,
+		.wsman_code = ERROR_WSMAN_INVALID_MESSAGE_INFORMATION_HEADER,
+		.reason_has = "a:Action",
+	};
+	send_header_case(p, replaced(get_env(), hdr, "<a:Action/>"), &empty_action);
+	free(hdr);
+
+	send_header_case(p, with_message_id(get_env(), NULL), &bad_mid);
+	char long_id[2100];
+	memset(long_id, 'x', sizeof(long_id) - 1);
+	long_id[sizeof(long_id) - 1] = '\0';
+	send_header_case(p, with_message_id(get_env(), long_id), &bad_mid);
+
+	char *env = with_message_id(get_env(), "");
+	struct http_reply r = post(p, env);
+	assert_int_equal(r.status, 200);
+	expect_text(r.body, "/s:Envelope/s:Header/a:RelatesTo", "", "empty RelatesTo");
+	http_reply_free(&r);
+	free(env);
+}
+
+/* MS-WSMV 3.1.4.1.6, 3.1.4.1.8, 3.1.4.1.9, 3.1.4.1.12. */
+static void headers_locale_timeout_activity(void **state)
+{
+	struct dpsim_proc *p = *state;
+	const struct want locale = {
+		.code = "s:Sender", .subcode = "w:UnsupportedFeature", .action = ACT_WSMAN_FAULT,
+		.wsman_code = ERROR_WSMAN_MUSTUNDERSTAND_ON_LOCALE_UNSUPPORTED,
+		.detail = DETAIL("Locale"), .reason_has = "Locale",
+	};
+	const struct want data_locale = {
+		.code = "s:Sender", .subcode = "w:UnsupportedFeature", .action = ACT_WSMAN_FAULT,
+		.wsman_code = ERROR_WSMAN_MUSTUNDERSTAND_ON_LOCALE_UNSUPPORTED,
+		.detail = DETAIL("DataLocale"), .reason_has = "DataLocale",
+	};
+	const struct want no_lang = {
+		.code = "s:Sender", .subcode = "w:SchemaValidationError", .action = ACT_WSMAN_FAULT,
+		.wsman_code = ERROR_WSMAN_SCHEMA_VALIDATION_ERROR, .reason_has = "xml:lang",
+	};
+	const struct want timeout = {
+		.code = "s:Sender", .subcode = "a:InvalidMessageInformationHeader",
+		.action = ACT_WSMAN_FAULT, .wsman_code = ERROR_WSMAN_INVALID_TIMEOUT_HEADER,
+		.detail = DETAIL("InvalidTimeout"), .reason_has = "PT5",
+	};
+	const struct want activity = {
+		.code = "s:Sender", .subcode = "a:InvalidMessageInformationHeader",
+		.action = ACT_ADDR_FAULT,
+		.wsman_code = ERROR_WSMAN_INVALID_MESSAGE_INFORMATION_HEADER,
+		.reason_has = "ActivityId",
+	};
+
+	send_header_case(p, replaced(get_env(), LOCALE_HDR,
+		"<w:Locale mustUnderstand=\"true\" xml:lang=\"en-US\"/>"), &locale);
+	send_header_case(p, replaced(get_env(), LOCALE_HDR, "<w:Locale/>"), &no_lang);
+	send_header_case(p, with_header(get_env(),
+		"<p:DataLocale xml:lang=\"en-US\" env:mustUnderstand=\"true\"/>"), &data_locale);
+	send_header_case(p, replaced(get_env(), "PT20S", "PT5"), &timeout);
+	const struct want twice = {
+		.code = "s:Sender", .subcode = "w:SchemaValidationError", .action = ACT_WSMAN_FAULT,
+		.wsman_code = ERROR_WSMAN_SCHEMA_VALIDATION_ERROR, .reason_has = "OperationTimeout",
+	};
+	send_header_case(p, with_header(get_env(), "<w:OperationTimeout>PT9S</w:OperationTimeout>"),
+			 &twice);
+
+	char *act = malloc(2100 + 40);
+	assert_non_null(act);
+	strcpy(act, "<p:ActivityId>");
+	memset(act + strlen(act), 'A', 2049);
+	strcpy(act + strlen("<p:ActivityId>") + 2049, "</p:ActivityId>");
+	send_header_case(p, with_header(get_env(), act), &activity);
+	free(act);
 }
 
 /* ---- w:AccessDenied ------------------------------------------------------- */
@@ -833,6 +1040,244 @@ static void internal_error(void **state)
 		w.reason_has = cases[i].mentions;
 		send_expect(p, "lab", invoke_env(cases[i].nal, cases[i].mode), &w);
 	}
+}
+
+/* ---- Get of a fragment (MS-WSMV 3.1.4.1.18) -------------------------------- */
+
+#define DMTF_URI "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/"
+#define XFRAG "/s:Envelope/s:Body/w:XmlFragment"
+
+/* A Get of DP02 (in maintenance in the lab) with a FragmentTransfer
+ * header holding expr (and attrs on it, e.g. a Dialect). */
+static char *fragment_get(const char *uri, const char *sel, const char *expr, const char *attrs)
+{
+	char *hdr = NULL;
+	assert_true(asprintf(&hdr, "<w:FragmentTransfer env:mustUnderstand=\"true\"%s>%s"
+			     "</w:FragmentTransfer>", attrs ? attrs : "", expr) > 0);
+	char *env = with_header(envelope(ACT_GET, uri, sel, NULL), hdr);
+	free(hdr);
+	return env;
+}
+
+#define DP02_KEYS KEY_NAL(DP02_NAL) KEY_TYPE KEY_SITE
+
+/* `winrm get ... -fragment:MaintenanceMode`: the value in w:XmlFragment,
+ * as the property's element in the class's namespace; the header is
+ * echoed. The class step, the position [1] and text() work too, and so
+ * does the DMTF URI form (Get-WSManInstance -Fragment on a CIM URI). */
+static void fragment_get_value(void **state)
+{
+	struct dpsim_proc *p = *state;
+	static const struct {
+		const char *uri, *sel, *expr, *ns;
+		bool text;
+	} cases[] = {
+		{ DPINFO_URI, DP02_KEYS, "MaintenanceMode", DPINFO_URI, false },
+		{ DPINFO_URI, DP02_KEYS, " SMS_DistributionPointInfo/MaintenanceMode ",
+		  DPINFO_URI, false },
+		{ DPINFO_URI, DP02_KEYS, "MaintenanceMode[1]", DPINFO_URI, false },
+		{ DPINFO_URI, DP02_KEYS, "MaintenanceMode/text()", NULL, true },
+		{ DPINFO_URI, DP02_KEYS, "SMS_DistributionPointInfo/MaintenanceMode[1]/text()",
+		  NULL, true },
+		{ DMTF_URI "SMS_DistributionPointInfo",
+		  "<w:Selector Name=\"__cimnamespace\">root/sms/site_PS1</w:Selector>" DP02_KEYS,
+		  "MaintenanceMode", DMTF_URI "SMS_DistributionPointInfo", false },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *env = fragment_get(cases[i].uri, cases[i].sel, cases[i].expr, NULL);
+		char *mid = message_id_of(env);
+		struct http_reply r = post(p, env);
+		if (r.status != 200) {
+			fprintf(stderr, "--- response ---\n%s\n----------------\n", r.body);
+			fail_msg("%s: HTTP %ld", cases[i].expr, r.status);
+		}
+		expect_text(r.body, "/s:Envelope/s:Header/a:Action", ACT_GET "Response", "Action");
+		expect_text(r.body, "/s:Envelope/s:Header/a:RelatesTo", mid, "RelatesTo");
+		char *echo = xpath_text(r.body, "/s:Envelope/s:Header/w:FragmentTransfer");
+		assert_non_null(strstr(cases[i].expr, echo));
+		free(echo);
+		assert_int_equal(xpath_count(r.body, "/s:Envelope/s:Header/w:FragmentTransfer"
+					     "[@s:mustUnderstand='true']"), 1);
+		assert_int_equal(xpath_count(r.body, "/s:Envelope/s:Body/*"), 1);
+		if (cases[i].text) {
+			assert_int_equal(xpath_count(r.body, XFRAG "/*"), 0);
+			expect_text(r.body, XFRAG, "1", "text() fragment");
+		} else {
+			assert_int_equal(xpath_count(r.body, XFRAG "/*"), 1);
+			expect_text(r.body, XFRAG "/*[local-name()='MaintenanceMode']", "1",
+				    "MaintenanceMode");
+			expect_text(r.body, "namespace-uri(" XFRAG "/*)", cases[i].ns, "namespace");
+		}
+		http_reply_free(&r);
+		free(mid);
+		free(env);
+	}
+}
+
+/* What dpsim cannot evaluate gets WinRM's answer to an expression it
+ * cannot evaluate: w:CannotProcessFilter (the wsman one, <65> <66>). */
+static void fragment_get_refused(void **state)
+{
+	struct dpsim_proc *p = *state;
+	struct want w = {
+		.code = "s:Sender", .subcode = "w:CannotProcessFilter", .action = ACT_WSMAN_FAULT,
+		.wsman_code = ERROR_WSMAN_INVALID_FRAGMENT_PATH,
+	};
+	static const struct {
+		const char *expr, *mentions;
+	} cases[] = {
+		{ "NoSuchProperty", "NoSuchProperty" },			/* not in the class */
+		{ "maintenancemode", "case-sensitive" },		/* XPath names have case */
+		{ "SMS_DistributionPoint/MaintenanceMode", "SMS_DistributionPoint" },
+		{ "MaintenanceMode[2]", "MaintenanceMode[2]" },		/* one element only */
+		{ "/SMS_DistributionPointInfo/MaintenanceMode", "'/'" },	/* <65> */
+		{ "@xsi:type", "attribute" },
+		{ "p:MaintenanceMode", "prefixed" },
+		{ "*", "wildcard" },
+		{ "MaintenanceMode[Name='x']", "predicate" },
+		{ "count(MaintenanceMode)", "character" },
+		{ "a/b/c", "more steps" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		w.reason_has = cases[i].mentions;
+		send_expect(p, "lab", fragment_get(DPINFO_URI, DP02_KEYS, cases[i].expr, NULL), &w);
+	}
+
+	/* An empty expression: WinRM's own code for a blank path. */
+	w.wsman_code = 2150859017u;	/* ERROR_WSMAN_INVALID_FRAGMENT_PATH_BLANK */
+	w.reason_has = "empty";
+	send_expect(p, "lab", fragment_get(DPINFO_URI, DP02_KEYS, "", NULL), &w);
+
+	/* A dialect other than XPath. */
+	const struct want dialect = {
+		.code = "s:Receiver", .subcode = "w:FragmentDialectNotSupported",
+		.action = ACT_WSMAN_FAULT,
+		.wsman_code = ERROR_WSMAN_FRAGMENT_DIALECT_REQUESTED_UNAVAILABLE,
+		.reason_has = "urn:dialect:other",
+	};
+	send_expect(p, "lab", fragment_get(DPINFO_URI, DP02_KEYS, "MaintenanceMode",
+					   " Dialect=\"urn:dialect:other\""), &dialect);
+	/* ... while the XPath dialect named outright is the default. */
+	char *env = fragment_get(DPINFO_URI, DP02_KEYS, "MaintenanceMode",
+				 " Dialect=\"http://www.w3.org/TR/1999/REC-xpath-19991116\"");
+	struct http_reply r = post(p, env);
+	assert_int_equal(r.status, 200);
+	http_reply_free(&r);
+	free(env);
+
+	/* MS-WSMV 3.1.4.1.18: the header must be marked mustUnderstand. */
+	const struct want not_mu = {
+		.code = "s:Sender", .subcode = "a:InvalidMessageInformationHeader",
+		.action = ACT_ADDR_FAULT,
+		.wsman_code = ERROR_WSMAN_INVALID_MESSAGE_INFORMATION_HEADER,
+		.reason_has = "FragmentTransfer",
+	};
+	send_expect(p, "lab", with_header(envelope(ACT_GET, DPINFO_URI, DP02_KEYS, NULL),
+		"<w:FragmentTransfer>MaintenanceMode</w:FragmentTransfer>"), &not_mu);
+}
+
+/* WinRM transfers fragments with Get and Put only (<64>): an Enumerate
+ * (or Pull, Invoke) with a fragment is refused, not answered whole. */
+static void fragment_enumerate_refused(void **state)
+{
+	const struct want w = {
+		.code = "s:Sender", .subcode = "w:UnsupportedFeature", .action = ACT_WSMAN_FAULT,
+		.wsman_code = ERROR_WSMAN_FRAGMENT_TRANSFER_NOT_SUPPORTED,
+		.detail = DETAIL("FragmentLevelAccess"), .reason_has = "Get only",
+	};
+	send_expect(*state, "lab", with_header(envelope(ACT_ENUM, DPINFO_URI, NULL,
+		"<n:Enumerate><w:OptimizeEnumeration/></n:Enumerate>"),
+		"<w:FragmentTransfer env:mustUnderstand=\"true\">MaintenanceMode"
+		"</w:FragmentTransfer>"), &w);
+	send_expect(*state, "lab", with_header(invoke_env(DP01_NAL, "1"),
+		"<w:FragmentTransfer env:mustUnderstand=\"true\">ReturnValue"
+		"</w:FragmentTransfer>"), &w);
+}
+
+/* A class with an array and a null property, declared in a fixture. */
+static int start_array_class(void **state)
+{
+	struct dpsim_proc *p = calloc(1, sizeof(*p));
+	char path[400];
+	dpsim_prepare(p);
+	snprintf(path, sizeof(path), "%s/tags.xml", p->dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "<?xml version=\"1.0\"?>\n<dpsim-fixture xmlns=\"urn:dpsim:fixture:1\">"
+		"<users><user name=\"lab\" password=\"lab\" role=\"Full Administrator\"/></users>"
+		"<site code=\"PS1\" name=\"Tags\" provider=\"CM01.contoso.com\">"
+		"<dp fqdn=\"DP01.contoso.com\"/>"
+		"<class name=\"Lab_Tagged\"><property name=\"Name\" type=\"string\" key=\"true\"/>"
+		"<property name=\"Tags\" type=\"string\" array=\"true\"/>"
+		"<property name=\"Note\" type=\"string\"/>"
+		"<property name=\"Seen\" type=\"datetime\"/>"
+		"<instance><value name=\"Name\">a</value><value name=\"Tags\">x &amp; y</value>"
+		"<value name=\"Tags\">z</value><value name=\"Seen\">2024-05-01T10:00:00Z</value>"
+		"</instance></class></site></dpsim-fixture>\n");
+	fclose(f);
+	const char *const extra[] = { "--fixture", path, NULL };
+	if (dpsim_start(p, extra))
+		return -1;
+	*state = p;
+	return 0;
+}
+
+/* Arrays: the property is every element, [n] one of them (from 1), and
+ * text() needs [n] when there are several. Null: the nil element, and no
+ * text. A datetime's text is its value. */
+static void fragment_arrays_and_null(void **state)
+{
+	struct dpsim_proc *p = *state;
+	const char *uri = WMI_NS "/Lab_Tagged", *key = "<w:Selector Name=\"Name\">a</w:Selector>";
+	struct http_reply r;
+	char *env;
+
+	env = fragment_get(uri, key, "Tags", NULL);
+	r = post(p, env);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(xpath_count(r.body, XFRAG "/*[local-name()='Tags']"), 2);
+	expect_text(r.body, XFRAG "/*[2]", "z", "Tags[2]");
+	http_reply_free(&r);
+	free(env);
+
+	env = fragment_get(uri, key, "Tags[1]/text()", NULL);
+	r = post(p, env);
+	assert_int_equal(r.status, 200);
+	expect_text(r.body, XFRAG, "x & y", "Tags[1]/text()");
+	http_reply_free(&r);
+	free(env);
+
+	env = fragment_get(uri, key, "Note", NULL);
+	r = post(p, env);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(xpath_count(r.body, XFRAG "/*[local-name()='Note'][@xsi:nil='true']"), 1);
+	http_reply_free(&r);
+	free(env);
+
+	env = fragment_get(uri, key, "Note/text()", NULL);
+	r = post(p, env);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(xpath_count(r.body, XFRAG "/node()"), 0);
+	http_reply_free(&r);
+	free(env);
+
+	env = fragment_get(uri, key, "Seen/text()", NULL);
+	r = post(p, env);
+	assert_int_equal(r.status, 200);
+	char *seen = xpath_text(r.body, XFRAG);
+	assert_non_null(seen);
+	assert_non_null(strstr(seen, "2024-05-01T10:00:00"));
+	free(seen);
+	http_reply_free(&r);
+	free(env);
+
+	struct want w = {
+		.code = "s:Sender", .subcode = "w:CannotProcessFilter", .action = ACT_WSMAN_FAULT,
+		.wsman_code = ERROR_WSMAN_INVALID_FRAGMENT_PATH, .reason_has = "Tags[n]/text()",
+	};
+	send_expect(p, "lab", fragment_get(uri, key, "Tags/text()", NULL), &w);
+	w.reason_has = "Tags[3]";
+	send_expect(p, "lab", fragment_get(uri, key, "Tags[3]", NULL), &w);
 }
 
 /* ---- UTF-16 --------------------------------------------------------------- */
@@ -896,7 +1341,7 @@ static char *from_utf16(const struct http_reply *r, bool be)
 
 /* As New-CimSessionOption -Encoding Utf16 sends: accepted, and answered
  * in UTF-16 of the same byte order (with its mark), whatever the answer:
- * an Enumerate, a Pull, a Get, an Invoke, a fault. */
+ * an Enumerate, a Pull, a Get, a Get of a fragment, an Invoke, a fault. */
 static void utf16_answered_in_utf16(void **state)
 {
 	struct dpsim_proc *p = *state;
@@ -927,6 +1372,20 @@ static void utf16_answered_in_utf16(void **state)
 		v = xpath_text(text, "//*[local-name()='Name']");
 		assert_string_equal(v, "DP01.contoso.com");
 		free(v);
+		free(text);
+		http_reply_free(&r);
+		free(body);
+		free(env);
+
+		/* Get of a fragment */
+		env = fragment_get(DPINFO_URI, DP02_KEYS, "MaintenanceMode", NULL);
+		body = as_utf16(env, be, &len);
+		r = post_ct(p, "lab", ct, body, len);
+		assert_int_equal(r.status, 200);
+		text = from_utf16(&r, be);
+		expect_text(text, XFRAG "/*[local-name()='MaintenanceMode']", "1", "UTF-16 fragment");
+		expect_text(text, "/s:Envelope/s:Header/w:FragmentTransfer", "MaintenanceMode",
+			    "UTF-16 FragmentTransfer");
 		free(text);
 		http_reply_free(&r);
 		free(body);
@@ -1028,6 +1487,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(encoding_limit_charset, harness_start, harness_stop),
 		cmocka_unit_test_setup_teardown(must_understand, harness_start, harness_stop),
 		cmocka_unit_test_setup_teardown(must_understand_only_when_required, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(headers_reply_to_and_fault_to, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(headers_action_and_message_id, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(headers_locale_timeout_activity, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(fragment_get_value, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(fragment_get_refused, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(fragment_enumerate_refused, harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(fragment_arrays_and_null, start_array_class,
+						harness_stop),
 		cmocka_unit_test_setup_teardown(access_denied, harness_start, harness_stop),
 		cmocka_unit_test_setup_teardown(internal_error, harness_start, harness_stop),
 		cmocka_unit_test_setup_teardown(utf16_answered_in_utf16, harness_start, harness_stop),

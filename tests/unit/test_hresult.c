@@ -249,6 +249,15 @@ static void test_subcode_qnames(void **state)
 		{ WSMAN_SUB_ENCODING_LIMIT, "w:EncodingLimit", true },
 		{ WSMAN_SUB_INVALID_PARAMETER, "w:InvalidParameter", true },
 		{ WSMAN_SUB_MUST_UNDERSTAND, "s:MustUnderstand", true },
+		{ WSMAN_SUB_UNSUPPORTED_FEATURE, "w:UnsupportedFeature",
+		  true },
+		{ WSMAN_SUB_INVALID_HEADER,
+		  "a:InvalidMessageInformationHeader", true },
+		{ WSMAN_SUB_HEADER_REQUIRED,
+		  "a:MessageInformationHeaderRequired", true },
+		{ WSMAN_SUB_FRAGMENT_FILTER, "w:CannotProcessFilter", true },
+		{ WSMAN_SUB_FRAGMENT_DIALECT,
+		  "w:FragmentDialectNotSupported", false },
 	};
 	size_t i;
 

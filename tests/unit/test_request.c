@@ -140,8 +140,14 @@ static char *envelope(const char *headers, const char *body)
 	return s;
 }
 
+#define IDENTIFY "<i:Identify xmlns:i=\"http://schemas.dmtf.org/wbem/" \
+	"wsman/identity/1/wsmanidentity.xsd\"/>"
+
+/* MessageID and the anonymous ReplyTo every request but Identify needs */
+#define REPLY_TO "<a:ReplyTo><a:Address>http://schemas.xmlsoap.org/ws/" \
+	"2004/08/addressing/role/anonymous</a:Address></a:ReplyTo>"
 #define MID "<a:MessageID>uuid:11111111-2222-3333-4444-555555555555" \
-	"</a:MessageID>"
+	"</a:MessageID>" REPLY_TO
 #define MID_TEXT "uuid:11111111-2222-3333-4444-555555555555"
 #define HDR_GET "<a:Action s:mustUnderstand=\"true\">" ACT_GET "</a:Action>" \
 	"<w:ResourceURI s:mustUnderstand=\"true\">" RURI_DP \
@@ -526,7 +532,8 @@ static void test_unknown_action(void **state)
 	/* no Action, and the body is not Identify; no MessageID either */
 	parse_env(&res, "", "<n:Enumerate/>");
 	assert_int_equal(res.rc, -EINVAL);
-	assert_int_equal(res.f.subcode, WSMAN_SUB_ACTION_NOT_SUPPORTED);
+	assert_int_equal(res.f.subcode, WSMAN_SUB_HEADER_REQUIRED);
+	assert_int_equal(res.f.code, WSMAN_CODE_HEADER_REQUIRED);
 	assert_non_null(strstr(res.f.reason, "no a:Action"));
 	assert_null(res.r);
 }
@@ -650,7 +657,11 @@ static void test_headers_durations(void **state)
 			 "<w:OperationTimeout>%s</w:OperationTimeout>",
 			 bad[i]);
 		parse_env(&res, hdr, "");
-		assert_schema_fault(&res, "OperationTimeout");
+		assert_int_equal(res.rc, -EINVAL);
+		assert_int_equal(res.f.subcode, WSMAN_SUB_INVALID_HEADER);
+		assert_int_equal(res.f.code, WSMAN_CODE_INVALID_TIMEOUT);
+		assert_string_equal(res.f.detail, WSMAN_DETAIL_INVALID_TIMEOUT);
+		assert_non_null(strstr(res.f.reason, "OperationTimeout"));
 		assert_non_null(res.r);
 		release(&res);
 	}
@@ -670,8 +681,6 @@ static void test_headers_tolerated(void **state)
 	parse_env(&res, HDR_GET
 		"<a:To s:mustUnderstand=\"true\">HTTP://127.0.0.1:5985/wsman/"
 		"</a:To>"
-		"<a:ReplyTo><a:Address>http://schemas.xmlsoap.org/ws/2004/08/"
-		"addressing/role/anonymous</a:Address></a:ReplyTo>"
 		"<w:Locale xml:lang=\"en-us\" s:mustUnderstand=\"false\"/>"
 		"<p:DataLocale xml:lang=\"en-US\" mustUnderstand=\"false\"/>"
 		"<p:SessionId s:mustUnderstand=\"false\">uuid:1</p:SessionId>"
@@ -708,7 +717,87 @@ static void test_headers_tolerated(void **state)
 	release(&res);
 
 	parse_env(&res, HDR_GET "<a:Action>" ACT_GET "</a:Action>", "");
-	assert_schema_fault(&res, "Action");
+	assert_int_equal(res.f.subcode, WSMAN_SUB_INVALID_HEADER);
+	assert_int_equal(res.f.code, WSMAN_CODE_INVALID_HEADER);
+	assert_non_null(strstr(res.f.reason, "a:Action"));
+	release(&res);
+}
+
+/* MS-WSMV 3.1.4.1: what WinRM refuses in the headers, and that Identify,
+ * which carries no addressing headers, is exempt. */
+static void test_header_rules(void **state)
+{
+	static const struct {
+		const char *headers;
+		enum wsman_subcode sub;
+		uint32_t code;
+		const char *detail, *mentions;
+	} refused[] = {
+		{ "<a:Action>" ACT_GET "</a:Action><a:MessageID>m</a:MessageID>",
+		  WSMAN_SUB_HEADER_REQUIRED, WSMAN_CODE_HEADER_REQUIRED, NULL,
+		  "a:ReplyTo" },
+		{ "<a:Action>" ACT_GET "</a:Action>" REPLY_TO,
+		  WSMAN_SUB_INVALID_HEADER, WSMAN_CODE_INVALID_HEADER, NULL,
+		  "a:MessageID" },
+		{ "<a:Action/>" MID, WSMAN_SUB_INVALID_HEADER,
+		  WSMAN_CODE_INVALID_HEADER, NULL, "empty" },
+		{ HDR_GET "<a:FaultTo><a:Address>urn:elsewhere</a:Address>"
+		  "</a:FaultTo>", WSMAN_SUB_UNSUPPORTED_FEATURE,
+		  WSMAN_CODE_ADDRESSING_MODE, WSMAN_DETAIL_ADDRESSING_MODE,
+		  "urn:elsewhere" },
+		{ HDR_GET "<w:Locale xml:lang=\"en-US\" mustUnderstand=\"1\"/>",
+		  WSMAN_SUB_UNSUPPORTED_FEATURE,
+		  WSMAN_CODE_LOCALE_MUST_UNDERSTAND, WSMAN_DETAIL_LOCALE,
+		  "Locale" },
+		{ HDR_GET "<p:DataLocale xml:lang=\"en-US\" "
+		  "s:mustUnderstand=\"true\"/>", WSMAN_SUB_UNSUPPORTED_FEATURE,
+		  WSMAN_CODE_LOCALE_MUST_UNDERSTAND, WSMAN_DETAIL_DATA_LOCALE,
+		  "DataLocale" },
+		{ HDR_GET "<p:DataLocale xml:lang=\"\"/>",
+		  WSMAN_SUB_SCHEMA_VALIDATION, WSMAN_CODE_SCHEMA_VALIDATION,
+		  NULL, "xml:lang" },
+		{ HDR_GET "<w:FragmentTransfer>Name</w:FragmentTransfer>",
+		  WSMAN_SUB_INVALID_HEADER, WSMAN_CODE_INVALID_HEADER, NULL,
+		  "FragmentTransfer" },
+		{ HDR_GET "<w:MaxEnvelopeSize>9000</w:MaxEnvelopeSize>"
+		  "<w:MaxEnvelopeSize>9000</w:MaxEnvelopeSize>",
+		  WSMAN_SUB_SCHEMA_VALIDATION, WSMAN_CODE_SCHEMA_VALIDATION,
+		  NULL, "MaxEnvelopeSize" },
+		{ HDR_GET "<a:To>a</a:To><a:To>b</a:To>",
+		  WSMAN_SUB_INVALID_HEADER, WSMAN_CODE_INVALID_HEADER, NULL,
+		  "a:To" },
+	};
+	struct result res;
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(*refused); i++) {
+		parse_env(&res, refused[i].headers, "");
+		if (res.rc != -EINVAL || res.f.subcode != refused[i].sub)
+			fail_msg("case %zu: rc %d subcode %d: %s", i, res.rc,
+				 res.f.subcode, res.f.reason);
+		assert_int_equal(res.f.code, refused[i].code);
+		if (refused[i].detail)
+			assert_string_equal(res.f.detail, refused[i].detail);
+		else
+			assert_null(res.f.detail);
+		assert_non_null(strstr(res.f.reason, refused[i].mentions));
+		release(&res);
+	}
+
+	/* Identify: no headers at all, or ones that would be refused */
+	parse_env(&res, "", IDENTIFY);
+	assert_int_equal(res.rc, 0);
+	assert_int_equal(res.r->op, WSMAN_OP_IDENTIFY);
+	release(&res);
+	parse_env(&res, "<w:Locale xml:lang=\"en-US\" s:mustUnderstand=\"true\"/>",
+		  IDENTIFY);
+	assert_int_equal(res.rc, 0);
+	release(&res);
+
+	/* an empty MessageID (wsl) passes and is kept as "" */
+	parse_env(&res, "<a:Action>" ACT_GET "</a:Action><a:MessageID/>"
+		  REPLY_TO, "");
+	assert_int_equal(res.rc, 0);
+	assert_string_equal(res.r->message_id, "");
 	release(&res);
 }
 
@@ -736,10 +825,10 @@ static void test_must_understand(void **state)
 	release(&res);
 
 	/* a WS-Man header dpsim does not implement */
-	parse_env(&res, HDR_GET "<w:FragmentTransfer s:mustUnderstand="
-		  "\"true\">p:Name</w:FragmentTransfer>", "");
+	parse_env(&res, HDR_GET "<w:Bookmark s:mustUnderstand="
+		  "\"true\">b</w:Bookmark>", "");
 	assert_int_equal(res.f.subcode, WSMAN_SUB_MUST_UNDERSTAND);
-	assert_string_equal(res.f.not_understood, "w:FragmentTransfer");
+	assert_string_equal(res.f.not_understood, "w:Bookmark");
 	release(&res);
 
 	/* mustUnderstand in a foreign namespace is not SOAP's */
@@ -1251,6 +1340,7 @@ int main(void)
 		cmocka_unit_test(test_pull_release),
 		cmocka_unit_test(test_headers_durations),
 		cmocka_unit_test(test_headers_tolerated),
+		cmocka_unit_test(test_header_rules),
 		cmocka_unit_test(test_must_understand),
 		cmocka_unit_test(test_must_understand_small_buffer),
 		cmocka_unit_test(test_billion_laughs),

@@ -375,10 +375,49 @@ static void refusals_journaled_once(void **state)
 	assert_int_equal(r.n, 1);
 }
 
+/* MS-WSMV 3.1.4.1.7: the client's MaxEnvelopeSize cannot raise the
+ * service's own limit. With a service limit of 9000 bytes, an optimized
+ * Enumerate asking for 1 MB envelopes gets a batch that fits 9000. */
+static void max_envelope_capped_by_service(void **state)
+{
+	struct env *e = *state;
+	static const char enumerate[] =
+		"<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\""
+		" xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\""
+		" xmlns:n=\"http://schemas.xmlsoap.org/ws/2004/09/enumeration\""
+		" xmlns:w=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\"><s:Header>"
+		"<a:ReplyTo><a:Address>http://schemas.xmlsoap.org/ws/2004/08/addressing/"
+		"role/anonymous</a:Address></a:ReplyTo>"
+		"<a:MessageID>uuid:00000000-0000-4000-8000-000000000002</a:MessageID>"
+		"<w:ResourceURI>" DPINFO_URI "</w:ResourceURI>"
+		"<w:MaxEnvelopeSize>1000000</w:MaxEnvelopeSize>"
+		"<a:Action>http://schemas.xmlsoap.org/ws/2004/09/enumeration/Enumerate"
+		"</a:Action></s:Header><s:Body><n:Enumerate><w:OptimizeEnumeration/>"
+		"<w:MaxElements>100</w:MaxElements></n:Enumerate></s:Body></s:Envelope>";
+	struct wsman_ops_limits lim = { .max_envelope = 9000 };
+	struct wsman_ops *small = wsman_ops_new(&lim);
+	struct caller who = { NULL, "lab", "Full Administrator", "test" };
+	struct buf out;
+	size_t items = 0;
+
+	assert_non_null(small);
+	wsman_ops_set_ready(small, e->fx, e->p);
+	buf_init(&out, 0);
+	assert_int_equal(wsman_ops_handle(small, &who, enumerate, strlen(enumerate), &out), 200);
+	assert_true(buf_len(&out) <= 9000);
+	for (const char *at = buf_ptr(&out); (at = strstr(at, "<p:SMS_DistributionPointInfo ")); at++)
+		items++;
+	assert_true(items >= 1 && items < 6);	/* the lab has 6 DPs */
+	assert_null(strstr(buf_ptr(&out), "EndOfSequence"));
+	buf_free(&out);
+	wsman_ops_free(small);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(owns_wsman_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(max_envelope_capped_by_service, setup, teardown),
 		cmocka_unit_test(not_ready_is_503),
 		cmocka_unit_test_setup_teardown(admission, setup, teardown),
 		cmocka_unit_test_setup_teardown(anonymous_identify, setup, teardown),
