@@ -87,6 +87,9 @@ struct fixture_site {
 	char *provider;		/* SMS Provider machine, "CM01.contoso.com" */
 	struct fixture_dp *dps;
 	size_t ndps;
+	/* The same DPs sorted by fqdn ignoring case, for lookups by name
+	 * while the document is read; owned (the DPs are not). */
+	struct fixture_dp **dps_by_fqdn;
 	struct fixture_boundary_group *groups;
 	size_t ngroups;
 	struct fixture_class *classes;

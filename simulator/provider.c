@@ -423,19 +423,26 @@ static struct store_seed *site_seeds(struct site *const *sites, size_t n,
  * the fixture's value only seeds a DP the store has not seen. */
 static int seed_store(struct provider *p, char *err, size_t errsize)
 {
-	for (size_t s = 0; s < p->nsites; s++) {
-		struct site *site = p->sites[s];
-		for (size_t k = 0; k < site->ndps; k++) {
-			struct dp_entry *e = &site->dps[k];
-			if (store_seed_dp(p->st, site->code, e->nalpath, e->mode) ||
-			    store_get_mode(p->st, site->code, e->nalpath, &e->mode)) {
-				snprintf(err, errsize, "cannot seed DP %s of site %s in the database",
-					 e->nalpath, site->code);
-				return -EIO;
-			}
-		}
+	size_t n, k = 0;
+	struct store_seed *seeds = site_seeds(p->sites, p->nsites, &n);
+	int r;
+
+	if (!seeds) {
+		snprintf(err, errsize, "out of memory seeding the database");
+		return -ENOMEM;
 	}
-	return 0;
+	r = store_seed(p->st, seeds, n);
+	if (r) {
+		snprintf(err, errsize, "cannot seed the %zu DPs in the "
+			 "database: %s", n, strerror(-r));
+	} else {
+		/* site_seeds lists the DPs site by site, in order */
+		for (size_t s = 0; s < p->nsites; s++)
+			for (size_t d = 0; d < p->sites[s]->ndps; d++)
+				p->sites[s]->dps[d].mode = seeds[k++].mode;
+	}
+	free(seeds);
+	return r;
 }
 
 /* Adds the fixture's fault rules of s, all or none, as fixture rules so a

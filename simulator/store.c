@@ -966,26 +966,6 @@ void store_free(struct store *s)
 	free(s);
 }
 
-int store_seed_dp(struct store *s, const char *site, const char *nalpath,
-		  uint32_t mode)
-{
-	sqlite3_stmt *st = s->st[ST_SEED];
-	int rc;
-
-	if (!site || !nalpath || mode > 1)
-		return -EINVAL;
-	pthread_mutex_lock(&s->lock);
-	bind_str(st, 1, site);
-	bind_str(st, 2, nalpath);
-	sqlite3_bind_int64(st, 3, mode);
-	sqlite3_bind_int64(st, 4, now_ms());
-	rc = step_done(st);
-	if (rc != SQLITE_OK)
-		log_sqlite(s, "seed", rc);
-	pthread_mutex_unlock(&s->lock);
-	return rc == SQLITE_OK ? 0 : write_errno(rc);
-}
-
 /* With s->lock held: 0, -ENOENT or an SQLite code (positive). */
 static int get_mode_locked(struct store *s, const char *site,
 			   const char *nalpath, uint32_t *mode)
@@ -1805,6 +1785,38 @@ int store_journal_clear(struct store *s, const char *site, int64_t *deleted)
 }
 
 /* ---- sites ---------------------------------------------------------------- */
+
+int store_seed(struct store *s, struct store_seed *seeds, size_t n)
+{
+	sqlite3_stmt *seed = s->st[ST_SEED];
+	int64_t now = now_ms();
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		if (!seeds[i].site || !seeds[i].nalpath || seeds[i].mode > 1)
+			return -EINVAL;
+	pthread_mutex_lock(&s->lock);
+	rc = step_done(s->st[ST_BEGIN]);
+	for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
+		bind_str(seed, 1, seeds[i].site);
+		bind_str(seed, 2, seeds[i].nalpath);
+		sqlite3_bind_int64(seed, 3, seeds[i].mode);
+		sqlite3_bind_int64(seed, 4, now);
+		rc = step_done(seed);
+		if (rc == SQLITE_OK)
+			rc = get_mode_locked(s, seeds[i].site,
+					     seeds[i].nalpath, &seeds[i].mode);
+	}
+	if (rc == SQLITE_OK)
+		rc = step_done(s->st[ST_COMMIT]);
+	if (rc != SQLITE_OK) {
+		/* -ENOENT would mean the row just inserted is not there */
+		log_sqlite(s, "seed", rc < 0 ? SQLITE_INTERNAL : rc);
+		rollback_locked(s);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc == SQLITE_OK ? 0 : rc < 0 ? -EIO : write_errno(rc);
+}
 
 int store_reset(struct store *s, const char *site,
 		const struct store_seed *seeds, size_t n)

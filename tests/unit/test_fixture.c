@@ -606,6 +606,8 @@ struct bad_case {
 	  "ignore case") \
 	X(dup_fqdn, 6, "DP 'dp01.CONTOSO.com' duplicates the one at line 4", \
 	  "same FQDN") \
+	X(dup_order, 9, "DP 'zz01.contoso.com' duplicates the one at line 6", \
+	  "same FQDN") \
 	X(dup_nalpath, 6, \
 	  "DP 'DP01ALIAS.contoso.com' duplicates the one at line 4", \
 	  "same NAL path, ignoring case") \

@@ -128,6 +128,15 @@ static uint32_t mode_of(struct store *s, const char *site, const char *nal)
 	return mode;
 }
 
+/* One DP through store_seed; the mode the store holds afterwards. */
+static int seed_one(struct store *s, const char *site, const char *nal,
+		    uint32_t mode)
+{
+	struct store_seed one = { .site = site, .nalpath = nal, .mode = mode };
+
+	return store_seed(s, &one, 1);
+}
+
 /* ---- state ------------------------------------------------------------ */
 
 static void test_seed_get_case_insensitive(void **state)
@@ -135,21 +144,48 @@ static void test_seed_get_case_insensitive(void **state)
 	struct store *s = open_ok(":memory:");
 	uint32_t mode = 77;
 
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 1), 0);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL2, 0), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 1), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL2, 0), 0);
 	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
 	assert_int_equal(mode_of(s, "ps1", NAL1_LOWER), 1);
 	assert_int_equal(mode_of(s, "PS1", NAL2), 0);
 
 	/* Same DP spelled differently: not a second row, state kept. */
-	assert_int_equal(store_seed_dp(s, "ps1", NAL1_LOWER, 0), 0);
+	assert_int_equal(seed_one(s, "ps1", NAL1_LOWER, 0), 0);
 	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
 
 	assert_int_equal(store_get_mode(s, "PS1", "\\\\nope\\", &mode),
 			 -ENOENT);
 	assert_int_equal(store_get_mode(s, "PS2", NAL1, &mode), -ENOENT);
 	assert_int_equal(mode, 77);
-	assert_int_equal(store_seed_dp(s, "PS1", "x", 2), -EINVAL);
+	assert_int_equal(seed_one(s, "PS1", "x", 2), -EINVAL);
+	store_free(s);
+}
+
+/* A batch is one transaction: the modes come back as stored (a DP known
+ * already keeps its own), and a bad seed anywhere adds nothing. */
+static void test_seed_batch(void **state)
+{
+	struct store *s = open_ok(":memory:");
+	struct store_seed batch[] = {
+		{ .site = "PS1", .nalpath = NAL1, .mode = 0 },
+		{ .site = "PS1", .nalpath = NAL2, .mode = 1 },
+	};
+	struct store_seed bad[] = {
+		{ .site = "PS1", .nalpath = "new", .mode = 1 },
+		{ .site = "PS1", .nalpath = NULL, .mode = 0 },
+	};
+	uint32_t mode;
+
+	assert_int_equal(seed_one(s, "PS1", NAL1_LOWER, 1), 0);
+	assert_int_equal(store_seed(s, batch, 2), 0);
+	assert_int_equal(batch[0].mode, 1);	/* kept from the first seed */
+	assert_int_equal(batch[1].mode, 1);
+	assert_int_equal(mode_of(s, "PS1", NAL2), 1);
+
+	assert_int_equal(store_seed(s, bad, 2), -EINVAL);
+	assert_int_equal(store_get_mode(s, "PS1", "new", &mode), -ENOENT);
+	assert_int_equal(store_seed(s, NULL, 0), 0);
 	store_free(s);
 }
 
@@ -174,10 +210,10 @@ static void test_foreach_mode(void **state)
 	struct store *s = open_ok(":memory:");
 	struct listing l = { .stop_at = -1 };
 
-	assert_int_equal(store_seed_dp(s, "PS1", "c", 1), 0);
-	assert_int_equal(store_seed_dp(s, "PS1", "A", 0), 0);
-	assert_int_equal(store_seed_dp(s, "PS1", "b", 1), 0);
-	assert_int_equal(store_seed_dp(s, "PS2", "a2", 1), 0);
+	assert_int_equal(seed_one(s, "PS1", "c", 1), 0);
+	assert_int_equal(seed_one(s, "PS1", "A", 0), 0);
+	assert_int_equal(seed_one(s, "PS1", "b", 1), 0);
+	assert_int_equal(seed_one(s, "PS2", "a2", 1), 0);
 
 	assert_int_equal(store_foreach_mode(s, "ps1", list_cb, &l), 0);
 	assert_int_equal(l.n, 3);
@@ -258,7 +294,7 @@ static void test_set_mode_commits_with_journal(void **state)
 	struct jlist l = { 0 };
 	uint32_t old = 99;
 
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 0), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 0), 0);
 	assert_int_equal(store_set_mode(s, "ps1", NAL1_LOWER, 1, &e, &old), 0);
 	assert_int_equal(old, 0);
 	assert_true(e.id > 0);
@@ -300,7 +336,7 @@ static void test_set_mode_unknown_writes_nothing(void **state)
 	struct journal_entry e = { .old_mode = -1, .new_mode = -1 };
 	uint32_t old = 55;
 
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 0), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 0), 0);
 	assert_int_equal(store_set_mode(s, "PS1", NAL2, 1, &e, &old), -ENOENT);
 	assert_int_equal(store_set_mode(s, "PS2", NAL1, 1, &e, &old), -ENOENT);
 	assert_int_equal(old, 55);
@@ -428,8 +464,8 @@ static void test_restart_keeps_state(void **state)
 	char wal[160];
 
 	s = open_ok(t->db);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 0), 0);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL2, 0), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 0), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL2, 0), 0);
 	assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, NULL), 0);
 	store_free(s);
 
@@ -440,8 +476,8 @@ static void test_restart_keeps_state(void **state)
 
 	s = open_ok(t->db);
 	/* A restart seeds the fixture again: known DPs keep their state. */
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1_LOWER, 0), 0);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL2, 1), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1_LOWER, 0), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL2, 1), 0);
 	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
 	assert_int_equal(mode_of(s, "PS1", NAL2), 0);
 	assert_int_equal(store_journal_count(s), 1);
@@ -456,7 +492,7 @@ static void test_migrate_from_empty_file(void **state)
 
 	write_file(t->db, "", 0);
 	s = open_ok(t->db);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 1), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 1), 0);
 	assert_int_equal(store_journal_count(s), 0);
 	store_free(s);
 	assert_int_equal(read_user_version(t->db), STORE_SCHEMA_VERSION);
@@ -488,7 +524,7 @@ static void test_migrate_from_version0_db(void **state)
 	assert_int_equal(read_user_version(t->db), 0);
 
 	s = open_ok(t->db);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 1), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 1), 0);
 	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
 	store_free(s);
 	assert_int_equal(read_user_version(t->db), STORE_SCHEMA_VERSION);
@@ -506,8 +542,8 @@ static void test_open_current_version_keeps_data(void **state)
 				   .hresult = 0x80041002u };
 
 	s = open_ok(t->db);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 1), 0);
-	assert_int_equal(store_seed_dp(s, "PS2", NAL2, 0), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 1), 0);
+	assert_int_equal(seed_one(s, "PS2", NAL2, 0), 0);
 	assert_int_equal(store_journal_add(s, &e), 0);
 	store_free(s);
 	assert_int_equal(read_user_version(t->db), STORE_SCHEMA_VERSION);
@@ -531,7 +567,7 @@ static void test_refuses_newer_schema(void **state)
 	char err[256], want[256];
 
 	s = open_ok(t->db);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 1), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 1), 0);
 	store_free(s);
 	/* As a future dpsim would have left it. */
 	write_user_version(t->db, STORE_SCHEMA_VERSION + 1);
@@ -620,7 +656,7 @@ static void test_crash_keeps_committed_change(void **state)
 	pid_t pid;
 
 	s = open_ok(t->db);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 0), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 0), 0);
 	store_free(s);
 
 	assert_int_equal(pipe(done), 0);
@@ -752,7 +788,7 @@ static void test_bound_with_set_mode(void **state)
 	int64_t rows, dropped;
 
 	store_set_journal_max(s, 3);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 0), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 0), 0);
 	for (int i = 0; i < 10; i++) {
 		struct journal_entry e = { .user = "u", .site = "PS1",
 					   .old_mode = -1, .new_mode = -1 };
@@ -781,8 +817,8 @@ static void test_reset_site_and_all(void **state)
 	struct jlist l = { 0 };
 	uint32_t mode;
 
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 1), 0);
-	assert_int_equal(store_seed_dp(s, "PS2", NAL1, 1), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 1), 0);
+	assert_int_equal(seed_one(s, "PS2", NAL1, 1), 0);
 	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, &e, NULL), 0);
 	assert_int_equal(store_journal_add(s, &o), 0);
 
@@ -841,14 +877,14 @@ static void snapshot_round_trip(const char *path, bool file)
 	int64_t rows, dropped;
 
 	store_set_journal_max(s, 2);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 0), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 0), 0);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, NULL), 0);
 	assert_int_equal(store_snapshot_save(s, "before-test.1", blobs, 2), 0);
 
 	/* Change everything, then go back. */
 	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, &e, NULL), 0);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL2, 1), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL2, 1), 0);
 	assert_int_equal(store_journal_clear(s, NULL, NULL), 0);
 	assert_int_equal(store_snapshot_restore(s, "before-test.1"), 0);
 	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
@@ -988,7 +1024,7 @@ static void test_snapshot_write_not_blocked(void **state)
 				   .old_mode = -1, .new_mode = -1 };
 	char p[256];
 
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 0), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 0), 0);
 	assert_int_equal(store_journal_add(s, &e), 0);
 	assert_int_equal(store_snapshot_save_notify(s, "during", NULL, 0,
 						    write_during, &d), 0);
@@ -1028,7 +1064,7 @@ static void test_snapshot_notify_once(void **state)
 	assert_int_equal(store_snapshot_save_notify(s, "../x", NULL, 0,
 						    count_call, &calls), -EINVAL);
 	assert_int_equal(calls, 1);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 1), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 1), 0);
 	assert_int_equal(store_snapshot_save_notify(s, "m", NULL, 0,
 						    count_call, &calls), 0);
 	assert_int_equal(calls, 2);
@@ -1052,7 +1088,7 @@ static void test_snapshot_stale_tmp(void **state)
 	struct names nm = { .n = 0 };
 	char p[256];
 
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 1), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 1), 0);
 	assert_int_equal(store_snapshot_save(s, "keep", NULL, 0), 0);
 	for (size_t i = 0; i < sizeof(left) / sizeof(left[0]); i++) {
 		snprintf(p, sizeof(p), "%s.snapshots/%s", t->db, left[i]);
@@ -1165,11 +1201,11 @@ static void run_threads(const char *path)
 	struct store *s = open_ok(path);
 	int total = 0;
 
-	assert_int_equal(store_seed_dp(s, "PS1", "shared", 0), 0);
+	assert_int_equal(seed_one(s, "PS1", "shared", 0), 0);
 	for (int i = 0; i < N_THREADS; i++) {
 		w[i] = (struct worker){ .s = s, .idx = i };
 		snprintf(w[i].own, sizeof(w[i].own), "\\\\DP%02d\\", i);
-		assert_int_equal(store_seed_dp(s, "PS1", w[i].own, 0), 0);
+		assert_int_equal(seed_one(s, "PS1", w[i].own, 0), 0);
 	}
 	for (int i = 0; i < N_THREADS; i++)
 		assert_int_equal(pthread_create(&th[i], NULL, worker_main,
@@ -1356,7 +1392,7 @@ static void test_adopts_file_without_application_id(void **state)
 	int fd;
 
 	s = open_ok(t->db);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 1), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 1), 0);
 	store_free(s);
 	assert_int_equal(read_application_id(t->db), STORE_APPLICATION_ID);
 
@@ -1412,6 +1448,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seed_get_case_insensitive),
+		cmocka_unit_test(test_seed_batch),
 		cmocka_unit_test(test_foreach_mode),
 		cmocka_unit_test(test_set_mode_commits_with_journal),
 		cmocka_unit_test(test_set_mode_unknown_writes_nothing),
