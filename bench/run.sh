@@ -433,12 +433,14 @@ if want dashboard; then
 			alone="${r[p99_ms]} ms p99, $(printf '%.0f' "${r[rps]}") req/s"
 		pollers=()
 		for i in 1 2; do
-			( while :; do curl -fsS -o /dev/null -u lab:lab "$base/dashboard/api/view" || exit; done ) &
+			( while [[ ! -e $tmp/stop-polling ]]; do
+				curl -fsS -o /dev/null -u lab:lab "$base/dashboard/api/view" || exit
+			done ) &
 			pollers+=($!)
 		done
 		run_wrk "$tmp/get-polled.out" 4 "$seconds" get.lua "$url" && parse "$tmp/get-polled.out" &&
 			polled="${r[p99_ms]} ms p99, $(printf '%.0f' "${r[rps]}") req/s"
-		kill "${pollers[@]}" 2>/dev/null || true
+		: >"$tmp/stop-polling"
 		wait "${pollers[@]}" 2>/dev/null || true
 		dash_lines+=("WS-Man Get at 4 connections: ${alone:-FAILED} alone; ${polled:-FAILED} while two dashboards poll")
 		check_alive dpsim-dash "the dashboard run" || true

@@ -156,6 +156,8 @@ struct store_journal_filter {
 	int64_t until_ms;	/* time_ms < until_ms when > 0 */
 	int64_t after_id;	/* id > after_id */
 	int64_t limit;		/* at most this many rows; 0 = all */
+	bool newest;		/* with limit: the newest rows, not the
+				 * oldest (still delivered oldest first) */
 };
 
 /* Calls cb for each row f lets through, oldest first, with the store's

@@ -453,6 +453,58 @@ static void test_journal_foreach_many(void **state)
 	store_free(s);
 }
 
+/* ids of the rows a query delivers, in order */
+struct ids {
+	int n;
+	int64_t id[16];
+};
+
+static int ids_cb(void *ctx, const struct journal_entry *e)
+{
+	struct ids *x = ctx;
+
+	assert_true(x->n < 16);
+	x->id[x->n++] = e->id;
+	return 0;
+}
+
+/* The newest rows of a site, delivered oldest first; with fewer than the
+ * limit after after_id, those; other sites' rows never count. */
+static void test_journal_newest(void **state)
+{
+	struct store *s = open_ok(":memory:");
+	struct store_journal_filter f = { .site = "ps1", .limit = 3, .newest = true };
+	struct ids x = { 0 };
+
+	for (int i = 1; i <= 12; i++) {
+		struct journal_entry e = { .site = i % 3 ? "PS1" : "PS2",
+					   .old_mode = -1, .new_mode = -1 };
+
+		assert_int_equal(store_journal_add(s, &e), 0);
+	}
+	/* PS1 holds 1 2 4 5 7 8 10 11; PS2 3 6 9 12 */
+	assert_int_equal(store_journal_query(s, &f, ids_cb, &x), 0);
+	assert_int_equal(x.n, 3);
+	assert_int_equal(x.id[0], 8);
+	assert_int_equal(x.id[1], 10);
+	assert_int_equal(x.id[2], 11);
+
+	x.n = 0;
+	f.after_id = 9;
+	assert_int_equal(store_journal_query(s, &f, ids_cb, &x), 0);
+	assert_int_equal(x.n, 2);
+	assert_int_equal(x.id[0], 10);
+	assert_int_equal(x.id[1], 11);
+
+	x.n = 0;
+	f = (struct store_journal_filter){ .site = "PS1", .limit = 3 };
+	assert_int_equal(store_journal_query(s, &f, ids_cb, &x), 0);
+	assert_int_equal(x.n, 3);	/* without newest: the oldest */
+	assert_int_equal(x.id[0], 1);
+	assert_int_equal(x.id[2], 4);
+	store_free(s);
+}
+
 /* ---- files, versions, errors ------------------------------------------ */
 
 static void test_restart_keeps_state(void **state)
@@ -1449,6 +1501,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seed_get_case_insensitive),
 		cmocka_unit_test(test_seed_batch),
+		cmocka_unit_test(test_journal_newest),
 		cmocka_unit_test(test_foreach_mode),
 		cmocka_unit_test(test_set_mode_commits_with_journal),
 		cmocka_unit_test(test_set_mode_unknown_writes_nothing),
