@@ -115,6 +115,11 @@ static const struct option_def options[] = {
 	{ "max-sites", "N", OPT_UINT, OFF(max_sites), 1, 100000,
 	  "sites served (start-up fixtures included); adding more is refused "
 	  "(409)", "100" },
+	/* 404: what a real site answered (docs/adminservice-api.md, Errors). */
+	{ "adminservice-denied-status", "404|403", OPT_UINT, OFF(adminservice_denied),
+	  403, 404, "HTTP status of an access refusal (WBEM_E_ACCESS_DENIED) on "
+	  "the AdminService route: 404 with a message starting 'Access denied', "
+	  "as a real site answers, or 403", "404" },
 	{ "hash-password", NULL, OPT_HASH_PASSWORD, 0, 0, 0,
 	  "read a password line from standard input, print its hash for a "
 	  "fixture's password-hash and exit", NULL },
@@ -395,7 +400,7 @@ void config_describe(const struct config *c, char *out, size_t size)
 			 " --journal-max %u --max-enumerations %u"
 			 " --max-enumerations-per-user %u --max-fault-rules %u"
 			 " --journal-page-max %u --max-snapshots %u --max-sites %u"
-			 " --seed %llu%s",
+			 " --adminservice-denied-status %u --seed %llu%s",
 			 c->db, c->durability_full ? "full" : "normal",
 			 c->threads, c->max_body_kib,
 			 c->max_connections, c->max_client_connections,
@@ -403,7 +408,7 @@ void config_describe(const struct config *c, char *out, size_t size)
 			 log_level_name(c->log_level), c->journal_max,
 			 c->max_enumerations, c->max_enumerations_per_user,
 			 c->max_fault_rules, c->journal_page_max, c->max_snapshots,
-			 c->max_sites,
+			 c->max_sites, c->adminservice_denied,
 			 (unsigned long long)c->seed,
 			 c->admin_token ? " --admin-token (set)" : "");
 	for (size_t i = 0; i < c->allow_hosts.n && n > 0 && (size_t)n < size; i++)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 
+#include "adminservice.h"
 #include "auth.h"
 #include "codec.h"
 #include "config.h"
@@ -211,6 +212,7 @@ int main(int argc, char **argv)
 	struct http_server *srv = NULL;
 	struct control *ctl = NULL;
 	struct dashboard *dash = NULL;
+	struct adminservice *adm = NULL;
 	struct tls_material *tls = NULL;
 	struct dblock *dbl = NULL;
 	/* Where start-up time goes, logged at debug: the time before main
@@ -293,15 +295,20 @@ int main(int argc, char **argv)
 	};
 	ctl = control_new(&copt);
 	dash = dashboard_new(&dopt);
+	struct adminservice_options aopt = {
+		.denied_status = cfg.adminservice_denied,
+	};
 	ops = wsman_ops_new(&lim);
-	if (!ctl || !dash || !ops) {
+	adm = adminservice_new(&aopt);
+	if (!ctl || !dash || !ops || !adm) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
 	/* Asked in this order which one owns a path; the dashboard owns
 	 * "/", so it comes after the others. */
 	const struct front *fronts[] = {
-		wsman_ops_front(ops), control_front(ctl), dashboard_front(dash),
+		wsman_ops_front(ops), control_front(ctl), adminservice_front(adm),
+		dashboard_front(dash),
 	};
 	struct http_options hopt = {
 		.listen = cfg.listen, .tls_listen = cfg.tls_listen, .tls = tls,
@@ -349,6 +356,7 @@ int main(int argc, char **argv)
 	wsman_ops_set_ready(ops, fx, prov);
 	control_set_ready(ctl, prov);
 	dashboard_set_ready(dash, fx, prov);
+	adminservice_set_ready(adm, fx, prov);
 	log_info("fault seed %llu", (unsigned long long)cfg.seed);
 	/* --port-file names the plain HTTP port, or with --listen none the
 	 * one port there is, so a script written for HTTP keeps working. */
@@ -408,6 +416,7 @@ out:
 	tls_material_free(tls);
 	control_free(ctl);
 	dashboard_free(dash);
+	adminservice_free(adm);
 	wsman_ops_free(ops);
 	provider_free(prov);
 	store_free(st);

@@ -612,6 +612,41 @@ const struct cim_class *provider_class_cim(const struct provider_class *c)
 	return c->cls;
 }
 
+int provider_classes(struct provider *p, const char *ns,
+		     const struct provider_class ***out, size_t *n)
+{
+	const struct provider_class **list = NULL;
+	int r = 0;
+
+	*out = NULL;
+	*n = 0;
+	pthread_rwlock_rdlock(&p->lock);
+	for (size_t i = 0; i < p->nclasses; i++) {
+		struct provider_class *e = p->classes[i];
+		const struct provider_class **grown;
+
+		if (is_site_kind(e->kind) && !e->site)
+			continue;	/* its site is not served */
+		if (!cim_namespace_equal(cim_class_namespace(e->cls), ns))
+			continue;
+		grown = realloc(list, (*n + 1) * sizeof(*list));
+		if (!grown) {
+			r = -ENOMEM;
+			break;
+		}
+		list = grown;
+		list[(*n)++] = e;
+	}
+	pthread_rwlock_unlock(&p->lock);
+	if (r) {
+		free(list);
+		*n = 0;
+		return r;
+	}
+	*out = list;
+	return 0;
+}
+
 static struct dp_entry *find_dp(struct site *s, const char *nalpath)
 {
 	struct dp_entry key = { .nalpath = nalpath };

@@ -110,6 +110,14 @@ const struct provider_class *provider_class(struct provider *p, const char *ns,
 /* Its CIM class: name, namespace, properties and keys. Borrowed. */
 const struct cim_class *provider_class_cim(const struct provider_class *c);
 
+/* The classes served in namespace ns (case-insensitive, '\\' or '/'), in
+ * the order they were made: for a front end that lists what it serves
+ * (the AdminService's $metadata). *out is a malloc'd array of *n borrowed
+ * handles (the caller frees the array, never the handles); NULL with *n
+ * 0 when none is served there. 0 or -ENOMEM. */
+int provider_classes(struct provider *p, const char *ns,
+		     const struct provider_class ***out, size_t *n);
+
 /* A named argument of a call as text, whatever carried it: a key of a Get
  * or a parameter of a method. The provider converts each once, to the
  * type the method or property declares, and keeps none of them. */
