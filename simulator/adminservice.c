@@ -197,9 +197,6 @@ struct ctx {
 	char machine[256];	/* its provider */
 	char ns[64];		/* root/sms/site_<CODE> */
 	const char *cls;	/* the class as declared, once resolved */
-	/* The journal already says how this request ended (the provider
-	 * journaled its call). */
-	bool journaled;
 };
 
 static int64_t mono_us(void)
@@ -322,7 +319,6 @@ static int refuse(struct ctx *x, int status, const char *fmt, ...)
 			x->cls ? x->cls : (x->rt.cls[0] ? x->rt.cls : NULL),
 			x->rt.method[0] ? x->rt.method : NULL, status, msg,
 			mono_us() - x->start_us);
-	x->journaled = true;
 	snprintf(x->ans->trace, sizeof(x->ans->trace), "refused %d: %.200s",
 		 status, msg);
 	return answer_json(x, status, error_doc(status, msg, NULL));
@@ -381,7 +377,6 @@ static int provider_error(struct ctx *x, uint32_t hr, const char *msg,
 				  "message", message_json(msg ? msg : ""),
 				  "rule", x->r->call.rule_id
 					  ? json_integer(x->r->call.rule_id) : json_null());
-	x->journaled = true;
 	snprintf(x->ans->trace + strlen(x->ans->trace),
 		 sizeof(x->ans->trace) - strlen(x->ans->trace), ", %s %s",
 		 name ? name : "", hex);
@@ -395,7 +390,6 @@ static int intercepted(struct ctx *x, const char *msg)
 	char text[300];
 	int status;
 
-	x->journaled = true;
 	if (c->deferred) {
 		x->ans->defer_ms = c->wait_ms;
 		return 0;
@@ -909,7 +903,6 @@ static int route_collection(struct ctx *x, const struct provider_class *pk)
 			 cim_class_name(k));
 		return provider_error(x, hr, msg, what);
 	}
-	x->journaled = true;
 	st = answer_instances(x, k, list.items, list.count);
 	instance_list_free(&list);
 	return st;
@@ -1003,7 +996,6 @@ static int route_entity(struct ctx *x, const struct provider_class *pk)
 			st = provider_error(x, hr, msg, what);
 		} else {
 			/* Wrapped in "value": what clients index (adminservice.h). */
-			x->journaled = true;
 			st = answer_instances(x, k, &inst, 1);
 		}
 	}
@@ -1140,7 +1132,6 @@ static int route_method(struct ctx *x, const struct provider_class *pk)
 		} else {
 			char ctxurl[512];
 
-			x->journaled = true;
 			snprintf(ctxurl, sizeof(ctxurl), "%s%s%s/$metadata#__PARAMETERS",
 				 x->base, PREFIX, WMI_ROUTE);
 			st = answer_json(x, 200, json_pack("{s:s, s:I}", "@odata.context",
@@ -1214,7 +1205,6 @@ static int route_service(struct ctx *x)
 	free(cls);
 	snprintf(ctxurl, sizeof(ctxurl), "%s%s%s/$metadata", x->base, PREFIX,
 		 WMI_ROUTE);
-	x->journaled = true;
 	return answer_json(x, 200, arr ? json_pack("{s:s, s:o}", "@odata.context",
 						    ctxurl, "value", arr) : NULL);
 }
@@ -1377,7 +1367,6 @@ static int route_metadata(struct ctx *x)
 		buf_free(&b);
 		return answer_json(x, 500, NULL);
 	}
-	x->journaled = true;
 	free(x->ans->body);
 	x->ans->body = buf_take(&b, &len);
 	x->ans->len = x->ans->body ? len : 0;
@@ -1400,6 +1389,10 @@ static void dispatch(struct ctx *x)
 	const char *m = x->rq->method;
 
 	parse_route(x->rq->path, &x->rt);
+	snprintf(x->ans->trace, sizeof(x->ans->trace), "%s %s%s%s as %s", m,
+		 x->rt.kind == R_SERVICE ? "service document" :
+		 x->rt.kind == R_METADATA ? "$metadata" : x->rt.cls,
+		 x->rt.method[0] ? "." : "", x->rt.method, x->r->who.user);
 	if (x->rt.kind == R_NONE) {
 		refuse(x, 404, "No HTTP resource was found that matches the request "
 		       "URI '%s': %s.", x->rq->path, x->rt.why);
