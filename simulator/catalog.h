@@ -61,4 +61,22 @@ int catalog_dp_instance(const struct cim_class *c, const struct fixture *fx,
 			unsigned id, struct cim_instance **out,
 			char *err, size_t errsize);
 
+/* The same instance, made fast enough to make at every read, so that a
+ * site of 100 000 DPs keeps no instance in memory: a shape holds what
+ * the DPs of one site share (a template per kind, the indices of the
+ * properties each DP fills in), made once per site; catalog_dp_build
+ * clones the DP's kind and sets its own values. catalog_dp_check does
+ * the checks of catalog_dp_instance without building anything, for
+ * start-up; a DP that passed it builds without -EINVAL.
+ * The shape borrows c, which must outlive it. */
+struct catalog_dp_shape;
+int catalog_dp_shape_new(const struct cim_class *c, const struct fixture_site *s,
+			 struct catalog_dp_shape **out);
+void catalog_dp_shape_free(struct catalog_dp_shape *sh);
+int catalog_dp_check(const struct cim_class *c, const struct fixture *fx,
+		     const struct fixture_dp *d, char *err, size_t errsize);
+int catalog_dp_build(const struct catalog_dp_shape *sh, const struct fixture *fx,
+		     const struct fixture_dp *d, unsigned id,
+		     struct cim_instance **out, char *err, size_t errsize);
+
 #endif

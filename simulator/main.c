@@ -6,6 +6,7 @@
  * control API's health route answers "starting" (503) rather than
  * nothing: a test can poll it from the first moment. */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -345,6 +346,7 @@ int main(int argc, char **argv)
 	if (provider_new_opts(fx, st, &popt, &prov, err, sizeof(err)))
 		goto fail;
 	t_wired = mono_ms();
+	malloc_trim(0);
 
 	wsman_ops_set_ready(ops, fx, prov);
 	control_set_ready(ctl, prov);
