@@ -346,6 +346,8 @@ int main(int argc, char **argv)
 	if (provider_new_opts(fx, st, &popt, &prov, err, sizeof(err)))
 		goto fail;
 	t_wired = mono_ms();
+	/* The fixture's XML tree and the seeding are freed by now; give the
+	 * pages back rather than keep them for a peak that is over. */
 	malloc_trim(0);
 
 	wsman_ops_set_ready(ops, fx, prov);
