@@ -92,9 +92,10 @@ size_t cim_class_key_count(const struct cim_class *c);
 /* ---- methods ---------------------------------------------------------- */
 
 /* A method parameter's direction; a parameter declared [in, out] has
- * both. */
-#define CIM_PARAM_IN	0x1u
-#define CIM_PARAM_OUT	0x2u
+ * both. Bits apart from CIM_PROP_*, which a parameter shares
+ * (CIM_PROP_ARRAY). */
+#define CIM_PARAM_IN	0x4u
+#define CIM_PARAM_OUT	0x8u
 
 /* A parameter as declared: name, type, and CIM_PARAM_IN and/or
  * CIM_PARAM_OUT, with CIM_PROP_ARRAY for an array ("string ChainedDPs[]"). */
