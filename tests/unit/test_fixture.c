@@ -265,15 +265,15 @@ static void test_sources(void **state)
 	assert_int_equal(p3->nsources, 2);
 	assert_string_equal(p3->sources[0].fqdn, "PULL02.contoso.com");
 	assert_int_equal(p3->sources[0].dp, 2);
-	assert_int_equal(p3->sources[0].line, 8);
+	assert_int_equal(p3->sources[0].line, 19);
 	assert_string_equal(p3->sources[1].fqdn, "PULL01.contoso.com");
 	assert_int_equal(p3->sources[1].dp, 3);
-	assert_int_equal(p3->sources[1].line, 9);
+	assert_int_equal(p3->sources[1].line, 20);
 	p1 = &s->dps[3];
 	assert_int_equal(p1->nprops, 1);
 	assert_int_equal(p1->nsources, 1);
 	assert_int_equal(p1->sources[0].dp, 1);
-	assert_int_equal(p1->sources[0].line, 17);
+	assert_int_equal(p1->sources[0].line, 28);
 	/* a cloud DP can be a source; standard DPs have none */
 	assert_string_equal(s->dps[s->dps[5].sources[0].dp].kind, "cloud");
 	assert_int_equal(s->dps[1].nsources, 0);
