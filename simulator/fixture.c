@@ -815,6 +815,30 @@ static int walk_sources(struct diag *d, const struct fixture_site *s,
 	return 0;
 }
 
+/* Each DP's copied_by: counted, then filled walking the pull DPs in
+ * document order, so each list comes out ascending. */
+static int index_copied_by(struct diag *d, struct fixture_site *s)
+{
+	for (size_t i = 0; i < s->ndps; i++)
+		for (size_t k = 0; k < s->dps[i].nsources; k++)
+			s->dps[s->dps[i].sources[k].dp].ncopied_by++;
+	for (size_t i = 0; i < s->ndps; i++) {
+		struct fixture_dp *dp = &s->dps[i];
+
+		if (dp->ncopied_by &&
+		    !(dp->copied_by = calloc(dp->ncopied_by, sizeof(size_t))))
+			return diag_nomem(d);
+		dp->ncopied_by = 0;
+	}
+	for (size_t i = 0; i < s->ndps; i++)
+		for (size_t k = 0; k < s->dps[i].nsources; k++) {
+			struct fixture_dp *to = &s->dps[s->dps[i].sources[k].dp];
+
+			to->copied_by[to->ncopied_by++] = i;
+		}
+	return 0;
+}
+
 /* The sources of every DP of s, once all of its DPs are read. */
 static int check_sources(struct diag *d, struct fixture_site *s)
 {
@@ -842,7 +866,7 @@ static int check_sources(struct diag *d, struct fixture_site *s)
 	free(color);
 	free(path);
 	free(next);
-	return rc;
+	return rc ? rc : index_copied_by(d, s);
 }
 
 /* ---- boundary groups ------------------------------------------------ */
@@ -1826,6 +1850,7 @@ static void free_dp(struct fixture_dp *dp)
 	for (size_t i = 0; i < dp->nsources; i++)
 		free(dp->sources[i].fqdn);
 	free(dp->sources);
+	free(dp->copied_by);
 	free_props(dp->props, dp->nprops);
 	free_strv(dp->scopes, dp->nscopes);
 	free(dp->fqdn);

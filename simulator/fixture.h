@@ -44,6 +44,11 @@ struct fixture_dp {
 	struct fixture_source *sources;	/* a pull DP's, in document
 					 * order; none for other kinds */
 	size_t nsources;
+	/* The other way round, made at load: the pull DPs that name this
+	 * one as a source, as indexes in the site's dps, ascending (that
+	 * is, in document order). */
+	size_t *copied_by;
+	size_t ncopied_by;
 	unsigned line;
 };
 

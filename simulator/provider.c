@@ -1349,19 +1349,27 @@ static uint32_t parse_chain_args(const struct cim_method *m,
 	return 0;
 }
 
+static int cmp_index(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /* The NAL paths of the pull DPs chained to DP `from` of site s, breadth
- * first: those whose <source> is `from`, then those whose source is one
- * of them, and so on, each level in fixture order. The fixture refuses
- * loops; seen[] keeps a DP from being listed twice when it copies from
- * two DPs of the chain. DPs outside acc's scopes are followed but not
- * listed, as the provider hides them. Into out's property idx; lock
- * held. 0 or -ENOMEM. */
+ * first: those that copy from `from`, then those that copy from one of
+ * them, and so on, each level in fixture order (the fixture's copied_by
+ * lists, a level sorted by index). The fixture refuses loops; seen[]
+ * keeps a DP from being listed twice when it copies from two DPs of the
+ * chain. DPs outside acc's scopes are followed but not listed, as the
+ * provider hides them. Into out's property idx; lock held. O(n log n) in
+ * the DPs of the chain. 0 or -ENOMEM. */
 static int chain_of(const struct site *s, const struct fixture_dp *from,
 		    const struct auth_access *acc, struct cim_instance *out,
 		    size_t idx)
 {
 	const struct fixture_site *fs = s->fx;
-	size_t n = fs->ndps, head = 0, tail = 0, nlisted = 0;
+	size_t n = fs->ndps, level = 0, end = 1, tail = 1, nlisted = 0;
 	size_t *queue = calloc(n ? n : 1, sizeof(*queue));
 	bool *seen = calloc(n ? n : 1, sizeof(*seen));
 	const char **listed = calloc(n ? n : 1, sizeof(*listed));
@@ -1369,24 +1377,28 @@ static int chain_of(const struct site *s, const struct fixture_dp *from,
 
 	if (!queue || !seen || !listed)
 		goto out;
-	queue[tail++] = (size_t)(from - fs->dps);
+	queue[0] = (size_t)(from - fs->dps);
 	seen[queue[0]] = true;
-	while (head < tail) {
-		size_t cur = queue[head++];
+	/* queue[level..end) is a level; its children go to queue[end..tail). */
+	while (level < end) {
+		for (size_t q = level; q < end; q++) {
+			const struct fixture_dp *d = &fs->dps[queue[q]];
 
-		for (size_t j = 0; j < n; j++) {
-			const struct fixture_dp *d = &fs->dps[j];
-			bool copies = false;
+			for (size_t k = 0; k < d->ncopied_by; k++)
+				if (!seen[d->copied_by[k]]) {
+					seen[d->copied_by[k]] = true;
+					queue[tail++] = d->copied_by[k];
+				}
+		}
+		qsort(queue + end, tail - end, sizeof(*queue), cmp_index);
+		for (size_t q = end; q < tail; q++) {
+			const struct fixture_dp *d = &fs->dps[queue[q]];
 
-			for (size_t k = 0; k < d->nsources && !copies; k++)
-				copies = d->sources[k].dp == cur;
-			if (!copies || seen[j])
-				continue;
-			seen[j] = true;
-			queue[tail++] = j;
 			if (auth_scopes_cover(acc, d->scopes, d->nscopes))
 				listed[nlisted++] = d->nalpath;
 		}
+		level = end;
+		end = tail;
 	}
 	r = cim_instance_set_array(out, idx, listed, nlisted);
 out:

@@ -318,7 +318,8 @@ static void add_chain_site(struct dpsim_proc *p)
 }
 
 /* Breadth first, each level in fixture order: PULL02 and PULL01 copy
- * from DP01, PULL03 from both, PULL04 from PULL03, PULL06 from PULL04. */
+ * from DP01; PULL03 from both, PULL07 from PULL01, PULL08 from PULL02;
+ * PULL04 from PULL03; PULL06 from PULL04. */
 static void chain_deep(void **state)
 {
 	struct dpsim_proc *p = *state;
@@ -340,6 +341,8 @@ static void chain_deep(void **state)
 		CHAINED(XML_NAL_AT("T01", "PULL02.contoso.com"))
 		CHAINED(XML_NAL_AT("T01", "PULL01.contoso.com"))
 		CHAINED(XML_NAL_AT("T01", "PULL03.contoso.com"))
+		CHAINED(XML_NAL_AT("T01", "PULL07.contoso.com"))
+		CHAINED(XML_NAL_AT("T01", "PULL08.contoso.com"))
 		CHAINED(XML_NAL_AT("T01", "PULL04.contoso.com"))
 		CHAINED(XML_NAL_AT("T01", "PULL06.contoso.com")), "0"));
 	http_reply_free(&r);
@@ -435,8 +438,8 @@ static void dpctl_chain(void **state)
 	/* The deeper chain of site T01, in the provider's order. */
 	add_chain_site(p);
 	DPCTL(p, "lab", &r, "--site", "T01", "chain", "PULL01");
-	expect(&r, 0, T01_NAL("PULL03") "\n" T01_NAL("PULL04") "\n"
-	       T01_NAL("PULL06") "\n");
+	expect(&r, 0, T01_NAL("PULL03") "\n" T01_NAL("PULL07") "\n"
+	       T01_NAL("PULL04") "\n" T01_NAL("PULL06") "\n");
 	run_free(&r);
 }
 

@@ -265,15 +265,24 @@ static void test_sources(void **state)
 	assert_int_equal(p3->nsources, 2);
 	assert_string_equal(p3->sources[0].fqdn, "PULL02.contoso.com");
 	assert_int_equal(p3->sources[0].dp, 2);
-	assert_int_equal(p3->sources[0].line, 19);
+	assert_int_equal(p3->sources[0].line, 20);
 	assert_string_equal(p3->sources[1].fqdn, "PULL01.contoso.com");
 	assert_int_equal(p3->sources[1].dp, 3);
-	assert_int_equal(p3->sources[1].line, 20);
+	assert_int_equal(p3->sources[1].line, 21);
 	p1 = &s->dps[3];
 	assert_int_equal(p1->nprops, 1);
 	assert_int_equal(p1->nsources, 1);
 	assert_int_equal(p1->sources[0].dp, 1);
-	assert_int_equal(p1->sources[0].line, 28);
+	assert_int_equal(p1->sources[0].line, 29);
+	/* the other way round: who copies from whom, in document order */
+	const struct fixture_dp *dp01 = &s->dps[1];
+	assert_int_equal(dp01->ncopied_by, 2);
+	assert_int_equal(dp01->copied_by[0], 2);
+	assert_int_equal(dp01->copied_by[1], 3);
+	assert_int_equal(p1->ncopied_by, 2);
+	assert_int_equal(p1->copied_by[0], 0);
+	assert_int_equal(p1->copied_by[1], 8);
+	assert_int_equal(s->dps[7].ncopied_by, 0);
 	/* a cloud DP can be a source; standard DPs have none */
 	assert_string_equal(s->dps[s->dps[5].sources[0].dp].kind, "cloud");
 	assert_int_equal(s->dps[1].nsources, 0);
@@ -1223,6 +1232,9 @@ static void same_site(const struct fixture_site *a, const struct fixture_site *b
 				 "dp source");
 			assert_int_equal(x->sources[k].dp, y->sources[k].dp);
 		}
+		assert_int_equal(x->ncopied_by, y->ncopied_by);
+		for (size_t k = 0; k < x->ncopied_by; k++)
+			assert_int_equal(x->copied_by[k], y->copied_by[k]);
 	}
 	assert_int_equal(a->ngroups, b->ngroups);
 	for (size_t i = 0; i < a->ngroups; i++) {

@@ -2007,19 +2007,22 @@ static void expect_chain(struct env *e, const struct caller *w,
  * (PULL03 copies from both PULL01 and PULL02). */
 static void test_chain_order(void **state)
 {
+	/* Level 2 is PULL03, PULL07, PULL08 in fixture order, though
+	 * PULL08's source (PULL02) comes before PULL07's (PULL01) in
+	 * level 1. */
 	static const char *const from_dp01[] = {
-		CNAL("PULL02"), CNAL("PULL01"), CNAL("PULL03"), CNAL("PULL04"),
-		CNAL("PULL06"),
+		CNAL("PULL02"), CNAL("PULL01"), CNAL("PULL03"), CNAL("PULL07"),
+		CNAL("PULL08"), CNAL("PULL04"), CNAL("PULL06"),
 	};
 	static const char *const from_pull01[] = {
-		CNAL("PULL03"), CNAL("PULL04"), CNAL("PULL06"),
+		CNAL("PULL03"), CNAL("PULL07"), CNAL("PULL04"), CNAL("PULL06"),
 	};
 	static const char *const from_dp02[] = { CNAL("PULL05") };
 	struct env *e = *state;
 	struct caller lab = chain_user(e, 0, "lab");
 
-	expect_chain(e, &lab, CNAL("DP01"), from_dp01, 5);
-	expect_chain(e, &lab, CNAL("PULL01"), from_pull01, 3);
+	expect_chain(e, &lab, CNAL("DP01"), from_dp01, 7);
+	expect_chain(e, &lab, CNAL("PULL01"), from_pull01, 4);
 	/* A cloud DP as the source. */
 	expect_chain(e, &lab, CNAL("DP02"), from_dp02, 1);
 	/* The end of a chain, and a pull DP nobody copies from. */
@@ -2027,7 +2030,7 @@ static void test_chain_order(void **state)
 	expect_chain(e, &lab, CNAL("PULL05"), NULL, 0);
 
 	/* NAL paths match without case; the journal has the DP's own. */
-	expect_chain(e, &lab, NAL("pull01.CONTOSO.com"), from_pull01, 3);
+	expect_chain(e, &lab, NAL("pull01.CONTOSO.com"), from_pull01, 4);
 	struct last_row r = last_row(e->st);
 	assert_string_equal(r.method, CHAIN);
 	assert_string_equal(r.cls, DPINFO);
