@@ -134,6 +134,37 @@ static const struct {
 	[CATALOG_DP] = { "SMS_DistributionPoint", TABLE(dp_props) },
 };
 
+/* The methods dpsim runs, with their MOF signatures
+ * (docs/configmgr-domain.md, SetDPMaintenanceMode and GetChainedPullDPs):
+ * both static methods of SMS_DistributionPointInfo, and
+ * SetDPMaintenanceMode on SMS_DistributionPoint too, where the title of
+ * its SDK page puts it. SMS_DistributionPoint's own VerifyPackage and
+ * CancelDistribution act on packages, which dpsim does not serve. */
+static const struct cim_param set_mode_params[] = {
+	{ "NALPath", CIM_STRING, CIM_PARAM_IN },
+	{ "Mode", CIM_UINT32, CIM_PARAM_IN },
+};
+
+static const struct cim_param chain_params[] = {
+	{ "SourceDPNALPath", CIM_STRING, CIM_PARAM_IN },
+	{ "ChainedDPs", CIM_STRING, CIM_PARAM_OUT | CIM_PROP_ARRAY },
+};
+
+static const struct {
+	enum catalog_class cls;
+	const char *name;
+	enum cim_type ret;
+	const struct cim_param *params;
+	size_t nparams;
+} methods[] = {
+	{ CATALOG_DP_INFO, CATALOG_GET_CHAINED_PULL_DPS, CIM_SINT32,
+	  TABLE(chain_params) },
+	{ CATALOG_DP_INFO, CATALOG_SET_DP_MAINTENANCE_MODE, CIM_UINT32,
+	  TABLE(set_mode_params) },
+	{ CATALOG_DP, CATALOG_SET_DP_MAINTENANCE_MODE, CIM_UINT32,
+	  TABLE(set_mode_params) },
+};
+
 struct cim_class *catalog_class_new(enum catalog_class which, const char *ns)
 {
 	struct cim_class *c = cim_class_new(ns, classes[which].name);
@@ -141,12 +172,18 @@ struct cim_class *catalog_class_new(enum catalog_class which, const char *ns)
 	for (size_t i = 0; c && i < classes[which].nprops; i++) {
 		const struct prop_def *d = &classes[which].props[i];
 
-		if (cim_class_add_property(c, d->name, d->type, d->flags) < 0) {
-			cim_class_free(c);
-			return NULL;
-		}
+		if (cim_class_add_property(c, d->name, d->type, d->flags) < 0)
+			goto fail;
 	}
+	for (size_t i = 0; c && i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (methods[i].cls == which &&
+		    cim_class_add_method(c, methods[i].name, methods[i].ret,
+					 methods[i].params, methods[i].nparams))
+			goto fail;
 	return c;
+fail:
+	cim_class_free(c);
+	return NULL;
 }
 
 int catalog_prop_index(enum catalog_class which, const char *name)

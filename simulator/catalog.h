@@ -3,7 +3,8 @@
  *
  * It holds the SMS classes' property lists (names, CIM types, keys, in
  * MOF order) for SMS_DistributionPointInfo, SMS_DistributionPoint,
- * SMS_ProviderLocation and __Namespace; the values a DP gets by its kind
+ * SMS_ProviderLocation and __Namespace, and the signatures of the
+ * methods dpsim runs; the values a DP gets by its kind
  * and which of its properties a fixture may not set; and catalog_value(),
  * the one conversion of fixture text into a CIM value, used for a DP's
  * <property> and for the <value>s of fixture-declared classes
@@ -27,8 +28,13 @@ enum catalog_class {
 	CATALOG_DP,			/* SMS_DistributionPoint */
 };
 
-/* A new class `which` in namespace ns with its properties (free with
- * cim_class_free), NULL when out of memory. */
+/* The static methods dpsim runs: both on SMS_DistributionPointInfo,
+ * SetDPMaintenanceMode on SMS_DistributionPoint too. */
+#define CATALOG_SET_DP_MAINTENANCE_MODE "SetDPMaintenanceMode"
+#define CATALOG_GET_CHAINED_PULL_DPS "GetChainedPullDPs"
+
+/* A new class `which` in namespace ns with its properties and methods
+ * (free with cim_class_free), NULL when out of memory. */
 struct cim_class *catalog_class_new(enum catalog_class which, const char *ns);
 
 /* The index of property name (exact spelling) in class `which`, -1 when
