@@ -7,7 +7,6 @@
 #include "predicate.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -763,16 +762,20 @@ static int int_key(enum cim_type t, const struct lit *l, char **key)
 		neg = l->neg;
 		mag = l->mag;
 	} else if (l->has_real) {
-		/* Only an integral double every item compares equal to one
-		 * way: within 2^53 each integer is exactly a double. */
-		if (l->real != floor(l->real))
-			return -ERANGE;
-		if (fabs(l->real) > 9007199254740992.0)
+		/* Items are compared with a real literal as doubles. Below
+		 * 2^53 every integer is a double of its own, so one item at
+		 * most equals an integral x; from 2^53 on, neighbours round
+		 * to the same double and no one key would do. */
+		int64_t iv;
+
+		if (l->real >= 9007199254740992.0 ||
+		    l->real <= -9007199254740992.0)
 			return -EINVAL;
-		if (!real_in_range(t, l->real))
+		iv = (int64_t)l->real;
+		if ((double)iv != l->real || !real_in_range(t, l->real))
 			return -ERANGE;
-		neg = l->real < 0;
-		mag = (uint64_t)fabs(l->real);
+		neg = iv < 0;
+		mag = neg ? (uint64_t)0 - (uint64_t)iv : (uint64_t)iv;
 	} else {
 		return -ERANGE;
 	}
