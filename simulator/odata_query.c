@@ -1502,6 +1502,7 @@ static int parse_option(enum opt which, struct ctx *x, struct odata_query *q)
 /* Which option name is, or an error. */
 static int classify(const char *name, enum opt *which, struct odata_error *e)
 {
+	char shown[ODATA_TOKEN_MAX + 8];
 	size_t i;
 
 	for (i = 0; i < OPT_N; i++)
@@ -1515,14 +1516,15 @@ static int classify(const char *name, enum opt *which, struct odata_error *e)
 			return fail_option(e, name,
 					   "the query option %s is not supported (dpsim takes $filter, $select, $orderby, $top, $skip and $count)",
 					   name);
+	clip(name, strlen(name), shown, sizeof(shown));
 	for (i = 0; i < OPT_N; i++)
 		if (strcasecmp(name, opt_names[i]) == 0)
 			return fail_option(e, name,
-					   "unknown query option '%.40s' (query option names are lower case: %s)",
-					   name, opt_names[i]);
+					   "unknown query option '%s' (query option names are lower case: %s)",
+					   shown, opt_names[i]);
 	return fail_option(e, name,
-			   "unknown query option '%.40s' (dpsim takes $filter, $select, $orderby, $top, $skip and $count)",
-			   name);
+			   "unknown query option '%s' (dpsim takes $filter, $select, $orderby, $top, $skip and $count)",
+			   shown);
 }
 
 int odata_query_parse(const struct cim_class *c,

@@ -63,10 +63,11 @@ struct odata_option {
  * characters of the option's decoded value, of the token that is wrong;
  * pos is 0 when the option as a whole is wrong (unknown, repeated, no
  * value), and the token is then the option's name. message is one
- * sentence that says all three: "$filter at position 6: expected an
- * operator after 'Name' but found 'EQ' (OData keywords are lower case:
- * 'eq')". Strings are NUL-terminated, control bytes in quoted input
- * replaced by '?'. */
+ * sentence that says all three: "$filter at position 6: expected and,
+ * or, an operator or the end of $filter but found 'EQ' (OData keywords
+ * are lower case: 'eq')". All three strings are NUL-terminated, valid
+ * UTF-8 without control characters: bytes of the request that are not
+ * text show as '?'. */
 struct odata_error {
 	char option[ODATA_TOKEN_MAX + 8];
 	size_t pos;

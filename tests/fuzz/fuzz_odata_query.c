@@ -190,6 +190,26 @@ static size_t chars(const char *s)
 	return n;
 }
 
+/* Whether shown is name as an error shows it: bytes that are not text
+ * as '?', cut with "..." after ODATA_TOKEN_MAX bytes. */
+static bool shows(const char *name, const char *shown)
+{
+	size_t i = 0, j = 0;
+
+	while (shown[j]) {
+		if (strcmp(shown + j, "...") == 0 && name[i] &&
+		    j >= ODATA_TOKEN_MAX - 3)
+			return true;
+		if (name[i] && (name[i] == shown[j] || shown[j] == '?')) {
+			i++;
+			j++;
+			continue;
+		}
+		return false;
+	}
+	return name[i] == '\0';
+}
+
 static void check_error(const struct odata_option *opts, size_t n,
 			const struct odata_error *e)
 {
@@ -207,7 +227,7 @@ static void check_error(const struct odata_option *opts, size_t n,
 		return;
 	/* the option is one the input named (clipped like any token) */
 	for (size_t i = 0; i < n; i++)
-		if (strncmp(opts[i].name, e->option, ODATA_TOKEN_MAX) == 0)
+		if (shows(opts[i].name, e->option))
 			named = &opts[i];
 	FUZZ_CHECK(named != NULL);
 	if (e->pos == 0)
