@@ -630,8 +630,7 @@ static int to_cond(struct fparser *p, struct expr *e, struct predicate **out)
 		return fail_at(p->x, e->pos, e->len,
 			       "%s is not a condition; test its items with %s/any(x: ...)",
 			       d, expr_prop(p, e)->name);
-	if (e->kind == X_VALUE && expr_prop(p, e)->type == CIM_BOOLEAN &&
-	    e->xform == PREDICATE_CASE_KEEP) {
+	if (e->kind == X_VALUE && expr_prop(p, e)->type == CIM_BOOLEAN) {
 		o = operand(p, e);
 		*out = predicate_compare(&o, PREDICATE_EQ, PREDICATE_LIT_BOOL,
 					 "true");
@@ -883,6 +882,22 @@ static int datetime_seconds(struct expr *e)
 	free(t);
 	e->text = z;
 	return 0;
+}
+
+/* A date-time literal of the right shape that is no date (month 13,
+ * 25 o'clock) is refused, as OData refuses it. */
+static int check_datetime(struct fparser *p, const struct expr *e)
+{
+	char q[ODATA_TOKEN_MAX + 8], *canon = NULL;
+	int r = cim_value_canonical(CIM_DATETIME, e->text, &canon, NULL);
+
+	free(canon);
+	if (r == -EINVAL) {
+		quote(p->x->text + e->pos, e->len, q, sizeof(q));
+		return fail_at(p->x, e->pos, e->len,
+			       "%s is not a valid date-time", q);
+	}
+	return r;
 }
 
 enum fn_kind { FN_STRING, FN_CASE };
@@ -1137,9 +1152,9 @@ static int parse_primary(struct fparser *p, struct expr *e)
 	case TK_NUMBER:
 		return parse_literal(p, e);
 	case TK_DATETIME:
-		if ((r = parse_literal(p, e)))
+		if ((r = parse_literal(p, e)) || (r = datetime_seconds(e)))
 			return r;
-		return datetime_seconds(e);
+		return check_datetime(p, e);
 	case TK_IDENT:
 		return parse_identifier(p, e);
 	default:
