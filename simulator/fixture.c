@@ -686,7 +686,187 @@ static int build_dp(struct diag *d, xmlNode *n, struct fixture_site *s,
 		if (rc)
 			return rc;
 	}
+
+	/* Sources name DPs that may come later in the site: kept as
+	 * written here, checked by check_sources() once every DP is in. */
+	count = count_elems(n, "source");
+	if (count && !(dp->sources = calloc(count, sizeof(*dp->sources))))
+		return diag_nomem(d);
+	for_each_elem(c, n, "source") {
+		struct fixture_source *src = &dp->sources[dp->nsources++];
+
+		src->line = node_line(c);
+		if (attr_dup(c, "dp", &src->fqdn))
+			return diag_nomem(d);
+	}
 	return 0;
+}
+
+/* ---- pull DP sources ------------------------------------------------ */
+
+static const struct fixture_dp *find_dp(const struct fixture_site *s,
+					const char *fqdn);
+
+/* One source of pull DP dp: a DP of the site other than dp, named once.
+ * Its fqdn becomes the DP's own spelling, as a boundary group member's
+ * does. */
+static int resolve_source(struct diag *d, const struct fixture_site *s,
+			  const struct fixture_dp *dp,
+			  struct fixture_source *src)
+{
+	const struct fixture_dp *to = find_dp(s, src->fqdn);
+	char *own;
+
+	if (strcmp(dp->kind, "pull") != 0) {
+		diag_set(d, src->line, "DP '%s' is a %s DP: only a pull DP "
+			 "(kind=\"pull\") copies content from source DPs",
+			 dp->fqdn, dp->kind);
+		return -EINVAL;
+	}
+	if (!to) {
+		diag_set(d, src->line, "DP '%s': source '%s' is not a DP of "
+			 "site %s (a source is a <dp> of the pull DP's own "
+			 "site)", dp->fqdn, src->fqdn, s->code);
+		return -EINVAL;
+	}
+	if (to == dp) {
+		diag_set(d, src->line, "DP '%s': a pull DP cannot be its own "
+			 "source", dp->fqdn);
+		return -EINVAL;
+	}
+	for (const struct fixture_source *o = dp->sources; o < src; o++) {
+		if (o->dp == (size_t)(to - s->dps)) {
+			diag_set(d, src->line, "DP '%s': source '%s' is "
+				 "already listed at line %u", dp->fqdn,
+				 to->fqdn, o->line);
+			return -EINVAL;
+		}
+	}
+	if (!(own = strdup(to->fqdn)))
+		return diag_nomem(d);
+	free(src->fqdn);
+	src->fqdn = own;
+	src->dp = (size_t)(to - s->dps);
+	return 0;
+}
+
+enum { WHITE, ON_PATH, DONE };
+
+/* The loop that source k of path[depth - 1] closes, as "A copies from
+ * B, B copies from C, C copies from A", from the path's DP it returns
+ * to. */
+static void loop_text(const struct fixture_site *s, const size_t *path,
+		      size_t depth, size_t to, char *out, size_t size)
+{
+	size_t from = 0, used = 0;
+
+	while (path[from] != to)
+		from++;
+	out[0] = '\0';
+	for (size_t j = from; j < depth && used < size; j++) {
+		size_t next = j + 1 < depth ? path[j + 1] : to;
+		int w = snprintf(out + used, size - used, "%s%s copies from %s",
+				 j > from ? ", " : "", s->dps[path[j]].fqdn,
+				 s->dps[next].fqdn);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+}
+
+/* Depth-first from DP root along sources, without recursion (a fixture
+ * may chain thousands of DPs): path holds the DPs being followed and
+ * next[] the source each is at. A source already on the path closes a
+ * loop: refused at that <source>, naming every DP on the loop. */
+static int walk_sources(struct diag *d, const struct fixture_site *s,
+			size_t root, unsigned char *color, size_t *path,
+			size_t *next)
+{
+	size_t depth = 0;
+
+	color[root] = ON_PATH;
+	next[root] = 0;
+	path[depth++] = root;
+	while (depth) {
+		size_t i = path[depth - 1];
+		const struct fixture_dp *dp = &s->dps[i];
+
+		if (next[i] == dp->nsources) {
+			color[i] = DONE;
+			depth--;
+			continue;
+		}
+		const struct fixture_source *src = &dp->sources[next[i]++];
+
+		if (color[src->dp] == WHITE) {
+			color[src->dp] = ON_PATH;
+			next[src->dp] = 0;
+			path[depth++] = src->dp;
+		} else if (color[src->dp] == ON_PATH) {
+			char loop[768];
+
+			loop_text(s, path, depth, src->dp, loop, sizeof(loop));
+			diag_set(d, src->line, "DP '%s': source '%s' makes a "
+				 "loop of pull DPs (%s)", dp->fqdn, src->fqdn,
+				 loop);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Each DP's copied_by: counted, then filled walking the pull DPs in
+ * document order, so each list comes out ascending. */
+static int index_copied_by(struct diag *d, struct fixture_site *s)
+{
+	for (size_t i = 0; i < s->ndps; i++)
+		for (size_t k = 0; k < s->dps[i].nsources; k++)
+			s->dps[s->dps[i].sources[k].dp].ncopied_by++;
+	for (size_t i = 0; i < s->ndps; i++) {
+		struct fixture_dp *dp = &s->dps[i];
+
+		if (dp->ncopied_by &&
+		    !(dp->copied_by = calloc(dp->ncopied_by, sizeof(size_t))))
+			return diag_nomem(d);
+		dp->ncopied_by = 0;
+	}
+	for (size_t i = 0; i < s->ndps; i++)
+		for (size_t k = 0; k < s->dps[i].nsources; k++) {
+			struct fixture_dp *to = &s->dps[s->dps[i].sources[k].dp];
+
+			to->copied_by[to->ncopied_by++] = i;
+		}
+	return 0;
+}
+
+/* The sources of every DP of s, once all of its DPs are read. */
+static int check_sources(struct diag *d, struct fixture_site *s)
+{
+	unsigned char *color;
+	size_t *path, *next;
+	int rc = 0;
+
+	for (size_t i = 0; i < s->ndps; i++)
+		for (size_t k = 0; k < s->dps[i].nsources; k++) {
+			rc = resolve_source(d, s, &s->dps[i],
+					    &s->dps[i].sources[k]);
+			if (rc)
+				return rc;
+		}
+	if (!s->ndps)
+		return 0;
+	color = calloc(s->ndps, sizeof(*color));
+	path = calloc(s->ndps, sizeof(*path));
+	next = calloc(s->ndps, sizeof(*next));
+	if (!color || !path || !next)
+		rc = diag_nomem(d);
+	for (size_t i = 0; !rc && i < s->ndps; i++)
+		if (color[i] == WHITE)
+			rc = walk_sources(d, s, i, color, path, next);
+	free(color);
+	free(path);
+	free(next);
+	return rc ? rc : index_copied_by(d, s);
 }
 
 /* ---- boundary groups ------------------------------------------------ */
@@ -1212,6 +1392,9 @@ static int build_site(struct diag *d, xmlNode *n, struct fixture *f,
 			return rc;
 	}
 	rc = index_dps(d, s);
+	/* Sources are looked up by name, with the index. */
+	if (!rc)
+		rc = check_sources(d, s);
 	if (rc)
 		return rc;
 
@@ -1664,6 +1847,10 @@ static void free_props(struct fixture_prop *props, size_t n)
 
 static void free_dp(struct fixture_dp *dp)
 {
+	for (size_t i = 0; i < dp->nsources; i++)
+		free(dp->sources[i].fqdn);
+	free(dp->sources);
+	free(dp->copied_by);
 	free_props(dp->props, dp->nprops);
 	free_strv(dp->scopes, dp->nscopes);
 	free(dp->fqdn);
@@ -1851,7 +2038,7 @@ static void site_xml(struct buf *b, const struct fixture_site *fs)
 			}
 			buf_adds(b, "\"");
 		}
-		if (!d->nprops) {
+		if (!d->nprops && !d->nsources) {
 			buf_adds(b, "/>\n");
 			continue;
 		}
@@ -1862,6 +2049,11 @@ static void site_xml(struct buf *b, const struct fixture_site *fs)
 			buf_adds(b, ">");
 			add_exact(b, d->props[i].value);
 			buf_adds(b, "</property>\n");
+		}
+		for (size_t i = 0; i < d->nsources; i++) {
+			buf_adds(b, "      <source");
+			add_attr(b, "dp", d->sources[i].fqdn);
+			buf_adds(b, "/>\n");
 		}
 		buf_adds(b, "    </dp>\n");
 	}

@@ -20,6 +20,16 @@ struct fixture_prop {
 	unsigned line;
 };
 
+/* <source dp="FQDN"/> inside a pull DP: a DP of the same site it copies
+ * content from. Checked at load: it names a DP of the site other than
+ * the pull DP, once, and following sources never comes back to a DP
+ * (no loops), so a chain of pull DPs always ends. */
+struct fixture_source {
+	char *fqdn;		/* the source DP's fqdn as its <dp> spells it */
+	size_t dp;		/* its index in the site's dps */
+	unsigned line;
+};
+
 struct fixture_dp {
 	char *fqdn;		/* "DP01.contoso.com": Name and ServerName */
 	char *nalpath;		/* given, or built from fqdn and the site code */
@@ -31,6 +41,14 @@ struct fixture_dp {
 	char **scopes;		/* its security scopes, at least one; the
 				 * scopes attribute, default "Default" */
 	size_t nscopes;
+	struct fixture_source *sources;	/* a pull DP's, in document
+					 * order; none for other kinds */
+	size_t nsources;
+	/* The other way round, made at load: the pull DPs that name this
+	 * one as a source, as indexes in the site's dps, ascending (that
+	 * is, in document order). */
+	size_t *copied_by;
+	size_t ncopied_by;
 	unsigned line;
 };
 

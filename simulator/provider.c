@@ -28,10 +28,14 @@ enum class_kind {
 
 #define CODE_SIZE 16
 
+/* A DP keeps no instance: one is made from its fixture entry at each
+ * read (catalog_dp_build), so a site of 100 000 DPs costs the fixture's
+ * memory and no more. */
 struct dp_entry {
-	struct cim_instance *inst;	/* template; MaintenanceMode unset */
-	const char *nalpath;		/* points into inst */
+	const char *nalpath;		/* fx's */
 	const struct fixture_dp *fx;
+	unsigned id;			/* its ID property: 1 + its place in
+					 * the fixture */
 	uint32_t mode;			/* committed mode, guarded by lock */
 };
 
@@ -43,7 +47,9 @@ struct site_doc {
 
 struct site {
 	const struct fixture_site *fx;	/* in doc, or in the start-up fixture */
+	const struct fixture *src;	/* the fixture fx is in */
 	struct site_doc *doc;		/* NULL: the start-up fixture's */
+	struct catalog_dp_shape *shape;	/* what its DPs' instances share */
 	char code[CODE_SIZE];
 	struct provider_class *info, *dp;
 	struct provider_class **declared;	/* CLASS_FIXTURE entries */
@@ -283,8 +289,7 @@ static void site_free(struct site *s)
 {
 	if (!s)
 		return;
-	for (size_t k = 0; k < s->ndps; k++)
-		cim_instance_free(s->dps[k].inst);
+	catalog_dp_shape_free(s->shape);
 	free(s->dps);
 	free(s->declared);	/* the entries belong to the provider */
 	doc_release(s->doc);
@@ -304,23 +309,27 @@ static int build_site(struct provider *p, const struct fixture_site *fs,
 	if (!s)
 		goto nomem;
 	s->fx = fs;
+	s->src = src;
 	s->doc = doc;
 	if (doc)
 		doc->refs++;
 	snprintf(s->code, sizeof(s->code), "%s", fs->code);
 	s->dps = calloc(fs->ndps ? fs->ndps : 1, sizeof(*s->dps));
-	if (!s->dps || site_classes(p, fs->code, &s->info, &s->dp))
+	if (!s->dps || site_classes(p, fs->code, &s->info, &s->dp) ||
+	    catalog_dp_shape_new(s->info->cls, fs, &s->shape))
 		goto nomem;
 	for (size_t k = 0; k < fs->ndps; k++) {
 		struct dp_entry *e = &s->dps[k];
 
-		r = catalog_dp_instance(s->info->cls, src, fs, &fs->dps[k],
-				      (unsigned)k + 1, &e->inst, err, errsize);
+		/* Checked now, so that building it at a read cannot fail
+		 * but for memory. */
+		r = catalog_dp_check(s->info->cls, src, &fs->dps[k], err, errsize);
 		if (r)
 			goto fail;
 		s->ndps++;
-		e->nalpath = cim_instance_text(e->inst, "NALPath");
+		e->nalpath = fs->dps[k].nalpath;
 		e->fx = &fs->dps[k];
+		e->id = (unsigned)k + 1;
 		e->mode = fs->dps[k].maintenance;
 	}
 	qsort(s->dps, s->ndps, sizeof(*s->dps), cmp_dp);
@@ -653,13 +662,18 @@ static struct dp_entry *find_dp(struct site *s, const char *nalpath)
 	return bsearch(&key, s->dps, s->ndps, sizeof(*s->dps), cmp_dp);
 }
 
-/* A copy of the DP's instance with its committed mode; lock held. */
-static struct cim_instance *dp_snapshot(struct provider *p, const struct dp_entry *e)
+/* The DP's instance with its committed mode, the caller's; lock held.
+ * NULL when out of memory (the DP was checked when its site was built). */
+static struct cim_instance *dp_snapshot(struct provider *p, const struct site *s,
+					const struct dp_entry *e)
 {
-	char mode[12];
-	struct cim_instance *i = cim_instance_clone(e->inst);
+	char mode[12], err[256];
+	struct cim_instance *i;
+
+	if (catalog_dp_build(s->shape, s->src, e->fx, e->id, &i, err, sizeof(err)))
+		return NULL;
 	snprintf(mode, sizeof(mode), "%u", e->mode);
-	if (i && cim_instance_set(i, (size_t)p->mode_idx, mode)) {
+	if (cim_instance_set(i, (size_t)p->mode_idx, mode)) {
 		cim_instance_free(i);
 		return NULL;
 	}
@@ -745,7 +759,7 @@ static int collect(struct provider *p, const struct provider_class *ce,
 			if (acc && !auth_scopes_cover(acc, e->fx->scopes,
 						      e->fx->nscopes))
 				continue;
-			r = push_match(out, dp_snapshot(p, e), q);
+			r = push_match(out, dp_snapshot(p, ce->site, e), q);
 		}
 		break;
 	case CLASS_DP:
@@ -808,6 +822,16 @@ static const char *arg_value(const struct provider_arg *args, size_t n, const ch
 		if (strcasecmp(args[i].name, name) == 0)
 			return args[i].value;
 	return NULL;
+}
+
+/* The NAL path a call is about, for its journal row and the rules'
+ * nalpath: the NALPath key or parameter, or GetChainedPullDPs' source. */
+static const char *call_nalpath(const char *method,
+				const struct provider_arg *args, size_t n)
+{
+	if (method && strcasecmp(method, CATALOG_GET_CHAINED_PULL_DPS) == 0)
+		return arg_value(args, n, "SourceDPNALPath");
+	return arg_value(args, n, "NALPath");
 }
 
 /* Writes the call's journal row. 0, or -errno when it could not be
@@ -1031,7 +1055,7 @@ static bool call_begin(struct provider *p, struct provider_call *call,
 		.user = call->who->user, .protocol = call->who->protocol,
 		.operation = opname, .site = x->sc.site[0] ? x->sc.site : NULL,
 		.class_name = cim_class_name(pc->cls), .method = method,
-		.nalpath = arg_value(args, nargs, "NALPath"),
+		.nalpath = call_nalpath(method, args, nargs),
 		.params = args ? x->params : call->query,
 		.old_mode = -1, .new_mode = -1,
 	};
@@ -1050,13 +1074,52 @@ static bool call_begin(struct provider *p, struct provider_call *call,
 	return false;
 }
 
+/* The instance of ce with these key values, or *out NULL; lock held.
+ * 0 or -ENOMEM. A DP is found by its NAL path (a binary search), so a
+ * Get costs the same in a site of 100 000 DPs as in the lab; other
+ * classes are small and searched through. */
+static int find_keyed(struct provider *p, const struct provider_class *ce,
+		      const struct provider_arg *keys, size_t nkeys,
+		      const struct auth_access *acc, struct cim_instance **out)
+{
+	struct instance_list all = { 0 };
+	int r;
+
+	*out = NULL;
+	if (ce->kind == CLASS_DPINFO) {
+		const char *nal = arg_value(keys, nkeys, "NALPath");
+		const struct dp_entry *e = nal && ce->site ? find_dp(ce->site, nal)
+							    : NULL;
+
+		/* out of scope is not found, as in collect() */
+		if (!e || (acc && !auth_scopes_cover(acc, e->fx->scopes,
+							 e->fx->nscopes)))
+			return 0;
+		if (!(*out = dp_snapshot(p, ce->site, e)))
+			return -ENOMEM;
+		if (!keys_match(*out, keys, nkeys)) {
+			cim_instance_free(*out);
+			*out = NULL;
+		}
+		return 0;
+	}
+	r = collect(p, ce, NULL, acc, &all);
+	for (size_t i = 0; !r && i < all.count && !*out; i++) {
+		if (keys_match(all.items[i], keys, nkeys)) {
+			*out = all.items[i];
+			all.items[i] = NULL;
+		}
+	}
+	instance_list_free(&all);
+	return r;
+}
+
 uint32_t provider_get(struct provider *p, struct provider_call *call,
 		      const struct provider_class *pc, const struct provider_arg *keys,
 		      size_t nkeys, struct cim_instance **out,
 		      char *msg, size_t msgsize)
 {
 	const struct cim_class *c = pc->cls;
-	struct instance_list all = { 0 };
 	struct call_ctx x;
 	uint32_t hr, rv = 0;
 
@@ -1070,19 +1133,12 @@ uint32_t provider_get(struct provider *p, struct provider_call *call,
 	if (site_gone(&x.sc, msg, msgsize))
 		hr = WBEM_E_INVALID_NAMESPACE;
 	else
-		r = collect(p, x.sc.ce, NULL, &x.acc, &all);
+		r = find_keyed(p, x.sc.ce, keys, nkeys, &x.acc, out);
 	pthread_rwlock_unlock(&p->lock);
 	if (r) {
 		snprintf(msg, msgsize, "Out of memory.");
 		hr = WBEM_E_OUT_OF_MEMORY;
 	}
-	for (size_t i = 0; i < all.count && !*out; i++) {
-		if (keys_match(all.items[i], keys, nkeys)) {
-			*out = all.items[i];
-			all.items[i] = NULL;
-		}
-	}
-	instance_list_free(&all);
 	if (!hr && !*out) {
 		snprintf(msg, msgsize, "No %s instance has the given key values.",
 			 cim_class_name(c));
@@ -1314,30 +1370,283 @@ journal:
 	return record_result(p, call, je, hr, msg, msgsize);
 }
 
+/* ---- GetChainedPullDPs ------------------------------------------------- */
+
+/* GetChainedPullDPs' parameters, checked once per call, before the fault
+ * rules (which match on the source's NAL path). */
+struct chain_args {
+	const char *source;	/* SourceDPNALPath */
+	uint32_t hresult;	/* 0: valid; else why not, in msg */
+	char msg[384];
+};
+
+static uint32_t bad_chain_args(struct chain_args *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static uint32_t bad_chain_args(struct chain_args *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(a->msg, sizeof(a->msg), fmt, ap);
+	va_end(ap);
+	return a->hresult = WBEM_E_INVALID_METHOD_PARAMETERS;
+}
+
+/* Exactly SourceDPNALPath, once and not null: ChainedDPs is what the
+ * method gives back, so a caller sending it has the signature wrong. */
+static uint32_t parse_chain_args(const struct cim_method *m,
+				 const struct provider_arg *params, size_t n,
+				 struct chain_args *a)
+{
+	const char *name = cim_method_name(m);
+
+	memset(a, 0, sizeof(*a));
+	for (size_t i = 0; i < n; i++) {
+		int k = cim_method_find_param(m, params[i].name);
+		const struct cim_param *cp = k < 0 ? NULL : cim_method_param(m, (size_t)k);
+
+		if (!cp)
+			return bad_chain_args(a, "%s has no parameter '%s'; it "
+					      "takes SourceDPNALPath.", name,
+					      params[i].name);
+		if (!(cp->flags & CIM_PARAM_IN))
+			return bad_chain_args(a, "Parameter '%s' of %s is an "
+					      "[out] parameter; the call takes "
+					      "SourceDPNALPath only.", cp->name,
+					      name);
+		if (a->source)
+			return bad_chain_args(a, "Parameter '%s' is given twice.",
+					      params[i].name);
+		a->source = params[i].value ? params[i].value : "";
+		if (!params[i].value)
+			return bad_chain_args(a, "Parameter '%s' is null; %s "
+					      "needs the NAL path of a DP.",
+					      params[i].name, name);
+	}
+	if (!a->source)
+		return bad_chain_args(a, "Parameter 'SourceDPNALPath' is "
+				      "missing; %s takes SourceDPNALPath.", name);
+	return 0;
+}
+
+static int cmp_index(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The NAL paths of the pull DPs chained to DP `from` of site s, breadth
+ * first: those that copy from `from`, then those that copy from one of
+ * them, and so on, each level in fixture order (the fixture's copied_by
+ * lists, a level sorted by index). The fixture refuses loops; seen[]
+ * keeps a DP from being listed twice when it copies from two DPs of the
+ * chain. DPs outside acc's scopes are followed but not listed, as the
+ * provider hides them. Into out's property idx; lock held. O(n log n) in
+ * the DPs of the chain. 0 or -ENOMEM. */
+static int chain_of(const struct site *s, const struct fixture_dp *from,
+		    const struct auth_access *acc, struct cim_instance *out,
+		    size_t idx)
+{
+	const struct fixture_site *fs = s->fx;
+	size_t n = fs->ndps, level = 0, end = 1, tail = 1, nlisted = 0;
+	size_t *queue = calloc(n ? n : 1, sizeof(*queue));
+	bool *seen = calloc(n ? n : 1, sizeof(*seen));
+	const char **listed = calloc(n ? n : 1, sizeof(*listed));
+	int r = -ENOMEM;
+
+	if (!queue || !seen || !listed)
+		goto out;
+	queue[0] = (size_t)(from - fs->dps);
+	seen[queue[0]] = true;
+	/* queue[level..end) is a level; its children go to queue[end..tail). */
+	while (level < end) {
+		for (size_t q = level; q < end; q++) {
+			const struct fixture_dp *d = &fs->dps[queue[q]];
+
+			for (size_t k = 0; k < d->ncopied_by; k++)
+				if (!seen[d->copied_by[k]]) {
+					seen[d->copied_by[k]] = true;
+					queue[tail++] = d->copied_by[k];
+				}
+		}
+		qsort(queue + end, tail - end, sizeof(*queue), cmp_index);
+		for (size_t q = end; q < tail; q++) {
+			const struct fixture_dp *d = &fs->dps[queue[q]];
+
+			if (auth_scopes_cover(acc, d->scopes, d->nscopes))
+				listed[nlisted++] = d->nalpath;
+		}
+		level = end;
+		end = tail;
+	}
+	r = cim_instance_set_array(out, idx, listed, nlisted);
+out:
+	free(queue);
+	free(seen);
+	free(listed);
+	return r;
+}
+
+/* je is the call's journal row; acc the caller's access at the site. As
+ * for set_dp_mode, nothing pointing into the site is used once the lock
+ * is released. *out is the method's output on success. */
+static uint32_t chained_pull_dps(struct provider *p, struct provider_call *call,
+				 const struct scope *sc,
+				 const struct auth_access *acc,
+				 const struct cim_method *m,
+				 const struct chain_args *a,
+				 struct journal_entry *je,
+				 struct cim_instance **out,
+				 char *msg, size_t msgsize)
+{
+	const struct cim_class *oc = cim_method_output_class(m);
+	int idx = cim_class_find_property(oc, "ChainedDPs");
+	char *nalpath = NULL;
+	uint32_t hr = a->hresult;
+	int r;
+
+	*out = NULL;
+	je->nalpath = a->source;
+	if (hr) {
+		snprintf(msg, msgsize, "%s", a->msg);
+		goto journal;
+	}
+	*out = cim_instance_new(oc);
+	if (!*out || idx < 0 || cim_method_set_return(m, *out, 0))
+		goto nomem;
+
+	pthread_rwlock_rdlock(&p->lock);
+	struct site *site = sc->ce->site;	/* may have gone meanwhile */
+	struct dp_entry *e = site ? find_dp(site, a->source) : NULL;
+	if (e && !auth_scopes_cover(acc, e->fx->scopes, e->fx->nscopes)) {
+		char mine[256], theirs[256];
+
+		auth_scopes_text(acc->scopes, acc->nscopes, mine, sizeof(mine));
+		auth_scopes_text(e->fx->scopes, e->fx->nscopes, theirs,
+				 sizeof(theirs));
+		log_info("%s may not see DP %s of site %s: it is in security "
+			 "scope %s, the user's scopes there are %s; answered as "
+			 "not found", call->who->user, e->fx->fqdn, sc->site,
+			 theirs, mine);
+		e = NULL;
+	}
+	if (!e) {
+		pthread_rwlock_unlock(&p->lock);
+		if (site)
+			snprintf(msg, msgsize, "No distribution point with NAL path "
+				 "'%s' in site %s.", a->source, sc->site);
+		else
+			snprintf(msg, msgsize, "Site %s is no longer served.", sc->site);
+		hr = site ? WBEM_E_NOT_FOUND : WBEM_E_INVALID_NAMESPACE;
+		goto journal;
+	}
+	/* The DP's own spelling in the journal, as SetDPMaintenanceMode's. */
+	nalpath = strdup(e->nalpath);
+	r = nalpath ? chain_of(site, e->fx, acc, *out, (size_t)idx) : -ENOMEM;
+	pthread_rwlock_unlock(&p->lock);
+	if (r)
+		goto nomem;
+	je->nalpath = nalpath;
+	je->has_return_value = true;
+	je->return_value = 0;
+	goto journal;
+nomem:
+	snprintf(msg, msgsize, "Out of memory.");
+	hr = WBEM_E_OUT_OF_MEMORY;
+journal:
+	hr = record_result(p, call, je, hr, msg, msgsize);
+	free(nalpath);
+	if (hr) {
+		cim_instance_free(*out);
+		*out = NULL;
+	}
+	return hr;
+}
+
+/* ---- Invoke ---------------------------------------------------------------- */
+
+void provider_result_clear(struct provider_result *r)
+{
+	if (!r)
+		return;
+	cim_instance_free(r->output);
+	memset(r, 0, sizeof(*r));
+}
+
+/* The output of m for a call that ended with ReturnValue rv and no out
+ * parameters (set: null): a rule's effect, or a method that has none. */
+static uint32_t plain_output(const struct cim_method *m, uint32_t rv,
+			     struct provider_result *res, char *msg,
+			     size_t msgsize)
+{
+	if (!m)
+		return 0;
+	res->output = cim_instance_new(cim_method_output_class(m));
+	if (res->output && cim_method_set_return(m, res->output, rv) == 0)
+		return 0;
+	provider_result_clear(res);
+	snprintf(msg, msgsize, "Out of memory.");
+	return WBEM_E_OUT_OF_MEMORY;
+}
+
+uint32_t provider_invoke_result(struct provider *p, struct provider_call *call,
+				const struct provider_class *pc,
+				const char *method,
+				const struct provider_arg *params,
+				size_t nparams, struct provider_result *res,
+				char *msg, size_t msgsize)
+{
+	const struct cim_method *m = cim_class_find_method(pc->cls, method);
+	const char *name = m ? cim_method_name(m) : "";
+	struct set_mode_args args = { .mode = -1 };
+	struct chain_args chain;
+	struct call_ctx x;
+	uint32_t hr;
+
+	memset(res, 0, sizeof(*res));
+	bool set_mode = strcmp(name, CATALOG_SET_DP_MAINTENANCE_MODE) == 0;
+	bool get_chain = strcmp(name, CATALOG_GET_CHAINED_PULL_DPS) == 0;
+	if (set_mode)
+		parse_set_mode_args(params, nparams, &args);
+	if (get_chain)
+		parse_chain_args(m, params, nparams, &chain);
+	if (call_begin(p, call, pc, FAULT_OP_INVOKE, "invoke", method, params, nparams,
+		       args.mode, &x, &hr, &res->return_value, msg, msgsize)) {
+		if (hr || provider_call_intercepted(call))
+			res->return_value = 0;
+		else if (call->effect == FAULT_RETURN)
+			hr = plain_output(m, res->return_value, res, msg, msgsize);
+		return hr;
+	}
+	if (set_mode) {
+		x.je.method = name;
+		hr = set_dp_mode(p, call, &x.sc, &x.acc, &args, &x.je, msg, msgsize);
+		return hr ? hr : plain_output(m, 0, res, msg, msgsize);
+	}
+	if (get_chain) {
+		x.je.method = name;
+		return chained_pull_dps(p, call, &x.sc, &x.acc, m, &chain, &x.je,
+					&res->output, msg, msgsize);
+	}
+	snprintf(msg, msgsize, "Class %s has no method '%s'.", cim_class_name(pc->cls),
+		 method);
+	return record_result(p, call, &x.je, WBEM_E_INVALID_METHOD, msg, msgsize);
+}
+
 uint32_t provider_invoke(struct provider *p, struct provider_call *call,
 			 const struct provider_class *pc, const char *method,
 			 const struct provider_arg *params, size_t nparams,
 			 uint32_t *return_value, char *msg, size_t msgsize)
 {
-	struct set_mode_args args = { .mode = -1 };
-	struct call_ctx x;
-	uint32_t hr;
+	struct provider_result res;
+	uint32_t hr = provider_invoke_result(p, call, pc, method, params, nparams,
+					     &res, msg, msgsize);
 
-	*return_value = 0;
-	bool set_mode = is_dp_kind(pc->kind) &&
-			strcasecmp(method, "SetDPMaintenanceMode") == 0;
-	if (set_mode)
-		parse_set_mode_args(params, nparams, &args);
-	if (call_begin(p, call, pc, FAULT_OP_INVOKE, "invoke", method, params, nparams,
-		       args.mode, &x, &hr, return_value, msg, msgsize))
-		return hr;
-	if (set_mode) {
-		x.je.method = "SetDPMaintenanceMode";
-		return set_dp_mode(p, call, &x.sc, &x.acc, &args, &x.je, msg, msgsize);
-	}
-	snprintf(msg, msgsize, "Class %s has no method '%s'.", cim_class_name(pc->cls),
-		 method);
-	return record_result(p, call, &x.je, WBEM_E_INVALID_METHOD, msg, msgsize);
+	*return_value = res.return_value;
+	provider_result_clear(&res);
+	return hr;
 }
 
 /* ---- sites at run time --------------------------------------------------- */
