@@ -30,6 +30,7 @@
 #include "cim_json.h"
 #include "hresult.h"
 #include "log.h"
+#include "odata_query.h"
 #include "ratelimit.h"
 
 #define PREFIX "/AdminService"
@@ -108,49 +109,13 @@ static struct provider *ready_provider(struct adminservice *a)
 
 /* ---- the methods the route serves ------------------------------------- */
 
-/* A static method's in-parameters, as $metadata declares them and the
- * body is read against them. Every method answers a uint32 ReturnValue. */
-struct as_param {
-	const char *name;
-	enum cim_type type;
-};
-
-struct as_method {
-	const char *cls;
-	const char *name;
-	const struct as_param *params;
-	size_t nparams;
-};
-
-static const struct as_param set_mode_params[] = {
-	{ "NALPath", CIM_STRING }, { "Mode", CIM_UINT32 },
-};
-
-/* The provider runs SetDPMaintenanceMode on both DP classes of a site
- * (provider.h). */
-static const struct as_method methods[] = {
-	{ "SMS_DistributionPointInfo", "SetDPMaintenanceMode", set_mode_params, 2 },
-	{ "SMS_DistributionPoint", "SetDPMaintenanceMode", set_mode_params, 2 },
-};
-
-#define NMETHODS (sizeof(methods) / sizeof(methods[0]))
-
-static bool has_methods(const struct cim_class *k)
+/* The static methods of a class are those it declares (catalog.h): its
+ * [in] parameters are read from the body, its [out] parameters and
+ * ReturnValue answered (cim_method_output_class). */
+static const struct cim_method *find_method(const struct cim_class *k,
+					    const char *name)
 {
-	for (size_t i = 0; i < NMETHODS; i++)
-		if (!strcasecmp(methods[i].cls, cim_class_name(k)))
-			return true;
-	return false;
-}
-
-static const struct as_method *find_method(const struct cim_class *k,
-					   const char *name)
-{
-	for (size_t i = 0; i < NMETHODS; i++)
-		if (!strcasecmp(methods[i].cls, cim_class_name(k)) &&
-		    !strcasecmp(methods[i].name, name))
-			return &methods[i];
-	return NULL;
+	return cim_class_find_method(k, name);
 }
 
 /* ---- one request --------------------------------------------------------- */
@@ -304,14 +269,16 @@ static void journal_refusal(struct provider *p, const char *user, const char *cl
 static int refuse(struct ctx *x, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static int refuse(struct ctx *x, int status, const char *fmt, ...)
+static int vrefuse(struct ctx *x, int status, json_t *inner, const char *fmt,
+		   va_list ap) __attribute__((format(printf, 4, 0)));
+
+/* refuse() with an innererror object (taken). */
+static int vrefuse(struct ctx *x, int status, json_t *inner, const char *fmt,
+		   va_list ap)
 {
 	char msg[1024];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	log_info("refused an AdminService request from %s (%s): %s %s: %d %s",
 		 x->rq->peer ? x->rq->peer : "?", x->r->who.user, x->rq->method,
 		 x->rq->path, status, msg);
@@ -321,7 +288,31 @@ static int refuse(struct ctx *x, int status, const char *fmt, ...)
 			mono_us() - x->start_us);
 	snprintf(x->ans->trace, sizeof(x->ans->trace), "refused %d: %.200s",
 		 status, msg);
-	return answer_json(x, status, error_doc(status, msg, NULL));
+	return answer_json(x, status, error_doc(status, msg, inner));
+}
+
+static int refuse(struct ctx *x, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	status = vrefuse(x, status, NULL, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+static int refuse_inner(struct ctx *x, int status, json_t *inner,
+			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int refuse_inner(struct ctx *x, int status, json_t *inner,
+			const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	status = vrefuse(x, status, inner, fmt, ap);
+	va_end(ap);
+	return status;
 }
 
 static int refuse_method(struct ctx *x, const char *allow)
@@ -688,23 +679,60 @@ static const struct provider_class *resolve_class(struct ctx *x)
 
 /* ---- query options -------------------------------------------------------- */
 
-/* The OData query options ($filter, $select, ...) of the request, read
- * against class k (NULL for the service document and $metadata). They
- * are not served yet: any $-option is refused, naming it. An option
+/* Query options on a route that takes none (the service document,
+ * $metadata, a method): any $-option is refused, naming it. An option
  * without '$' is the client's own (an OData custom option), ignored.
  * 0, or the refusal's status (answered). */
-static int query_options(struct ctx *x, const struct cim_class *k)
+static int no_query_options(struct ctx *x, const char *what)
 {
 	for (size_t i = 0; i < x->rq->nargs; i++) {
 		const char *n = x->rq->args[i].name;
 
-		if (n[0] != '$')
-			continue;
-		return refuse(x, 400, "The query specified in the URI is not valid: "
-			      "query option '%s' is not supported by dpsim%s%s.", n,
-			      k ? " on " : "", k ? cim_class_name(k) : "");
+		if (n[0] == '$')
+			return refuse(x, 400, "The query specified in the URI is not "
+				      "valid: query option '%s' does not apply to %s.",
+				      n, what);
 	}
 	return 0;
+}
+
+/* The request's query options read against class k (odata_query.h):
+ * *q, or a 400 naming the option, the position and the token. 0, or the
+ * refusal's status (answered). */
+static int read_query(struct ctx *x, const struct cim_class *k,
+		      struct odata_query **q)
+{
+	struct odata_option *opts = calloc(x->rq->nargs + 1, sizeof(*opts));
+	struct odata_error err;
+	int r;
+
+	*q = NULL;
+	if (!opts)
+		return refuse(x, 500, "out of memory");
+	for (size_t i = 0; i < x->rq->nargs; i++)
+		opts[i] = (struct odata_option){ x->rq->args[i].name,
+						 x->rq->args[i].value };
+	memset(&err, 0, sizeof(err));
+	r = odata_query_parse(k, opts, x->rq->nargs, q, &err);
+	free(opts);
+	if (r == -ENOMEM)
+		return refuse(x, 500, "out of memory");
+	if (r)
+		return refuse_inner(x, 400, json_pack("{s:s, s:I, s:s}", "option",
+				    err.option, "position", (json_int_t)err.pos,
+				    "token", err.token),
+				    "The query specified in the URI is not valid: "
+				    "%s.", err.message);
+	return 0;
+}
+
+/* The value of query option name, NULL when absent. */
+static const char *query_arg(const struct ctx *x, const char *name)
+{
+	for (size_t i = 0; i < x->rq->nargs; i++)
+		if (!strcmp(x->rq->args[i].name, name))
+			return x->rq->args[i].value ? x->rq->args[i].value : "";
+	return NULL;
 }
 
 /* ---- instances as JSON ------------------------------------------------------ */
@@ -796,6 +824,55 @@ static void wmi_namespace(const char *ns, char *out, size_t size)
 			*c = '\\';
 }
 
+/* The properties $select names (indices sel[0..nsel)), by name. */
+static const struct cim_property **selected_props(const struct cim_class *k,
+						  const size_t *sel, size_t nsel)
+{
+	const struct cim_property **v = calloc(nsel ? nsel : 1, sizeof(*v));
+
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < nsel; i++)
+		v[i] = cim_class_property(k, sel[i]);
+	qsort(v, nsel, sizeof(*v), cmp_prop_name);
+	return v;
+}
+
+/* The properties of inst in props[0..n) into o. 0 or -ENOMEM. */
+static int put_props(json_t *o, const struct cim_instance *inst,
+		     const struct cim_property **props, size_t n)
+{
+	const struct cim_class *k = cim_instance_class(inst);
+
+	for (size_t i = 0; i < n; i++) {
+		int idx = cim_class_find_property(k, props[i]->name);
+		json_t *v = cim_json_value(props[i]->type,
+					   props[i]->flags & CIM_PROP_ARRAY,
+					   cim_instance_get(inst, (size_t)idx));
+
+		if (!v || json_object_set_new(o, props[i]->name, v))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* An item of a $select answer: the properties selected, nothing else
+ * (as a real site answers it: no etag, no system properties). */
+static json_t *selected_json(const struct cim_instance *inst, const size_t *sel,
+			     size_t nsel)
+{
+	const struct cim_property **props =
+		selected_props(cim_instance_class(inst), sel, nsel);
+	json_t *o = json_object();
+
+	if (!props || !o || put_props(o, inst, props, nsel)) {
+		json_decref(o);
+		o = NULL;
+	}
+	free(props);
+	return o;
+}
+
 /* One instance as an item of "value": the etag, the lazy properties a
  * real site names, the properties by name, then WMI's system properties
  * (docs/adminservice-api.md, Instances). NULL when out of memory. */
@@ -823,15 +900,8 @@ static json_t *instance_json(const struct ctx *x, const struct cim_instance *ins
 			    : json_array());
 	if (sms_class(k))
 		json_object_set_new(o, "__QUALIFIER_SECURITYVERBS", json_null());
-	for (size_t i = 0; i < n; i++) {
-		int idx = cim_class_find_property(k, props[i]->name);
-		json_t *v = cim_json_value(props[i]->type,
-					   props[i]->flags & CIM_PROP_ARRAY,
-					   cim_instance_get(inst, (size_t)idx));
-
-		if (!v || json_object_set_new(o, props[i]->name, v))
-			goto nomem;
-	}
+	if (put_props(o, inst, props, n))
+		goto nomem;
 	buf_addf(&path, "\\\\%s\\%s:%s", server, ns, buf_ptr(&rel));
 	if (buf_error(&path))
 		goto nomem;
@@ -862,15 +932,27 @@ nomem:
 	return NULL;
 }
 
-/* {"@odata.context": ".../$metadata#<Class>", "value": [items]}. */
+/* What the answer holds of each instance: everything, or (a $select
+ * other than *) the properties selected. */
+struct shape {
+	const size_t *sel;	/* NULL: everything */
+	size_t nsel;
+	bool count;		/* $count=true */
+	size_t matched;		/* what @odata.count says */
+};
+
+/* {"@odata.context": ".../$metadata#<Class>"[, "@odata.count": N],
+ * "value": [items]}. */
 static int answer_instances(struct ctx *x, const struct cim_class *k,
-			    struct cim_instance *const *items, size_t n)
+			    const struct cim_instance *const *items, size_t n,
+			    const struct shape *sh)
 {
 	char ctxurl[512];
-	json_t *arr = json_array();
+	json_t *arr = json_array(), *doc;
 
 	for (size_t i = 0; arr && i < n; i++) {
-		json_t *item = instance_json(x, items[i]);
+		json_t *item = sh && sh->sel ? selected_json(items[i], sh->sel, sh->nsel)
+					     : instance_json(x, items[i]);
 
 		if (!item || json_array_append_new(arr, item)) {
 			json_decref(arr);
@@ -879,31 +961,74 @@ static int answer_instances(struct ctx *x, const struct cim_class *k,
 	}
 	snprintf(ctxurl, sizeof(ctxurl), "%s%s%s/$metadata#%s", x->base, PREFIX,
 		 WMI_ROUTE, cim_class_name(k));
-	return answer_json(x, 200, arr ? json_pack("{s:s, s:o}", "@odata.context",
-						    ctxurl, "value", arr) : NULL);
+	doc = arr ? json_pack("{s:s}", "@odata.context", ctxurl) : NULL;
+	if (doc && sh && sh->count)
+		json_object_set_new(doc, "@odata.count", json_integer((json_int_t)sh->matched));
+	if (doc && json_object_set_new(doc, "value", arr)) {
+		json_decref(doc);
+		doc = NULL;
+	} else if (!doc) {
+		json_decref(arr);
+	}
+	return answer_json(x, 200, doc);
+}
+
+/* Whether the request selects properties ($select other than *). */
+static bool selects(const struct ctx *x)
+{
+	const char *sel = query_arg(x, "$select");
+
+	return sel && strcmp(sel, "*");
 }
 
 /* ---- GET <Class> ----------------------------------------------------------- */
 
+/* The instances the provider gives, then the query's filter, order,
+ * paging and selection (odata_query_apply). The journal row of the
+ * enumeration shows the query options. */
 static int route_collection(struct ctx *x, const struct provider_class *pk)
 {
 	const struct cim_class *k = provider_class_cim(pk);
 	struct instance_list list = { 0 };
+	struct odata_query *q = NULL;
+	struct odata_result res = { 0 };
 	char msg[512] = "", what[200];
+	struct buf qtext;
 	int st;
 
-	if ((st = query_options(x, k)))
+	if ((st = read_query(x, k, &q)))
 		return st;
+	/* What was asked, for the journal: the options as given. */
+	buf_init(&qtext, 4096);
+	for (size_t i = 0; i < x->rq->nargs; i++)
+		if (x->rq->args[i].name[0] == '$')
+			buf_addf(&qtext, "%s%s=%s", buf_len(&qtext) ? "&" : "",
+				 x->rq->args[i].name, x->rq->args[i].value
+				 ? x->rq->args[i].value : "");
+	x->r->call.query = buf_len(&qtext) && !buf_error(&qtext) ? buf_ptr(&qtext) : NULL;
 	uint32_t hr = provider_enumerate(x->p, &x->r->call, pk, NULL, &list, msg,
 					 sizeof(msg));
-	if (provider_call_intercepted(&x->r->call))
-		return intercepted(x, msg);
-	if (hr) {
+	x->r->call.query = NULL;
+	buf_free(&qtext);
+	if (provider_call_intercepted(&x->r->call)) {
+		st = intercepted(x, msg);
+	} else if (hr) {
 		snprintf(what, sizeof(what), "WMI QUERY: SELECT * FROM %s",
 			 cim_class_name(k));
-		return provider_error(x, hr, msg, what);
+		st = provider_error(x, hr, msg, what);
+	} else if (odata_query_apply(q, list.items, list.count, &res)) {
+		st = answer_json(x, 500, NULL);
+	} else {
+		struct shape sh = { .count = odata_query_count(q), .matched = res.matched };
+
+		if (selects(x)) {
+			sh.sel = res.props;
+			sh.nsel = res.nprops;
+		}
+		st = answer_instances(x, k, res.items, res.count, &sh);
 	}
-	st = answer_instances(x, k, list.items, list.count);
+	odata_result_free(&res);
+	odata_query_free(q);
 	instance_list_free(&list);
 	return st;
 }
@@ -975,6 +1100,25 @@ static int check_keys(struct ctx *x, const struct cim_class *k,
 	return 0;
 }
 
+/* One instance takes $select alone: the other options shape a list. */
+static int entity_query(struct ctx *x, const struct cim_class *k,
+			struct odata_query **q)
+{
+	int st;
+
+	for (size_t i = 0; i < x->rq->nargs; i++) {
+		const char *n = x->rq->args[i].name;
+
+		if (n[0] == '$' && strcmp(n, "$select"))
+			return refuse(x, 400, "The query specified in the URI is not "
+				      "valid: query option '%s' applies to a collection, "
+				      "not to one instance (which takes $select).", n);
+	}
+	if ((st = read_query(x, k, q)))
+		return st;
+	return 0;
+}
+
 static int route_entity(struct ctx *x, const struct provider_class *pk)
 {
 	const struct cim_class *k = provider_class_cim(pk);
@@ -984,7 +1128,9 @@ static int route_entity(struct ctx *x, const struct provider_class *pk)
 	char msg[512] = "", what[200];
 	int st;
 
-	if (!(st = query_options(x, k)) && !(st = check_keys(x, k, args, canon))) {
+	struct odata_query *q = NULL;
+
+	if (!(st = entity_query(x, k, &q)) && !(st = check_keys(x, k, args, canon))) {
 		uint32_t hr = provider_get(x->p, &x->r->call, pk, args, x->rt.nkeys,
 					   &inst, msg, sizeof(msg));
 
@@ -996,9 +1142,21 @@ static int route_entity(struct ctx *x, const struct provider_class *pk)
 			st = provider_error(x, hr, msg, what);
 		} else {
 			/* Wrapped in "value": what clients index (adminservice.h). */
-			st = answer_instances(x, k, &inst, 1);
+			const struct cim_instance *one = inst;
+			struct odata_result res = { 0 };
+			struct shape sh = { 0 };
+
+			if (selects(x) && odata_query_apply(q, &inst, 1, &res)) {
+				st = answer_json(x, 500, NULL);
+			} else {
+				sh.sel = selects(x) ? res.props : NULL;
+				sh.nsel = res.nprops;
+				st = answer_instances(x, k, &one, 1, &sh);
+			}
+			odata_result_free(&res);
 		}
 	}
+	odata_query_free(q);
 	cim_instance_free(inst);
 	for (size_t i = 0; i < MAX_KEYS; i++)
 		free(canon[i]);
@@ -1016,37 +1174,46 @@ static bool json_media_type(const char *ct)
 }
 
 /* The body's parameters as the provider takes them (names as declared,
- * values in the model's text). 0, or the refusal's status (answered).
- * The texts are the caller's to free (texts[0..*n)). */
-static int method_args(struct ctx *x, const struct as_method *m, json_t *body,
+ * values in the model's text): the method's [in] parameters, each typed
+ * as declared. 0, or the refusal's status (answered). The texts are the
+ * caller's to free (texts[0..*n)). */
+static int method_args(struct ctx *x, const struct cim_class *k,
+		       const struct cim_method *m, json_t *body,
 		       struct provider_arg *args, char **texts, size_t *n)
 {
-	const char *key;
+	const char *key, *mname = cim_method_name(m), *cname = cim_class_name(k);
 	json_t *v;
 
 	*n = 0;
 	json_object_foreach(body, key, v) {
-		const struct as_param *pm = NULL;
+		const struct cim_param *pm = NULL;
 
 		/* Annotations (@odata.type, Mode@odata.type) are not
 		 * parameters. */
 		if (strchr(key, '@'))
 			continue;
-		for (size_t i = 0; i < m->nparams && !pm; i++)
-			if (!strcmp(m->params[i].name, key))
-				pm = &m->params[i];
+		for (size_t i = 0; i < cim_method_param_count(m) && !pm; i++)
+			if (!strcmp(cim_method_param(m, i)->name, key) &&
+			    (cim_method_param(m, i)->flags & CIM_PARAM_IN))
+				pm = cim_method_param(m, i);
 		if (!pm) {
-			char list[128] = "";
+			char list[256] = "";
 
-			for (size_t i = 0; i < m->nparams; i++)
-				snprintf(list + strlen(list), sizeof(list) - strlen(list),
-					 "%s%s", i ? ", " : "", m->params[i].name);
+			for (size_t i = 0; i < cim_method_param_count(m); i++)
+				if (cim_method_param(m, i)->flags & CIM_PARAM_IN)
+					snprintf(list + strlen(list), sizeof(list) - strlen(list),
+						 "%s%s", list[0] ? ", " : "",
+						 cim_method_param(m, i)->name);
 			return refuse(x, 400, "The parameter '%s' in the request body "
 				      "is not a parameter of %s.%s, which takes %s "
-				      "(names are case-sensitive).", key, m->cls,
-				      m->name, list);
+				      "(names are case-sensitive).", key, cname, mname,
+				      list[0] ? list : "none");
 		}
 		args[*n] = (struct provider_arg){ pm->name, NULL };
+		if (pm->flags & CIM_PROP_ARRAY)
+			return refuse(x, 400, "The parameter '%s' of %s.%s is an array; "
+				      "dpsim takes no array parameters.", pm->name, cname,
+				      mname);
 		if (!json_is_null(v)) {
 			const char *why = NULL;
 			int r = cim_json_to_text(pm->type, v, &texts[*n], &why);
@@ -1056,7 +1223,7 @@ static int method_args(struct ctx *x, const struct as_method *m, json_t *body,
 			if (r)
 				return refuse(x, 400, "The parameter '%s' of %s.%s is a "
 					      "%s (%s); the value given is %s%s%s.",
-					      pm->name, m->cls, m->name,
+					      pm->name, cname, mname,
 					      cim_type_name(pm->type),
 					      cim_json_edm_type(pm->type),
 					      cim_json_kind(v), why ? ": " : "",
@@ -1068,27 +1235,67 @@ static int method_args(struct ctx *x, const struct as_method *m, json_t *body,
 	return 0;
 }
 
+/* {"@odata.context": ".../$metadata#__PARAMETERS", <out parameters>,
+ * "ReturnValue": N}: WMI's out-parameters object at the top level. */
+static int answer_output(struct ctx *x, const struct cim_method *m,
+			 const struct provider_result *res)
+{
+	char ctxurl[512];
+	json_t *doc;
+
+	snprintf(ctxurl, sizeof(ctxurl), "%s%s%s/$metadata#__PARAMETERS", x->base,
+		 PREFIX, WMI_ROUTE);
+	doc = json_pack("{s:s}", "@odata.context", ctxurl);
+	if (doc && res->output) {
+		const struct cim_class *oc = cim_instance_class(res->output);
+
+		for (size_t i = 0; i < cim_class_property_count(oc); i++) {
+			const struct cim_property *pr = cim_class_property(oc, i);
+			json_t *v = cim_json_value(pr->type, pr->flags & CIM_PROP_ARRAY,
+						   cim_instance_get(res->output, i));
+
+			if (!v || json_object_set_new(doc, pr->name, v)) {
+				json_decref(doc);
+				return answer_json(x, 500, NULL);
+			}
+		}
+	} else if (doc) {
+		/* No output object (a rule's ReturnValue): the value as the
+		 * method's return type reads it. */
+		char rv[24];
+
+		if (cim_type_is_signed(cim_method_return_type(m)))
+			snprintf(rv, sizeof(rv), "%" PRId32, (int32_t)res->return_value);
+		else
+			snprintf(rv, sizeof(rv), "%" PRIu32, res->return_value);
+		json_object_set_new(doc, "ReturnValue",
+				    cim_json_item(cim_method_return_type(m), rv));
+	}
+	return answer_json(x, 200, doc);
+}
+
 static int route_method(struct ctx *x, const struct provider_class *pk)
 {
 	const struct cim_class *k = provider_class_cim(pk);
-	const struct as_method *m = find_method(k, x->rt.method);
+	const struct cim_method *m = find_method(k, x->rt.method);
 	struct provider_arg args[8];
 	char *texts[8] = { 0 };
+	struct provider_result res = { 0 };
 	size_t n = 0;
 	json_error_t je;
 	json_t *body = NULL;
 	char msg[1400] = "", what[300];
-	uint32_t rv = 0;
 	int st;
 
 	if (!m)
 		return refuse(x, 404, "No HTTP resource was found that matches the "
 			      "request URI: %s has no method %s%s.", cim_class_name(k),
-			      x->rt.method, has_methods(k) ? "" : " (it has none)");
-	snprintf(x->rt.method, sizeof(x->rt.method), "%s", m->name);
+			      x->rt.method, cim_class_method_count(k) ? ""
+			      : " (it has none)");
+	snprintf(x->rt.method, sizeof(x->rt.method), "%s", cim_method_name(m));
 	if (strcmp(x->rq->method, "POST"))
 		return refuse_method(x, "POST");
-	if ((st = query_options(x, k)))
+	if ((st = no_query_options(x, "a method")))
 		return st;
 	if (!json_media_type(x->rq->content_type))
 		return refuse(x, 415, "The request body's media type '%s' is not "
@@ -1097,8 +1304,9 @@ static int route_method(struct ctx *x, const struct provider_class *pk)
 			      ? x->rq->content_type : "(none)");
 	if (!x->rq->len)
 		return refuse(x, 400, "The request body is empty: %s.%s takes its "
-			      "parameters as a JSON object, e.g. {\"NALPath\": "
-			      "\"...\", \"Mode\": 1}.", m->cls, m->name);
+			      "parameters as a JSON object (e.g. {\"NALPath\": "
+			      "\"...\", \"Mode\": 1} for SetDPMaintenanceMode).",
+			      cim_class_name(k), cim_method_name(m));
 	body = json_loadb(x->rq->body, x->rq->len, JSON_REJECT_DUPLICATES, &je);
 	if (!body)
 		return refuse(x, 400, "The request body is not valid JSON: %s (line "
@@ -1106,38 +1314,35 @@ static int route_method(struct ctx *x, const struct provider_class *pk)
 	if (!json_is_object(body)) {
 		st = refuse(x, 400, "The request body is %s; %s.%s takes its "
 			    "parameters as a JSON object.", cim_json_kind(body),
-			    m->cls, m->name);
+			    cim_class_name(k), cim_method_name(m));
 		json_decref(body);
 		return st;
 	}
 	if (json_object_size(body) > sizeof(args) / sizeof(args[0])) {
 		st = refuse(x, 400, "The request body has %zu members; %s.%s takes "
-			    "%zu parameters.", json_object_size(body), m->cls,
-			    m->name, m->nparams);
+			    "%zu parameters.", json_object_size(body), cim_class_name(k),
+			    cim_method_name(m), cim_method_param_count(m));
 		json_decref(body);
 		return st;
 	}
-	st = method_args(x, m, body, args, texts, &n);
+	st = method_args(x, k, m, body, args, texts, &n);
 	json_decref(body);
 	if (!st) {
-		uint32_t hr = provider_invoke(x->p, &x->r->call, pk, m->name, args, n,
-					      &rv, msg, sizeof(msg));
+		uint32_t hr = provider_invoke_result(x->p, &x->r->call, pk,
+						     cim_method_name(m), args, n, &res,
+						     msg, sizeof(msg));
 
 		if (provider_call_intercepted(&x->r->call)) {
 			st = intercepted(x, msg);
 		} else if (hr) {
 			snprintf(what, sizeof(what), "WMI METHOD: %s.%s", cim_class_name(k),
-				 m->name);
+				 cim_method_name(m));
 			st = provider_error(x, hr, msg, what);
 		} else {
-			char ctxurl[512];
-
-			snprintf(ctxurl, sizeof(ctxurl), "%s%s%s/$metadata#__PARAMETERS",
-				 x->base, PREFIX, WMI_ROUTE);
-			st = answer_json(x, 200, json_pack("{s:s, s:I}", "@odata.context",
-				ctxurl, "ReturnValue", (json_int_t)rv));
+			st = answer_output(x, m, &res);
 		}
 	}
+	provider_result_clear(&res);
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
 		free(texts[i]);
 	return st;
@@ -1191,7 +1396,7 @@ static int route_service(struct ctx *x)
 	char ctxurl[512];
 	int st;
 
-	if ((st = query_options(x, NULL)))
+	if ((st = no_query_options(x, "the service document")))
 		return st;
 	if (served_classes(x, &cls, &n))
 		return answer_json(x, 500, NULL);
@@ -1262,12 +1467,21 @@ static void csdl_entity_type(struct buf *b, const struct cim_class *k)
 	buf_adds(b, "</EntityType>");
 }
 
-static void csdl_params(struct buf *b, const struct as_method *m)
+/* A method's [in] parameters and its return type: WMI's out-parameters
+ * object, open (its members differ by method). */
+static void csdl_params(struct buf *b, const struct cim_method *m)
 {
-	for (size_t i = 0; i < m->nparams; i++) {
+	for (size_t i = 0; i < cim_method_param_count(m); i++) {
+		const struct cim_param *pm = cim_method_param(m, i);
+		char type[64];
+
+		if (!(pm->flags & CIM_PARAM_IN))
+			continue;
+		snprintf(type, sizeof(type), pm->flags & CIM_PROP_ARRAY
+			 ? "Collection(%s)" : "%s", cim_json_edm_type(pm->type));
 		buf_adds(b, "<Parameter");
-		xml_attr(b, "Name", m->params[i].name);
-		xml_attr(b, "Type", cim_json_edm_type(m->params[i].type));
+		xml_attr(b, "Name", pm->name);
+		xml_attr(b, "Type", type);
 		buf_adds(b, "/>");
 	}
 	buf_adds(b, "<ReturnType Type=\"" SCHEMA ".__PARAMETERS\"/>");
@@ -1285,7 +1499,7 @@ static int route_metadata(struct ctx *x)
 	struct buf b;
 	int st;
 
-	if ((st = query_options(x, NULL)))
+	if ((st = no_query_options(x, "$metadata")))
 		return st;
 	if (served_classes(x, &cls, &n))
 		return answer_json(x, 500, NULL);
@@ -1302,16 +1516,16 @@ static int route_metadata(struct ctx *x)
 	for (size_t i = 0; i < n; i++) {
 		const struct cim_class *k = provider_class_cim(cls[i]);
 
-		for (size_t j = 0; j < NMETHODS; j++) {
-			if (strcasecmp(methods[j].cls, cim_class_name(k)))
-				continue;
+		for (size_t j = 0; j < cim_class_method_count(k); j++) {
+			const struct cim_method *m = cim_class_method(k, j);
+
 			buf_adds(&b, "<Action");
-			xml_attr(&b, "Name", methods[j].name);
+			xml_attr(&b, "Name", cim_method_name(m));
 			buf_adds(&b, " IsBound=\"true\"><Parameter Name=\"bindingParameter\""
 				 " Type=\"Collection(" SCHEMA ".");
 			buf_add_xml(&b, cim_class_name(k));
 			buf_adds(&b, ")\"/>");
-			csdl_params(&b, &methods[j]);
+			csdl_params(&b, m);
 			buf_adds(&b, "</Action>");
 		}
 	}
@@ -1326,26 +1540,32 @@ static int route_metadata(struct ctx *x)
 		buf_adds(&b, "\"/>");
 	}
 	for (size_t i = 0; i < n; i++) {
-		const char *name = cim_class_name(provider_class_cim(cls[i]));
+		const struct cim_class *k = provider_class_cim(cls[i]);
+		const char *name = cim_class_name(k);
 
-		for (size_t j = 0; j < NMETHODS; j++) {
-			if (strcasecmp(methods[j].cls, name))
-				continue;
+		for (size_t j = 0; j < cim_class_method_count(k); j++) {
+			const char *mname = cim_method_name(cim_class_method(k, j));
+
 			buf_adds(&b, "<ActionImport Name=\"");
 			buf_add_xml(&b, name);
-			buf_addf(&b, ".%s\" Action=\"" SCHEMA ".", methods[j].name);
+			buf_add(&b, ".", 1);
+			buf_add_xml(&b, mname);
+			buf_adds(&b, "\" Action=\"" SCHEMA ".");
 			buf_add_xml(&b, name);
-			buf_addf(&b, ".%s\"/>", methods[j].name);
+			buf_add(&b, ".", 1);
+			buf_add_xml(&b, mname);
+			buf_adds(&b, "\"/>");
 		}
 	}
 	buf_adds(&b, "</EntityContainer></Schema>");
 	for (size_t i = 0; i < n; i++) {
-		const char *name = cim_class_name(provider_class_cim(cls[i]));
+		const struct cim_class *k = provider_class_cim(cls[i]);
+		const char *name = cim_class_name(k);
 		bool any = false;
 
-		for (size_t j = 0; j < NMETHODS; j++) {
-			if (strcasecmp(methods[j].cls, name))
-				continue;
+		for (size_t j = 0; j < cim_class_method_count(k); j++) {
+			const struct cim_method *m = cim_class_method(k, j);
+
 			if (!any) {
 				buf_adds(&b, "<Schema Namespace=\"" SCHEMA ".");
 				buf_add_xml(&b, name);
@@ -1353,9 +1573,9 @@ static int route_metadata(struct ctx *x)
 				any = true;
 			}
 			buf_adds(&b, "<Action");
-			xml_attr(&b, "Name", methods[j].name);
+			xml_attr(&b, "Name", cim_method_name(m));
 			buf_adds(&b, ">");
-			csdl_params(&b, &methods[j]);
+			csdl_params(&b, m);
 			buf_adds(&b, "</Action>");
 		}
 		if (any)

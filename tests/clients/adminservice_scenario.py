@@ -177,10 +177,19 @@ def scenario(c, url):
         c.ok('raise_for_status raises on 401')
     r = lab.post(base + '/' + SET_MODE, data='NALPath=x&Mode=1', timeout=30)
     c.eq('a form body: HTTP status', r.status_code, 415)
-    r = lab.get(base + "/SMS_DistributionPointInfo?$filter=Name eq 'DP01.contoso.com'",
-                timeout=30)
-    c.eq('$filter (not served yet): HTTP status', r.status_code, 400)
-    c.true('$filter: the message names it', "'$filter'" in r.json()['error']['message'])
+    # The same lookup done by the server, as newer scripts do it.
+    r = lab.get(base + '/SMS_DistributionPointInfo',
+                params={'$filter': "Name eq 'DP01.contoso.com'",
+                        '$select': 'Name,NALPath,MaintenanceMode'}, timeout=30)
+    c.eq('$filter on Name', [d['Name'] for d in r.json()['value']], ['DP01.contoso.com'])
+    c.eq('$select: only the properties asked', sorted(r.json()['value'][0]),
+         ['MaintenanceMode', 'NALPath', 'Name'])
+    r = lab.get(base + '/SMS_DistributionPointInfo',
+                params={'$filter': "Name EQ 'x'"}, timeout=30)
+    c.eq('a bad $filter: HTTP status', r.status_code, 400)
+    c.true('a bad $filter: the message names option and position',
+           '$filter at position 6' in r.json()['error']['message'],
+           repr(r.json()['error']['message']))
 
     # What a script checks before calling a method: it is in $metadata.
     r = lab.get(base + '/$metadata', timeout=30)

@@ -419,6 +419,42 @@ static void set_mode_and_read_back(void **state)
 	assert_int_equal(mode_of(p, "DP02.contoso.com"), 0);
 }
 
+/* A method with an out parameter: the out-parameters object at the top
+ * level, its array typed; a rule's ReturnValue as the method's sint32. */
+static void out_parameters(void **state)
+{
+	struct dpsim_proc *p = *state;
+	char body[512];
+	struct req q = { .body = body };
+	const char *route = "SMS_DistributionPointInfo.GetChainedPullDPs";
+	json_t *doc;
+
+	snprintf(body, sizeof(body), "{\"SourceDPNALPath\": \"%s\"}",
+		 "[\\\"Display=\\\\\\\\DP01.contoso.com\\\\\\\"]MSWNET:[\\\"SMS_SITE="
+		 "PS1\\\"]\\\\\\\\DP01.contoso.com\\\\");
+	doc = call_json(p, &q, route, 200);
+	assert_int_equal(jint(doc, "ReturnValue"), 0);
+	json_t *chain = json_object_get(doc, "ChainedDPs");
+	assert_int_equal(json_array_size(chain), 1);
+	assert_contains(json_string_value(json_array_get(chain, 0)), "PULLDP01.contoso.com");
+	assert_contains(jstr(doc, "@odata.context"), "$metadata#__PARAMETERS");
+	json_decref(doc);
+
+	/* An [out] parameter is not taken in. */
+	q.body = "{\"ChainedDPs\": []}";
+	doc = call_json(p, &q, route, 400);
+	assert_contains(err_message(doc, 400), "which takes SourceDPNALPath");
+	json_decref(doc);
+
+	json_decref(control_call(p, "POST", "faults", "{\"method\": \"GetChainedPullDPs\", "
+				 "\"effect\": \"return\", \"hresult\": \"0x80041002\", "
+				 "\"times\": 1}", 201));
+	q.body = body;
+	doc = call_json(p, &q, route, 200);
+	assert_int_equal(jint(doc, "ReturnValue"), -2147217406);
+	json_decref(doc);
+}
+
 static void method_refusals(void **state)
 {
 	struct dpsim_proc *p = *state;
@@ -604,18 +640,73 @@ static void routes_and_options(void **state)
 	assert_contains(r.body, "\"code\":\"404\"");
 	http_reply_free(&r);
 
-	/* Query options are refused by name until served. */
-	doc = get(p, "SMS_DistributionPointInfo?$filter=Name%20eq%20'DP01'", 400);
-	assert_contains(err_message(doc, 400), "'$filter'");
+	/* Query options (odata_query.h): filter, order, page, count, select. */
+	doc = get(p, "SMS_DistributionPointInfo?$filter=Name%20eq%20'DP01.contoso.com'", 200);
+	assert_int_equal(json_array_size(json_object_get(doc, "value")), 1);
+	by_name(doc, "DP01.contoso.com");
 	json_decref(doc);
-	doc = get(p, "SMS_DistributionPointInfo?$top=1&$select=Name", 400);
-	assert_contains(err_message(doc, 400), "'$top'");
+	doc = get(p, "SMS_DistributionPointInfo?$filter=startswith(Name,'DP')%20and%20"
+		  "MaintenanceMode%20eq%200&$orderby=Name%20desc&$count=true", 200);
+	json_t *v = json_object_get(doc, "value");
+	assert_int_equal(jint(doc, "@odata.count"), 2);
+	assert_int_equal(json_array_size(v), 2);
+	assert_string_equal(jstr(json_array_get(v, 0), "Name"), "DP03.branch.contoso.com");
+	assert_string_equal(jstr(json_array_get(v, 1), "Name"), "DP01.contoso.com");
+	json_decref(doc);
+	doc = get(p, "SMS_DistributionPointInfo?$orderby=Name&$skip=1&$top=2&$count=true", 200);
+	v = json_object_get(doc, "value");
+	assert_int_equal(jint(doc, "@odata.count"), 6);
+	assert_int_equal(json_array_size(v), 2);
+	assert_string_equal(jstr(json_array_get(v, 0), "Name"), "DP01.contoso.com");
+	assert_string_equal(jstr(json_array_get(v, 1), "Name"), "DP02.contoso.com");
+	json_decref(doc);
+	/* $select: the properties selected and nothing else. */
+	doc = get(p, "SMS_DistributionPointInfo?$select=MaintenanceMode,Name&"
+		  "$filter=MaintenanceMode%20eq%201", 200);
+	v = json_array_get(json_object_get(doc, "value"), 0);
+	assert_int_equal(json_array_size(json_object_get(doc, "value")), 1);
+	assert_int_equal(json_object_size(v), 2);
+	assert_string_equal(jstr(v, "Name"), "DP02.contoso.com");
+	assert_int_equal(jint(v, "MaintenanceMode"), 1);
+	json_decref(doc);
+	doc = get(p, "SMS_ProviderLocation('PS1')?$select=Machine", 200);
+	v = json_array_get(json_object_get(doc, "value"), 0);
+	assert_int_equal(json_object_size(v), 1);
+	assert_string_equal(jstr(v, "Machine"), "CM01.contoso.com");
+	json_decref(doc);
+
+	/* A bad option: 400 with the option, position and token. */
+	doc = get(p, "SMS_DistributionPointInfo?$filter=Name%20EQ%20'x'", 400);
+	assert_contains(err_message(doc, 400), "$filter at position 6");
+	json_t *inner = json_object_get(json_object_get(doc, "error"), "innererror");
+	assert_string_equal(jstr(inner, "option"), "$filter");
+	assert_int_equal(jint(inner, "position"), 6);
+	assert_string_equal(jstr(inner, "token"), "EQ");
+	json_decref(doc);
+	doc = get(p, "SMS_DistributionPointInfo?$expand=x", 400);
+	assert_contains(err_message(doc, 400), "$expand");
+	json_decref(doc);
+	/* One instance takes $select only; the documents take none. */
+	doc = get(p, "SMS_ProviderLocation('PS1')?$top=1", 400);
+	assert_contains(err_message(doc, 400), "'$top' applies to a collection");
+	json_decref(doc);
+	doc = get(p, "$metadata?$top=1", 400);
+	assert_contains(err_message(doc, 400), "'$top' does not apply to $metadata");
 	json_decref(doc);
 	/* A custom option (no '$') is ignored. */
 	json_decref(get(p, "SMS_DistributionPointInfo?client=me", 200));
 
+	/* The enumeration's journal row shows the options. */
+	json_t *erow = last_row(p, "protocol=adminservice&operation=enumerate");
+	assert_true(json_is_null(json_object_get(erow, "params")));
+	json_decref(erow);
+	json_decref(get(p, "SMS_DistributionPointInfo?$top=1&$orderby=Name", 200));
+	erow = last_row(p, "protocol=adminservice&operation=enumerate");
+	assert_string_equal(jstr(erow, "params"), "$top=1&$orderby=Name");
+	json_decref(erow);
+
 	json_t *row = last_row(p, "protocol=adminservice&result=400");
-	assert_contains(jstr(row, "params"), "$top");
+	assert_contains(jstr(row, "params"), "'$top' does not apply to $metadata");
 	json_decref(row);
 }
 
@@ -874,6 +965,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(keyed_instances, harness_start, harness_stop),
 		cmocka_unit_test_setup_teardown(set_mode_and_read_back, harness_start,
 						harness_stop),
+		cmocka_unit_test_setup_teardown(out_parameters, harness_start, harness_stop),
 		cmocka_unit_test_setup_teardown(method_refusals, harness_start, harness_stop),
 		cmocka_unit_test_setup_teardown(credentials_and_roles, harness_start,
 						harness_stop),
