@@ -39,7 +39,7 @@ const struct dpctl_opt dpctl_sim_opts[] = {
 	{ "nal", 'n', "GLOB", "match the NAL path (* and ?, any case)", OPT_NAL },
 	{ "mode", 'm', "0|1", "fault add: match the Mode parameter", OPT_MODE },
 	{ "for-user", 0, "GLOB", "match the calling user", OPT_FOR_USER },
-	{ "protocol", 0, "GLOB", "match the protocol (wsman)", OPT_PROTOCOL },
+	{ "protocol", 0, "GLOB", "match the protocol (wsman, adminservice, dashboard)", OPT_PROTOCOL },
 	{ "result", 0, "RESULT",
 	  "journal: ok|error|fault|return|http|drop|timeout|delay, an HRESULT "
 	  "or a refusal's subcode (s:MustUnderstand)",

@@ -116,7 +116,7 @@ static const struct option_def options[] = {
 	  "sites served (start-up fixtures included); adding more is refused "
 	  "(409)", "100" },
 	/* 404: what a real site answered (docs/adminservice-api.md, Errors). */
-	{ "adminservice-denied-status", "404|403", OPT_UINT, OFF(adminservice_denied),
+	{ "adminservice-denied", "404|403", OPT_UINT, OFF(adminservice_denied),
 	  403, 404, "HTTP status of an access refusal (WBEM_E_ACCESS_DENIED) on "
 	  "the AdminService route: 404 with a message starting 'Access denied', "
 	  "as a real site answers, or 403", "404" },
@@ -133,7 +133,8 @@ static void print_help(const char *prog)
 {
 	printf("usage: %s [OPTION]...\n\n"
 	       "An offline stand-in for a Configuration Manager SMS Provider:\n"
-	       "SetDPMaintenanceMode and SMS_DistributionPointInfo over WS-Management.\n\n",
+	       "SetDPMaintenanceMode and SMS_DistributionPointInfo over WS-Management\n"
+	       "and the AdminService's REST route (/AdminService/wmi/).\n\n",
 	       prog);
 	for (size_t i = 0; i < NOPTIONS; i++) {
 		char left[64];
@@ -400,7 +401,7 @@ void config_describe(const struct config *c, char *out, size_t size)
 			 " --journal-max %u --max-enumerations %u"
 			 " --max-enumerations-per-user %u --max-fault-rules %u"
 			 " --journal-page-max %u --max-snapshots %u --max-sites %u"
-			 " --adminservice-denied-status %u --seed %llu%s",
+			 " --adminservice-denied %u --seed %llu%s",
 			 c->db, c->durability_full ? "full" : "normal",
 			 c->threads, c->max_body_kib,
 			 c->max_connections, c->max_client_connections,

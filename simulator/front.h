@@ -1,6 +1,7 @@
 /* front: the seam between the HTTP transport (http.c) and the front ends
- * that speak a protocol over it: WS-Management (wsman_ops.c), the control
- * API (control.c) and the lab dashboard (dashboard.c).
+ * that speak a protocol over it: WS-Management (wsman_ops.c), the
+ * AdminService's REST route (adminservice.c), the control API (control.c)
+ * and the lab dashboard (dashboard.c).
  *
  * http.c knows no protocol. It reads requests, applies the transport's
  * rules (connection limits, body size, the cross-site rules of origin.h)
@@ -76,7 +77,8 @@ struct front_answer {
 };
 
 struct front {
-	const char *name;	/* "wsman", "control", "dashboard" */
+	const char *name;	/* "wsman", "adminservice", "control",
+				 * "dashboard" */
 	/* Browsers reach it (pages, JSON for pages): the Host and
 	 * Content-Type rules of origin.h apply, besides the Origin rule
 	 * that applies to every front end. */

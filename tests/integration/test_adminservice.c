@@ -594,7 +594,7 @@ static void credentials_and_roles(void **state)
 
 static int start_403(void **state)
 {
-	static const char *const args[] = { "--adminservice-denied-status", "403",
+	static const char *const args[] = { "--adminservice-denied", "403",
 					     NULL };
 
 	return harness_start_with(state, args);

@@ -60,7 +60,7 @@ static void defaults_from_the_table(void **unused)
 		" --max-enumerations 1024 --max-enumerations-per-user 256"
 		" --max-fault-rules 1000 --journal-page-max 10000"
 		" --max-snapshots 64 --max-sites 100"
-		" --adminservice-denied-status 404 --seed 0"
+		" --adminservice-denied 404 --seed 0"
 		" (bundled lab fixture)");
 	assert_int_equal(c.adminservice_denied, 404);
 }
@@ -98,7 +98,7 @@ static void every_option(void **unused)
 	assert_int_equal(c.max_connections, 10);
 	assert_int_equal(c.connection_timeout_s, 5);
 
-	const char *denied[] = { "--adminservice-denied-status", "403", NULL };
+	const char *denied[] = { "--adminservice-denied", "403", NULL };
 	assert_int_equal(parse(&c, err, denied), CONFIG_OK);
 	assert_int_equal(c.adminservice_denied, 403);
 }
@@ -117,8 +117,8 @@ static void errors_name_the_option(void **unused)
 		{ { "--listen", "localhost", NULL }, "--listen: 'localhost' is not ADDR:PORT" },
 		{ { "--listen", "127.0.0.1:70000", NULL }, "--listen" },
 		{ { "stray", NULL }, "unexpected argument 'stray'" },
-		{ { "--adminservice-denied-status", "405", NULL },
-		  "--adminservice-denied-status: '405' is not a number from 403 to 404" },
+		{ { "--adminservice-denied", "405", NULL },
+		  "--adminservice-denied: '405' is not a number from 403 to 404" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct config c;
