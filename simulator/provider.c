@@ -15,6 +15,7 @@
 #include "hresult.h"
 #include "log.h"
 #include "num.h"
+#include "predicate.h"
 
 enum class_kind {
 	CLASS_ROOT_NS,		/* root: __Namespace, fixed instances */
@@ -56,6 +57,8 @@ struct site {
 	size_t ndeclared;
 	struct dp_entry *dps;		/* sorted by NAL path, ignoring case */
 	size_t ndps;
+	uint32_t *by_name;		/* indices into dps sorted by fqdn
+					 * (Name, ServerName), ignoring case */
 };
 
 /* Class entries live as long as the provider: a class pointer handed out
@@ -275,6 +278,27 @@ static int cmp_dp(const void *a, const void *b)
 			  ((const struct dp_entry *)b)->nalpath);
 }
 
+/* qsort_r's context: the site whose dps the indices point into */
+static int cmp_name_idx(const void *a, const void *b, void *ctx)
+{
+	const struct site *s = ctx;
+
+	return strcasecmp(s->dps[*(const uint32_t *)a].fx->fqdn,
+			  s->dps[*(const uint32_t *)b].fx->fqdn);
+}
+
+/* The Name index of s (its dps sorted already). 0 or -ENOMEM. */
+static int index_names(struct site *s)
+{
+	s->by_name = malloc((s->ndps ? s->ndps : 1) * sizeof(*s->by_name));
+	if (!s->by_name)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->ndps; i++)
+		s->by_name[i] = (uint32_t)i;
+	qsort_r(s->by_name, s->ndps, sizeof(*s->by_name), cmp_name_idx, s);
+	return 0;
+}
+
 static void doc_release(struct site_doc *doc)
 {
 	if (doc && --doc->refs == 0) {
@@ -291,6 +315,7 @@ static void site_free(struct site *s)
 		return;
 	catalog_dp_shape_free(s->shape);
 	free(s->dps);
+	free(s->by_name);
 	free(s->declared);	/* the entries belong to the provider */
 	doc_release(s->doc);
 	free(s);
@@ -333,6 +358,8 @@ static int build_site(struct provider *p, const struct fixture_site *fs,
 		e->mode = fs->dps[k].maintenance;
 	}
 	qsort(s->dps, s->ndps, sizeof(*s->dps), cmp_dp);
+	if (index_names(s))
+		goto nomem;
 	r = declared_classes(p, s, src, fs, err, errsize);
 	if (r == -ENOMEM)
 		goto nomem;
@@ -693,6 +720,143 @@ static int push_match(struct instance_list *out, struct cim_instance *i,
 	return list_push(out, i);
 }
 
+/* ---- the DP index ---------------------------------------------------------
+ *
+ * A WQL query on SMS_DistributionPointInfo is answered from the DPs its
+ * WHERE can only match, never by building all of them: predicate_terms()
+ * names the conditions every match meets (predicate.h), and the narrowest
+ * of these picks the candidates. NALPath uses the order dps is kept in,
+ * Name and ServerName the by_name index, each for equality and for a
+ * prefix (LIKE 'DP0%', startswith); SiteCode is all or none; and
+ * MaintenanceMode = 0 or 1 skips the other DPs without building them.
+ * Each candidate is then matched by the whole predicate, so the answer
+ * is the one a scan gives, in the same order.
+ */
+
+/* Candidates: positions lo..hi-1 of an index (NULL idx: of dps). */
+struct dp_range {
+	const uint32_t *idx;
+	size_t lo, hi;
+};
+
+static const char *index_key(const struct site *s, const uint32_t *idx, size_t i)
+{
+	const struct dp_entry *e = &s->dps[idx ? idx[i] : i];
+
+	return idx ? e->fx->fqdn : e->nalpath;
+}
+
+/* The range of the index whose keys equal key (prefix: start with it),
+ * ignoring ASCII case as the keys of predicate_term_key are folded. */
+static struct dp_range index_range(const struct site *s, const uint32_t *idx,
+				   const char *key, bool prefix)
+{
+	size_t n = strlen(key), lo = 0, hi = s->ndps;
+	struct dp_range r = { .idx = idx };
+
+	while (lo < hi) {	/* first position not below key */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strncasecmp(index_key(s, idx, mid), key, prefix ? n : SIZE_MAX) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	r.lo = lo;
+	for (hi = s->ndps; lo < hi;) {	/* first position above key */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strncasecmp(index_key(s, idx, mid), key, prefix ? n : SIZE_MAX) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	r.hi = lo;
+	return r;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The DPs of s that q can match, in s->dps order; lock held. */
+static int collect_dps(struct provider *p, const struct site *s,
+		       const struct wql_query *q, const struct auth_access *acc,
+		       struct instance_list *out)
+{
+	const struct predicate *where = q ? wql_query_where(q) : NULL;
+	struct predicate_term terms[16];
+	size_t nterms = where ? predicate_terms(where, terms, 16) : 0;
+	struct dp_range best = { .lo = 0, .hi = s->ndps };
+	int64_t mode = -1;	/* MaintenanceMode the query requires */
+	uint32_t *picked = NULL;
+	int r = 0;
+
+	if (nterms > 16)
+		nterms = 16;	/* any of them is enough */
+	for (size_t t = 0; t < nterms; t++) {
+		const char *prop = terms[t].prop;
+		bool prefix = terms[t].kind == PREDICATE_TERM_PREFIX;
+		bool name = !strcasecmp(prop, "Name") || !strcasecmp(prop, "ServerName");
+		bool mm = !strcasecmp(prop, "MaintenanceMode");
+		char *key = NULL;
+		int k;
+
+		if (!name && !mm && strcasecmp(prop, "NALPath") &&
+		    strcasecmp(prop, "SiteCode"))
+			continue;
+		k = predicate_term_key(&terms[t], mm ? CIM_UINT32 : CIM_STRING, &key);
+		if (k == -ERANGE) {
+			best.hi = best.lo;	/* nothing can match */
+			break;
+		}
+		if (k == -ENOMEM)
+			return -ENOMEM;
+		if (k)
+			continue;	/* no key: the term picks nothing */
+		if (mm) {
+			if (!prefix)
+				mode = strcmp(key, "0") == 0 ? 0 : strcmp(key, "1") == 0 ? 1 : 2;
+		} else if (!strcasecmp(prop, "SiteCode")) {
+			size_t n = strlen(key);
+			if (prefix ? strncasecmp(s->code, key, n) : strcasecmp(s->code, key))
+				best.hi = best.lo;
+		} else {
+			struct dp_range c = index_range(s, name ? s->by_name : NULL,
+							key, prefix);
+			if (c.hi - c.lo < best.hi - best.lo)
+				best = c;
+		}
+		free(key);
+	}
+	if (mode == 2)
+		return 0;	/* MaintenanceMode is 0 or 1 */
+	if (best.idx) {
+		/* Answer in dps order, as a scan would. */
+		picked = malloc((best.hi - best.lo + 1) * sizeof(*picked));
+		if (!picked)
+			return -ENOMEM;
+		memcpy(picked, best.idx + best.lo, (best.hi - best.lo) * sizeof(*picked));
+		qsort(picked, best.hi - best.lo, sizeof(*picked), cmp_u32);
+	}
+	for (size_t i = 0; i < best.hi - best.lo && !r; i++) {
+		const struct dp_entry *e = &s->dps[picked ? picked[i] : best.lo + i];
+
+		if (mode >= 0 && e->mode != (uint32_t)mode)
+			continue;
+		/* Out of scope is invisible, as the real provider hides
+		 * objects: a Get finds nothing. */
+		if (acc && !auth_scopes_cover(acc, e->fx->scopes, e->fx->nscopes))
+			continue;
+		r = push_match(out, dp_snapshot(p, s, e), q);
+	}
+	free(picked);
+	return r;
+}
+
 /* One instance of ce per site served (root/sms discovery); lock held. */
 static struct cim_instance *site_instance(const struct provider_class *ce,
 					  const struct site *s)
@@ -751,16 +915,8 @@ static int collect(struct provider *p, const struct provider_class *ce,
 			r = push_match(out, site_instance(ce, p->sites[i]), q);
 		break;
 	case CLASS_DPINFO:
-		for (size_t i = 0; ce->site && i < ce->site->ndps && !r; i++) {
-			const struct dp_entry *e = &ce->site->dps[i];
-
-			/* Out of scope is invisible, as the real provider
-			 * hides objects: a Get finds nothing. */
-			if (acc && !auth_scopes_cover(acc, e->fx->scopes,
-						      e->fx->nscopes))
-				continue;
-			r = push_match(out, dp_snapshot(p, ce->site, e), q);
-		}
+		if (ce->site)
+			r = collect_dps(p, ce->site, q, acc, out);
 		break;
 	case CLASS_DP:
 		break;

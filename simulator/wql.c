@@ -878,6 +878,11 @@ bool wql_query_match(const struct wql_query *q, const struct cim_instance *inst)
 	return !q->where || predicate_match(q->where, inst);
 }
 
+const struct predicate *wql_query_where(const struct wql_query *q)
+{
+	return q->where;
+}
+
 bool wql_like(const char *text, const char *pattern)
 {
 	return predicate_like_match(text, pattern);

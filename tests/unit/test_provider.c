@@ -408,6 +408,54 @@ static void query(struct env *e, const char *ns, const char *cls,
 	wql_query_free(q);
 }
 
+/* The DP index picks candidates; the answer must be the one matching
+ * every DP gives, in the same order, whatever the WHERE. */
+static void test_index_agrees_with_scan(void **state)
+{
+	static const char *const wheres[] = {
+		"Name = 'DP01.contoso.com'", "Name = 'dp01.CONTOSO.com'",
+		"Name = 'nope.contoso.com'", "ServerName LIKE 'pxe%'",
+		"Name LIKE 'DP0%'", "Name LIKE 'DP_1%'", "Name LIKE '%contoso%'",
+		"Name LIKE 'dp01.contoso.com'",
+		"NALPath = '[\"Display=\\\\\\\\DP02.contoso.com\\\\\"]MSWNET:[\"SMS_SITE=PS1\"]\\\\\\\\DP02.contoso.com\\\\'",
+		"NALPath LIKE '[\"display=%'", "SiteCode = 'ps1'", "SiteCode = 'XYZ'",
+		"SiteCode LIKE 'P%'", "MaintenanceMode = 1", "MaintenanceMode = 0",
+		"MaintenanceMode = 2", "MaintenanceMode = 1 AND Name LIKE 'DP%'",
+		"Name = 'DP01.contoso.com' OR Name = 'DP02.contoso.com'",
+		"NOT Name = 'DP01.contoso.com'", "Name <> 'DP01.contoso.com'",
+		"Name = 'DP01.contoso.com' AND MaintenanceMode = 1",
+		"IsPullDP = TRUE AND Name LIKE 'PULL%'",
+	};
+	struct env *e = *state;
+	const struct provider_class *c = class_of(e->p, SITE_NS, DPINFO);
+	struct instance_list all;
+
+	enumerate(e->p, c, NULL, &all);
+	for (size_t w = 0; w < sizeof(wheres) / sizeof(wheres[0]); w++) {
+		char text[512], got[1024], want[1024] = "";
+		struct wql_query *q = NULL;
+		struct wql_error werr = { 0 };
+		size_t used = 0;
+
+		snprintf(text, sizeof(text), "SELECT * FROM SMS_DistributionPointInfo "
+			 "WHERE %s", wheres[w]);
+		if (wql_parse(text, &q, &werr))
+			fail_msg("%s: %s", text, werr.message);
+		for (size_t i = 0; i < all.count; i++)
+			if (wql_query_match(q, all.items[i]))
+				used += (size_t)snprintf(want + used, sizeof(want) - used,
+							 "%s%s", used ? "," : "",
+							 cim_instance_text(all.items[i], "Name"));
+		wql_query_free(q);
+		query(e, SITE_NS, DPINFO, text, "Name", got, sizeof(got));
+		if (strcmp(got, want) != 0)
+			fail_msg("%s: index gave '%s', a scan '%s'", wheres[w], got, want);
+		if (w == 8)	/* the NAL path: the index finds the DP */
+			assert_string_equal(got, "DP02.contoso.com");
+	}
+	instance_list_free(&all);
+}
+
 static void test_enumerate_query(void **state)
 {
 	struct env *e = *state;
@@ -2238,6 +2286,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		ENV_TEST(test_class_lookup),
 		ENV_TEST(test_enumerate_dpinfo),
+		ENV_TEST(test_index_agrees_with_scan),
 		ENV_TEST(test_enumerate_query),
 		ENV_TEST(test_discovery_classes),
 		ENV_TEST(test_get),
