@@ -19,13 +19,6 @@
 
 #define RETRY_DELAY_CAP_MS 5000u
 
-/* What trying a failed request again is worth (dpclient.h, "Retries"). */
-enum retry {
-	RETRY_NO,		/* the answer will not change */
-	RETRY_SAFE,		/* nothing ran: refused, HTTP 503 */
-	RETRY_IF_IDEMPOTENT,	/* w:TimedOut: the provider may have run it */
-};
-
 /* ---- authentication schemes ---------------------------------------- */
 
 static const char *const auth_names[] = {
@@ -147,9 +140,8 @@ static bool is_soap(const char *content_type)
 		strncasecmp(content_type, "text/xml", 8) == 0);
 }
 
-/* Turns a transport failure of libcurl into an error. */
-static enum dpc_code curl_failed(struct dpc_client *c, CURLcode rc,
-				 struct dpc_error *err, enum retry *retry)
+enum dpc_code dpci_curl_failed(struct dpc_client *c, CURLcode rc,
+			       struct dpc_error *err, enum dpci_retry *retry)
 {
 	const char *why = c->curl_err[0] ? c->curl_err : curl_easy_strerror(rc);
 
@@ -165,15 +157,31 @@ static enum dpc_code curl_failed(struct dpc_client *c, CURLcode rc,
 	 * timeout or a connection lost later is not retried: the request
 	 * may have been carried out, and the caller asked for that much
 	 * patience only once. */
-	*retry = rc == CURLE_COULDNT_CONNECT ? RETRY_SAFE : RETRY_NO;
+	*retry = rc == CURLE_COULDNT_CONNECT ? DPCI_RETRY_SAFE : DPCI_RETRY_NO;
 	return dpci_fail(err, DPC_E_TRANSPORT, "%s: %s", c->endpoint, why);
+}
+
+enum dpc_code dpci_auth_failed(struct dpc_client *c, long status,
+			       struct dpc_error *err)
+{
+	return dpci_fail(err, DPC_E_AUTH,
+			 "HTTP %ld: %s refused the credentials%s%s (auth %s)",
+			 status, c->endpoint, c->user ? " of " : "",
+			 c->user ? c->user : "", dpc_auth_name(c->auth));
+}
+
+void dpci_trace_request(struct dpc_client *c, const char *method,
+			const char *url)
+{
+	if (c->request_trace)
+		c->request_trace(c->request_trace_data, method, url);
 }
 
 /* Reads the parsed answer: RelatesTo must be ours, a fault is an error,
  * anything else but a 200 is a protocol error. Frees *resp on failure. */
 static enum dpc_code check_answer(long status, const char *id,
 				  struct wsman_response **resp,
-				  struct dpc_error *err, enum retry *retry)
+				  struct dpc_error *err, enum dpci_retry *retry)
 {
 	const char *rel = wsman_response_relates_to(*resp);
 	const struct wsman_fault *f = wsman_response_fault(*resp);
@@ -188,7 +196,7 @@ static enum dpc_code check_answer(long status, const char *id,
 		/* The server gave up waiting for the provider, which may
 		 * still have done the work. */
 		if (f->subcode == WSMAN_SUB_TIMED_OUT)
-			*retry = RETRY_IF_IDEMPOTENT;
+			*retry = DPCI_RETRY_IF_IDEMPOTENT;
 	} else if (status != 200) {
 		code = dpci_fail(err, DPC_E_PROTOCOL,
 				 "HTTP %ld without a SOAP fault", status);
@@ -204,7 +212,7 @@ static enum dpc_code check_answer(long status, const char *id,
  * safe. */
 static enum dpc_code post_once(struct dpc_client *c, const char *id,
 			       struct wsman_response **resp,
-			       struct dpc_error *err, enum retry *retry)
+			       struct dpc_error *err, enum dpci_retry *retry)
 {
 	char why[160];
 	long status = 0;
@@ -212,12 +220,13 @@ static enum dpc_code post_once(struct dpc_client *c, const char *id,
 	CURLcode rc;
 	int ret;
 
-	*retry = RETRY_NO;
+	*retry = DPCI_RETRY_NO;
 	buf_reset(&c->body);
 	c->curl_err[0] = '\0';
 	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, buf_ptr(&c->req));
 	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE,
 			 (curl_off_t)buf_len(&c->req));
+	dpci_trace_request(c, "POST", c->endpoint);
 	if (c->trace)
 		c->trace(c->trace_data, true, 0, buf_ptr(&c->req),
 			 buf_len(&c->req));
@@ -226,19 +235,15 @@ static enum dpc_code post_once(struct dpc_client *c, const char *id,
 	if (err)
 		err->http_status = status;
 	if (rc != CURLE_OK)
-		return curl_failed(c, rc, err, retry);
+		return dpci_curl_failed(c, rc, err, retry);
 	if (c->trace)
 		c->trace(c->trace_data, false, status, buf_ptr(&c->body),
 			 buf_len(&c->body));
 	if (status == 401 || status == 403)
-		return dpci_fail(err, DPC_E_AUTH,
-				 "HTTP %ld: %s refused the credentials%s%s "
-				 "(auth %s)", status, c->endpoint,
-				 c->user ? " of " : "", c->user ? c->user : "",
-				 dpc_auth_name(c->auth));
+		return dpci_auth_failed(c, status, err);
 	if (status == 503) {
 		/* WinRM (and dpsim) answer 503 before running anything. */
-		*retry = RETRY_SAFE;
+		*retry = DPCI_RETRY_SAFE;
 		return dpci_fail(err, DPC_E_TRANSPORT,
 				 "HTTP 503: %s is unavailable", c->endpoint);
 	}
@@ -260,12 +265,14 @@ static enum dpc_code post_once(struct dpc_client *c, const char *id,
 	return check_answer(status, id, resp, err, retry);
 }
 
-static void sleep_ms(unsigned ms)
+void dpci_backoff(unsigned *delay_ms)
 {
+	unsigned ms = *delay_ms;
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
+	*delay_ms = ms * 2 > RETRY_DELAY_CAP_MS ? RETRY_DELAY_CAP_MS : ms * 2;
 }
 
 /* The retry loop of both exchanges. idempotent: the call may run twice
@@ -283,7 +290,7 @@ static enum dpc_code exchange(struct dpc_client *c,
 		char id[WSMAN_UUID_SIZE];
 		struct wsman_head h = *tmpl;
 		enum dpc_code code;
-		enum retry retry;
+		enum dpci_retry retry;
 		int ret;
 
 		new_message_id(id);
@@ -313,12 +320,10 @@ static enum dpc_code exchange(struct dpc_client *c,
 		code = post_once(c, id, resp, err, &retry);
 		curl_easy_setopt(c->curl, CURLOPT_FRESH_CONNECT, 0L);
 		if (code == DPC_OK || attempt >= c->retries ||
-		    retry == RETRY_NO ||
-		    (retry == RETRY_IF_IDEMPOTENT && !idempotent))
+		    retry == DPCI_RETRY_NO ||
+		    (retry == DPCI_RETRY_IF_IDEMPOTENT && !idempotent))
 			return code;
-		sleep_ms(delay);
-		delay = delay * 2 > RETRY_DELAY_CAP_MS ? RETRY_DELAY_CAP_MS
-						       : delay * 2;
+		dpci_backoff(&delay);
 	}
 }
 

@@ -1,6 +1,9 @@
-/* libdpclient: the public calls (see dpclient.h). The transport lives in
- * dpc_http.c; this file turns calls into WS-Man requests and responses
- * into result structs. */
+/* libdpclient: the public calls (see dpclient.h). This file turns calls
+ * into WS-Man requests and responses into result structs, over the
+ * transport of dpc_http.c; for a client of the AdminService it hands each
+ * call to dpc_admin.c at the point where the protocols part, so that the
+ * steps around (site discovery, the DP lookup's fallbacks, results and
+ * errors) are one code for both. */
 #include "codec.h"
 #include "dpc_internal.h"
 #include "dpc_error.h"
@@ -16,6 +19,8 @@
 #include "vocab.h"
 
 #define DEFAULT_ENDPOINT "http://127.0.0.1:5985/wsman"
+#define DEFAULT_ADMIN_ENDPOINT "http://127.0.0.1:5985/AdminService"
+#define ADMIN_PATH "/AdminService"
 #define DPI_CLASS "SMS_DistributionPointInfo"
 #define HTTP_GRACE_MS 5000u
 #define MAX_PULLS 100000u
@@ -57,6 +62,82 @@ void dpc_options_init(struct dpc_options *o)
 	o->retry_delay_ms = 200;
 }
 
+/* ---- protocols ---------------------------------------------------------- */
+
+static const char *const protocol_names[] = {
+	[DPC_PROTOCOL_AUTO] = "auto",
+	[DPC_PROTOCOL_WSMAN] = "wsman",
+	[DPC_PROTOCOL_ADMINSERVICE] = "adminservice",
+};
+
+enum dpc_code dpc_protocol_parse(const char *name, enum dpc_protocol *out)
+{
+	for (unsigned i = 0;
+	     i < sizeof(protocol_names) / sizeof(protocol_names[0]); i++)
+		if (name && strcasecmp(name, protocol_names[i]) == 0) {
+			*out = (enum dpc_protocol)i;
+			return DPC_OK;
+		}
+	return DPC_E_USAGE;
+}
+
+const char *dpc_protocol_name(enum dpc_protocol protocol)
+{
+	if ((unsigned)protocol >=
+	    sizeof(protocol_names) / sizeof(protocol_names[0]))
+		return "unknown";
+	return protocol_names[protocol];
+}
+
+/* Where the path of url starts (its end if it has none), and its length
+ * without query or fragment. */
+static const char *url_path(const char *url, size_t *len)
+{
+	const char *p = strstr(url, "://");
+
+	p = p ? p + 3 : url;
+	p += strcspn(p, "/?#");
+	*len = *p == '/' ? strcspn(p, "?#") : 0;
+	return p;
+}
+
+/* Whether the path of url ends in /AdminService or /AdminService/. */
+static bool admin_path(const char *url)
+{
+	size_t n, k = sizeof(ADMIN_PATH) - 1;
+	const char *p = url_path(url, &n);
+
+	if (n && p[n - 1] == '/')
+		n--;
+	return n >= k && strncasecmp(p + n - k, ADMIN_PATH, k) == 0;
+}
+
+enum dpc_protocol dpc_protocol_of_endpoint(const char *endpoint)
+{
+	return endpoint && admin_path(endpoint) ? DPC_PROTOCOL_ADMINSERVICE
+						: DPC_PROTOCOL_WSMAN;
+}
+
+/* The AdminService's base URL for endpoint: scheme://authority, the path
+ * when it ends in /AdminService (without a trailing slash), else
+ * /AdminService. malloc'd; NULL when out of memory. */
+static char *admin_base(const char *endpoint)
+{
+	size_t n;
+	const char *p = url_path(endpoint, &n);
+	char *out;
+
+	if (admin_path(endpoint)) {
+		if (p[n - 1] == '/')
+			n--;
+		return strndup(endpoint, (size_t)(p - endpoint) + n);
+	}
+	if (asprintf(&out, "%.*s" ADMIN_PATH, (int)(p - endpoint),
+		     endpoint) < 0)
+		return NULL;
+	return out;
+}
+
 static int dup_opt(char **dst, const char *src)
 {
 	*dst = NULL;
@@ -81,27 +162,50 @@ static long curl_auth(enum dpc_auth a)
 	}
 }
 
-static enum dpc_code setup_curl(struct dpc_client *c, struct dpc_error *err)
+/* The headers of a WS-Man POST. */
+static int wsman_headers(struct dpc_client *c)
 {
-	CURL *h = curl_easy_init();
-	struct curl_slist *l;
-
-	if (!h)
-		return nomem(err);
-	c->curl = h;
-	l = curl_slist_append(NULL,
-			      "Content-Type: " WSMAN_SOAP_CONTENT_TYPE);
-	if (!l)
-		return nomem(err);
-	c->headers = l;
+	c->headers = curl_slist_append(NULL,
+				       "Content-Type: " WSMAN_SOAP_CONTENT_TYPE);
+	if (!c->headers)
+		return -ENOMEM;
 	/* No 100-continue round trip for larger envelopes. */
 	if (!curl_slist_append(c->headers, "Expect:"))
-		return nomem(err);
+		return -ENOMEM;
 	/* Without credentials only Identify can succeed, and WinRM answers
 	 * it only when the request says it is meant to be anonymous, as
 	 * Test-WSMan's does. */
 	if (!c->user && c->auth != DPC_AUTH_NEGOTIATE &&
 	    !curl_slist_append(c->headers, "WSMANIDENTIFY: unauthenticated"))
+		return -ENOMEM;
+	return 0;
+}
+
+/* The AdminService's: JSON asked for; a POST's body declared JSON, as
+ * the service insists (a form type is a 415). */
+static int admin_headers(struct dpc_client *c)
+{
+	c->headers = curl_slist_append(NULL, "Accept: application/json");
+	if (!c->headers)
+		return -ENOMEM;
+	c->json_headers = curl_slist_append(NULL, "Accept: application/json");
+	if (!c->json_headers ||
+	    !curl_slist_append(c->json_headers,
+			       "Content-Type: application/json") ||
+	    !curl_slist_append(c->json_headers, "Expect:"))
+		return -ENOMEM;
+	return 0;
+}
+
+static enum dpc_code setup_curl(struct dpc_client *c, struct dpc_error *err)
+{
+	bool admin = c->protocol == DPC_PROTOCOL_ADMINSERVICE;
+	CURL *h = curl_easy_init();
+
+	if (!h)
+		return nomem(err);
+	c->curl = h;
+	if (admin ? admin_headers(c) : wsman_headers(c))
 		return nomem(err);
 	curl_easy_setopt(h, CURLOPT_URL, c->endpoint);
 	curl_easy_setopt(h, CURLOPT_POST, 1L);
@@ -112,8 +216,11 @@ static enum dpc_code setup_curl(struct dpc_client *c, struct dpc_error *err)
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->curl_err);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
 			 (long)c->connect_timeout_ms);
+	/* WS-Man: the server's w:OperationTimeout comes first and says so;
+	 * a REST request has none, so the wait is the HTTP request's. */
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
-			 (long)c->operation_timeout_ms + (long)HTTP_GRACE_MS);
+			 (long)c->operation_timeout_ms +
+			 (admin ? 0L : (long)HTTP_GRACE_MS));
 	if (c->user) {
 		curl_easy_setopt(h, CURLOPT_HTTPAUTH, curl_auth(c->auth));
 		curl_easy_setopt(h, CURLOPT_USERNAME, c->user);
@@ -136,8 +243,17 @@ static enum dpc_code setup_curl(struct dpc_client *c, struct dpc_error *err)
 enum dpc_code dpc_client_new(const struct dpc_options *o,
 			     struct dpc_client **out, struct dpc_error *err)
 {
+	return dpc_client_new_protocol(o, DPC_PROTOCOL_AUTO, out, err);
+}
+
+enum dpc_code dpc_client_new_protocol(const struct dpc_options *o,
+				      enum dpc_protocol protocol,
+				      struct dpc_client **out,
+				      struct dpc_error *err)
+{
 	struct dpc_options defaults;
 	struct dpc_client *c;
+	const char *endpoint;
 	enum dpc_code code;
 
 	err_clear(err);
@@ -146,6 +262,10 @@ enum dpc_code dpc_client_new(const struct dpc_options *o,
 		dpc_options_init(&defaults);
 		o = &defaults;
 	}
+	if ((unsigned)protocol > DPC_PROTOCOL_ADMINSERVICE)
+		return dpci_fail(err, DPC_E_USAGE, "unknown protocol");
+	if (protocol == DPC_PROTOCOL_AUTO)
+		protocol = dpc_protocol_of_endpoint(o->endpoint);
 	if (o->endpoint && strncasecmp(o->endpoint, "http://", 7) != 0 &&
 	    strncasecmp(o->endpoint, "https://", 8) != 0)
 		return dpci_fail(err, DPC_E_USAGE,
@@ -160,6 +280,7 @@ enum dpc_code dpc_client_new(const struct dpc_options *o,
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return nomem(err);
+	c->protocol = protocol;
 	buf_init(&c->req, 0);
 	buf_init(&c->body, DPC_MAX_RESPONSE);
 	c->auth = o->auth;
@@ -175,8 +296,12 @@ enum dpc_code dpc_client_new(const struct dpc_options *o,
 	c->trace_data = o->trace_data;
 	if (o->site_code)
 		snprintf(c->site, sizeof(c->site), "%s", o->site_code);
-	if (dup_opt(&c->endpoint, o->endpoint ? o->endpoint
-					      : DEFAULT_ENDPOINT) ||
+	endpoint = o->endpoint ? o->endpoint
+			       : protocol == DPC_PROTOCOL_ADMINSERVICE
+			       ? DEFAULT_ADMIN_ENDPOINT : DEFAULT_ENDPOINT;
+	if (dup_opt(&c->endpoint, endpoint) ||
+	    (protocol == DPC_PROTOCOL_ADMINSERVICE &&
+	     !(c->admin_base = admin_base(endpoint))) ||
 	    dup_opt(&c->user, o->user) || dup_opt(&c->password, o->password) ||
 	    dup_opt(&c->ca_file, o->ca_file)) {
 		dpc_client_free(c);
@@ -200,12 +325,14 @@ void dpc_client_free(struct dpc_client *c)
 	if (c->curl)
 		curl_easy_cleanup(c->curl);
 	curl_slist_free_all(c->headers);
+	curl_slist_free_all(c->json_headers);
 	if (c->password) {
 		/* Do not leave the secret in freed memory. */
 		explicit_bzero(c->password, strlen(c->password));
 		free(c->password);
 	}
 	free(c->endpoint);
+	free(c->admin_base);
 	free(c->user);
 	free(c->ca_file);
 	buf_free(&c->req);
@@ -216,6 +343,23 @@ void dpc_client_free(struct dpc_client *c)
 const char *dpc_client_site(const struct dpc_client *c)
 {
 	return c->site[0] ? c->site : NULL;
+}
+
+enum dpc_protocol dpc_client_protocol(const struct dpc_client *c)
+{
+	return c->protocol;
+}
+
+void dpc_client_set_request_trace(struct dpc_client *c,
+				  dpc_request_trace_fn fn, void *data)
+{
+	c->request_trace = fn;
+	c->request_trace_data = data;
+}
+
+static bool admin(const struct dpc_client *c)
+{
+	return c->protocol == DPC_PROTOCOL_ADMINSERVICE;
 }
 
 /* ---- results ---------------------------------------------------------- */
@@ -525,6 +669,8 @@ enum dpc_code dpc_identify(struct dpc_client *c, struct dpc_identity *out,
 
 	err_clear(err);
 	memset(out, 0, sizeof(*out));
+	if (admin(c))
+		return dpca_identify(c, out, err);
 	code = dpci_exchange(c, &h, build_identify, NULL, &r, err);
 	if (code)
 		return code;
@@ -559,13 +705,20 @@ static enum dpc_code site_from_provider_location(struct dpc_client *c,
 						 struct dpc_instance_list *l,
 						 struct dpc_error *err)
 {
-	char *uri = wmi_uri("root/sms", "*");
+	char *uri = NULL;
 	enum dpc_code code;
 
-	if (!uri)
-		return nomem(err);
-	code = enumerate(c, uri, "SELECT * FROM SMS_ProviderLocation", l, err);
-	free(uri);
+	if (admin(c)) {
+		code = dpca_select(c, "root/sms", "SMS_ProviderLocation", NULL,
+				   DPCI_MATCH_ALL, NULL, l, err);
+	} else {
+		uri = wmi_uri("root/sms", "*");
+		if (!uri)
+			return nomem(err);
+		code = enumerate(c, uri, "SELECT * FROM SMS_ProviderLocation",
+				 l, err);
+		free(uri);
+	}
 	if (code)
 		return code;
 	for (size_t i = 0; i < l->count && !*site; i++) {
@@ -615,8 +768,10 @@ enum dpc_code dpc_discover_site(struct dpc_client *c, char *site,
 		site[0] = '\0';
 	code = site_from_provider_location(c, &found, &l, err);
 	/* Only a provider's answer sends us to the fallback; a dead or
-	 * unauthorised endpoint will not do better the second time. */
-	if (code == DPC_E_PROVIDER || (!code && !site_ok(found))) {
+	 * unauthorised endpoint will not do better the second time. The
+	 * AdminService serves no system class: no fallback there. */
+	if (!admin(c) &&
+	    (code == DPC_E_PROVIDER || (!code && !site_ok(found)))) {
 		dpc_instance_list_clear(&l);
 		found = NULL;
 		err_clear(err);
@@ -624,8 +779,9 @@ enum dpc_code dpc_discover_site(struct dpc_client *c, char *site,
 	}
 	if (!code && !site_ok(found))
 		code = dpci_fail(err, DPC_E_NOT_FOUND,
-				"no site found under root/sms "
-				"(SMS_ProviderLocation, __Namespace)");
+				"no site found under root/sms (%s)",
+				admin(c) ? "SMS_ProviderLocation"
+					 : "SMS_ProviderLocation, __Namespace");
 	if (!code && strlen(found) >= size)
 		code = dpci_fail(err, DPC_E_USAGE, "site buffer too small");
 	if (!code) {
@@ -637,23 +793,56 @@ enum dpc_code dpc_discover_site(struct dpc_client *c, char *site,
 	return code;
 }
 
-static enum dpc_code query_dps(struct dpc_client *c, const char *where,
+static char *like_prefix(const char *s);
+
+/* The WHERE of a lookup over WS-Man, as dpco_match_filter writes its
+ * $filter. malloc'd; NULL when out of memory. */
+static char *wql_where(const char *prop, enum dpci_match match,
+		       const char *value)
+{
+	char *literal = match == DPCI_MATCH_PREFIX ? like_prefix(value)
+						   : dpc_wql_quote(value);
+	char *where = NULL;
+
+	if (literal &&
+	    asprintf(&where, " WHERE %s %s %s", prop,
+		     match == DPCI_MATCH_PREFIX ? "LIKE" : "=", literal) < 0)
+		where = NULL;
+	free(literal);
+	return where;
+}
+
+/* The DPs of the site whose prop matches value: a WQL query over WS-Man,
+ * a $filter over the AdminService. */
+static enum dpc_code query_dps(struct dpc_client *c, const char *prop,
+			       enum dpci_match match, const char *value,
 			       struct dpc_dp_list *out, struct dpc_error *err)
 {
 	struct dpc_instance_list l = { 0 };
 	char ns[64];
-	char *wql = NULL;
+	char *wql = NULL, *where = NULL;
 	enum dpc_code code;
 
 	memset(out, 0, sizeof(*out));
 	code = site_ns(c, ns, sizeof(ns), err);
 	if (code)
 		return code;
-	if (asprintf(&wql, "SELECT * FROM " DPI_CLASS "%s%s",
-		     where ? " WHERE " : "", where ? where : "") < 0)
-		return nomem(err);
-	code = dpc_query(c, ns, wql, &l, err);
-	free(wql);
+	if (admin(c)) {
+		code = dpca_select(c, ns, DPI_CLASS, prop, match, value, &l,
+				   err);
+	} else {
+		if (match != DPCI_MATCH_ALL &&
+		    !(where = wql_where(prop, match, value)))
+			return nomem(err);
+		if (asprintf(&wql, "SELECT * FROM " DPI_CLASS "%s",
+			     where ? where : "") < 0) {
+			free(where);
+			return nomem(err);
+		}
+		free(where);
+		code = dpc_query(c, ns, wql, &l, err);
+		free(wql);
+	}
 	if (code)
 		return code;
 	out->items = calloc(l.count ? l.count : 1, sizeof(*out->items));
@@ -677,7 +866,7 @@ enum dpc_code dpc_list_dps(struct dpc_client *c, struct dpc_dp_list *out,
 			   struct dpc_error *err)
 {
 	err_clear(err);
-	return query_dps(c, NULL, out, err);
+	return query_dps(c, NULL, DPCI_MATCH_ALL, NULL, out, err);
 }
 
 char *dpc_wql_quote(const char *s)
@@ -695,7 +884,7 @@ char *dpc_wql_quote(const char *s)
 	return buf_take(&b, NULL);
 }
 
-/* A short name for LIKE: its own %, _ and [ must match literally. */
+/* 's%' for LIKE: the prefix's own %, _ and [ must match literally. */
 static char *like_prefix(const char *s)
 {
 	struct buf b;
@@ -711,7 +900,7 @@ static char *like_prefix(const char *s)
 			buf_add(&b, s, 1);
 		}
 	}
-	buf_adds(&b, ".%");
+	buf_adds(&b, "%");
 	raw = buf_take(&b, NULL);
 	if (!raw)
 		return NULL;
@@ -723,25 +912,6 @@ static char *like_prefix(const char *s)
 static bool is_nal_path(const char *s)
 {
 	return strncasecmp(s, "[\"Display=", 10) == 0;
-}
-
-static enum dpc_code find_where(struct dpc_client *c, const char *prop,
-				const char *op, char *literal,
-				struct dpc_dp_list *l, struct dpc_error *err)
-{
-	char *where = NULL;
-	enum dpc_code code;
-
-	if (!literal)
-		return nomem(err);
-	if (asprintf(&where, "%s %s %s", prop, op, literal) < 0) {
-		free(literal);
-		return nomem(err);
-	}
-	free(literal);
-	code = query_dps(c, where, l, err);
-	free(where);
-	return code;
 }
 
 static enum dpc_code ambiguous(const char *spec, const struct dpc_dp_list *l,
@@ -773,25 +943,28 @@ enum dpc_code dpc_find_dp(struct dpc_client *c, const char *spec,
 	if (!spec || !*spec)
 		return dpci_fail(err, DPC_E_USAGE, "no distribution point named");
 	if (is_nal_path(spec)) {
-		code = find_where(c, "NALPath", "=", dpc_wql_quote(spec), &l,
-				  err);
+		code = query_dps(c, "NALPath", DPCI_MATCH_EQ, spec, &l, err);
 	} else {
 		/* \\DP01.contoso.com\ (a NetworkOSPath) names the host too. */
 		while (*spec == '\\')
 			spec++;
-		name = strdup(spec);
+		/* Room for the '.' of a short name's prefix below. */
+		n = strlen(spec);
+		name = malloc(n + 2);
 		if (!name)
 			return nomem(err);
-		n = strlen(name);
+		memcpy(name, spec, n + 1);
 		while (n && name[n - 1] == '\\')
 			name[--n] = '\0';
-		code = n ? find_where(c, "Name", "=", dpc_wql_quote(name), &l,
-				      err)
+		code = n ? query_dps(c, "Name", DPCI_MATCH_EQ, name, &l, err)
 			 : dpci_fail(err, DPC_E_USAGE, "empty DP name");
 		if (!code && !l.count && !strchr(name, '.')) {
+			/* A short name: the FQDNs it starts, "DP01.%". */
 			dpc_dp_list_clear(&l);
-			code = find_where(c, "Name", "LIKE", like_prefix(name),
-					  &l, err);
+			name[n] = '.';
+			name[n + 1] = '\0';
+			code = query_dps(c, "Name", DPCI_MATCH_PREFIX, name,
+					 &l, err);
 		}
 		free(name);
 	}
@@ -870,6 +1043,20 @@ enum dpc_code dpc_get_dp(struct dpc_client *c, const struct dpc_dp *key,
 	code = site_ns(c, ns, sizeof(ns), err);
 	if (code)
 		return code;
+	if (admin(c)) {
+		const char *names[3] = { sel[0].name, sel[1].name, sel[2].name };
+		const char *values[3] = { sel[0].value, sel[1].value,
+					  sel[2].value };
+
+		code = dpca_get(c, ns, DPI_CLASS, names, values, 3, &inst,
+				err);
+		if (code) {
+			if (get_not_found(err))
+				err->code = DPC_E_NOT_FOUND;
+			return err->code;
+		}
+		goto have_instance;
+	}
 	uri = wmi_uri(ns, DPI_CLASS);
 	if (!uri)
 		return nomem(err);
@@ -892,6 +1079,7 @@ enum dpc_code dpc_get_dp(struct dpc_client *c, const struct dpc_dp *key,
 		return nomem(err);
 	}
 	wsman_response_free(r);
+have_instance:
 	if (dp_from_instance(&inst, out) < 0)
 		code = nomem(err);
 	dpc_instance_clear(&inst);
@@ -971,6 +1159,8 @@ enum dpc_code dpc_query(struct dpc_client *c, const char *ns, const char *wql,
 			return code;
 		ns = site;
 	}
+	if (admin(c))
+		return dpca_query(c, ns, wql, out, err);
 	/* WinRM takes WQL only on the all-classes URI. */
 	uri = wmi_uri(ns, "*");
 	if (!uri)
@@ -1068,11 +1258,17 @@ enum dpc_code dpc_invoke(struct dpc_client *c, const char *ns,
 	if (!cls || !*cls || !method || !*method || (nparams && !params))
 		return dpci_fail(err, DPC_E_USAGE, "class and method required");
 	if (!ns) {
+		/* Over the AdminService too, though its route names no
+		 * namespace: both protocols make the same calls. */
 		code = site_ns(c, site, sizeof(site), err);
 		if (code)
 			return code;
 		ns = site;
 	}
+	if (admin(c))
+		return dpca_invoke(c, cls, method, params, nparams,
+				   is_idempotent(cls, method), out,
+				   return_value, err);
 	pairs = calloc(nparams ? nparams : 1, sizeof(*pairs));
 	nums = calloc(nparams ? nparams : 1, sizeof(*nums));
 	uri = wmi_uri(ns, cls);

@@ -1,6 +1,6 @@
 /* libdpclient: put Configuration Manager distribution points into and out
- * of maintenance mode over WS-Management, against dpsim or a real SMS
- * Provider.
+ * of maintenance mode over WS-Management or the AdminService (REST),
+ * against dpsim or a real SMS Provider.
  *
  * The model is the one real scripts use (docs/configmgr-domain.md, What
  * real scripts send): find the
@@ -120,6 +120,38 @@ char *dpc_error_format(const struct dpc_error *err, char *out, size_t size);
 
 /* ---- library and client ----------------------------------------------- */
 
+/* ---- protocols ---------------------------------------------------------
+ *
+ * A client speaks one of two protocols, and every call below works over
+ * both with the same results and the same errors (HRESULT, message, code):
+ *   - WS-Management to WinRM (http[s]://host:5985|5986/wsman), the way
+ *     PowerShell's CIM cmdlets do;
+ *   - the AdminService's WMI route, OData JSON over HTTPS
+ *     (https://host/AdminService): GET /wmi/<Class>?$filter=... for reads,
+ *     GET /wmi/<Class>(keys) for dpc_get_dp, POST /wmi/<Class>.<Method>
+ *     with the parameters as a JSON object for methods.
+ * dpc_client_new picks the protocol from the endpoint (DPC_PROTOCOL_AUTO):
+ * an endpoint whose path ends in /AdminService or /AdminService/ (in any
+ * case) is the AdminService, anything else WS-Man. Each call sends the
+ * same provider calls in the same order over both, so a journal of them
+ * reads the same. Where the AdminService differs (Identify, WQL, the
+ * namespace, timeouts), the call's comment says how. */
+
+enum dpc_protocol {
+	DPC_PROTOCOL_AUTO = 0,		/* from the endpoint, as above */
+	DPC_PROTOCOL_WSMAN,
+	DPC_PROTOCOL_ADMINSERVICE,
+};
+
+/* "auto", "wsman", "adminservice" (any case) -> *out. DPC_OK or
+ * DPC_E_USAGE. */
+enum dpc_code dpc_protocol_parse(const char *name, enum dpc_protocol *out);
+/* "auto", "wsman", "adminservice"; static storage. */
+const char *dpc_protocol_name(enum dpc_protocol protocol);
+/* The protocol DPC_PROTOCOL_AUTO picks for endpoint (NULL: the default
+ * endpoint, WS-Man): DPC_PROTOCOL_ADMINSERVICE or DPC_PROTOCOL_WSMAN. */
+enum dpc_protocol dpc_protocol_of_endpoint(const char *endpoint);
+
 /* Process-wide set-up of libcurl and libxml2; call once, before threads.
  * Returns DPC_OK or DPC_E_TRANSPORT if libcurl cannot initialise. */
 enum dpc_code dpc_global_init(void);
@@ -182,6 +214,29 @@ struct dpc_client;
 enum dpc_code dpc_client_new(const struct dpc_options *o,
 			     struct dpc_client **out, struct dpc_error *err);
 void dpc_client_free(struct dpc_client *c);
+
+/* dpc_client_new with the protocol given rather than read from the
+ * endpoint. DPC_PROTOCOL_WSMAN uses the endpoint as it is.
+ * DPC_PROTOCOL_ADMINSERVICE keeps its scheme, host and port and, unless
+ * its path already ends in /AdminService, replaces the path with
+ * /AdminService (so a .../wsman endpoint will do); NULL is
+ * http://127.0.0.1:5985/AdminService. Errors as dpc_client_new, and
+ * DPC_E_USAGE for a protocol that is not one of the enum. */
+enum dpc_code dpc_client_new_protocol(const struct dpc_options *o,
+				      enum dpc_protocol protocol,
+				      struct dpc_client **out,
+				      struct dpc_error *err);
+
+/* The protocol c speaks: DPC_PROTOCOL_WSMAN or DPC_PROTOCOL_ADMINSERVICE. */
+enum dpc_protocol dpc_client_protocol(const struct dpc_client *c);
+
+/* Called before each HTTP request of c with its method ("POST", "GET")
+ * and URL, for a debugging trace: dpc_options.trace then sees the body
+ * (empty for a GET). fn NULL stops it. The strings live for the call. */
+typedef void (*dpc_request_trace_fn)(void *data, const char *method,
+				     const char *url);
+void dpc_client_set_request_trace(struct dpc_client *c,
+				  dpc_request_trace_fn fn, void *data);
 
 /* The site code in use: the configured one or the one discovered so far;
  * NULL when neither. Owned by c, valid until the next call on c. */
