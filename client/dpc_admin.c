@@ -280,7 +280,7 @@ enum dpc_code dpca_query(struct dpc_client *c, const char *ns, const char *wql,
 {
 	struct dpcw_query q;
 	struct dpco_read how = { .ns = ns };
-	char why[DPC_MSG_SIZE - 64];
+	char why[DPC_MSG_SIZE - 64], site[64];
 	enum dpc_code code;
 	char *url;
 	int r;
@@ -297,6 +297,14 @@ enum dpc_code dpca_query(struct dpc_client *c, const char *ns, const char *wql,
 		code = bad_name("class", q.cls, err);
 		dpcw_query_clear(&q);
 		return code;
+	}
+	if (!ns) {
+		code = dpci_site_ns(c, site, sizeof(site), err);
+		if (code) {
+			dpcw_query_clear(&q);
+			return code;
+		}
+		how.ns = site;
 	}
 	how.cls = q.cls;
 	how.select = (const char *const *)q.props;

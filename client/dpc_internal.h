@@ -64,6 +64,10 @@ enum dpc_code dpci_auth_failed(struct dpc_client *c, long status,
 			       struct dpc_error *err);
 /* Sleeps *delay_ms, then doubles it (capped at 5 s). */
 void dpci_backoff(unsigned *delay_ms);
+/* "root/sms/site_<site>" into out, discovering the site first when c
+ * has none (dpclient.c). */
+enum dpc_code dpci_site_ns(struct dpc_client *c, char *out, size_t size,
+			   struct dpc_error *err);
 /* Calls the request trace, if any. */
 void dpci_trace_request(struct dpc_client *c, const char *method,
 			const char *url);
@@ -111,6 +115,8 @@ enum dpc_code dpca_get(struct dpc_client *c, const char *ns, const char *cls,
 		       const char *const *names, const char *const *values,
 		       size_t nkeys, struct dpc_instance *out,
 		       struct dpc_error *err);
+/* WQL read into a class read (dpc_wql.h); ns NULL: the site's, found
+ * after the WQL is read. */
 enum dpc_code dpca_query(struct dpc_client *c, const char *ns, const char *wql,
 			 struct dpc_instance_list *out, struct dpc_error *err);
 /* A static method; idempotent: whether it may be sent twice. */

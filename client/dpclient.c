@@ -551,8 +551,8 @@ static char *wmi_uri(const char *ns, const char *cls)
 	return buf_take(&b, NULL);
 }
 
-static enum dpc_code site_ns(struct dpc_client *c, char *out, size_t size,
-			     struct dpc_error *err)
+enum dpc_code dpci_site_ns(struct dpc_client *c, char *out, size_t size,
+			   struct dpc_error *err)
 {
 	char site[DPC_SITE_MAX + 1];
 	enum dpc_code code;
@@ -824,7 +824,7 @@ static enum dpc_code query_dps(struct dpc_client *c, const char *prop,
 	enum dpc_code code;
 
 	memset(out, 0, sizeof(*out));
-	code = site_ns(c, ns, sizeof(ns), err);
+	code = dpci_site_ns(c, ns, sizeof(ns), err);
 	if (code)
 		return code;
 	if (admin(c)) {
@@ -1040,7 +1040,7 @@ enum dpc_code dpc_get_dp(struct dpc_client *c, const struct dpc_dp *key,
 		return dpci_fail(err, DPC_E_USAGE,
 				"a DP's key is NALPath, ResourceType and "
 				"SiteCode: one is missing");
-	code = site_ns(c, ns, sizeof(ns), err);
+	code = dpci_site_ns(c, ns, sizeof(ns), err);
 	if (code)
 		return code;
 	if (admin(c)) {
@@ -1153,14 +1153,16 @@ enum dpc_code dpc_query(struct dpc_client *c, const char *ns, const char *wql,
 	memset(out, 0, sizeof(*out));
 	if (!wql || !*wql)
 		return dpci_fail(err, DPC_E_USAGE, "empty query");
+	/* It reads the WQL before it asks for the site: a query it cannot
+	 * send sends nothing. */
+	if (admin(c))
+		return dpca_query(c, ns, wql, out, err);
 	if (!ns) {
-		code = site_ns(c, site, sizeof(site), err);
+		code = dpci_site_ns(c, site, sizeof(site), err);
 		if (code)
 			return code;
 		ns = site;
 	}
-	if (admin(c))
-		return dpca_query(c, ns, wql, out, err);
 	/* WinRM takes WQL only on the all-classes URI. */
 	uri = wmi_uri(ns, "*");
 	if (!uri)
@@ -1260,7 +1262,7 @@ enum dpc_code dpc_invoke(struct dpc_client *c, const char *ns,
 	if (!ns) {
 		/* Over the AdminService too, though its route names no
 		 * namespace: both protocols make the same calls. */
-		code = site_ns(c, site, sizeof(site), err);
+		code = dpci_site_ns(c, site, sizeof(site), err);
 		if (code)
 			return code;
 		ns = site;

@@ -134,6 +134,10 @@ static int apply(struct dpctl *d, const struct dpctl_opt *o, char *arg,
 
 	switch (o->id) {
 	case OPT_ENDPOINT: d->endpoint = arg; break;
+	case OPT_API_PROTOCOL:
+		if (dpc_protocol_parse(arg, &d->api_protocol))
+			goto bad;
+		break;
 	case OPT_USER: d->user = arg; break;
 	case OPT_PASSWORD:
 		if (take_secret(&d->password, arg) < 0)
@@ -344,7 +348,8 @@ static void print_help(FILE *f)
 {
 	fprintf(f, "Usage: dpctl [OPTIONS] COMMAND [ARGS]\n\n"
 		"Drives distribution point maintenance mode over WS-Management "
-		"(dpsim or a\nreal SMS Provider).\n\nOptions:\n");
+		"or the\nAdminService (dpsim or a real SMS Provider).\n\n"
+		"Options:\n");
 	print_opts(f, dpctl_global_opts);
 	fprintf(f, "\nCommands:\n");
 	for (const struct dpctl_cmd *c = dpctl_cmds; c->name; c++)
@@ -376,15 +381,19 @@ static const struct dpctl_cmd *find_cmd(const char *name)
 
 /* ---- client ----------------------------------------------------------- */
 
+/* --verbose: "> METHOD URL", the body sent (none for a GET), then
+ * "< HTTP status" and the body received. */
+static void trace_request(void *data, const char *method, const char *url)
+{
+	fprintf(stderr, "> %s %s\n", method, url);
+}
+
 static void trace(void *data, bool outgoing, long status, const char *body,
 		  size_t len)
 {
-	const struct dpctl *d = data;
-
-	if (outgoing)
-		fprintf(stderr, "> POST %s\n", d->endpoint ? d->endpoint
-							   : "(default)");
-	else
+	if (outgoing && !len)
+		return;
+	if (!outgoing)
 		fprintf(stderr, "< HTTP %ld\n", status);
 	fwrite(body, 1, len, stderr);
 	fputs("\n", stderr);
@@ -443,8 +452,10 @@ static int connect_client(struct dpctl *d)
 		o.trace = trace;
 		o.trace_data = d;
 	}
-	if (dpc_client_new(&o, &d->client, &err))
+	if (dpc_client_new_protocol(&o, d->api_protocol, &d->client, &err))
 		return dpctl_fail(d, NULL, &err);
+	if (d->verbose)
+		dpc_client_set_request_trace(d->client, trace_request, d);
 	return 0;
 }
 

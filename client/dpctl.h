@@ -34,7 +34,7 @@ enum dpctl_opt_id {
 	/* global */
 	OPT_ENDPOINT = 1, OPT_USER, OPT_PASSWORD, OPT_AUTH, OPT_SITE,
 	OPT_CACERT, OPT_INSECURE, OPT_TIMEOUT, OPT_RETRIES, OPT_JSON,
-	OPT_VERBOSE, OPT_HELP, OPT_VERSION,
+	OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_API_PROTOCOL,
 	/* per command */
 	OPT_NAL, OPT_MODE, OPT_WAIT_TIMEOUT, OPT_INTERVAL, OPT_NAMESPACE,
 	OPT_CLASS, OPT_METHOD, OPT_PARAM, OPT_UINT,
@@ -53,6 +53,8 @@ struct dpctl {
 
 	/* global options */
 	const char *endpoint;
+	enum dpc_protocol api_protocol;	/* --protocol; AUTO: from the
+					 * endpoint */
 	const char *user;
 	char *password;		/* owned copy; wiped at exit */
 	enum dpc_auth auth;
@@ -87,7 +89,7 @@ struct dpctl {
 	double probability;	/* < 0: not given */
 	const char *op;
 	const char *for_user;
-	const char *protocol;
+	const char *protocol;	/* sim's --protocol GLOB */
 	const char *rule;
 	const char *result;
 	const char *since;

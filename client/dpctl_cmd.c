@@ -14,8 +14,11 @@
 
 const struct dpctl_opt dpctl_global_opts[] = {
 	{ "endpoint", 'e', "URL",
-	  "WS-Man endpoint (default $DPCTL_ENDPOINT or "
-	  "http://127.0.0.1:5985/wsman)", OPT_ENDPOINT },
+	  "http[s]://HOST:PORT/wsman, or .../AdminService for REST (default "
+	  "$DPCTL_ENDPOINT or http://127.0.0.1:5985/wsman)", OPT_ENDPOINT },
+	{ "protocol", 0, "PROTO",
+	  "wsman or adminservice (default: from the endpoint's path)",
+	  OPT_API_PROTOCOL },
 	{ "user", 'u', "USER", "user name (default $DPCTL_USER)", OPT_USER },
 	{ "password", 'p', "PASS",
 	  "password (better: $DPCTL_PASSWORD; asked on a terminal)",

@@ -3,7 +3,18 @@
  * credentials in DPCTL_USER / DPCTL_PASSWORD), checking exit codes, the
  * text on stdout and stderr, and the --json documents parsed with jansson.
  * What dpctl claims to have changed is read back over raw WS-Man, not with
- * dpctl itself. */
+ * dpctl itself.
+ *
+ * The program runs the whole suite over one protocol: WS-Man (no
+ * argument: -e http://H:P/wsman), or the AdminService ("adminservice":
+ * -e http://H:P/AdminService); meson runs it once each (tests dpctl and
+ * dpctl_adminservice). A test asserts the same outputs and exit codes
+ * over both; where the protocols themselves differ (the HTTP status of
+ * an error, WS-Man's fault subcode, Identify, WQL read by the client,
+ * how a timeout shows) it says so with `if (admin)`. The tests at the end
+ * run over the AdminService only: the endpoint rule, both protocols
+ * against one dpsim with byte-identical output, and the recorded answers
+ * of the unit tests still being what dpsim sends. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,7 +49,28 @@ extern char **environ;
 #define ACT_ENUM "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Enumerate"
 #define MAX_ARGS 32
 
-/* ---- fixtures --------------------------------------------------------- */
+/* ---- the protocol ------------------------------------------------------ */
+
+/* true: this run drives dpctl over the AdminService (main's argument). */
+static bool admin;
+
+/* The endpoint dpctl is given for p: its WS-Man URL, or over the
+ * AdminService the same host and port with /AdminService. Static storage,
+ * rewritten by each call (a test has one dpsim). */
+static const char *ep(const struct dpsim_proc *p)
+{
+	static char url[160];
+	size_t n = strlen(p->url);
+
+	if (!admin)
+		return p->url;
+	assert_true(n > 6 && strcmp(p->url + n - 6, "/wsman") == 0);
+	snprintf(url, sizeof(url), "%.*s/AdminService", (int)(n - 6), p->url);
+	return url;
+}
+
+/* The path of an endpoint of this run: "/wsman" or "/AdminService". */
+#define EP_PATH (admin ? "/AdminService" : "/wsman")
 
 /* ---- running dpctl ---------------------------------------------------- */
 
@@ -94,7 +126,7 @@ static void run_dpctl(const char *url, const char *user, const char *pass,
 #define DPCTL_AS(p, user, r, ...)                                          \
 	do {                                                                \
 		const char *const args_[] = { __VA_ARGS__, NULL };          \
-		run_dpctl((p)->url, user, user, args_, r);                  \
+		run_dpctl(ep(p), user, user, args_, r);                     \
 	} while (0)
 #define DPCTL(p, r, ...) DPCTL_AS(p, "lab", r, __VA_ARGS__)
 
@@ -157,18 +189,23 @@ static void jnull(const json_t *o, const char *key)
 	assert_true(json_is_null(json_object_get(o, key)));
 }
 
-/* Checks dpctl's error object for a provider's WMI fault. */
+/* Checks dpctl's error object for a provider's error: a WMI fault over
+ * WS-Man (HTTP 500, with a subcode), an OData error over the AdminService
+ * (admin_status, the status the HRESULT maps to; no subcode). */
 static void expect_fault_json(const json_t *e, const char *hresult,
-			      const char *name)
+			      const char *name, long admin_status)
 {
 	assert_true(json_is_object(e));
 	assert_string_equal(jstr(e, "code"), "DPC_E_PROVIDER");
 	assert_string_equal(jstr(e, "hresult"), hresult);
 	assert_string_equal(jstr(e, "hresult_name"), name);
 	assert_true(json_is_false(json_object_get(e, "return_value")));
-	assert_int_equal(jint(e, "http_status"), 500);
+	assert_int_equal(jint(e, "http_status"), admin ? admin_status : 500);
 	assert_true(strlen(jstr(e, "message")) > 0);
-	assert_true(json_is_string(json_object_get(e, "subcode")));
+	if (admin)
+		jnull(e, "subcode");
+	else
+		assert_true(json_is_string(json_object_get(e, "subcode")));
 	jnull(e, "transport");
 	assert_non_null(json_object_get(e, "sms_status"));
 }
@@ -529,7 +566,7 @@ static void invoke_generic_method(void **state)
 	expect_status(&r, 1);
 	j = parse_json(r.out);
 	expect_fault_json(json_object_get(j, "error"), "0x80041008",
-			  "WBEM_E_INVALID_PARAMETER");
+			  "WBEM_E_INVALID_PARAMETER", 400);
 	json_decref(j);
 	assert_true(contains(r.err, "WBEM_E_INVALID_PARAMETER (0x80041008)"));
 	run_free(&r);
@@ -603,17 +640,34 @@ static void query_errors(void **state)
 
 	DPCTL(p, &r, "--json", "query",
 	      "SELECT * FORM SMS_DistributionPointInfo");
-	expect_status(&r, 1);
-	j = parse_json(r.out);
-	expect_fault_json(json_object_get(j, "error"), "0x80041017",
-			  "WBEM_E_INVALID_QUERY");
+	if (admin) {
+		/* The client reads the WQL, and sends nothing. */
+		expect_status(&r, 2);
+		j = parse_json(r.out);
+		assert_string_equal(jstr(json_object_get(j, "error"), "code"),
+				    "DPC_E_USAGE");
+		jnull(json_object_get(j, "error"), "hresult");
+		jnull(json_object_get(j, "error"), "http_status");
+		assert_true(contains(r.err, "dpctl: WQL the AdminService "
+				     "cannot run: position 10: expected FROM, "
+				     "found 'FORM'\n"));
+	} else {
+		expect_status(&r, 1);
+		j = parse_json(r.out);
+		expect_fault_json(json_object_get(j, "error"), "0x80041017",
+				  "WBEM_E_INVALID_QUERY", 400);
+		assert_true(contains(r.err,
+				     "WBEM_E_INVALID_QUERY (0x80041017)"));
+	}
 	json_decref(j);
-	assert_true(contains(r.err, "WBEM_E_INVALID_QUERY (0x80041017)"));
 	run_free(&r);
 
+	/* An unknown class: WMI's WBEM_E_INVALID_CLASS; the AdminService has
+	 * no route for it, a 404 without an HRESULT. */
 	DPCTL(p, &r, "query", "SELECT * FROM SMS_Nothing");
 	expect_status(&r, 1);
-	assert_true(contains(r.err, "WBEM_E_INVALID_CLASS (0x80041010)"));
+	assert_true(contains(r.err, admin ? "class SMS_Nothing is not served"
+				    : "WBEM_E_INVALID_CLASS (0x80041010)"));
 	run_free(&r);
 }
 
@@ -797,10 +851,13 @@ static void wait_sees_a_change(void **state)
 {
 	struct dpsim_proc *p = *state;
 	const char *const argv[] = {
-		DPCTL_BIN, "-e", p->url, "--verbose", "--json", "wait",
+		DPCTL_BIN, "-e", ep(p), "--verbose", "--json", "wait",
 		"DP01.contoso.com", "--mode", "1", "--timeout", "60s",
 		"--interval", "100ms", NULL,
 	};
+	/* The mode as each protocol's answer writes it. */
+	const char *mode0 = admin ? "\"MaintenanceMode\":0," : "MaintenanceMode>0<";
+	const char *mode1 = admin ? "\"MaintenanceMode\":1," : "MaintenanceMode>1<";
 	struct bg b;
 	struct run r;
 	json_t *j;
@@ -809,7 +866,7 @@ static void wait_sees_a_change(void **state)
 	bg_start(&b, argv);
 	/* --verbose traces every response: the first one with the DP's
 	 * mode 0 in it means the wait has read the old state. */
-	if (!bg_pump(&b, t0 + 30000, "MaintenanceMode>0<")) {
+	if (!bg_pump(&b, t0 + 30000, mode0)) {
 		bg_finish(&b, harness_now_ms());
 		fail_msg("dpctl wait never read DP01's mode");
 	}
@@ -818,7 +875,7 @@ static void wait_sees_a_change(void **state)
 	run_free(&r);
 	assert_int_equal(bg_finish(&b, harness_now_ms() + 30000), 0);
 	assert_true(harness_now_ms() - t0 < 45000);
-	assert_true(contains(b.text[1], "MaintenanceMode>1<"));
+	assert_true(contains(b.text[1], mode1));
 	j = parse_json(b.text[0]);
 	assert_true(json_is_true(json_object_get(j, "reached")));
 	assert_int_equal(jint(j, "current_mode"), 1);
@@ -839,6 +896,26 @@ static void identify(void **state)
 	DPCTL(p, &r, "--json", "identify");
 	expect_status(&r, 0);
 	j = parse_json(r.out);
+	if (admin) {
+		/* The service document says only that it is OData 4. */
+		assert_string_equal(jstr(j, "protocol_version"), "OData 4.0");
+		jnull(j, "product_vendor");
+		jnull(j, "product_version");
+		json_decref(j);
+		run_free(&r);
+		/* It wants credentials, as every AdminService route. */
+		run_dpctl(ep(p), NULL, NULL, args, &r);
+		expect_status(&r, 3);
+		assert_true(contains(r.out, "\"DPC_E_AUTH\""));
+		run_free(&r);
+		DPCTL(p, &r, "identify");
+		expect_status(&r, 0);
+		assert_string_equal(r.out, "protocol version: OData 4.0\n"
+				    "product vendor:   -\n"
+				    "product version:  -\n");
+		run_free(&r);
+		return;
+	}
 	assert_string_equal(jstr(j, "protocol_version"),
 			    "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd");
 	assert_string_equal(jstr(j, "product_vendor"), "Microsoft Corporation");
@@ -848,7 +925,7 @@ static void identify(void **state)
 
 	/* Identify needs no credentials; WinRM then leaves out the version,
 	 * and the key stays, null. */
-	run_dpctl(p->url, NULL, NULL, args, &r);
+	run_dpctl(ep(p), NULL, NULL, args, &r);
 	expect_status(&r, 0);
 	j = parse_json(r.out);
 	assert_string_equal(jstr(j, "product_vendor"), "Microsoft Corporation");
@@ -889,7 +966,13 @@ static void site(void **state)
 	run_free(&r);
 	DPCTL(p, &r, "--site", "ZZ9", "list");
 	expect_status(&r, 1);
-	assert_true(contains(r.err, "WBEM_E_INVALID_NAMESPACE (0x8004100E)"));
+	/* The AdminService serves its own site: the client sees the
+	 * instances come from another namespace. */
+	assert_true(contains(r.err, admin
+		? "dpctl: SMS_DistributionPointInfo is in namespace "
+		  "root\\sms\\site_PS1 on this AdminService, not in "
+		  "root\\sms\\site_ZZ9\n"
+		: "WBEM_E_INVALID_NAMESPACE (0x8004100E)"));
 	run_free(&r);
 }
 
@@ -999,7 +1082,7 @@ static void wmi_fault_shape(void **state)
 	j = parse_json(r.out);
 	assert_int_equal(json_object_size(j), 1);
 	e = json_object_get(j, "error");
-	expect_fault_json(e, "0x80041002", "WBEM_E_NOT_FOUND");
+	expect_fault_json(e, "0x80041002", "WBEM_E_NOT_FOUND", 404);
 	assert_true(contains(jstr(e, "message"), "NOPE.contoso.com"));
 	json_decref(j);
 	run_free(&r);
@@ -1068,8 +1151,11 @@ static void analyst_is_refused(void **state)
 	expect_status(&r, 1);
 	j = parse_json(r.out);
 	e = json_object_get(j, "error");
-	expect_fault_json(e, "0x80041003", "WBEM_E_ACCESS_DENIED");
-	assert_string_equal(jstr(e, "subcode"), "w:AccessDenied");
+	/* The AdminService answers an access refusal 404, as a real site
+	 * does. */
+	expect_fault_json(e, "0x80041003", "WBEM_E_ACCESS_DENIED", 404);
+	if (!admin)
+		assert_string_equal(jstr(e, "subcode"), "w:AccessDenied");
 	json_decref(j);
 	run_free(&r);
 
@@ -1094,13 +1180,13 @@ static void wrong_password_is_exit_3(void **state)
 	struct run r;
 	json_t *j, *e;
 
-	run_dpctl(p->url, "lab", "wrong", list, &r);
+	run_dpctl(ep(p), "lab", "wrong", list, &r);
 	expect_status(&r, 3);
 	assert_string_equal(r.out, "");
 	assert_true(contains(r.err, "HTTP 401"));
 	run_free(&r);
 
-	run_dpctl(p->url, "nosuchuser", "lab", jlist, &r);
+	run_dpctl(ep(p), "nosuchuser", "lab", jlist, &r);
 	expect_status(&r, 3);
 	j = parse_json(r.out);
 	e = json_object_get(j, "error");
@@ -1110,12 +1196,12 @@ static void wrong_password_is_exit_3(void **state)
 	run_free(&r);
 
 	/* No credentials at all: the same. */
-	run_dpctl(p->url, NULL, NULL, list, &r);
+	run_dpctl(ep(p), NULL, NULL, list, &r);
 	expect_status(&r, 3);
 	run_free(&r);
 
 	/* -p works (the environment is the better place, but it works). */
-	run_dpctl(p->url, "lab", NULL, with_p, &r);
+	run_dpctl(ep(p), "lab", NULL, with_p, &r);
 	expect_status(&r, 0);
 	assert_true(contains(r.out, "DP01.contoso.com"));
 	run_free(&r);
@@ -1157,7 +1243,8 @@ static void unreachable_endpoint_is_exit_3_fast(void **state)
 	struct run r;
 	json_t *j, *e;
 
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/wsman", free_port());
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", free_port(),
+		 EP_PATH);
 	run_dpctl(url, "lab", "lab", list, &r);
 	expect_status(&r, 3);
 	/* Refused is retried, twice by default, after 200 ms and 400 ms:
@@ -1188,8 +1275,8 @@ static void tls_to_plain_listener_is_exit_3(void **state)
 	char url[160];
 	struct run r;
 
-	assert_true(strncmp(p->url, "http://", 7) == 0);
-	snprintf(url, sizeof(url), "https://%s", p->url + 7);
+	assert_true(strncmp(ep(p), "http://", 7) == 0);
+	snprintf(url, sizeof(url), "https://%s", ep(p) + 7);
 	run_dpctl(url, "lab", "lab", list, &r);
 	expect_status(&r, 3);
 	assert_true(r.ms < 5000);
@@ -1259,7 +1346,7 @@ static void usage_errors_are_exit_2(void **state)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		run_dpctl(strcmp(cases[i][0] ? cases[i][0] : "", "-e") == 0
-			  ? NULL : p->url, "lab", "lab", cases[i], &r);
+			  ? NULL : ep(p), "lab", "lab", cases[i], &r);
 		if (r.status != 2)
 			fprintf(stderr, "case %zu (%s %s)\n", i,
 				cases[i][0] ? cases[i][0] : "",
@@ -1336,7 +1423,7 @@ static void example_status(void **state)
 		skip();
 	}
 	{
-		const char *const argv[] = { bin, p->url, "DP02", NULL };
+		const char *const argv[] = { bin, ep(p), "DP02", NULL };
 
 		st = run_program(argv, env, &out, &err);
 		assert_int_equal(st, 0);
@@ -1346,7 +1433,7 @@ static void example_status(void **state)
 		free(err);
 	}
 	{
-		const char *const argv[] = { bin, p->url, "NOPE", NULL };
+		const char *const argv[] = { bin, ep(p), "NOPE", NULL };
 
 		st = run_program(argv, env, &out, &err);
 		assert_int_equal(st, 1);
@@ -1466,7 +1553,8 @@ static void verbose_details_for_every_failure(void **state)
 	char url[64];
 	struct run r;
 
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/wsman", free_port());
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", free_port(),
+		 EP_PATH);
 	run_dpctl(url, "lab", "lab", list, &r);
 	expect_status(&r, 3);
 	assert_true(contains(r.err, "  DPC_E_TRANSPORT: http status -, "
@@ -1545,7 +1633,7 @@ static void json_usage_errors(void **state)
 		size_t n = 0;
 		bool e = strcmp(cases[i][0], "-e") == 0;
 
-		run_dpctl(e ? NULL : p->url, "lab", "lab", cases[i], &r);
+		run_dpctl(e ? NULL : ep(p), "lab", "lab", cases[i], &r);
 		if (r.status != 2)
 			fprintf(stderr, "case %zu (%s %s)\n", i, cases[i][0],
 				cases[i][1] ? cases[i][1] : "");
@@ -1557,7 +1645,7 @@ static void json_usage_errors(void **state)
 			if (strcmp(*a, "--json") != 0)
 				argv[n++] = *a;
 		argv[n] = NULL;
-		run_dpctl(e ? NULL : p->url, "lab", "lab", argv, &plain);
+		run_dpctl(e ? NULL : ep(p), "lab", "lab", argv, &plain);
 		expect_status(&plain, 2);
 		assert_string_equal(plain.out, "");
 		assert_string_equal(plain.err, r.err);
@@ -1567,47 +1655,122 @@ static void json_usage_errors(void **state)
 	expect_modes(p, 0, 1, 0, 0, 0);
 }
 
-/* A w:TimedOut (after dpctl's own 2 s OperationTimeout) on a generic
- * method: the server may have run it, so it is sent once. */
+/* A method the library does not know to be idempotent, as dpctl invoke
+ * arguments after "-c": CancelDistribution over WS-Man (dpsim has no such
+ * method, but a fault rule matches the call before the provider looks);
+ * over the AdminService, whose route must know the method to take the
+ * call, SMS_DistributionPoint.SetDPMaintenanceMode, which the library
+ * sends as any method of that class: once. */
+#define GENERIC_INVOKE                                                   \
+	(admin ? (const char *const[]){ "SMS_DistributionPoint", "-M",    \
+		  "SetDPMaintenanceMode", "-P", "NALPath=" DP01_NAL,      \
+		  "-U", "Mode=1", NULL }                                  \
+	       : (const char *const[]){ "SMS_DistributionPointInfo", "-M", \
+		  "CancelDistribution", "-P", "PackageId=PS100001",       \
+		  "-P", "NALPath=" DP01_NAL, NULL })
+#define GENERIC_METHOD (admin ? "SetDPMaintenanceMode" : "CancelDistribution")
+#define GENERIC_CLASS (admin ? "SMS_DistributionPoint" \
+			     : "SMS_DistributionPointInfo")
+
+/* dpctl PRE... invoke -c TAIL... (TAIL: GENERIC_INVOKE). */
+static void run_generic_invoke(struct dpsim_proc *p, const char *const *pre,
+			       const char *const *tail, struct run *r)
+{
+	const char *argv[MAX_ARGS];
+	size_t n = 0;
+
+	for (; *pre; pre++)
+		argv[n++] = *pre;
+	argv[n++] = "invoke";
+	argv[n++] = "-c";
+	for (; *tail; tail++)
+		argv[n++] = *tail;
+	argv[n] = NULL;
+	run_dpctl(ep(p), "lab", "lab", argv, r);
+}
+
+/* A rule on the generic method: "{"...,"method":M,"class":C, rest}". */
+static void add_generic_rule(struct dpsim_proc *p, const char *rest)
+{
+	char rule[300];
+
+	snprintf(rule, sizeof(rule), "{\"operation\":\"invoke\","
+		 "\"class\":\"%s\",\"method\":\"%s\",%s}", GENERIC_CLASS,
+		 GENERIC_METHOD, rest);
+	add_fault_rule_or_skip(p, rule);
+}
+
+/* A timeout on a generic method: the server may have run it, so it is
+ * sent once. Over WS-Man dpsim answers w:TimedOut after dpctl's own 2 s
+ * OperationTimeout; a REST request has no OperationTimeout, so over the
+ * AdminService dpctl's own 2 s HTTP timeout ends the wait. */
 static void generic_invoke_not_retried_after_timeout(void **state)
 {
+	static const char *const pre[] = { "--site", "PS1", "--timeout", "2s",
+					   "--json", NULL };
 	struct dpsim_proc *p = *state;
+	char query[80];
 	struct run r;
 	json_t *j, *e;
 
-	add_fault_rule_or_skip(p, "{\"operation\":\"invoke\","
-			       "\"method\":\"CancelDistribution\","
-			       "\"effect\":\"timeout\",\"times\":1}");
+	add_generic_rule(p, "\"effect\":\"timeout\",\"times\":1");
 	journal_clear(p);
-	DPCTL(p, &r, "--site", "PS1", "--timeout", "2s", "--json", "invoke",
-	      "-c", "SMS_DistributionPointInfo", "-M", "CancelDistribution",
-	      "-P", "PackageId=PS100001", "-P", "NALPath=" DP01_NAL);
+	run_generic_invoke(p, pre, GENERIC_INVOKE,
+			   &r);
 	expect_status(&r, 3);
 	j = parse_json(r.out);
 	e = json_object_get(j, "error");
 	assert_string_equal(jstr(e, "code"), "DPC_E_TRANSPORT");
-	assert_string_equal(jstr(e, "subcode"), "w:TimedOut");
-	assert_string_equal(jstr(e, "hresult_name"),
-			    "ERROR_WSMAN_OPERATION_TIMEDOUT");
+	if (admin) {
+		jnull(e, "subcode");
+		jnull(e, "hresult");
+		assert_true(contains(jstr(e, "transport"), "timed out"));
+	} else {
+		assert_string_equal(jstr(e, "subcode"), "w:TimedOut");
+		assert_string_equal(jstr(e, "hresult_name"),
+				    "ERROR_WSMAN_OPERATION_TIMEDOUT");
+		assert_true(contains(r.err, "ERROR_WSMAN_OPERATION_TIMEDOUT"));
+	}
 	json_decref(j);
-	assert_true(contains(r.err, "ERROR_WSMAN_OPERATION_TIMEDOUT"));
 	run_free(&r);
-	assert_int_equal(journal_count(p, "method=CancelDistribution"), 1);
+	if (admin) {
+		/* dpsim journals the timed-out call when it answers (60 s
+		 * on); a second send would have reached the provider by
+		 * now, past the retired rule. */
+		json_t *rules = control_call(p, "GET", "faults", NULL, 200);
+		json_t *rule = json_array_get(json_object_get(rules, "faults"),
+					      0);
+
+		assert_int_equal(jint(rule, "fired"), 1);
+		assert_int_equal(jint(rule, "matched"), 1);
+		json_decref(rules);
+		assert_int_equal(journal_count(p, "result=ok"), 0);
+		return;
+	}
+	snprintf(query, sizeof(query), "method=%s", GENERIC_METHOD);
+	assert_int_equal(journal_count(p, query), 1);
 	assert_int_equal(journal_count(p, "result=timeout"), 1);
 	assert_int_equal(journal_count(p, NULL), 1);
 }
 
-/* SetDPMaintenanceMode is idempotent: after the same w:TimedOut it is sent
- * again and succeeds, through invoke and through maintenance alike. */
+/* SetDPMaintenanceMode is idempotent: after a w:TimedOut (over the
+ * AdminService: an HTTP 504, its REST form) it is sent again and
+ * succeeds, through invoke and through maintenance alike. */
 static void set_mode_retried_after_timeout(void **state)
 {
+	const char *rule = admin
+		? "{\"operation\":\"invoke\",\"method\":\"SetDPMaintenanceMode\","
+		  "\"effect\":\"http\",\"http_status\":504,\"times\":1}"
+		: "{\"operation\":\"invoke\",\"method\":\"SetDPMaintenanceMode\","
+		  "\"effect\":\"timeout\",\"times\":1}";
+	const char *failed = admin ? "method=SetDPMaintenanceMode&result=http"
+				   : "method=SetDPMaintenanceMode"
+				     "&result=timeout";
 	struct dpsim_proc *p = *state;
 	struct run r;
 	json_t *j;
 
-	add_fault_rule_or_skip(p, "{\"operation\":\"invoke\","
-			       "\"method\":\"SetDPMaintenanceMode\","
-			       "\"effect\":\"timeout\",\"times\":1}");
+	add_fault_rule_or_skip(p, rule);
 	journal_clear(p);
 	DPCTL(p, &r, "--site", "PS1", "--timeout", "2s", "--json", "invoke",
 	      "--nal", DP01_NAL, "--mode", "1");
@@ -1618,15 +1781,12 @@ static void set_mode_retried_after_timeout(void **state)
 	json_decref(j);
 	run_free(&r);
 	assert_int_equal(journal_count(p, "method=SetDPMaintenanceMode"), 2);
-	assert_int_equal(journal_count(p, "method=SetDPMaintenanceMode"
-				       "&result=timeout"), 1);
+	assert_int_equal(journal_count(p, failed), 1);
 	assert_int_equal(journal_count(p, "method=SetDPMaintenanceMode"
 				       "&result=ok"), 1);
 	assert_int_equal(read_mode(p, "DP01.contoso.com"), 1);
 
-	add_fault_rule_or_skip(p, "{\"operation\":\"invoke\","
-			       "\"method\":\"SetDPMaintenanceMode\","
-			       "\"effect\":\"timeout\",\"times\":1}");
+	add_fault_rule_or_skip(p, rule);
 	journal_clear(p);
 	DPCTL(p, &r, "--site", "PS1", "--timeout", "2s", "maintenance", "on",
 	      "PXE01");
@@ -1643,36 +1803,41 @@ static void set_mode_retried_after_timeout(void **state)
  * must still be: a 503 before anything ran. */
 static void generic_invoke_drop_and_503(void **state)
 {
+	static const char *const none[] = { NULL };
+	static const char *const pre[] = { "--site", "PS1", "--json", NULL };
 	struct dpsim_proc *p = *state;
+	char query[80];
 	struct run r;
 
+	snprintf(query, sizeof(query), "method=%s", GENERIC_METHOD);
 	/* A resend would get past the retired rule to the provider, and be
 	 * journaled. */
-	add_fault_rule_or_skip(p, "{\"operation\":\"invoke\","
-			       "\"method\":\"CancelDistribution\","
-			       "\"effect\":\"drop\",\"times\":1}");
+	add_generic_rule(p, "\"effect\":\"drop\",\"times\":1");
 	journal_clear(p);
 	/* No --site: discovery first, so the invoke reuses a connection. */
-	DPCTL(p, &r, "invoke", "-c", "SMS_DistributionPointInfo", "-M",
-	      "CancelDistribution", "-P", "PackageId=PS100001");
+	run_generic_invoke(p, none, GENERIC_INVOKE, &r);
 	expect_status(&r, 3);
 	run_free(&r);
 	assert_true(journal_count(p, "operation=enumerate") >= 1);
-	assert_int_equal(journal_count(p, "method=CancelDistribution"), 1);
+	assert_int_equal(journal_count(p, query), 1);
 	assert_int_equal(journal_count(p, "result=drop"), 1);
 
-	add_fault_rule_or_skip(p, "{\"method\":\"CancelDistribution\","
-			       "\"effect\":\"http\",\"http_status\":503,"
-			       "\"times\":1}");
+	add_generic_rule(p, "\"effect\":\"http\",\"http_status\":503,"
+			 "\"times\":1");
 	journal_clear(p);
-	DPCTL(p, &r, "--site", "PS1", "--json", "invoke", "-c",
-	      "SMS_DistributionPointInfo", "-M", "CancelDistribution",
-	      "-P", "PackageId=PS100001");
-	/* Past the 503, dpsim's answer: the class has no such method. */
-	expect_status(&r, 1);
-	assert_true(contains(r.err, "WBEM_E_INVALID_METHOD"));
+	run_generic_invoke(p, pre, GENERIC_INVOKE, &r);
+	if (admin) {
+		/* Past the 503, the call. */
+		expect_status(&r, 0);
+		assert_int_equal(read_mode(p, "DP01.contoso.com"), 1);
+	} else {
+		/* Past the 503, dpsim's answer: the class has no such
+		 * method. */
+		expect_status(&r, 1);
+		assert_true(contains(r.err, "WBEM_E_INVALID_METHOD"));
+	}
 	run_free(&r);
-	assert_int_equal(journal_count(p, "method=CancelDistribution"), 2);
+	assert_int_equal(journal_count(p, query), 2);
 	assert_int_equal(journal_count(p, "result=http"), 1);
 }
 
@@ -1700,7 +1865,7 @@ static void wait_resolves_once_then_gets(void **state)
 {
 	struct dpsim_proc *p = *state;
 	const char *const argv[] = {
-		DPCTL_BIN, "-e", p->url, "--site", "PS1", "--json", "wait",
+		DPCTL_BIN, "-e", ep(p), "--site", "PS1", "--json", "wait",
 		"DP01.contoso.com", "--mode", "1", "--timeout", "120s",
 		"--interval", "50ms", NULL,
 	};
@@ -1735,7 +1900,7 @@ static void wait_re_resolves_after_not_found(void **state)
 {
 	struct dpsim_proc *p = *state;
 	const char *const argv[] = {
-		DPCTL_BIN, "-e", p->url, "--site", "PS1", "--json", "wait",
+		DPCTL_BIN, "-e", ep(p), "--site", "PS1", "--json", "wait",
 		"DP01.contoso.com", "--mode", "1", "--timeout", "120s",
 		"--interval", "50ms", NULL,
 	};
@@ -1758,7 +1923,428 @@ static void wait_re_resolves_after_not_found(void **state)
 	assert_int_equal(journal_count(p, "operation=get&result=fault"), 1);
 }
 
-int main(void)
+/* ---- the AdminService only ---------------------------------------------- */
+
+/* The protocol follows the endpoint's path; --protocol overrides it; the
+ * journal says which protocol each call came over. */
+static void endpoint_rule(void **state)
+{
+	static const char *const status[] = { "--site", "PS1", "status",
+					      "DP01.contoso.com", NULL };
+	static const char *const forced[] = { "--protocol", "adminservice",
+					      "--site", "PS1", "status",
+					      "DP01.contoso.com", NULL };
+	static const char *const wsman[] = { "--protocol", "WSMAN", "--site",
+					     "PS1", "status",
+					     "DP01.contoso.com", NULL };
+	static const char *const bogus[] = { "--protocol", "rest", "list",
+					     NULL };
+	struct dpsim_proc *p = *state;
+	char base[160], url[200];
+	struct run r;
+
+	dpsim_base(p, base, sizeof(base));
+	/* The path in any case, with or without a trailing slash. */
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const paths[] = {
+			"/AdminService", "/adminservice/", "/ADMINSERVICE",
+		};
+
+		snprintf(url, sizeof(url), "%s%s", base, paths[i]);
+		journal_clear(p);
+		run_dpctl(url, "lab", "lab", status, &r);
+		expect_status(&r, 0);
+		assert_true(contains(r.out, "name:             "
+				     "DP01.contoso.com\n"));
+		run_free(&r);
+		assert_int_equal(journal_count(p, "protocol=adminservice"), 1);
+		assert_int_equal(journal_count(p, NULL), 1);
+	}
+	/* --protocol adminservice: the /wsman endpoint's host and port, or
+	 * one without a path. */
+	for (size_t i = 0; i < 2; i++) {
+		journal_clear(p);
+		run_dpctl(i ? base : p->url, "lab", "lab", forced, &r);
+		expect_status(&r, 0);
+		run_free(&r);
+		assert_int_equal(journal_count(p, "protocol=adminservice"), 1);
+		assert_int_equal(journal_count(p, NULL), 1);
+	}
+	/* --protocol wsman (any case) and a /wsman endpoint. */
+	journal_clear(p);
+	run_dpctl(p->url, "lab", "lab", wsman, &r);
+	expect_status(&r, 0);
+	run_free(&r);
+	assert_int_equal(journal_count(p, "protocol=wsman"), 1);
+	assert_int_equal(journal_count(p, NULL), 1);
+	/* An unknown one is a usage error. */
+	run_dpctl(p->url, "lab", "lab", bogus, &r);
+	expect_status(&r, 2);
+	assert_string_equal(r.err, "dpctl: invalid value for --protocol: "
+			    "'rest'\n");
+	run_free(&r);
+	/* After "sim", --protocol is the journal's filter. */
+	{
+		static const char *const sim[] = {
+			"--json", "sim", "journal", "--protocol",
+			"adminservice", NULL,
+		};
+		json_t *j;
+
+		run_dpctl(p->url, NULL, NULL, sim, &r);
+		expect_status(&r, 0);
+		j = parse_json(r.out);
+		assert_true(json_array_size(json_object_get(j, "entries")) == 0);
+		json_decref(j);
+		run_free(&r);
+	}
+}
+
+/* Replaces each occurrence of from in *text by to. */
+static void replace_all(char **text, const char *from, const char *to)
+{
+	char *hit;
+	size_t nf = strlen(from), nt = strlen(to);
+
+	while ((hit = strstr(*text, from))) {
+		size_t head = (size_t)(hit - *text);
+		char *n = malloc(strlen(*text) - nf + nt + 1);
+
+		assert_non_null(n);
+		memcpy(n, *text, head);
+		memcpy(n + head, to, nt);
+		snprintf(n + head + nt, strlen(*text) - head - nf + 1, "%s",
+			 hit + nf);
+		free(*text);
+		*text = n;
+	}
+}
+
+/* dpctl args as user over WS-Man into *w, over the AdminService into *a,
+ * each endpoint written ENDPOINT in the output. */
+static void run_both(struct dpsim_proc *p, const char *user,
+		     const char *const *args, bool wsman, struct run *r)
+{
+	const char *url = wsman ? p->url : ep(p);
+
+	run_dpctl(url, user, user, args, r);
+	replace_all(&r->out, url, "ENDPOINT");
+	replace_all(&r->err, url, "ENDPOINT");
+}
+
+static void expect_same(const char *const *args, const struct run *w,
+			const struct run *a)
+{
+	if (w->status != a->status || strcmp(w->out, a->out) ||
+	    strcmp(w->err, a->err)) {
+		fprintf(stderr, "dpctl");
+		for (; *args; args++)
+			fprintf(stderr, " %s", *args);
+		fprintf(stderr, "\n--- WS-Man: exit %d\n%s---\n%s--- "
+			"AdminService: exit %d\n%s---\n%s---\n", w->status,
+			w->out, w->err, a->status, a->out, a->err);
+	}
+	assert_int_equal(w->status, a->status);
+	assert_string_equal(w->out, a->out);
+	assert_string_equal(w->err, a->err);
+}
+
+/* The same command over both protocols: the same exit status, stdout and
+ * stderr, byte for byte (but the endpoint). */
+static void same_output(struct dpsim_proc *p, const char *user,
+			const char *const *args)
+{
+	struct run w, a;
+
+	run_both(p, user, args, true, &w);
+	run_both(p, user, args, false, &a);
+	expect_same(args, &w, &a);
+	run_free(&w);
+	run_free(&a);
+}
+
+/* A change and its undoing, over WS-Man, then over the AdminService:
+ * each step says the same over both. */
+static void same_change(struct dpsim_proc *p, const char *const *change,
+			const char *const *undo)
+{
+	struct run w1, w2, a1, a2;
+
+	run_both(p, "lab", change, true, &w1);
+	run_both(p, "lab", undo, true, &w2);
+	run_both(p, "lab", change, false, &a1);
+	run_both(p, "lab", undo, false, &a2);
+	expect_same(change, &w1, &a1);
+	expect_same(undo, &w2, &a2);
+	run_free(&w1);
+	run_free(&w2);
+	run_free(&a1);
+	run_free(&a2);
+}
+
+#define SAME(user, ...)                                                    \
+	do {                                                                \
+		const char *const args_[] = { __VA_ARGS__, NULL };          \
+		same_output(p, user, args_);                                \
+	} while (0)
+#define LIST(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+/* One dpsim, both protocols: every command's output, errors included. */
+static void same_output_over_both_protocols(void **state)
+{
+	struct dpsim_proc *p = *state;
+
+	SAME("lab", "list");
+	SAME("lab", "--json", "list");
+	SAME("lab", "status", "DP01");
+	SAME("lab", "--json", "status", "dp02");
+	SAME("lab", "--json", "status", DP03_NAL);
+	SAME("lab", "status", "\\\\PXE01.contoso.com\\");
+	SAME("lab", "status", "DP0");
+	SAME("lab", "--json", "status", "nope.contoso.com");
+	SAME("lab", "chain", "DP01");
+	SAME("lab", "--json", "chain", "PULLDP01");
+	SAME("lab", "query", "SELECT * FROM SMS_DistributionPointInfo "
+	     "WHERE Name = 'DP02.contoso.com'");
+	SAME("lab", "--json", "query", "SELECT name, MaintenanceMode FROM "
+	     "SMS_DistributionPointInfo WHERE MaintenanceMode = 1 OR "
+	     "(Name LIKE '%.branch.contoso.com' AND NOT IsPullDP = TRUE)");
+	SAME("lab", "--json", "query", "--namespace", "root\\sms",
+	     "SELECT * FROM SMS_ProviderLocation");
+	SAME("lab", "--json", "invoke", "-c", "SMS_DistributionPointInfo",
+	     "-M", "GetChainedPullDPs", "-P", "SourceDPNALPath=" DP01_NAL);
+	SAME("lab", "site");
+	SAME("lab", "--json", "site");
+	SAME("lab", "wait", "DP02", "--mode", "1", "--timeout", "0");
+	/* (Not --json: elapsed_ms is the clock's.) */
+	SAME("lab", "wait", "DP01", "--mode", "on", "--timeout", "0");
+	/* Refusals: the provider's, with its HRESULT and message. */
+	SAME("analyst", "maintenance", "on", "DP01", "DP02");
+	SAME("analyst", "invoke", "--nal", DP01_NAL, "--mode", "1");
+	SAME("lab", "invoke", "--nal", "[\"Display=\\\\NOPE\\\"]", "--mode",
+	     "1");
+	SAME("lab", "invoke", "-c", "SMS_DistributionPointInfo", "-M",
+	     "SetDPMaintenanceMode", "-P", "NALPath=" DP01_NAL, "-U", "Mode=2");
+	/* Authentication: the endpoint is the only difference. */
+	SAME("nobody", "list");
+	SAME("nobody", "--json", "status", "DP01");
+
+	/* Changes, and their undoing. */
+	same_change(p, LIST("maintenance", "on", "DP01", "DP02", "NOPE"),
+		    LIST("maintenance", "off", "DP01"));
+	same_change(p, LIST("--json", "invoke", "--nal", DP03_NAL, "--mode",
+			    "1"),
+		    LIST("--json", "invoke", "--nal", DP03_NAL, "--mode",
+			 "0"));
+	same_change(p, LIST("--json", "maintenance", "on", "PXE01"),
+		    LIST("maintenance", "off", "PXE01"));
+
+	/* A fault rule's HRESULT (the rule fires once per protocol: the
+	 * message names it), and a rule's ReturnValue. */
+	add_fault_rule_or_skip(p, "{\"method\":\"SetDPMaintenanceMode\","
+			       "\"effect\":\"fault\",\"hresult\":"
+			       "\"WBEM_E_PROVIDER_FAILURE\",\"times\":2}");
+	SAME("lab", "maintenance", "on", "DP01");
+	add_fault_rule_or_skip(p, "{\"method\":\"SetDPMaintenanceMode\","
+			       "\"effect\":\"return\",\"hresult\":"
+			       "\"0x80041001\",\"times\":2}");
+	SAME("lab", "--json", "maintenance", "on", "DP03");
+	add_fault_rule_or_skip(p, "{\"method\":\"GetChainedPullDPs\","
+			       "\"effect\":\"return\",\"hresult\":"
+			       "\"WBEM_E_FAILED\",\"times\":2}");
+	SAME("lab", "--json", "chain", "DP01");
+	add_fault_rule_or_skip(p, "{\"operation\":\"enumerate\","
+			       "\"effect\":\"fault\",\"hresult\":"
+			       "\"WBEM_E_ACCESS_DENIED\",\"times\":2}");
+	SAME("lab", "--site", "PS1", "status", "DP01");
+	/* Nothing changed in the end. */
+	expect_modes(p, 0, 1, 0, 0, 0);
+}
+
+/* dpsim --adminservice-denied 403: the refusal is the provider's all the
+ * same, exit 1 with its HRESULT; a 403 without one would be exit 3. */
+static int start_denied_403(void **state)
+{
+	static const char *const args[] = { "--adminservice-denied", "403",
+					    NULL };
+
+	return harness_start_with(state, args);
+}
+
+static void access_refusal_as_403(void **state)
+{
+	struct dpsim_proc *p = *state;
+	struct run r;
+	json_t *j, *e;
+
+	DPCTL_AS(p, "analyst", &r, "--json", "invoke", "--nal", DP02_NAL,
+		 "--mode", "0");
+	expect_status(&r, 1);
+	j = parse_json(r.out);
+	e = json_object_get(j, "error");
+	expect_fault_json(e, "0x80041003", "WBEM_E_ACCESS_DENIED", 403);
+	assert_true(contains(jstr(e, "message"), "analyst"));
+	json_decref(j);
+	assert_true(contains(r.err, "dpctl: SMS_DistributionPointInfo."
+			     "SetDPMaintenanceMode: WBEM_E_ACCESS_DENIED "
+			     "(0x80041003): User 'analyst'"));
+	run_free(&r);
+}
+
+/* ---- the recorded answers of tests/unit/test_dpc_odata.c ---------------- */
+
+/* Each file of tests/unit/data/adminservice/ and the request that gets
+ * it from a fresh dpsim with the bundled lab. The files say
+ * http://127.0.0.1:5985 where dpsim says its own port. */
+static const struct recorded {
+	const char *file;
+	const char *rule;	/* fault rule added first, or NULL */
+	const char *user;	/* NULL: no credentials */
+	const char *path;	/* after /AdminService/wmi/ */
+	const char *body;	/* POST's JSON, or NULL: GET */
+	long status;
+} recorded[] = {
+	{ "dp01.json", NULL, "lab", "SMS_DistributionPointInfo?$filter="
+	  "Name%20eq%20%27DP01.contoso.com%27", NULL, 200 },
+	{ "dp0_prefix.json", NULL, "lab", "SMS_DistributionPointInfo?$filter="
+	  "startswith(Name,%27DP0%27)", NULL, 200 },
+	{ "dp02_key.json", NULL, "lab", "SMS_DistributionPointInfo(NALPath="
+	  "%27%5B%22Display%3D%5C%5CDP02.contoso.com%5C%22%5DMSWNET%3A%5B%22"
+	  "SMS_SITE%3DPS1%22%5D%5C%5CDP02.contoso.com%5C%27,ResourceType="
+	  "%27Windows%20NT%20Server%27,SiteCode=%27PS1%27)", NULL, 200 },
+	{ "provider_location.json", NULL, "lab", "SMS_ProviderLocation", NULL,
+	  200 },
+	{ "service.json", NULL, "lab", "", NULL, 200 },
+	{ "set_mode.json", NULL, "lab", "SMS_DistributionPointInfo."
+	  "SetDPMaintenanceMode", "{\"NALPath\":\"" "[\\\"Display=\\\\\\\\DP01"
+	  ".contoso.com\\\\\\\"]MSWNET:[\\\"SMS_SITE=PS1\\\"]\\\\\\\\DP01."
+	  "contoso.com\\\\\",\"Mode\":0}", 200 },
+	{ "chain.json", NULL, "lab", "SMS_DistributionPointInfo."
+	  "GetChainedPullDPs", "{\"SourceDPNALPath\":\"" "[\\\"Display=\\\\"
+	  "\\\\DP01.contoso.com\\\\\\\"]MSWNET:[\\\"SMS_SITE=PS1\\\"]\\\\\\\\"
+	  "DP01.contoso.com\\\\\"}", 200 },
+	{ "chain_empty.json", NULL, "lab", "SMS_DistributionPointInfo."
+	  "GetChainedPullDPs", "{\"SourceDPNALPath\":\"" "[\\\"Display=\\\\"
+	  "\\\\DP02.contoso.com\\\\\\\"]MSWNET:[\\\"SMS_SITE=PS1\\\"]\\\\\\\\"
+	  "DP02.contoso.com\\\\\"}", 200 },
+	{ "return_value.json", "{\"method\":\"SetDPMaintenanceMode\","
+	  "\"effect\":\"return\",\"hresult\":\"0x80041001\",\"times\":1}",
+	  "lab", "SMS_DistributionPointInfo.SetDPMaintenanceMode",
+	  "{\"NALPath\":\"x\",\"Mode\":1}", 200 },
+	{ "return_value_sint32.json", "{\"method\":\"GetChainedPullDPs\","
+	  "\"effect\":\"return\",\"hresult\":\"0x80041001\",\"times\":1}",
+	  "lab", "SMS_DistributionPointInfo.GetChainedPullDPs",
+	  "{\"SourceDPNALPath\":\"x\"}", 200 },
+	{ "error_not_found.json", NULL, "lab", "SMS_DistributionPointInfo."
+	  "SetDPMaintenanceMode", "{\"NALPath\":\"nope\",\"Mode\":1}", 404 },
+	{ "error_access_denied.json", NULL, "analyst",
+	  "SMS_DistributionPointInfo.SetDPMaintenanceMode",
+	  "{\"NALPath\":\"nope\",\"Mode\":1}", 404 },
+	{ "error_invalid_parameter.json", NULL, "lab",
+	  "SMS_DistributionPointInfo.SetDPMaintenanceMode",
+	  "{\"NALPath\":\"nope\",\"Mode\":2}", 400 },
+	{ "error_rule_fault.json", "{\"method\":\"SetDPMaintenanceMode\","
+	  "\"effect\":\"fault\",\"hresult\":\"WBEM_E_PROVIDER_FAILURE\","
+	  "\"times\":1}", "lab", "SMS_DistributionPointInfo."
+	  "SetDPMaintenanceMode", "{\"NALPath\":\"nope\",\"Mode\":1}", 500 },
+	{ "error_no_class.json", NULL, "lab", "SMS_Nothing", NULL, 404 },
+	{ "error_bad_option.json", NULL, "lab", "SMS_DistributionPointInfo?"
+	  "$filter=Name%20EQ%20%27x%27", NULL, 400 },
+	{ "error_401.json", NULL, NULL, "SMS_DistributionPointInfo", NULL,
+	  401 },
+	{ "error_timeout.json", "{\"method\":\"SetDPMaintenanceMode\","
+	  "\"effect\":\"http\",\"http_status\":504,\"times\":1}", "lab",
+	  "SMS_DistributionPointInfo.SetDPMaintenanceMode",
+	  "{\"NALPath\":\"nope\",\"Mode\":1}", 504 },
+};
+
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *text = NULL;
+	size_t len = 0;
+
+	if (!f)
+		return NULL;
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	len = (size_t)ftell(f);
+	rewind(f);
+	text = malloc(len + 1);
+	assert_non_null(text);
+	assert_int_equal(fread(text, 1, len, f), len);
+	text[len] = '\0';
+	fclose(f);
+	return text;
+}
+
+/* With DPCTL_RECORD=1 in the environment, (re)writes the files instead. */
+static void recorded_answers_are_what_dpsim_sends(void **state)
+{
+	struct dpsim_proc *p = *state;
+	bool record = getenv("DPCTL_RECORD") &&
+		      strcmp(getenv("DPCTL_RECORD"), "1") == 0;
+	char base[160], url[1024], path[512], host[64];
+	size_t n;
+
+	dpsim_base(p, base, sizeof(base));
+	n = strlen("http://");
+	snprintf(host, sizeof(host), "%s", base + n);
+	for (size_t i = 0; i < sizeof(recorded) / sizeof(recorded[0]); i++) {
+		const struct recorded *c = &recorded[i];
+		const char *auth[2] = { NULL, NULL };
+		char hdr[128];
+		struct http_reply r;
+		char *want;
+
+		if (c->rule)
+			add_fault_rule_or_skip(p, c->rule);
+		snprintf(url, sizeof(url), "%s/AdminService/wmi/%s", base,
+			 c->path);
+		if (c->user) {
+			snprintf(hdr, sizeof(hdr), "Authorization: Basic %s",
+				 strcmp(c->user, "lab") == 0
+				 ? "bGFiOmxhYg==" : "YW5hbHlzdDphbmFseXN0");
+			auth[0] = hdr;
+		}
+		if (c->body)
+			assert_int_equal(http_post(url, c->user, c->user,
+						   "application/json", c->body,
+						   strlen(c->body), &r), 0);
+		else
+			assert_int_equal(http_request("GET", url, auth, NULL,
+						      0, &r), 0);
+		if (r.status != c->status)
+			fprintf(stderr, "%s: HTTP %ld: %s\n", c->file,
+				r.status, r.body);
+		assert_int_equal(r.status, c->status);
+		assert_true(strncmp(r.content_type, "application/json",
+				    16) == 0);
+		replace_all(&r.body, host, "127.0.0.1:5985");
+		snprintf(path, sizeof(path), "%s/tests/unit/data/adminservice/"
+			 "%s", SOURCE_ROOT, c->file);
+		if (record) {
+			FILE *f = fopen(path, "wb");
+
+			assert_non_null(f);
+			assert_int_equal(fwrite(r.body, 1, strlen(r.body), f),
+					 strlen(r.body));
+			assert_int_equal(fclose(f), 0);
+		} else {
+			want = read_text(path);
+			if (!want)
+				fail_msg("%s is missing: run with "
+					 "DPCTL_RECORD=1", path);
+			if (strcmp(want, r.body))
+				fprintf(stderr, "%s differs; dpsim says:\n%s\n",
+					c->file, r.body);
+			assert_string_equal(want, r.body);
+			free(want);
+		}
+		http_reply_free(&r);
+	}
+}
+
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, harness_start, harness_stop)
@@ -1798,10 +2384,22 @@ int main(void)
 		T(generic_invoke_drop_and_503),
 		T(wait_resolves_once_then_gets),
 		T(wait_re_resolves_after_not_found),
+	};
+	const struct CMUnitTest admin_only[] = {
+		T(endpoint_rule),
+		T(same_output_over_both_protocols),
+		cmocka_unit_test_setup_teardown(access_refusal_as_403,
+			start_denied_403, harness_stop),
+		T(recorded_answers_are_what_dpsim_sends),
 #undef T
 	};
 	int ret;
 
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "adminservice") != 0)) {
+		fprintf(stderr, "usage: %s [adminservice]\n", argv[0]);
+		return 2;
+	}
+	admin = argc == 2;
 	/* The test decides what dpctl sees; nothing leaks in from the
 	 * caller's shell. */
 	unsetenv("DPCTL_ENDPOINT");
@@ -1809,8 +2407,18 @@ int main(void)
 	unsetenv("DPCTL_PASSWORD");
 	curl_global_init(CURL_GLOBAL_ALL);
 	xmlInitParser();
-	ret = cmocka_run_group_tests_name("dpctl (integration)", tests, NULL,
-					  NULL);
+	if (admin) {
+		ret = cmocka_run_group_tests_name("dpctl over the AdminService "
+						  "(integration)", tests, NULL,
+						  NULL);
+		ret |= cmocka_run_group_tests_name("dpctl: the AdminService's "
+						   "own (integration)",
+						   admin_only, NULL, NULL);
+	} else {
+		ret = cmocka_run_group_tests_name("dpctl over WS-Man "
+						  "(integration)", tests, NULL,
+						  NULL);
+	}
 	xmlCleanupParser();
 	curl_global_cleanup();
 	return ret;
