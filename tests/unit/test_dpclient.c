@@ -706,6 +706,276 @@ static int global_cleanup(void **state)
 	return 0;
 }
 
+/* ---- protocols --------------------------------------------------------- */
+
+static void protocol_names_and_endpoint_rule(void **state)
+{
+	static const struct {
+		const char *in;
+		enum dpc_protocol p;
+	} names[] = {
+		{ "auto", DPC_PROTOCOL_AUTO }, { "wsman", DPC_PROTOCOL_WSMAN },
+		{ "WSMan", DPC_PROTOCOL_WSMAN },
+		{ "adminservice", DPC_PROTOCOL_ADMINSERVICE },
+		{ "AdminService", DPC_PROTOCOL_ADMINSERVICE },
+	};
+	static const struct {
+		const char *endpoint;
+		enum dpc_protocol p;
+	} endpoints[] = {
+		{ "https://cm01.contoso.com/AdminService",
+		  DPC_PROTOCOL_ADMINSERVICE },
+		{ "http://127.0.0.1:5985/adminservice/",
+		  DPC_PROTOCOL_ADMINSERVICE },
+		{ "https://gw.contoso.com/cm/AdminService",
+		  DPC_PROTOCOL_ADMINSERVICE },
+		{ "https://h/AdminService?x=1", DPC_PROTOCOL_ADMINSERVICE },
+		{ "https://h/ADMINSERVICE#top", DPC_PROTOCOL_ADMINSERVICE },
+		{ "http://127.0.0.1:5985/wsman", DPC_PROTOCOL_WSMAN },
+		{ "https://h/AdminService/wmi", DPC_PROTOCOL_WSMAN },
+		{ "https://h/AdminServiceX", DPC_PROTOCOL_WSMAN },
+		{ "https://h/XAdminService", DPC_PROTOCOL_WSMAN },
+		{ "https://AdminService", DPC_PROTOCOL_WSMAN },
+		{ "https://h?AdminService", DPC_PROTOCOL_WSMAN },
+		{ "https://h", DPC_PROTOCOL_WSMAN },
+		{ NULL, DPC_PROTOCOL_WSMAN },
+	};
+	enum dpc_protocol p;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		assert_int_equal(dpc_protocol_parse(names[i].in, &p), DPC_OK);
+		assert_int_equal(p, names[i].p);
+	}
+	assert_string_equal(dpc_protocol_name(DPC_PROTOCOL_AUTO), "auto");
+	assert_string_equal(dpc_protocol_name(DPC_PROTOCOL_WSMAN), "wsman");
+	assert_string_equal(dpc_protocol_name(DPC_PROTOCOL_ADMINSERVICE),
+			    "adminservice");
+	assert_string_equal(dpc_protocol_name((enum dpc_protocol)42),
+			    "unknown");
+	p = DPC_PROTOCOL_WSMAN;
+	assert_int_equal(dpc_protocol_parse("rest", &p), DPC_E_USAGE);
+	assert_int_equal(dpc_protocol_parse("", &p), DPC_E_USAGE);
+	assert_int_equal(dpc_protocol_parse(NULL, &p), DPC_E_USAGE);
+	assert_int_equal(p, DPC_PROTOCOL_WSMAN);
+	for (size_t i = 0; i < sizeof(endpoints) / sizeof(endpoints[0]); i++)
+		if (dpc_protocol_of_endpoint(endpoints[i].endpoint) !=
+		    endpoints[i].p)
+			fail_msg("%s", endpoints[i].endpoint);
+}
+
+/* What a client sent, as its traces saw it. */
+struct seen {
+	char requests[4][640];	/* "METHOD URL" */
+	size_t n;
+	char body[1024];	/* the last body sent */
+};
+
+static void on_request(void *data, const char *method, const char *url)
+{
+	struct seen *s = data;
+
+	if (s->n < 4)
+		snprintf(s->requests[s->n], sizeof(s->requests[0]), "%s %s",
+			 method, url);
+	s->n++;
+}
+
+static void on_body(void *data, bool outgoing, long status, const char *body,
+		    size_t len)
+{
+	struct seen *s = data;
+
+	if (outgoing)
+		snprintf(s->body, sizeof(s->body), "%.*s", (int)len, body);
+}
+
+/* A client of endpoint (nothing listens on port 1), no retries, site
+ * PS1 unless site is NULL, traced into *s. */
+static struct dpc_client *traced(const char *endpoint, enum dpc_protocol p,
+				 const char *site, struct seen *s)
+{
+	struct dpc_options o;
+	struct dpc_client *c = NULL;
+	struct dpc_error err;
+
+	memset(s, 0, sizeof(*s));
+	dpc_options_init(&o);
+	o.endpoint = endpoint;
+	o.site_code = site;
+	o.retries = 0;
+	o.connect_timeout_ms = 1000;
+	o.trace = on_body;
+	o.trace_data = s;
+	assert_int_equal(dpc_client_new_protocol(&o, p, &c, &err), DPC_OK);
+	dpc_client_set_request_trace(c, on_request, s);
+	return c;
+}
+
+#define ADMIN "http://127.0.0.1:1/AdminService"
+#define WMI ADMIN "/wmi/"
+
+/* Each call's request over the AdminService: the route, the $filter or
+ * the keys, the body; and the endpoint as given in the error. */
+static void adminservice_requests(void **state)
+{
+	struct dpc_dp key = {
+		.nal_path = DP01_NAL, .resource_type = "Windows NT Server",
+		.site_code = "PS1",
+	};
+	struct dpc_instance_list l;
+	struct dpc_string_list chain;
+	struct dpc_identity id;
+	struct dpc_dp_list dps;
+	struct dpc_dp dp;
+	struct dpc_error err;
+	struct seen s;
+	char site[16];
+	struct dpc_client *c = traced(ADMIN, DPC_PROTOCOL_AUTO, "PS1", &s);
+
+	assert_int_equal(dpc_client_protocol(c), DPC_PROTOCOL_ADMINSERVICE);
+	assert_int_equal(dpc_list_dps(c, &dps, &err), DPC_E_TRANSPORT);
+	assert_string_equal(s.requests[0], "GET " WMI
+			    "SMS_DistributionPointInfo");
+	assert_string_equal(s.body, "");
+	assert_true(strncmp(err.message, ADMIN ": ", strlen(ADMIN) + 2) == 0);
+	assert_int_equal(err.attempts, 1);
+
+	s.n = 0;
+	assert_int_equal(dpc_find_dp(c, "\\\\DP01\\", &dp, &err),
+			 DPC_E_TRANSPORT);
+	assert_string_equal(s.requests[0], "GET " WMI "SMS_DistributionPointInfo"
+			    "?$filter=Name%20eq%20%27DP01%27");
+	s.n = 0;
+	assert_int_equal(dpc_find_dp(c, DP01_NAL, &dp, &err), DPC_E_TRANSPORT);
+	assert_string_equal(s.requests[0], "GET " WMI "SMS_DistributionPointInfo"
+			    "?$filter=NALPath%20eq%20%27%5B%22Display%3D%5C%5C"
+			    "DP01.contoso.com%5C%22%5DMSWNET%3A%5B%22SMS_SITE%3D"
+			    "PS1%22%5D%5C%5CDP01.contoso.com%5C%27");
+	s.n = 0;
+	assert_int_equal(dpc_get_dp(c, &key, &dp, &err), DPC_E_TRANSPORT);
+	assert_string_equal(s.requests[0], "GET " WMI "SMS_DistributionPointInfo"
+			    "(NALPath=%27%5B%22Display%3D%5C%5CDP01.contoso.com"
+			    "%5C%22%5DMSWNET%3A%5B%22SMS_SITE%3DPS1%22%5D%5C%5C"
+			    "DP01.contoso.com%5C%27,ResourceType=%27Windows%20NT"
+			    "%20Server%27,SiteCode=%27PS1%27)");
+	s.n = 0;
+	assert_int_equal(dpc_set_mode(c, DP01_NAL, 1, &err), DPC_E_TRANSPORT);
+	assert_string_equal(s.requests[0], "POST " WMI
+			    "SMS_DistributionPointInfo.SetDPMaintenanceMode");
+	assert_string_equal(s.body, "{\"NALPath\":\"[\\\"Display=\\\\\\\\DP01"
+			    ".contoso.com\\\\\\\"]MSWNET:[\\\"SMS_SITE=PS1\\\"]"
+			    "\\\\\\\\DP01.contoso.com\\\\\",\"Mode\":1}");
+	s.n = 0;
+	assert_int_equal(dpc_chained_pull_dps(c, "x'y", &chain, &err),
+			 DPC_E_TRANSPORT);
+	assert_string_equal(s.requests[0], "POST " WMI
+			    "SMS_DistributionPointInfo.GetChainedPullDPs");
+	assert_string_equal(s.body, "{\"SourceDPNALPath\":\"x'y\"}");
+	s.n = 0;
+	assert_int_equal(dpc_query(c, NULL, "SELECT Name FROM SMS_X WHERE "
+				   "Name LIKE 'x%' OR ID > 2", &l, &err),
+			 DPC_E_TRANSPORT);
+	assert_string_equal(s.requests[0], "GET " WMI "SMS_X?$filter="
+			    "startswith%28Name%2C%27x%27%29%20or%20ID%20gt%202");
+	s.n = 0;
+	assert_int_equal(dpc_identify(c, &id, &err), DPC_E_TRANSPORT);
+	assert_string_equal(s.requests[0], "GET " WMI);
+	s.n = 0;
+	assert_int_equal(dpc_discover_site(c, site, sizeof(site), &err),
+			 DPC_E_TRANSPORT);
+	assert_string_equal(s.requests[0], "GET " WMI "SMS_ProviderLocation");
+	assert_int_equal(s.n, 1);	/* no __Namespace fallback */
+
+	/* What cannot be sent is not. */
+	s.n = 0;
+	assert_int_equal(dpc_query(c, NULL, "SELECT * FROM X WHERE A LIKE "
+				   "'a_b'", &l, &err), DPC_E_USAGE);
+	assert_string_equal(err.message, "WQL the AdminService cannot run: "
+			    "position 30: LIKE pattern: '_' (any one character) "
+			    "has no OData form (only 'abc%', '%abc', '%abc%', "
+			    "and [%] [_] [[] for those characters themselves)");
+	assert_int_equal(err.http_status, 0);
+	assert_int_equal(dpc_invoke(c, NULL, "SMS_X", "a.b", NULL, 0, NULL,
+				    NULL, &err), DPC_E_USAGE);
+	assert_int_equal(dpc_query(c, NULL, "SELECT * FROM X.Y", &l, &err),
+			 DPC_E_USAGE);
+	assert_int_equal(s.n, 0);
+	dpc_client_free(c);
+
+	/* Without a site: the WQL is read before discovery. */
+	c = traced(ADMIN, DPC_PROTOCOL_AUTO, NULL, &s);
+	assert_int_equal(dpc_query(c, NULL, "SELECT * FORM X", &l, &err),
+			 DPC_E_USAGE);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(dpc_query(c, NULL, "SELECT * FROM X", &l, &err),
+			 DPC_E_TRANSPORT);
+	assert_string_equal(s.requests[0], "GET " WMI "SMS_ProviderLocation");
+	dpc_client_free(c);
+}
+
+/* The AdminService's base URL when the protocol is given; the WS-Man URL
+ * used as it is. */
+static void forced_protocols(void **state)
+{
+	static const struct {
+		const char *endpoint;
+		enum dpc_protocol p;
+		const char *request;
+	} cases[] = {
+		{ "http://127.0.0.1:1/wsman", DPC_PROTOCOL_ADMINSERVICE,
+		  "GET " WMI "SMS_DistributionPointInfo" },
+		{ "http://127.0.0.1:1", DPC_PROTOCOL_ADMINSERVICE,
+		  "GET " WMI "SMS_DistributionPointInfo" },
+		{ "http://127.0.0.1:1?x", DPC_PROTOCOL_ADMINSERVICE,
+		  "GET " WMI "SMS_DistributionPointInfo" },
+		{ "http://127.0.0.1:1/cm/AdminService/", DPC_PROTOCOL_AUTO,
+		  "GET http://127.0.0.1:1/cm/AdminService/wmi/"
+		  "SMS_DistributionPointInfo" },
+		{ "HTTP://127.0.0.1:1/ADMINSERVICE", DPC_PROTOCOL_ADMINSERVICE,
+		  "GET HTTP://127.0.0.1:1/ADMINSERVICE/wmi/"
+		  "SMS_DistributionPointInfo" },
+		{ ADMIN, DPC_PROTOCOL_WSMAN, "POST " ADMIN },
+		{ "http://127.0.0.1:1/wsman", DPC_PROTOCOL_AUTO,
+		  "POST http://127.0.0.1:1/wsman" },
+	};
+	struct dpc_options o;
+	struct dpc_client *c;
+	struct dpc_error err;
+	struct dpc_dp_list l;
+	struct seen s;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		c = traced(cases[i].endpoint, cases[i].p, "PS1", &s);
+		assert_int_equal(dpc_client_protocol(c),
+				 cases[i].request[0] == 'G'
+				 ? DPC_PROTOCOL_ADMINSERVICE
+				 : DPC_PROTOCOL_WSMAN);
+		assert_int_equal(dpc_list_dps(c, &l, &err), DPC_E_TRANSPORT);
+		if (strcmp(s.requests[0], cases[i].request))
+			fail_msg("case %zu: %s", i, s.requests[0]);
+		/* Messages name the endpoint as it was given. */
+		assert_non_null(strstr(err.message, cases[i].endpoint));
+		dpc_client_free(c);
+	}
+
+	dpc_options_init(&o);
+	c = UNSET;
+	assert_int_equal(dpc_client_new_protocol(&o, (enum dpc_protocol)3, &c,
+						 &err), DPC_E_USAGE);
+	assert_null(c);
+	assert_string_equal(err.message, "unknown protocol");
+	/* The default endpoint of each. */
+	assert_int_equal(dpc_client_new_protocol(NULL, DPC_PROTOCOL_AUTO, &c,
+						 &err), DPC_OK);
+	assert_int_equal(dpc_client_protocol(c), DPC_PROTOCOL_WSMAN);
+	dpc_client_free(c);
+	assert_int_equal(dpc_client_new_protocol(NULL,
+						 DPC_PROTOCOL_ADMINSERVICE,
+						 &c, &err), DPC_OK);
+	assert_int_equal(dpc_client_protocol(c), DPC_PROTOCOL_ADMINSERVICE);
+	dpc_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -729,6 +999,9 @@ int main(void)
 		cmocka_unit_test(wql_quote),
 		cmocka_unit_test(instance_text_and_clear),
 		cmocka_unit_test(dp_and_identity_clear),
+		cmocka_unit_test(protocol_names_and_endpoint_rule),
+		cmocka_unit_test(adminservice_requests),
+		cmocka_unit_test(forced_protocols),
 	};
 
 	return cmocka_run_group_tests_name("dpclient", tests, global_init,
