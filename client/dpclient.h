@@ -26,7 +26,9 @@
  *    have run the request: it is retried only for idempotent calls, the
  *    reads (Identify, discovery, queries, Get, GetChainedPullDPs: every
  *    call but dpc_invoke of another method) and SetDPMaintenanceMode,
- *    whose second run sets the mode it already has. Any other method of dpc_invoke is sent once, on a connection of
+ *    whose second run sets the mode it already has. Over the AdminService
+ *    an HTTP 504 (a gateway's, or dpsim's timeout effect) counts as
+ *    w:TimedOut. Any other method of dpc_invoke is sent once, on a connection of
  *    its own so that libcurl does not silently send it again when a
  *    reused connection closes without an answer; the caller gets
  *    DPC_E_TRANSPORT and cannot know whether the method ran. A connection
@@ -62,10 +64,13 @@ enum dpc_code {
 			  * TLS, timeout, an unexpected HTTP status, a
 			  * 503 still there after the retries, or
 			  * w:TimedOut (retried only by idempotent calls) */
-	DPC_E_AUTH,	 /* HTTP 401 or 403: wrong credentials or scheme */
-	DPC_E_PROTOCOL,	 /* an answer that is not the expected WS-Man */
-	DPC_E_PROVIDER,	 /* the provider said no: a SOAP fault, or a
-			  * method's non-zero ReturnValue */
+	DPC_E_AUTH,	 /* HTTP 401 or 403: wrong credentials or scheme
+			  * (AdminService: a 403 with the provider's
+			  * HRESULT is DPC_E_PROVIDER) */
+	DPC_E_PROTOCOL,	 /* an answer that is not the expected WS-Man (or
+			  * OData) */
+	DPC_E_PROVIDER,	 /* the provider said no: a SOAP fault, an OData
+			  * error, or a method's non-zero ReturnValue */
 	DPC_E_NOT_FOUND, /* a lookup (DP, site) found nothing, or found
 			  * more than one DP for a short name */
 };
@@ -94,17 +99,21 @@ struct dpc_sms_status {
 struct dpc_error {
 	enum dpc_code code;
 	/* The HRESULT: a fault's MSFT_WmiError error_Code, else its
-	 * f:WSManFault Code; or the non-zero ReturnValue. 0 when none. */
+	 * f:WSManFault Code; an OData error's innererror.hresult; or the
+	 * non-zero ReturnValue. 0 when none. */
 	uint32_t hresult;
 	/* "WBEM_E_NOT_FOUND", "ERROR_WSMAN_INVALID_SELECTORS", ...; static
 	 * storage, NULL when the code is not in the table. */
 	const char *hresult_name;
 	/* What went wrong in words: the provider's message (MSFT_WmiError
-	 * Message, else the fault reason), the table's text for a ReturnValue,
-	 * or the library's own description. Never empty after a failure. */
+	 * Message, else the fault reason; an OData error's
+	 * innererror.message, else its message), the table's text for a
+	 * ReturnValue, or the library's own description. Never empty after a
+	 * failure. */
 	char message[DPC_MSG_SIZE];
 	bool from_return_value;	/* DPC_E_PROVIDER: ReturnValue, not a fault */
-	char subcode[64];	/* fault subcode as sent ("w:InternalError") */
+	char subcode[64];	/* fault subcode as sent ("w:InternalError");
+				 * WS-Man only */
 	uint32_t cim_status;	/* MSFT_WmiError CIMStatusCode, 0 when none */
 	long http_status;	/* last HTTP status, 0 when there was none */
 	char transport[256];	/* libcurl's message, "" when none */
@@ -178,8 +187,10 @@ typedef void (*dpc_trace_fn)(void *data, bool outgoing, long http_status,
 			     const char *body, size_t len);
 
 struct dpc_options {
-	const char *endpoint;		/* http[s]://host:port/wsman;
-					 * NULL: http://127.0.0.1:5985/wsman */
+	const char *endpoint;		/* http[s]://host:port/wsman, or
+					 * https://host/AdminService (see
+					 * "protocols"); NULL:
+					 * http://127.0.0.1:5985/wsman */
 	const char *user;		/* NULL: no credentials */
 	const char *password;		/* NULL: "" */
 	enum dpc_auth auth;		/* default DPC_AUTH_BASIC */
@@ -188,7 +199,9 @@ struct dpc_options {
 	unsigned connect_timeout_ms;	/* default 5000 */
 	unsigned operation_timeout_ms;	/* default 60000: sent as the
 					 * w:OperationTimeout; the HTTP
-					 * timeout is this plus 5 s */
+					 * timeout is this plus 5 s. The
+					 * AdminService has no such header:
+					 * there it is the HTTP timeout */
 	const char *site_code;		/* NULL: discovered on first need */
 	unsigned retries;		/* extra attempts after a transient
 					 * failure (refused, 503; w:TimedOut
@@ -308,7 +321,11 @@ void dpc_identity_clear(struct dpc_identity *id);
 
 /* ---- calls ------------------------------------------------------------ */
 
-/* WS-Man Identify. Errors: transport/auth/protocol codes. */
+/* WS-Man Identify. Errors: transport/auth/protocol codes.
+ * AdminService: a GET of the service document (/AdminService/wmi/), which
+ * needs credentials; protocol_version is "OData " and the OData-Version
+ * the service sends, else "OData 4.0" (the answer's @odata.context is
+ * OData 4's); product_vendor and product_version are NULL. */
 enum dpc_code dpc_identify(struct dpc_client *c, struct dpc_identity *out,
 			   struct dpc_error *err);
 
@@ -317,12 +334,20 @@ enum dpc_code dpc_identify(struct dpc_client *c, struct dpc_identity *out,
  * first), and when that fails with a fault or is empty, the site_XXX child
  * of root/sms (__Namespace). On success site (size >= 9) holds the code,
  * and c uses it from now on if it had none. DPC_E_NOT_FOUND when neither
- * source names a site. */
+ * source names a site. The AdminService serves no system class: there
+ * SMS_ProviderLocation alone. */
 enum dpc_code dpc_discover_site(struct dpc_client *c, char *site,
 				size_t size, struct dpc_error *err);
 
 /* Every SMS_DistributionPointInfo of the site, in the provider's order.
- * Pulls until EndOfSequence. *out is the caller's (dpc_dp_list_clear). */
+ * Pulls until EndOfSequence (AdminService: follows @odata.nextLink).
+ * *out is the caller's (dpc_dp_list_clear).
+ *
+ * The AdminService answers from its own site's namespace, whatever the
+ * client's site code: each instance read must say __NAMESPACE
+ * root\sms\site_<site>, else the call is DPC_E_NOT_FOUND (a wrong
+ * site_code; WS-Man's provider says WBEM_E_INVALID_NAMESPACE). This holds
+ * for every read below, dpc_query with its namespace too. */
 enum dpc_code dpc_list_dps(struct dpc_client *c, struct dpc_dp_list *out,
 			   struct dpc_error *err);
 
@@ -332,7 +357,9 @@ enum dpc_code dpc_list_dps(struct dpc_client *c, struct dpc_dp_list *out,
  *     stripped, as from a NetworkOSPath), and when that finds nothing and
  *     spec has no dot, Name LIKE '<spec>.%'.
  * Literals are WQL-escaped. DPC_E_NOT_FOUND when nothing matches, or when
- * the short name matches several DPs (err->message lists them). */
+ * the short name matches several DPs (err->message lists them).
+ * AdminService: $filter NALPath eq '...', Name eq '...', then
+ * startswith(Name,'<spec>.'). */
 enum dpc_code dpc_find_dp(struct dpc_client *c, const char *spec,
 			  struct dpc_dp *out, struct dpc_error *err);
 
@@ -348,7 +375,9 @@ enum dpc_code dpc_get_mode(struct dpc_client *c, const char *spec,
  * has that key any more (WBEM_E_NOT_FOUND, which WinRM sends as a
  * w:InvalidSelectors fault; err keeps the fault's details): look it up
  * again with dpc_find_dp. *out is the caller's (dpc_dp_clear); key and
- * out may not be the same struct. */
+ * out may not be the same struct. AdminService: GET
+ * SMS_DistributionPointInfo(NALPath='...',ResourceType='...',SiteCode='...'),
+ * whose 404 with WBEM_E_NOT_FOUND is DPC_E_NOT_FOUND the same way. */
 enum dpc_code dpc_get_dp(struct dpc_client *c, const struct dpc_dp *key,
 			 struct dpc_dp *out, struct dpc_error *err);
 
@@ -376,7 +405,17 @@ enum dpc_code dpc_chained_pull_dps(struct dpc_client *c,
 
 /* Runs WQL in namespace ns ("root/sms/site_PS1" or with backslashes;
  * NULL: the site's namespace) through a WQL Enumerate on the all-classes
- * URI, pulling until the end. *out is the caller's. */
+ * URI, pulling until the end. *out is the caller's.
+ *
+ * AdminService: the route takes no WQL. The library reads
+ * SELECT * | props FROM Class [WHERE condition] itself (client/dpc_wql.h
+ * lists the forms: comparisons, IS NULL, LIKE with '%' at either end,
+ * AND/OR/NOT), GETs the class with the condition as $filter, and keeps
+ * of each instance the selected properties and its keys, as WMI answers
+ * such a SELECT (a name that is no property: DPC_E_NOT_FOUND). WQL it
+ * cannot translate is DPC_E_USAGE before anything is sent, the message
+ * saying where and why. The instances must come from ns (see
+ * dpc_list_dps). */
 enum dpc_code dpc_query(struct dpc_client *c, const char *ns, const char *wql,
 			struct dpc_instance_list *out, struct dpc_error *err);
 
@@ -397,7 +436,13 @@ struct dpc_param {
  * Method and parameter names must be plain XML names (DPC_E_USAGE).
  * Not retried once the provider may have run it (see "Retries"), except
  * SMS_DistributionPointInfo.SetDPMaintenanceMode and GetChainedPullDPs,
- * which are idempotent whichever call sends them. */
+ * which are idempotent whichever call sends them.
+ * AdminService: POST <Class>.<Method> with the parameters as a JSON
+ * object (a string, a number, null), the answer's top-level members as
+ * out (class "<method>_OUTPUT", as WinRM names it). The route names no
+ * namespace: ns is not sent (NULL still discovers the site first, so
+ * both protocols make the same calls). Class and method names are plain
+ * names there too. */
 enum dpc_code dpc_invoke(struct dpc_client *c, const char *ns,
 			 const char *cls, const char *method,
 			 const struct dpc_param *params, size_t nparams,
