@@ -431,7 +431,7 @@ enum dpc_code dpco_read_output(const char *body, size_t len,
 	json_object_foreach(doc, key, v) {
 		bool skip;
 
-		if (strchr(key, '@'))
+		if (hidden_member(key))
 			continue;
 		if (prop_from_json(key, v, &out->props[out->nprops], &skip))
 			goto nomem;

@@ -91,8 +91,8 @@ enum dpc_code dpco_read_instances(const char *body, size_t len,
 /* Reads a method's answer, WMI's out-parameters object at the top level
  * ({"@odata.context": ".../$metadata#__PARAMETERS", "ChainedDPs": [...],
  * "ReturnValue": 0}). out (if not NULL) becomes the instance
- * "<method>_OUTPUT" with every member but the annotations, the class
- * name WinRM gives the same object. *return_value gets ReturnValue (0
+ * "<method>_OUTPUT" with every member but the annotations and system
+ * properties, the class name WinRM gives the same object. *return_value gets ReturnValue (0
  * when there is none, *has_rv then false): a uint32, or a sint32 whose
  * negative value is taken as its bit pattern. A ReturnValue that is not
  * such a number is DPC_E_PROTOCOL. */

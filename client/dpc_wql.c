@@ -14,6 +14,10 @@
 #include "buf.h"
 #include "dpc_odata.h"
 
+/* Brackets and NOTs inside each other, at most: the reader recurses on
+ * them (dpsim's own WQL reader has the same bound). */
+#define MAX_DEPTH 64
+
 enum tok_kind {
 	T_END, T_NAME, T_STRING, T_NUMBER, T_OP, T_LPAREN, T_RPAREN,
 	T_COMMA, T_STAR,
@@ -27,6 +31,7 @@ struct parser {
 	size_t at;		/* its position, from 1 for messages */
 	struct buf text;	/* a name or number as written, a string's
 				 * value unescaped, an operator */
+	unsigned depth;		/* open '(' and NOT */
 	/* the first error */
 	int err;
 	char *why;
@@ -62,12 +67,16 @@ static void nomem(struct parser *p)
 		p->err = -ENOMEM;
 }
 
-/* What the current token is, for a message: "'FORM'", "the end". */
+/* What the current token is, for a message: "'FORM'", "the end". A
+ * string's control characters are '?', so the message is one line. */
 static const char *found(struct parser *p, char *out, size_t size)
 {
 	if (p->kind == T_END)
 		return "the end of the query";
 	snprintf(out, size, "'%.40s'", buf_ptr(&p->text));
+	for (char *c = out; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	return out;
 }
 
@@ -170,6 +179,9 @@ static void next(struct parser *p)
 		p->kind = T_OP;
 		buf_add(&p->text, s, 1);
 		p->pos++;
+	} else if ((unsigned char)*s < 0x20 || *s == 0x7f) {
+		fail(p, "unexpected control character 0x%02X",
+		     (unsigned)(unsigned char)*s);
 	} else {
 		fail(p, "unexpected character '%c'", *s);
 	}
@@ -311,10 +323,11 @@ static char *like(struct parser *p, const char *prop, const char *pat)
 			bad = "'_' (any one character)";
 		} else if (*pat == '[') {
 			/* [x]: the character x itself. */
-			if (!pat[1] || pat[1] == '^' || pat[2] != ']')
+			if (!pat[1] || pat[1] == '^' || pat[2] != ']') {
 				bad = "a set of characters in []";
-			else
-				buf_add(&lit, pat + 1, 1);
+				break;
+			}
+			buf_add(&lit, pat + 1, 1);
 			pat += 2;
 		} else {
 			buf_add(&lit, pat, 1);
@@ -366,8 +379,11 @@ static char *comparison(struct parser *p, int *prec)
 
 	*prec = P_CMP;
 	lit = literal(p);
-	if (p->err)
+	if (p->err) {
+		/* The token after the literal may be the bad one. */
+		free(lit);
 		return NULL;
+	}
 	if (lit) {
 		flip = true;
 		if (p->kind != T_OP) {
@@ -475,13 +491,26 @@ static char *comparison(struct parser *p, int *prec)
 	return out;
 }
 
+/* Enters one more level of '(' or NOT: false (and an error) past
+ * MAX_DEPTH. */
+static bool deeper(struct parser *p)
+{
+	if (++p->depth <= MAX_DEPTH)
+		return true;
+	fail(p, "condition nested deeper than %d levels", MAX_DEPTH);
+	return false;
+}
+
 static char *primary(struct parser *p, int *prec)
 {
 	char f[64], *x;
 
 	if (p->kind == T_LPAREN) {
+		if (!deeper(p))
+			return NULL;
 		next(p);
 		x = condition(p, prec);
+		p->depth--;
 		if (x && p->kind != T_RPAREN) {
 			fail(p, "expected ')', found %s",
 			     found(p, f, sizeof(f)));
@@ -501,8 +530,11 @@ static char *negation(struct parser *p, int *prec)
 
 	if (!is_kw(p, "NOT"))
 		return primary(p, prec);
+	if (!deeper(p))
+		return NULL;
 	next(p);
 	x = negation(p, &inner);
+	p->depth--;
 	*prec = P_ATOM;
 	/* OData's not takes what follows it alone: always brackets. */
 	if (x && asprintf(&out, "not (%s)", x) < 0) {

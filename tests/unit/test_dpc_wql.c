@@ -142,6 +142,11 @@ static void refusals(void **state)
 		  "not a number" },
 		{ "SELECT * FROM C WHERE A = #", "position 27: unexpected "
 		  "character '#'" },
+		{ "SELECT * FROM C WHERE A = \x01", "position 27: unexpected "
+		  "control character 0x01" },
+		/* A message stays one line. */
+		{ "SELECT * FROM C 'a\nb'", "position 17: expected WHERE or "
+		  "the end of the query, found 'a?b'" },
 		{ "SELECT * FROM C WHERE A IS 1", "position 28: expected NULL "
 		  "after IS, found '1'" },
 		{ "SELECT * FROM C WHERE A NOT = 1", "position 29: expected LIKE "
@@ -155,6 +160,11 @@ static void refusals(void **state)
 		{ "SELECT * FROM C WHERE A LIKE '[a-c]%'", "position 30: LIKE "
 		  "pattern: a set of characters in [] has no OData form" },
 		{ "SELECT * FROM C WHERE A LIKE '[^a]'", "position 30: LIKE "
+		  "pattern: a set of characters in [] has no OData form" },
+		/* A '[' at the end (read past the pattern once). */
+		{ "SELECT * FROM C WHERE A LIKE 'a['", "position 30: LIKE "
+		  "pattern: a set of characters in [] has no OData form" },
+		{ "SELECT * FROM C WHERE A LIKE 'a[b'", "position 30: LIKE "
 		  "pattern: a set of characters in [] has no OData form" },
 		{ "SELECT * FROM C WHERE 1 = 2", "position 27: expected a "
 		  "property name after the operator, found '2'" },
@@ -185,6 +195,44 @@ static void refusals(void **state)
 	}
 }
 
+/* 64 levels of brackets and NOTs are read; the 65th is refused, not a
+ * stack overflow (found by fuzz_odata_answer). */
+static void nesting(void **state)
+{
+	char wql[1024];
+	struct dpcw_query q;
+	char why[256];
+	size_t n;
+
+	for (int depth = 64; depth <= 65; depth++) {
+		n = (size_t)snprintf(wql, sizeof(wql), "SELECT * FROM C WHERE ");
+		for (int i = 0; i < depth; i++)
+			n += (size_t)snprintf(wql + n, sizeof(wql) - n, "%s",
+					      i % 2 ? "(" : "NOT ");
+		n += (size_t)snprintf(wql + n, sizeof(wql) - n, "A = 1");
+		for (int i = 0; i < depth; i++)
+			if (i % 2)
+				n += (size_t)snprintf(wql + n, sizeof(wql) - n,
+						      ")");
+		if (depth == 64) {
+			assert_int_equal(dpcw_translate(wql, &q, why,
+							sizeof(why)), 0);
+			assert_true(strncmp(q.filter, "not (not (", 10) == 0);
+			dpcw_query_clear(&q);
+		} else {
+			assert_int_equal(dpcw_translate(wql, &q, why,
+							sizeof(why)), -EINVAL);
+			assert_non_null(strstr(why, "condition nested deeper "
+					       "than 64 levels"));
+		}
+	}
+	/* A deep input far past the bound. */
+	memset(wql, '(', sizeof(wql) - 1);
+	memcpy(wql, "SELECT * FROM C WHERE ", 22);
+	wql[sizeof(wql) - 1] = '\0';
+	assert_int_equal(dpcw_translate(wql, &q, why, sizeof(why)), -EINVAL);
+}
+
 /* A small buffer for why still ends in a NUL. */
 static void short_why(void **state)
 {
@@ -202,6 +250,7 @@ int main(void)
 		cmocka_unit_test(translations),
 		cmocka_unit_test(property_list),
 		cmocka_unit_test(refusals),
+		cmocka_unit_test(nesting),
 		cmocka_unit_test(short_why),
 	};
 
