@@ -707,13 +707,13 @@ static struct cim_instance *dp_snapshot(struct provider *p, const struct site *s
 	return i;
 }
 
-/* Adds i to out when q lets it through; takes i. */
+/* Adds i to out when where lets it through (NULL: all); takes i. */
 static int push_match(struct instance_list *out, struct cim_instance *i,
-		      const struct wql_query *q)
+		      const struct predicate *where)
 {
 	if (!i)
 		return -ENOMEM;
-	if (q && !wql_query_match(q, i)) {
+	if (where && !predicate_match(where, i)) {
 		cim_instance_free(i);
 		return 0;
 	}
@@ -782,12 +782,11 @@ static int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The DPs of s that q can match, in s->dps order; lock held. */
+/* The DPs of s that where can match, in s->dps order; lock held. */
 static int collect_dps(struct provider *p, const struct site *s,
-		       const struct wql_query *q, const struct auth_access *acc,
+		       const struct predicate *where, const struct auth_access *acc,
 		       struct instance_list *out)
 {
-	const struct predicate *where = q ? wql_query_where(q) : NULL;
 	struct predicate_term terms[16];
 	size_t nterms = where ? predicate_terms(where, terms, 16) : 0;
 	struct dp_range best = { .lo = 0, .hi = s->ndps };
@@ -851,7 +850,7 @@ static int collect_dps(struct provider *p, const struct site *s,
 		 * objects: a Get finds nothing. */
 		if (acc && !auth_scopes_cover(acc, e->fx->scopes, e->fx->nscopes))
 			continue;
-		r = push_match(out, dp_snapshot(p, s, e), q);
+		r = push_match(out, dp_snapshot(p, s, e), where);
 	}
 	free(picked);
 	return r;
@@ -897,7 +896,7 @@ static struct cim_instance *site_instance(const struct provider_class *ce,
  * scopes of. Instances of fixture-declared classes are served to anyone
  * with access at the site, whatever they describe. */
 static int collect(struct provider *p, const struct provider_class *ce,
-		   const struct wql_query *q, const struct auth_access *acc,
+		   const struct predicate *where, const struct auth_access *acc,
 		   struct instance_list *out)
 {
 	int r = 0;
@@ -907,22 +906,22 @@ static int collect(struct provider *p, const struct provider_class *ce,
 	switch (ce->kind) {
 	case CLASS_ROOT_NS:
 		for (size_t i = 0; i < ce->statics.count && !r; i++)
-			r = push_match(out, cim_instance_clone(ce->statics.items[i]), q);
+			r = push_match(out, cim_instance_clone(ce->statics.items[i]), where);
 		break;
 	case CLASS_SMS_NS:
 	case CLASS_PROVLOC:
 		for (size_t i = 0; i < p->nsites && !r; i++)
-			r = push_match(out, site_instance(ce, p->sites[i]), q);
+			r = push_match(out, site_instance(ce, p->sites[i]), where);
 		break;
 	case CLASS_DPINFO:
 		if (ce->site)
-			r = collect_dps(p, ce->site, q, acc, out);
+			r = collect_dps(p, ce->site, where, acc, out);
 		break;
 	case CLASS_DP:
 		break;
 	case CLASS_FIXTURE:
 		for (size_t i = 0; ce->site && i < ce->statics.count && !r; i++)
-			r = push_match(out, cim_instance_clone(ce->statics.items[i]), q);
+			r = push_match(out, cim_instance_clone(ce->statics.items[i]), where);
 		break;
 	}
 	if (r)
@@ -1312,6 +1311,15 @@ uint32_t provider_enumerate(struct provider *p, struct provider_call *call,
 			    const struct provider_class *pc, const struct wql_query *q,
 			    struct instance_list *out, char *msg, size_t msgsize)
 {
+	return provider_enumerate_where(p, call, pc, q ? wql_query_where(q) : NULL,
+					out, msg, msgsize);
+}
+
+uint32_t provider_enumerate_where(struct provider *p, struct provider_call *call,
+				  const struct provider_class *pc,
+				  const struct predicate *where,
+				  struct instance_list *out, char *msg, size_t msgsize)
+{
 	struct call_ctx x;
 	uint32_t hr, rv = 0;
 
@@ -1326,7 +1334,7 @@ uint32_t provider_enumerate(struct provider *p, struct provider_call *call,
 	if (site_gone(&x.sc, msg, msgsize))
 		hr = WBEM_E_INVALID_NAMESPACE;
 	else
-		r = collect(p, x.sc.ce, q, &x.acc, out);
+		r = collect(p, x.sc.ce, where, &x.acc, out);
 	pthread_rwlock_unlock(&p->lock);
 	if (r) {
 		snprintf(msg, msgsize, "Out of memory.");

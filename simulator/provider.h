@@ -59,6 +59,7 @@
 #include "wql.h"
 
 struct provider;
+struct predicate;
 
 /* A list of instances a call returns; the caller owns it. */
 struct instance_list {
@@ -176,6 +177,13 @@ uint32_t provider_get(struct provider *p, struct provider_call *call,
 uint32_t provider_enumerate(struct provider *p, struct provider_call *call,
 			    const struct provider_class *c, const struct wql_query *q,
 			    struct instance_list *out, char *msg, size_t msgsize);
+/* The same with the condition as a predicate bound to c (predicate.h;
+ * NULL: all), whatever query language it came from: the DP index serves
+ * both WQL and $filter. */
+uint32_t provider_enumerate_where(struct provider *p, struct provider_call *call,
+				  const struct provider_class *c,
+				  const struct predicate *where,
+				  struct instance_list *out, char *msg, size_t msgsize);
 
 /* What a method call answered (provider_invoke_result). */
 struct provider_result {
