@@ -259,7 +259,7 @@ static void test_set_mode_commits_with_journal(void **state)
 	uint32_t old = 99;
 
 	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 0), 0);
-	assert_int_equal(store_set_mode(s, "ps1", NAL1_LOWER, 1, &e, &old), 0);
+	assert_int_equal(store_set_mode(s, "ps1", NAL1_LOWER, 1, &e, NULL, &old), 0);
 	assert_int_equal(old, 0);
 	assert_true(e.id > 0);
 	assert_int_equal(e.old_mode, 0);
@@ -280,7 +280,7 @@ static void test_set_mode_commits_with_journal(void **state)
 
 	/* Same mode twice is a change like any other: journaled. */
 	e.time_ms = 0;
-	assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, &old), 0);
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, NULL, &old), 0);
 	assert_int_equal(old, 1);
 	assert_int_equal(e.old_mode, 1);
 	assert_int_equal(e.new_mode, 1);
@@ -288,7 +288,7 @@ static void test_set_mode_commits_with_journal(void **state)
 	assert_int_equal(store_journal_count(s), 2);
 
 	/* A NULL entry and NULL old_mode are tolerated. */
-	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, NULL, NULL), 0);
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, NULL, NULL, NULL), 0);
 	assert_int_equal(mode_of(s, "PS1", NAL1), 0);
 	assert_int_equal(store_journal_count(s), 3);
 	store_free(s);
@@ -301,17 +301,17 @@ static void test_set_mode_unknown_writes_nothing(void **state)
 	uint32_t old = 55;
 
 	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 0), 0);
-	assert_int_equal(store_set_mode(s, "PS1", NAL2, 1, &e, &old), -ENOENT);
-	assert_int_equal(store_set_mode(s, "PS2", NAL1, 1, &e, &old), -ENOENT);
+	assert_int_equal(store_set_mode(s, "PS1", NAL2, 1, &e, NULL, &old), -ENOENT);
+	assert_int_equal(store_set_mode(s, "PS2", NAL1, 1, &e, NULL, &old), -ENOENT);
 	assert_int_equal(old, 55);
 	assert_int_equal(e.id, 0);
 	assert_int_equal(store_journal_count(s), 0);
-	assert_int_equal(store_set_mode(s, "PS1", NAL1, 2, &e, &old), -EINVAL);
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 2, &e, NULL, &old), -EINVAL);
 	assert_int_equal(store_journal_count(s), 0);
 	assert_int_equal(mode_of(s, "PS1", NAL1), 0);
 
 	/* The failed calls left no transaction open behind them. */
-	assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, &old), 0);
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, NULL, &old), 0);
 	assert_int_equal(store_journal_count(s), 1);
 	store_free(s);
 }
@@ -430,7 +430,7 @@ static void test_restart_keeps_state(void **state)
 	s = open_ok(t->db);
 	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 0), 0);
 	assert_int_equal(store_seed_dp(s, "PS1", NAL2, 0), 0);
-	assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, NULL), 0);
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, NULL, NULL), 0);
 	store_free(s);
 
 	/* The final checkpoint left everything in the main file. */
@@ -636,7 +636,7 @@ static void test_crash_keeps_committed_change(void **state)
 		close(done[0]);
 		close(hold[1]);
 		if (store_open(t->db, &cs, NULL, 0) ||
-		    store_set_mode(cs, "PS1", NAL1, 1, &e, NULL))
+		    store_set_mode(cs, "PS1", NAL1, 1, &e, NULL, NULL))
 			_exit(1);
 		if (write(done[1], "k", 1) != 1)
 			_exit(1);
@@ -758,7 +758,7 @@ static void test_bound_with_set_mode(void **state)
 					   .old_mode = -1, .new_mode = -1 };
 
 		assert_int_equal(store_set_mode(s, "PS1", NAL1, (uint32_t)i % 2,
-						&e, NULL), 0);
+						&e, NULL, NULL), 0);
 	}
 	store_journal_stats(s, "PS1", &rows, &dropped);
 	assert_int_equal(rows, 3);
@@ -783,7 +783,7 @@ static void test_reset_site_and_all(void **state)
 
 	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 1), 0);
 	assert_int_equal(store_seed_dp(s, "PS2", NAL1, 1), 0);
-	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, &e, NULL), 0);
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, &e, NULL, NULL), 0);
 	assert_int_equal(store_journal_add(s, &o), 0);
 
 	/* PS1 only: its rows and journal, not PS2's. */
@@ -843,11 +843,11 @@ static void snapshot_round_trip(const char *path, bool file)
 	store_set_journal_max(s, 2);
 	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 0), 0);
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, NULL), 0);
+		assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, NULL, NULL), 0);
 	assert_int_equal(store_snapshot_save(s, "before-test.1", blobs, 2), 0);
 
 	/* Change everything, then go back. */
-	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, &e, NULL), 0);
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, &e, NULL, NULL), 0);
 	assert_int_equal(store_seed_dp(s, "PS1", NAL2, 1), 0);
 	assert_int_equal(store_journal_clear(s, NULL, NULL), 0);
 	assert_int_equal(store_snapshot_restore(s, "before-test.1"), 0);
@@ -954,7 +954,7 @@ static void *write_one(void *arg)
 				   .operation = "invoke", .old_mode = -1,
 				   .new_mode = -1 };
 
-	d->write_rc = store_set_mode(d->s, "PS1", NAL1, 1, &e, &d->old_mode);
+	d->write_rc = store_set_mode(d->s, "PS1", NAL1, 1, &e, NULL, &d->old_mode);
 	return NULL;
 }
 
@@ -1033,7 +1033,7 @@ static void test_snapshot_notify_once(void **state)
 						    count_call, &calls), 0);
 	assert_int_equal(calls, 2);
 	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, &(struct journal_entry){
-		.old_mode = -1, .new_mode = -1 }, NULL), 0);
+		.old_mode = -1, .new_mode = -1 }, NULL, NULL), 0);
 	assert_int_equal(store_snapshot_restore(s, "m"), 0);
 	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
 	store_free(s);
@@ -1073,7 +1073,7 @@ static void test_snapshot_stale_tmp(void **state)
 	assert_true(file_exists(p));
 	assert_int_equal(unlink(p), 0);
 	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, &(struct journal_entry){
-		.old_mode = -1, .new_mode = -1 }, NULL), 0);
+		.old_mode = -1, .new_mode = -1 }, NULL, NULL), 0);
 	assert_int_equal(store_snapshot_restore(s, "keep"), 0);
 	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
 	store_free(s);
@@ -1121,7 +1121,7 @@ static void *worker_main(void *arg)
 		uint32_t want = (uint32_t)((k + w->idx) % 2), old;
 
 		/* Only this thread writes its own DP: old is ours. */
-		if (store_set_mode(w->s, "PS1", w->own, want, &e, &old) == 0) {
+		if (store_set_mode(w->s, "PS1", w->own, want, &e, NULL, &old) == 0) {
 			w->ok++;
 			if (old != last)
 				w->chain_errors++;
@@ -1131,7 +1131,7 @@ static void *worker_main(void *arg)
 		e = (struct journal_entry){ .user = w->own,
 					    .nalpath = "shared",
 					    .old_mode = -1, .new_mode = -1 };
-		if (store_set_mode(w->s, "PS1", "shared", want ^ 1, &e,
+		if (store_set_mode(w->s, "PS1", "shared", want ^ 1, &e, NULL,
 				   NULL) == 0)
 			w->ok++;
 	}
