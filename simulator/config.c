@@ -94,6 +94,10 @@ static const struct option_def options[] = {
 	{ "journal-max", "N", OPT_UINT, OFF(journal_max), 0, 4000000000u,
 	  "journal rows kept per site, oldest dropped first; 0 keeps all",
 	  "100000" },
+	{ "status-messages-max", "N", OPT_UINT, OFF(status_messages_max), 0,
+	  4000000000u,
+	  "status messages (40411/40412) kept per site, oldest dropped first; "
+	  "0 keeps all", "10000" },
 	{ "max-enumerations", "N", OPT_UINT, OFF(max_enumerations), 1, 1000000,
 	  "open WS-Man enumeration contexts kept in total; when full, the user "
 	  "holding the most loses their least recently used", "1024" },
@@ -392,7 +396,8 @@ void config_describe(const struct config *c, char *out, size_t size)
 			 " --threads %u --max-body %u"
 			 " --max-connections %u --max-client-connections %u"
 			 " --connection-timeout %u --read-timeout %u --log-level %s"
-			 " --journal-max %u --max-enumerations %u"
+			 " --journal-max %u --status-messages-max %u"
+			 " --max-enumerations %u"
 			 " --max-enumerations-per-user %u --max-fault-rules %u"
 			 " --journal-page-max %u --max-snapshots %u --max-sites %u"
 			 " --seed %llu%s",
@@ -401,7 +406,7 @@ void config_describe(const struct config *c, char *out, size_t size)
 			 c->max_connections, c->max_client_connections,
 			 c->connection_timeout_s, c->read_timeout_s,
 			 log_level_name(c->log_level), c->journal_max,
-			 c->max_enumerations, c->max_enumerations_per_user,
+			 c->status_messages_max, c->max_enumerations, c->max_enumerations_per_user,
 			 c->max_fault_rules, c->journal_page_max, c->max_snapshots,
 			 c->max_sites,
 			 (unsigned long long)c->seed,
