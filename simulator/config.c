@@ -96,8 +96,8 @@ static const struct option_def options[] = {
 	  "100000" },
 	{ "status-messages-max", "N", OPT_UINT, OFF(status_messages_max), 0,
 	  4000000000u,
-	  "status messages (40411/40412) kept per site, oldest dropped first; "
-	  "0 keeps all", "10000" },
+	  "status messages (40411/40412) kept per site; past it the oldest are "
+	  "dropped down to 1/64 below it; 0 keeps all", "10000" },
 	{ "max-enumerations", "N", OPT_UINT, OFF(max_enumerations), 1, 1000000,
 	  "open WS-Man enumeration contexts kept in total; when full, the user "
 	  "holding the most loses their least recently used", "1024" },

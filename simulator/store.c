@@ -104,8 +104,9 @@ static const char *const migrations[] = {
 	" value TEXT);",
 	/* 2 -> 3: requests a front end refused before the provider. */
 	"ALTER TABLE journal ADD COLUMN refusal TEXT;",
-	/* 3 -> 4: the status messages a site writes, with their insertion
-	 * strings (SMS_StatusMessage, SMS_StatMsgInsStrings). record_id
+	/* 3 -> 4: the status messages a site writes (SMS_StatusMessage),
+	 * their insertion strings in the same row (ins0 is %1; NULL: none),
+	 * so that a change adds one row and one index entry. record_id
 	 * without AUTOINCREMENT, as the journal's id: trimming keeps the
 	 * newest message, so max+1 goes on growing; txn is the
 	 * Transaction property (a keyword in SQL). */
@@ -127,14 +128,10 @@ static const char *const migrations[] = {
 	" successful_transaction INTEGER NOT NULL,"
 	" txn INTEGER NOT NULL,"
 	" per_client INTEGER NOT NULL,"
-	" top_level_site_code TEXT);"
-	"CREATE INDEX status_message_site ON status_message(site, record_id);"
-	"CREATE TABLE status_message_insstr("
-	" record_id INTEGER NOT NULL"
-	"  REFERENCES status_message(record_id) ON DELETE CASCADE,"
-	" idx INTEGER NOT NULL,"
-	" value TEXT,"
-	" PRIMARY KEY(record_id, idx)) WITHOUT ROWID;",
+	" top_level_site_code TEXT,"
+	" ins0 TEXT, ins1 TEXT, ins2 TEXT, ins3 TEXT, ins4 TEXT,"
+	" ins5 TEXT, ins6 TEXT, ins7 TEXT, ins8 TEXT, ins9 TEXT);"
+	"CREATE INDEX status_message_site ON status_message(site, record_id);",
 };
 
 /* The oldest schema a snapshot can be restored from: snapshots (and
@@ -158,7 +155,7 @@ enum stmt_id {
 	ST_JOURNAL_TRIM,
 	ST_STATS_SET,
 	ST_STATMSG_ADD,
-	ST_INSSTR_ADD,
+	ST_STATMSG_OLDEST,
 	ST_STATMSG_TRIM,
 	ST_COUNT
 };
@@ -204,18 +201,20 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"INSERT INTO status_message(site, nalpath, time_ms, message_id,"
 		" severity, message_type, module_name, component, machine,"
 		" process_id, thread_id, win32_error, report_function,"
-		" successful_transaction, txn, per_client, top_level_site_code)"
+		" successful_transaction, txn, per_client, top_level_site_code,"
+		" ins0, ins1, ins2, ins3, ins4, ins5, ins6, ins7, ins8, ins9)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-		" ?13, ?14, ?15, ?16, ?17)",
-	[ST_INSSTR_ADD] =
-		"INSERT INTO status_message_insstr(record_id, idx, value)"
-		" VALUES (?1, ?2, ?3)",
-	/* The insertion strings go with their message (ON DELETE
-	 * CASCADE). */
+		" ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24,"
+		" ?25, ?26, ?27)",
+	/* The bound in two steps, both on the (site, record_id) index:
+	 * the newest of the ?2 oldest messages of a site, then every
+	 * message of the site up to it. An IN (SELECT ... LIMIT) would
+	 * build a temporary table on every change. */
+	[ST_STATMSG_OLDEST] =
+		"SELECT record_id FROM status_message WHERE site = ?1"
+		" ORDER BY record_id LIMIT 1 OFFSET ?2 - 1",
 	[ST_STATMSG_TRIM] =
-		"DELETE FROM status_message WHERE record_id IN (SELECT"
-		" record_id FROM status_message WHERE site = ?1"
-		" ORDER BY record_id LIMIT ?2)",
+		"DELETE FROM status_message WHERE site = ?1 AND record_id <= ?2",
 };
 
 /* Rows per site of one table. */
@@ -1312,6 +1311,34 @@ static int journal_insert_locked(struct store *s, struct journal_entry *e)
 	return rc;
 }
 
+/* A site past its bound of status messages is brought down to
+ * max - max / STATMSG_TRIM_SLACK (store.h, store_set_statmsg_max). */
+#define STATMSG_TRIM_SLACK 64
+
+/* Drops the n oldest messages of c's site. With s->lock held and a
+ * transaction open. SQLite code. */
+static int trim_statmsg_locked(struct store *s, struct jcount *c, int64_t n)
+{
+	sqlite3_stmt *st = s->st[ST_STATMSG_OLDEST];
+	int64_t upto;
+	int rc;
+
+	bind_str(st, 1, c->site);
+	sqlite3_bind_int64(st, 2, n);
+	rc = sqlite3_step(st);
+	upto = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	stmt_done(st);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	st = s->st[ST_STATMSG_TRIM];
+	bind_str(st, 1, c->site);
+	sqlite3_bind_int64(st, 2, upto);
+	rc = step_done(st);
+	if (rc == SQLITE_OK)
+		c->rows -= sqlite3_changes64(s->db);
+	return rc;
+}
+
 /* With s->lock held and a transaction open: m and its insertion
  * strings, record_id filled in; the bound drops the oldest message of
  * its site when m makes one too many. SQLite code. */
@@ -1338,33 +1365,22 @@ static int statmsg_insert_locked(struct store *s, struct status_message *m)
 	sqlite3_bind_int64(st, 15, m->transaction);
 	sqlite3_bind_int64(st, 16, m->per_client);
 	bind_str(st, 17, m->top_level_site_code);
+	for (size_t i = 0; i < STORE_STATMSG_MAX_INS; i++)
+		bind_str(st, 18 + (int)i, i < m->nins ? m->ins[i] : NULL);
 	rc = step_done(st);
 	if (rc != SQLITE_OK)
 		return rc;
 	m->record_id = sqlite3_last_insert_rowid(s->db);
-	st = s->st[ST_INSSTR_ADD];
-	for (size_t i = 0; i < m->nins && rc == SQLITE_OK; i++) {
-		sqlite3_bind_int64(st, 1, m->record_id);
-		sqlite3_bind_int64(st, 2, (int64_t)i);
-		bind_str(st, 3, m->ins[i]);
-		rc = step_done(st);
-	}
-	if (rc != SQLITE_OK)
-		return rc;
 	c = jcount_get(&s->mrows, m->site);
 	if (!c)
 		return SQLITE_NOMEM;
 	c->rows++;
-	if (s->statmsg_max && c->rows > s->statmsg_max) {
-		st = s->st[ST_STATMSG_TRIM];
-		bind_str(st, 1, m->site);
-		sqlite3_bind_int64(st, 2, c->rows - s->statmsg_max);
-		rc = step_done(st);
-		/* The messages only: the insertion strings the cascade
-		 * deleted are not counted here. */
-		if (rc == SQLITE_OK)
-			c->rows -= sqlite3_changes64(s->db);
-	}
+	/* Past the bound, down to STATMSG_TRIM_SLACK below it in one go:
+	 * dropping one message per change would make every change rewrite
+	 * the pages of the oldest ones too. */
+	if (s->statmsg_max && c->rows > s->statmsg_max)
+		rc = trim_statmsg_locked(s, c, c->rows - s->statmsg_max +
+					 s->statmsg_max / STATMSG_TRIM_SLACK);
 	return rc;
 }
 
@@ -1898,13 +1914,13 @@ int64_t store_statmsg_count(struct store *s, const char *site)
 	return n;
 }
 
-/* A message's columns, then one insertion string (or NULLs): one row
- * per insertion string, a message without any on one row of its own. */
-#define STATMSG_COLS "m.record_id, m.time_ms, m.site, m.nalpath," \
-	" m.message_id, m.severity, m.message_type, m.module_name," \
-	" m.component, m.machine, m.process_id, m.thread_id, m.win32_error," \
-	" m.report_function, m.successful_transaction, m.txn, m.per_client," \
-	" m.top_level_site_code, i.idx, i.value"
+/* A message's columns, its insertion strings last. */
+#define STATMSG_COLS "record_id, time_ms, site, nalpath, message_id," \
+	" severity, message_type, module_name, component, machine," \
+	" process_id, thread_id, win32_error, report_function," \
+	" successful_transaction, txn, per_client, top_level_site_code," \
+	" ins0, ins1, ins2, ins3, ins4, ins5, ins6, ins7, ins8, ins9"
+#define STATMSG_INS_COL 18
 
 static void statmsg_copy_free(struct status_message *m)
 {
@@ -1939,7 +1955,7 @@ static uint32_t column_u32(sqlite3_stmt *st, int col)
 	return (uint32_t)sqlite3_column_int64(st, col);
 }
 
-/* Starts a copy of the current row's message in m. */
+/* Copies the current row's message into m. */
 static void copy_statmsg(sqlite3_stmt *st, struct status_message *m,
 			 bool *oom)
 {
@@ -1962,22 +1978,13 @@ static void copy_statmsg(sqlite3_stmt *st, struct status_message *m,
 	m->transaction = column_u32(st, 15);
 	m->per_client = column_u32(st, 16);
 	m->top_level_site_code = column_dup(st, 17, oom);
-}
-
-/* Adds the current row's insertion string to m. */
-static void copy_insstr(sqlite3_stmt *st, struct status_message *m,
-			bool *oom)
-{
-	int64_t idx;
-
-	if (sqlite3_column_type(st, 18) == SQLITE_NULL)
-		return;		/* a message without insertion strings */
-	idx = sqlite3_column_int64(st, 18);
-	if (idx < 0 || idx >= STORE_STATMSG_MAX_INS || m->ins[idx])
-		return;		/* not written by dpsim */
-	m->ins[idx] = column_dup(st, 19, oom);
-	if ((size_t)idx >= m->nins)
-		m->nins = (size_t)idx + 1;
+	/* nins: up to the last one given; one left NULL before it reads
+	 * as NULL. */
+	for (int i = 0; i < STORE_STATMSG_MAX_INS; i++) {
+		m->ins[i] = column_dup(st, STATMSG_INS_COL + i, oom);
+		if (m->ins[i])
+			m->nins = (size_t)i + 1;
+	}
 }
 
 /* Copies up to max messages of f past cursor (after it, or before it
@@ -1992,8 +1999,7 @@ static int load_statmsg_batch(struct store *s,
 	bool oom = false;
 	int n = 0, rc;
 
-	q_add(&q, "SELECT " STATMSG_COLS " FROM (SELECT * FROM status_message"
-	      " WHERE 1");
+	q_add(&q, "SELECT " STATMSG_COLS " FROM status_message WHERE 1");
 	if (f->site)
 		q_bind(&q, " AND site = ", f->site, 0, "");
 	if (f->record_id > 0)
@@ -2002,18 +2008,11 @@ static int load_statmsg_batch(struct store *s,
 	       NULL, cursor, "");
 	q_bind(&q, f->newest_first ? " ORDER BY record_id DESC LIMIT "
 				   : " ORDER BY record_id LIMIT ", NULL, max, "");
-	q_add(&q, ") m LEFT JOIN status_message_insstr i"
-	      " ON i.record_id = m.record_id ORDER BY m.record_id");
-	q_add(&q, f->newest_first ? " DESC, i.idx" : ", i.idx");
 	pthread_mutex_lock(&s->lock);
 	rc = q_prepare(s, &q, &st);
 	while (rc == SQLITE_OK && !oom &&
 	       (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-
-		if (n == 0 || rows[n - 1].record_id != id)
-			copy_statmsg(st, &rows[n++], &oom);
-		copy_insstr(st, &rows[n - 1], &oom);
+		copy_statmsg(st, &rows[n++], &oom);
 		rc = SQLITE_OK;
 	}
 	if (rc != SQLITE_DONE && rc != SQLITE_OK)
@@ -2134,21 +2133,14 @@ int store_journal_clear(struct store *s, const char *site, int64_t *deleted)
 
 /* ---- sites ---------------------------------------------------------------- */
 
-/* Deletes the status messages of site (NULL: all), their insertion
- * strings with them. With the lock held and a transaction open. */
+/* Deletes the status messages of site (NULL: all). With the lock held
+ * and a transaction open. */
 static int clear_statmsg_locked(struct store *s, const char *site)
 {
-	int rc;
-
 	if (site)
 		return exec_site(s, "DELETE FROM status_message WHERE site = ?1",
 				 site, NULL);
-	/* Children first: each parent row then has none left to cascade
-	 * to. */
-	rc = exec_site(s, "DELETE FROM status_message_insstr", NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = exec_site(s, "DELETE FROM status_message", NULL, NULL);
-	return rc;
+	return exec_site(s, "DELETE FROM status_message", NULL, NULL);
 }
 
 int store_reset(struct store *s, const char *site,

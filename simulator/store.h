@@ -227,9 +227,11 @@ int store_journal_clear(struct store *s, const char *site, int64_t *deleted);
 
 /* ---- status messages ------------------------------------------------------ */
 
-/* At most max status messages per site; each message beyond it drops the
- * oldest of that site in the same transaction. 0 = unbounded (the
- * default). */
+/* At most max status messages per site. The message that passes the
+ * bound drops, in its own transaction, the oldest of its site down to
+ * max - max / 64: one drop per max / 64 messages rather than one per
+ * message, which would add the oldest messages' pages to every change
+ * (a bound below 64 is kept exactly). 0 = unbounded (the default). */
 void store_set_statmsg_max(struct store *s, int64_t max);
 
 /* Which status messages a query sees. Strings are borrowed for the

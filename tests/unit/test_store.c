@@ -943,6 +943,28 @@ static void test_statmsg_bound(void **state)
 	assert_int_equal(l.id[1], 5);
 	assert_int_equal(l.id[2], 6);
 	assert_string_equal(l.ins[0][0], "lab");
+
+	/* From 64 on, the message past the bound drops down to 1/64 below
+	 * it at once, not one per change. */
+	store_set_statmsg_max(s, 128);
+	e.site = "PS1";
+	for (int i = 0; i < 126; i++) {	/* 2 + 126 = 128 */
+		struct status_message m = msg_for("PS1", 40411, "lab", "DP01");
+
+		assert_int_equal(store_set_mode(s, "PS1", NAL1, (uint32_t)i % 2,
+						&e, &m, &old), 0);
+	}
+	assert_int_equal(store_statmsg_count(s, "PS1"), 128);
+	struct status_message m = msg_for("PS1", 40411, "lab", "DP01");
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, &m, &old), 0);
+	assert_int_equal(m.record_id, 133);
+	assert_int_equal(store_statmsg_count(s, "PS1"), 126);
+	memset(&l, 0, sizeof(l));
+	f = (struct store_statmsg_filter){ .site = "PS1", .limit = 1 };
+	assert_int_equal(store_statmsg_query(s, &f, mlist_cb, &l), 0);
+	/* 4, 5 and 7 went (6 is PS2's). */
+	assert_int_equal(l.id[0], 8);
+	assert_int_equal(store_statmsg_count(s, "PS2"), 1);
 	store_free(s);
 }
 
