@@ -283,6 +283,16 @@ void dpc_dp_list_clear(struct dpc_dp_list *list)
 	memset(list, 0, sizeof(*list));
 }
 
+void dpc_string_list_clear(struct dpc_string_list *list)
+{
+	if (!list)
+		return;
+	for (size_t i = 0; i < list->count; i++)
+		free(list->items[i]);
+	free(list->items);
+	memset(list, 0, sizeof(*list));
+}
+
 void dpc_identity_clear(struct dpc_identity *id)
 {
 	if (!id)
@@ -906,6 +916,44 @@ enum dpc_code dpc_set_mode(struct dpc_client *c, const char *nal_path,
 			  NULL, NULL, err);
 }
 
+enum dpc_code dpc_chained_pull_dps(struct dpc_client *c,
+				   const char *source_nal_path,
+				   struct dpc_string_list *out,
+				   struct dpc_error *err)
+{
+	struct dpc_param p = {
+		.name = "SourceDPNALPath", .type = DPC_PARAM_STRING,
+		.str = source_nal_path,
+	};
+	struct dpc_instance o;
+	struct dpc_property *chain = NULL;
+	enum dpc_code code;
+
+	err_clear(err);
+	memset(out, 0, sizeof(*out));
+	if (!source_nal_path || !*source_nal_path)
+		return dpci_fail(err, DPC_E_USAGE, "no NAL path");
+	code = dpc_invoke(c, NULL, DPI_CLASS, "GetChainedPullDPs", &p, 1, &o,
+			  NULL, err);
+	if (code) {
+		dpc_instance_clear(&o);
+		return code;
+	}
+	/* No ChainedDPs element, or a nil one: no pull DP in the chain. */
+	for (size_t i = 0; i < o.nprops && !chain; i++)
+		if (strcasecmp(o.props[i].name, "ChainedDPs") == 0)
+			chain = &o.props[i];
+	if (chain && !chain->null && chain->nvalues) {
+		/* Taken over from the instance: the strings are the same. */
+		out->items = chain->values;
+		out->count = chain->nvalues;
+		chain->values = NULL;
+		chain->nvalues = 0;
+	}
+	dpc_instance_clear(&o);
+	return DPC_OK;
+}
+
 enum dpc_code dpc_query(struct dpc_client *c, const char *ns, const char *wql,
 			struct dpc_instance_list *out, struct dpc_error *err)
 {
@@ -983,6 +1031,8 @@ static const struct {
 } idempotent_methods[] = {
 	/* Setting the mode a DP already has changes nothing. */
 	{ DPI_CLASS, "SetDPMaintenanceMode" },
+	/* A read. */
+	{ DPI_CLASS, "GetChainedPullDPs" },
 };
 
 static bool is_idempotent(const char *cls, const char *method)

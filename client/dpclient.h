@@ -24,9 +24,9 @@
  *    (connection refused, HTTP 503) is retried for every call, up to
  *    dpc_options.retries times. After a w:TimedOut fault the provider may
  *    have run the request: it is retried only for idempotent calls, the
- *    reads (Identify, discovery, queries, Get: every call but dpc_invoke)
- *    and SetDPMaintenanceMode, whose second run sets the mode it already
- *    has. Any other method of dpc_invoke is sent once, on a connection of
+ *    reads (Identify, discovery, queries, Get, GetChainedPullDPs: every
+ *    call but dpc_invoke of another method) and SetDPMaintenanceMode,
+ *    whose second run sets the mode it already has. Any other method of dpc_invoke is sent once, on a connection of
  *    its own so that libcurl does not silently send it again when a
  *    reused connection closes without an answer; the caller gets
  *    DPC_E_TRANSPORT and cannot know whether the method ran. A connection
@@ -233,6 +233,16 @@ struct dpc_dp_list {
 void dpc_dp_clear(struct dpc_dp *dp);
 void dpc_dp_list_clear(struct dpc_dp_list *list);
 
+/* A list of strings the library filled (dpc_chained_pull_dps). */
+struct dpc_string_list {
+	char **items;		/* count malloc'd strings; NULL when empty */
+	size_t count;
+};
+
+/* Frees every string and the array, and zeroes the struct (the struct
+ * itself is the caller's). NULL is allowed. */
+void dpc_string_list_clear(struct dpc_string_list *list);
+
 struct dpc_identity {
 	char *protocol_version;	/* NULL when the server left it out */
 	char *product_vendor;
@@ -294,6 +304,21 @@ enum dpc_code dpc_get_dp(struct dpc_client *c, const struct dpc_dp *key,
 enum dpc_code dpc_set_mode(struct dpc_client *c, const char *nal_path,
 			   unsigned mode, struct dpc_error *err);
 
+/* SMS_DistributionPointInfo.GetChainedPullDPs(source_nal_path), static,
+ * WMI-form URI: the NAL paths of the pull DPs that copy content from the
+ * DP, directly or through other pull DPs, in the provider's order (dpsim:
+ * breadth first). On DPC_OK *out holds them, owned by the caller
+ * (dpc_string_list_clear); count 0 when no pull DP copies from it. A
+ * fault (WBEM_E_NOT_FOUND for a NAL path that is not a DP of the site),
+ * or a non-zero ReturnValue (err->hresult = it, err->from_return_value;
+ * the method returns a sint32, whose negative value is its uint32 bit
+ * pattern here), is DPC_E_PROVIDER, and *out is empty. A read, so
+ * retried after w:TimedOut (see "Retries"). */
+enum dpc_code dpc_chained_pull_dps(struct dpc_client *c,
+				   const char *source_nal_path,
+				   struct dpc_string_list *out,
+				   struct dpc_error *err);
+
 /* Runs WQL in namespace ns ("root/sms/site_PS1" or with backslashes;
  * NULL: the site's namespace) through a WQL Enumerate on the all-classes
  * URI, pulling until the end. *out is the caller's. */
@@ -316,8 +341,8 @@ struct dpc_param {
  * none). A non-zero ReturnValue is DPC_E_PROVIDER, as in dpc_set_mode.
  * Method and parameter names must be plain XML names (DPC_E_USAGE).
  * Not retried once the provider may have run it (see "Retries"), except
- * SMS_DistributionPointInfo.SetDPMaintenanceMode, which is idempotent
- * whichever call sends it. */
+ * SMS_DistributionPointInfo.SetDPMaintenanceMode and GetChainedPullDPs,
+ * which are idempotent whichever call sends them. */
 enum dpc_code dpc_invoke(struct dpc_client *c, const char *ns,
 			 const char *cls, const char *method,
 			 const struct dpc_param *params, size_t nparams,

@@ -166,6 +166,45 @@ static int cmd_status(struct dpctl *d, int argc, char **argv)
 	return ret;
 }
 
+/* ---- chain ------------------------------------------------------------ */
+
+/* The pull DPs that copy from a DP: one NAL path a line, so that a
+ * script can read them (nothing when none does), or with --json the DP
+ * and the list. */
+static int cmd_chain(struct dpctl *d, int argc, char **argv)
+{
+	struct dpc_string_list l;
+	struct dpc_error err;
+	struct dpc_dp dp;
+	json_t *arr;
+	int ret = 0;
+
+	if (dpc_find_dp(d->client, argv[0], &dp, &err))
+		return dpctl_fail(d, argv[0], &err);
+	if (dpc_chained_pull_dps(d->client, dp.nal_path, &l, &err)) {
+		ret = dpctl_fail(d, dp.name ? dp.name : argv[0], &err);
+		dpc_dp_clear(&dp);
+		return ret;
+	}
+	if (d->json) {
+		arr = json_array();
+		for (size_t i = 0; arr && i < l.count; i++)
+			json_array_append_new(arr, json_string(l.items[i]));
+		ret = dpctl_print_json(json_pack("{s:o, s:o, s:I, s:o}",
+			"name", dp.name ? json_string(dp.name) : json_null(),
+			"nalpath", dp.nal_path ? json_string(dp.nal_path)
+					       : json_null(),
+			"count", (json_int_t)l.count,
+			"chained_dps", arr ? arr : json_array()));
+	} else {
+		for (size_t i = 0; i < l.count; i++)
+			printf("%s\n", l.items[i]);
+	}
+	dpc_string_list_clear(&l);
+	dpc_dp_clear(&dp);
+	return ret;
+}
+
 /* ---- maintenance ------------------------------------------------------ */
 
 enum outcome { CHANGED, UNCHANGED, FAILED };
@@ -522,6 +561,13 @@ const struct dpctl_cmd dpctl_cmds[] = {
 	{ "status", "status DP", "show one DP and its maintenance mode",
 	  "DP is an FQDN, a short name (matched as Name LIKE 'short.%') or a\n"
 	  "NAL path.\n", NULL, 1, 1, true, cmd_status },
+	{ "chain", "chain DP", "list the pull DPs that copy content from a DP",
+	  "Calls SMS_DistributionPointInfo.GetChainedPullDPs with the DP's NAL\n"
+	  "path (DP as for status) and prints the NAL path of every pull DP that\n"
+	  "copies from it, directly or through other pull DPs, one a line in the\n"
+	  "provider's order; nothing when none does. Before giving a pull DP a\n"
+	  "new source, check that the source is not in its chain: that would\n"
+	  "make a loop.\n", NULL, 1, 1, true, cmd_chain },
 	{ "maintenance", "maintenance on|off DP...",
 	  "turn maintenance mode on or off",
 	  "Reads each DP's current mode first and leaves DPs that are already\n"

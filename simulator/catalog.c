@@ -166,6 +166,37 @@ static const struct {
 					 TABLE(insstr_props) },
 };
 
+/* The methods dpsim runs, with their MOF signatures
+ * (docs/configmgr-domain.md, SetDPMaintenanceMode and GetChainedPullDPs):
+ * both static methods of SMS_DistributionPointInfo, and
+ * SetDPMaintenanceMode on SMS_DistributionPoint too, where the title of
+ * its SDK page puts it. SMS_DistributionPoint's own VerifyPackage and
+ * CancelDistribution act on packages, which dpsim does not serve. */
+static const struct cim_param set_mode_params[] = {
+	{ "NALPath", CIM_STRING, CIM_PARAM_IN },
+	{ "Mode", CIM_UINT32, CIM_PARAM_IN },
+};
+
+static const struct cim_param chain_params[] = {
+	{ "SourceDPNALPath", CIM_STRING, CIM_PARAM_IN },
+	{ "ChainedDPs", CIM_STRING, CIM_PARAM_OUT | CIM_PROP_ARRAY },
+};
+
+static const struct {
+	enum catalog_class cls;
+	const char *name;
+	enum cim_type ret;
+	const struct cim_param *params;
+	size_t nparams;
+} methods[] = {
+	{ CATALOG_DP_INFO, CATALOG_GET_CHAINED_PULL_DPS, CIM_SINT32,
+	  TABLE(chain_params) },
+	{ CATALOG_DP_INFO, CATALOG_SET_DP_MAINTENANCE_MODE, CIM_UINT32,
+	  TABLE(set_mode_params) },
+	{ CATALOG_DP, CATALOG_SET_DP_MAINTENANCE_MODE, CIM_UINT32,
+	  TABLE(set_mode_params) },
+};
+
 struct cim_class *catalog_class_new(enum catalog_class which, const char *ns)
 {
 	struct cim_class *c = cim_class_new(ns, classes[which].name);
@@ -173,12 +204,18 @@ struct cim_class *catalog_class_new(enum catalog_class which, const char *ns)
 	for (size_t i = 0; c && i < classes[which].nprops; i++) {
 		const struct prop_def *d = &classes[which].props[i];
 
-		if (cim_class_add_property(c, d->name, d->type, d->flags) < 0) {
-			cim_class_free(c);
-			return NULL;
-		}
+		if (cim_class_add_property(c, d->name, d->type, d->flags) < 0)
+			goto fail;
 	}
+	for (size_t i = 0; c && i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (methods[i].cls == which &&
+		    cim_class_add_method(c, methods[i].name, methods[i].ret,
+					 methods[i].params, methods[i].nparams))
+			goto fail;
 	return c;
+fail:
+	cim_class_free(c);
+	return NULL;
 }
 
 int catalog_prop_index(enum catalog_class which, const char *name)
@@ -323,39 +360,51 @@ static int fixture_prop_value(const struct cim_class *c, const struct fixture *f
 			     canon, err, errsize);
 }
 
-/* Defaults by DP kind, then the fixture's own property values. */
-int catalog_dp_instance(const struct cim_class *c, const struct fixture *fx,
-			const struct fixture_site *s, const struct fixture_dp *d,
-			unsigned id, struct cim_instance **out,
-			char *err, size_t errsize)
+/* ---- DP instances -------------------------------------------------------- */
+
+enum dp_kind { KIND_STANDARD, KIND_PULL, KIND_PXE, KIND_CLOUD, KIND_COUNT };
+
+static enum dp_kind kind_of(const char *kind)
 {
-	bool pull = strcmp(d->kind, "pull") == 0;
-	bool pxe = strcmp(d->kind, "pxe") == 0;
-	bool cloud = strcmp(d->kind, "cloud") == 0;
-	char idtext[16], guid[40];
+	if (strcmp(kind, "pull") == 0)
+		return KIND_PULL;
+	if (strcmp(kind, "pxe") == 0)
+		return KIND_PXE;
+	if (strcmp(kind, "cloud") == 0)
+		return KIND_CLOUD;
+	return KIND_STANDARD;	/* the schema allows no other */
+}
+
+/* The properties each DP has a value of its own for, in this order. */
+enum { DP_DESCRIPTION, DP_ID, DP_GUID, DP_NALPATH, DP_NAME, DP_SERVER, DP_OWN };
+static const char *const dp_own_props[DP_OWN] = {
+	"Description", "ID", "IdentityGUID", "NALPath", "Name", "ServerName",
+};
+
+struct catalog_dp_shape {
+	const struct cim_class *cls;
+	struct cim_instance *kind[KIND_COUNT];	/* the values a kind gives */
+	int own[DP_OWN];			/* indices of dp_own_props */
+};
+
+/* The values a DP of kind k at site s has whoever it is. */
+static int kind_template(const struct cim_class *c, const struct fixture_site *s,
+			 enum dp_kind k, struct cim_instance **out)
+{
+	bool pull = k == KIND_PULL, pxe = k == KIND_PXE, cloud = k == KIND_CLOUD;
 	struct cim_instance *i = cim_instance_new(c);
-
-	*out = NULL;
-	if (!i)
-		goto nomem;
-
-	snprintf(idtext, sizeof(idtext), "%u", id);
-	identity_guid(d->fqdn, guid);
 	const struct { const char *name, *value; } defaults[] = {
 		{ "AddressScheduleEnabled", "false" },
 		{ "BindPolicy", "false" },
 		{ "BitsEnabled", "true" },
 		{ "CertificateType", "false" },
 		{ "Communication", cloud ? "1" : "0" },
-		{ "Description", d->description },
 		{ "DPFlags", "0" },
 		{ "Drive", cloud ? "" : "E:" },
 		{ "GroupCount", "0" },
 		{ "HasRelationship", "false" },
 		{ "HealthCheckEnabled", "true" },
 		{ "HealthCheckPriority", "4" },
-		{ "ID", idtext },
-		{ "IdentityGUID", guid },
 		{ "InternetFacing", cloud ? "true" : "false" },
 		{ "IsActive", pxe ? "true" : "false" },
 		{ "IsMulticast", "false" },
@@ -363,8 +412,6 @@ int catalog_dp_instance(const struct cim_class *c, const struct fixture *fx,
 		{ "IsProtected", "false" },
 		{ "IsPullDP", pull ? "true" : "false" },
 		{ "IsPXE", pxe ? "true" : "false" },
-		{ "NALPath", d->nalpath },
-		{ "Name", d->fqdn },
 		{ "OperatingSystem", cloud ? NULL : "Microsoft Windows Server 2022 Standard" },
 		{ "PreStagingAllowed", "false" },
 		{ "Priority", "1" },
@@ -372,38 +419,135 @@ int catalog_dp_instance(const struct cim_class *c, const struct fixture *fx,
 		{ "RateLimitsEnabled", "false" },
 		{ "ResourceType", "Windows NT Server" },
 		{ "ResponseDelay", pxe ? "0" : NULL },
-		{ "ServerName", d->fqdn },
 		{ "SiteCode", s->code },
 		{ "SiteName", s->name },
 		{ "SupportUnknownMachines", pxe ? "false" : NULL },
 		{ "TransferRate", "0" },
 		{ "UdaSetting", pxe ? "0" : NULL },
 	};
-	for (size_t k = 0; k < sizeof(defaults) / sizeof(defaults[0]); k++)
-		if (defaults[k].value &&
-		    cim_instance_set_by_name(i, defaults[k].name, defaults[k].value))
-			goto nomem;
 
+	*out = NULL;
+	if (!i)
+		return -ENOMEM;
+	for (size_t n = 0; n < sizeof(defaults) / sizeof(defaults[0]); n++)
+		if (defaults[n].value &&
+		    cim_instance_set_by_name(i, defaults[n].name, defaults[n].value)) {
+			cim_instance_free(i);
+			return -ENOMEM;
+		}
+	*out = i;
+	return 0;
+}
+
+int catalog_dp_shape_new(const struct cim_class *c, const struct fixture_site *s,
+			 struct catalog_dp_shape **out)
+{
+	struct catalog_dp_shape *sh = calloc(1, sizeof(*sh));
+
+	*out = NULL;
+	if (!sh)
+		return -ENOMEM;
+	sh->cls = c;
+	for (int k = 0; k < DP_OWN; k++)
+		sh->own[k] = cim_class_find_property(c, dp_own_props[k]);
+	for (int k = 0; k < KIND_COUNT; k++)
+		if (kind_template(c, s, (enum dp_kind)k, &sh->kind[k])) {
+			catalog_dp_shape_free(sh);
+			return -ENOMEM;
+		}
+	*out = sh;
+	return 0;
+}
+
+void catalog_dp_shape_free(struct catalog_dp_shape *sh)
+{
+	if (!sh)
+		return;
+	for (int k = 0; k < KIND_COUNT; k++)
+		cim_instance_free(sh->kind[k]);
+	free(sh);
+}
+
+/* Sets the fixture's <property> values of d on i (NULL: only checks
+ * them). 0, -EINVAL with the file and line in err, or -ENOMEM. */
+static int fixture_props(const struct cim_class *c, const struct fixture *fx,
+			 const struct fixture_dp *d, struct cim_instance *i,
+			 char *err, size_t errsize)
+{
 	for (size_t k = 0; k < d->nprops; k++) {
 		char *canon = NULL;
 		int idx = -1;
 		int r = fixture_prop_value(c, fx, &d->props[k], &idx, &canon,
 					   err, errsize);
-		if (r == -ENOMEM)
-			goto nomem;
-		if (r) {
-			cim_instance_free(i);
-			return r;
-		}
-		r = cim_instance_set(i, (size_t)idx, canon);
+
+		if (!r && i)
+			r = cim_instance_set(i, (size_t)idx, canon) ? -ENOMEM : 0;
 		free(canon);
 		if (r)
-			goto nomem;
+			return r;
 	}
+	return 0;
+}
+
+int catalog_dp_check(const struct cim_class *c, const struct fixture *fx,
+		     const struct fixture_dp *d, char *err, size_t errsize)
+{
+	int r = fixture_props(c, fx, d, NULL, err, errsize);
+
+	if (r == -ENOMEM)
+		snprintf(err, errsize, "out of memory checking DP %s", d->fqdn);
+	return r;
+}
+
+int catalog_dp_build(const struct catalog_dp_shape *sh, const struct fixture *fx,
+		     const struct fixture_dp *d, unsigned id,
+		     struct cim_instance **out, char *err, size_t errsize)
+{
+	char idtext[16], guid[40];
+	struct cim_instance *i = cim_instance_clone(sh->kind[kind_of(d->kind)]);
+	const char *own[DP_OWN];
+	int r = -ENOMEM;
+
+	*out = NULL;
+	if (!i)
+		goto fail;
+	snprintf(idtext, sizeof(idtext), "%u", id);
+	identity_guid(d->fqdn, guid);
+	own[DP_DESCRIPTION] = d->description;
+	own[DP_ID] = idtext;
+	own[DP_GUID] = guid;
+	own[DP_NALPATH] = d->nalpath;
+	own[DP_NAME] = d->fqdn;
+	own[DP_SERVER] = d->fqdn;
+	for (int k = 0; k < DP_OWN; k++)
+		if (own[k] && cim_instance_set(i, (size_t)sh->own[k], own[k]))
+			goto fail;
+	r = fixture_props(sh->cls, fx, d, i, err, errsize);
+	if (r)
+		goto fail;
 	*out = i;
 	return 0;
-nomem:
+fail:
 	cim_instance_free(i);
-	snprintf(err, errsize, "out of memory building DP %s", d->fqdn);
-	return -ENOMEM;
+	if (r == -ENOMEM)
+		snprintf(err, errsize, "out of memory building DP %s", d->fqdn);
+	return r;
+}
+
+int catalog_dp_instance(const struct cim_class *c, const struct fixture *fx,
+			const struct fixture_site *s, const struct fixture_dp *d,
+			unsigned id, struct cim_instance **out,
+			char *err, size_t errsize)
+{
+	struct catalog_dp_shape *sh;
+	int r = catalog_dp_shape_new(c, s, &sh);
+
+	*out = NULL;
+	if (r) {
+		snprintf(err, errsize, "out of memory building DP %s", d->fqdn);
+		return r;
+	}
+	r = catalog_dp_build(sh, fx, d, id, out, err, errsize);
+	catalog_dp_shape_free(sh);
+	return r;
 }

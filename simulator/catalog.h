@@ -4,7 +4,8 @@
  * It holds the SMS classes' property lists (names, CIM types, keys, in
  * MOF order) for SMS_DistributionPointInfo, SMS_DistributionPoint,
  * SMS_ProviderLocation, SMS_StatusMessage, SMS_StatMsgInsStrings and
- * __Namespace; the values a DP gets by its kind
+ * __Namespace, and the signatures of the methods dpsim runs; the values a
+ * DP gets by its kind
  * and which of its properties a fixture may not set; and catalog_value(),
  * the one conversion of fixture text into a CIM value, used for a DP's
  * <property> and for the <value>s of fixture-declared classes
@@ -31,8 +32,13 @@ enum catalog_class {
 					 * InsStrIndex (keys) */
 };
 
-/* A new class `which` in namespace ns with its properties (free with
- * cim_class_free), NULL when out of memory. */
+/* The static methods dpsim runs: both on SMS_DistributionPointInfo,
+ * SetDPMaintenanceMode on SMS_DistributionPoint too. */
+#define CATALOG_SET_DP_MAINTENANCE_MODE "SetDPMaintenanceMode"
+#define CATALOG_GET_CHAINED_PULL_DPS "GetChainedPullDPs"
+
+/* A new class `which` in namespace ns with its properties and methods
+ * (free with cim_class_free), NULL when out of memory. */
 struct cim_class *catalog_class_new(enum catalog_class which, const char *ns);
 
 /* The index of property name (exact spelling) in class `which`, -1 when
@@ -64,5 +70,23 @@ int catalog_dp_instance(const struct cim_class *c, const struct fixture *fx,
 			const struct fixture_site *s, const struct fixture_dp *d,
 			unsigned id, struct cim_instance **out,
 			char *err, size_t errsize);
+
+/* The same instance, made fast enough to make at every read, so that a
+ * site of 100 000 DPs keeps no instance in memory: a shape holds what
+ * the DPs of one site share (a template per kind, the indices of the
+ * properties each DP fills in), made once per site; catalog_dp_build
+ * clones the DP's kind and sets its own values. catalog_dp_check does
+ * the checks of catalog_dp_instance without building anything, for
+ * start-up; a DP that passed it builds without -EINVAL.
+ * The shape borrows c, which must outlive it. */
+struct catalog_dp_shape;
+int catalog_dp_shape_new(const struct cim_class *c, const struct fixture_site *s,
+			 struct catalog_dp_shape **out);
+void catalog_dp_shape_free(struct catalog_dp_shape *sh);
+int catalog_dp_check(const struct cim_class *c, const struct fixture *fx,
+		     const struct fixture_dp *d, char *err, size_t errsize);
+int catalog_dp_build(const struct catalog_dp_shape *sh, const struct fixture *fx,
+		     const struct fixture_dp *d, unsigned id,
+		     struct cim_instance **out, char *err, size_t errsize);
 
 #endif

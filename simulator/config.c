@@ -55,7 +55,8 @@ static const struct option_def options[] = {
 	{ "tls-port-file", "FILE", OPT_STRING, OFF(tls_port_file), 0, 0,
 	  "write the bound HTTPS port to FILE once ready", NULL },
 	{ "db", "PATH|:memory:", OPT_STRING, OFF(db), 0, 0,
-	  "SQLite database holding DP state and the journal", "dpsim.db" },
+	  "SQLite database holding DP state, the journal and the status "
+	  "messages", "dpsim.db" },
 	{ "durability", "normal|full", OPT_DURABILITY, OFF(durability_full), 0, 0,
 	  "normal: a committed change survives dpsim crashing, not a power "
 	  "cut; full: it survives a power cut too (every commit is synced "

@@ -476,28 +476,97 @@ static int build_prop(struct diag *d, xmlNode *n, struct fixture_dp *dp,
 	return p->value ? 0 : diag_nomem(d);
 }
 
-/* Real DP lookups match FQDN and NAL path ignoring case, so two DPs
- * differing only in case would be one DP to every client. */
-static int check_dp_unique(struct diag *d, const struct fixture_site *s,
-			   const struct fixture_dp *dp)
-{
-	const struct fixture_dp *o;
+/* ---- uniqueness and lookups by name ------------------------------------ */
 
-	for (o = s->dps; o < dp; o++) {
-		if (strcasecmp(o->fqdn, dp->fqdn) == 0) {
+static int cmp_fqdn(const void *a, const void *b)
+{
+	const struct fixture_dp *x = *(struct fixture_dp *const *)a;
+	const struct fixture_dp *y = *(struct fixture_dp *const *)b;
+	int c = strcasecmp(x->fqdn, y->fqdn);
+
+	/* Ties in document order, so a run of equal names starts with the
+	 * first one written. */
+	return c ? c : (x < y ? -1 : x > y);
+}
+
+static int cmp_nalpath(const void *a, const void *b)
+{
+	const struct fixture_dp *x = *(struct fixture_dp *const *)a;
+	const struct fixture_dp *y = *(struct fixture_dp *const *)b;
+	int c = strcasecmp(x->nalpath, y->nalpath);
+
+	return c ? c : (x < y ? -1 : x > y);
+}
+
+/* In a sorted view, each DP that repeats an earlier one's key gets that
+ * earlier DP in first[] (indexed by position in s->dps). */
+static void mark_repeats(const struct fixture_site *s, struct fixture_dp **v,
+			 const char *(*key)(const struct fixture_dp *),
+			 const struct fixture_dp **first)
+{
+	for (size_t i = 1, run = 0; i < s->ndps; i++) {
+		if (strcasecmp(key(v[i]), key(v[run])) != 0) {
+			run = i;
+			continue;
+		}
+		first[v[i] - s->dps] = v[run];
+	}
+}
+
+static const char *fqdn_of(const struct fixture_dp *dp) { return dp->fqdn; }
+static const char *nalpath_of(const struct fixture_dp *dp) { return dp->nalpath; }
+
+/* Real DP lookups match FQDN and NAL path ignoring case, so two DPs
+ * differing only in case would be one DP to every client. Sorting makes
+ * the check O(n log n): a generated site of 100 000 DPs must not cost
+ * n^2/2 comparisons. The DP reported is the first one, in document
+ * order, that repeats an earlier one; its FQDN is checked before its NAL
+ * path. Leaves s->dps_by_fqdn sorted for find_dp. */
+static int index_dps(struct diag *d, struct fixture_site *s)
+{
+	struct fixture_dp **by_nal = NULL;
+	const struct fixture_dp **same_fqdn = NULL, **same_nal = NULL;
+	int rc = 0;
+
+	if (!s->ndps)
+		return 0;
+	s->dps_by_fqdn = malloc(s->ndps * sizeof(*s->dps_by_fqdn));
+	by_nal = malloc(s->ndps * sizeof(*by_nal));
+	same_fqdn = calloc(s->ndps, sizeof(*same_fqdn));
+	same_nal = calloc(s->ndps, sizeof(*same_nal));
+	if (!s->dps_by_fqdn || !by_nal || !same_fqdn || !same_nal) {
+		rc = diag_nomem(d);
+		goto out;
+	}
+	for (size_t i = 0; i < s->ndps; i++)
+		s->dps_by_fqdn[i] = by_nal[i] = &s->dps[i];
+	qsort(s->dps_by_fqdn, s->ndps, sizeof(*by_nal), cmp_fqdn);
+	qsort(by_nal, s->ndps, sizeof(*by_nal), cmp_nalpath);
+	mark_repeats(s, s->dps_by_fqdn, fqdn_of, same_fqdn);
+	mark_repeats(s, by_nal, nalpath_of, same_nal);
+	for (size_t i = 0; i < s->ndps; i++) {
+		const struct fixture_dp *dp = &s->dps[i];
+
+		if (same_fqdn[i]) {
 			diag_set(d, dp->line, "DP '%s' duplicates the one at "
 				 "line %u (same FQDN, ignoring case)",
-				 dp->fqdn, o->line);
-			return -EINVAL;
+				 dp->fqdn, same_fqdn[i]->line);
+			rc = -EINVAL;
+			break;
 		}
-		if (strcasecmp(o->nalpath, dp->nalpath) == 0) {
+		if (same_nal[i]) {
 			diag_set(d, dp->line, "DP '%s' duplicates the one at "
 				 "line %u (same NAL path, ignoring case)",
-				 dp->fqdn, o->line);
-			return -EINVAL;
+				 dp->fqdn, same_nal[i]->line);
+			rc = -EINVAL;
+			break;
 		}
 	}
-	return 0;
+out:
+	free(by_nal);
+	free(same_fqdn);
+	free(same_nal);
+	return rc;
 }
 
 /* ---- security scopes --------------------------------------------- */
@@ -603,9 +672,7 @@ static int build_dp(struct diag *d, xmlNode *n, struct fixture_site *s,
 	if (!dp->nalpath && !(dp->nalpath = fixture_nalpath(dp->fqdn,
 							     s->code)))
 		return diag_nomem(d);
-	rc = check_dp_unique(d, s, dp);
-	if (!rc)
-		rc = build_dp_scopes(d, n, dp);
+	rc = build_dp_scopes(d, n, dp);
 	if (rc)
 		return rc;
 
@@ -619,7 +686,187 @@ static int build_dp(struct diag *d, xmlNode *n, struct fixture_site *s,
 		if (rc)
 			return rc;
 	}
+
+	/* Sources name DPs that may come later in the site: kept as
+	 * written here, checked by check_sources() once every DP is in. */
+	count = count_elems(n, "source");
+	if (count && !(dp->sources = calloc(count, sizeof(*dp->sources))))
+		return diag_nomem(d);
+	for_each_elem(c, n, "source") {
+		struct fixture_source *src = &dp->sources[dp->nsources++];
+
+		src->line = node_line(c);
+		if (attr_dup(c, "dp", &src->fqdn))
+			return diag_nomem(d);
+	}
 	return 0;
+}
+
+/* ---- pull DP sources ------------------------------------------------ */
+
+static const struct fixture_dp *find_dp(const struct fixture_site *s,
+					const char *fqdn);
+
+/* One source of pull DP dp: a DP of the site other than dp, named once.
+ * Its fqdn becomes the DP's own spelling, as a boundary group member's
+ * does. */
+static int resolve_source(struct diag *d, const struct fixture_site *s,
+			  const struct fixture_dp *dp,
+			  struct fixture_source *src)
+{
+	const struct fixture_dp *to = find_dp(s, src->fqdn);
+	char *own;
+
+	if (strcmp(dp->kind, "pull") != 0) {
+		diag_set(d, src->line, "DP '%s' is a %s DP: only a pull DP "
+			 "(kind=\"pull\") copies content from source DPs",
+			 dp->fqdn, dp->kind);
+		return -EINVAL;
+	}
+	if (!to) {
+		diag_set(d, src->line, "DP '%s': source '%s' is not a DP of "
+			 "site %s (a source is a <dp> of the pull DP's own "
+			 "site)", dp->fqdn, src->fqdn, s->code);
+		return -EINVAL;
+	}
+	if (to == dp) {
+		diag_set(d, src->line, "DP '%s': a pull DP cannot be its own "
+			 "source", dp->fqdn);
+		return -EINVAL;
+	}
+	for (const struct fixture_source *o = dp->sources; o < src; o++) {
+		if (o->dp == (size_t)(to - s->dps)) {
+			diag_set(d, src->line, "DP '%s': source '%s' is "
+				 "already listed at line %u", dp->fqdn,
+				 to->fqdn, o->line);
+			return -EINVAL;
+		}
+	}
+	if (!(own = strdup(to->fqdn)))
+		return diag_nomem(d);
+	free(src->fqdn);
+	src->fqdn = own;
+	src->dp = (size_t)(to - s->dps);
+	return 0;
+}
+
+enum { WHITE, ON_PATH, DONE };
+
+/* The loop that source k of path[depth - 1] closes, as "A copies from
+ * B, B copies from C, C copies from A", from the path's DP it returns
+ * to. */
+static void loop_text(const struct fixture_site *s, const size_t *path,
+		      size_t depth, size_t to, char *out, size_t size)
+{
+	size_t from = 0, used = 0;
+
+	while (path[from] != to)
+		from++;
+	out[0] = '\0';
+	for (size_t j = from; j < depth && used < size; j++) {
+		size_t next = j + 1 < depth ? path[j + 1] : to;
+		int w = snprintf(out + used, size - used, "%s%s copies from %s",
+				 j > from ? ", " : "", s->dps[path[j]].fqdn,
+				 s->dps[next].fqdn);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+}
+
+/* Depth-first from DP root along sources, without recursion (a fixture
+ * may chain thousands of DPs): path holds the DPs being followed and
+ * next[] the source each is at. A source already on the path closes a
+ * loop: refused at that <source>, naming every DP on the loop. */
+static int walk_sources(struct diag *d, const struct fixture_site *s,
+			size_t root, unsigned char *color, size_t *path,
+			size_t *next)
+{
+	size_t depth = 0;
+
+	color[root] = ON_PATH;
+	next[root] = 0;
+	path[depth++] = root;
+	while (depth) {
+		size_t i = path[depth - 1];
+		const struct fixture_dp *dp = &s->dps[i];
+
+		if (next[i] == dp->nsources) {
+			color[i] = DONE;
+			depth--;
+			continue;
+		}
+		const struct fixture_source *src = &dp->sources[next[i]++];
+
+		if (color[src->dp] == WHITE) {
+			color[src->dp] = ON_PATH;
+			next[src->dp] = 0;
+			path[depth++] = src->dp;
+		} else if (color[src->dp] == ON_PATH) {
+			char loop[768];
+
+			loop_text(s, path, depth, src->dp, loop, sizeof(loop));
+			diag_set(d, src->line, "DP '%s': source '%s' makes a "
+				 "loop of pull DPs (%s)", dp->fqdn, src->fqdn,
+				 loop);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Each DP's copied_by: counted, then filled walking the pull DPs in
+ * document order, so each list comes out ascending. */
+static int index_copied_by(struct diag *d, struct fixture_site *s)
+{
+	for (size_t i = 0; i < s->ndps; i++)
+		for (size_t k = 0; k < s->dps[i].nsources; k++)
+			s->dps[s->dps[i].sources[k].dp].ncopied_by++;
+	for (size_t i = 0; i < s->ndps; i++) {
+		struct fixture_dp *dp = &s->dps[i];
+
+		if (dp->ncopied_by &&
+		    !(dp->copied_by = calloc(dp->ncopied_by, sizeof(size_t))))
+			return diag_nomem(d);
+		dp->ncopied_by = 0;
+	}
+	for (size_t i = 0; i < s->ndps; i++)
+		for (size_t k = 0; k < s->dps[i].nsources; k++) {
+			struct fixture_dp *to = &s->dps[s->dps[i].sources[k].dp];
+
+			to->copied_by[to->ncopied_by++] = i;
+		}
+	return 0;
+}
+
+/* The sources of every DP of s, once all of its DPs are read. */
+static int check_sources(struct diag *d, struct fixture_site *s)
+{
+	unsigned char *color;
+	size_t *path, *next;
+	int rc = 0;
+
+	for (size_t i = 0; i < s->ndps; i++)
+		for (size_t k = 0; k < s->dps[i].nsources; k++) {
+			rc = resolve_source(d, s, &s->dps[i],
+					    &s->dps[i].sources[k]);
+			if (rc)
+				return rc;
+		}
+	if (!s->ndps)
+		return 0;
+	color = calloc(s->ndps, sizeof(*color));
+	path = calloc(s->ndps, sizeof(*path));
+	next = calloc(s->ndps, sizeof(*next));
+	if (!color || !path || !next)
+		rc = diag_nomem(d);
+	for (size_t i = 0; !rc && i < s->ndps; i++)
+		if (color[i] == WHITE)
+			rc = walk_sources(d, s, i, color, path, next);
+	free(color);
+	free(path);
+	free(next);
+	return rc ? rc : index_copied_by(d, s);
 }
 
 /* ---- boundary groups ------------------------------------------------ */
@@ -627,11 +874,19 @@ static int build_dp(struct diag *d, xmlNode *n, struct fixture_site *s,
 static const struct fixture_dp *find_dp(const struct fixture_site *s,
 					const char *fqdn)
 {
-	size_t i;
+	size_t lo = 0, hi = s->ndps;
 
-	for (i = 0; i < s->ndps; i++)
-		if (strcasecmp(s->dps[i].fqdn, fqdn) == 0)
-			return &s->dps[i];
+	/* Lower bound: the first of equal names is the one written first. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcasecmp(s->dps_by_fqdn[mid]->fqdn, fqdn) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < s->ndps && strcasecmp(s->dps_by_fqdn[lo]->fqdn, fqdn) == 0)
+		return s->dps_by_fqdn[lo];
 	return NULL;
 }
 
@@ -1136,6 +1391,12 @@ static int build_site(struct diag *d, xmlNode *n, struct fixture *f,
 		if (rc)
 			return rc;
 	}
+	rc = index_dps(d, s);
+	/* Sources are looked up by name, with the index. */
+	if (!rc)
+		rc = check_sources(d, s);
+	if (rc)
+		return rc;
 
 	count = count_elems(n, "boundary-group");
 	if (count && !(s->groups = calloc(count, sizeof(*s->groups))))
@@ -1586,6 +1847,10 @@ static void free_props(struct fixture_prop *props, size_t n)
 
 static void free_dp(struct fixture_dp *dp)
 {
+	for (size_t i = 0; i < dp->nsources; i++)
+		free(dp->sources[i].fqdn);
+	free(dp->sources);
+	free(dp->copied_by);
 	free_props(dp->props, dp->nprops);
 	free_strv(dp->scopes, dp->nscopes);
 	free(dp->fqdn);
@@ -1631,6 +1896,7 @@ void fixture_free(struct fixture *f)
 		for (j = 0; j < f->sites[i].ndps; j++)
 			free_dp(&f->sites[i].dps[j]);
 		free(f->sites[i].dps);
+		free(f->sites[i].dps_by_fqdn);
 		for (j = 0; j < f->sites[i].ngroups; j++)
 			free_group(&f->sites[i].groups[j]);
 		free(f->sites[i].groups);
@@ -1772,7 +2038,7 @@ static void site_xml(struct buf *b, const struct fixture_site *fs)
 			}
 			buf_adds(b, "\"");
 		}
-		if (!d->nprops) {
+		if (!d->nprops && !d->nsources) {
 			buf_adds(b, "/>\n");
 			continue;
 		}
@@ -1783,6 +2049,11 @@ static void site_xml(struct buf *b, const struct fixture_site *fs)
 			buf_adds(b, ">");
 			add_exact(b, d->props[i].value);
 			buf_adds(b, "</property>\n");
+		}
+		for (size_t i = 0; i < d->nsources; i++) {
+			buf_adds(b, "      <source");
+			add_attr(b, "dp", d->sources[i].fqdn);
+			buf_adds(b, "/>\n");
 		}
 		buf_adds(b, "    </dp>\n");
 	}

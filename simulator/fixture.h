@@ -20,6 +20,16 @@ struct fixture_prop {
 	unsigned line;
 };
 
+/* <source dp="FQDN"/> inside a pull DP: a DP of the same site it copies
+ * content from. Checked at load: it names a DP of the site other than
+ * the pull DP, once, and following sources never comes back to a DP
+ * (no loops), so a chain of pull DPs always ends. */
+struct fixture_source {
+	char *fqdn;		/* the source DP's fqdn as its <dp> spells it */
+	size_t dp;		/* its index in the site's dps */
+	unsigned line;
+};
+
 struct fixture_dp {
 	char *fqdn;		/* "DP01.contoso.com": Name and ServerName */
 	char *nalpath;		/* given, or built from fqdn and the site code */
@@ -31,6 +41,14 @@ struct fixture_dp {
 	char **scopes;		/* its security scopes, at least one; the
 				 * scopes attribute, default "Default" */
 	size_t nscopes;
+	struct fixture_source *sources;	/* a pull DP's, in document
+					 * order; none for other kinds */
+	size_t nsources;
+	/* The other way round, made at load: the pull DPs that name this
+	 * one as a source, as indexes in the site's dps, ascending (that
+	 * is, in document order). */
+	size_t *copied_by;
+	size_t ncopied_by;
 	unsigned line;
 };
 
@@ -87,6 +105,9 @@ struct fixture_site {
 	char *provider;		/* SMS Provider machine, "CM01.contoso.com" */
 	struct fixture_dp *dps;
 	size_t ndps;
+	/* The same DPs sorted by fqdn ignoring case, for lookups by name
+	 * while the document is read; owned (the DPs are not). */
+	struct fixture_dp **dps_by_fqdn;
 	struct fixture_boundary_group *groups;
 	size_t ngroups;
 	struct fixture_class *classes;

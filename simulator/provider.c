@@ -15,6 +15,7 @@
 #include "hresult.h"
 #include "log.h"
 #include "num.h"
+#include "predicate.h"
 #include "statmsg.h"
 
 enum class_kind {
@@ -31,10 +32,14 @@ enum class_kind {
 
 #define CODE_SIZE 16
 
+/* A DP keeps no instance: one is made from its fixture entry at each
+ * read (catalog_dp_build), so a site of 100 000 DPs costs the fixture's
+ * memory and no more. */
 struct dp_entry {
-	struct cim_instance *inst;	/* template; MaintenanceMode unset */
-	const char *nalpath;		/* points into inst */
+	const char *nalpath;		/* fx's */
 	const struct fixture_dp *fx;
+	unsigned id;			/* its ID property: 1 + its place in
+					 * the fixture */
 	uint32_t mode;			/* committed mode, guarded by lock */
 };
 
@@ -46,7 +51,9 @@ struct site_doc {
 
 struct site {
 	const struct fixture_site *fx;	/* in doc, or in the start-up fixture */
+	const struct fixture *src;	/* the fixture fx is in */
 	struct site_doc *doc;		/* NULL: the start-up fixture's */
+	struct catalog_dp_shape *shape;	/* what its DPs' instances share */
 	char code[CODE_SIZE];
 	struct provider_class *info, *dp;
 	struct provider_class *statmsg, *insstr;	/* CLASS_STATMSG(_INS) */
@@ -54,6 +61,8 @@ struct site {
 	size_t ndeclared;
 	struct dp_entry *dps;		/* sorted by NAL path, ignoring case */
 	size_t ndps;
+	uint32_t *by_name;		/* indices into dps sorted by fqdn
+					 * (Name, ServerName), ignoring case */
 };
 
 /* Class entries live as long as the provider: a class pointer handed out
@@ -314,6 +323,27 @@ static int cmp_dp(const void *a, const void *b)
 			  ((const struct dp_entry *)b)->nalpath);
 }
 
+/* qsort_r's context: the site whose dps the indices point into */
+static int cmp_name_idx(const void *a, const void *b, void *ctx)
+{
+	const struct site *s = ctx;
+
+	return strcasecmp(s->dps[*(const uint32_t *)a].fx->fqdn,
+			  s->dps[*(const uint32_t *)b].fx->fqdn);
+}
+
+/* The Name index of s (its dps sorted already). 0 or -ENOMEM. */
+static int index_names(struct site *s)
+{
+	s->by_name = malloc((s->ndps ? s->ndps : 1) * sizeof(*s->by_name));
+	if (!s->by_name)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->ndps; i++)
+		s->by_name[i] = (uint32_t)i;
+	qsort_r(s->by_name, s->ndps, sizeof(*s->by_name), cmp_name_idx, s);
+	return 0;
+}
+
 static void doc_release(struct site_doc *doc)
 {
 	if (doc && --doc->refs == 0) {
@@ -328,9 +358,9 @@ static void site_free(struct site *s)
 {
 	if (!s)
 		return;
-	for (size_t k = 0; k < s->ndps; k++)
-		cim_instance_free(s->dps[k].inst);
+	catalog_dp_shape_free(s->shape);
 	free(s->dps);
+	free(s->by_name);
 	free(s->declared);	/* the entries belong to the provider */
 	doc_release(s->doc);
 	free(s);
@@ -349,27 +379,33 @@ static int build_site(struct provider *p, const struct fixture_site *fs,
 	if (!s)
 		goto nomem;
 	s->fx = fs;
+	s->src = src;
 	s->doc = doc;
 	if (doc)
 		doc->refs++;
 	snprintf(s->code, sizeof(s->code), "%s", fs->code);
 	s->dps = calloc(fs->ndps ? fs->ndps : 1, sizeof(*s->dps));
 	if (!s->dps || site_classes(p, fs->code, &s->info, &s->dp) ||
-	    site_statmsg_classes(p, fs->code, &s->statmsg, &s->insstr))
+	    site_statmsg_classes(p, fs->code, &s->statmsg, &s->insstr) ||
+	    catalog_dp_shape_new(s->info->cls, fs, &s->shape))
 		goto nomem;
 	for (size_t k = 0; k < fs->ndps; k++) {
 		struct dp_entry *e = &s->dps[k];
 
-		r = catalog_dp_instance(s->info->cls, src, fs, &fs->dps[k],
-				      (unsigned)k + 1, &e->inst, err, errsize);
+		/* Checked now, so that building it at a read cannot fail
+		 * but for memory. */
+		r = catalog_dp_check(s->info->cls, src, &fs->dps[k], err, errsize);
 		if (r)
 			goto fail;
 		s->ndps++;
-		e->nalpath = cim_instance_text(e->inst, "NALPath");
+		e->nalpath = fs->dps[k].nalpath;
 		e->fx = &fs->dps[k];
+		e->id = (unsigned)k + 1;
 		e->mode = fs->dps[k].maintenance;
 	}
 	qsort(s->dps, s->ndps, sizeof(*s->dps), cmp_dp);
+	if (index_names(s))
+		goto nomem;
 	r = declared_classes(p, s, src, fs, err, errsize);
 	if (r == -ENOMEM)
 		goto nomem;
@@ -473,19 +509,26 @@ static struct store_seed *site_seeds(struct site *const *sites, size_t n,
  * the fixture's value only seeds a DP the store has not seen. */
 static int seed_store(struct provider *p, char *err, size_t errsize)
 {
-	for (size_t s = 0; s < p->nsites; s++) {
-		struct site *site = p->sites[s];
-		for (size_t k = 0; k < site->ndps; k++) {
-			struct dp_entry *e = &site->dps[k];
-			if (store_seed_dp(p->st, site->code, e->nalpath, e->mode) ||
-			    store_get_mode(p->st, site->code, e->nalpath, &e->mode)) {
-				snprintf(err, errsize, "cannot seed DP %s of site %s in the database",
-					 e->nalpath, site->code);
-				return -EIO;
-			}
-		}
+	size_t n, k = 0;
+	struct store_seed *seeds = site_seeds(p->sites, p->nsites, &n);
+	int r;
+
+	if (!seeds) {
+		snprintf(err, errsize, "out of memory seeding the database");
+		return -ENOMEM;
 	}
-	return 0;
+	r = store_seed(p->st, seeds, n);
+	if (r) {
+		snprintf(err, errsize, "cannot seed the %zu DPs in the "
+			 "database: %s", n, strerror(-r));
+	} else {
+		/* site_seeds lists the DPs site by site, in order */
+		for (size_t s = 0; s < p->nsites; s++)
+			for (size_t d = 0; d < p->sites[s]->ndps; d++)
+				p->sites[s]->dps[d].mode = seeds[k++].mode;
+	}
+	free(seeds);
+	return r;
 }
 
 /* Adds the fixture's fault rules of s, all or none, as fixture rules so a
@@ -662,13 +705,18 @@ static struct dp_entry *find_dp(struct site *s, const char *nalpath)
 	return bsearch(&key, s->dps, s->ndps, sizeof(*s->dps), cmp_dp);
 }
 
-/* A copy of the DP's instance with its committed mode; lock held. */
-static struct cim_instance *dp_snapshot(struct provider *p, const struct dp_entry *e)
+/* The DP's instance with its committed mode, the caller's; lock held.
+ * NULL when out of memory (the DP was checked when its site was built). */
+static struct cim_instance *dp_snapshot(struct provider *p, const struct site *s,
+					const struct dp_entry *e)
 {
-	char mode[12];
-	struct cim_instance *i = cim_instance_clone(e->inst);
+	char mode[12], err[256];
+	struct cim_instance *i;
+
+	if (catalog_dp_build(s->shape, s->src, e->fx, e->id, &i, err, sizeof(err)))
+		return NULL;
 	snprintf(mode, sizeof(mode), "%u", e->mode);
-	if (i && cim_instance_set(i, (size_t)p->mode_idx, mode)) {
+	if (cim_instance_set(i, (size_t)p->mode_idx, mode)) {
 		cim_instance_free(i);
 		return NULL;
 	}
@@ -686,6 +734,143 @@ static int push_match(struct instance_list *out, struct cim_instance *i,
 		return 0;
 	}
 	return list_push(out, i);
+}
+
+/* ---- the DP index ---------------------------------------------------------
+ *
+ * A WQL query on SMS_DistributionPointInfo is answered from the DPs its
+ * WHERE can only match, never by building all of them: predicate_terms()
+ * names the conditions every match meets (predicate.h), and the narrowest
+ * of these picks the candidates. NALPath uses the order dps is kept in,
+ * Name and ServerName the by_name index, each for equality and for a
+ * prefix (LIKE 'DP0%', startswith); SiteCode is all or none; and
+ * MaintenanceMode = 0 or 1 skips the other DPs without building them.
+ * Each candidate is then matched by the whole predicate, so the answer
+ * is the one a scan gives, in the same order.
+ */
+
+/* Candidates: positions lo..hi-1 of an index (NULL idx: of dps). */
+struct dp_range {
+	const uint32_t *idx;
+	size_t lo, hi;
+};
+
+static const char *index_key(const struct site *s, const uint32_t *idx, size_t i)
+{
+	const struct dp_entry *e = &s->dps[idx ? idx[i] : i];
+
+	return idx ? e->fx->fqdn : e->nalpath;
+}
+
+/* The range of the index whose keys equal key (prefix: start with it),
+ * ignoring ASCII case as the keys of predicate_term_key are folded. */
+static struct dp_range index_range(const struct site *s, const uint32_t *idx,
+				   const char *key, bool prefix)
+{
+	size_t n = strlen(key), lo = 0, hi = s->ndps;
+	struct dp_range r = { .idx = idx };
+
+	while (lo < hi) {	/* first position not below key */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strncasecmp(index_key(s, idx, mid), key, prefix ? n : SIZE_MAX) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	r.lo = lo;
+	for (hi = s->ndps; lo < hi;) {	/* first position above key */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strncasecmp(index_key(s, idx, mid), key, prefix ? n : SIZE_MAX) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	r.hi = lo;
+	return r;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The DPs of s that q can match, in s->dps order; lock held. */
+static int collect_dps(struct provider *p, const struct site *s,
+		       const struct wql_query *q, const struct auth_access *acc,
+		       struct instance_list *out)
+{
+	const struct predicate *where = q ? wql_query_where(q) : NULL;
+	struct predicate_term terms[16];
+	size_t nterms = where ? predicate_terms(where, terms, 16) : 0;
+	struct dp_range best = { .lo = 0, .hi = s->ndps };
+	int64_t mode = -1;	/* MaintenanceMode the query requires */
+	uint32_t *picked = NULL;
+	int r = 0;
+
+	if (nterms > 16)
+		nterms = 16;	/* any of them is enough */
+	for (size_t t = 0; t < nterms; t++) {
+		const char *prop = terms[t].prop;
+		bool prefix = terms[t].kind == PREDICATE_TERM_PREFIX;
+		bool name = !strcasecmp(prop, "Name") || !strcasecmp(prop, "ServerName");
+		bool mm = !strcasecmp(prop, "MaintenanceMode");
+		char *key = NULL;
+		int k;
+
+		if (!name && !mm && strcasecmp(prop, "NALPath") &&
+		    strcasecmp(prop, "SiteCode"))
+			continue;
+		k = predicate_term_key(&terms[t], mm ? CIM_UINT32 : CIM_STRING, &key);
+		if (k == -ERANGE) {
+			best.hi = best.lo;	/* nothing can match */
+			break;
+		}
+		if (k == -ENOMEM)
+			return -ENOMEM;
+		if (k)
+			continue;	/* no key: the term picks nothing */
+		if (mm) {
+			if (!prefix)
+				mode = strcmp(key, "0") == 0 ? 0 : strcmp(key, "1") == 0 ? 1 : 2;
+		} else if (!strcasecmp(prop, "SiteCode")) {
+			size_t n = strlen(key);
+			if (prefix ? strncasecmp(s->code, key, n) : strcasecmp(s->code, key))
+				best.hi = best.lo;
+		} else {
+			struct dp_range c = index_range(s, name ? s->by_name : NULL,
+							key, prefix);
+			if (c.hi - c.lo < best.hi - best.lo)
+				best = c;
+		}
+		free(key);
+	}
+	if (mode == 2)
+		return 0;	/* MaintenanceMode is 0 or 1 */
+	if (best.idx) {
+		/* Answer in dps order, as a scan would. */
+		picked = malloc((best.hi - best.lo + 1) * sizeof(*picked));
+		if (!picked)
+			return -ENOMEM;
+		memcpy(picked, best.idx + best.lo, (best.hi - best.lo) * sizeof(*picked));
+		qsort(picked, best.hi - best.lo, sizeof(*picked), cmp_u32);
+	}
+	for (size_t i = 0; i < best.hi - best.lo && !r; i++) {
+		const struct dp_entry *e = &s->dps[picked ? picked[i] : best.lo + i];
+
+		if (mode >= 0 && e->mode != (uint32_t)mode)
+			continue;
+		/* Out of scope is invisible, as the real provider hides
+		 * objects: a Get finds nothing. */
+		if (acc && !auth_scopes_cover(acc, e->fx->scopes, e->fx->nscopes))
+			continue;
+		r = push_match(out, dp_snapshot(p, s, e), q);
+	}
+	free(picked);
+	return r;
 }
 
 /* One instance of ce per site served (root/sms discovery); lock held. */
@@ -806,16 +991,8 @@ static int collect(struct provider *p, const struct provider_class *ce,
 			r = push_match(out, site_instance(ce, p->sites[i]), q);
 		break;
 	case CLASS_DPINFO:
-		for (size_t i = 0; ce->site && i < ce->site->ndps && !r; i++) {
-			const struct dp_entry *e = &ce->site->dps[i];
-
-			/* Out of scope is invisible, as the real provider
-			 * hides objects: a Get finds nothing. */
-			if (acc && !auth_scopes_cover(acc, e->fx->scopes,
-						      e->fx->nscopes))
-				continue;
-			r = push_match(out, dp_snapshot(p, e), q);
-		}
+		if (ce->site)
+			r = collect_dps(p, ce->site, q, acc, out);
 		break;
 	case CLASS_DP:
 		break;
@@ -881,6 +1058,16 @@ static const char *arg_value(const struct provider_arg *args, size_t n, const ch
 		if (strcasecmp(args[i].name, name) == 0)
 			return args[i].value;
 	return NULL;
+}
+
+/* The NAL path a call is about, for its journal row and the rules'
+ * nalpath: the NALPath key or parameter, or GetChainedPullDPs' source. */
+static const char *call_nalpath(const char *method,
+				const struct provider_arg *args, size_t n)
+{
+	if (method && strcasecmp(method, CATALOG_GET_CHAINED_PULL_DPS) == 0)
+		return arg_value(args, n, "SourceDPNALPath");
+	return arg_value(args, n, "NALPath");
 }
 
 /* Writes the call's journal row. 0, or -errno when it could not be
@@ -1104,7 +1291,7 @@ static bool call_begin(struct provider *p, struct provider_call *call,
 		.user = call->who->user, .protocol = call->who->protocol,
 		.operation = opname, .site = x->sc.site[0] ? x->sc.site : NULL,
 		.class_name = cim_class_name(pc->cls), .method = method,
-		.nalpath = arg_value(args, nargs, "NALPath"),
+		.nalpath = call_nalpath(method, args, nargs),
 		.params = args ? x->params : call->query,
 		.old_mode = -1, .new_mode = -1,
 	};
@@ -1150,13 +1337,53 @@ static int64_t key_record_id(const struct provider_class *pc,
 	return (int64_t)id;
 }
 
+/* The instance of ce with these key values, or *out NULL; lock held.
+ * 0, -ENOMEM or -EIO. A DP is found by its NAL path (a binary search), so a
+ * Get costs the same in a site of 100 000 DPs as in the lab; a status
+ * message is read alone by its RecordID; other classes are small and
+ * searched through. */
+static int find_keyed(struct provider *p, const struct provider_class *ce,
+		      const struct provider_arg *keys, size_t nkeys,
+		      const struct auth_access *acc, struct cim_instance **out)
+{
+	struct instance_list all = { 0 };
+	int r;
+
+	*out = NULL;
+	if (ce->kind == CLASS_DPINFO) {
+		const char *nal = arg_value(keys, nkeys, "NALPath");
+		const struct dp_entry *e = nal && ce->site ? find_dp(ce->site, nal)
+							    : NULL;
+
+		/* out of scope is not found, as in collect() */
+		if (!e || (acc && !auth_scopes_cover(acc, e->fx->scopes,
+							 e->fx->nscopes)))
+			return 0;
+		if (!(*out = dp_snapshot(p, ce->site, e)))
+			return -ENOMEM;
+		if (!keys_match(*out, keys, nkeys)) {
+			cim_instance_free(*out);
+			*out = NULL;
+		}
+		return 0;
+	}
+	r = collect(p, ce, NULL, acc, key_record_id(ce, keys, nkeys), &all);
+	for (size_t i = 0; !r && i < all.count && !*out; i++) {
+		if (keys_match(all.items[i], keys, nkeys)) {
+			*out = all.items[i];
+			all.items[i] = NULL;
+		}
+	}
+	instance_list_free(&all);
+	return r;
+}
+
 uint32_t provider_get(struct provider *p, struct provider_call *call,
 		      const struct provider_class *pc, const struct provider_arg *keys,
 		      size_t nkeys, struct cim_instance **out,
 		      char *msg, size_t msgsize)
 {
 	const struct cim_class *c = pc->cls;
-	struct instance_list all = { 0 };
 	struct call_ctx x;
 	uint32_t hr, rv = 0;
 
@@ -1170,18 +1397,10 @@ uint32_t provider_get(struct provider *p, struct provider_call *call,
 	if (site_gone(&x.sc, msg, msgsize))
 		hr = WBEM_E_INVALID_NAMESPACE;
 	else
-		r = collect(p, x.sc.ce, NULL, &x.acc, key_record_id(pc, keys, nkeys),
-			    &all);
+		r = find_keyed(p, x.sc.ce, keys, nkeys, &x.acc, out);
 	pthread_rwlock_unlock(&p->lock);
 	if (r)
 		hr = collect_failed(r, msg, msgsize);
-	for (size_t i = 0; i < all.count && !*out; i++) {
-		if (keys_match(all.items[i], keys, nkeys)) {
-			*out = all.items[i];
-			all.items[i] = NULL;
-		}
-	}
-	instance_list_free(&all);
 	if (!hr && !*out) {
 		snprintf(msg, msgsize, "No %s instance has the given key values.",
 			 cim_class_name(c));
@@ -1423,30 +1642,283 @@ journal:
 	return record_result(p, call, je, hr, msg, msgsize);
 }
 
+/* ---- GetChainedPullDPs ------------------------------------------------- */
+
+/* GetChainedPullDPs' parameters, checked once per call, before the fault
+ * rules (which match on the source's NAL path). */
+struct chain_args {
+	const char *source;	/* SourceDPNALPath */
+	uint32_t hresult;	/* 0: valid; else why not, in msg */
+	char msg[384];
+};
+
+static uint32_t bad_chain_args(struct chain_args *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static uint32_t bad_chain_args(struct chain_args *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(a->msg, sizeof(a->msg), fmt, ap);
+	va_end(ap);
+	return a->hresult = WBEM_E_INVALID_METHOD_PARAMETERS;
+}
+
+/* Exactly SourceDPNALPath, once and not null: ChainedDPs is what the
+ * method gives back, so a caller sending it has the signature wrong. */
+static uint32_t parse_chain_args(const struct cim_method *m,
+				 const struct provider_arg *params, size_t n,
+				 struct chain_args *a)
+{
+	const char *name = cim_method_name(m);
+
+	memset(a, 0, sizeof(*a));
+	for (size_t i = 0; i < n; i++) {
+		int k = cim_method_find_param(m, params[i].name);
+		const struct cim_param *cp = k < 0 ? NULL : cim_method_param(m, (size_t)k);
+
+		if (!cp)
+			return bad_chain_args(a, "%s has no parameter '%s'; it "
+					      "takes SourceDPNALPath.", name,
+					      params[i].name);
+		if (!(cp->flags & CIM_PARAM_IN))
+			return bad_chain_args(a, "Parameter '%s' of %s is an "
+					      "[out] parameter; the call takes "
+					      "SourceDPNALPath only.", cp->name,
+					      name);
+		if (a->source)
+			return bad_chain_args(a, "Parameter '%s' is given twice.",
+					      params[i].name);
+		a->source = params[i].value ? params[i].value : "";
+		if (!params[i].value)
+			return bad_chain_args(a, "Parameter '%s' is null; %s "
+					      "needs the NAL path of a DP.",
+					      params[i].name, name);
+	}
+	if (!a->source)
+		return bad_chain_args(a, "Parameter 'SourceDPNALPath' is "
+				      "missing; %s takes SourceDPNALPath.", name);
+	return 0;
+}
+
+static int cmp_index(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The NAL paths of the pull DPs chained to DP `from` of site s, breadth
+ * first: those that copy from `from`, then those that copy from one of
+ * them, and so on, each level in fixture order (the fixture's copied_by
+ * lists, a level sorted by index). The fixture refuses loops; seen[]
+ * keeps a DP from being listed twice when it copies from two DPs of the
+ * chain. DPs outside acc's scopes are followed but not listed, as the
+ * provider hides them. Into out's property idx; lock held. O(n log n) in
+ * the DPs of the chain. 0 or -ENOMEM. */
+static int chain_of(const struct site *s, const struct fixture_dp *from,
+		    const struct auth_access *acc, struct cim_instance *out,
+		    size_t idx)
+{
+	const struct fixture_site *fs = s->fx;
+	size_t n = fs->ndps, level = 0, end = 1, tail = 1, nlisted = 0;
+	size_t *queue = calloc(n ? n : 1, sizeof(*queue));
+	bool *seen = calloc(n ? n : 1, sizeof(*seen));
+	const char **listed = calloc(n ? n : 1, sizeof(*listed));
+	int r = -ENOMEM;
+
+	if (!queue || !seen || !listed)
+		goto out;
+	queue[0] = (size_t)(from - fs->dps);
+	seen[queue[0]] = true;
+	/* queue[level..end) is a level; its children go to queue[end..tail). */
+	while (level < end) {
+		for (size_t q = level; q < end; q++) {
+			const struct fixture_dp *d = &fs->dps[queue[q]];
+
+			for (size_t k = 0; k < d->ncopied_by; k++)
+				if (!seen[d->copied_by[k]]) {
+					seen[d->copied_by[k]] = true;
+					queue[tail++] = d->copied_by[k];
+				}
+		}
+		qsort(queue + end, tail - end, sizeof(*queue), cmp_index);
+		for (size_t q = end; q < tail; q++) {
+			const struct fixture_dp *d = &fs->dps[queue[q]];
+
+			if (auth_scopes_cover(acc, d->scopes, d->nscopes))
+				listed[nlisted++] = d->nalpath;
+		}
+		level = end;
+		end = tail;
+	}
+	r = cim_instance_set_array(out, idx, listed, nlisted);
+out:
+	free(queue);
+	free(seen);
+	free(listed);
+	return r;
+}
+
+/* je is the call's journal row; acc the caller's access at the site. As
+ * for set_dp_mode, nothing pointing into the site is used once the lock
+ * is released. *out is the method's output on success. */
+static uint32_t chained_pull_dps(struct provider *p, struct provider_call *call,
+				 const struct scope *sc,
+				 const struct auth_access *acc,
+				 const struct cim_method *m,
+				 const struct chain_args *a,
+				 struct journal_entry *je,
+				 struct cim_instance **out,
+				 char *msg, size_t msgsize)
+{
+	const struct cim_class *oc = cim_method_output_class(m);
+	int idx = cim_class_find_property(oc, "ChainedDPs");
+	char *nalpath = NULL;
+	uint32_t hr = a->hresult;
+	int r;
+
+	*out = NULL;
+	je->nalpath = a->source;
+	if (hr) {
+		snprintf(msg, msgsize, "%s", a->msg);
+		goto journal;
+	}
+	*out = cim_instance_new(oc);
+	if (!*out || idx < 0 || cim_method_set_return(m, *out, 0))
+		goto nomem;
+
+	pthread_rwlock_rdlock(&p->lock);
+	struct site *site = sc->ce->site;	/* may have gone meanwhile */
+	struct dp_entry *e = site ? find_dp(site, a->source) : NULL;
+	if (e && !auth_scopes_cover(acc, e->fx->scopes, e->fx->nscopes)) {
+		char mine[256], theirs[256];
+
+		auth_scopes_text(acc->scopes, acc->nscopes, mine, sizeof(mine));
+		auth_scopes_text(e->fx->scopes, e->fx->nscopes, theirs,
+				 sizeof(theirs));
+		log_info("%s may not see DP %s of site %s: it is in security "
+			 "scope %s, the user's scopes there are %s; answered as "
+			 "not found", call->who->user, e->fx->fqdn, sc->site,
+			 theirs, mine);
+		e = NULL;
+	}
+	if (!e) {
+		pthread_rwlock_unlock(&p->lock);
+		if (site)
+			snprintf(msg, msgsize, "No distribution point with NAL path "
+				 "'%s' in site %s.", a->source, sc->site);
+		else
+			snprintf(msg, msgsize, "Site %s is no longer served.", sc->site);
+		hr = site ? WBEM_E_NOT_FOUND : WBEM_E_INVALID_NAMESPACE;
+		goto journal;
+	}
+	/* The DP's own spelling in the journal, as SetDPMaintenanceMode's. */
+	nalpath = strdup(e->nalpath);
+	r = nalpath ? chain_of(site, e->fx, acc, *out, (size_t)idx) : -ENOMEM;
+	pthread_rwlock_unlock(&p->lock);
+	if (r)
+		goto nomem;
+	je->nalpath = nalpath;
+	je->has_return_value = true;
+	je->return_value = 0;
+	goto journal;
+nomem:
+	snprintf(msg, msgsize, "Out of memory.");
+	hr = WBEM_E_OUT_OF_MEMORY;
+journal:
+	hr = record_result(p, call, je, hr, msg, msgsize);
+	free(nalpath);
+	if (hr) {
+		cim_instance_free(*out);
+		*out = NULL;
+	}
+	return hr;
+}
+
+/* ---- Invoke ---------------------------------------------------------------- */
+
+void provider_result_clear(struct provider_result *r)
+{
+	if (!r)
+		return;
+	cim_instance_free(r->output);
+	memset(r, 0, sizeof(*r));
+}
+
+/* The output of m for a call that ended with ReturnValue rv and no out
+ * parameters (set: null): a rule's effect, or a method that has none. */
+static uint32_t plain_output(const struct cim_method *m, uint32_t rv,
+			     struct provider_result *res, char *msg,
+			     size_t msgsize)
+{
+	if (!m)
+		return 0;
+	res->output = cim_instance_new(cim_method_output_class(m));
+	if (res->output && cim_method_set_return(m, res->output, rv) == 0)
+		return 0;
+	provider_result_clear(res);
+	snprintf(msg, msgsize, "Out of memory.");
+	return WBEM_E_OUT_OF_MEMORY;
+}
+
+uint32_t provider_invoke_result(struct provider *p, struct provider_call *call,
+				const struct provider_class *pc,
+				const char *method,
+				const struct provider_arg *params,
+				size_t nparams, struct provider_result *res,
+				char *msg, size_t msgsize)
+{
+	const struct cim_method *m = cim_class_find_method(pc->cls, method);
+	const char *name = m ? cim_method_name(m) : "";
+	struct set_mode_args args = { .mode = -1 };
+	struct chain_args chain;
+	struct call_ctx x;
+	uint32_t hr;
+
+	memset(res, 0, sizeof(*res));
+	bool set_mode = strcmp(name, CATALOG_SET_DP_MAINTENANCE_MODE) == 0;
+	bool get_chain = strcmp(name, CATALOG_GET_CHAINED_PULL_DPS) == 0;
+	if (set_mode)
+		parse_set_mode_args(params, nparams, &args);
+	if (get_chain)
+		parse_chain_args(m, params, nparams, &chain);
+	if (call_begin(p, call, pc, FAULT_OP_INVOKE, "invoke", method, params, nparams,
+		       args.mode, &x, &hr, &res->return_value, msg, msgsize)) {
+		if (hr || provider_call_intercepted(call))
+			res->return_value = 0;
+		else if (call->effect == FAULT_RETURN)
+			hr = plain_output(m, res->return_value, res, msg, msgsize);
+		return hr;
+	}
+	if (set_mode) {
+		x.je.method = name;
+		hr = set_dp_mode(p, call, &x.sc, &x.acc, &args, &x.je, msg, msgsize);
+		return hr ? hr : plain_output(m, 0, res, msg, msgsize);
+	}
+	if (get_chain) {
+		x.je.method = name;
+		return chained_pull_dps(p, call, &x.sc, &x.acc, m, &chain, &x.je,
+					&res->output, msg, msgsize);
+	}
+	snprintf(msg, msgsize, "Class %s has no method '%s'.", cim_class_name(pc->cls),
+		 method);
+	return record_result(p, call, &x.je, WBEM_E_INVALID_METHOD, msg, msgsize);
+}
+
 uint32_t provider_invoke(struct provider *p, struct provider_call *call,
 			 const struct provider_class *pc, const char *method,
 			 const struct provider_arg *params, size_t nparams,
 			 uint32_t *return_value, char *msg, size_t msgsize)
 {
-	struct set_mode_args args = { .mode = -1 };
-	struct call_ctx x;
-	uint32_t hr;
+	struct provider_result res;
+	uint32_t hr = provider_invoke_result(p, call, pc, method, params, nparams,
+					     &res, msg, msgsize);
 
-	*return_value = 0;
-	bool set_mode = is_dp_kind(pc->kind) &&
-			strcasecmp(method, "SetDPMaintenanceMode") == 0;
-	if (set_mode)
-		parse_set_mode_args(params, nparams, &args);
-	if (call_begin(p, call, pc, FAULT_OP_INVOKE, "invoke", method, params, nparams,
-		       args.mode, &x, &hr, return_value, msg, msgsize))
-		return hr;
-	if (set_mode) {
-		x.je.method = "SetDPMaintenanceMode";
-		return set_dp_mode(p, call, &x.sc, &x.acc, &args, &x.je, msg, msgsize);
-	}
-	snprintf(msg, msgsize, "Class %s has no method '%s'.", cim_class_name(pc->cls),
-		 method);
-	return record_result(p, call, &x.je, WBEM_E_INVALID_METHOD, msg, msgsize);
+	*return_value = res.return_value;
+	provider_result_clear(&res);
+	return hr;
 }
 
 /* ---- sites at run time --------------------------------------------------- */

@@ -5,7 +5,8 @@
  *   root                 __Namespace (sms)
  *   root/sms             __Namespace (site_<CODE> per site), SMS_ProviderLocation
  *   root/sms/site_<CODE> SMS_DistributionPointInfo, SMS_DistributionPoint
- *                        (static method SetDPMaintenanceMode on both),
+ *                        (static method SetDPMaintenanceMode on both,
+ *                        GetChainedPullDPs on SMS_DistributionPointInfo),
  *                        SMS_StatusMessage, SMS_StatMsgInsStrings
  *
  * Every call returns an HRESULT (0 = success) and, on failure, a message
@@ -173,10 +174,54 @@ uint32_t provider_enumerate(struct provider *p, struct provider_call *call,
 			    const struct provider_class *c, const struct wql_query *q,
 			    struct instance_list *out, char *msg, size_t msgsize);
 
-/* Runs static method `method` of class c with params. On success returns 0
- * and the method's *return_value (0 = the method succeeded). A non-zero
+/* What a method call answered (provider_invoke_result). */
+struct provider_result {
+	/* The ReturnValue's 32 bits: 0 = the method succeeded. A sint32
+	 * method's negative value is its two's complement (output has it
+	 * as the method declares it). */
+	uint32_t return_value;
+	/* The method's out-parameters object: an instance of the method's
+	 * output class (cim_method_output_class: its out parameters in
+	 * declaration order, then ReturnValue). NULL when the call failed
+	 * (a non-zero HRESULT) or a fault rule's effect answered it other
+	 * than by a ReturnValue, and for a ReturnValue a rule gave to a
+	 * method the class does not declare. Owned by the result. */
+	struct cim_instance *output;
+};
+/* Frees what r holds and zeroes it; NULL is fine. */
+void provider_result_clear(struct provider_result *r);
+
+/* Runs static method `method` (any case) of class c with params. On
+ * success returns 0 and fills *res (provider_result_clear it): its
+ * ReturnValue (0 = the method succeeded) and out parameters. A non-zero
  * result is the WMI error the provider raises (the call failed), with the
- * reason in msg. */
+ * reason in msg, and *res is empty.
+ *
+ * The methods are those the class declares (catalog.h):
+ *   uint32 SetDPMaintenanceMode([in] string NALPath, [in] uint32 Mode)
+ *     changes a DP's mode; needs Modify on Site (see Access above).
+ *   sint32 GetChainedPullDPs([in] string SourceDPNALPath,
+ *                            [out] string ChainedDPs[])
+ *     the NAL paths of the pull DPs that copy content from the DP,
+ *     directly or through other pull DPs (the fixture's <source>s),
+ *     breadth first, each level in fixture order; an empty array when
+ *     none does. A read: any role at the site may call it. A source
+ *     that is not a DP of the site, or outside the caller's scopes, is
+ *     WBEM_E_NOT_FOUND as for SetDPMaintenanceMode; chained DPs outside
+ *     the caller's scopes are left out of the answer (the chain is
+ *     still followed through them).
+ * Any other name is WBEM_E_INVALID_METHOD. A parameter that is missing,
+ * null, repeated, unknown or an [out] parameter is
+ * WBEM_E_INVALID_METHOD_PARAMETERS. */
+uint32_t provider_invoke_result(struct provider *p, struct provider_call *call,
+				const struct provider_class *c,
+				const char *method,
+				const struct provider_arg *params,
+				size_t nparams, struct provider_result *res,
+				char *msg, size_t msgsize);
+
+/* provider_invoke_result for callers that want only the ReturnValue
+ * (*return_value, 0 on failure). */
 uint32_t provider_invoke(struct provider *p, struct provider_call *call,
 			 const struct provider_class *c, const char *method,
 			 const struct provider_arg *params, size_t nparams,

@@ -1029,26 +1029,6 @@ void store_free(struct store *s)
 	free(s);
 }
 
-int store_seed_dp(struct store *s, const char *site, const char *nalpath,
-		  uint32_t mode)
-{
-	sqlite3_stmt *st = s->st[ST_SEED];
-	int rc;
-
-	if (!site || !nalpath || mode > 1)
-		return -EINVAL;
-	pthread_mutex_lock(&s->lock);
-	bind_str(st, 1, site);
-	bind_str(st, 2, nalpath);
-	sqlite3_bind_int64(st, 3, mode);
-	sqlite3_bind_int64(st, 4, now_ms());
-	rc = step_done(st);
-	if (rc != SQLITE_OK)
-		log_sqlite(s, "seed", rc);
-	pthread_mutex_unlock(&s->lock);
-	return rc == SQLITE_OK ? 0 : write_errno(rc);
-}
-
 /* With s->lock held: 0, -ENOENT or an SQLite code (positive). */
 static int get_mode_locked(struct store *s, const char *site,
 			   const char *nalpath, uint32_t *mode)
@@ -1803,14 +1783,50 @@ static int load_filtered_batch(struct store *s,
 	return n;
 }
 
+/* The id after which f has at most f->limit rows: one step down the
+ * (site, id) index from the newest end, instead of counting the rows.
+ * 0 or -EIO. */
+static int newest_start(struct store *s, const struct store_journal_filter *f,
+			int64_t *after)
+{
+	struct query q = { .len = 0 };
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	q_add(&q, "SELECT id FROM journal");
+	q_where(&q, f);
+	q_bind(&q, " AND id > ", NULL, f->after_id, "");
+	q_bind(&q, " ORDER BY id DESC LIMIT 1 OFFSET ", NULL, f->limit, "");
+	pthread_mutex_lock(&s->lock);
+	rc = q_prepare(s, &q, &st);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		/* the row just older than the newest `limit` */
+		*after = sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	} else if (rc == SQLITE_DONE) {
+		*after = f->after_id;	/* there are no more than `limit` */
+		rc = SQLITE_OK;
+	} else {
+		log_sqlite(s, "query journal", rc);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->lock);
+	return rc == SQLITE_OK ? 0 : -EIO;
+}
+
 int store_journal_query(struct store *s, const struct store_journal_filter *f,
 			int (*cb)(void *ctx, const struct journal_entry *e),
 			void *ctx)
 {
-	struct journal_copy *rows = malloc(JOURNAL_BATCH * sizeof(*rows));
+	struct journal_copy *rows;
 	int64_t after = f->after_id, left = f->limit > 0 ? f->limit : -1;
 	int n, rc = 0;
 
+	if (f->newest && f->limit > 0 && newest_start(s, f, &after))
+		return -EIO;
+	rows = malloc(JOURNAL_BATCH * sizeof(*rows));
 	if (!rows)
 		return -ENOMEM;
 	do {
@@ -2141,6 +2157,38 @@ static int clear_statmsg_locked(struct store *s, const char *site)
 		return exec_site(s, "DELETE FROM status_message WHERE site = ?1",
 				 site, NULL);
 	return exec_site(s, "DELETE FROM status_message", NULL, NULL);
+}
+
+int store_seed(struct store *s, struct store_seed *seeds, size_t n)
+{
+	sqlite3_stmt *seed = s->st[ST_SEED];
+	int64_t now = now_ms();
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		if (!seeds[i].site || !seeds[i].nalpath || seeds[i].mode > 1)
+			return -EINVAL;
+	pthread_mutex_lock(&s->lock);
+	rc = step_done(s->st[ST_BEGIN]);
+	for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
+		bind_str(seed, 1, seeds[i].site);
+		bind_str(seed, 2, seeds[i].nalpath);
+		sqlite3_bind_int64(seed, 3, seeds[i].mode);
+		sqlite3_bind_int64(seed, 4, now);
+		rc = step_done(seed);
+		if (rc == SQLITE_OK)
+			rc = get_mode_locked(s, seeds[i].site,
+					     seeds[i].nalpath, &seeds[i].mode);
+	}
+	if (rc == SQLITE_OK)
+		rc = step_done(s->st[ST_COMMIT]);
+	if (rc != SQLITE_OK) {
+		/* -ENOENT would mean the row just inserted is not there */
+		log_sqlite(s, "seed", rc < 0 ? SQLITE_INTERNAL : rc);
+		rollback_locked(s);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc == SQLITE_OK ? 0 : rc < 0 ? -EIO : write_errno(rc);
 }
 
 int store_reset(struct store *s, const char *site,

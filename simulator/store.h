@@ -134,12 +134,6 @@ int store_open_opts(const char *path, const struct store_options *o,
 /* Stops the checkpointer, checkpoints, closes. NULL is fine. */
 void store_free(struct store *s);
 
-/* Adds the DP with this mode unless (site, nalpath) is already known, so a
- * restart on the same file keeps the state. NAL paths compare
- * case-insensitively. 0, -ENOSPC or -EIO. */
-int store_seed_dp(struct store *s, const char *site, const char *nalpath,
-		  uint32_t mode);
-
 /* 0 and *mode, -ENOENT when unknown, -EIO. */
 int store_get_mode(struct store *s, const char *site, const char *nalpath,
 		   uint32_t *mode);
@@ -204,6 +198,8 @@ struct store_journal_filter {
 	int64_t until_ms;	/* time_ms < until_ms when > 0 */
 	int64_t after_id;	/* id > after_id */
 	int64_t limit;		/* at most this many rows; 0 = all */
+	bool newest;		/* with limit: the newest rows, not the
+				 * oldest (still delivered oldest first) */
 };
 
 /* Calls cb for each row f lets through, oldest first, with the store's
@@ -262,6 +258,14 @@ struct store_seed {
 	const char *nalpath;
 	uint32_t mode;
 };
+
+/* Adds the n DPs of seeds, each with its mode unless (site, nalpath) is
+ * known already, so a restart on the same file keeps the state; then sets
+ * each seeds[i].mode to the mode the store holds. One transaction, so a
+ * site of 100 000 DPs costs one commit, not 100 000. NAL paths compare
+ * case-insensitively. 0, -EINVAL (a seed without site or NAL path, or a
+ * mode other than 0 or 1), -ENOSPC or -EIO; nothing is added on failure. */
+int store_seed(struct store *s, struct store_seed *seeds, size_t n);
 
 /* Puts site (NULL: every site) back to a fresh start in one transaction:
  * deletes its DP rows, journal, drop count and status messages, then

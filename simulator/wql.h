@@ -23,6 +23,7 @@
 #include "cim.h"
 
 struct wql_query;
+struct predicate;
 
 struct wql_error {
 	size_t pos;		/* byte offset in the query where it went wrong */
@@ -52,6 +53,10 @@ int wql_query_check(const struct wql_query *q, const struct cim_class *c,
  * convert to the property's type (e.g. Mode = 'abc' for a uint32) compare
  * false. Thread-safe: a parsed query may be matched from several threads. */
 bool wql_query_match(const struct wql_query *q, const struct cim_instance *inst);
+
+/* The query's WHERE as a predicate (predicate.h), NULL without one; for
+ * a caller that keeps an index (predicate_terms). Borrowed from q. */
+const struct predicate *wql_query_where(const struct wql_query *q);
 
 /* WQL LIKE on its own, case-insensitive; exposed for SelectorFilter and
  * NAL-path globs. */

@@ -1063,11 +1063,12 @@ static int op_invoke(struct op_call *c)
 	for (size_t i = 0; i < c->req->nparams; i++)
 		params[i] = (struct provider_arg){ c->req->params[i].name,
 						   c->req->params[i].value };
-	uint32_t rv = 0;
+	struct provider_result out;
 	char msg[1400];
 	msg[0] = '\0';
-	uint32_t hr = provider_invoke(c->o->p, prov_call(c, NULL), pk, c->req->method,
-				      params, c->req->nparams, &rv, msg, sizeof(msg));
+	uint32_t hr = provider_invoke_result(c->o->p, prov_call(c, NULL), pk,
+					     c->req->method, params, c->req->nparams,
+					     &out, msg, sizeof(msg));
 	free(params);
 	if (provider_call_intercepted(c->pc))
 		return intercepted(c);
@@ -1101,9 +1102,17 @@ static int op_invoke(struct op_call *c)
 	buf_adds(&action, c->req->action);
 	buf_adds(&action, "Response");
 	wsman_reply_begin(c->out, buf_ptr(&action), c->msgid, c->req->message_id);
-	wsman_reply_invoke(c->out, c->req->resource_uri, c->req->method, rv, NULL, 0);
+	/* The method's out parameters, then ReturnValue as it declares it;
+	 * a ReturnValue a rule gave an undeclared method stands alone. */
+	if (out.output)
+		wsman_reply_invoke_output(c->out, c->req->resource_uri,
+					  c->req->method, out.output);
+	else
+		wsman_reply_invoke(c->out, c->req->resource_uri, c->req->method,
+				   out.return_value, NULL, 0);
 	wsman_reply_end(c->out);
 	buf_free(&action);
+	provider_result_clear(&out);
 	return 200;
 }
 

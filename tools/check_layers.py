@@ -41,6 +41,7 @@ RULES = [
     ("libxml2-only-in-codecs",      "only",   r"^libxml/",                            "wsman/ simulator/fixture.c simulator/xml_log.c",                                                     "XML is parsed by the wsman codecs and the fixture reader; xml_log routes libxml2's errors"),
     ("jansson-only-in-json-fronts", "only",   r"^jansson\.h$",                        "simulator/control.c simulator/dashboard.c simulator/json_answer.c simulator/json_answer.h simulator/fault_json.c simulator/fault_json.h client/dpc_sim.c client/dpctl.h client/dpctl.c client/dpctl_cmd.c client/dpctl_out.c client/dpctl_sim.c", "JSON is a front end's wire format (and the client's, reading the control API and printing --json), not a type the provider knows"),
     ("provider-no-codec-headers",   "not-in", r"^(request|response|reply|build|fault)\.h$", "simulator/provider.h simulator/provider.c",                                                        "the provider takes typed calls; WS-Man envelopes are wsman_ops' business"),
+    ("query-no-wire-headers",       "not-in", r"^(request|response|reply|build|fault|front|http|json_answer|fault_json|wsman_ops|control|dashboard)\.h$", "simulator/predicate.h simulator/predicate.c simulator/wql.h simulator/wql.c simulator/odata_query.h simulator/odata_query.c", "the query modules work on CIM instances; requests, answers and their wire formats (WS-Man, JSON, HTTP) belong to the front ends"),
     ("wsman-no-upward-includes",    "upward", "simulator/ client/",                   "wsman/",                                                                                             "wsman/ is a pure codec shared by dpsim and libdpclient"),
     ("banned-call-sprintf",         "call",   "sprintf",                              "",                                                                                                   "unbounded write; use snprintf or the buf API"),
     ("banned-call-vsprintf",        "call",   "vsprintf",                             "",                                                                                                   "unbounded write; use vsnprintf"),
@@ -197,6 +198,7 @@ SELF_TEST_TREE = {
     "simulator/fault_json.h": '#include <jansson.h>\n',
     "simulator/wsman_ops.c": '#include "request.h"\n#include "reply.h"\n',
     "simulator/log.h": '/* nothing */\n',
+    "simulator/predicate.c": '#include "predicate.h"\n#include "cim.h"\n',
     "wsman/request.h": '#include "fault.h"\n',
     "wsman/fault.h": '/* strcpy(a, b) in a comment is fine */\n',
     "wsman/request.c": ('#include <libxml/parser.h>\n#include "request.h"\n'
@@ -211,6 +213,7 @@ SELF_TEST_TREE = {
     "simulator/provider.c": '#include "fault.h"\n',
     "client/dpclient.c": '#include <libxml/parser.h>\n',
     "simulator/wsman_ops.h": '#include <jansson.h>\n',
+    "simulator/odata_query.c": '#include "odata_query.h"\n#include "front.h"\n',
     "wsman/cim.c": '#include "log.h"\n',
     "wsman/resource.c": '#include "../client/dpclient.h"\n',
     "client/dpclient.h": '/* public header */\n',
@@ -239,6 +242,7 @@ def self_test(workdir=None):
         ("simulator/wsman_ops.h", "jansson-only-in-json-fronts"),
         ("simulator/provider.h", "provider-no-codec-headers"),
         ("simulator/provider.c", "provider-no-codec-headers"),
+        ("simulator/odata_query.c", "query-no-wire-headers"),
         ("wsman/cim.c", "wsman-no-upward-includes"),
         ("wsman/resource.c", "wsman-no-upward-includes"),
     }

@@ -546,6 +546,14 @@ int cim_value_canonical(enum cim_type t, const char *text, char **out,
 
 /* ---- classes ---------------------------------------------------------- */
 
+struct cim_method {
+	char *name;
+	enum cim_type ret;
+	struct cim_param *params;	/* names owned (cast from const) */
+	size_t nparams;
+	struct cim_class *output;	/* out parameters, then ReturnValue */
+};
+
 struct cim_class {
 	char *ns;
 	char *name;
@@ -553,7 +561,18 @@ struct cim_class {
 	size_t nprops;
 	size_t cap;
 	size_t nkeys;
+	struct cim_method *methods;
+	size_t nmethods;
 };
+
+static void method_clear(struct cim_method *m)
+{
+	for (size_t i = 0; i < m->nparams; i++)
+		free((char *)m->params[i].name);
+	free(m->params);
+	free(m->name);
+	cim_class_free(m->output);
+}
 
 struct cim_class *cim_class_new(const char *ns, const char *name)
 {
@@ -583,6 +602,9 @@ void cim_class_free(struct cim_class *c)
 	for (i = 0; i < c->nprops; i++)
 		free(c->props[i].name);
 	free(c->props);
+	for (i = 0; i < c->nmethods; i++)
+		method_clear(&c->methods[i]);
+	free(c->methods);
 	free(c->ns);
 	free(c->name);
 	free(c);
@@ -655,6 +677,174 @@ int cim_class_find_property(const struct cim_class *c, const char *name)
 size_t cim_class_key_count(const struct cim_class *c)
 {
 	return c->nkeys;
+}
+
+/* ---- methods ---------------------------------------------------------- */
+
+#define PARAM_FLAGS (CIM_PARAM_IN | CIM_PARAM_OUT | CIM_PROP_ARRAY)
+
+/* The declaration's own checks, before anything is allocated. */
+static int method_check(const struct cim_class *c, const char *name,
+			enum cim_type ret, const struct cim_param *params,
+			size_t n)
+{
+	if (!name || !*name || !cim_type_valid(ret) || (n && !params))
+		return -EINVAL;
+	if (cim_class_find_method(c, name))
+		return -EEXIST;
+	for (size_t i = 0; i < n; i++) {
+		const struct cim_param *p = &params[i];
+
+		if (!p->name || !*p->name || !cim_type_valid(p->type) ||
+		    !(p->flags & (CIM_PARAM_IN | CIM_PARAM_OUT)) ||
+		    (p->flags & ~PARAM_FLAGS))
+			return -EINVAL;
+		/* ReturnValue is the output's own property. */
+		if (!strcasecmp(p->name, "ReturnValue"))
+			return -EEXIST;
+		for (size_t k = 0; k < i; k++)
+			if (!strcasecmp(params[k].name, p->name))
+				return -EEXIST;
+	}
+	return 0;
+}
+
+/* The output class: out parameters in order, then ReturnValue. */
+static struct cim_class *method_output(const struct cim_class *c,
+				       const struct cim_method *m)
+{
+	struct cim_class *o = cim_class_new(c->ns, "__PARAMETERS");
+
+	for (size_t i = 0; o && i < m->nparams; i++) {
+		const struct cim_param *p = &m->params[i];
+
+		if ((p->flags & CIM_PARAM_OUT) &&
+		    cim_class_add_property(o, p->name, p->type,
+					   p->flags & CIM_PROP_ARRAY) < 0)
+			goto fail;
+	}
+	if (o && cim_class_add_property(o, "ReturnValue", m->ret, 0) < 0)
+		goto fail;
+	return o;
+fail:
+	cim_class_free(o);
+	return NULL;
+}
+
+int cim_class_add_method(struct cim_class *c, const char *name,
+			 enum cim_type ret, const struct cim_param *params,
+			 size_t n)
+{
+	struct cim_method m = { .ret = ret }, *grown;
+	int r = method_check(c, name, ret, params, n);
+
+	if (r)
+		return r;
+	m.name = strdup(name);
+	m.params = calloc(n ? n : 1, sizeof(*m.params));
+	if (!m.name || !m.params)
+		goto nomem;
+	for (size_t i = 0; i < n; i++) {
+		m.params[i] = params[i];
+		m.params[i].name = strdup(params[i].name);
+		if (!m.params[i].name)
+			goto nomem;
+		m.nparams++;
+	}
+	m.output = method_output(c, &m);
+	grown = m.output ? realloc(c->methods, (c->nmethods + 1) *
+				   sizeof(*grown)) : NULL;
+	if (!grown)
+		goto nomem;
+	c->methods = grown;
+	c->methods[c->nmethods++] = m;
+	return 0;
+nomem:
+	method_clear(&m);
+	return -ENOMEM;
+}
+
+size_t cim_class_method_count(const struct cim_class *c)
+{
+	return c->nmethods;
+}
+
+const struct cim_method *cim_class_method(const struct cim_class *c,
+					  size_t i)
+{
+	return i < c->nmethods ? &c->methods[i] : NULL;
+}
+
+const struct cim_method *cim_class_find_method(const struct cim_class *c,
+					       const char *name)
+{
+	if (!name)
+		return NULL;
+	for (size_t i = 0; i < c->nmethods; i++)
+		if (!strcasecmp(c->methods[i].name, name))
+			return &c->methods[i];
+	return NULL;
+}
+
+const char *cim_method_name(const struct cim_method *m)
+{
+	return m->name;
+}
+
+enum cim_type cim_method_return_type(const struct cim_method *m)
+{
+	return m->ret;
+}
+
+size_t cim_method_param_count(const struct cim_method *m)
+{
+	return m->nparams;
+}
+
+const struct cim_param *cim_method_param(const struct cim_method *m,
+					 size_t i)
+{
+	return i < m->nparams ? &m->params[i] : NULL;
+}
+
+int cim_method_find_param(const struct cim_method *m, const char *name)
+{
+	if (!name)
+		return -1;
+	for (size_t i = 0; i < m->nparams; i++)
+		if (!strcasecmp(m->params[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+const struct cim_class *cim_method_output_class(const struct cim_method *m)
+{
+	return m->output;
+}
+
+int cim_method_set_return(const struct cim_method *m,
+			  struct cim_instance *out, uint32_t rv)
+{
+	char text[24], *canon = NULL;
+	int r;
+
+	if (cim_instance_class(out) != m->output)
+		return -EINVAL;
+	/* Signed types read the bits as two's complement, as WMI does
+	 * with an HRESULT in a sint32. */
+	if (cim_type_is_signed(m->ret))
+		snprintf(text, sizeof(text), "%d", (int)(int32_t)rv);
+	else
+		snprintf(text, sizeof(text), "%u", (unsigned)rv);
+	r = cim_value_canonical(m->ret, text, &canon, NULL);
+	if (r == -EINVAL)
+		return -ERANGE;
+	if (r)
+		return r;
+	r = cim_instance_set(out, cim_class_property_count(m->output) - 1,
+			     canon);
+	free(canon);
+	return r;
 }
 
 /* ---- instances -------------------------------------------------------- */
@@ -808,6 +998,24 @@ int cim_instance_append(struct cim_instance *i, size_t idx, const char *text)
 	items[v->count++] = copy;
 	v->items = items;
 	v->null = false;
+	return 0;
+}
+
+int cim_instance_set_array(struct cim_instance *i, size_t idx,
+			   const char *const *items, size_t n)
+{
+	struct cim_value v = { .null = false, .count = n };
+	struct cim_value src = { .null = false, .count = n,
+				 .items = (char **)items };
+
+	if (idx >= i->nvalues || (n && !items))
+		return -EINVAL;
+	if (value_copy(&v, &src)) {
+		value_clear(&v);
+		return -ENOMEM;
+	}
+	value_clear(&i->values[idx]);
+	i->values[idx] = v;
 	return 0;
 }
 

@@ -89,6 +89,65 @@ const struct cim_property *cim_class_property(const struct cim_class *c,
 int cim_class_find_property(const struct cim_class *c, const char *name);
 size_t cim_class_key_count(const struct cim_class *c);
 
+/* ---- methods ---------------------------------------------------------- */
+
+/* A method parameter's direction; a parameter declared [in, out] has
+ * both. Bits apart from CIM_PROP_*, which a parameter shares
+ * (CIM_PROP_ARRAY). */
+#define CIM_PARAM_IN	0x4u
+#define CIM_PARAM_OUT	0x8u
+
+/* A parameter as declared: name, type, and CIM_PARAM_IN and/or
+ * CIM_PARAM_OUT, with CIM_PROP_ARRAY for an array ("string ChainedDPs[]"). */
+struct cim_param {
+	const char *name;
+	enum cim_type type;
+	unsigned flags;
+};
+
+struct cim_method;
+struct cim_instance;
+
+/* Declares method name on c, with return type ret and the n parameters
+ * in MOF order (everything copied). 0, or -EEXIST (c has a method of that
+ * name ignoring case, two parameters share a name, or a parameter is
+ * named ReturnValue), -EINVAL (no name, an unknown type, a parameter
+ * neither in nor out, flags other than these), -ENOMEM. */
+int cim_class_add_method(struct cim_class *c, const char *name,
+			 enum cim_type ret, const struct cim_param *params,
+			 size_t n);
+size_t cim_class_method_count(const struct cim_class *c);
+/* Borrowed; valid as long as the class. NULL past the end. */
+const struct cim_method *cim_class_method(const struct cim_class *c,
+					  size_t i);
+/* The method named name (ignoring case), or NULL. Borrowed. */
+const struct cim_method *cim_class_find_method(const struct cim_class *c,
+					       const char *name);
+
+/* The name as declared (not as a caller spelled it). */
+const char *cim_method_name(const struct cim_method *m);
+enum cim_type cim_method_return_type(const struct cim_method *m);
+size_t cim_method_param_count(const struct cim_method *m);
+/* Borrowed; valid as long as the class. NULL past the end. */
+const struct cim_param *cim_method_param(const struct cim_method *m,
+					 size_t i);
+/* Index of parameter name (ignoring case), or -1. */
+int cim_method_find_param(const struct cim_method *m, const char *name);
+
+/* What a call of m answers, as WMI's out-parameters object
+ * (__PARAMETERS): a class with m's out parameters as properties, in
+ * declaration order, then ReturnValue of m's return type. A call fills
+ * an instance of it (cim_instance_new). Borrowed; valid as long as the
+ * class of m. */
+const struct cim_class *cim_method_output_class(const struct cim_method *m);
+/* Sets ReturnValue of out (an instance of m's output class) to the 32
+ * bits rv read as m's return type, so that an HRESULT returned by a
+ * sint32 method reads as WMI writes it (0x80041001 is -2147217407).
+ * 0, -ERANGE (rv does not fit the type), -EINVAL (out is not an
+ * instance of m's output class), -ENOMEM. */
+int cim_method_set_return(const struct cim_method *m,
+			  struct cim_instance *out, uint32_t rv);
+
 /* ---- instances -------------------------------------------------------- */
 
 struct cim_value {
@@ -115,6 +174,11 @@ int cim_instance_set(struct cim_instance *i, size_t idx, const char *text);
 /* Appends an item (copied) to property idx, turning NULL into a one-item
  * list. For arrays. */
 int cim_instance_append(struct cim_instance *i, size_t idx, const char *text);
+/* Sets property idx to the n items (copied), an array value that is
+ * not NULL even when n is 0 (an empty array). 0, -ENOMEM (the old value
+ * kept) or -EINVAL (bad index). */
+int cim_instance_set_array(struct cim_instance *i, size_t idx,
+			   const char *const *items, size_t n);
 /* Same as cim_instance_set by property name; -ENOENT if there is none. */
 int cim_instance_set_by_name(struct cim_instance *i, const char *name,
 			     const char *text);

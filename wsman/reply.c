@@ -429,6 +429,26 @@ void wsman_reply_invoke(struct buf *b, const char *resource_uri,
 	buf_adds(b, "_OUTPUT>");
 }
 
+void wsman_reply_invoke_output(struct buf *b, const char *resource_uri,
+			       const char *method,
+			       const struct cim_instance *out)
+{
+	const struct cim_class *cls = cim_instance_class(out);
+	size_t n = cim_class_property_count(cls);
+
+	buf_adds(b, "<p:");
+	add_name(b, method);
+	buf_adds(b, "_OUTPUT xmlns:p=\"");
+	buf_add_xml(b, resource_uri);
+	buf_adds(b, "\">");
+	for (size_t i = 0; i < n; i++)
+		add_property(b, cim_class_property(cls, i),
+			     cim_instance_get(out, i));
+	buf_adds(b, "</p:");
+	add_name(b, method);
+	buf_adds(b, "_OUTPUT>");
+}
+
 /* ---- faults ----------------------------------------------------------- */
 
 static bool is_must_understand(const struct wsman_fault *f)

@@ -104,6 +104,16 @@ void wsman_reply_invoke(struct buf *b, const char *resource_uri,
 			const char *method, uint32_t return_value,
 			const struct wsman_kv *outs, size_t nouts);
 
+/* <p:Method_OUTPUT xmlns:p="resource_uri"> holding out, an instance of
+ * the method's output class (cim_method_output_class): each property
+ * as in an instance, so the out parameters in declaration order (an
+ * array as one element per item, an empty array absent, null as
+ * xsi:nil), then ReturnValue, as WinRM writes a method's output
+ * (docs/wsman-protocol.md, Invoke). */
+void wsman_reply_invoke_output(struct buf *b, const char *resource_uri,
+			       const char *method,
+			       const struct cim_instance *out);
+
 /* A whole fault envelope: begin (with the fault action that fits the
  * subcode), s:Fault with Code/Subcode/Reason, s:Detail with
  * w:FaultDetail (if any), f:WSManFault Code= Machine=, the MSFT_WmiError

@@ -498,6 +498,202 @@ static void test_empty_class(void **state)
 	cim_class_free(c);
 }
 
+/* ---- methods ---------------------------------------------------------- */
+
+static const struct cim_param chain_params[] = {
+	{ "SourceDPNALPath", CIM_STRING, CIM_PARAM_IN },
+	{ "ChainedDPs", CIM_STRING, CIM_PARAM_OUT | CIM_PROP_ARRAY },
+};
+
+/* The declaration as given, looked up without case, and its output class:
+ * out parameters in order, then ReturnValue of the return type. */
+static void test_method_declaration(void **state)
+{
+	static const struct cim_param set_params[] = {
+		{ "NALPath", CIM_STRING, CIM_PARAM_IN },
+		{ "Mode", CIM_UINT32, CIM_PARAM_IN },
+	};
+	static const struct cim_param both[] = {
+		{ "First", CIM_UINT8, CIM_PARAM_OUT },
+		{ "Io", CIM_DATETIME, CIM_PARAM_IN | CIM_PARAM_OUT },
+		{ "Last", CIM_BOOLEAN, CIM_PARAM_OUT | CIM_PROP_ARRAY },
+	};
+	struct cim_class *c = cim_class_new("root\\sms\\site_PS1",
+					    "SMS_DistributionPointInfo");
+	const struct cim_method *m;
+	const struct cim_class *o;
+	const struct cim_property *p;
+
+	assert_non_null(c);
+	assert_int_equal(cim_class_method_count(c), 0);
+	assert_null(cim_class_find_method(c, "GetChainedPullDPs"));
+	assert_int_equal(cim_class_add_method(c, "GetChainedPullDPs", CIM_SINT32,
+					      chain_params, 2), 0);
+	assert_int_equal(cim_class_add_method(c, "SetDPMaintenanceMode",
+					      CIM_UINT32, set_params, 2), 0);
+	assert_int_equal(cim_class_add_method(c, "Both", CIM_UINT32, both, 3), 0);
+	assert_int_equal(cim_class_add_method(c, "NoParams", CIM_UINT32, NULL,
+					      0), 0);
+	assert_int_equal(cim_class_method_count(c), 4);
+	assert_null(cim_class_method(c, 4));
+
+	m = cim_class_find_method(c, "getchainedpulldps");
+	assert_ptr_equal(m, cim_class_method(c, 0));
+	assert_string_equal(cim_method_name(m), "GetChainedPullDPs");
+	assert_int_equal(cim_method_return_type(m), CIM_SINT32);
+	assert_int_equal(cim_method_param_count(m), 2);
+	assert_string_equal(cim_method_param(m, 1)->name, "ChainedDPs");
+	assert_int_equal(cim_method_param(m, 1)->flags,
+			 CIM_PARAM_OUT | CIM_PROP_ARRAY);
+	assert_null(cim_method_param(m, 2));
+	assert_int_equal(cim_method_find_param(m, "sourcedpnalpath"), 0);
+	assert_int_equal(cim_method_find_param(m, "ReturnValue"), -1);
+	assert_int_equal(cim_method_find_param(m, NULL), -1);
+
+	o = cim_method_output_class(m);
+	assert_string_equal(cim_class_name(o), "__PARAMETERS");
+	assert_string_equal(cim_class_namespace(o), "root/sms/site_PS1");
+	assert_int_equal(cim_class_property_count(o), 2);
+	p = cim_class_property(o, 0);
+	assert_string_equal(p->name, "ChainedDPs");
+	assert_int_equal(p->type, CIM_STRING);
+	assert_int_equal(p->flags, CIM_PROP_ARRAY);
+	p = cim_class_property(o, 1);
+	assert_string_equal(p->name, "ReturnValue");
+	assert_int_equal(p->type, CIM_SINT32);
+
+	/* in only: nothing but ReturnValue comes back */
+	o = cim_method_output_class(cim_class_find_method(c,
+							  "SetDPMaintenanceMode"));
+	assert_int_equal(cim_class_property_count(o), 1);
+	assert_int_equal(cim_class_property(o, 0)->type, CIM_UINT32);
+
+	/* [in, out] comes back too, in declaration order */
+	o = cim_method_output_class(cim_class_find_method(c, "Both"));
+	assert_int_equal(cim_class_property_count(o), 4);
+	assert_string_equal(cim_class_property(o, 0)->name, "First");
+	assert_string_equal(cim_class_property(o, 1)->name, "Io");
+	assert_int_equal(cim_class_property(o, 1)->type, CIM_DATETIME);
+	assert_string_equal(cim_class_property(o, 2)->name, "Last");
+	assert_int_equal(cim_class_property(o, 2)->flags, CIM_PROP_ARRAY);
+	assert_string_equal(cim_class_property(o, 3)->name, "ReturnValue");
+	cim_class_free(c);
+}
+
+static void test_method_refusals(void **state)
+{
+	static const struct cim_param twice[] = {
+		{ "Source", CIM_STRING, CIM_PARAM_IN },
+		{ "SOURCE", CIM_STRING, CIM_PARAM_OUT },
+	};
+	static const struct cim_param rv[] = {
+		{ "returnvalue", CIM_UINT32, CIM_PARAM_OUT },
+	};
+	static const struct cim_param nodir[] = {
+		{ "X", CIM_STRING, CIM_PROP_ARRAY },
+	};
+	static const struct cim_param keyflag[] = {
+		{ "X", CIM_STRING, CIM_PARAM_IN | CIM_PROP_KEY },
+	};
+	static const struct cim_param badtype[] = {
+		{ "X", (enum cim_type)99, CIM_PARAM_IN },
+	};
+	static const struct cim_param noname[] = {
+		{ "", CIM_STRING, CIM_PARAM_IN },
+	};
+	struct cim_class *c = cim_class_new("root", "C");
+
+	assert_non_null(c);
+	assert_int_equal(cim_class_add_method(c, "M", CIM_SINT32, chain_params,
+					      2), 0);
+	assert_int_equal(cim_class_add_method(c, "m", CIM_UINT32, NULL, 0),
+			 -EEXIST);
+	assert_int_equal(cim_class_add_method(c, "A", CIM_UINT32, twice, 2),
+			 -EEXIST);
+	assert_int_equal(cim_class_add_method(c, "B", CIM_UINT32, rv, 1),
+			 -EEXIST);
+	assert_int_equal(cim_class_add_method(c, "C", CIM_UINT32, nodir, 1),
+			 -EINVAL);
+	assert_int_equal(cim_class_add_method(c, "D", CIM_UINT32, keyflag, 1),
+			 -EINVAL);
+	assert_int_equal(cim_class_add_method(c, "E", CIM_UINT32, badtype, 1),
+			 -EINVAL);
+	assert_int_equal(cim_class_add_method(c, "F", CIM_UINT32, noname, 1),
+			 -EINVAL);
+	assert_int_equal(cim_class_add_method(c, "G", (enum cim_type)99, NULL,
+					      0), -EINVAL);
+	assert_int_equal(cim_class_add_method(c, "", CIM_UINT32, NULL, 0),
+			 -EINVAL);
+	assert_int_equal(cim_class_add_method(c, NULL, CIM_UINT32, NULL, 0),
+			 -EINVAL);
+	assert_int_equal(cim_class_add_method(c, "H", CIM_UINT32, NULL, 1),
+			 -EINVAL);
+	/* nothing half-added */
+	assert_int_equal(cim_class_method_count(c), 1);
+	cim_class_free(c);
+}
+
+/* ReturnValue as the return type reads the bits; an array out parameter
+ * may be empty without being null. */
+static void test_method_output(void **state)
+{
+	static const char *const two[] = { "a", "b" };
+	struct cim_class *c = cim_class_new("root", "C");
+	const struct cim_method *m, *u;
+	struct cim_instance *o, *other;
+	const struct cim_value *v;
+
+	assert_non_null(c);
+	assert_int_equal(cim_class_add_method(c, "S", CIM_SINT32, chain_params,
+					      2), 0);
+	assert_int_equal(cim_class_add_method(c, "U", CIM_UINT32, NULL, 0), 0);
+	assert_int_equal(cim_class_add_method(c, "B", CIM_UINT8, NULL, 0), 0);
+	m = cim_class_find_method(c, "S");
+	u = cim_class_find_method(c, "U");
+	o = cim_instance_new(cim_method_output_class(m));
+	assert_non_null(o);
+
+	assert_int_equal(cim_method_set_return(m, o, 0x80041001u), 0);
+	assert_string_equal(cim_instance_text(o, "ReturnValue"), "-2147217407");
+	assert_int_equal(cim_method_set_return(m, o, 0), 0);
+	assert_string_equal(cim_instance_text(o, "ReturnValue"), "0");
+	/* an instance of another output class is refused */
+	assert_int_equal(cim_method_set_return(u, o, 0), -EINVAL);
+
+	other = cim_instance_new(cim_method_output_class(u));
+	assert_int_equal(cim_method_set_return(u, other, 0x80041001u), 0);
+	assert_string_equal(cim_instance_text(other, "ReturnValue"),
+			    "2147749889");
+	cim_instance_free(other);
+	other = cim_instance_new(cim_method_output_class(
+		cim_class_find_method(c, "B")));
+	assert_int_equal(cim_method_set_return(cim_class_find_method(c, "B"),
+					       other, 256), -ERANGE);
+	assert_int_equal(cim_method_set_return(cim_class_find_method(c, "B"),
+					       other, 255), 0);
+	cim_instance_free(other);
+
+	/* ChainedDPs: null until set, then an empty array, then two items */
+	v = cim_instance_get(o, 0);
+	assert_true(v->null);
+	assert_int_equal(cim_instance_set_array(o, 0, NULL, 0), 0);
+	v = cim_instance_get(o, 0);
+	assert_false(v->null);
+	assert_int_equal(v->count, 0);
+	assert_int_equal(cim_instance_set_array(o, 0, two, 2), 0);
+	v = cim_instance_get(o, 0);
+	assert_int_equal(v->count, 2);
+	assert_string_equal(v->items[1], "b");
+	assert_ptr_not_equal(v->items[1], two[1]);
+	assert_int_equal(cim_instance_set_array(o, 2, two, 2), -EINVAL);
+	assert_int_equal(cim_instance_set_array(o, 0, NULL, 1), -EINVAL);
+	other = cim_instance_clone(o);
+	assert_int_equal(cim_instance_get(other, 0)->count, 2);
+	cim_instance_free(other);
+	cim_instance_free(o);
+	cim_class_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -517,6 +713,9 @@ int main(void)
 		cmocka_unit_test(test_instance_copies_text),
 		cmocka_unit_test(test_clone_independent),
 		cmocka_unit_test(test_empty_class),
+		cmocka_unit_test(test_method_declaration),
+		cmocka_unit_test(test_method_refusals),
+		cmocka_unit_test(test_method_output),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

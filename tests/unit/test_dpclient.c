@@ -345,6 +345,41 @@ static void set_mode_checks_arguments(void **state)
 	dpc_client_free(c);
 }
 
+/* No NAL path: refused before anything is sent, *out left empty. */
+static void chained_pull_dps_checks_arguments(void **state)
+{
+	struct dpc_client *c = offline_client("PS1");
+	struct dpc_string_list l = { (char **)&sentinel, 7 };
+	struct dpc_error err;
+
+	dirty(&err);
+	assert_int_equal(dpc_chained_pull_dps(c, NULL, &l, &err), DPC_E_USAGE);
+	assert_string_equal(err.message, "no NAL path");
+	assert_int_equal(err.attempts, 0);
+	assert_null(l.items);
+	assert_int_equal(l.count, 0);
+	assert_int_equal(dpc_chained_pull_dps(c, "", &l, NULL), DPC_E_USAGE);
+	/* a NAL path goes out: port 1 refuses it */
+	assert_int_equal(dpc_chained_pull_dps(c, DP01_NAL, &l, &err),
+			 DPC_E_TRANSPORT);
+	assert_null(l.items);
+	dpc_client_free(c);
+}
+
+static void string_list_clear(void **state)
+{
+	struct dpc_string_list l = { calloc(2, sizeof(char *)), 2 };
+
+	assert_non_null(l.items);
+	l.items[0] = strdup("a");
+	l.items[1] = strdup("b");
+	dpc_string_list_clear(&l);
+	assert_null(l.items);
+	assert_int_equal(l.count, 0);
+	dpc_string_list_clear(&l);
+	dpc_string_list_clear(NULL);
+}
+
 static void find_dp_checks_arguments(void **state)
 {
 	struct dpc_client *c = offline_client("PS1");
@@ -684,6 +719,8 @@ int main(void)
 		cmocka_unit_test(client_new_rejects_bad_options),
 		cmocka_unit_test(set_mode_checks_arguments),
 		cmocka_unit_test(find_dp_checks_arguments),
+		cmocka_unit_test(chained_pull_dps_checks_arguments),
+		cmocka_unit_test(string_list_clear),
 		cmocka_unit_test(query_and_invoke_check_arguments),
 		cmocka_unit_test(discovery_against_nothing_is_transport),
 		cmocka_unit_test(refused_is_retried),

@@ -225,6 +225,70 @@ static void test_bundled_lab_groups(void **state)
 	fixture_free(f);
 }
 
+/* The lab's pull DP copies from DP01; no other DP has a source. */
+static void test_bundled_lab_sources(void **state)
+{
+	struct fixture *f = load_bundled();
+	const struct fixture_site *s = &f->sites[0];
+
+	for (size_t i = 0; i < s->ndps; i++) {
+		const struct fixture_dp *d = &s->dps[i];
+
+		if (strcmp(d->fqdn, "PULLDP01.contoso.com") != 0) {
+			assert_int_equal(d->nsources, 0);
+			continue;
+		}
+		assert_int_equal(d->nsources, 1);
+		assert_string_equal(d->sources[0].fqdn, "DP01.contoso.com");
+		assert_string_equal(s->dps[d->sources[0].dp].fqdn,
+				    "DP01.contoso.com");
+		assert_true(d->sources[0].line > d->line);
+	}
+	fixture_free(f);
+}
+
+/* Sources may name a DP further down, in any case; each is stored as
+ * the DP's own spelling and index, in document order, with its line. */
+static void test_sources(void **state)
+{
+	struct fixture *f = NULL;
+	const struct fixture_site *s;
+	const struct fixture_dp *p3, *p1;
+	char err[512];
+
+	if (fixture_load_file(FIXTURE_DIR "good_chain.xml", &f, err,
+			      sizeof(err)))
+		fail_msg("%s", err);
+	s = &f->sites[0];
+	p3 = &s->dps[0];
+	assert_string_equal(p3->fqdn, "PULL03.contoso.com");
+	assert_int_equal(p3->nsources, 2);
+	assert_string_equal(p3->sources[0].fqdn, "PULL02.contoso.com");
+	assert_int_equal(p3->sources[0].dp, 2);
+	assert_int_equal(p3->sources[0].line, 20);
+	assert_string_equal(p3->sources[1].fqdn, "PULL01.contoso.com");
+	assert_int_equal(p3->sources[1].dp, 3);
+	assert_int_equal(p3->sources[1].line, 21);
+	p1 = &s->dps[3];
+	assert_int_equal(p1->nprops, 1);
+	assert_int_equal(p1->nsources, 1);
+	assert_int_equal(p1->sources[0].dp, 1);
+	assert_int_equal(p1->sources[0].line, 29);
+	/* the other way round: who copies from whom, in document order */
+	const struct fixture_dp *dp01 = &s->dps[1];
+	assert_int_equal(dp01->ncopied_by, 2);
+	assert_int_equal(dp01->copied_by[0], 2);
+	assert_int_equal(dp01->copied_by[1], 3);
+	assert_int_equal(p1->ncopied_by, 2);
+	assert_int_equal(p1->copied_by[0], 0);
+	assert_int_equal(p1->copied_by[1], 8);
+	assert_int_equal(s->dps[7].ncopied_by, 0);
+	/* a cloud DP can be a source; standard DPs have none */
+	assert_string_equal(s->dps[s->dps[5].sources[0].dp].kind, "cloud");
+	assert_int_equal(s->dps[1].nsources, 0);
+	fixture_free(f);
+}
+
 /* The lab's classes: names, shapes, instance counts, and NAL paths that
  * are exactly the DPs' own. Values are converted in test_classes.c. */
 static void test_bundled_lab_classes(void **state)
@@ -606,6 +670,8 @@ struct bad_case {
 	  "ignore case") \
 	X(dup_fqdn, 6, "DP 'dp01.CONTOSO.com' duplicates the one at line 4", \
 	  "same FQDN") \
+	X(dup_order, 9, "DP 'zz01.contoso.com' duplicates the one at line 6", \
+	  "same FQDN") \
 	X(dup_nalpath, 6, \
 	  "DP 'DP01ALIAS.contoso.com' duplicates the one at line 4", \
 	  "same NAL path, ignoring case") \
@@ -648,7 +714,24 @@ struct bad_case {
 	X(instance_no_key, 13, "class Lab_Thing: instance has no value for " \
 	  "key property 'Part'", "Part") \
 	X(instance_dup_keys, 17, "class Lab_Thing: instance duplicates the " \
-	  "one at line 9", "same key values, ignoring case")
+	  "one at line 9", "same key values, ignoring case") \
+	X(source_not_dp, 7, "DP 'PULL01.contoso.com': source " \
+	  "'DP09.contoso.com' is not a DP of site PS1", \
+	  "a source is a <dp> of the pull DP's own site") \
+	X(source_other_site, 5, "DP 'PULL01.contoso.com': source " \
+	  "'DP01.contoso.com' is not a DP of site PS1", "own site") \
+	X(source_not_pull, 7, "DP 'DP02.contoso.com' is a standard DP", \
+	  "only a pull DP (kind=\"pull\") copies content from source DPs") \
+	X(source_self, 5, "DP 'PULL01.contoso.com':", \
+	  "a pull DP cannot be its own source") \
+	X(source_twice, 7, "DP 'PULL01.contoso.com': source " \
+	  "'DP01.contoso.com' is already listed at line 6", "listed") \
+	X(source_loop, 10, "DP 'PULL02.contoso.com': source " \
+	  "'PULL01.contoso.com' makes a loop of pull DPs", \
+	  "(PULL01.contoso.com copies from PULL03.contoso.com, " \
+	  "PULL03.contoso.com copies from PULL02.contoso.com, " \
+	  "PULL02.contoso.com copies from PULL01.contoso.com)") \
+	X(source_order, 7, "Element 'property'", "not expected")
 
 #define BAD_CASE(name, ln, c, d) \
 	static struct bad_case bad_##name = { \
@@ -1143,6 +1226,15 @@ static void same_site(const struct fixture_site *a, const struct fixture_site *b
 		same_props(x->props, x->nprops, y->props, y->nprops);
 		same_strv(x->scopes, x->nscopes, y->scopes, y->nscopes,
 			  "dp scope");
+		assert_int_equal(x->nsources, y->nsources);
+		for (size_t k = 0; k < x->nsources; k++) {
+			same_str(x->sources[k].fqdn, y->sources[k].fqdn,
+				 "dp source");
+			assert_int_equal(x->sources[k].dp, y->sources[k].dp);
+		}
+		assert_int_equal(x->ncopied_by, y->ncopied_by);
+		for (size_t k = 0; k < x->ncopied_by; k++)
+			assert_int_equal(x->copied_by[k], y->copied_by[k]);
 	}
 	assert_int_equal(a->ngroups, b->ngroups);
 	for (size_t i = 0; i < a->ngroups; i++) {
@@ -1246,6 +1338,7 @@ static void test_write_round_trip_files(void **state)
 		FIXTURE_DIR "good_branch.xml",
 		FIXTURE_DIR "good_classes.xml",
 		FIXTURE_DIR "good_fault_rules.xml",
+		FIXTURE_DIR "good_chain.xml",
 	};
 	struct fixture *f = load_bundled();
 
@@ -1329,6 +1422,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bundled_lab),
 		cmocka_unit_test(test_bundled_lab_groups),
+		cmocka_unit_test(test_bundled_lab_sources),
+		cmocka_unit_test(test_sources),
 		cmocka_unit_test(test_bundled_lab_classes),
 		cmocka_unit_test(test_lab_file_is_bundled),
 		cmocka_unit_test(test_groups_and_classes),

@@ -408,6 +408,54 @@ static void query(struct env *e, const char *ns, const char *cls,
 	wql_query_free(q);
 }
 
+/* The DP index picks candidates; the answer must be the one matching
+ * every DP gives, in the same order, whatever the WHERE. */
+static void test_index_agrees_with_scan(void **state)
+{
+	static const char *const wheres[] = {
+		"Name = 'DP01.contoso.com'", "Name = 'dp01.CONTOSO.com'",
+		"Name = 'nope.contoso.com'", "ServerName LIKE 'pxe%'",
+		"Name LIKE 'DP0%'", "Name LIKE 'DP_1%'", "Name LIKE '%contoso%'",
+		"Name LIKE 'dp01.contoso.com'",
+		"NALPath = '[\"Display=\\\\\\\\DP02.contoso.com\\\\\"]MSWNET:[\"SMS_SITE=PS1\"]\\\\\\\\DP02.contoso.com\\\\'",
+		"NALPath LIKE '[\"display=%'", "SiteCode = 'ps1'", "SiteCode = 'XYZ'",
+		"SiteCode LIKE 'P%'", "MaintenanceMode = 1", "MaintenanceMode = 0",
+		"MaintenanceMode = 2", "MaintenanceMode = 1 AND Name LIKE 'DP%'",
+		"Name = 'DP01.contoso.com' OR Name = 'DP02.contoso.com'",
+		"NOT Name = 'DP01.contoso.com'", "Name <> 'DP01.contoso.com'",
+		"Name = 'DP01.contoso.com' AND MaintenanceMode = 1",
+		"IsPullDP = TRUE AND Name LIKE 'PULL%'",
+	};
+	struct env *e = *state;
+	const struct provider_class *c = class_of(e->p, SITE_NS, DPINFO);
+	struct instance_list all;
+
+	enumerate(e->p, c, NULL, &all);
+	for (size_t w = 0; w < sizeof(wheres) / sizeof(wheres[0]); w++) {
+		char text[512], got[1024], want[1024] = "";
+		struct wql_query *q = NULL;
+		struct wql_error werr = { 0 };
+		size_t used = 0;
+
+		snprintf(text, sizeof(text), "SELECT * FROM SMS_DistributionPointInfo "
+			 "WHERE %s", wheres[w]);
+		if (wql_parse(text, &q, &werr))
+			fail_msg("%s: %s", text, werr.message);
+		for (size_t i = 0; i < all.count; i++)
+			if (wql_query_match(q, all.items[i]))
+				used += (size_t)snprintf(want + used, sizeof(want) - used,
+							 "%s%s", used ? "," : "",
+							 cim_instance_text(all.items[i], "Name"));
+		wql_query_free(q);
+		query(e, SITE_NS, DPINFO, text, "Name", got, sizeof(got));
+		if (strcmp(got, want) != 0)
+			fail_msg("%s: index gave '%s', a scan '%s'", wheres[w], got, want);
+		if (w == 8)	/* the NAL path: the index finds the DP */
+			assert_string_equal(got, "DP02.contoso.com");
+	}
+	instance_list_free(&all);
+}
+
 static void test_enumerate_query(void **state)
 {
 	struct env *e = *state;
@@ -1930,17 +1978,330 @@ static void test_reset_mid_run(void **state)
 	assert_int_equal(provider_foreach_site(e->p, NULL, mode_cb, e), 0);
 }
 
+/* ---- GetChainedPullDPs --------------------------------------------------- */
+
+#define CHAIN "GetChainedPullDPs"
+#define CNAL(fqdn) NAL(fqdn ".contoso.com")
+
+/* tests/unit/fixtures/good_chain.xml, in a provider of its own. */
+static int setup_chain(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	char err[512];
+
+	assert_non_null(e);
+	if (fixture_load_file(FIXTURE_DIR "good_chain.xml", &e->fx, err,
+			      sizeof(err)))
+		fail_msg("%s", err);
+	e->st = open_store();
+	e->p = new_provider(e->fx, e->st);
+	*state = e;
+	return 0;
+}
+
+static struct caller chain_user(const struct env *e, size_t i,
+				const char *name)
+{
+	const struct fixture_user *u = &e->fx->users[i];
+
+	assert_string_equal(u->name, name);
+	return (struct caller){ u, u->name, u->role, "wsman" };
+}
+
+/* GetChainedPullDPs(source) as w, on class cls. */
+static uint32_t chain_call(struct env *e, const struct caller *w,
+			   const char *cls, const struct provider_arg *params,
+			   size_t n, struct provider_result *res, char *msg,
+			   size_t msgsize)
+{
+	return provider_invoke_result(e->p, CALL(w), class_of(e->p, SITE_NS, cls),
+				      CHAIN, params, n, res, msg, msgsize);
+}
+
+/* Asserts that source's chain, asked by w, is want[0..n) in that order,
+ * answered with ReturnValue 0. */
+static void expect_chain(struct env *e, const struct caller *w,
+			 const char *source, const char *const *want, size_t n)
+{
+	struct provider_arg arg = { "SourceDPNALPath", source };
+	struct provider_result res;
+	const struct cim_value *v;
+	char msg[512] = "";
+	uint32_t hr = chain_call(e, w, DPINFO, &arg, 1, &res, msg, sizeof(msg));
+
+	if (hr)
+		fail_msg("%s: 0x%08X %s", source, hr, msg);
+	assert_int_equal(res.return_value, 0);
+	assert_non_null(res.output);
+	const struct cim_class *oc = cim_instance_class(res.output);
+	assert_int_equal(cim_class_property_count(oc), 2);
+	assert_string_equal(cim_instance_text(res.output, "ReturnValue"), "0");
+	v = cim_instance_get(res.output, 0);
+	assert_string_equal(cim_class_property(oc, 0)->name, "ChainedDPs");
+	/* An empty chain is an empty array, not null. */
+	assert_false(v->null);
+	if (v->count != n) {
+		for (size_t i = 0; i < v->count; i++)
+			print_message("  got %s\n", v->items[i]);
+		fail_msg("%s: %zu chained DPs, want %zu", source, v->count, n);
+	}
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(v->items[i], want[i]);
+	provider_result_clear(&res);
+	assert_null(res.output);
+}
+
+/* Transitive, breadth first, each level in fixture order, no DP twice
+ * (PULL03 copies from both PULL01 and PULL02). */
+static void test_chain_order(void **state)
+{
+	/* Level 2 is PULL03, PULL07, PULL08 in fixture order, though
+	 * PULL08's source (PULL02) comes before PULL07's (PULL01) in
+	 * level 1. */
+	static const char *const from_dp01[] = {
+		CNAL("PULL02"), CNAL("PULL01"), CNAL("PULL03"), CNAL("PULL07"),
+		CNAL("PULL08"), CNAL("PULL04"), CNAL("PULL06"),
+	};
+	static const char *const from_pull01[] = {
+		CNAL("PULL03"), CNAL("PULL07"), CNAL("PULL04"), CNAL("PULL06"),
+	};
+	static const char *const from_dp02[] = { CNAL("PULL05") };
+	struct env *e = *state;
+	struct caller lab = chain_user(e, 0, "lab");
+
+	expect_chain(e, &lab, CNAL("DP01"), from_dp01, 7);
+	expect_chain(e, &lab, CNAL("PULL01"), from_pull01, 4);
+	/* A cloud DP as the source. */
+	expect_chain(e, &lab, CNAL("DP02"), from_dp02, 1);
+	/* The end of a chain, and a pull DP nobody copies from. */
+	expect_chain(e, &lab, CNAL("PULL06"), NULL, 0);
+	expect_chain(e, &lab, CNAL("PULL05"), NULL, 0);
+
+	/* NAL paths match without case; the journal has the DP's own. */
+	expect_chain(e, &lab, NAL("pull01.CONTOSO.com"), from_pull01, 4);
+	struct last_row r = last_row(e->st);
+	assert_string_equal(r.method, CHAIN);
+	assert_string_equal(r.cls, DPINFO);
+	assert_string_equal(r.nalpath, CNAL("PULL01"));
+	assert_string_equal(r.params, "SourceDPNALPath=" NAL("pull01.CONTOSO.com"));
+	assert_int_equal(r.hresult, 0);
+	assert_int_equal(r.old_mode, -1);
+	assert_int_equal(r.new_mode, -1);
+	assert_int_equal(r.count, 6);
+	struct any_row a = any_row(e->st);
+	assert_true(a.has_rv);
+	assert_int_equal(a.rv, 0);
+	assert_string_equal(a.result, "ok");
+}
+
+/* The bundled lab: PULLDP01 copies from DP01; provider_invoke (the
+ * wrapper) gives the ReturnValue alone. */
+static void test_chain_lab(void **state)
+{
+	static const char *const want[] = { PULL_NAL };
+	struct env *e = *state;
+	struct provider_arg arg = { "SourceDPNALPath", DP01_NAL };
+	uint32_t rv = 99;
+	char msg[256];
+
+	expect_chain(e, &admin, DP01_NAL, want, 1);
+	expect_chain(e, &admin, PULL_NAL, NULL, 0);
+	expect_chain(e, &admin, DP02_NAL, NULL, 0);
+	assert_int_equal(provider_invoke(e->p, CALL(&admin),
+					 class_of(e->p, SITE_NS, DPINFO), "getchainedpulldps",
+					 &arg, 1, &rv, msg, sizeof(msg)), 0);
+	assert_int_equal(rv, 0);
+	assert_string_equal(last_row(e->st).method, CHAIN);
+}
+
+/* A read: any role at the site. Scopes hide the source (not found, the
+ * message an unknown DP gets) and chained DPs (left out, but followed:
+ * PULL06 is reached through PULL04, which br cannot see). */
+static void test_chain_access(void **state)
+{
+	static const char *const all_of_pull03[] = {
+		CNAL("PULL04"), CNAL("PULL06"),
+	};
+	static const char *const br_of_pull03[] = { CNAL("PULL06") };
+	struct env *e = *state;
+	struct caller ro = chain_user(e, 1, "ro");
+	struct caller br = chain_user(e, 2, "br");
+	struct caller away = chain_user(e, 3, "away");
+	struct provider_arg arg = { "SourceDPNALPath", CNAL("DP01") };
+	struct provider_result res;
+	char msg[512];
+
+	expect_chain(e, &ro, CNAL("PULL03"), all_of_pull03, 2);
+	expect_chain(e, &br, CNAL("PULL03"), br_of_pull03, 1);
+	assert_int_equal(chain_call(e, &br, DPINFO, &arg, 1, &res, msg,
+				    sizeof(msg)), WBEM_E_NOT_FOUND);
+	assert_string_equal(msg, "No distribution point with NAL path '"
+			    CNAL("DP01") "' in site PS1.");
+	assert_null(res.output);
+	assert_int_equal(res.return_value, 0);
+	struct last_row r = last_row(e->st);
+	assert_string_equal(r.user, "br");
+	assert_int_equal(r.hresult, WBEM_E_NOT_FOUND);
+
+	assert_int_equal(chain_call(e, &away, DPINFO, &arg, 1, &res, msg,
+				    sizeof(msg)), WBEM_E_ACCESS_DENIED);
+	assert_contains(msg, "has no security role at site PS1");
+	assert_null(res.output);
+}
+
+struct chain_error {
+	const char *what;
+	const char *cls;
+	struct provider_arg params[3];
+	size_t n;
+	uint32_t hresult;
+	const char *msg;
+};
+
+static const struct chain_error chain_errors[] = {
+	{ "not a DP", DPINFO, { P("SourceDPNALPath", UNKNOWN_NAL) }, 1,
+	  WBEM_E_NOT_FOUND,
+	  "No distribution point with NAL path '" UNKNOWN_NAL "' in site PS1." },
+	{ "empty", DPINFO, { P("SourceDPNALPath", "") }, 1, WBEM_E_NOT_FOUND,
+	  "No distribution point with NAL path '' in site PS1." },
+	{ "missing", DPINFO, { { 0 } }, 0, WBEM_E_INVALID_METHOD_PARAMETERS,
+	  "Parameter 'SourceDPNALPath' is missing; GetChainedPullDPs takes "
+	  "SourceDPNALPath." },
+	{ "null", DPINFO, { P("SourceDPNALPath", NULL) }, 1,
+	  WBEM_E_INVALID_METHOD_PARAMETERS,
+	  "Parameter 'SourceDPNALPath' is null; GetChainedPullDPs needs the NAL "
+	  "path of a DP." },
+	{ "twice", DPINFO, { P("SourceDPNALPath", DP01_NAL),
+			     P("sourcedpnalpath", DP01_NAL) }, 2,
+	  WBEM_E_INVALID_METHOD_PARAMETERS,
+	  "Parameter 'sourcedpnalpath' is given twice." },
+	{ "unknown", DPINFO, { P("NALPath", DP01_NAL) }, 1,
+	  WBEM_E_INVALID_METHOD_PARAMETERS,
+	  "GetChainedPullDPs has no parameter 'NALPath'; it takes "
+	  "SourceDPNALPath." },
+	{ "out parameter", DPINFO, { P("SourceDPNALPath", DP01_NAL),
+				     P("ChainedDPs", PULL_NAL) }, 2,
+	  WBEM_E_INVALID_METHOD_PARAMETERS,
+	  "Parameter 'ChainedDPs' of GetChainedPullDPs is an [out] parameter; "
+	  "the call takes SourceDPNALPath only." },
+	/* The SDK puts it on SMS_DistributionPointInfo alone. */
+	{ "on SMS_DistributionPoint", "SMS_DistributionPoint",
+	  { P("SourceDPNALPath", DP01_NAL) }, 1, WBEM_E_INVALID_METHOD,
+	  "Class SMS_DistributionPoint has no method 'GetChainedPullDPs'." },
+};
+
+static void test_chain_errors(void **state)
+{
+	struct env *e = *state;
+
+	for (size_t i = 0; i < sizeof(chain_errors) / sizeof(chain_errors[0]); i++) {
+		const struct chain_error *t = &chain_errors[i];
+		struct provider_result res;
+		int64_t before = invoke_rows(e->st);
+		char msg[512] = "";
+		uint32_t hr = chain_call(e, &admin, t->cls, t->params, t->n, &res,
+					 msg, sizeof(msg));
+
+		if (hr != t->hresult)
+			fail_msg("%s: 0x%08X, want 0x%08X (%s)", t->what, hr,
+				 t->hresult, msg);
+		assert_string_equal(msg, t->msg);
+		assert_null(res.output);
+		assert_int_equal(res.return_value, 0);
+		/* journaled, with its HRESULT */
+		assert_int_equal(invoke_rows(e->st), before + 1);
+		assert_int_equal(last_row(e->st).hresult, t->hresult);
+	}
+}
+
+/* Rules see the source as the call's NAL path; a ReturnValue from a rule
+ * is the method's sint32 (negative) with ChainedDPs null. */
+static void test_chain_rules(void **state)
+{
+	struct env *e = *state;
+	struct provider_arg arg = { "SourceDPNALPath", DP01_NAL };
+	struct provider_result res;
+	struct fault_rule r;
+	char msg[256];
+
+	fault_rule_init(&r);
+	r.effect = FAULT_RETURN;
+	r.hresult = WBEM_E_FAILED;
+	r.method_glob = strdup(CHAIN);
+	r.nalpath_glob = strdup("*\\DP01.contoso.com\\");
+	int64_t id = add_rule(e->p, &r);
+
+	assert_int_equal(chain_call(e, &admin, DPINFO, &arg, 1, &res, msg,
+				    sizeof(msg)), 0);
+	assert_int_equal(res.return_value, WBEM_E_FAILED);
+	assert_non_null(res.output);
+	assert_string_equal(cim_instance_text(res.output, "ReturnValue"),
+			    "-2147217407");
+	assert_true(cim_instance_get(res.output, 0)->null);
+	provider_result_clear(&res);
+	struct any_row a = any_row(e->st);
+	assert_int_equal(a.rule_id, id);
+	assert_string_equal(a.result, "return");
+
+	/* another source: not matched */
+	arg.value = DP02_NAL;
+	expect_chain(e, &admin, DP02_NAL, NULL, 0);
+
+	/* a fault: the call fails with the rule's HRESULT */
+	fault_rule_init(&r);
+	r.effect = FAULT_FAULT;
+	r.hresult = WBEM_E_ACCESS_DENIED;
+	r.method_glob = strdup("getchained*");
+	add_rule(e->p, &r);
+	assert_int_equal(chain_call(e, &admin, DPINFO, &arg, 1, &res, msg,
+				    sizeof(msg)), WBEM_E_ACCESS_DENIED);
+	assert_contains(msg, "(dpsim fault rule");
+	assert_null(res.output);
+}
+
+/* SetDPMaintenanceMode through provider_invoke_result: the output is
+ * ReturnValue alone. */
+static void test_set_mode_result(void **state)
+{
+	struct env *e = *state;
+	struct provider_arg params[] = { P("NALPath", DP01_NAL), P("Mode", "1") };
+	struct provider_result res;
+	char msg[256];
+
+	assert_int_equal(provider_invoke_result(e->p, CALL(&admin),
+						class_of(e->p, SITE_NS, DPINFO),
+						SET_MODE, params, 2, &res, msg,
+						sizeof(msg)), 0);
+	assert_non_null(res.output);
+	assert_int_equal(cim_class_property_count(cim_instance_class(res.output)),
+			 1);
+	assert_string_equal(cim_instance_text(res.output, "ReturnValue"), "0");
+	provider_result_clear(&res);
+	assert_int_equal(mode_of(e->p, DP01_NAL), 1);
+	provider_result_clear(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		ENV_TEST(test_class_lookup),
 		ENV_TEST(test_enumerate_dpinfo),
+		ENV_TEST(test_index_agrees_with_scan),
 		ENV_TEST(test_enumerate_query),
 		ENV_TEST(test_discovery_classes),
 		ENV_TEST(test_get),
 		ENV_TEST(test_set_mode),
 		ENV_TEST(test_set_mode_errors),
 		ENV_TEST(test_unknown_method),
+		ENV_TEST(test_chain_lab),
+		ENV_TEST(test_set_mode_result),
+		cmocka_unit_test_setup_teardown(test_chain_order, setup_chain,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_chain_access, setup_chain,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_chain_errors, setup_chain,
+						teardown),
+		ENV_TEST(test_chain_rules),
 		ENV_TEST(test_restart_keeps_state),
 		cmocka_unit_test(test_fixture_property_values),
 		cmocka_unit_test(test_bad_property_files),

@@ -666,6 +666,80 @@ static void test_invoke(void **state)
 	assert_int_equal(elem_children(body_of(w)), 1);
 }
 
+#define DPI_URI \
+	"http://schemas.microsoft.com/wbem/wsman/1/wmi/root/sms/site_PS1/" \
+	"SMS_DistributionPointInfo"
+
+/* A declared method's output: each out parameter as in an instance (an
+ * array as one element per item, an empty array absent, null as nil),
+ * then ReturnValue as the method's type writes it. */
+static void test_invoke_output(void **state)
+{
+	static const struct cim_param chain[] = {
+		{ "SourceDPNALPath", CIM_STRING, CIM_PARAM_IN },
+		{ "ChainedDPs", CIM_STRING, CIM_PARAM_OUT | CIM_PROP_ARRAY },
+	};
+	static const char *const two[] = { NALPATH, HOSTILE };
+	struct world *w = *state;
+	const struct cim_method *m;
+	struct cim_instance *o;
+	xmlNode *out, *n;
+
+	assert_int_equal(cim_class_add_method(w->cls, "GetChainedPullDPs",
+					      CIM_SINT32, chain, 2), 0);
+	m = cim_class_find_method(w->cls, "GetChainedPullDPs");
+	o = cim_instance_new(cim_method_output_class(m));
+	assert_non_null(o);
+	assert_int_equal(cim_instance_set_array(o, 0, two, 2), 0);
+	assert_int_equal(cim_method_set_return(m, o, 0), 0);
+
+	wsman_reply_begin(&w->b, DPI_URI "/GetChainedPullDPsResponse", MSGID,
+			  REQID);
+	wsman_reply_invoke_output(&w->b, DPI_URI, "GetChainedPullDPs", o);
+	wsman_reply_end(&w->b);
+	/* The bytes: out parameters first, in order, then ReturnValue. */
+	if (!strstr(buf_ptr(&w->b), "<s:Body><p:GetChainedPullDPs_OUTPUT "
+		    "xmlns:p=\"" DPI_URI "\"><p:ChainedDPs>[&quot;Display=\\\\"
+		    "dp01.contoso.com\\&quot;]MSWNET:[&quot;SMS_SITE=PS1&quot;]"
+		    "\\\\dp01.contoso.com\\</p:ChainedDPs><p:ChainedDPs>a&lt;b"
+		    "&amp;c&quot;d&apos;e&gt;</p:ChainedDPs><p:ReturnValue>0"
+		    "</p:ReturnValue></p:GetChainedPullDPs_OUTPUT></s:Body>"))
+		fail_msg("unexpected body: %s", buf_ptr(&w->b));
+	reparse(w);
+	assert_header(w, DPI_URI "/GetChainedPullDPsResponse", REQID);
+	out = must_find(w, DPI_URI, "GetChainedPullDPs_OUTPUT");
+	assert_int_equal(elem_children(out), 3);
+	assert_int_equal(count(out, DPI_URI, "ChainedDPs"), 2);
+	assert_text(child(out, DPI_URI, "ChainedDPs"), NALPATH);
+	assert_text(out->last, "0");
+
+	/* an empty chain: no ChainedDPs element at all */
+	assert_int_equal(cim_instance_set_array(o, 0, NULL, 0), 0);
+	assert_int_equal(cim_method_set_return(m, o, 0x80041001u), 0);
+	buf_reset(&w->b);
+	wsman_reply_begin(&w->b, "a", MSGID, REQID);
+	wsman_reply_invoke_output(&w->b, DPI_URI, "GetChainedPullDPs", o);
+	wsman_reply_end(&w->b);
+	reparse(w);
+	out = must_find(w, DPI_URI, "GetChainedPullDPs_OUTPUT");
+	assert_int_equal(elem_children(out), 1);
+	n = child(out, DPI_URI, "ReturnValue");
+	/* a sint32 HRESULT reads negative */
+	assert_text(n, "-2147217407");
+
+	/* a null array (a rule's ReturnValue): nil */
+	assert_int_equal(cim_instance_set(o, 0, NULL), 0);
+	buf_reset(&w->b);
+	wsman_reply_begin(&w->b, "a", MSGID, REQID);
+	wsman_reply_invoke_output(&w->b, DPI_URI, "GetChainedPullDPs", o);
+	wsman_reply_end(&w->b);
+	reparse(w);
+	out = must_find(w, DPI_URI, "GetChainedPullDPs_OUTPUT");
+	assert_int_equal(elem_children(out), 2);
+	assert_true(is_nil(child(out, DPI_URI, "ChainedDPs")));
+	cim_instance_free(o);
+}
+
 /* ---- faults -------------------------------------------------------------- */
 
 static xmlNode *fault_of(struct world *w)
@@ -926,6 +1000,7 @@ int main(void)
 		T(test_pull),
 		T(test_release),
 		T(test_invoke),
+		T(test_invoke_output),
 		T(test_fault_invalid_selectors),
 		T(test_fault_wmi_error),
 		T(test_fault_addressing),

@@ -129,6 +129,15 @@ static uint32_t mode_of(struct store *s, const char *site, const char *nal)
 	return mode;
 }
 
+/* One DP through store_seed; the mode the store holds afterwards. */
+static int seed_one(struct store *s, const char *site, const char *nal,
+		    uint32_t mode)
+{
+	struct store_seed one = { .site = site, .nalpath = nal, .mode = mode };
+
+	return store_seed(s, &one, 1);
+}
+
 /* ---- state ------------------------------------------------------------ */
 
 static void test_seed_get_case_insensitive(void **state)
@@ -136,21 +145,48 @@ static void test_seed_get_case_insensitive(void **state)
 	struct store *s = open_ok(":memory:");
 	uint32_t mode = 77;
 
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 1), 0);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL2, 0), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 1), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL2, 0), 0);
 	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
 	assert_int_equal(mode_of(s, "ps1", NAL1_LOWER), 1);
 	assert_int_equal(mode_of(s, "PS1", NAL2), 0);
 
 	/* Same DP spelled differently: not a second row, state kept. */
-	assert_int_equal(store_seed_dp(s, "ps1", NAL1_LOWER, 0), 0);
+	assert_int_equal(seed_one(s, "ps1", NAL1_LOWER, 0), 0);
 	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
 
 	assert_int_equal(store_get_mode(s, "PS1", "\\\\nope\\", &mode),
 			 -ENOENT);
 	assert_int_equal(store_get_mode(s, "PS2", NAL1, &mode), -ENOENT);
 	assert_int_equal(mode, 77);
-	assert_int_equal(store_seed_dp(s, "PS1", "x", 2), -EINVAL);
+	assert_int_equal(seed_one(s, "PS1", "x", 2), -EINVAL);
+	store_free(s);
+}
+
+/* A batch is one transaction: the modes come back as stored (a DP known
+ * already keeps its own), and a bad seed anywhere adds nothing. */
+static void test_seed_batch(void **state)
+{
+	struct store *s = open_ok(":memory:");
+	struct store_seed batch[] = {
+		{ .site = "PS1", .nalpath = NAL1, .mode = 0 },
+		{ .site = "PS1", .nalpath = NAL2, .mode = 1 },
+	};
+	struct store_seed bad[] = {
+		{ .site = "PS1", .nalpath = "new", .mode = 1 },
+		{ .site = "PS1", .nalpath = NULL, .mode = 0 },
+	};
+	uint32_t mode;
+
+	assert_int_equal(seed_one(s, "PS1", NAL1_LOWER, 1), 0);
+	assert_int_equal(store_seed(s, batch, 2), 0);
+	assert_int_equal(batch[0].mode, 1);	/* kept from the first seed */
+	assert_int_equal(batch[1].mode, 1);
+	assert_int_equal(mode_of(s, "PS1", NAL2), 1);
+
+	assert_int_equal(store_seed(s, bad, 2), -EINVAL);
+	assert_int_equal(store_get_mode(s, "PS1", "new", &mode), -ENOENT);
+	assert_int_equal(store_seed(s, NULL, 0), 0);
 	store_free(s);
 }
 
@@ -175,10 +211,10 @@ static void test_foreach_mode(void **state)
 	struct store *s = open_ok(":memory:");
 	struct listing l = { .stop_at = -1 };
 
-	assert_int_equal(store_seed_dp(s, "PS1", "c", 1), 0);
-	assert_int_equal(store_seed_dp(s, "PS1", "A", 0), 0);
-	assert_int_equal(store_seed_dp(s, "PS1", "b", 1), 0);
-	assert_int_equal(store_seed_dp(s, "PS2", "a2", 1), 0);
+	assert_int_equal(seed_one(s, "PS1", "c", 1), 0);
+	assert_int_equal(seed_one(s, "PS1", "A", 0), 0);
+	assert_int_equal(seed_one(s, "PS1", "b", 1), 0);
+	assert_int_equal(seed_one(s, "PS2", "a2", 1), 0);
 
 	assert_int_equal(store_foreach_mode(s, "ps1", list_cb, &l), 0);
 	assert_int_equal(l.n, 3);
@@ -259,7 +295,7 @@ static void test_set_mode_commits_with_journal(void **state)
 	struct jlist l = { 0 };
 	uint32_t old = 99;
 
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 0), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 0), 0);
 	assert_int_equal(store_set_mode(s, "ps1", NAL1_LOWER, 1, &e, NULL, &old), 0);
 	assert_int_equal(old, 0);
 	assert_true(e.id > 0);
@@ -301,7 +337,7 @@ static void test_set_mode_unknown_writes_nothing(void **state)
 	struct journal_entry e = { .old_mode = -1, .new_mode = -1 };
 	uint32_t old = 55;
 
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 0), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 0), 0);
 	assert_int_equal(store_set_mode(s, "PS1", NAL2, 1, &e, NULL, &old), -ENOENT);
 	assert_int_equal(store_set_mode(s, "PS2", NAL1, 1, &e, NULL, &old), -ENOENT);
 	assert_int_equal(old, 55);
@@ -418,6 +454,58 @@ static void test_journal_foreach_many(void **state)
 	store_free(s);
 }
 
+/* ids of the rows a query delivers, in order */
+struct ids {
+	int n;
+	int64_t id[16];
+};
+
+static int ids_cb(void *ctx, const struct journal_entry *e)
+{
+	struct ids *x = ctx;
+
+	assert_true(x->n < 16);
+	x->id[x->n++] = e->id;
+	return 0;
+}
+
+/* The newest rows of a site, delivered oldest first; with fewer than the
+ * limit after after_id, those; other sites' rows never count. */
+static void test_journal_newest(void **state)
+{
+	struct store *s = open_ok(":memory:");
+	struct store_journal_filter f = { .site = "ps1", .limit = 3, .newest = true };
+	struct ids x = { 0 };
+
+	for (int i = 1; i <= 12; i++) {
+		struct journal_entry e = { .site = i % 3 ? "PS1" : "PS2",
+					   .old_mode = -1, .new_mode = -1 };
+
+		assert_int_equal(store_journal_add(s, &e), 0);
+	}
+	/* PS1 holds 1 2 4 5 7 8 10 11; PS2 3 6 9 12 */
+	assert_int_equal(store_journal_query(s, &f, ids_cb, &x), 0);
+	assert_int_equal(x.n, 3);
+	assert_int_equal(x.id[0], 8);
+	assert_int_equal(x.id[1], 10);
+	assert_int_equal(x.id[2], 11);
+
+	x.n = 0;
+	f.after_id = 9;
+	assert_int_equal(store_journal_query(s, &f, ids_cb, &x), 0);
+	assert_int_equal(x.n, 2);
+	assert_int_equal(x.id[0], 10);
+	assert_int_equal(x.id[1], 11);
+
+	x.n = 0;
+	f = (struct store_journal_filter){ .site = "PS1", .limit = 3 };
+	assert_int_equal(store_journal_query(s, &f, ids_cb, &x), 0);
+	assert_int_equal(x.n, 3);	/* without newest: the oldest */
+	assert_int_equal(x.id[0], 1);
+	assert_int_equal(x.id[2], 4);
+	store_free(s);
+}
+
 /* ---- files, versions, errors ------------------------------------------ */
 
 static void test_restart_keeps_state(void **state)
@@ -429,8 +517,8 @@ static void test_restart_keeps_state(void **state)
 	char wal[160];
 
 	s = open_ok(t->db);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 0), 0);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL2, 0), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 0), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL2, 0), 0);
 	assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, NULL, NULL), 0);
 	store_free(s);
 
@@ -441,8 +529,8 @@ static void test_restart_keeps_state(void **state)
 
 	s = open_ok(t->db);
 	/* A restart seeds the fixture again: known DPs keep their state. */
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1_LOWER, 0), 0);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL2, 1), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1_LOWER, 0), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL2, 1), 0);
 	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
 	assert_int_equal(mode_of(s, "PS1", NAL2), 0);
 	assert_int_equal(store_journal_count(s), 1);
@@ -457,7 +545,7 @@ static void test_migrate_from_empty_file(void **state)
 
 	write_file(t->db, "", 0);
 	s = open_ok(t->db);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 1), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 1), 0);
 	assert_int_equal(store_journal_count(s), 0);
 	store_free(s);
 	assert_int_equal(read_user_version(t->db), STORE_SCHEMA_VERSION);
@@ -489,7 +577,7 @@ static void test_migrate_from_version0_db(void **state)
 	assert_int_equal(read_user_version(t->db), 0);
 
 	s = open_ok(t->db);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 1), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 1), 0);
 	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
 	store_free(s);
 	assert_int_equal(read_user_version(t->db), STORE_SCHEMA_VERSION);
@@ -507,8 +595,8 @@ static void test_open_current_version_keeps_data(void **state)
 				   .hresult = 0x80041002u };
 
 	s = open_ok(t->db);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 1), 0);
-	assert_int_equal(store_seed_dp(s, "PS2", NAL2, 0), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 1), 0);
+	assert_int_equal(seed_one(s, "PS2", NAL2, 0), 0);
 	assert_int_equal(store_journal_add(s, &e), 0);
 	store_free(s);
 	assert_int_equal(read_user_version(t->db), STORE_SCHEMA_VERSION);
@@ -532,7 +620,7 @@ static void test_refuses_newer_schema(void **state)
 	char err[256], want[256];
 
 	s = open_ok(t->db);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 1), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 1), 0);
 	store_free(s);
 	/* As a future dpsim would have left it. */
 	write_user_version(t->db, STORE_SCHEMA_VERSION + 1);
@@ -621,7 +709,7 @@ static void test_crash_keeps_committed_change(void **state)
 	pid_t pid;
 
 	s = open_ok(t->db);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 0), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 0), 0);
 	store_free(s);
 
 	assert_int_equal(pipe(done), 0);
@@ -800,7 +888,7 @@ static void test_statmsg_with_set_mode(void **state)
 	struct mlist l = { 0 };
 	uint32_t old;
 
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 0), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 0), 0);
 	assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, &m, &old), 0);
 	assert_int_equal(m.record_id, 1);
 	assert_int_equal(m.time_ms, e.time_ms);	/* the change's time */
@@ -856,8 +944,8 @@ static void test_statmsg_query(void **state)
 	uint32_t old;
 
 	assert_non_null(l);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 0), 0);
-	assert_int_equal(store_seed_dp(s, "PS2", NAL1, 0), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 0), 0);
+	assert_int_equal(seed_one(s, "PS2", NAL1, 0), 0);
 	for (int i = 0; i < 300; i++) {
 		const char *site = i % 3 ? "PS1" : "PS2";
 		struct status_message m = msg_for(site, i % 2 ? 40412 : 40411,
@@ -924,8 +1012,8 @@ static void test_statmsg_bound(void **state)
 	uint32_t old;
 
 	store_set_statmsg_max(s, 2);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 0), 0);
-	assert_int_equal(store_seed_dp(s, "PS2", NAL1, 0), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 0), 0);
+	assert_int_equal(seed_one(s, "PS2", NAL1, 0), 0);
 	for (int i = 0; i < 5; i++) {
 		struct status_message m = msg_for("PS1", 40411, "lab", "DP01");
 
@@ -978,8 +1066,8 @@ static void test_statmsg_reset(void **state)
 	struct status_message b = msg_for("PS2", 40411, "lab", "DP01");
 	uint32_t old;
 
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 0), 0);
-	assert_int_equal(store_seed_dp(s, "PS2", NAL1, 0), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 0), 0);
+	assert_int_equal(seed_one(s, "PS2", NAL1, 0), 0);
 	assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, &a, &old), 0);
 	e.site = "PS2";
 	assert_int_equal(store_set_mode(s, "PS2", NAL1, 1, &e, &b, &old), 0);
@@ -1115,7 +1203,7 @@ static void test_snapshot_from_older_schema(void **state)
 
 	snprintf(dir, sizeof(dir), "%s.snapshots", t->db);
 	assert_int_equal(mkdir(dir, 0700), 0);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 0), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 0), 0);
 	for (int version = 2; version <= 3; version++) {
 		struct status_message m = msg_for("PS1", 40411, "lab", "DP01");
 
@@ -1199,7 +1287,7 @@ static void test_bound_with_set_mode(void **state)
 	int64_t rows, dropped;
 
 	store_set_journal_max(s, 3);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 0), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 0), 0);
 	for (int i = 0; i < 10; i++) {
 		struct journal_entry e = { .user = "u", .site = "PS1",
 					   .old_mode = -1, .new_mode = -1 };
@@ -1228,8 +1316,8 @@ static void test_reset_site_and_all(void **state)
 	struct jlist l = { 0 };
 	uint32_t mode;
 
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 1), 0);
-	assert_int_equal(store_seed_dp(s, "PS2", NAL1, 1), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 1), 0);
+	assert_int_equal(seed_one(s, "PS2", NAL1, 1), 0);
 	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, &e, NULL, NULL), 0);
 	assert_int_equal(store_journal_add(s, &o), 0);
 
@@ -1288,14 +1376,14 @@ static void snapshot_round_trip(const char *path, bool file)
 	int64_t rows, dropped;
 
 	store_set_journal_max(s, 2);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 0), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 0), 0);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, NULL, NULL), 0);
 	assert_int_equal(store_snapshot_save(s, "before-test.1", blobs, 2), 0);
 
 	/* Change everything, then go back. */
 	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, &e, NULL, NULL), 0);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL2, 1), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL2, 1), 0);
 	assert_int_equal(store_journal_clear(s, NULL, NULL), 0);
 	assert_int_equal(store_snapshot_restore(s, "before-test.1"), 0);
 	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
@@ -1435,7 +1523,7 @@ static void test_snapshot_write_not_blocked(void **state)
 				   .old_mode = -1, .new_mode = -1 };
 	char p[256];
 
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 0), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 0), 0);
 	assert_int_equal(store_journal_add(s, &e), 0);
 	assert_int_equal(store_snapshot_save_notify(s, "during", NULL, 0,
 						    write_during, &d), 0);
@@ -1475,7 +1563,7 @@ static void test_snapshot_notify_once(void **state)
 	assert_int_equal(store_snapshot_save_notify(s, "../x", NULL, 0,
 						    count_call, &calls), -EINVAL);
 	assert_int_equal(calls, 1);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 1), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 1), 0);
 	assert_int_equal(store_snapshot_save_notify(s, "m", NULL, 0,
 						    count_call, &calls), 0);
 	assert_int_equal(calls, 2);
@@ -1499,7 +1587,7 @@ static void test_snapshot_stale_tmp(void **state)
 	struct names nm = { .n = 0 };
 	char p[256];
 
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 1), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 1), 0);
 	assert_int_equal(store_snapshot_save(s, "keep", NULL, 0), 0);
 	for (size_t i = 0; i < sizeof(left) / sizeof(left[0]); i++) {
 		snprintf(p, sizeof(p), "%s.snapshots/%s", t->db, left[i]);
@@ -1612,11 +1700,11 @@ static void run_threads(const char *path)
 	struct store *s = open_ok(path);
 	int total = 0;
 
-	assert_int_equal(store_seed_dp(s, "PS1", "shared", 0), 0);
+	assert_int_equal(seed_one(s, "PS1", "shared", 0), 0);
 	for (int i = 0; i < N_THREADS; i++) {
 		w[i] = (struct worker){ .s = s, .idx = i };
 		snprintf(w[i].own, sizeof(w[i].own), "\\\\DP%02d\\", i);
-		assert_int_equal(store_seed_dp(s, "PS1", w[i].own, 0), 0);
+		assert_int_equal(seed_one(s, "PS1", w[i].own, 0), 0);
 	}
 	for (int i = 0; i < N_THREADS; i++)
 		assert_int_equal(pthread_create(&th[i], NULL, worker_main,
@@ -1803,7 +1891,7 @@ static void test_adopts_file_without_application_id(void **state)
 	int fd;
 
 	s = open_ok(t->db);
-	assert_int_equal(store_seed_dp(s, "PS1", NAL1, 1), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 1), 0);
 	store_free(s);
 	assert_int_equal(read_application_id(t->db), STORE_APPLICATION_ID);
 
@@ -1859,6 +1947,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seed_get_case_insensitive),
+		cmocka_unit_test(test_seed_batch),
+		cmocka_unit_test(test_journal_newest),
 		cmocka_unit_test(test_foreach_mode),
 		cmocka_unit_test(test_set_mode_commits_with_journal),
 		cmocka_unit_test(test_set_mode_unknown_writes_nothing),
