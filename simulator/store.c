@@ -191,9 +191,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" ORDER BY id LIMIT ?2",
 	[ST_JOURNAL_COUNT] = "SELECT count(*) FROM journal",
 	/* IS, not =: rows without a site are a site of their own. */
+	/* Up to the n-th oldest id, both steps on the (site, id) index: an
+	 * IN (SELECT ... LIMIT) builds a temporary table at every call. */
 	[ST_JOURNAL_TRIM] =
-		"DELETE FROM journal WHERE id IN (SELECT id FROM journal"
-		" WHERE site IS ?1 ORDER BY id LIMIT ?2)",
+		"DELETE FROM journal WHERE site IS ?1 AND id <= (SELECT id"
+		" FROM journal WHERE site IS ?1 ORDER BY id LIMIT 1 OFFSET ?2 - 1)",
 	[ST_STATS_SET] =
 		"INSERT INTO journal_stats(site, dropped) VALUES (?1, ?2)"
 		" ON CONFLICT(site) DO UPDATE SET dropped = excluded.dropped",
@@ -238,8 +240,28 @@ struct checkpointer {
 	sqlite3 *db;		/* used by the thread only */
 };
 
+/* A call's write waiting for its commit (see Group commit below). */
+struct pending {
+	struct pending *next;
+	const char *site;		/* a mode change: site, nalpath, mode */
+	const char *nalpath;		/* NULL: a journal row alone */
+	uint32_t mode;
+	struct journal_entry *e;
+	struct status_message *m;	/* with a mode change, or NULL */
+	uint32_t old;			/* the mode it replaced */
+	int rc;				/* 0, -ENOENT, -ENOSPC, -EIO */
+	bool done;			/* under qlock */
+};
+
 struct store {
 	struct dblock *file_lock;	/* a file database's; NULL in memory */
+	/* The queue of writes (Group commit). Lock order: qlock is never
+	 * held while taking lock. */
+	pthread_mutex_t qlock;
+	pthread_cond_t qdone;
+	struct pending *qhead, **qtail;
+	bool leading;			/* a caller is committing a batch */
+	uint64_t batches, batched;	/* for the debug line on close */
 	struct ratelimit *full_log;	/* "disk full" log lines */
 	pthread_mutex_t lock;
 	pthread_mutex_t snap_lock;	/* one file snapshot save at a time */
@@ -958,6 +980,9 @@ int store_open_opts(const char *path, const struct store_options *o,
 	s->durability = o->durability;
 	s->file_lock = o->lock;
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->qlock, NULL);
+	pthread_cond_init(&s->qdone, NULL);
+	s->qtail = &s->qhead;
 	pthread_mutex_init(&s->snap_lock, NULL);
 
 	/* Before the file is opened: a second dpsim must not so much as
@@ -997,6 +1022,11 @@ void store_free(struct store *s)
 {
 	if (!s)
 		return;
+	if (s->batches)
+		log_debug("store: %llu writes in %llu commits (%.1f a commit)",
+			  (unsigned long long)s->batched,
+			  (unsigned long long)s->batches,
+			  (double)s->batched / (double)s->batches);
 	ckpt_stop(s);
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
@@ -1016,6 +1046,8 @@ void store_free(struct store *s)
 	/* Only now: the final checkpoint above still wrote the file. */
 	dblock_free(s->file_lock);
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->qlock);
+	pthread_cond_destroy(&s->qdone);
 	pthread_mutex_destroy(&s->snap_lock);
 	counts_free(&s->jrows);
 	counts_free(&s->mrows);
@@ -1240,18 +1272,9 @@ static int trim_locked(struct store *s, struct jcount *c, int64_t n)
 	return step_done(st);
 }
 
-/* Whether appending a row for site makes the bound drop one: then the
- * append needs a transaction of its own. */
-static bool append_trims(struct store *s, const char *site)
-{
-	struct jcount *c = jcount_find(&s->jrows, site);
-
-	return s->journal_max && c && c->rows >= s->journal_max;
-}
-
-/* With s->lock held. Fills time_ms when 0 and the id, and keeps the
- * bound: the caller runs it in a transaction when append_trims() says
- * so. SQLite code. */
+/* With s->lock held and a transaction open. Fills time_ms when 0 and
+ * the id; the batch keeps the bound afterwards (trim_over_locked).
+ * SQLite code. */
 static int journal_insert_locked(struct store *s, struct journal_entry *e)
 {
 	sqlite3_stmt *st = s->st[ST_JOURNAL_ADD];
@@ -1286,9 +1309,18 @@ static int journal_insert_locked(struct store *s, struct journal_entry *e)
 	if (!c)
 		return SQLITE_NOMEM;
 	c->rows++;
-	if (s->journal_max && c->rows > s->journal_max)
-		rc = trim_locked(s, c, c->rows - s->journal_max);
-	return rc;
+	return SQLITE_OK;
+}
+
+/* Brings the journal of e's site back to its bound, if the batch took it
+ * past; lock held, transaction open. SQLite code. */
+static int trim_over_locked(struct store *s, const struct journal_entry *e)
+{
+	struct jcount *c = jcount_find(&s->jrows, e->site);
+
+	if (!s->journal_max || !c || c->rows <= s->journal_max)
+		return SQLITE_OK;
+	return trim_locked(s, c, c->rows - s->journal_max);
 }
 
 /* A site past its bound of status messages is brought down to
@@ -1376,67 +1408,117 @@ static void rollback_locked(struct store *s)
 	}
 }
 
-/* The body of store_set_mode with the lock held: 0, -ENOENT, -EIO. */
-static int set_mode_locked(struct store *s, const char *site,
-			   const char *nalpath, uint32_t mode,
-			   struct journal_entry *e, struct status_message *m,
-			   uint32_t *old)
+/* One mode change of a batch, with its row and message; lock held,
+ * transaction open. 0, -ENOENT (the DP is unknown: nothing written) or
+ * an SQLite code. */
+static int apply_mode_locked(struct store *s, struct pending *w)
 {
 	sqlite3_stmt *up = s->st[ST_UPDATE_MODE];
-	const char *what = "begin";
-	int rc;
+	struct journal_entry *e = w->e;
+	int rc = get_mode_locked(s, w->site, w->nalpath, &w->old);
 
-	rc = step_done(s->st[ST_BEGIN]);
-	if (rc != SQLITE_OK)
-		goto fail;
-	what = "read mode";
-	rc = get_mode_locked(s, site, nalpath, old);
-	if (rc == -ENOENT) {
-		rollback_locked(s);
-		return -ENOENT;
-	}
 	if (rc)
-		goto fail;
-
-	e->old_mode = *old;
-	e->new_mode = mode;
+		return rc;
+	e->old_mode = w->old;
+	e->new_mode = w->mode;
 	if (e->time_ms == 0)
 		e->time_ms = now_ms();
-	what = "update mode";
-	bind_str(up, 1, site);
-	bind_str(up, 2, nalpath);
-	sqlite3_bind_int64(up, 3, mode);
+	bind_str(up, 1, w->site);
+	bind_str(up, 2, w->nalpath);
+	sqlite3_bind_int64(up, 3, w->mode);
 	sqlite3_bind_int64(up, 4, e->time_ms);
 	bind_str(up, 5, e->user);
 	rc = step_done(up);
-	if (rc != SQLITE_OK)
-		goto fail;
-	what = "journal";
-	rc = journal_insert_locked(s, e);
-	if (rc != SQLITE_OK)
-		goto fail;
-	if (m) {
-		what = "status message";
-		if (m->time_ms == 0)
-			m->time_ms = e->time_ms;
-		rc = statmsg_insert_locked(s, m);
-		if (rc != SQLITE_OK)
-			goto fail;
+	if (rc == SQLITE_OK)
+		rc = journal_insert_locked(s, e);
+	if (rc == SQLITE_OK && w->m) {
+		if (w->m->time_ms == 0)
+			w->m->time_ms = e->time_ms;
+		rc = statmsg_insert_locked(s, w->m);
 	}
-	what = "commit";
-	rc = step_done(s->st[ST_COMMIT]);
-	if (rc != SQLITE_OK)
-		goto fail;
-	return 0;
+	return rc;
+}
 
-fail:
-	log_sqlite(s, what, rc);
-	rollback_locked(s);
-	counts_reload_locked(s);
-	e->id = 0;
-	if (m)
-		m->record_id = 0;
-	return write_errno(rc);
+/* Commits the batch that starts at b as one transaction and sets each
+ * write's rc. A write that fails fails the batch: nothing of it is
+ * committed and every caller in it is told so (they all wrote to the
+ * same file; a full disk is everyone's). */
+static void commit_batch(struct store *s, struct pending *b)
+{
+	const char *what = "begin";
+	struct pending *w;
+	int rc;
+
+	pthread_mutex_lock(&s->lock);
+	rc = step_done(s->st[ST_BEGIN]);
+	for (w = b; w && rc == SQLITE_OK; w = w->next) {
+		what = w->nalpath ? "change mode" : "journal";
+		w->rc = 0;
+		rc = w->nalpath ? apply_mode_locked(s, w)
+				: journal_insert_locked(s, w->e);
+		if (rc == -ENOENT) {	/* that call's answer, not an error */
+			w->rc = -ENOENT;
+			rc = SQLITE_OK;
+		}
+	}
+	/* The bound is kept once per batch: rows past it are dropped in
+	 * the same transaction that added them. */
+	for (w = b; w && rc == SQLITE_OK; w = w->next) {
+		what = "trim journal";
+		if (w->rc == 0)
+			rc = trim_over_locked(s, w->e);
+	}
+	if (rc == SQLITE_OK) {
+		what = "commit";
+		rc = step_done(s->st[ST_COMMIT]);
+	}
+	if (rc != SQLITE_OK) {
+		log_sqlite(s, what, rc < 0 ? SQLITE_INTERNAL : rc);
+		rollback_locked(s);
+		counts_reload_locked(s);
+		for (w = b; w; w = w->next) {
+			w->rc = rc < 0 ? -EIO : write_errno(rc);
+			w->e->id = 0;
+			if (w->m)
+				w->m->record_id = 0;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* Queues w and returns once the transaction holding it has committed or
+ * failed. The first caller to find no batch being committed leads: it
+ * takes everything queued, commits it, and wakes the others; whoever
+ * queued meanwhile makes the next batch. So N calls arriving during a
+ * commit share the next one: one commit per batch, not per call. */
+static int submit(struct store *s, struct pending *w)
+{
+	pthread_mutex_lock(&s->qlock);
+	*s->qtail = w;
+	s->qtail = &w->next;
+	while (!w->done) {
+		if (s->leading) {
+			pthread_cond_wait(&s->qdone, &s->qlock);
+			continue;
+		}
+		struct pending *b = s->qhead;
+
+		s->qhead = NULL;
+		s->qtail = &s->qhead;
+		s->leading = true;
+		pthread_mutex_unlock(&s->qlock);
+		commit_batch(s, b);
+		pthread_mutex_lock(&s->qlock);
+		s->batches++;
+		for (struct pending *x = b; x; x = x->next) {
+			x->done = true;
+			s->batched++;
+		}
+		s->leading = false;
+		pthread_cond_broadcast(&s->qdone);
+	}
+	pthread_mutex_unlock(&s->qlock);
+	return w->rc;
 }
 
 int store_set_mode(struct store *s, const char *site, const char *nalpath,
@@ -1444,45 +1526,25 @@ int store_set_mode(struct store *s, const char *site, const char *nalpath,
 		   struct status_message *m, uint32_t *old_mode)
 {
 	struct journal_entry local = { .old_mode = -1, .new_mode = -1 };
-	uint32_t old = 0;
+	struct pending w = { .site = site, .nalpath = nalpath, .mode = mode,
+			     .e = e ? e : &local, .m = m };
 	int rc;
 
-	if (mode > 1)
+	if (mode > 1 || !site || !nalpath)
 		return -EINVAL;
 	if (m && (!m->site || m->nins > STORE_STATMSG_MAX_INS))
 		return -EINVAL;
-	if (!e)
-		e = &local;
-	pthread_mutex_lock(&s->lock);
-	rc = set_mode_locked(s, site, nalpath, mode, e, m, &old);
-	pthread_mutex_unlock(&s->lock);
+	rc = submit(s, &w);
 	if (rc == 0 && old_mode)
-		*old_mode = old;
+		*old_mode = w.old;
 	return rc;
 }
 
 int store_journal_add(struct store *s, struct journal_entry *e)
 {
-	bool txn;
-	int rc = SQLITE_OK;
+	struct pending w = { .e = e };
 
-	pthread_mutex_lock(&s->lock);
-	/* The row and the drop it causes are one change. */
-	txn = append_trims(s, e->site);
-	if (txn)
-		rc = step_done(s->st[ST_BEGIN]);
-	if (rc == SQLITE_OK)
-		rc = journal_insert_locked(s, e);
-	if (rc == SQLITE_OK && txn)
-		rc = step_done(s->st[ST_COMMIT]);
-	if (rc != SQLITE_OK) {
-		log_sqlite(s, "journal", rc);
-		rollback_locked(s);
-		counts_reload_locked(s);
-		e->id = 0;
-	}
-	pthread_mutex_unlock(&s->lock);
-	return rc == SQLITE_OK ? 0 : write_errno(rc);
+	return submit(s, &w);
 }
 
 /* A journal row copied out of SQLite; its strings live in text. */
