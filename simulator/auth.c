@@ -552,3 +552,15 @@ enum auth_outcome auth_identify(const struct auth_policy *pol,
 							  : AUTH_BAD_CREDENTIALS;
 	return AUTH_BAD_CREDENTIALS;
 }
+
+void auth_refusal_reason(enum auth_outcome who, const char *authorization,
+			 char *name, size_t namesize, char *why, size_t whysize)
+{
+	name[0] = '\0';
+	if (who == AUTH_NO_CREDENTIALS)
+		snprintf(why, whysize, "no credentials");
+	else if (auth_basic_user_name(authorization, name, namesize))
+		snprintf(why, whysize, "wrong password or unknown user '%s'", name);
+	else
+		snprintf(why, whysize, "credentials neither Basic nor readable");
+}

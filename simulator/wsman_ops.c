@@ -1422,14 +1422,8 @@ static void refused_credentials(struct wsman_ops *o, const struct front_request 
 	uint64_t skipped;
 	char note[RATELIMIT_NOTE];
 
-	if (who == AUTH_NO_CREDENTIALS)
-		snprintf(ans->trace, sizeof(ans->trace), "no credentials");
-	else if (auth_basic_user_name(rq->authorization, name, sizeof(name)))
-		snprintf(ans->trace, sizeof(ans->trace), "wrong password or unknown "
-			 "user '%s'", name);
-	else
-		snprintf(ans->trace, sizeof(ans->trace), "credentials neither Basic nor "
-			 "readable");
+	auth_refusal_reason(who, rq->authorization, name, sizeof(name),
+			    ans->trace, sizeof(ans->trace));
 	if (ratelimit_pass_now(o->log_401, &skipped))
 		log_info("refused a WS-Man request from %s: %s (401)%s",
 			 rq->peer ? rq->peer : "?", ans->trace,
