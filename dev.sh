@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 BUILD_PKGS=(gcc meson ninja-build pkg-config libmicrohttpd-dev libgnutls28-dev
-	libcrypt-dev libxml2-dev libsqlite3-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev)
+	libcrypt-dev nettle-dev libxml2-dev libsqlite3-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev)
 TEST_PKGS=(valgrind curl openssl libxml2-utils python3-winrm python3-xmltodict python3-requests wsl
 	golang-go golang-github-masterzen-winrm-dev)
 BROWSER_PKGS=(chromium)

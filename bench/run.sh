@@ -9,7 +9,9 @@
 # sharing its cores, so read the ratios rather than the absolute numbers.
 #
 # Parts (BENCH_PARTS, default all, in this order):
-#   throughput   the rows above, dpsim's journal filling (fresh)
+#   throughput   the rows above and the AdminService's GET by key and
+#                POST of SetDPMaintenanceMode, dpsim's journal filling
+#                (fresh)
 #   steady       Invoke and WQL again once the journal is at its bound
 #                (--journal-max BENCH_STEADY_ROWS) and every call trims
 #   dashboard    one dashboard refresh with a full journal (100 000 rows),
@@ -395,9 +397,14 @@ if want throughput; then
 		warm dpsim "dpsim Invoke" invoke.lua "$url"
 		warm dpsim "dpsim WQL Enumerate" enumerate.lua "$url"
 		warm dpsim "dpsim Get" get.lua "$url"
+		warm dpsim "dpsim REST GET by key" rest_get.lua "${url%/wsman}"
+		warm dpsim "dpsim REST POST" rest_post.lua "${url%/wsman}"
 		measure dpsim "dpsim Invoke" invoke.lua "$url" "$ref"
 		measure dpsim "dpsim WQL Enumerate" enumerate.lua "$url" "$ref"
 		measure dpsim "dpsim Get" get.lua "$url" "$ref"
+		# The AdminService (REST) beside WS-Man: the same calls.
+		measure dpsim "dpsim REST POST" rest_post.lua "${url%/wsman}" "$ref"
+		measure dpsim "dpsim REST GET by key" rest_get.lua "${url%/wsman}" "$ref"
 	else
 		skip_rows "dpsim Invoke" "dpsim did not start"
 	fi

@@ -1006,8 +1006,12 @@ static int route_collection(struct ctx *x, const struct provider_class *pk)
 				 x->rq->args[i].name, x->rq->args[i].value
 				 ? x->rq->args[i].value : "");
 	x->r->call.query = buf_len(&qtext) && !buf_error(&qtext) ? buf_ptr(&qtext) : NULL;
-	uint32_t hr = provider_enumerate(x->p, &x->r->call, pk, NULL, &list, msg,
-					 sizeof(msg));
+	/* The filter goes to the provider too, so a $filter on Name or
+	 * NALPath is answered from the DP index; the query then applies
+	 * again, which keeps what it answers in one place. */
+	uint32_t hr = provider_enumerate_where(x->p, &x->r->call, pk,
+					       odata_query_filter(q), &list, msg,
+					       sizeof(msg));
 	x->r->call.query = NULL;
 	buf_free(&qtext);
 	if (provider_call_intercepted(&x->r->call)) {
@@ -1692,14 +1696,8 @@ static void refused_credentials(struct adminservice *a, struct provider *p,
 	char name[128] = "", note[RATELIMIT_NOTE];
 	uint64_t skipped;
 
-	if (who == AUTH_NO_CREDENTIALS)
-		snprintf(ans->trace, sizeof(ans->trace), "no credentials");
-	else if (auth_basic_user_name(rq->authorization, name, sizeof(name)))
-		snprintf(ans->trace, sizeof(ans->trace), "wrong password or unknown "
-			 "user '%s'", name);
-	else
-		snprintf(ans->trace, sizeof(ans->trace), "credentials neither Basic "
-			 "nor readable");
+	auth_refusal_reason(who, rq->authorization, name, sizeof(name),
+			    ans->trace, sizeof(ans->trace));
 	if (ratelimit_pass_now(a->log_401, &skipped))
 		log_info("refused an AdminService request from %s: %s (401)%s",
 			 rq->peer ? rq->peer : "?", ans->trace,

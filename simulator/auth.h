@@ -98,6 +98,13 @@ static inline bool auth_admitted(enum auth_outcome o)
  * out "", when the header is not Basic or does not decode. */
 bool auth_basic_user_name(const char *authorization, char *out, size_t size);
 
+/* Why a request with outcome who was not let in, one phrase for the log
+ * and the journal ("no credentials", "wrong password or unknown user
+ * 'NAME'", "credentials neither Basic nor readable"), into why; the user
+ * name it tried into name ("" when none). Never the password. */
+void auth_refusal_reason(enum auth_outcome who, const char *authorization,
+			 char *name, size_t namesize, char *why, size_t whysize);
+
 /* Hashes a clear-text password for a fixture's password-hash attribute,
  * with a fresh random salt (crypt(3), yescrypt). On success returns 0 and
  * *out (malloc'd, the caller frees it); otherwise -errno and one line in

@@ -90,6 +90,35 @@ static const struct prop_def dp_props[] = {
 	{ "Status", CIM_UINT32, 0 },
 };
 
+/* SMS_StatusMessage and SMS_StatMsgInsStrings as the SDK pages list
+ * them, all inherited properties included, in their order
+ * (docs/configmgr-domain.md, Status messages); statmsg.c fills them. */
+static const struct prop_def statmsg_props[] = {
+	{ "Component", CIM_STRING, 0 },
+	{ "MachineName", CIM_STRING, 0 },
+	{ "MessageID", CIM_UINT32, 0 },
+	{ "MessageType", CIM_UINT32, 0 },
+	{ "ModuleName", CIM_STRING, 0 },
+	{ "PerClient", CIM_UINT32, 0 },
+	{ "ProcessID", CIM_UINT32, 0 },
+	{ "RecordID", CIM_SINT64, CIM_PROP_KEY },
+	{ "ReportFunction", CIM_UINT32, 0 },
+	{ "Severity", CIM_UINT32, 0 },
+	{ "SiteCode", CIM_STRING, 0 },
+	{ "SuccessfulTransaction", CIM_UINT32, 0 },
+	{ "ThreadID", CIM_UINT32, 0 },
+	{ "Time", CIM_DATETIME, 0 },
+	{ "TopLevelSiteCode", CIM_STRING, 0 },
+	{ "Transaction", CIM_UINT32, 0 },
+	{ "Win32Error", CIM_UINT32, 0 },
+};
+
+static const struct prop_def insstr_props[] = {
+	{ "InsStrIndex", CIM_UINT32, CIM_PROP_KEY },
+	{ "InsStrValue", CIM_STRING, 0 },
+	{ "RecordID", CIM_SINT64, CIM_PROP_KEY },
+};
+
 /* Properties a fixture <property> may not set: they identify the DP, are
  * state, or have their own attribute in the fixture. The reason tells the
  * author where the value comes from instead. */
@@ -132,6 +161,9 @@ static const struct {
 					 TABLE(provloc_props) },
 	[CATALOG_DP_INFO] = { "SMS_DistributionPointInfo", TABLE(dpinfo_props) },
 	[CATALOG_DP] = { "SMS_DistributionPoint", TABLE(dp_props) },
+	[CATALOG_STATUS_MESSAGE] = { "SMS_StatusMessage", TABLE(statmsg_props) },
+	[CATALOG_STATMSG_INSSTRINGS] = { "SMS_StatMsgInsStrings",
+					 TABLE(insstr_props) },
 };
 
 /* The methods dpsim runs, with their MOF signatures

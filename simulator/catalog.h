@@ -3,8 +3,9 @@
  *
  * It holds the SMS classes' property lists (names, CIM types, keys, in
  * MOF order) for SMS_DistributionPointInfo, SMS_DistributionPoint,
- * SMS_ProviderLocation and __Namespace, and the signatures of the
- * methods dpsim runs; the values a DP gets by its kind
+ * SMS_ProviderLocation, SMS_StatusMessage, SMS_StatMsgInsStrings and
+ * __Namespace, and the signatures of the methods dpsim runs; the values a
+ * DP gets by its kind
  * and which of its properties a fixture may not set; and catalog_value(),
  * the one conversion of fixture text into a CIM value, used for a DP's
  * <property> and for the <value>s of fixture-declared classes
@@ -26,6 +27,9 @@ enum catalog_class {
 					 * SiteCode (key), in that order */
 	CATALOG_DP_INFO,		/* SMS_DistributionPointInfo */
 	CATALOG_DP,			/* SMS_DistributionPoint */
+	CATALOG_STATUS_MESSAGE,		/* SMS_StatusMessage: RecordID (key) */
+	CATALOG_STATMSG_INSSTRINGS,	/* SMS_StatMsgInsStrings: RecordID,
+					 * InsStrIndex (keys) */
 };
 
 /* The static methods dpsim runs: both on SMS_DistributionPointInfo,

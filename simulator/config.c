@@ -55,7 +55,8 @@ static const struct option_def options[] = {
 	{ "tls-port-file", "FILE", OPT_STRING, OFF(tls_port_file), 0, 0,
 	  "write the bound HTTPS port to FILE once ready", NULL },
 	{ "db", "PATH|:memory:", OPT_STRING, OFF(db), 0, 0,
-	  "SQLite database holding DP state and the journal", "dpsim.db" },
+	  "SQLite database holding DP state, the journal and the status "
+	  "messages", "dpsim.db" },
 	{ "durability", "normal|full", OPT_DURABILITY, OFF(durability_full), 0, 0,
 	  "normal: a committed change survives dpsim crashing, not a power "
 	  "cut; full: it survives a power cut too (every commit is synced "
@@ -94,6 +95,10 @@ static const struct option_def options[] = {
 	{ "journal-max", "N", OPT_UINT, OFF(journal_max), 0, 4000000000u,
 	  "journal rows kept per site, oldest dropped first; 0 keeps all",
 	  "100000" },
+	{ "status-messages-max", "N", OPT_UINT, OFF(status_messages_max), 0,
+	  4000000000u,
+	  "status messages (40411/40412) kept per site; past it the oldest are "
+	  "dropped down to 1/64 below it; 0 keeps all", "10000" },
 	{ "max-enumerations", "N", OPT_UINT, OFF(max_enumerations), 1, 1000000,
 	  "open WS-Man enumeration contexts kept in total; when full, the user "
 	  "holding the most loses their least recently used", "1024" },
@@ -398,7 +403,8 @@ void config_describe(const struct config *c, char *out, size_t size)
 			 " --threads %u --max-body %u"
 			 " --max-connections %u --max-client-connections %u"
 			 " --connection-timeout %u --read-timeout %u --log-level %s"
-			 " --journal-max %u --max-enumerations %u"
+			 " --journal-max %u --status-messages-max %u"
+			 " --max-enumerations %u"
 			 " --max-enumerations-per-user %u --max-fault-rules %u"
 			 " --journal-page-max %u --max-snapshots %u --max-sites %u"
 			 " --adminservice-denied %u --seed %llu%s",
@@ -407,7 +413,7 @@ void config_describe(const struct config *c, char *out, size_t size)
 			 c->max_connections, c->max_client_connections,
 			 c->connection_timeout_s, c->read_timeout_s,
 			 log_level_name(c->log_level), c->journal_max,
-			 c->max_enumerations, c->max_enumerations_per_user,
+			 c->status_messages_max, c->max_enumerations, c->max_enumerations_per_user,
 			 c->max_fault_rules, c->journal_page_max, c->max_snapshots,
 			 c->max_sites, c->adminservice_denied,
 			 (unsigned long long)c->seed,

@@ -41,6 +41,7 @@ struct config {
 	uint64_t seed;			/* fault rules' generator seed */
 	bool seed_set;			/* --seed given; else main draws one */
 	unsigned journal_max;		/* rows per site; 0 = unbounded */
+	unsigned status_messages_max;	/* per site; 0 = unbounded */
 	unsigned max_enumerations;	/* open enumeration contexts, total */
 	unsigned max_enumerations_per_user; /* of them, one user's */
 	unsigned max_fault_rules;	/* rules in the list, all sites */

@@ -4,7 +4,8 @@
  *   GET  /dashboard/app.js, style.css, favicon.svg   its assets
  *   GET  /dashboard/api/whoami           {"user", "role", "can_modify"}
  *   GET  /dashboard/api/view[?site=]     sites, DPs, boundary groups,
- *                                        recent journal rows, fault rules
+ *                                        recent journal rows, the newest
+ *                                        status messages, fault rules
  *   POST /dashboard/api/mode             {"site", "nalpath", "mode": 0|1}
  *   POST /dashboard/api/reset            the whole lab back to the fixture
  *

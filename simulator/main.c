@@ -334,6 +334,7 @@ int main(int argc, char **argv)
 
 	struct provider_options popt = {
 		.seed = cfg.seed, .journal_max = cfg.journal_max,
+		.statmsg_max = cfg.status_messages_max,
 		.max_sites = cfg.max_sites, .max_snapshots = cfg.max_snapshots,
 		.max_fault_rules = cfg.max_fault_rules,
 	};

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "num.h"
 #include "predicate.h"
+#include "statmsg.h"
 
 enum class_kind {
 	CLASS_ROOT_NS,		/* root: __Namespace, fixed instances */
@@ -25,6 +26,8 @@ enum class_kind {
 	CLASS_DP,		/* SMS_DistributionPoint of a site (no instances) */
 	CLASS_FIXTURE,		/* a class the site's fixture declares, with its
 				 * instances as written */
+	CLASS_STATMSG,		/* SMS_StatusMessage of a site (the store's) */
+	CLASS_STATMSG_INS,	/* SMS_StatMsgInsStrings of a site */
 };
 
 #define CODE_SIZE 16
@@ -53,6 +56,7 @@ struct site {
 	struct catalog_dp_shape *shape;	/* what its DPs' instances share */
 	char code[CODE_SIZE];
 	struct provider_class *info, *dp;
+	struct provider_class *statmsg, *insstr;	/* CLASS_STATMSG(_INS) */
 	struct provider_class **declared;	/* CLASS_FIXTURE entries */
 	size_t ndeclared;
 	struct dp_entry *dps;		/* sorted by NAL path, ignoring case */
@@ -67,9 +71,10 @@ struct site {
 struct provider_class {
 	struct cim_class *cls;
 	enum class_kind kind;
-	char code[CODE_SIZE];		/* DPINFO / DP: the site code */
-	struct site *site;		/* DPINFO / DP: the site served, or
-					 * NULL once it is gone; under lock */
+	char code[CODE_SIZE];		/* a site's class: the site code */
+	struct site *site;		/* a site's class: the site served,
+					 * or NULL once it is gone; under
+					 * lock */
 	struct instance_list statics;	/* ROOT_NS, FIXTURE */
 };
 
@@ -126,9 +131,15 @@ static int64_t now_us(void)
 
 /* ---- classes ------------------------------------------------------------- */
 
+static bool is_statmsg_kind(enum class_kind k)
+{
+	return k == CLASS_STATMSG || k == CLASS_STATMSG_INS;
+}
+
 static bool is_site_kind(enum class_kind k)
 {
-	return k == CLASS_DPINFO || k == CLASS_DP || k == CLASS_FIXTURE;
+	return k == CLASS_DPINFO || k == CLASS_DP || k == CLASS_FIXTURE ||
+	       is_statmsg_kind(k);
 }
 
 static bool is_dp_kind(enum class_kind k)
@@ -239,6 +250,40 @@ static int site_classes(struct provider *p, const char *code,
 	return 0;
 }
 
+/* The status message classes of site code, made the first time the code
+ * is served as site_classes() makes the DP classes; write lock held (or
+ * the provider not shared yet). */
+static int site_statmsg_classes(struct provider *p, const char *code,
+				struct provider_class **msg,
+				struct provider_class **ins)
+{
+	char ns[64];
+
+	*msg = *ins = NULL;
+	for (size_t i = 0; i < p->nclasses; i++) {
+		struct provider_class *e = p->classes[i];
+
+		if (!is_statmsg_kind(e->kind) || strcasecmp(e->code, code) != 0)
+			continue;
+		if (e->kind == CLASS_STATMSG)
+			*msg = e;
+		else
+			*ins = e;
+	}
+	if (*msg && *ins)
+		return 0;
+	snprintf(ns, sizeof(ns), "root/sms/site_%s", code);
+	*msg = add_class(p, ns, CATALOG_STATUS_MESSAGE, CLASS_STATMSG);
+	if (!*msg)
+		return -ENOMEM;
+	snprintf((*msg)->code, sizeof((*msg)->code), "%s", code);
+	*ins = add_class(p, ns, CATALOG_STATMSG_INSSTRINGS, CLASS_STATMSG_INS);
+	if (!*ins)
+		return -ENOMEM;
+	snprintf((*ins)->code, sizeof((*ins)->code), "%s", code);
+	return 0;
+}
+
 static int add_static(struct provider_class *ce, const char *const *values, size_t n)
 {
 	struct cim_instance *i = cim_instance_new(ce->cls);
@@ -341,6 +386,7 @@ static int build_site(struct provider *p, const struct fixture_site *fs,
 	snprintf(s->code, sizeof(s->code), "%s", fs->code);
 	s->dps = calloc(fs->ndps ? fs->ndps : 1, sizeof(*s->dps));
 	if (!s->dps || site_classes(p, fs->code, &s->info, &s->dp) ||
+	    site_statmsg_classes(p, fs->code, &s->statmsg, &s->insstr) ||
 	    catalog_dp_shape_new(s->info->cls, fs, &s->shape))
 		goto nomem;
 	for (size_t k = 0; k < fs->ndps; k++) {
@@ -408,6 +454,8 @@ static int activate(struct provider *p, struct site *s)
 	p->sites[p->nsites++] = s;
 	site_publish(s->info, s);
 	site_publish(s->dp, s);
+	site_publish(s->statmsg, s);
+	site_publish(s->insstr, s);
 	for (size_t k = 0; k < s->ndeclared; k++)
 		site_publish(s->declared[k], s);
 	return 0;
@@ -423,6 +471,8 @@ static struct site *deactivate(struct provider *p, size_t i)
 	p->nsites--;
 	site_publish(s->info, NULL);
 	site_publish(s->dp, NULL);
+	site_publish(s->statmsg, NULL);
+	site_publish(s->insstr, NULL);
 	for (size_t k = 0; k < s->ndeclared; k++)
 		site_publish(s->declared[k], NULL);
 	return s;
@@ -541,6 +591,7 @@ int provider_new_opts(const struct fixture *fx, struct store *st,
 	if (!p->faults || !p->journal || build_discovery(p))
 		goto fail;
 	faults_set_max(p->faults, o->max_fault_rules);
+	store_set_statmsg_max(st, o->statmsg_max);
 	if (p->max_sites && fx->nsites > p->max_sites) {
 		snprintf(err, errsize, "the fixtures have %zu sites, more than "
 			 "--max-sites %zu", fx->nsites, p->max_sites);
@@ -707,13 +758,13 @@ static struct cim_instance *dp_snapshot(struct provider *p, const struct site *s
 	return i;
 }
 
-/* Adds i to out when q lets it through; takes i. */
+/* Adds i to out when where lets it through (NULL: all); takes i. */
 static int push_match(struct instance_list *out, struct cim_instance *i,
-		      const struct wql_query *q)
+		      const struct predicate *where)
 {
 	if (!i)
 		return -ENOMEM;
-	if (q && !wql_query_match(q, i)) {
+	if (where && !predicate_match(where, i)) {
 		cim_instance_free(i);
 		return 0;
 	}
@@ -782,12 +833,11 @@ static int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The DPs of s that q can match, in s->dps order; lock held. */
+/* The DPs of s that where can match, in s->dps order; lock held. */
 static int collect_dps(struct provider *p, const struct site *s,
-		       const struct wql_query *q, const struct auth_access *acc,
+		       const struct predicate *where, const struct auth_access *acc,
 		       struct instance_list *out)
 {
-	const struct predicate *where = q ? wql_query_where(q) : NULL;
 	struct predicate_term terms[16];
 	size_t nterms = where ? predicate_terms(where, terms, 16) : 0;
 	struct dp_range best = { .lo = 0, .hi = s->ndps };
@@ -851,7 +901,7 @@ static int collect_dps(struct provider *p, const struct site *s,
 		 * objects: a Get finds nothing. */
 		if (acc && !auth_scopes_cover(acc, e->fx->scopes, e->fx->nscopes))
 			continue;
-		r = push_match(out, dp_snapshot(p, s, e), q);
+		r = push_match(out, dp_snapshot(p, s, e), where);
 	}
 	free(picked);
 	return r;
@@ -889,16 +939,76 @@ static struct cim_instance *site_instance(const struct provider_class *ce,
 	return i;
 }
 
-/* The instances of ce that q lets through (all when NULL) and the
+/* Walking a site's status messages into instances (collect_statmsg). */
+struct statmsg_walk {
+	const struct provider_class *ce;
+	const struct predicate *where;
+	const struct auth_access *acc;
+	struct instance_list *out;
+};
+
+/* Whether the caller may see a message about the DP at nalpath: as with
+ * the DP itself, not when it is outside their scopes. A message about a
+ * DP the site no longer has (a restored snapshot's) has no scopes to
+ * check: only a caller with scope All sees it. Lock held. */
+static bool statmsg_visible(struct site *s, const struct auth_access *acc,
+			    const char *nalpath)
+{
+	const struct dp_entry *e;
+
+	if (!acc || acc->all)
+		return true;
+	e = nalpath ? find_dp(s, nalpath) : NULL;
+	return e && auth_scopes_cover(acc, e->fx->scopes, e->fx->nscopes);
+}
+
+static int statmsg_cb(void *ctx, const struct status_message *m)
+{
+	struct statmsg_walk *w = ctx;
+	const struct cim_class *c = w->ce->cls;
+	int r = 0;
+
+	if (!statmsg_visible(w->ce->site, w->acc, m->nalpath))
+		return 0;
+	if (w->ce->kind == CLASS_STATMSG)
+		return push_match(w->out, statmsg_instance(c, m), w->where);
+	for (size_t i = 0; i < m->nins && !r; i++)
+		if (m->ins[i])
+			r = push_match(w->out, statmsg_insstr_instance(c, m, i),
+				       w->where);
+	return r;
+}
+
+/* The status messages of ce's site (or only message record_id, when >
+ * 0) as instances of ce, through collect()'s filters; lock held, so the
+ * site and its DPs stay while the store is read. */
+static int collect_statmsg(struct provider *p, const struct provider_class *ce,
+			   const struct predicate *where,
+			   const struct auth_access *acc, int64_t record_id,
+			   struct instance_list *out)
+{
+	struct statmsg_walk w = { .ce = ce, .where = where, .acc = acc, .out = out };
+	struct store_statmsg_filter f = { .site = ce->code,
+					  .record_id = record_id };
+
+	if (!ce->site)
+		return 0;
+	return store_statmsg_query(p->st, &f, statmsg_cb, &w);
+}
+
+/* The instances of ce that where lets through (all when NULL) and the
  * caller's security scopes cover (acc; NULL: all); lock held. 0 or
- * -ENOMEM (out emptied).
+ * -ENOMEM (out emptied); -EIO when the store could not be read.
+ * record_id > 0 narrows a status message class to that RecordID (a Get
+ * by key need not read every message).
  *
- * Only DPs are scope-filtered: they are the objects dpsim knows the
- * scopes of. Instances of fixture-declared classes are served to anyone
- * with access at the site, whatever they describe. */
+ * Only DPs, and status messages by the DP they name, are scope-filtered:
+ * they are the objects dpsim knows the scopes of. Instances of
+ * fixture-declared classes are served to anyone with access at the site,
+ * whatever they describe. */
 static int collect(struct provider *p, const struct provider_class *ce,
-		   const struct wql_query *q, const struct auth_access *acc,
-		   struct instance_list *out)
+		   const struct predicate *where, const struct auth_access *acc,
+		   int64_t record_id, struct instance_list *out)
 {
 	int r = 0;
 
@@ -907,22 +1017,26 @@ static int collect(struct provider *p, const struct provider_class *ce,
 	switch (ce->kind) {
 	case CLASS_ROOT_NS:
 		for (size_t i = 0; i < ce->statics.count && !r; i++)
-			r = push_match(out, cim_instance_clone(ce->statics.items[i]), q);
+			r = push_match(out, cim_instance_clone(ce->statics.items[i]), where);
 		break;
 	case CLASS_SMS_NS:
 	case CLASS_PROVLOC:
 		for (size_t i = 0; i < p->nsites && !r; i++)
-			r = push_match(out, site_instance(ce, p->sites[i]), q);
+			r = push_match(out, site_instance(ce, p->sites[i]), where);
 		break;
 	case CLASS_DPINFO:
 		if (ce->site)
-			r = collect_dps(p, ce->site, q, acc, out);
+			r = collect_dps(p, ce->site, where, acc, out);
 		break;
 	case CLASS_DP:
 		break;
 	case CLASS_FIXTURE:
 		for (size_t i = 0; ce->site && i < ce->statics.count && !r; i++)
-			r = push_match(out, cim_instance_clone(ce->statics.items[i]), q);
+			r = push_match(out, cim_instance_clone(ce->statics.items[i]), where);
+		break;
+	case CLASS_STATMSG:
+	case CLASS_STATMSG_INS:
+		r = collect_statmsg(p, ce, where, acc, record_id, out);
 		break;
 	}
 	if (r)
@@ -1230,10 +1344,38 @@ static bool call_begin(struct provider *p, struct provider_call *call,
 	return false;
 }
 
+/* The error of a collect() that failed with r. */
+static uint32_t collect_failed(int r, char *msg, size_t msgsize)
+{
+	if (r == -ENOMEM) {
+		snprintf(msg, msgsize, "Out of memory.");
+		return WBEM_E_OUT_OF_MEMORY;
+	}
+	snprintf(msg, msgsize, "The status messages could not be read from "
+		 "the database (%s).", strerror(-r));
+	return WBEM_E_PROVIDER_FAILURE;
+}
+
+/* A Get of a status message class names its RecordID: the one message
+ * to read (0: read all, for a key that is not a number, which then
+ * matches nothing). */
+static int64_t key_record_id(const struct provider_class *pc,
+			     const struct provider_arg *keys, size_t nkeys)
+{
+	const char *v = is_statmsg_kind(pc->kind) ?
+			arg_value(keys, nkeys, "RecordID") : NULL;
+	uint64_t id;
+
+	if (!v || num_parse_dec(v, INT64_MAX, &id) || id == 0)
+		return 0;
+	return (int64_t)id;
+}
+
 /* The instance of ce with these key values, or *out NULL; lock held.
- * 0 or -ENOMEM. A DP is found by its NAL path (a binary search), so a
- * Get costs the same in a site of 100 000 DPs as in the lab; other
- * classes are small and searched through. */
+ * 0, -ENOMEM or -EIO. A DP is found by its NAL path (a binary search), so a
+ * Get costs the same in a site of 100 000 DPs as in the lab; a status
+ * message is read alone by its RecordID; other classes are small and
+ * searched through. */
 static int find_keyed(struct provider *p, const struct provider_class *ce,
 		      const struct provider_arg *keys, size_t nkeys,
 		      const struct auth_access *acc, struct cim_instance **out)
@@ -1259,7 +1401,7 @@ static int find_keyed(struct provider *p, const struct provider_class *ce,
 		}
 		return 0;
 	}
-	r = collect(p, ce, NULL, acc, &all);
+	r = collect(p, ce, NULL, acc, key_record_id(ce, keys, nkeys), &all);
 	for (size_t i = 0; !r && i < all.count && !*out; i++) {
 		if (keys_match(all.items[i], keys, nkeys)) {
 			*out = all.items[i];
@@ -1291,10 +1433,8 @@ uint32_t provider_get(struct provider *p, struct provider_call *call,
 	else
 		r = find_keyed(p, x.sc.ce, keys, nkeys, &x.acc, out);
 	pthread_rwlock_unlock(&p->lock);
-	if (r) {
-		snprintf(msg, msgsize, "Out of memory.");
-		hr = WBEM_E_OUT_OF_MEMORY;
-	}
+	if (r)
+		hr = collect_failed(r, msg, msgsize);
 	if (!hr && !*out) {
 		snprintf(msg, msgsize, "No %s instance has the given key values.",
 			 cim_class_name(c));
@@ -1312,6 +1452,15 @@ uint32_t provider_enumerate(struct provider *p, struct provider_call *call,
 			    const struct provider_class *pc, const struct wql_query *q,
 			    struct instance_list *out, char *msg, size_t msgsize)
 {
+	return provider_enumerate_where(p, call, pc, q ? wql_query_where(q) : NULL,
+					out, msg, msgsize);
+}
+
+uint32_t provider_enumerate_where(struct provider *p, struct provider_call *call,
+				  const struct provider_class *pc,
+				  const struct predicate *where,
+				  struct instance_list *out, char *msg, size_t msgsize)
+{
 	struct call_ctx x;
 	uint32_t hr, rv = 0;
 
@@ -1326,12 +1475,10 @@ uint32_t provider_enumerate(struct provider *p, struct provider_call *call,
 	if (site_gone(&x.sc, msg, msgsize))
 		hr = WBEM_E_INVALID_NAMESPACE;
 	else
-		r = collect(p, x.sc.ce, q, &x.acc, out);
+		r = collect(p, x.sc.ce, where, &x.acc, 0, out);
 	pthread_rwlock_unlock(&p->lock);
-	if (r) {
-		snprintf(msg, msgsize, "Out of memory.");
-		hr = WBEM_E_OUT_OF_MEMORY;
-	}
+	if (r)
+		hr = collect_failed(r, msg, msgsize);
 	hr = record_result(p, call, &x.je, hr, msg, msgsize);
 	if (hr)
 		instance_list_free(out);
@@ -1486,7 +1633,19 @@ static uint32_t set_dp_mode(struct provider *p, struct provider_call *call,
 	je->has_return_value = true;
 	je->return_value = 0;
 	je->latency_us = now_us() - call->start_us;
-	int r = store_set_mode(p->st, site->code, e->nalpath, mode, je, &old);
+	/* The site's record of who changed what: written with the change,
+	 * never without it; a call that leaves the mode as it was changes
+	 * nothing and writes none (docs/configmgr-domain.md, Status
+	 * messages). */
+	struct status_message sm;
+	const struct statmsg_change chg = {
+		.site = site->code, .machine = site->fx->provider,
+		.user = who->user, .dp = e->fx->fqdn, .nalpath = e->nalpath,
+		.mode = mode,
+	};
+	statmsg_for_mode_change(&chg, &sm);
+	int r = store_set_mode(p->st, site->code, e->nalpath, mode, je,
+			       e->mode != mode ? &sm : NULL, &old);
 	uint32_t now_mode = e->mode;
 	if (r == 0)
 		e->mode = mode;
@@ -2160,6 +2319,21 @@ int provider_reset(struct provider *p, const char *code)
 	if (!r)
 		log_info("reset %s", code ? code : "everything");
 	return r;
+}
+
+int provider_foreach_status_message(struct provider *p, const char *code,
+				    size_t newest,
+				    int (*cb)(void *ctx,
+					      const struct status_message *m),
+				    void *ctx, int64_t *kept)
+{
+	struct store_statmsg_filter f = {
+		.site = code, .limit = (int64_t)newest, .newest_first = true,
+	};
+
+	if (kept)
+		*kept = store_statmsg_count(p->st, code);
+	return store_statmsg_query(p->st, &f, cb, ctx);
 }
 
 int provider_foreach_site(struct provider *p, const char *code,

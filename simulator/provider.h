@@ -6,12 +6,15 @@
  *   root/sms             __Namespace (site_<CODE> per site), SMS_ProviderLocation
  *   root/sms/site_<CODE> SMS_DistributionPointInfo, SMS_DistributionPoint
  *                        (static method SetDPMaintenanceMode on both,
- *                        GetChainedPullDPs on SMS_DistributionPointInfo)
+ *                        GetChainedPullDPs on SMS_DistributionPointInfo),
+ *                        SMS_StatusMessage, SMS_StatMsgInsStrings
  *
  * Every call returns an HRESULT (0 = success) and, on failure, a message
  * that names what was wrong. The DP maintenance mode is kept in the store
  * and mirrored in memory under a lock: a change is visible to readers only
- * once it is committed.
+ * once it is committed. A change that sets a DP's mode to another value
+ * also writes the site's status message (statmsg.h) in the same
+ * transaction; the status message classes read the store.
  *
  * Every Get, Enumerate and Invoke first goes through the fault rules
  * (faults.h) and is then journaled (journal.h), whatever happened: the
@@ -30,7 +33,8 @@
  * are hidden: Enumerate and WQL leave them out, Get does not find them
  * (WBEM_E_NOT_FOUND), and SetDPMaintenanceMode on one is WBEM_E_NOT_FOUND
  * with the message a DP that does not exist gets, so the caller learns
- * neither that it exists nor its scopes (the log says why, for the
+ * neither that it exists nor its scopes; status messages about it are
+ * hidden the same way (the log says why, for the
  * operator; the journal row has the HRESULT). Changing a mode needs a
  * role with Modify on Site at the DP's site, checked first: without it
  * every DP, in scope or not, is WBEM_E_ACCESS_DENIED. Instances of
@@ -59,6 +63,7 @@
 #include "wql.h"
 
 struct provider;
+struct predicate;
 
 /* A list of instances a call returns; the caller owns it. */
 struct instance_list {
@@ -70,6 +75,7 @@ void instance_list_free(struct instance_list *l);
 struct provider_options {
 	uint64_t seed;		/* of the fault rules' generators */
 	int64_t journal_max;	/* journal rows kept per site; 0 = all */
+	int64_t statmsg_max;	/* status messages kept per site; 0 = all */
 	/* Caps; 0 = none. Each is the option of the same name. */
 	size_t max_sites;	/* sites served (--max-sites) */
 	size_t max_snapshots;	/* snapshots kept (--max-snapshots) */
@@ -176,6 +182,13 @@ uint32_t provider_get(struct provider *p, struct provider_call *call,
 uint32_t provider_enumerate(struct provider *p, struct provider_call *call,
 			    const struct provider_class *c, const struct wql_query *q,
 			    struct instance_list *out, char *msg, size_t msgsize);
+/* The same with the condition as a predicate bound to c (predicate.h;
+ * NULL: all), whatever query language it came from: the DP index serves
+ * both WQL and $filter. */
+uint32_t provider_enumerate_where(struct provider *p, struct provider_call *call,
+				  const struct provider_class *c,
+				  const struct predicate *where,
+				  struct instance_list *out, char *msg, size_t msgsize);
 
 /* What a method call answered (provider_invoke_result). */
 struct provider_result {
@@ -284,6 +297,17 @@ struct provider_site_view {
 	const struct provider_dp_view *dps;
 	size_t ndps;
 };
+
+/* Calls cb for the newest status messages of site code (at most newest
+ * of them; 0: all), newest first, whoever they are about: a view for
+ * the lab's own pages, not a WMI call (neither journaled nor
+ * scope-filtered). *kept, when not NULL, gets the number the site keeps.
+ * A non-zero return from cb stops and is returned. -ENOMEM, -EIO. */
+int provider_foreach_status_message(struct provider *p, const char *code,
+				    size_t newest,
+				    int (*cb)(void *ctx,
+					      const struct status_message *m),
+				    void *ctx, int64_t *kept);
 
 /* Calls cb for each site (or only the one named code), in the order
  * they were added, with the model locked for reading: cb must not call

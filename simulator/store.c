@@ -104,7 +104,39 @@ static const char *const migrations[] = {
 	" value TEXT);",
 	/* 2 -> 3: requests a front end refused before the provider. */
 	"ALTER TABLE journal ADD COLUMN refusal TEXT;",
+	/* 3 -> 4: the status messages a site writes (SMS_StatusMessage),
+	 * their insertion strings in the same row (ins0 is %1; NULL: none),
+	 * so that a change adds one row and one index entry. record_id
+	 * without AUTOINCREMENT, as the journal's id: trimming keeps the
+	 * newest message, so max+1 goes on growing; txn is the
+	 * Transaction property (a keyword in SQL). */
+	"CREATE TABLE status_message("
+	" record_id INTEGER PRIMARY KEY,"
+	" site TEXT NOT NULL COLLATE NOCASE,"
+	" nalpath TEXT,"
+	" time_ms INTEGER NOT NULL,"
+	" message_id INTEGER NOT NULL,"
+	" severity INTEGER NOT NULL,"
+	" message_type INTEGER NOT NULL,"
+	" module_name TEXT,"
+	" component TEXT,"
+	" machine TEXT,"
+	" process_id INTEGER NOT NULL,"
+	" thread_id INTEGER NOT NULL,"
+	" win32_error INTEGER NOT NULL,"
+	" report_function INTEGER NOT NULL,"
+	" successful_transaction INTEGER NOT NULL,"
+	" txn INTEGER NOT NULL,"
+	" per_client INTEGER NOT NULL,"
+	" top_level_site_code TEXT,"
+	" ins0 TEXT, ins1 TEXT, ins2 TEXT, ins3 TEXT, ins4 TEXT,"
+	" ins5 TEXT, ins6 TEXT, ins7 TEXT, ins8 TEXT, ins9 TEXT);"
+	"CREATE INDEX status_message_site ON status_message(site, record_id);",
 };
+
+/* The oldest schema a snapshot can be restored from: snapshots (and
+ * snapshot_meta, where their blobs live) came with version 2. */
+#define SNAPSHOT_OLDEST_SCHEMA 2
 
 _Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,
 	       "one migration per schema version");
@@ -122,6 +154,9 @@ enum stmt_id {
 	ST_JOURNAL_COUNT,
 	ST_JOURNAL_TRIM,
 	ST_STATS_SET,
+	ST_STATMSG_ADD,
+	ST_STATMSG_OLDEST,
+	ST_STATMSG_TRIM,
 	ST_COUNT
 };
 
@@ -156,12 +191,44 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" ORDER BY id LIMIT ?2",
 	[ST_JOURNAL_COUNT] = "SELECT count(*) FROM journal",
 	/* IS, not =: rows without a site are a site of their own. */
+	/* Up to the n-th oldest id, both steps on the (site, id) index: an
+	 * IN (SELECT ... LIMIT) builds a temporary table at every call. */
 	[ST_JOURNAL_TRIM] =
-		"DELETE FROM journal WHERE id IN (SELECT id FROM journal"
-		" WHERE site IS ?1 ORDER BY id LIMIT ?2)",
+		"DELETE FROM journal WHERE site IS ?1 AND id <= (SELECT id"
+		" FROM journal WHERE site IS ?1 ORDER BY id LIMIT 1 OFFSET ?2 - 1)",
 	[ST_STATS_SET] =
 		"INSERT INTO journal_stats(site, dropped) VALUES (?1, ?2)"
 		" ON CONFLICT(site) DO UPDATE SET dropped = excluded.dropped",
+	[ST_STATMSG_ADD] =
+		"INSERT INTO status_message(site, nalpath, time_ms, message_id,"
+		" severity, message_type, module_name, component, machine,"
+		" process_id, thread_id, win32_error, report_function,"
+		" successful_transaction, txn, per_client, top_level_site_code,"
+		" ins0, ins1, ins2, ins3, ins4, ins5, ins6, ins7, ins8, ins9)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+		" ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24,"
+		" ?25, ?26, ?27)",
+	/* The bound in two steps, both on the (site, record_id) index:
+	 * the newest of the ?2 oldest messages of a site, then every
+	 * message of the site up to it. An IN (SELECT ... LIMIT) would
+	 * build a temporary table on every change. */
+	[ST_STATMSG_OLDEST] =
+		"SELECT record_id FROM status_message WHERE site = ?1"
+		" ORDER BY record_id LIMIT 1 OFFSET ?2 - 1",
+	[ST_STATMSG_TRIM] =
+		"DELETE FROM status_message WHERE site = ?1 AND record_id <= ?2",
+};
+
+/* Rows per site of one table. */
+struct jcount {
+	char *site;		/* NULL: rows without a site */
+	int64_t rows;
+	int64_t dropped;	/* the journal's: rows its bound dropped */
+};
+
+struct counts {
+	struct jcount *v;
+	size_t n;
 };
 
 struct checkpointer {
@@ -173,8 +240,28 @@ struct checkpointer {
 	sqlite3 *db;		/* used by the thread only */
 };
 
+/* A call's write waiting for its commit (see Group commit below). */
+struct pending {
+	struct pending *next;
+	const char *site;		/* a mode change: site, nalpath, mode */
+	const char *nalpath;		/* NULL: a journal row alone */
+	uint32_t mode;
+	struct journal_entry *e;
+	struct status_message *m;	/* with a mode change, or NULL */
+	uint32_t old;			/* the mode it replaced */
+	int rc;				/* 0, -ENOENT, -ENOSPC, -EIO */
+	bool done;			/* under qlock */
+};
+
 struct store {
 	struct dblock *file_lock;	/* a file database's; NULL in memory */
+	/* The queue of writes (Group commit). Lock order: qlock is never
+	 * held while taking lock. */
+	pthread_mutex_t qlock;
+	pthread_cond_t qdone;
+	struct pending *qhead, **qtail;
+	bool leading;			/* a caller is committing a batch */
+	uint64_t batches, batched;	/* for the debug line on close */
 	struct ratelimit *full_log;	/* "disk full" log lines */
 	pthread_mutex_t lock;
 	pthread_mutex_t snap_lock;	/* one file snapshot save at a time */
@@ -193,23 +280,20 @@ struct store {
 	bool ckpt_running;
 	struct checkpointer ckpt;
 
-	/* Under lock: the journal's bound and its rows per site, kept in
-	 * memory so an append need not count; rebuilt from the tables
-	 * after anything but a plain append (jcount_reload). */
+	/* Under lock: the journal's bound and its rows per site, and the
+	 * status messages' bound and messages per site, kept in memory so
+	 * an append need not count; rebuilt from the tables after anything
+	 * but a plain append (counts_reload_locked). */
 	int64_t journal_max;
-	struct jcount *jc;
-	size_t njc;
+	struct counts jrows;
+	int64_t statmsg_max;
+	struct counts mrows;
 
 	/* Under lock: the snapshots of an in-memory database. */
 	struct memsnap *snaps;
 	size_t nsnaps;
 };
 
-struct jcount {
-	char *site;		/* NULL: rows without a site */
-	int64_t rows;
-	int64_t dropped;
-};
 
 struct memsnap {
 	char *name;
@@ -217,8 +301,8 @@ struct memsnap {
 	int64_t created_ms;
 };
 
-static int jcount_reload_locked(struct store *s);
-static void jcount_free(struct store *s);
+static int counts_reload_locked(struct store *s);
+static void counts_free(struct counts *c);
 static void snapshot_remove_stale(struct store *s);
 
 static int64_t now_ms(void)
@@ -896,6 +980,9 @@ int store_open_opts(const char *path, const struct store_options *o,
 	s->durability = o->durability;
 	s->file_lock = o->lock;
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->qlock, NULL);
+	pthread_cond_init(&s->qdone, NULL);
+	s->qtail = &s->qhead;
 	pthread_mutex_init(&s->snap_lock, NULL);
 
 	/* Before the file is opened: a second dpsim must not so much as
@@ -915,7 +1002,7 @@ int store_open_opts(const char *path, const struct store_options *o,
 	}
 	if (rc == 0) {
 		pthread_mutex_lock(&s->lock);
-		if (jcount_reload_locked(s) != SQLITE_OK) {
+		if (counts_reload_locked(s) != SQLITE_OK) {
 			set_err(err, errsize, "cannot read the journal of %s",
 				path);
 			rc = -EIO;
@@ -935,6 +1022,11 @@ void store_free(struct store *s)
 {
 	if (!s)
 		return;
+	if (s->batches)
+		log_debug("store: %llu writes in %llu commits (%.1f a commit)",
+			  (unsigned long long)s->batched,
+			  (unsigned long long)s->batches,
+			  (double)s->batched / (double)s->batches);
 	ckpt_stop(s);
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
@@ -954,8 +1046,11 @@ void store_free(struct store *s)
 	/* Only now: the final checkpoint above still wrote the file. */
 	dblock_free(s->file_lock);
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->qlock);
+	pthread_cond_destroy(&s->qdone);
 	pthread_mutex_destroy(&s->snap_lock);
-	jcount_free(s);
+	counts_free(&s->jrows);
+	counts_free(&s->mrows);
 	for (size_t i = 0; i < s->nsnaps; i++) {
 		sqlite3_close(s->snaps[i].db);
 		free(s->snaps[i].name);
@@ -1071,58 +1166,60 @@ int store_foreach_mode(struct store *s, const char *site,
 	return rc;
 }
 
-/* ---- journal counts ------------------------------------------------------ */
+/* ---- journal and status message counts ----------------------------------- */
 
-static struct jcount *jcount_find(struct store *s, const char *site)
+static struct jcount *jcount_find(struct counts *cs, const char *site)
 {
-	for (size_t i = 0; i < s->njc; i++) {
-		const char *c = s->jc[i].site;
+	for (size_t i = 0; i < cs->n; i++) {
+		const char *c = cs->v[i].site;
 
 		if ((!c && !site) || (c && site && strcasecmp(c, site) == 0))
-			return &s->jc[i];
+			return &cs->v[i];
 	}
 	return NULL;
 }
 
-static struct jcount *jcount_get(struct store *s, const char *site)
+static struct jcount *jcount_get(struct counts *cs, const char *site)
 {
-	struct jcount *c = jcount_find(s, site), *n;
+	struct jcount *c = jcount_find(cs, site), *n;
 
 	if (c)
 		return c;
-	n = realloc(s->jc, (s->njc + 1) * sizeof(*n));
+	n = realloc(cs->v, (cs->n + 1) * sizeof(*n));
 	if (!n)
 		return NULL;
-	s->jc = n;
-	c = &s->jc[s->njc];
+	cs->v = n;
+	c = &cs->v[cs->n];
 	*c = (struct jcount){ .site = site ? strdup(site) : NULL };
 	if (site && !c->site)
 		return NULL;
-	s->njc++;
+	cs->n++;
 	return c;
 }
 
-static void jcount_free(struct store *s)
+static void counts_free(struct counts *cs)
 {
-	for (size_t i = 0; i < s->njc; i++)
-		free(s->jc[i].site);
-	free(s->jc);
-	s->jc = NULL;
-	s->njc = 0;
+	for (size_t i = 0; i < cs->n; i++)
+		free(cs->v[i].site);
+	free(cs->v);
+	cs->v = NULL;
+	cs->n = 0;
 }
 
 /* Rebuilds the counts from the tables, with s->lock held: after a
  * reset, a restore, a failed transaction. SQLite code. */
-static int jcount_reload_locked(struct store *s)
+static int counts_reload_locked(struct store *s)
 {
-	static const char *const sql[2] = {
+	static const char *const sql[3] = {
 		"SELECT site, count(*) FROM journal GROUP BY site",
 		"SELECT site, dropped FROM journal_stats",
+		"SELECT site, count(*) FROM status_message GROUP BY site",
 	};
 	int rc = SQLITE_OK;
 
-	jcount_free(s);
-	for (int q = 0; q < 2 && rc == SQLITE_OK; q++) {
+	counts_free(&s->jrows);
+	counts_free(&s->mrows);
+	for (int q = 0; q < 3 && rc == SQLITE_OK; q++) {
 		sqlite3_stmt *st;
 
 		rc = sqlite3_prepare_v2(s->db, sql[q], -1, &st, NULL);
@@ -1135,22 +1232,22 @@ static int jcount_reload_locked(struct store *s)
 			/* journal_stats keeps "no site" as "". */
 			if (q == 1 && site && !*site)
 				site = NULL;
-			c = jcount_get(s, site);
+			c = jcount_get(q == 2 ? &s->mrows : &s->jrows, site);
 			if (!c) {
 				rc = SQLITE_NOMEM;
 				break;
 			}
-			if (q == 0)
-				c->rows += sqlite3_column_int64(st, 1);
-			else
+			if (q == 1)
 				c->dropped = sqlite3_column_int64(st, 1);
+			else
+				c->rows += sqlite3_column_int64(st, 1);
 		}
 		sqlite3_finalize(st);
 		if (rc == SQLITE_DONE)
 			rc = SQLITE_OK;
 	}
 	if (rc != SQLITE_OK)
-		log_sqlite(s, "count journal rows", rc);
+		log_sqlite(s, "count journal rows and status messages", rc);
 	return rc;
 }
 
@@ -1175,18 +1272,9 @@ static int trim_locked(struct store *s, struct jcount *c, int64_t n)
 	return step_done(st);
 }
 
-/* Whether appending a row for site makes the bound drop one: then the
- * append needs a transaction of its own. */
-static bool append_trims(struct store *s, const char *site)
-{
-	struct jcount *c = jcount_find(s, site);
-
-	return s->journal_max && c && c->rows >= s->journal_max;
-}
-
-/* With s->lock held. Fills time_ms when 0 and the id, and keeps the
- * bound: the caller runs it in a transaction when append_trims() says
- * so. SQLite code. */
+/* With s->lock held and a transaction open. Fills time_ms when 0 and
+ * the id; the batch keeps the bound afterwards (trim_over_locked).
+ * SQLite code. */
 static int journal_insert_locked(struct store *s, struct journal_entry *e)
 {
 	sqlite3_stmt *st = s->st[ST_JOURNAL_ADD];
@@ -1217,12 +1305,94 @@ static int journal_insert_locked(struct store *s, struct journal_entry *e)
 	if (rc != SQLITE_OK)
 		return rc;
 	e->id = sqlite3_last_insert_rowid(s->db);
-	c = jcount_get(s, e->site);
+	c = jcount_get(&s->jrows, e->site);
 	if (!c)
 		return SQLITE_NOMEM;
 	c->rows++;
-	if (s->journal_max && c->rows > s->journal_max)
-		rc = trim_locked(s, c, c->rows - s->journal_max);
+	return SQLITE_OK;
+}
+
+/* Brings the journal of e's site back to its bound, if the batch took it
+ * past; lock held, transaction open. SQLite code. */
+static int trim_over_locked(struct store *s, const struct journal_entry *e)
+{
+	struct jcount *c = jcount_find(&s->jrows, e->site);
+
+	if (!s->journal_max || !c || c->rows <= s->journal_max)
+		return SQLITE_OK;
+	return trim_locked(s, c, c->rows - s->journal_max);
+}
+
+/* A site past its bound of status messages is brought down to
+ * max - max / STATMSG_TRIM_SLACK (store.h, store_set_statmsg_max). */
+#define STATMSG_TRIM_SLACK 64
+
+/* Drops the n oldest messages of c's site. With s->lock held and a
+ * transaction open. SQLite code. */
+static int trim_statmsg_locked(struct store *s, struct jcount *c, int64_t n)
+{
+	sqlite3_stmt *st = s->st[ST_STATMSG_OLDEST];
+	int64_t upto;
+	int rc;
+
+	bind_str(st, 1, c->site);
+	sqlite3_bind_int64(st, 2, n);
+	rc = sqlite3_step(st);
+	upto = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	stmt_done(st);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	st = s->st[ST_STATMSG_TRIM];
+	bind_str(st, 1, c->site);
+	sqlite3_bind_int64(st, 2, upto);
+	rc = step_done(st);
+	if (rc == SQLITE_OK)
+		c->rows -= sqlite3_changes64(s->db);
+	return rc;
+}
+
+/* With s->lock held and a transaction open: m and its insertion
+ * strings, record_id filled in; the bound drops the oldest message of
+ * its site when m makes one too many. SQLite code. */
+static int statmsg_insert_locked(struct store *s, struct status_message *m)
+{
+	sqlite3_stmt *st = s->st[ST_STATMSG_ADD];
+	struct jcount *c;
+	int rc;
+
+	bind_str(st, 1, m->site);
+	bind_str(st, 2, m->nalpath);
+	sqlite3_bind_int64(st, 3, m->time_ms);
+	sqlite3_bind_int64(st, 4, m->message_id);
+	sqlite3_bind_int64(st, 5, m->severity);
+	sqlite3_bind_int64(st, 6, m->message_type);
+	bind_str(st, 7, m->module_name);
+	bind_str(st, 8, m->component);
+	bind_str(st, 9, m->machine);
+	sqlite3_bind_int64(st, 10, m->process_id);
+	sqlite3_bind_int64(st, 11, m->thread_id);
+	sqlite3_bind_int64(st, 12, m->win32_error);
+	sqlite3_bind_int64(st, 13, m->report_function);
+	sqlite3_bind_int64(st, 14, m->successful_transaction);
+	sqlite3_bind_int64(st, 15, m->transaction);
+	sqlite3_bind_int64(st, 16, m->per_client);
+	bind_str(st, 17, m->top_level_site_code);
+	for (size_t i = 0; i < STORE_STATMSG_MAX_INS; i++)
+		bind_str(st, 18 + (int)i, i < m->nins ? m->ins[i] : NULL);
+	rc = step_done(st);
+	if (rc != SQLITE_OK)
+		return rc;
+	m->record_id = sqlite3_last_insert_rowid(s->db);
+	c = jcount_get(&s->mrows, m->site);
+	if (!c)
+		return SQLITE_NOMEM;
+	c->rows++;
+	/* Past the bound, down to STATMSG_TRIM_SLACK below it in one go:
+	 * dropping one message per change would make every change rewrite
+	 * the pages of the oldest ones too. */
+	if (s->statmsg_max && c->rows > s->statmsg_max)
+		rc = trim_statmsg_locked(s, c, c->rows - s->statmsg_max +
+					 s->statmsg_max / STATMSG_TRIM_SLACK);
 	return rc;
 }
 
@@ -1238,99 +1408,143 @@ static void rollback_locked(struct store *s)
 	}
 }
 
-/* The body of store_set_mode with the lock held: 0, -ENOENT, -EIO. */
-static int set_mode_locked(struct store *s, const char *site,
-			   const char *nalpath, uint32_t mode,
-			   struct journal_entry *e, uint32_t *old)
+/* One mode change of a batch, with its row and message; lock held,
+ * transaction open. 0, -ENOENT (the DP is unknown: nothing written) or
+ * an SQLite code. */
+static int apply_mode_locked(struct store *s, struct pending *w)
 {
 	sqlite3_stmt *up = s->st[ST_UPDATE_MODE];
-	const char *what = "begin";
-	int rc;
+	struct journal_entry *e = w->e;
+	int rc = get_mode_locked(s, w->site, w->nalpath, &w->old);
 
-	rc = step_done(s->st[ST_BEGIN]);
-	if (rc != SQLITE_OK)
-		goto fail;
-	what = "read mode";
-	rc = get_mode_locked(s, site, nalpath, old);
-	if (rc == -ENOENT) {
-		rollback_locked(s);
-		return -ENOENT;
-	}
 	if (rc)
-		goto fail;
-
-	e->old_mode = *old;
-	e->new_mode = mode;
+		return rc;
+	e->old_mode = w->old;
+	e->new_mode = w->mode;
 	if (e->time_ms == 0)
 		e->time_ms = now_ms();
-	what = "update mode";
-	bind_str(up, 1, site);
-	bind_str(up, 2, nalpath);
-	sqlite3_bind_int64(up, 3, mode);
+	bind_str(up, 1, w->site);
+	bind_str(up, 2, w->nalpath);
+	sqlite3_bind_int64(up, 3, w->mode);
 	sqlite3_bind_int64(up, 4, e->time_ms);
 	bind_str(up, 5, e->user);
 	rc = step_done(up);
-	if (rc != SQLITE_OK)
-		goto fail;
-	what = "journal";
-	rc = journal_insert_locked(s, e);
-	if (rc != SQLITE_OK)
-		goto fail;
-	what = "commit";
-	rc = step_done(s->st[ST_COMMIT]);
-	if (rc != SQLITE_OK)
-		goto fail;
-	return 0;
+	if (rc == SQLITE_OK)
+		rc = journal_insert_locked(s, e);
+	if (rc == SQLITE_OK && w->m) {
+		if (w->m->time_ms == 0)
+			w->m->time_ms = e->time_ms;
+		rc = statmsg_insert_locked(s, w->m);
+	}
+	return rc;
+}
 
-fail:
-	log_sqlite(s, what, rc);
-	rollback_locked(s);
-	jcount_reload_locked(s);
-	e->id = 0;
-	return write_errno(rc);
+/* Commits the batch that starts at b as one transaction and sets each
+ * write's rc. A write that fails fails the batch: nothing of it is
+ * committed and every caller in it is told so (they all wrote to the
+ * same file; a full disk is everyone's). */
+static void commit_batch(struct store *s, struct pending *b)
+{
+	const char *what = "begin";
+	struct pending *w;
+	int rc;
+
+	pthread_mutex_lock(&s->lock);
+	rc = step_done(s->st[ST_BEGIN]);
+	for (w = b; w && rc == SQLITE_OK; w = w->next) {
+		what = w->nalpath ? "change mode" : "journal";
+		w->rc = 0;
+		rc = w->nalpath ? apply_mode_locked(s, w)
+				: journal_insert_locked(s, w->e);
+		if (rc == -ENOENT) {	/* that call's answer, not an error */
+			w->rc = -ENOENT;
+			rc = SQLITE_OK;
+		}
+	}
+	/* The bound is kept once per batch: rows past it are dropped in
+	 * the same transaction that added them. */
+	for (w = b; w && rc == SQLITE_OK; w = w->next) {
+		what = "trim journal";
+		if (w->rc == 0)
+			rc = trim_over_locked(s, w->e);
+	}
+	if (rc == SQLITE_OK) {
+		what = "commit";
+		rc = step_done(s->st[ST_COMMIT]);
+	}
+	if (rc != SQLITE_OK) {
+		log_sqlite(s, what, rc < 0 ? SQLITE_INTERNAL : rc);
+		rollback_locked(s);
+		counts_reload_locked(s);
+		for (w = b; w; w = w->next) {
+			w->rc = rc < 0 ? -EIO : write_errno(rc);
+			w->e->id = 0;
+			if (w->m)
+				w->m->record_id = 0;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* Queues w and returns once the transaction holding it has committed or
+ * failed. The first caller to find no batch being committed leads: it
+ * takes everything queued, commits it, and wakes the others; whoever
+ * queued meanwhile makes the next batch. So N calls arriving during a
+ * commit share the next one: one commit per batch, not per call. */
+static int submit(struct store *s, struct pending *w)
+{
+	pthread_mutex_lock(&s->qlock);
+	*s->qtail = w;
+	s->qtail = &w->next;
+	while (!w->done) {
+		if (s->leading) {
+			pthread_cond_wait(&s->qdone, &s->qlock);
+			continue;
+		}
+		struct pending *b = s->qhead;
+
+		s->qhead = NULL;
+		s->qtail = &s->qhead;
+		s->leading = true;
+		pthread_mutex_unlock(&s->qlock);
+		commit_batch(s, b);
+		pthread_mutex_lock(&s->qlock);
+		s->batches++;
+		for (struct pending *x = b; x; x = x->next) {
+			x->done = true;
+			s->batched++;
+		}
+		s->leading = false;
+		pthread_cond_broadcast(&s->qdone);
+	}
+	pthread_mutex_unlock(&s->qlock);
+	return w->rc;
 }
 
 int store_set_mode(struct store *s, const char *site, const char *nalpath,
-		   uint32_t mode, struct journal_entry *e, uint32_t *old_mode)
+		   uint32_t mode, struct journal_entry *e,
+		   struct status_message *m, uint32_t *old_mode)
 {
 	struct journal_entry local = { .old_mode = -1, .new_mode = -1 };
-	uint32_t old = 0;
+	struct pending w = { .site = site, .nalpath = nalpath, .mode = mode,
+			     .e = e ? e : &local, .m = m };
 	int rc;
 
-	if (mode > 1)
+	if (mode > 1 || !site || !nalpath)
 		return -EINVAL;
-	if (!e)
-		e = &local;
-	pthread_mutex_lock(&s->lock);
-	rc = set_mode_locked(s, site, nalpath, mode, e, &old);
-	pthread_mutex_unlock(&s->lock);
+	if (m && (!m->site || m->nins > STORE_STATMSG_MAX_INS))
+		return -EINVAL;
+	rc = submit(s, &w);
 	if (rc == 0 && old_mode)
-		*old_mode = old;
+		*old_mode = w.old;
 	return rc;
 }
 
 int store_journal_add(struct store *s, struct journal_entry *e)
 {
-	bool txn;
-	int rc = SQLITE_OK;
+	struct pending w = { .e = e };
 
-	pthread_mutex_lock(&s->lock);
-	/* The row and the drop it causes are one change. */
-	txn = append_trims(s, e->site);
-	if (txn)
-		rc = step_done(s->st[ST_BEGIN]);
-	if (rc == SQLITE_OK)
-		rc = journal_insert_locked(s, e);
-	if (rc == SQLITE_OK && txn)
-		rc = step_done(s->st[ST_COMMIT]);
-	if (rc != SQLITE_OK) {
-		log_sqlite(s, "journal", rc);
-		rollback_locked(s);
-		jcount_reload_locked(s);
-		e->id = 0;
-	}
-	pthread_mutex_unlock(&s->lock);
-	return rc == SQLITE_OK ? 0 : write_errno(rc);
+	return submit(s, &w);
 }
 
 /* A journal row copied out of SQLite; its strings live in text. */
@@ -1739,19 +1953,194 @@ void store_journal_stats(struct store *s, const char *site, int64_t *rows,
 	int64_t r = 0, d = 0;
 
 	pthread_mutex_lock(&s->lock);
-	for (size_t i = 0; i < s->njc; i++) {
-		const char *c = s->jc[i].site;
+	for (size_t i = 0; i < s->jrows.n; i++) {
+		const char *c = s->jrows.v[i].site;
 
 		if (site && (!c || strcasecmp(c, site) != 0))
 			continue;
-		r += s->jc[i].rows;
-		d += s->jc[i].dropped;
+		r += s->jrows.v[i].rows;
+		d += s->jrows.v[i].dropped;
 	}
 	pthread_mutex_unlock(&s->lock);
 	if (rows)
 		*rows = r;
 	if (dropped)
 		*dropped = d;
+}
+
+/* ---- status messages -------------------------------------------------------- */
+
+/* Messages copied per lock hold while iterating. */
+#define STATMSG_BATCH 256
+
+void store_set_statmsg_max(struct store *s, int64_t max)
+{
+	pthread_mutex_lock(&s->lock);
+	s->statmsg_max = max > 0 ? max : 0;
+	pthread_mutex_unlock(&s->lock);
+}
+
+int64_t store_statmsg_count(struct store *s, const char *site)
+{
+	int64_t n = 0;
+
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->mrows.n; i++)
+		if (!site || strcasecmp(s->mrows.v[i].site, site) == 0)
+			n += s->mrows.v[i].rows;
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
+/* A message's columns, its insertion strings last. */
+#define STATMSG_COLS "record_id, time_ms, site, nalpath, message_id," \
+	" severity, message_type, module_name, component, machine," \
+	" process_id, thread_id, win32_error, report_function," \
+	" successful_transaction, txn, per_client, top_level_site_code," \
+	" ins0, ins1, ins2, ins3, ins4, ins5, ins6, ins7, ins8, ins9"
+#define STATMSG_INS_COL 18
+
+static void statmsg_copy_free(struct status_message *m)
+{
+	free((char *)m->site);
+	free((char *)m->nalpath);
+	free((char *)m->module_name);
+	free((char *)m->component);
+	free((char *)m->machine);
+	free((char *)m->top_level_site_code);
+	for (size_t i = 0; i < m->nins; i++)
+		free((char *)m->ins[i]);
+	memset(m, 0, sizeof(*m));
+}
+
+/* A copy of text column col, NULL for NULL; *oom set when a copy could
+ * not be made. */
+static const char *column_dup(sqlite3_stmt *st, int col, bool *oom)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	char *d;
+
+	if (!t)
+		return NULL;
+	d = strdup((const char *)t);
+	if (!d)
+		*oom = true;
+	return d;
+}
+
+static uint32_t column_u32(sqlite3_stmt *st, int col)
+{
+	return (uint32_t)sqlite3_column_int64(st, col);
+}
+
+/* Copies the current row's message into m. */
+static void copy_statmsg(sqlite3_stmt *st, struct status_message *m,
+			 bool *oom)
+{
+	memset(m, 0, sizeof(*m));
+	m->record_id = sqlite3_column_int64(st, 0);
+	m->time_ms = sqlite3_column_int64(st, 1);
+	m->site = column_dup(st, 2, oom);
+	m->nalpath = column_dup(st, 3, oom);
+	m->message_id = column_u32(st, 4);
+	m->severity = column_u32(st, 5);
+	m->message_type = column_u32(st, 6);
+	m->module_name = column_dup(st, 7, oom);
+	m->component = column_dup(st, 8, oom);
+	m->machine = column_dup(st, 9, oom);
+	m->process_id = column_u32(st, 10);
+	m->thread_id = column_u32(st, 11);
+	m->win32_error = column_u32(st, 12);
+	m->report_function = column_u32(st, 13);
+	m->successful_transaction = column_u32(st, 14);
+	m->transaction = column_u32(st, 15);
+	m->per_client = column_u32(st, 16);
+	m->top_level_site_code = column_dup(st, 17, oom);
+	/* nins: up to the last one given; one left NULL before it reads
+	 * as NULL. */
+	for (int i = 0; i < STORE_STATMSG_MAX_INS; i++) {
+		m->ins[i] = column_dup(st, STATMSG_INS_COL + i, oom);
+		if (m->ins[i])
+			m->nins = (size_t)i + 1;
+	}
+}
+
+/* Copies up to max messages of f past cursor (after it, or before it
+ * newest first); the count or -errno. */
+static int load_statmsg_batch(struct store *s,
+			      const struct store_statmsg_filter *f,
+			      int64_t cursor, int max,
+			      struct status_message *rows)
+{
+	struct query q = { .len = 0 };
+	sqlite3_stmt *st = NULL;
+	bool oom = false;
+	int n = 0, rc;
+
+	q_add(&q, "SELECT " STATMSG_COLS " FROM status_message WHERE 1");
+	if (f->site)
+		q_bind(&q, " AND site = ", f->site, 0, "");
+	if (f->record_id > 0)
+		q_bind(&q, " AND record_id = ", NULL, f->record_id, "");
+	q_bind(&q, f->newest_first ? " AND record_id < " : " AND record_id > ",
+	       NULL, cursor, "");
+	q_bind(&q, f->newest_first ? " ORDER BY record_id DESC LIMIT "
+				   : " ORDER BY record_id LIMIT ", NULL, max, "");
+	pthread_mutex_lock(&s->lock);
+	rc = q_prepare(s, &q, &st);
+	while (rc == SQLITE_OK && !oom &&
+	       (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		copy_statmsg(st, &rows[n++], &oom);
+		rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_OK)
+		log_sqlite(s, "read status messages", rc);
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->lock);
+	if (rc != SQLITE_DONE || oom) {
+		for (int i = 0; i < n; i++)
+			statmsg_copy_free(&rows[i]);
+		return oom ? -ENOMEM : -EIO;
+	}
+	return n;
+}
+
+int store_statmsg_query(struct store *s, const struct store_statmsg_filter *f,
+			int (*cb)(void *ctx, const struct status_message *m),
+			void *ctx)
+{
+	struct status_message *rows = calloc(STATMSG_BATCH, sizeof(*rows));
+	int64_t cursor = f->newest_first ? INT64_MAX : 0;
+	int64_t left = f->limit > 0 ? f->limit : -1;
+	int n, rc = 0;
+
+	if (!rows)
+		return -ENOMEM;
+	do {
+		int want = left >= 0 && left < STATMSG_BATCH ? (int)left
+							     : STATMSG_BATCH;
+		int i;
+
+		if (want == 0)
+			break;
+		n = load_statmsg_batch(s, f, cursor, want, rows);
+		if (n < 0) {
+			rc = n;
+			break;
+		}
+		for (i = 0; i < n && rc == 0; i++) {
+			rc = cb(ctx, &rows[i]);
+			cursor = rows[i].record_id;
+		}
+		for (i = 0; i < n; i++)
+			statmsg_copy_free(&rows[i]);
+		if (left > 0)
+			left -= n;
+		if (n < want)
+			break;
+	} while (rc == 0);
+	free(rows);
+	return rc;
 }
 
 /* Runs sql (with ?1 = site when site is not NULL) with s->lock held and
@@ -1813,7 +2202,7 @@ int store_journal_clear(struct store *s, const char *site, int64_t *deleted)
 		log_sqlite(s, "clear journal", rc);
 		rollback_locked(s);
 	}
-	jcount_reload_locked(s);
+	counts_reload_locked(s);
 	pthread_mutex_unlock(&s->lock);
 	if (rc == SQLITE_OK && deleted)
 		*deleted = n;
@@ -1821,6 +2210,16 @@ int store_journal_clear(struct store *s, const char *site, int64_t *deleted)
 }
 
 /* ---- sites ---------------------------------------------------------------- */
+
+/* Deletes the status messages of site (NULL: all). With the lock held
+ * and a transaction open. */
+static int clear_statmsg_locked(struct store *s, const char *site)
+{
+	if (site)
+		return exec_site(s, "DELETE FROM status_message WHERE site = ?1",
+				 site, NULL);
+	return exec_site(s, "DELETE FROM status_message", NULL, NULL);
+}
 
 int store_seed(struct store *s, struct store_seed *seeds, size_t n)
 {
@@ -1872,6 +2271,8 @@ int store_reset(struct store *s, const char *site,
 			  : exec_site(s, "DELETE FROM dp_state", NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = clear_journal_locked(s, site, NULL);
+	if (rc == SQLITE_OK)
+		rc = clear_statmsg_locked(s, site);
 	for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
 		bind_str(seed, 1, seeds[i].site);
 		bind_str(seed, 2, seeds[i].nalpath);
@@ -1885,7 +2286,7 @@ int store_reset(struct store *s, const char *site,
 		log_sqlite(s, "reset", rc);
 		rollback_locked(s);
 	}
-	jcount_reload_locked(s);
+	counts_reload_locked(s);
 	pthread_mutex_unlock(&s->lock);
 	return rc == SQLITE_OK ? 0 : write_errno(rc);
 }
@@ -2230,9 +2631,11 @@ int store_snapshot_save(struct store *s, const char *name,
 }
 
 /* Opens snapshot name for reading (*own: the caller closes *db) and
- * checks it was made with this schema. With s->lock held. */
+ * checks it was made by dpsim with a schema this one can restore: its
+ * own or an older one from SNAPSHOT_OLDEST_SCHEMA on (*version). With
+ * s->lock held. */
 static int open_snapshot(struct store *s, const char *name, sqlite3 **db,
-			 bool *own)
+			 bool *own, int64_t *version)
 {
 	char path[4096];
 	int64_t v = -1, app = -1;
@@ -2267,13 +2670,15 @@ static int open_snapshot(struct store *s, const char *name, sqlite3 **db,
 	if (query_int(*db, "PRAGMA application_id", &app) != SQLITE_OK ||
 	    (app != 0 && app != STORE_APPLICATION_ID) ||
 	    query_int(*db, "PRAGMA user_version", &v) != SQLITE_OK ||
-	    v != STORE_SCHEMA_VERSION) {
+	    v < SNAPSHOT_OLDEST_SCHEMA || v > STORE_SCHEMA_VERSION) {
 		if (*own)
 			sqlite3_close(*db);
 		*db = NULL;
 		*own = false;
 		return v < 0 ? -EIO : -EPROTO;
 	}
+	if (version)
+		*version = v;
 	return 0;
 }
 
@@ -2287,7 +2692,7 @@ int store_snapshot_blob(struct store *s, const char *name, const char *key,
 
 	*value = NULL;
 	pthread_mutex_lock(&s->lock);
-	rc = open_snapshot(s, name, &db, &own);
+	rc = open_snapshot(s, name, &db, &own, NULL);
 	if (rc == 0) {
 		rc = sqlite3_prepare_v2(db, "SELECT value FROM snapshot_meta"
 					" WHERE key = ?1", -1, &st, NULL);
@@ -2311,14 +2716,63 @@ int store_snapshot_blob(struct store *s, const char *name, const char *key,
 	return rc;
 }
 
+/* A snapshot taken at an older schema, brought to this one as an old
+ * file is on opening (the tables later versions added start empty), in
+ * a copy in memory (*out), so that a migration that fails leaves the
+ * live database as it was. 0 or -EIO. */
+static int upgrade_snapshot(const char *name, sqlite3 *src, sqlite3 **out)
+{
+	char what[128], why[512], sql[48];
+	int64_t page = 0;
+	sqlite3 *db = NULL;
+	int rc;
+
+	*out = NULL;
+	snprintf(what, sizeof(what), "snapshot %s", name);
+
+	rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE |
+			     SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	/* A backup into memory cannot change the page size. */
+	if (rc == SQLITE_OK)
+		rc = query_int(src, "PRAGMA page_size", &page);
+	if (rc == SQLITE_OK) {
+		snprintf(sql, sizeof(sql), "PRAGMA page_size=%" PRId64, page);
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	}
+	if (rc == SQLITE_OK)
+		rc = copy_db(db, src);
+	if (rc != SQLITE_OK) {
+		log_error("restoring %s: %s", what, db_msg(db, rc));
+		sqlite3_close(db);
+		return -EIO;
+	}
+	if (migrate(db, what, why, sizeof(why))) {
+		log_error("restoring %s: %s", what, why);
+		sqlite3_close(db);
+		return -EIO;
+	}
+	*out = db;
+	return 0;
+}
+
 int store_snapshot_restore(struct store *s, const char *name)
 {
 	sqlite3 *db;
+	int64_t version = 0;
 	bool own;
 	int rc;
 
 	pthread_mutex_lock(&s->lock);
-	rc = open_snapshot(s, name, &db, &own);
+	rc = open_snapshot(s, name, &db, &own, &version);
+	if (rc == 0 && version < STORE_SCHEMA_VERSION) {
+		sqlite3 *up = NULL;
+
+		rc = upgrade_snapshot(name, db, &up);
+		if (own)
+			sqlite3_close(db);
+		db = up;
+		own = true;
+	}
 	if (rc == 0) {
 		int src = copy_db(s->db, db);
 
@@ -2336,7 +2790,7 @@ int store_snapshot_restore(struct store *s, const char *name)
 		}
 		if (own)
 			sqlite3_close(db);
-		jcount_reload_locked(s);
+		counts_reload_locked(s);
 	}
 	pthread_mutex_unlock(&s->lock);
 	return rc;

@@ -1,10 +1,12 @@
 /* store: dpsim's durable state in SQLite.
  *
  * Holds each DP's maintenance mode per (site, NAL path), the journal of
- * provider calls (bounded per site, the rows dropped counted) and named
- * snapshots of the whole database.
- * A mode change and its journal row are written in one transaction: a
- * change is never reported done before it is committed. WAL with
+ * provider calls (bounded per site, the rows dropped counted), the status
+ * messages a site wrote (bounded per site) and named snapshots of the
+ * whole database.
+ * A mode change, its journal row and its status message are written in
+ * one transaction: a change is never reported done before it is
+ * committed, nor without its message. WAL with
  * synchronous=NORMAL (durable across a process crash); automatic
  * checkpoints are off and a background thread checkpoints instead, so no
  * request pays for one. One connection behind a mutex: SQLite admits one
@@ -23,7 +25,7 @@
 struct store;
 
 /* Current schema version; opening an older file migrates it. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 /* PRAGMA application_id of a dpsim database ("DPSM"): how a file is told
  * from another application's SQLite file before anything is written. */
 #define STORE_APPLICATION_ID 0x4450534Du
@@ -59,6 +61,42 @@ struct journal_entry {
 				 * ("s:MustUnderstand") or the HTTP status
 				 * ("401") it was refused with; NULL for a
 				 * call the provider answered */
+};
+
+/* Insertion strings one status message may carry (%1 to %10 of a
+ * message text). */
+#define STORE_STATMSG_MAX_INS 10
+
+/* One status message and its insertion strings, as a site keeps them
+ * (statmsg.h says what dpsim writes and how they become SMS_StatusMessage
+ * and SMS_StatMsgInsStrings instances). Strings are borrowed when
+ * writing and owned by the store (valid during the callback) when
+ * reading. */
+struct status_message {
+	int64_t record_id;	/* assigned by the store: RecordID */
+	int64_t time_ms;	/* Unix time in ms; 0 = the change's time */
+	const char *site;	/* SiteCode; also what the bound and a reset
+				 * go by */
+	const char *nalpath;	/* the DP the message is about, or NULL:
+				 * not a property, but what hides a
+				 * message from a caller whose security
+				 * scopes do not cover that DP */
+	uint32_t message_id;
+	uint32_t severity;
+	uint32_t message_type;
+	const char *module_name;
+	const char *component;
+	const char *machine;	/* MachineName */
+	uint32_t process_id;
+	uint32_t thread_id;
+	uint32_t win32_error;
+	uint32_t report_function;
+	uint32_t successful_transaction;
+	uint32_t transaction;
+	uint32_t per_client;
+	const char *top_level_site_code;
+	const char *ins[STORE_STATMSG_MAX_INS];	/* InsStrIndex 0 first */
+	size_t nins;
 };
 
 struct dblock;
@@ -101,16 +139,20 @@ int store_get_mode(struct store *s, const char *site, const char *nalpath,
 		   uint32_t *mode);
 
 /* Sets the mode of (site, nalpath) and appends e (with old_mode and
- * new_mode filled in) in one transaction. *old_mode receives the previous
- * mode. Returns 0 once committed, -ENOENT when the DP is unknown (nothing
- * written), -ENOSPC (the disk is full: neither the change nor the row
- * was written), -EIO.
+ * new_mode filled in) and, when m is not NULL, the status message m (its
+ * record_id filled in; its time_ms, when 0, the row's) in one
+ * transaction. *old_mode receives the previous mode. Returns 0 once
+ * committed, -ENOENT when the DP is unknown (nothing written), -EINVAL
+ * (m has more than STORE_STATMSG_MAX_INS insertion strings or no site;
+ * nothing written), -ENOSPC (the disk is full: neither the change, the
+ * row nor the message was written), -EIO.
  *
  * Writes that fail on a full disk (SQLITE_FULL, here and below) return
  * -ENOSPC, never -EIO, and are logged at most once a minute with the
  * number of such failures not logged. */
 int store_set_mode(struct store *s, const char *site, const char *nalpath,
-		   uint32_t mode, struct journal_entry *e, uint32_t *old_mode);
+		   uint32_t mode, struct journal_entry *e,
+		   struct status_message *m, uint32_t *old_mode);
 
 /* Appends a journal row on its own (calls that changed nothing). 0,
  * -ENOSPC, -ENOMEM or -EIO. */
@@ -179,6 +221,36 @@ void store_journal_stats(struct store *s, const char *site, int64_t *rows,
  * -EIO. */
 int store_journal_clear(struct store *s, const char *site, int64_t *deleted);
 
+/* ---- status messages ------------------------------------------------------ */
+
+/* At most max status messages per site. The message that passes the
+ * bound drops, in its own transaction, the oldest of its site down to
+ * max - max / 64: one drop per max / 64 messages rather than one per
+ * message, which would add the oldest messages' pages to every change
+ * (a bound below 64 is kept exactly). 0 = unbounded (the default). */
+void store_set_statmsg_max(struct store *s, int64_t max);
+
+/* Which status messages a query sees. Strings are borrowed for the
+ * call. */
+struct store_statmsg_filter {
+	const char *site;	/* equal ignoring case; NULL: every site */
+	int64_t record_id;	/* > 0: only this one */
+	int64_t limit;		/* at most this many; 0 = all */
+	bool newest_first;	/* from the newest back (with limit: the
+				 * newest limit messages) */
+};
+
+/* Calls cb for each message f lets through, oldest first unless
+ * f->newest_first, with the store's lock released (messages are copied
+ * in batches). A non-zero return from cb stops and is returned. 0,
+ * -ENOMEM or -EIO. */
+int store_statmsg_query(struct store *s, const struct store_statmsg_filter *f,
+			int (*cb)(void *ctx, const struct status_message *m),
+			void *ctx);
+/* Messages kept for site (case-insensitive), or for every site when
+ * site is NULL. */
+int64_t store_statmsg_count(struct store *s, const char *site);
+
 /* ---- sites ------------------------------------------------------------- */
 
 struct store_seed {
@@ -196,7 +268,8 @@ struct store_seed {
 int store_seed(struct store *s, struct store_seed *seeds, size_t n);
 
 /* Puts site (NULL: every site) back to a fresh start in one transaction:
- * deletes its DP rows, journal and drop count, then adds the n seeds
+ * deletes its DP rows, journal, drop count and status messages, then
+ * adds the n seeds
  * (whose own site fields are used). With n = 0 it forgets the site.
  * 0, -EINVAL (a mode above 1), -ENOSPC or -EIO. */
 int store_reset(struct store *s, const char *site,
@@ -236,13 +309,16 @@ int store_snapshot_save_notify(struct store *s, const char *name,
 			       const struct store_blob *blobs, size_t n,
 			       void (*fixed)(void *ctx), void *ctx);
 /* The blob key of snapshot name (*value malloc'd, the caller frees it).
- * 0, -ENOENT (no such snapshot or key), -EPROTO (made by another schema
- * version), -EINVAL, -ENOMEM, -EIO. */
+ * 0, -ENOENT (no such snapshot or key), -EPROTO (made by a schema
+ * version this dpsim cannot restore), -EINVAL, -ENOMEM, -EIO. */
 int store_snapshot_blob(struct store *s, const char *name, const char *key,
 			char **value);
-/* Replaces the whole database with snapshot name. The caller reloads
- * whatever it keeps in memory from the database afterwards. 0, -ENOENT,
- * -EPROTO, -EINVAL or -EIO. */
+/* Replaces the whole database with snapshot name. A snapshot taken at an
+ * older schema version (from 2, the first with snapshots) is migrated
+ * as an old database file is on opening. The caller reloads whatever it
+ * keeps in memory from the database afterwards. 0, -ENOENT, -EPROTO
+ * (another application's, or a schema this dpsim does not know), -EINVAL
+ * or -EIO. */
 int store_snapshot_restore(struct store *s, const char *name);
 /* 0, -ENOENT, -EINVAL or -EIO. */
 int store_snapshot_delete(struct store *s, const char *name);

@@ -11,6 +11,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "build.h"
 #include "fragment.h"
 #include "hresult.h"
 #include "log.h"
@@ -91,7 +92,7 @@ struct op_call {
 /* An op's status when the fault rules took over the answer (c->ans). */
 #define ST_INTERCEPTED (-1)
 
-static void new_uuid(char out[48])
+static void new_uuid(char out[WSMAN_UUID_SIZE])
 {
 	unsigned char r[16];
 	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
@@ -101,10 +102,7 @@ static void new_uuid(char out[48])
 		clock_gettime(CLOCK_REALTIME, &ts);
 		memcpy(r, &ts, sizeof(ts) < sizeof(r) ? sizeof(ts) : sizeof(r));
 	}
-	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
-	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
-	snprintf(out, 48, WSMAN_UUID_FORMAT, r[0], r[1], r[2], r[3], r[4], r[5],
-		 r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
+	wsman_format_uuid(r, out);
 }
 
 static void enum_ctx_free(struct enum_ctx *c)
@@ -1424,14 +1422,8 @@ static void refused_credentials(struct wsman_ops *o, const struct front_request 
 	uint64_t skipped;
 	char note[RATELIMIT_NOTE];
 
-	if (who == AUTH_NO_CREDENTIALS)
-		snprintf(ans->trace, sizeof(ans->trace), "no credentials");
-	else if (auth_basic_user_name(rq->authorization, name, sizeof(name)))
-		snprintf(ans->trace, sizeof(ans->trace), "wrong password or unknown "
-			 "user '%s'", name);
-	else
-		snprintf(ans->trace, sizeof(ans->trace), "credentials neither Basic nor "
-			 "readable");
+	auth_refusal_reason(who, rq->authorization, name, sizeof(name),
+			    ans->trace, sizeof(ans->trace));
 	if (ratelimit_pass_now(o->log_401, &skipped))
 		log_info("refused a WS-Man request from %s: %s (401)%s",
 			 rq->peer ? rq->peer : "?", ans->trace,

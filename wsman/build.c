@@ -16,13 +16,24 @@ char *wsman_format_uuid(const unsigned char bytes[16],
 {
 	unsigned char u[16];
 
+	static const char hex[] = "0123456789ABCDEF";
+	char *o = out;
+
 	memcpy(u, bytes, sizeof(u));
 	u[6] = (unsigned char)((u[6] & 0x0f) | 0x40);	/* version 4 */
 	u[8] = (unsigned char)((u[8] & 0x3f) | 0x80);	/* RFC 4122 variant */
-	snprintf(out, WSMAN_UUID_SIZE,
-		 WSMAN_UUID_FORMAT,
-		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
-		 u[10], u[11], u[12], u[13], u[14], u[15]);
+	/* WSMAN_UUID_FORMAT by hand: the server writes one per answer, and
+	 * snprintf of sixteen %02X cost it more than the rest of the
+	 * header. */
+	memcpy(o, "uuid:", 5);
+	o += 5;
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*o++ = '-';
+		*o++ = hex[u[i] >> 4];
+		*o++ = hex[u[i] & 15];
+	}
+	*o = '\0';
 	return out;
 }
 

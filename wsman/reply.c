@@ -67,9 +67,14 @@ static void add_name(struct buf *b, const char *s)
 /* <tag>escaped text</tag>; tag is a literal. */
 static void add_elem(struct buf *b, const char *tag, const char *text)
 {
-	buf_addf(b, "<%s>", tag);
+	/* Pieces, not buf_addf: a header has several of these per answer. */
+	buf_adds(b, "<");
+	buf_adds(b, tag);
+	buf_adds(b, ">");
 	buf_add_xml(b, text ? text : "");
-	buf_addf(b, "</%s>", tag);
+	buf_adds(b, "</");
+	buf_adds(b, tag);
+	buf_adds(b, ">");
 }
 
 static void add_prop_open(struct buf *b, const char *name)

@@ -18,6 +18,7 @@ const st = {
 	timer: null,
 	cards: new Map(),	/* nalpath -> card elements, kept so focus stays */
 	feedKey: '',
+	msgKey: '',
 	pending: new Set(),	/* nalpaths with a change in flight */
 };
 
@@ -92,6 +93,7 @@ async function signIn(auth) {
 	st.cards.clear();
 	$('dps').replaceChildren();
 	st.feedKey = '';
+	st.msgKey = '';
 	poll();
 }
 
@@ -227,6 +229,26 @@ function renderFeed(j) {
 	$('feed').replaceChildren(...trs);
 }
 
+/* The site's status messages as the console's viewer lists them: ID,
+ * what it says, who wrote it. */
+function renderStatmsgs(sm) {
+	const rows = sm.entries.slice().reverse();
+	const key = rows.length + ':' + (rows[0] ? rows[0].record_id : 0) + ':' + sm.kept;
+	if (key === st.msgKey) return;
+	st.msgKey = key;
+	$('statmsg-count').textContent = sm.kept + ' status message(s) kept' +
+		(sm.kept > rows.length ? '; the newest ' + rows.length + ' shown' : '');
+	const items = rows.map((m) => el('li', { 'data-record': String(m.record_id),
+			'data-message-id': String(m.message_id) },
+		el('span', { class: 'time', text: fmtTime(m.time_ms) }), ' ',
+		el('span', { class: 'msgid', text: String(m.message_id) }), ' ',
+		el('span', { class: 'msgtext', text: m.text }), ' ',
+		el('small', { text: (m.component || '') + ' on ' + (m.machine || '') })));
+	if (!items.length)
+		items.push(el('li', { class: 'none-yet', text: 'No status messages yet: a maintenance change writes one.' }));
+	$('statmsgs').replaceChildren(...items);
+}
+
 function describeRule(r) {
 	const what = [];
 	if (r.operation) what.push(r.operation);
@@ -283,6 +305,7 @@ function render(v) {
 	renderDps(v.site.dps);
 	renderGroups(v.site.boundary_groups);
 	renderFeed(v.journal);
+	renderStatmsgs(v.status_messages);
 	renderFaults(v.faults);
 }
 
@@ -340,12 +363,13 @@ async function toggle(c) {
 
 async function resetLab() {
 	if (!window.confirm('Reset the lab? Every DP goes back to its fixture state, ' +
-			    'the journal is emptied and run-time fault rules go.'))
+			    'the journal and the status messages are emptied and run-time fault rules go.'))
 		return;
 	const r = await api('reset', {});
 	say(r.status === 200 ? 'The lab was reset.' : 'Reset failed: ' + r.body.error,
 	    r.status !== 200);
 	st.feedKey = '';
+	st.msgKey = '';
 	poll();
 }
 
@@ -360,6 +384,7 @@ document.addEventListener('DOMContentLoaded', () => {
 		st.site = $('site').value;
 		sessionStorage.setItem(KEY_SITE, st.site);
 		st.feedKey = '';
+	st.msgKey = '';
 		poll();
 	});
 	if (st.auth) signIn(st.auth);

@@ -195,9 +195,19 @@ test('a WS-Man change by another client appears without reload within 2 s', asyn
 	// Branch clients now fall back to DP01.
 	const branch = page.locator('#groups li.group', { has: page.locator('h3', { hasText: 'Branch office' }) });
 	assert.match(await branch.locator('li.withheld').textContent(), /DP03/);
+	// The site's status message names the administrator and the DP.
+	const msg = page.locator('#statmsgs li[data-message-id="40411"]',
+				 { hasText: 'DP03.branch.contoso.com' }).first();
+	await msg.waitFor({ timeout: 2000 });
+	assert.match(await msg.textContent(), /40411 lab enabled maintenance mode on distribution point DP03\.branch\.contoso\.com\. SMS Provider on CM01\.contoso\.com/);
 	assert.equal(await wsmanSetMode(DP03, 0).then((x) => x.status), 200);
 	await cardIn(page, 'DP03.branch.contoso.com', 0)
 		.waitFor({ timeout: 2000 });
+	await page.locator('#statmsgs li[data-message-id="40412"]',
+			   { hasText: 'lab disabled maintenance mode on distribution point DP03.branch.contoso.com.' })
+		.first().waitFor({ timeout: 2000 });
+	// Newest first.
+	assert.equal(await page.locator('#statmsgs li').first().getAttribute('data-message-id'), '40412');
 	await ctx.close();
 });
 
@@ -208,9 +218,13 @@ test('enable from the page puts the DP in maintenance and WS-Man agrees', async 
 	await cardIn(page, 'DP01.contoso.com', 1).waitFor({ timeout: 2000 });
 	assert.match(await page.locator('#status').textContent(), /DP01\.contoso\.com is now in maintenance/);
 	assert.equal(await wsmanMode('DP01.contoso.com'), 1);
-	// Journaled as the same provider call, protocol dashboard.
+	// Journaled as the same provider call, protocol dashboard, and the
+	// site's status message written as for any other client.
 	const j = await request('GET', '/_dpsim/journal/count?protocol=dashboard&user=lab&result=ok');
 	assert.equal(JSON.parse(j.body).count, 1);
+	await page.locator('#statmsgs li[data-message-id="40411"]',
+			   { hasText: 'lab enabled maintenance mode on distribution point DP01.contoso.com.' })
+		.first().waitFor({ timeout: 2000 });
 
 	// Keyboard only: focus the button and press Enter to turn it off.
 	const btn = page.getByRole('button', { name: 'Disable maintenance mode on DP01.contoso.com' });

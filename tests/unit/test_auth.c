@@ -392,10 +392,33 @@ static void access_per_site(void **unused)
 	assert_string_equal(text, "defa");
 }
 
+/* What a refusal says: the user tried, never the password. */
+static void refusal_reason_names_the_user(void **unused)
+{
+	char name[64], why[160];
+
+	(void)unused;
+	/* "mallory:s3cret" */
+	auth_refusal_reason(AUTH_BAD_CREDENTIALS, "Basic bWFsbG9yeTpzM2NyZXQ=",
+			    name, sizeof(name), why, sizeof(why));
+	assert_string_equal(name, "mallory");
+	assert_string_equal(why, "wrong password or unknown user 'mallory'");
+	assert_null(strstr(why, "s3cret"));
+	auth_refusal_reason(AUTH_NO_CREDENTIALS, NULL, name, sizeof(name), why,
+			    sizeof(why));
+	assert_string_equal(name, "");
+	assert_string_equal(why, "no credentials");
+	auth_refusal_reason(AUTH_BAD_CREDENTIALS, "Negotiate TlRMTVNTUAAB",
+			    name, sizeof(name), why, sizeof(why));
+	assert_string_equal(name, "");
+	assert_string_equal(why, "credentials neither Basic nor readable");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(accepts_valid_credentials),
+		cmocka_unit_test(refusal_reason_names_the_user),
 		cmocka_unit_test(refuses_everything_else),
 		cmocka_unit_test(refuses_oversized_credentials),
 		cmocka_unit_test(roles_that_may_modify),

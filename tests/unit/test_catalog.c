@@ -257,6 +257,33 @@ static void test_class_tables(void **state)
 	assert_int_equal(cim_class_property_count(c), 1);
 	assert_int_equal(cim_class_key_count(c), 1);
 	cim_class_free(c);
+
+	/* The SDK pages' properties, in their order; RecordID the key. */
+	c = catalog_class_new(CATALOG_STATUS_MESSAGE, NS);
+	assert_string_equal(cim_class_name(c), "SMS_StatusMessage");
+	assert_int_equal(cim_class_property_count(c), 17);
+	assert_int_equal(cim_class_key_count(c), 1);
+	assert_string_equal(cim_class_property(c, 0)->name, "Component");
+	assert_string_equal(cim_class_property(c, 16)->name, "Win32Error");
+	p = cim_class_property(c, (size_t)cim_class_find_property(c, "RecordID"));
+	assert_int_equal(p->type, CIM_SINT64);
+	assert_true(p->flags & CIM_PROP_KEY);
+	p = cim_class_property(c, (size_t)cim_class_find_property(c, "Time"));
+	assert_int_equal(p->type, CIM_DATETIME);
+	p = cim_class_property(c, (size_t)cim_class_find_property(c, "Severity"));
+	assert_int_equal(p->type, CIM_UINT32);
+	cim_class_free(c);
+
+	c = catalog_class_new(CATALOG_STATMSG_INSSTRINGS, NS);
+	assert_string_equal(cim_class_name(c), "SMS_StatMsgInsStrings");
+	assert_int_equal(cim_class_property_count(c), 3);
+	assert_int_equal(cim_class_key_count(c), 2);
+	assert_string_equal(cim_class_property(c, 0)->name, "InsStrIndex");
+	assert_true(cim_class_property(c, 0)->flags & CIM_PROP_KEY);
+	assert_int_equal(cim_class_property(c, 0)->type, CIM_UINT32);
+	assert_false(cim_class_property(c, 1)->flags & CIM_PROP_KEY);
+	assert_int_equal(cim_class_property(c, 2)->type, CIM_SINT64);
+	cim_class_free(c);
 }
 
 /* What each kind of DP gets without any <property>. */

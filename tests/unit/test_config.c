@@ -57,6 +57,7 @@ static void defaults_from_the_table(void **unused)
 		" --threads 2 --max-body 512 --max-connections 1024"
 		" --max-client-connections 256 --connection-timeout 120"
 		" --read-timeout 30 --log-level info --journal-max 100000"
+		" --status-messages-max 10000"
 		" --max-enumerations 1024 --max-enumerations-per-user 256"
 		" --max-fault-rules 1000 --journal-page-max 10000"
 		" --max-snapshots 64 --max-sites 100"
@@ -84,7 +85,8 @@ static void every_option(void **unused)
 	const char *args[] = { "--listen", "[::1]:0", "--port-file=/tmp/p", "--db", ":memory:",
 		"--fixture", "a.xml", "--fixture", "b.xml", "--log-level", "debug",
 		"--log-format", "json", "--threads", "4", "--max-body", "64",
-		"--max-connections", "10", "--connection-timeout", "5", NULL };
+		"--max-connections", "10", "--connection-timeout", "5",
+		"--status-messages-max", "0", NULL };
 	assert_int_equal(parse(&c, err, args), CONFIG_OK);
 	assert_string_equal(c.listen, "[::1]:0");
 	assert_string_equal(c.port_file, "/tmp/p");
@@ -97,6 +99,7 @@ static void every_option(void **unused)
 	assert_int_equal(c.max_body_kib, 64);
 	assert_int_equal(c.max_connections, 10);
 	assert_int_equal(c.connection_timeout_s, 5);
+	assert_int_equal(c.status_messages_max, 0);
 
 	const char *denied[] = { "--adminservice-denied", "403", NULL };
 	assert_int_equal(parse(&c, err, denied), CONFIG_OK);
@@ -119,6 +122,8 @@ static void errors_name_the_option(void **unused)
 		{ { "stray", NULL }, "unexpected argument 'stray'" },
 		{ { "--adminservice-denied", "405", NULL },
 		  "--adminservice-denied: '405' is not a number from 403 to 404" },
+		{ { "--status-messages-max", "-1", NULL },
+		  "--status-messages-max: '-1' is not a number from 0 to 4000000000" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct config c;

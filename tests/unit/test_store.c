@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "log.h"
 #include "store.h"
@@ -295,7 +296,7 @@ static void test_set_mode_commits_with_journal(void **state)
 	uint32_t old = 99;
 
 	assert_int_equal(seed_one(s, "PS1", NAL1, 0), 0);
-	assert_int_equal(store_set_mode(s, "ps1", NAL1_LOWER, 1, &e, &old), 0);
+	assert_int_equal(store_set_mode(s, "ps1", NAL1_LOWER, 1, &e, NULL, &old), 0);
 	assert_int_equal(old, 0);
 	assert_true(e.id > 0);
 	assert_int_equal(e.old_mode, 0);
@@ -316,7 +317,7 @@ static void test_set_mode_commits_with_journal(void **state)
 
 	/* Same mode twice is a change like any other: journaled. */
 	e.time_ms = 0;
-	assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, &old), 0);
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, NULL, &old), 0);
 	assert_int_equal(old, 1);
 	assert_int_equal(e.old_mode, 1);
 	assert_int_equal(e.new_mode, 1);
@@ -324,7 +325,7 @@ static void test_set_mode_commits_with_journal(void **state)
 	assert_int_equal(store_journal_count(s), 2);
 
 	/* A NULL entry and NULL old_mode are tolerated. */
-	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, NULL, NULL), 0);
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, NULL, NULL, NULL), 0);
 	assert_int_equal(mode_of(s, "PS1", NAL1), 0);
 	assert_int_equal(store_journal_count(s), 3);
 	store_free(s);
@@ -337,17 +338,17 @@ static void test_set_mode_unknown_writes_nothing(void **state)
 	uint32_t old = 55;
 
 	assert_int_equal(seed_one(s, "PS1", NAL1, 0), 0);
-	assert_int_equal(store_set_mode(s, "PS1", NAL2, 1, &e, &old), -ENOENT);
-	assert_int_equal(store_set_mode(s, "PS2", NAL1, 1, &e, &old), -ENOENT);
+	assert_int_equal(store_set_mode(s, "PS1", NAL2, 1, &e, NULL, &old), -ENOENT);
+	assert_int_equal(store_set_mode(s, "PS2", NAL1, 1, &e, NULL, &old), -ENOENT);
 	assert_int_equal(old, 55);
 	assert_int_equal(e.id, 0);
 	assert_int_equal(store_journal_count(s), 0);
-	assert_int_equal(store_set_mode(s, "PS1", NAL1, 2, &e, &old), -EINVAL);
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 2, &e, NULL, &old), -EINVAL);
 	assert_int_equal(store_journal_count(s), 0);
 	assert_int_equal(mode_of(s, "PS1", NAL1), 0);
 
 	/* The failed calls left no transaction open behind them. */
-	assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, &old), 0);
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, NULL, &old), 0);
 	assert_int_equal(store_journal_count(s), 1);
 	store_free(s);
 }
@@ -518,7 +519,7 @@ static void test_restart_keeps_state(void **state)
 	s = open_ok(t->db);
 	assert_int_equal(seed_one(s, "PS1", NAL1, 0), 0);
 	assert_int_equal(seed_one(s, "PS1", NAL2, 0), 0);
-	assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, NULL), 0);
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, NULL, NULL), 0);
 	store_free(s);
 
 	/* The final checkpoint left everything in the main file. */
@@ -724,7 +725,7 @@ static void test_crash_keeps_committed_change(void **state)
 		close(done[0]);
 		close(hold[1]);
 		if (store_open(t->db, &cs, NULL, 0) ||
-		    store_set_mode(cs, "PS1", NAL1, 1, &e, NULL))
+		    store_set_mode(cs, "PS1", NAL1, 1, &e, NULL, NULL))
 			_exit(1);
 		if (write(done[1], "k", 1) != 1)
 			_exit(1);
@@ -801,6 +802,452 @@ static void test_migrate_from_version1(void **state)
 	assert_int_equal(read_user_version(t->db), STORE_SCHEMA_VERSION);
 }
 
+
+/* ---- status messages ------------------------------------------------------ */
+
+/* What a query handed back: ids, message ids, sites and the first two
+ * insertion strings, copied. */
+struct mlist {
+	int n;
+	int64_t id[400];
+	uint32_t message_id[400];
+	char site[400][8];
+	char ins[400][2][40];
+	size_t nins[400];
+	int64_t time_ms[400];
+	struct store *s;	/* when set, the callback re-enters the store */
+};
+
+static int mlist_cb(void *ctx, const struct status_message *m)
+{
+	struct mlist *l = ctx;
+	int i = l->n;
+
+	if (l->s)
+		(void)store_statmsg_count(l->s, NULL);
+	if (i >= 400)
+		return 7;
+	l->id[i] = m->record_id;
+	l->message_id[i] = m->message_id;
+	snprintf(l->site[i], sizeof(l->site[i]), "%s", m->site ? m->site : "");
+	for (size_t k = 0; k < 2 && k < m->nins; k++)
+		snprintf(l->ins[i][k], sizeof(l->ins[i][k]), "%s",
+			 m->ins[k] ? m->ins[k] : "(null)");
+	l->nins[i] = m->nins;
+	l->time_ms[i] = m->time_ms;
+	l->n++;
+	return 0;
+}
+
+/* A message as the provider writes one (statmsg.c fills the real one;
+ * the store keeps whatever it is given). */
+static struct status_message msg_for(const char *site, uint32_t id,
+				     const char *user, const char *dp)
+{
+	struct status_message m = {
+		.site = site, .nalpath = NAL1, .message_id = id,
+		.severity = 0x40000000u, .message_type = 768,
+		.module_name = "SMS Provider", .component = "SMS Provider",
+		.machine = "CM01.contoso.com", .process_id = 11,
+		.thread_id = 12, .top_level_site_code = site,
+		.ins = { user, dp }, .nins = 2,
+	};
+
+	return m;
+}
+
+/* Checks the strings of message 1 as test_statmsg_with_set_mode wrote
+ * it and keeps its numbers (ctx: struct status_message). */
+static int check_first(void *ctx, const struct status_message *r)
+{
+	struct status_message *g = ctx;
+
+	assert_int_equal(r->record_id, 1);
+	assert_string_equal(r->site, "PS1");
+	assert_string_equal(r->nalpath, NAL1);
+	assert_string_equal(r->module_name, "SMS Provider");
+	assert_string_equal(r->component, "SMS Provider");
+	assert_string_equal(r->machine, "CM01.contoso.com");
+	assert_string_equal(r->top_level_site_code, "PS1");
+	assert_string_equal(r->ins[0], "lab");
+	assert_string_equal(r->ins[1], "DP01.contoso.com");
+	*g = *r;
+	memset(g->ins, 0, sizeof(g->ins));	/* the store's, gone after */
+	g->site = g->nalpath = g->module_name = g->component = NULL;
+	g->machine = g->top_level_site_code = NULL;
+	return 0;
+}
+
+static void test_statmsg_with_set_mode(void **state)
+{
+	struct store *s = open_ok(":memory:");
+	struct journal_entry e = { .user = "lab", .site = "PS1",
+				   .old_mode = -1, .new_mode = -1 };
+	struct status_message m = msg_for("PS1", 40411, "lab", "DP01.contoso.com");
+	struct store_statmsg_filter all = { 0 };
+	struct mlist l = { 0 };
+	uint32_t old;
+
+	assert_int_equal(seed_one(s, "PS1", NAL1, 0), 0);
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, &m, &old), 0);
+	assert_int_equal(m.record_id, 1);
+	assert_int_equal(m.time_ms, e.time_ms);	/* the change's time */
+	assert_int_equal(store_statmsg_count(s, "ps1"), 1);
+	assert_int_equal(store_statmsg_count(s, NULL), 1);
+	assert_int_equal(store_statmsg_count(s, "PS2"), 0);
+
+	/* Everything written comes back. */
+	struct status_message got;
+	struct store_statmsg_filter one = { .record_id = 1 };
+	memset(&got, 0, sizeof(got));
+	assert_int_equal(store_statmsg_query(s, &one, check_first, &got), 0);
+	assert_int_equal(got.message_id, 40411);
+	assert_int_equal(got.severity, 0x40000000u);
+	assert_int_equal(got.message_type, 768);
+	assert_int_equal(got.process_id, 11);
+	assert_int_equal(got.thread_id, 12);
+	assert_int_equal(got.time_ms, e.time_ms);
+	assert_int_equal(got.nins, 2);
+
+	/* A DP the store does not know: neither the row nor the message. */
+	struct status_message m2 = msg_for("PS1", 40411, "lab", "x");
+	assert_int_equal(store_set_mode(s, "PS1", NAL2, 1, &e, &m2, &old), -ENOENT);
+	assert_int_equal(m2.record_id, 0);
+	/* A message the store cannot keep refuses the change whole. */
+	m2.nins = STORE_STATMSG_MAX_INS + 1;
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, &e, &m2, &old), -EINVAL);
+	m2 = msg_for(NULL, 40412, "lab", "x");
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, &e, &m2, &old), -EINVAL);
+	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
+
+	/* Without a message, the change writes none. */
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, &e, NULL, &old), 0);
+	/* No insertion strings at all is a message too. */
+	m2 = msg_for("PS1", 40411, NULL, NULL);
+	m2.nins = 0;
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, &m2, &old), 0);
+	assert_int_equal(m2.record_id, 2);
+	assert_int_equal(store_statmsg_query(s, &all, mlist_cb, &l), 0);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.nins[1], 0);
+	store_free(s);
+}
+
+/* Oldest first, newest first, a limit, a site (any case), one id; more
+ * messages than one batch; a callback may call back into the store and
+ * stop the walk. */
+static void test_statmsg_query(void **state)
+{
+	struct store *s = open_ok(":memory:");
+	struct mlist *l = calloc(1, sizeof(*l));
+	struct journal_entry e = { .user = "lab", .old_mode = -1, .new_mode = -1 };
+	uint32_t old;
+
+	assert_non_null(l);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 0), 0);
+	assert_int_equal(seed_one(s, "PS2", NAL1, 0), 0);
+	for (int i = 0; i < 300; i++) {
+		const char *site = i % 3 ? "PS1" : "PS2";
+		struct status_message m = msg_for(site, i % 2 ? 40412 : 40411,
+						  "lab", "DP01.contoso.com");
+
+		e.site = site;
+		e.id = 0;
+		e.time_ms = 0;
+		assert_int_equal(store_set_mode(s, site, NAL1, (uint32_t)(i % 2) ^ 1,
+						&e, &m, &old), 0);
+	}
+	assert_int_equal(store_statmsg_count(s, "PS1"), 200);
+	assert_int_equal(store_statmsg_count(s, "PS2"), 100);
+
+	struct store_statmsg_filter f = { .site = "ps1" };
+	l->s = s;
+	assert_int_equal(store_statmsg_query(s, &f, mlist_cb, l), 0);
+	assert_int_equal(l->n, 200);
+	for (int i = 1; i < l->n; i++)
+		assert_true(l->id[i] > l->id[i - 1]);
+	assert_string_equal(l->site[0], "PS1");
+	assert_string_equal(l->ins[199][1], "DP01.contoso.com");
+
+	memset(l, 0, sizeof(*l));
+	f = (struct store_statmsg_filter){ .limit = 3, .newest_first = true };
+	assert_int_equal(store_statmsg_query(s, &f, mlist_cb, l), 0);
+	assert_int_equal(l->n, 3);
+	assert_int_equal(l->id[0], 300);
+	assert_int_equal(l->id[2], 298);
+
+	memset(l, 0, sizeof(*l));
+	f = (struct store_statmsg_filter){ .site = "PS2", .newest_first = true };
+	assert_int_equal(store_statmsg_query(s, &f, mlist_cb, l), 0);
+	assert_int_equal(l->n, 100);
+	assert_int_equal(l->id[0], 298);
+	assert_int_equal(l->id[99], 1);
+
+	memset(l, 0, sizeof(*l));
+	f = (struct store_statmsg_filter){ .record_id = 5 };
+	assert_int_equal(store_statmsg_query(s, &f, mlist_cb, l), 0);
+	assert_int_equal(l->n, 1);
+	assert_int_equal(l->message_id[0], 40411);	/* i = 4 */
+	f.site = "PS2";			/* 5 is PS1's */
+	memset(l, 0, sizeof(*l));
+	assert_int_equal(store_statmsg_query(s, &f, mlist_cb, l), 0);
+	assert_int_equal(l->n, 0);
+
+	/* A callback's non-zero return stops the walk and is returned. */
+	memset(l, 0, sizeof(*l));
+	l->n = 399;
+	f = (struct store_statmsg_filter){ 0 };
+	assert_int_equal(store_statmsg_query(s, &f, mlist_cb, l), 7);
+	free(l);
+	store_free(s);
+}
+
+static void test_statmsg_bound(void **state)
+{
+	struct store *s = open_ok(":memory:");
+	struct journal_entry e = { .user = "lab", .site = "PS1",
+				   .old_mode = -1, .new_mode = -1 };
+	struct store_statmsg_filter f = { 0 };
+	struct mlist l = { 0 };
+	uint32_t old;
+
+	store_set_statmsg_max(s, 2);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 0), 0);
+	assert_int_equal(seed_one(s, "PS2", NAL1, 0), 0);
+	for (int i = 0; i < 5; i++) {
+		struct status_message m = msg_for("PS1", 40411, "lab", "DP01");
+
+		assert_int_equal(store_set_mode(s, "PS1", NAL1, (uint32_t)i % 2,
+						&e, &m, &old), 0);
+	}
+	struct status_message other = msg_for("PS2", 40411, "lab", "DP01");
+	e.site = "PS2";
+	assert_int_equal(store_set_mode(s, "PS2", NAL1, 1, &e, &other, &old), 0);
+	assert_int_equal(store_statmsg_count(s, "PS1"), 2);
+	assert_int_equal(store_statmsg_count(s, "PS2"), 1);
+	assert_int_equal(store_statmsg_query(s, &f, mlist_cb, &l), 0);
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.id[0], 4);
+	assert_int_equal(l.id[1], 5);
+	assert_int_equal(l.id[2], 6);
+	assert_string_equal(l.ins[0][0], "lab");
+
+	/* From 64 on, the message past the bound drops down to 1/64 below
+	 * it at once, not one per change. */
+	store_set_statmsg_max(s, 128);
+	e.site = "PS1";
+	for (int i = 0; i < 126; i++) {	/* 2 + 126 = 128 */
+		struct status_message m = msg_for("PS1", 40411, "lab", "DP01");
+
+		assert_int_equal(store_set_mode(s, "PS1", NAL1, (uint32_t)i % 2,
+						&e, &m, &old), 0);
+	}
+	assert_int_equal(store_statmsg_count(s, "PS1"), 128);
+	struct status_message m = msg_for("PS1", 40411, "lab", "DP01");
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, &m, &old), 0);
+	assert_int_equal(m.record_id, 133);
+	assert_int_equal(store_statmsg_count(s, "PS1"), 126);
+	memset(&l, 0, sizeof(l));
+	f = (struct store_statmsg_filter){ .site = "PS1", .limit = 1 };
+	assert_int_equal(store_statmsg_query(s, &f, mlist_cb, &l), 0);
+	/* 4, 5 and 7 went (6 is PS2's). */
+	assert_int_equal(l.id[0], 8);
+	assert_int_equal(store_statmsg_count(s, "PS2"), 1);
+	store_free(s);
+}
+
+static void test_statmsg_reset(void **state)
+{
+	struct store *s = open_ok(":memory:");
+	struct store_seed seeds[] = { { "PS1", NAL1, 0 } };
+	struct journal_entry e = { .user = "lab", .site = "PS1",
+				   .old_mode = -1, .new_mode = -1 };
+	struct status_message a = msg_for("PS1", 40411, "lab", "DP01");
+	struct status_message b = msg_for("PS2", 40411, "lab", "DP01");
+	uint32_t old;
+
+	assert_int_equal(seed_one(s, "PS1", NAL1, 0), 0);
+	assert_int_equal(seed_one(s, "PS2", NAL1, 0), 0);
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, &a, &old), 0);
+	e.site = "PS2";
+	assert_int_equal(store_set_mode(s, "PS2", NAL1, 1, &e, &b, &old), 0);
+
+	assert_int_equal(store_reset(s, "ps1", seeds, 1), 0);
+	assert_int_equal(store_statmsg_count(s, "PS1"), 0);
+	assert_int_equal(store_statmsg_count(s, "PS2"), 1);
+	/* Forgetting a site forgets its messages. */
+	assert_int_equal(store_reset(s, "PS2", NULL, 0), 0);
+	assert_int_equal(store_statmsg_count(s, NULL), 0);
+
+	/* With every message gone the next is 1 (max + 1, as the journal
+	 * numbers its rows); so after a reset of everything. */
+	a = msg_for("PS1", 40412, "lab", "DP01");
+	e.site = "PS1";
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, &e, &a, &old), 0);
+	assert_int_equal(a.record_id, 1);
+	a = msg_for("PS1", 40411, "lab", "DP01");
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, &a, &old), 0);
+	assert_int_equal(a.record_id, 2);
+	assert_int_equal(store_reset(s, NULL, seeds, 1), 0);
+	assert_int_equal(store_statmsg_count(s, NULL), 0);
+	a = msg_for("PS1", 40411, "lab", "DP01");
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, &a, &old), 0);
+	assert_int_equal(a.record_id, 1);
+	store_free(s);
+}
+
+/* ---- schema 2 and 3 -> 4 -------------------------------------------------- */
+
+/* The tables of schema 1, 2 and 3 as those releases made them (their
+ * migrations, repeated here because files in the field were made by
+ * them), with a DP and a journal row. */
+static const char *const old_schema[] = {
+	"CREATE TABLE dp_state(site TEXT NOT NULL COLLATE NOCASE,"
+	" nalpath TEXT NOT NULL COLLATE NOCASE, mode INTEGER NOT NULL"
+	" CHECK(mode IN (0, 1)), updated_ms INTEGER, updated_by TEXT,"
+	" PRIMARY KEY(site, nalpath));"
+	"CREATE TABLE journal(id INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL,"
+	" user TEXT, protocol TEXT, operation TEXT, site TEXT, class TEXT,"
+	" method TEXT, nalpath TEXT, params TEXT, old_mode INTEGER,"
+	" new_mode INTEGER, hresult INTEGER NOT NULL, latency_us INTEGER);",
+	"ALTER TABLE journal ADD COLUMN rule_id INTEGER;"
+	"ALTER TABLE journal ADD COLUMN effect TEXT;"
+	"ALTER TABLE journal ADD COLUMN return_value INTEGER;"
+	"ALTER TABLE journal ADD COLUMN http_status INTEGER;"
+	"CREATE INDEX journal_site ON journal(site, id);"
+	"CREATE TABLE journal_stats(site TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,"
+	" dropped INTEGER NOT NULL);"
+	"CREATE TABLE snapshot_meta(key TEXT NOT NULL PRIMARY KEY, value TEXT);",
+	"ALTER TABLE journal ADD COLUMN refusal TEXT;",
+};
+
+/* Writes a dpsim database of schema version (2 or 3) at path, with DP
+ * NAL1 of PS1 in mode 1, one journal row and, for a snapshot, its
+ * blobs. */
+static void write_old_db(const char *path, int version, bool snapshot)
+{
+	sqlite3 *db = NULL;
+	char sql[160];
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA page_size=1024", NULL, NULL,
+				      NULL), SQLITE_OK);
+	for (int v = 0; v < version; v++)
+		assert_int_equal(sqlite3_exec(db, old_schema[v], NULL, NULL,
+					      NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+		"INSERT INTO dp_state VALUES('PS1', '" "[\"Display=\\\\DP01.contoso.com"
+		"\\\"]MSWNET:[\"SMS_SITE=PS1\"]\\\\DP01.contoso.com\\', 1, 0, NULL);"
+		"INSERT INTO journal(time_ms, user, site, hresult) VALUES(5, 'old', 'PS1', 0);",
+		NULL, NULL, NULL), SQLITE_OK);
+	if (snapshot)
+		assert_int_equal(sqlite3_exec(db, "INSERT INTO snapshot_meta"
+			" VALUES('sites', '<old/>'), ('created_ms', '1')",
+			NULL, NULL, NULL), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "PRAGMA application_id=%d;"
+		 " PRAGMA user_version=%d", (int)STORE_APPLICATION_ID, version);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+/* A file of schema 2 or 3 is upgraded: its rows stay, it starts with no
+ * status message, and the next change writes one. */
+static void migrate_from(struct tmp *t, int version)
+{
+	struct journal_entry e = { .user = "lab", .site = "PS1",
+				   .old_mode = -1, .new_mode = -1 };
+	struct status_message m = msg_for("PS1", 40412, "lab", "DP01");
+	struct jlist l = { 0 };
+	struct store *s;
+	uint32_t old;
+
+	write_old_db(t->db, version, false);
+	assert_int_equal(read_user_version(t->db), (uint32_t)version);
+	s = open_ok(t->db);
+	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
+	assert_int_equal(store_journal_foreach(s, 0, jlist_cb, &l), 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.e[0].user, "old");
+	assert_int_equal(store_statmsg_count(s, NULL), 0);
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, &e, &m, &old), 0);
+	assert_int_equal(m.record_id, 1);
+	assert_int_equal(e.id, 2);
+	store_free(s);
+	assert_int_equal(read_user_version(t->db), STORE_SCHEMA_VERSION);
+
+	s = open_ok(t->db);
+	assert_int_equal(store_statmsg_count(s, "PS1"), 1);
+	store_free(s);
+}
+
+static void test_migrate_from_version2(void **state)
+{
+	migrate_from(*state, 2);
+}
+
+static void test_migrate_from_version3(void **state)
+{
+	migrate_from(*state, 3);
+}
+
+/* Snapshots taken at schema 2 and 3 are restored, upgraded; the live
+ * database stays at this schema and keeps writing messages. */
+static void test_snapshot_from_older_schema(void **state)
+{
+	struct tmp *t = *state;
+	struct journal_entry e = { .user = "lab", .site = "PS1",
+				   .old_mode = -1, .new_mode = -1 };
+	struct store *s = open_ok(t->db);
+	char dir[200], p[256], *v = NULL;
+	uint32_t old;
+
+	snprintf(dir, sizeof(dir), "%s.snapshots", t->db);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(seed_one(s, "PS1", NAL1, 0), 0);
+	for (int version = 2; version <= 3; version++) {
+		struct status_message m = msg_for("PS1", 40411, "lab", "DP01");
+
+		snprintf(p, sizeof(p), "%s/v%d.db", dir, version);
+		write_old_db(p, version, true);
+		assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, &e, NULL, &old), 0);
+		assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, &m, &old), 0);
+		assert_true(store_statmsg_count(s, NULL) > 0);
+
+		snprintf(p, sizeof(p), "v%d", version);
+		assert_int_equal(store_snapshot_blob(s, p, "sites", &v), 0);
+		assert_string_equal(v, "<old/>");
+		free(v);
+		assert_int_equal(store_snapshot_restore(s, p), 0);
+		assert_int_equal(mode_of(s, "PS1", NAL1), 1);
+		assert_int_equal(store_statmsg_count(s, NULL), 0);
+		assert_int_equal(store_journal_count(s), 1);
+		/* The snapshot file itself is left as it was. */
+		snprintf(p, sizeof(p), "%s/v%d.db", dir, version);
+		assert_int_equal(read_user_version(p), (uint32_t)version);
+
+		m = msg_for("PS1", 40412, "lab", "DP01");
+		assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, &e, &m, &old), 0);
+		assert_int_equal(m.record_id, 1);
+		unlink(p);
+	}
+	store_free(s);
+	assert_int_equal(read_user_version(t->db), STORE_SCHEMA_VERSION);
+	/* A save now is at this schema, with its messages. */
+	s = open_ok(t->db);
+	assert_int_equal(store_statmsg_count(s, "PS1"), 1);
+	assert_int_equal(store_snapshot_save(s, "now", NULL, 0), 0);
+	struct status_message m = msg_for("PS1", 40411, "lab", "DP01");
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, &m, &old), 0);
+	assert_int_equal(store_statmsg_count(s, "PS1"), 2);
+	assert_int_equal(store_snapshot_restore(s, "now"), 0);
+	assert_int_equal(store_statmsg_count(s, "PS1"), 1);
+	store_free(s);
+	snprintf(p, sizeof(p), "%s/now.db", dir);
+	assert_int_equal(read_user_version(p), STORE_SCHEMA_VERSION);
+	unlink(p);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 /* ---- new journal columns and the bound ------------------------------------ */
 
 static void test_journal_new_columns(void **state)
@@ -846,7 +1293,7 @@ static void test_bound_with_set_mode(void **state)
 					   .old_mode = -1, .new_mode = -1 };
 
 		assert_int_equal(store_set_mode(s, "PS1", NAL1, (uint32_t)i % 2,
-						&e, NULL), 0);
+						&e, NULL, NULL), 0);
 	}
 	store_journal_stats(s, "PS1", &rows, &dropped);
 	assert_int_equal(rows, 3);
@@ -871,7 +1318,7 @@ static void test_reset_site_and_all(void **state)
 
 	assert_int_equal(seed_one(s, "PS1", NAL1, 1), 0);
 	assert_int_equal(seed_one(s, "PS2", NAL1, 1), 0);
-	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, &e, NULL), 0);
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, &e, NULL, NULL), 0);
 	assert_int_equal(store_journal_add(s, &o), 0);
 
 	/* PS1 only: its rows and journal, not PS2's. */
@@ -931,11 +1378,11 @@ static void snapshot_round_trip(const char *path, bool file)
 	store_set_journal_max(s, 2);
 	assert_int_equal(seed_one(s, "PS1", NAL1, 0), 0);
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, NULL), 0);
+		assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, NULL, NULL), 0);
 	assert_int_equal(store_snapshot_save(s, "before-test.1", blobs, 2), 0);
 
 	/* Change everything, then go back. */
-	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, &e, NULL), 0);
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, &e, NULL, NULL), 0);
 	assert_int_equal(seed_one(s, "PS1", NAL2, 1), 0);
 	assert_int_equal(store_journal_clear(s, NULL, NULL), 0);
 	assert_int_equal(store_snapshot_restore(s, "before-test.1"), 0);
@@ -1042,7 +1489,7 @@ static void *write_one(void *arg)
 				   .operation = "invoke", .old_mode = -1,
 				   .new_mode = -1 };
 
-	d->write_rc = store_set_mode(d->s, "PS1", NAL1, 1, &e, &d->old_mode);
+	d->write_rc = store_set_mode(d->s, "PS1", NAL1, 1, &e, NULL, &d->old_mode);
 	return NULL;
 }
 
@@ -1121,7 +1568,7 @@ static void test_snapshot_notify_once(void **state)
 						    count_call, &calls), 0);
 	assert_int_equal(calls, 2);
 	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, &(struct journal_entry){
-		.old_mode = -1, .new_mode = -1 }, NULL), 0);
+		.old_mode = -1, .new_mode = -1 }, NULL, NULL), 0);
 	assert_int_equal(store_snapshot_restore(s, "m"), 0);
 	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
 	store_free(s);
@@ -1161,7 +1608,7 @@ static void test_snapshot_stale_tmp(void **state)
 	assert_true(file_exists(p));
 	assert_int_equal(unlink(p), 0);
 	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, &(struct journal_entry){
-		.old_mode = -1, .new_mode = -1 }, NULL), 0);
+		.old_mode = -1, .new_mode = -1 }, NULL, NULL), 0);
 	assert_int_equal(store_snapshot_restore(s, "keep"), 0);
 	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
 	store_free(s);
@@ -1209,7 +1656,7 @@ static void *worker_main(void *arg)
 		uint32_t want = (uint32_t)((k + w->idx) % 2), old;
 
 		/* Only this thread writes its own DP: old is ours. */
-		if (store_set_mode(w->s, "PS1", w->own, want, &e, &old) == 0) {
+		if (store_set_mode(w->s, "PS1", w->own, want, &e, NULL, &old) == 0) {
 			w->ok++;
 			if (old != last)
 				w->chain_errors++;
@@ -1219,7 +1666,7 @@ static void *worker_main(void *arg)
 		e = (struct journal_entry){ .user = w->own,
 					    .nalpath = "shared",
 					    .old_mode = -1, .new_mode = -1 };
-		if (store_set_mode(w->s, "PS1", "shared", want ^ 1, &e,
+		if (store_set_mode(w->s, "PS1", "shared", want ^ 1, &e, NULL,
 				   NULL) == 0)
 			w->ok++;
 	}
@@ -1522,6 +1969,13 @@ int main(void)
 		cmocka_unit_test(test_journal_new_columns),
 		cmocka_unit_test(test_bound_with_set_mode),
 		cmocka_unit_test(test_reset_site_and_all),
+		cmocka_unit_test(test_statmsg_with_set_mode),
+		cmocka_unit_test(test_statmsg_query),
+		cmocka_unit_test(test_statmsg_bound),
+		cmocka_unit_test(test_statmsg_reset),
+		FILE_TEST(test_migrate_from_version2),
+		FILE_TEST(test_migrate_from_version3),
+		FILE_TEST(test_snapshot_from_older_schema),
 		cmocka_unit_test(test_snapshots_memory),
 		FILE_TEST(test_snapshots_file),
 		FILE_TEST(test_snapshot_other_schema),
