@@ -346,53 +346,92 @@ static void invoke_flow_over_https(void **state)
 	stop(t);
 }
 
-/* dpctl verifies the server with --cacert and carries out the change. */
+/* The endpoints dpctl is given for p's HTTPS listener: WS-Man's, and the
+ * AdminService's (same host and port) in *admin. */
+static void https_endpoints(const struct dpsim_proc *p, char *admin,
+			    size_t size)
+{
+	size_t n = strlen(p->tls_url);
+
+	assert_true(n > 6 && strcmp(p->tls_url + n - 6, "/wsman") == 0);
+	snprintf(admin, size, "%.*s/AdminService", (int)(n - 6), p->tls_url);
+}
+
+/* dpctl verifies the server with --cacert and carries out the change,
+ * over WS-Man and over the AdminService (each turns DP01 on, then the
+ * next one finds it so and turns it off). */
 static void dpctl_with_cacert(void **state)
 {
 	struct tcase *t = *state;
 	const struct pki *k = t->k;
 	struct dpsim_proc *p = &t->p;
+	char admin[160];
 	struct run r;
 
 	start_tls(t, NULL);
-	const char *inv[] = { "invoke", "--nal", DP01_NAL, "--mode", "1", NULL };
-	run_dpctl(p->tls_url, k->ca, inv, &r);
-	if (r.status)
-		fprintf(stderr, "dpctl: %d\n%s%s", r.status, r.out, r.err);
-	assert_int_equal(r.status, 0);
-	assert_string_equal(r.out, "SMS_DistributionPointInfo."
-			    "SetDPMaintenanceMode: ReturnValue 0\n");
-	run_free(&r);
+	https_endpoints(p, admin, sizeof(admin));
+	for (int i = 0; i < 2; i++) {
+		const char *url = i ? admin : p->tls_url;
+		const char *inv[] = { "invoke", "--nal", DP01_NAL, "--mode",
+				      "1", NULL };
+		const char *st[] = { "status", "DP01", NULL };
+		const char *off[] = { "maintenance", "off", "DP01", NULL };
 
-	const char *st[] = { "status", "DP01", NULL };
-	run_dpctl(p->tls_url, k->ca, st, &r);
-	assert_int_equal(r.status, 0);
-	assert_non_null(strstr(r.out, "name:             DP01.contoso.com\n"));
-	assert_non_null(strstr(r.out, "maintenance mode: on\n"));
-	run_free(&r);
-	/* What dpctl claims, read back without it. */
-	assert_int_equal(get_dp01_mode(p->tls_url), 1);
+		run_dpctl(url, k->ca, inv, &r);
+		if (r.status)
+			fprintf(stderr, "dpctl: %d\n%s%s", r.status, r.out,
+				r.err);
+		assert_int_equal(r.status, 0);
+		assert_string_equal(r.out, "SMS_DistributionPointInfo."
+				    "SetDPMaintenanceMode: ReturnValue 0\n");
+		run_free(&r);
+
+		run_dpctl(url, k->ca, st, &r);
+		assert_int_equal(r.status, 0);
+		assert_non_null(strstr(r.out, "name:             "
+				       "DP01.contoso.com\n"));
+		assert_non_null(strstr(r.out, "maintenance mode: on\n"));
+		run_free(&r);
+		/* What dpctl claims, read back without it. */
+		assert_int_equal(get_dp01_mode(p->tls_url), 1);
+
+		run_dpctl(url, k->ca, off, &r);
+		assert_int_equal(r.status, 0);
+		assert_string_equal(r.out, "DP01.contoso.com: maintenance off "
+				    "(was on)\n");
+		run_free(&r);
+		assert_int_equal(get_dp01_mode(p->tls_url), 0);
+	}
 	stop(t);
 }
 
-/* Without the CA, dpctl refuses the server: its TLS exit code and one
- * line that says certificate verification failed. Nothing is changed. */
+/* Without the CA, dpctl refuses the server, over either protocol: its
+ * TLS exit code and one line that says certificate verification failed.
+ * Nothing is changed. */
 static void dpctl_without_cacert_refuses(void **state)
 {
 	struct tcase *t = *state;
 	struct dpsim_proc *p = &t->p;
+	char admin[160];
 	struct run r;
 
 	start_tls(t, NULL);
-	const char *inv[] = { "invoke", "--nal", DP01_NAL, "--mode", "1", NULL };
-	run_dpctl(p->tls_url, NULL, inv, &r);
-	assert_int_equal(r.status, DPCTL_EXIT_TLS);
-	assert_string_equal(r.out, "");
-	assert_int_equal(count_lines(r.err), 1);
-	if (!strstr(r.err, "certificate"))
-		fail_msg("dpctl's error does not name the certificate: %s", r.err);
-	assert_non_null(strstr(r.err, p->tls_url));
-	run_free(&r);
+	https_endpoints(p, admin, sizeof(admin));
+	for (int i = 0; i < 2; i++) {
+		const char *url = i ? admin : p->tls_url;
+		const char *inv[] = { "invoke", "--nal", DP01_NAL, "--mode",
+				      "1", NULL };
+
+		run_dpctl(url, NULL, inv, &r);
+		assert_int_equal(r.status, DPCTL_EXIT_TLS);
+		assert_string_equal(r.out, "");
+		assert_int_equal(count_lines(r.err), 1);
+		if (!strstr(r.err, "certificate"))
+			fail_msg("dpctl's error does not name the certificate: "
+				 "%s", r.err);
+		assert_non_null(strstr(r.err, url));
+		run_free(&r);
+	}
 	assert_int_equal(get_dp01_mode(p->tls_url), 0);
 	stop(t);
 }
