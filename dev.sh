@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 BUILD_PKGS=(gcc meson ninja-build pkg-config libmicrohttpd-dev libgnutls28-dev
-	libcrypt-dev nettle-dev libxml2-dev libsqlite3-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev)
+	libcrypt-dev nettle-dev libkrb5-dev gss-ntlmssp libxml2-dev libsqlite3-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev)
 TEST_PKGS=(valgrind curl openssl libxml2-utils python3-winrm python3-xmltodict python3-requests wsl
 	golang-go golang-github-masterzen-winrm-dev)
 BROWSER_PKGS=(chromium)
@@ -66,7 +66,7 @@ test)
 	meson test -C build --print-errorlogs
 	say "unit and integration under AddressSanitizer + UndefinedBehaviorSanitizer"
 	build build-asan -Db_sanitize=address,undefined -Db_lundef=false
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		meson test -C build-asan --suite unit --suite integration --print-errorlogs
 	say "unit and integration under valgrind (dpsim included)"
 	meson test -C build --setup valgrind --suite unit --suite integration --print-errorlogs
