@@ -152,10 +152,17 @@ static bool take_line(struct span *s, struct span *line)
 	return false;
 }
 
-/* A header line "Name: value", indented or not. */
+/* A header line "Name: value", indented or not. A control character
+ * (a lone CR or LF among them) makes it no header: the type it carries
+ * becomes a Content-Type further on. */
 static bool header_line(struct span line, struct span *name,
 			struct span *value)
 {
+	for (size_t i = 0; i < line.n; i++) {
+		unsigned char c = (unsigned char)line.p[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return false;
+	}
 	line = trim(line);
 	if (!cut(&line, ':', name))
 		return false;

@@ -179,6 +179,17 @@ static void test_framing_refused(void **state)
 		  "\tOriginalContent: type=a/b;Length=1\r\n"
 		  "--Encrypted Boundary\r\n"),
 		  SEALED_E_HEADER },
+		/* A lone LF or another control character in a header. */
+		{ B("--Encrypted Boundary\r\n"
+		  "\tContent-Type: application/HTTP-SPNEGO-session-encrypted\r\n"
+		  "\tOriginalContent: type=a/b\nX-Injected: 1;Length=1\r\n"
+		  "--Encrypted Boundary\r\n"),
+		  SEALED_E_HEADER },
+		{ B("--Encrypted Boundary\r\n"
+		  "\tContent-Type: application/HTTP-SPNEGO-session-encrypted\r\n"
+		  "\tOriginalContent: type=a/b\x01;Length=1\r\n"
+		  "--Encrypted Boundary\r\n"),
+		  SEALED_E_HEADER },
 		/* OriginalContent twice. */
 		{ B("--Encrypted Boundary\r\n"
 		  "\tContent-Type: application/HTTP-SPNEGO-session-encrypted\r\n"
