@@ -14,6 +14,7 @@
    sealed body (UTF-16, as Windows sends it) in the same request, then a
    request with no Authorization on the same connection; a tampered body
    and a wrong Length get 400 and execute nothing.
+5. Over HTTPS, pywinrm NTLM without sealing: served, roles applied.
 
 usage: ntlm_scenario.sh [DPSIM]   (it sets OPENSSL_CONF for MD4)
 """
@@ -24,6 +25,7 @@ import json
 import os
 import re
 import struct
+import subprocess
 import sys
 import tempfile
 import uuid
@@ -287,6 +289,38 @@ def windows_part(c, url, host, port):
          {'DP03.branch.contoso.com': '0'})
 
 
+# ---- 5: HTTPS: Negotiate without sealing is normal --------------------------
+
+def https_part(c, binary, work):
+    key, cert = os.path.join(work, 'k.pem'), os.path.join(work, 'c.pem')
+    r = subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes',
+                        '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost',
+                        '-addext', 'subjectAltName=IP:127.0.0.1'],
+                       capture_output=True)
+    if r.returncode:
+        c.fail('https: openssl could not make a certificate: %s' % r.stderr[-300:])
+        return
+    ps.CLIENT_KW = {'transport': 'ntlm', 'message_encryption': 'auto',
+                    'ca_trust_path': cert}
+    d = ps.Dpsim(binary, work, extra=['--listen', 'none', '--tls-listen', '127.0.0.1:0',
+                                      '--tls-cert', cert, '--tls-key', key])
+    try:
+        c.eq('https: the ready line names an https URL', d.url.split(':')[0], 'https')
+        lab = ps.Client(d.url, 'lab', 'lab')
+        rv = lab.set_mode(ps.DPINFO, ps.nal('PXE01.contoso.com'), 1)
+        c.eq('https: NTLM unsealed SetDPMaintenanceMode(PXE01, 1) ReturnValue', rv, '0')
+        items, _ = lab.wql("SELECT * FROM SMS_DistributionPointInfo WHERE Name = 'PXE01.contoso.com'")
+        c.eq('https: read back', ps.modes(items), {'PXE01.contoso.com': '1'})
+        ps.expect_fault(c, 'https: Read-only Analyst over NTLM',
+                        lambda: ps.Client(d.url, 'analyst', 'analyst').set_mode(
+                            ps.DPINFO, ps.nal('PXE01.contoso.com'), 0),
+                        'w:AccessDenied', ps.WBEM_E_ACCESS_DENIED, fault_code='s:Sender')
+    except Exception as e:  # noqa: BLE001
+        c.fail('https: %s: %s' % (type(e).__name__, e))
+    c.eq('dpsim (https) exit status', d.stop(), 0)
+    ps.CLIENT_KW = {'transport': 'ntlm', 'message_encryption': 'always'}
+
+
 def main():
     binary = os.environ.get('DPSIM_BIN') or (sys.argv[1] if len(sys.argv) > 1 else
                                              os.path.join(ps.ROOT, 'build', 'simulator', 'dpsim'))
@@ -311,6 +345,8 @@ def main():
         c.eq('dpsim exit status after SIGTERM', d.stop(), 0)
         os.makedirs(os.path.join(work, 'b'))
         unencrypted_allowed(c, binary, os.path.join(work, 'b'))
+        os.makedirs(os.path.join(work, 't'))
+        https_part(c, binary, os.path.join(work, 't'))
     print('ntlm: %d passed, %d failed' % (c.passed, c.failed))
     return 1 if c.failed else 0
 
