@@ -498,8 +498,12 @@ enum negotiate_step negotiate_accept(struct negotiate *n,
 		goto refused;
 	}
 	negotiate_token_user(buf, (size_t)len, name, namesize);
-	/* A token on an established context is a new sign-in. */
-	if (c && c->established) {
+	/* A token on an established context is a new sign-in, and so is a
+	 * first token (bare NEGOTIATE, or GSS-framed SPNEGO) on a
+	 * handshake left half-way. */
+	bool first = (len >= 12 && !memcmp(buf, "NTLMSSP", 8) && buf[8] == 1) ||
+		     buf[0] == 0x60;
+	if (c && (c->established || first)) {
 		negotiate_ctx_free(c);
 		c = *ctx = NULL;
 	}

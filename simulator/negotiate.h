@@ -61,7 +61,8 @@ enum negotiate_step {
 /* One step of the handshake on a connection. authorization: the whole
  * header value ("Negotiate <base64>"). *ctx: the connection's context,
  * NULL before its first token (made here); a token on an established
- * context starts a new sign-in. *reply: NULL or a malloc'd
+ * context, or a first token (NEGOTIATE) on an unfinished one, starts a
+ * new sign-in. *reply: NULL or a malloc'd
  * WWW-Authenticate value ("Negotiate <base64>") the caller frees. On
  * NEGOTIATE_REFUSED, why is one phrase for the log and the journal
  * ("wrong password or unknown user 'lab'", "user 'ops' has no NTLM

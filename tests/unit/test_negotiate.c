@@ -208,6 +208,57 @@ static void test_raw_ntlm(void **state)
 	negotiate_free(n);
 }
 
+/* A client that starts over half-way, then signs in again on the same
+ * (established) context: each first token begins a new handshake. */
+static void test_restart(void **state)
+{
+	(void)state;
+	struct negotiate *n = acceptor();
+	struct client c1, c2;
+	struct negotiate_ctx *ctx = NULL;
+	char *reply = NULL, name[64], why[256];
+
+	client_new(&c1, "LAB\\lab", "lab", &ntlm_oid);
+	char *auth = client_step(&c1, NULL);
+	assert_int_equal(negotiate_accept(n, &ctx, auth, &reply, name, sizeof(name),
+					  why, sizeof(why)), NEGOTIATE_CONTINUE);
+	free(auth);
+	free(reply);
+	client_free(&c1);
+	/* A new client on the same connection context. */
+	client_new(&c2, "LAB\\lab", "lab", &ntlm_oid);
+	auth = client_step(&c2, NULL);
+	assert_int_equal(negotiate_accept(n, &ctx, auth, &reply, name, sizeof(name),
+					  why, sizeof(why)), NEGOTIATE_CONTINUE);
+	free(auth);
+	auth = client_step(&c2, reply);
+	free(reply);
+	assert_int_equal(negotiate_accept(n, &ctx, auth, &reply, name, sizeof(name),
+					  why, sizeof(why)), NEGOTIATE_DONE);
+	free(auth);
+	free(reply);
+	assert_ptr_equal(negotiate_user(ctx), &users[0]);
+	client_free(&c2);
+	/* Signed in; a new NEGOTIATE starts over (the user is gone until
+	 * the new handshake ends). */
+	client_new(&c1, "LAB\\ops", "Passw0rd!", &ntlm_oid);
+	auth = client_step(&c1, NULL);
+	assert_int_equal(negotiate_accept(n, &ctx, auth, &reply, name, sizeof(name),
+					  why, sizeof(why)), NEGOTIATE_CONTINUE);
+	free(auth);
+	assert_null(negotiate_user(ctx));
+	auth = client_step(&c1, reply);
+	free(reply);
+	assert_int_equal(negotiate_accept(n, &ctx, auth, &reply, name, sizeof(name),
+					  why, sizeof(why)), NEGOTIATE_DONE);
+	free(auth);
+	free(reply);
+	assert_ptr_equal(negotiate_user(ctx), &users[1]);
+	client_free(&c1);
+	negotiate_ctx_free(ctx);
+	negotiate_free(n);
+}
+
 /* A GSSAPI client's way: SPNEGO around NTLM. */
 static void test_spnego(void **state)
 {
@@ -370,6 +421,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_raw_ntlm),
 		cmocka_unit_test(test_spnego),
+		cmocka_unit_test(test_restart),
 		cmocka_unit_test(test_wrong_password),
 		cmocka_unit_test(test_crypt_only),
 		cmocka_unit_test(test_garbage),
