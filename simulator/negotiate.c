@@ -450,22 +450,26 @@ static const char *user_part(char *shown)
 	return shown;
 }
 
-/* Why a sign-in of name failed, for the log and the journal. */
-static void refusal(const struct negotiate *n, const char *name, const char *gss,
+/* Why a sign-in of name failed, for the log and the journal: true when
+ * the user has no NT secret at all. */
+static bool refusal(const struct negotiate *n, const char *name, const char *gss,
 		    char *why, size_t whysize)
 {
 	const struct fixture_user *u = name[0] ? find_user(n->fx, name) : NULL;
 
-	if (u && !u->password && !u->nt_hash)
+	if (u && !u->password && !u->nt_hash) {
 		snprintf(why, whysize, "user '%s' has only a password-hash (crypt), "
 			 "which cannot check an NTLM sign-in: give the user an "
 			 "nt-hash (dpsim --hash-password prints one) or sign in "
 			 "with Basic", u->name);
-	else if (name[0])
+		return true;
+	}
+	if (name[0])
 		snprintf(why, whysize, "NTLM sign-in failed: wrong password or "
 			 "unknown user '%s' (%s)", name, gss);
 	else
 		snprintf(why, whysize, "NTLM sign-in failed (%s)", gss);
+	return false;
 }
 
 enum negotiate_step negotiate_accept(struct negotiate *n,
@@ -481,6 +485,7 @@ enum negotiate_step negotiate_accept(struct negotiate *n,
 	gss_buffer_desc out = GSS_C_EMPTY_BUFFER;
 	char gwhy[256];
 	enum negotiate_step step = NEGOTIATE_REFUSED;
+	bool no_secret = false;
 
 	*reply = NULL;
 	if (namesize)
@@ -525,7 +530,8 @@ enum negotiate_step negotiate_accept(struct negotiate *n,
 				       &out, &flags, NULL, NULL);
 	if (GSS_ERROR(major)) {
 		gss_why(major, minor, gwhy, sizeof(gwhy));
-		refusal(n, namesize ? name : "", gwhy, why, whysize);
+		if (refusal(n, namesize ? name : "", gwhy, why, whysize))
+			no_secret = true;
 		goto refused;
 	}
 	if (out.length) {
@@ -562,6 +568,8 @@ refused:
 	*reply = NULL;
 	negotiate_ctx_free(*ctx);
 	*ctx = NULL;
+	if (no_secret)
+		step = NEGOTIATE_NO_SECRET;
 done:
 	gss_release_buffer(&minor, &out);
 	gss_release_name(&minor, &src);

@@ -56,6 +56,9 @@ enum negotiate_step {
 	NEGOTIATE_DONE,		/* signed in: negotiate_user(*ctx); *reply
 				 * (may be NULL) goes on the answer */
 	NEGOTIATE_REFUSED,	/* why says; *ctx is freed and NULL */
+	NEGOTIATE_NO_SECRET,	/* refused as above, because the fixture
+				 * user has only a crypt hash: a mistake in
+				 * the fixture that the log must show */
 };
 
 /* One step of the handshake on a connection. authorization: the whole

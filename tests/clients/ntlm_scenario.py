@@ -15,6 +15,8 @@
    request with no Authorization on the same connection; a tampered body
    and a wrong Length get 400 and execute nothing.
 5. Over HTTPS, pywinrm NTLM without sealing: served, roles applied.
+6. A user with only a crypt hash: Basic works, NTLM is refused with a
+   log line saying why.
 
 usage: ntlm_scenario.sh [DPSIM]   (it sets OPENSSL_CONF for MD4)
 """
@@ -289,6 +291,42 @@ def windows_part(c, url, host, port):
          {'DP03.branch.contoso.com': '0'})
 
 
+# ---- 6: a user with only a crypt hash -------------------------------------
+
+def crypt_only(c, binary, work):
+    """The lab without the analyst's nt-hash: Basic works, NTLM is
+    refused, and the log says why."""
+    with open(os.path.join(ps.ROOT, 'fixtures', 'lab.xml')) as f:
+        xml = f.read()
+    xml, n = re.subn(r'\s+nt-hash="[0-9A-F]{32}"', '', xml)
+    c.eq('crypt only: the nt-hash taken out of the lab', n, 1)
+    lab = os.path.join(work, 'lab.xml')
+    with open(lab, 'w') as f:
+        f.write(xml)
+    d = ps.Dpsim(binary, work, extra=['--fixture', lab, '--log-level', 'info'])
+    try:
+        ps.CLIENT_KW = {'transport': 'basic'}
+        items, _ = ps.Client(d.url, 'analyst', 'analyst').wql(
+            "SELECT * FROM SMS_DistributionPointInfo WHERE Name = 'DP01.contoso.com'")
+        c.eq('crypt only: Basic still signs the analyst in', len(items), 1)
+        ps.CLIENT_KW = {'transport': 'ntlm', 'message_encryption': 'always'}
+        try:
+            ps.Client(d.url, 'analyst', 'analyst').wql('SELECT * FROM SMS_DistributionPointInfo')
+            c.fail('crypt only: NTLM: no exception')
+        except winrm_exceptions.InvalidCredentialsError:
+            c.ok('crypt only: NTLM refused (401)')
+    except Exception as e:  # noqa: BLE001
+        c.fail('crypt only: %s: %s' % (type(e).__name__, e))
+    d.stderr.flush()
+    with open(os.path.join(work, 'dpsim.stderr')) as f:
+        log = f.read()
+    want = "user 'analyst' has only a password-hash (crypt), which cannot check an NTLM sign-in"
+    c.ok('crypt only: the log line says why') if want in log else \
+        c.fail('crypt only: no log line %r in %r' % (want, log[-600:]))
+    c.eq('dpsim (crypt only) exit status', d.stop(), 0)
+    ps.CLIENT_KW = {'transport': 'ntlm', 'message_encryption': 'always'}
+
+
 # ---- 5: HTTPS: Negotiate without sealing is normal --------------------------
 
 def https_part(c, binary, work):
@@ -347,6 +385,8 @@ def main():
         unencrypted_allowed(c, binary, os.path.join(work, 'b'))
         os.makedirs(os.path.join(work, 't'))
         https_part(c, binary, os.path.join(work, 't'))
+        os.makedirs(os.path.join(work, 'c'))
+        crypt_only(c, binary, os.path.join(work, 'c'))
     print('ntlm: %d passed, %d failed' % (c.passed, c.failed))
     return 1 if c.failed else 0
 
