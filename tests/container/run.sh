@@ -56,11 +56,11 @@ if ! podman image exists "$base"; then
 	# As Debian's slim image: no manuals, documentation or translations,
 	# no apt lists; the path-excludes stay in the image for later installs.
 	mmdebstrap --variant=minbase --quiet \
-		--dpkg-opt='path-exclude=/usr/share/man/*' \
-		--dpkg-opt='path-exclude=/usr/share/doc/*' \
-		--dpkg-opt='path-include=/usr/share/doc/*/copyright' \
-		--dpkg-opt='path-exclude=/usr/share/locale/*' \
-		--dpkg-opt='path-exclude=/usr/share/info/*' \
+		--dpkgopt='path-exclude=/usr/share/man/*' \
+		--dpkgopt='path-exclude=/usr/share/doc/*' \
+		--dpkgopt='path-include=/usr/share/doc/*/copyright' \
+		--dpkgopt='path-exclude=/usr/share/locale/*' \
+		--dpkgopt='path-exclude=/usr/share/info/*' \
 		--customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*' \
 		bookworm "$tmp/root.tar"
 	podman import -q "$tmp/root.tar" "$base" >/dev/null
