@@ -14,6 +14,7 @@ import os
 import select
 import shutil
 import subprocess
+import time
 import urllib.request
 from pathlib import Path
 
@@ -67,11 +68,28 @@ def _start(tmp):
     return proc, line.split()[2].rsplit("/wsman", 1)[0]
 
 
+def _wait_healthy(d, seconds=60):
+    """A dpsim started elsewhere (a CI service) may still be loading: poll
+    its health route, bounded, until it says ready."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if d.control("GET", "health")["status"] == "ready":
+                return
+        except (OSError, ValueError):
+            pass    # not listening yet, or 503 starting
+        if time.monotonic() > deadline:
+            pytest.exit("dpsim at %s is not ready after %d s" % (d.base, seconds), 2)
+        time.sleep(0.2)
+
+
 @pytest.fixture(scope="session")
 def dpsim(tmp_path_factory):
     url = os.environ.get("DPSIM_URL")
     if url:
-        yield Dpsim(url, os.environ.get("DPSIM_ADMIN_TOKEN"))
+        d = Dpsim(url, os.environ.get("DPSIM_ADMIN_TOKEN"))
+        _wait_healthy(d)
+        yield d
         return
     proc, base = _start(tmp_path_factory.mktemp("dpsim"))
     yield Dpsim(base)
