@@ -159,8 +159,16 @@ if "$dpctl" -e "$endpoint" sim state >/dev/null 2>&1; then
 fi
 DPSIM_ADMIN_TOKEN=$token "$dpctl" -e "$endpoint" --site PS1 sim journal count \
 	--method SetDPMaintenanceMode --expect 1 >/dev/null
+# The pytest example as the README's CI jobs run it: against the service,
+# a site per test.
+if /usr/bin/python3 -c 'import pytest' 2>/dev/null; then
+	DPSIM_URL=$base_url DPSIM_ADMIN_TOKEN=$token PYTHONDONTWRITEBYTECODE=1 \
+		/usr/bin/python3 -m pytest -q -p no:cacheprovider "$src/examples/pytest" >&2
+else
+	say "FAIL: python3-pytest is not installed (./dev.sh test installs it)"; exit 1
+fi
 stop "$c1"
-say "SetDPMaintenanceMode done and container stopped ($(elapsed))"
+say "SetDPMaintenanceMode and the pytest example done, container stopped ($(elapsed))"
 
 # --- 2: a new container on the same volume reads the change back ---------
 c2=dpsim-test-$tag-2
