@@ -81,8 +81,12 @@ podman build -q "${rt[@]}" --network host --format docker -t "$image" \
 	-f "$src/Containerfile" "$src" >"$tmp/build.log" 2>&1 || {
 	cat "$tmp/build.log" >&2; say "FAIL: podman build"; exit 1; }
 new=$(podman image inspect --format '{{.Id}}' "$image")
-# The image this one replaces is dropped, not left dangling run after run.
+# The image this one replaces is dropped, not left dangling run after run,
+# and so are the build stages of earlier builds (the newest stays: it is
+# the cache of the compile).
 [ -n "$old" ] && [ "$old" != "$new" ] && podman rmi -f "$old" >/dev/null 2>&1 || true
+podman images -q --filter dangling=true --filter label=org.dpsim.stage=build \
+	--sort created | tail -n +2 | xargs -r podman rmi -f >/dev/null 2>&1 || true
 say "image built ($(elapsed)), $(podman image inspect --format '{{.Size}}' "$image") bytes"
 
 # A free port: host networking shares the machine's ports.
