@@ -40,7 +40,7 @@ logpid=
 cleanup() {
 	local rc=$?
 	[ -n "$logpid" ] && kill "$logpid" 2>/dev/null || true
-	for n in "${names[@]}"; do podman rm -f -t 0 "$n" >/dev/null 2>&1 || true; done
+	for n in "${names[@]}"; do podman rm -f -v -t 0 "$n" >/dev/null 2>&1 || true; done
 	podman volume rm -f "$vol" >/dev/null 2>&1 || true
 	rm -rf "$tmp"
 	exit $rc
@@ -140,10 +140,19 @@ stop() {
 	[ "$code" = 0 ] || { podman logs "$1" >&2; say "FAIL: $1 exited $code on SIGTERM"; exit 1; }
 	podman logs "$1" 2>&1 | grep -q "stopped cleanly" || {
 		say "FAIL: $1 did not log 'stopped cleanly'"; exit 1; }
-	podman rm "$1" >/dev/null
+	podman rm -v "$1" >/dev/null 2>&1
 }
 
 dp() { "$dpctl" -e "$endpoint" -u "$1" -p "$2" "${@:3}"; }
+
+# --- 0: without an admin token the image refuses to start, and says why ---
+if out=$(podman run --rm "${rt[@]}" --network host -e DPSIM_LISTEN="0.0.0.0:$port" \
+	"$image" 2>&1); then
+	say "FAIL: the image started without DPSIM_ADMIN_TOKEN"; exit 1
+fi
+case $out in *"is not a loopback address"*"DPSIM_ADMIN_TOKEN) is required"*) ;;
+*) say "FAIL: no token, but the refusal says: $out"; exit 1 ;;
+esac
 
 # --- 1: the bundled lab, SetDPMaintenanceMode from outside ----------------
 c1=dpsim-test-$tag-1
