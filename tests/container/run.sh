@@ -140,7 +140,7 @@ stop() {
 	[ "$code" = 0 ] || { podman logs "$1" >&2; say "FAIL: $1 exited $code on SIGTERM"; exit 1; }
 	podman logs "$1" 2>&1 | grep -q "stopped cleanly" || {
 		say "FAIL: $1 did not log 'stopped cleanly'"; exit 1; }
-	podman rm -v "$1" >/dev/null 2>&1
+	podman rm -v "$1" >/dev/null 2>&1 || { say "FAIL: cannot remove $1"; exit 1; }
 }
 
 dp() { "$dpctl" -e "$endpoint" -u "$1" -p "$2" "${@:3}"; }
