@@ -5,6 +5,7 @@
  * The HTTP server starts first, so that while the fixtures load, the
  * control API's health route answers "starting" (503) rather than
  * nothing: a test can poll it from the first moment. */
+#include <dirent.h>
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +33,7 @@
 #include "fixture.h"
 #include "http.h"
 #include "log.h"
+#include "probe.h"
 #include "provider.h"
 #include "store.h"
 #include "tls.h"
@@ -56,22 +59,87 @@ startup_error(bool json, const char *fmt, ...)
 	}
 }
 
+/* --fixture-dir's files: names ending in .xml, not hidden (a Kubernetes
+ * ConfigMap mount keeps its "..data" links there), regular files once
+ * links are followed. */
+static int is_fixture_name(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return d->d_name[0] != '.' && n > 4 && strcmp(d->d_name + n - 4, ".xml") == 0;
+}
+
+/* Adds dir's fixture files, in name order, to paths (n of cap used).
+ * names holds what scandir() allocated, for the caller to free. */
+static int list_fixture_dir(const char *dir, char ***names, int *nnames,
+			    char *err, size_t errsize)
+{
+	struct dirent **ents = NULL;
+	int n = scandir(dir, &ents, is_fixture_name, alphasort);
+
+	if (n < 0) {
+		snprintf(err, errsize, "--fixture-dir %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	*names = calloc((size_t)n + 1, sizeof(char *));
+	*nnames = 0;
+	int r = *names ? 0 : -1;
+	if (r)
+		snprintf(err, errsize, "out of memory");
+	for (int i = 0; i < n; i++) {
+		char path[4096];
+		struct stat sb;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name);
+		free(ents[i]);
+		if (r || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+			continue;
+		if (!((*names)[(*nnames)++] = strdup(path))) {
+			snprintf(err, errsize, "out of memory");
+			r = -1;
+		}
+	}
+	free(ents);
+	return r;
+}
+
 static int load_fixtures(const struct config *c, struct fixture **out,
 			 char *err, size_t errsize)
 {
 	size_t len;
-	if (!c->fixtures.n) {
+	char **dirfiles = NULL;
+	int ndir = 0;
+
+	if (c->fixture_dir &&
+	    list_fixture_dir(c->fixture_dir, &dirfiles, &ndir, err, errsize)) {
+		for (int i = 0; i < ndir; i++)
+			free(dirfiles[i]);
+		free(dirfiles);
+		return -1;
+	}
+	size_t total = c->fixtures.n + (size_t)ndir;
+	if (!total) {
+		free(dirfiles);
+		if (c->fixture_dir)
+			log_info("--fixture-dir %s holds no *.xml file: serving "
+				 "the bundled lab", c->fixture_dir);
 		const char *lab = fixture_bundled_lab(&len);
 		return fixture_load_memory("<bundled lab>", lab, len, out, err, errsize);
 	}
-	int r = fixture_load_file(c->fixtures.v[0], out, err, errsize);
-	for (size_t i = 1; i < c->fixtures.n && !r; i++) {
+	int r = 0;
+	*out = NULL;
+	for (size_t i = 0; i < total && !r; i++) {
+		const char *path = i < c->fixtures.n ? c->fixtures.v[i] :
+				   dirfiles[i - c->fixtures.n];
 		struct fixture *more = NULL;
-		r = fixture_load_file(c->fixtures.v[i], &more, err, errsize);
-		if (!r)
+		r = fixture_load_file(path, i ? &more : out, err, errsize);
+		if (!r && i)
 			r = fixture_merge(*out, &more, err, errsize);
 		fixture_free(more);
 	}
+	for (int i = 0; i < ndir; i++)
+		free(dirfiles[i]);
+	free(dirfiles);
 	if (r) {
 		fixture_free(*out);
 		*out = NULL;
@@ -201,6 +269,28 @@ static const char *exposed_listener(const struct config *c)
 	return NULL;
 }
 
+/* The bound on one --probe exchange: a health check's own timeout is
+ * usually longer, and a dpsim that cannot answer its health route within
+ * this is not healthy. */
+#define PROBE_TIMEOUT_MS 5000
+
+/* --probe: 0 when the target answers ready, 1 otherwise with one line on
+ * stderr saying why; 2 when the target itself is wrong. */
+static int probe(const struct config *c)
+{
+	char url[2048], why[512];
+
+	if (probe_url(c->probe, c->listen, url, sizeof(url), why, sizeof(why))) {
+		fprintf(stderr, "dpsim --probe: %s\n", why);
+		return 2;
+	}
+	if (probe_get(url, PROBE_TIMEOUT_MS, why, sizeof(why))) {
+		fprintf(stderr, "dpsim --probe %s: not ready: %s\n", url, why);
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg;
@@ -223,36 +313,34 @@ int main(int argc, char **argv)
 
 	switch (config_parse(&cfg, argc, argv, err, sizeof(err))) {
 	case CONFIG_EXIT:
+		config_release(&cfg);
 		return 0;
 	case CONFIG_HASH_PASSWORD:
+		config_release(&cfg);
 		return hash_password();
+	case CONFIG_PROBE:
+		status = probe(&cfg);
+		config_release(&cfg);
+		return status;
 	case CONFIG_ERROR:
 		/* JSON when --log-format json came before the mistake. */
 		startup_error(cfg.log_json, "%s", err);
+		config_release(&cfg);
 		return 2;
 	case CONFIG_OK:
 		break;
 	}
 	log_threshold = cfg.log_level;
 	log_set_json(cfg.log_json);
-	if (!cfg.admin_token) {
-		/* The environment keeps the token out of ps output. */
-		char *t = getenv("DPSIM_ADMIN_TOKEN");
-		if (t && *t) {
-			if (config_check_admin_token("DPSIM_ADMIN_TOKEN", t, err,
-						     sizeof(err))) {
-				startup_error(cfg.log_json, "%s", err);
-				return 2;
-			}
-			cfg.admin_token = t;
-		}
-	}
+	/* The admin token may come from DPSIM_ADMIN_TOKEN (config reads the
+	 * environment), which keeps it out of ps output. */
 	const char *exposed = exposed_listener(&cfg);
 	if (!cfg.admin_token && exposed) {
 		startup_error(cfg.log_json, "%s %s is not a loopback address: the "
 			"control API (/_dpsim/) would be open to the network, so "
 			"--admin-token TOKEN (or DPSIM_ADMIN_TOKEN) is required",
 			exposed, strcmp(exposed, "--listen") ? cfg.tls_listen : cfg.listen);
+		config_release(&cfg);
 		return 2;
 	}
 	if (!cfg.seed_set)
@@ -430,5 +518,6 @@ out:
 	wsman_codec_cleanup();
 	if (status == 0)
 		log_info("stopped cleanly");
+	config_release(&cfg);
 	return status;
 }
