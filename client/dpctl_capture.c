@@ -315,7 +315,11 @@ static int query_optional(struct cap *c, const char *cls,
 	r = dpc_query(c->d->client, NULL, wql, out, &err);
 	if (r == DPC_OK)
 		return 0;
-	if (err.hresult == HR_INVALID_CLASS) {
+	/* WMI says WBEM_E_INVALID_CLASS; the AdminService's route answers
+	 * a class it does not serve with a 404 without an HRESULT. */
+	if (err.hresult == HR_INVALID_CLASS ||
+	    (dpc_client_protocol(c->d->client) == DPC_PROTOCOL_ADMINSERVICE &&
+	     err.http_status == 404 && !err.hresult)) {
 		dpctl_warn(c->d, "capture: the site serves no %s; left out",
 			   cls);
 		return 1;
@@ -408,10 +412,11 @@ static int read_site(struct cap *c)
 	struct dpc_error err;
 	int r = 0;
 
-	if (dpc_discover_site(c->d->client, c->site, sizeof(c->site), &err))
-		return fail_call(c, "finding the site code", &err);
 	if (c->d->site)
 		snprintf(c->site, sizeof(c->site), "%s", c->d->site);
+	else if (dpc_discover_site(c->d->client, c->site, sizeof(c->site),
+				   &err))
+		return fail_call(c, "finding the site code", &err);
 	if (dpc_query(c->d->client, "root/sms",
 		      "SELECT * FROM SMS_ProviderLocation", &pl, &err))
 		return fail_call(c, "SMS_ProviderLocation", &err);
@@ -628,13 +633,42 @@ static long find_by_nal_sorted(const struct nal_ix *ix, size_t n,
  * whose chain holds it and that reach it through no other DP of their
  * chain (the transitive reduction). A source that is also reached the
  * long way round cannot be told apart and is left out; sources are
- * written in ID order, as their priority is not in the answer. */
+ * written in ID order, as their priority is not in the answer. Chains
+ * are kept as sorted index arrays, not a DPs x DPs matrix: a site may
+ * have tens of thousands of DPs. */
+struct chain {
+	size_t *dp;		/* indexes into cap.dp, ascending */
+	size_t n;
+};
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool chain_has(const struct chain *ch, size_t dp)
+{
+	return ch->n && bsearch(&dp, ch->dp, ch->n, sizeof(size_t), cmp_size);
+}
+
+static int add_source(struct cap *c, struct cap_dp *p, size_t a)
+{
+	size_t *n = realloc(p->sources, (p->nsources + 1) * sizeof(*n));
+
+	if (!n)
+		return fail(c, DPC_E_NOMEM, "capture: out of memory");
+	p->sources = n;
+	p->sources[p->nsources++] = a;
+	return 0;
+}
+
 static int read_sources(struct cap *c)
 {
 	struct nal_ix *ix = NULL;
-	struct dpc_string_list *chain = NULL;
-	unsigned char *reach = NULL;	/* reach[a * n + p]: p in chain(a) */
-	size_t n = c->ndp, *tmp = NULL;
+	struct chain *chain = NULL;
+	size_t n = c->ndp;
 	bool any_pull = false;
 	int r = -1;
 
@@ -644,9 +678,7 @@ static int read_sources(struct cap *c)
 		return 0;
 	ix = calloc(n, sizeof(*ix));
 	chain = calloc(n, sizeof(*chain));
-	reach = calloc(n, n);
-	tmp = calloc(n, sizeof(*tmp));
-	if (!ix || !chain || !reach || !tmp) {
+	if (!ix || !chain) {
 		fail(c, DPC_E_NOMEM, "capture: out of memory");
 		goto out;
 	}
@@ -654,12 +686,12 @@ static int read_sources(struct cap *c)
 		ix[i] = (struct nal_ix){ c->dp[i].nal, i };
 	qsort(ix, n, sizeof(*ix), cmp_nal_ix);
 	for (size_t a = 0; a < n; a++) {
+		struct dpc_string_list l;
 		struct dpc_error err;
 
 		if (!c->dp[a].keep)
 			continue;
-		if (dpc_chained_pull_dps(c->d->client, c->dp[a].nal, &chain[a],
-					 &err)) {
+		if (dpc_chained_pull_dps(c->d->client, c->dp[a].nal, &l, &err)) {
 			char what[300];
 
 			snprintf(what, sizeof(what), "GetChainedPullDPs of %s",
@@ -667,61 +699,56 @@ static int read_sources(struct cap *c)
 			fail_call(c, what, &err);
 			goto out;
 		}
-		for (size_t k = 0; k < chain[a].count; k++) {
-			long p = find_by_nal_sorted(ix, n, chain[a].items[k]);
+		chain[a].dp = calloc(l.count ? l.count : 1, sizeof(size_t));
+		if (!chain[a].dp) {
+			dpc_string_list_clear(&l);
+			fail(c, DPC_E_NOMEM, "capture: out of memory");
+			goto out;
+		}
+		for (size_t k = 0; k < l.count; k++) {
+			long p = find_by_nal_sorted(ix, n, l.items[k]);
 
 			if (p < 0) {
 				fail(c, DPC_E_PROVIDER, "capture: DP %s: "
 				     "GetChainedPullDPs names '%s', which is "
 				     "no DP of the site", c->dp[a].name,
-				     chain[a].items[k]);
+				     l.items[k]);
+				dpc_string_list_clear(&l);
 				goto out;
 			}
-			if (!c->dp[p].keep)
+			if (!c->dp[p].keep || (size_t)p == a)
 				continue;
 			if (strcmp(c->dp[p].kind, "pull") != 0) {
 				fail(c, DPC_E_PROVIDER, "capture: DP %s: it "
 				     "copies content from %s, but only a pull "
 				     "DP can have a source in a fixture",
 				     c->dp[p].name, c->dp[a].name);
+				dpc_string_list_clear(&l);
 				goto out;
 			}
-			reach[(size_t)a * n + (size_t)p] = 1;
+			chain[a].dp[chain[a].n++] = (size_t)p;
 		}
+		dpc_string_list_clear(&l);
+		qsort(chain[a].dp, chain[a].n, sizeof(size_t), cmp_size);
 	}
-	for (size_t p = 0; p < n; p++) {
-		size_t ns = 0;
+	for (size_t a = 0; a < n; a++) {
+		for (size_t k = 0; k < chain[a].n; k++) {
+			size_t p = chain[a].dp[k];
+			bool direct = true;
 
-		if (!c->dp[p].keep || strcmp(c->dp[p].kind, "pull") != 0)
-			continue;
-		for (size_t a = 0; a < n; a++) {
-			bool direct = reach[a * n + p] && a != p;
-
-			for (size_t q = 0; direct && q < n; q++)
-				if (q != p && q != a && reach[a * n + q] &&
-				    reach[q * n + p])
+			for (size_t j = 0; direct && j < chain[a].n; j++)
+				if (j != k && chain_has(&chain[chain[a].dp[j]], p))
 					direct = false;
-			if (direct)
-				tmp[ns++] = a;
+			if (direct && add_source(c, &c->dp[p], a))
+				goto out;
 		}
-		if (!ns)
-			continue;
-		c->dp[p].sources = calloc(ns, sizeof(size_t));
-		if (!c->dp[p].sources) {
-			fail(c, DPC_E_NOMEM, "capture: out of memory");
-			goto out;
-		}
-		memcpy(c->dp[p].sources, tmp, ns * sizeof(size_t));
-		c->dp[p].nsources = ns;
 	}
 	r = 0;
 out:
 	for (size_t i = 0; chain && i < n; i++)
-		dpc_string_list_clear(&chain[i]);
+		free(chain[i].dp);
 	free(chain);
 	free(ix);
-	free(reach);
-	free(tmp);
 	return r;
 }
 
@@ -849,7 +876,7 @@ static int read_classes(struct cap *c)
 						    "a fixture can hold",
 						    lab_classes[k].name,
 						    def->name, pp->values[0]);
-				if (is_dp_ref(def->name)) {
+				if (c->d->ndp_patterns && is_dp_ref(def->name)) {
 					long dp = find_dp_nal(c, pp->values[0]);
 
 					if (dp >= 0 && !c->dp[dp].keep)

@@ -379,6 +379,22 @@ static void stop(struct dpsim_proc *p)
 	dpsim_cleanup(p);
 }
 
+/* The dpsims of the running test, stopped by cleanup() even when an
+ * assertion ended the test early (a test's locals are gone by then). */
+static struct dpsim_proc procs[2];
+
+static int cleanup(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(procs) / sizeof(procs[0]); i++) {
+		if (procs[i].dir[0] || procs[i].pid > 0)
+			dpsim_cleanup(&procs[i]);
+		memset(&procs[i], 0, sizeof(procs[i]));
+		procs[i].err_fd = -1;
+	}
+	return 0;
+}
+
 static const char *const lab_dps[] = {
 	"DP01.contoso.com", "DP02.contoso.com", "PULLDP01.contoso.com",
 	"PXE01.contoso.com", "DP03.branch.contoso.com",
@@ -414,14 +430,14 @@ static void lab_declares_these(void **state)
 
 static void lab_round_trip(void **state)
 {
-	struct dpsim_proc a, b;
+	struct dpsim_proc *a = &procs[0], *b = &procs[1];
 	struct run r;
 	char *file, *xml;
 
 	(void)state;
-	start_on(&a, NULL);
-	file = tmp_path(&a, "capture.xml");
-	DPCTL(&a, true, &r, "capture", "--lab-password", "lab", "-o", file);
+	start_on(a, NULL);
+	file = tmp_path(a, "capture.xml");
+	DPCTL(a, true, &r, "capture", "--lab-password", "lab", "-o", file);
 	expect_status(&r, 0);
 	assert_string_equal(r.out, "");
 	assert_string_equal(r.err, "");
@@ -433,33 +449,33 @@ static void lab_round_trip(void **state)
 	assert_null(strstr(xml, "password=\""));
 	free(xml);
 
-	start_on(&b, file);
-	assert_true(compare_sites(&a, &b, NULL) == 6);
-	compare_chains(&a, &b, NULL, lab_dps);
-	compare_boundary_groups(&a, &b, NULL);
+	start_on(b, file);
+	assert_true(compare_sites(a, b, NULL) == 6);
+	compare_chains(a, b, NULL, lab_dps);
+	compare_boundary_groups(a, b, NULL);
 
 	/* Captured again from the first and from the second, on standard
 	 * output and without a user (the hash's salt differs each time):
 	 * the same bytes. */
-	DPCTL(&a, false, &r, "capture");
+	DPCTL(a, false, &r, "capture");
 	expect_status(&r, 0);
 	{
 		struct run r2;
 
-		DPCTL(&b, false, &r2, "capture");
+		DPCTL(b, false, &r2, "capture");
 		expect_status(&r2, 0);
 		assert_string_equal(r.out, r2.out);
 		run_free(&r2);
 		/* The same over the AdminService. */
-		DPCTL(&a, false, &r2, "--protocol", "adminservice", "capture");
+		DPCTL(a, false, &r2, "--protocol", "adminservice", "capture");
 		expect_status(&r2, 0);
 		assert_string_equal(r.out, r2.out);
 		run_free(&r2);
 	}
 	run_free(&r);
-	stop(&b);
+	stop(b);
 	free(file);
-	stop(&a);
+	stop(a);
 }
 
 static void lab_anonymised(void **state)
@@ -468,14 +484,14 @@ static void lab_anonymised(void **state)
 		"contoso", "cloudapp", "DP01", "DP02", "DP03", "PULLDP0",
 		"PXE01", "CLOUDDP", "CM01", NULL,
 	};
-	struct dpsim_proc a, b;
+	struct dpsim_proc *a = &procs[0], *b = &procs[1];
 	struct run r;
 	char *file, *xml;
 
 	(void)state;
-	start_on(&a, NULL);
-	file = tmp_path(&a, "anon.xml");
-	DPCTL(&a, true, &r, "capture", "--anonymise", "--lab-password", "lab",
+	start_on(a, NULL);
+	file = tmp_path(a, "anon.xml");
+	DPCTL(a, true, &r, "capture", "--anonymise", "--lab-password", "lab",
 	      "-o", file);
 	expect_status(&r, 0);
 	run_free(&r);
@@ -492,39 +508,39 @@ static void lab_anonymised(void **state)
 	assert_non_null(strstr(xml, "provider=\"srv0001.example.test\""));
 	free(xml);
 
-	start_on(&b, file);
-	assert_true(compare_sites(&a, &b, lab_map) == 6);
-	compare_chains(&a, &b, lab_map, lab_dps);
-	compare_boundary_groups(&a, &b, lab_map);
-	stop(&b);
+	start_on(b, file);
+	assert_true(compare_sites(a, b, lab_map) == 6);
+	compare_chains(a, b, lab_map, lab_dps);
+	compare_boundary_groups(a, b, lab_map);
+	stop(b);
 	free(file);
-	stop(&a);
+	stop(a);
 }
 
 /* --dp: only the matching DPs, and the rows about them. */
 static void lab_some_dps(void **state)
 {
-	struct dpsim_proc a, b;
+	struct dpsim_proc *a = &procs[0], *b = &procs[1];
 	struct run r;
 	char *file;
 	json_t *dps, *members;
 
 	(void)state;
-	start_on(&a, NULL);
-	file = tmp_path(&a, "some.xml");
-	DPCTL(&a, true, &r, "capture", "--dp", "dp0?", "--dp", "*.branch.*",
+	start_on(a, NULL);
+	file = tmp_path(a, "some.xml");
+	DPCTL(a, true, &r, "capture", "--dp", "dp0?", "--dp", "*.branch.*",
 	      "--lab-password", "lab", "-o", file);
 	expect_status(&r, 0);
 	run_free(&r);
 	validate(file);
-	start_on(&b, file);
-	dps = query_json(&b, NULL, "SMS_DistributionPointInfo", NULL);
+	start_on(b, file);
+	dps = query_json(b, NULL, "SMS_DistributionPointInfo", NULL);
 	assert_int_equal(json_array_size(dps), 3);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(
 		json_array_get(dps, 2), "properties"), "Name")),
 		"DP03.branch.contoso.com");
 	json_decref(dps);
-	members = query_json(&b, NULL, "SMS_DPGroupMembers", NULL);
+	members = query_json(b, NULL, "SMS_DPGroupMembers", NULL);
 	/* lab: DP01, DP02, PULLDP01 in group 1, DP03 in 2, DP02 in 3, and
 	 * PXE01 ... : the rows of the three DPs kept only */
 	for (size_t i = 0; i < json_array_size(members); i++) {
@@ -537,15 +553,15 @@ static void lab_some_dps(void **state)
 	}
 	assert_true(json_array_size(members) > 0);
 	json_decref(members);
-	stop(&b);
+	stop(b);
 	free(file);
-	stop(&a);
+	stop(a);
 }
 
 /* A large generated site (bench/gen_fixture.py). */
 static void generated_site(void **state)
 {
-	struct dpsim_proc a, b;
+	struct dpsim_proc *a = &procs[0], *b = &procs[1];
 	struct run r;
 	char *gen, *file, *out, *err;
 	const char *n = harness_under_wrapper() ? "300" : "2000";
@@ -553,8 +569,8 @@ static void generated_site(void **state)
 			       SOURCE_ROOT "/bench/gen_fixture.py", n, NULL, NULL };
 
 	(void)state;
-	dpsim_prepare(&a);
-	gen = tmp_path(&a, "gen.xml");
+	dpsim_prepare(a);
+	gen = tmp_path(a, "gen.xml");
 	argv[3] = gen;
 	assert_int_equal(run_program(argv, NULL, &out, &err), 0);
 	free(out);
@@ -562,33 +578,142 @@ static void generated_site(void **state)
 	{
 		const char *args[] = { "--fixture", gen, NULL };
 
-		assert_int_equal(dpsim_start(&a, args), 0);
+		assert_int_equal(dpsim_start(a, args), 0);
 	}
-	file = tmp_path(&a, "capture.xml");
-	DPCTL(&a, true, &r, "capture", "--lab-password", "lab", "-o", file);
+	file = tmp_path(a, "capture.xml");
+	DPCTL(a, true, &r, "capture", "--lab-password", "lab", "-o", file);
 	expect_status(&r, 0);
 	run_free(&r);
 	validate(file);
-	start_on(&b, file);
-	assert_int_equal(compare_sites(&a, &b, NULL), strtoul(n, NULL, 10));
+	start_on(b, file);
+	assert_int_equal(compare_sites(a, b, NULL), strtoul(n, NULL, 10));
 	{
 		static const char *const some[] = {
 			"dp000000.contoso.com", "dp000003.contoso.com",
 			"dp000007.contoso.com", NULL,
 		};
 
-		compare_chains(&a, &b, NULL, some);
+		compare_chains(a, b, NULL, some);
 	}
-	stop(&b);
+	stop(b);
 	free(file);
 	free(gen);
-	stop(&a);
+	stop(a);
+}
+
+/* Pull-DP chains: sources rebuilt from GetChainedPullDPs. p3 copies from
+ * a and from p1, which copies from a itself: the answers cannot tell
+ * that a is a direct source of p3 too, so the capture keeps p1 alone,
+ * and a's chain holds the same DPs in another order (README, Making the
+ * lab look like your site). Every other answer is the same. */
+static int cmp_line(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+static void sorted_lines(char *text, char **lines, size_t max, size_t *n)
+{
+	*n = 0;
+	for (char *t = strtok(text, "\n"); t && *n < max; t = strtok(NULL, "\n"))
+		lines[(*n)++] = t;
+	qsort(lines, *n, sizeof(*lines), cmp_line);
+}
+
+static void pull_chains(void **state)
+{
+	static const char fixture[] =
+		"<dpsim-fixture xmlns=\"urn:dpsim:fixture:1\">\n"
+		"<users><user name=\"lab\" password=\"lab\" "
+		"role=\"Full Administrator\"/></users>\n"
+		"<site code=\"XY1\" name=\"Chains\" provider=\"cm.corp.example.org\">\n"
+		"<dp fqdn=\"a.corp.example.org\"/>\n"
+		"<dp fqdn=\"b.corp.example.org\"/>\n"
+		"<dp fqdn=\"p1.corp.example.org\" kind=\"pull\">"
+		"<source dp=\"a.corp.example.org\"/></dp>\n"
+		"<dp fqdn=\"p2.corp.example.org\" kind=\"pull\">"
+		"<source dp=\"p1.corp.example.org\"/></dp>\n"
+		"<dp fqdn=\"p3.corp.example.org\" kind=\"pull\">"
+		"<source dp=\"a.corp.example.org\"/>"
+		"<source dp=\"p1.corp.example.org\"/></dp>\n"
+		"<dp fqdn=\"p4.corp.example.org\" kind=\"pull\">"
+		"<source dp=\"b.corp.example.org\"/>"
+		"<source dp=\"a.corp.example.org\"/></dp>\n"
+		"</site></dpsim-fixture>\n";
+	static const char *const same[] = {
+		"b.corp.example.org", "p1.corp.example.org",
+		"p2.corp.example.org", "p3.corp.example.org",
+		"p4.corp.example.org", NULL,
+	};
+	struct dpsim_proc *a = &procs[0], *b = &procs[1];
+	struct run r, r2;
+	char *fx, *file, *xml, *la[8], *lb[8];
+	size_t na, nb;
+
+	(void)state;
+	dpsim_prepare(a);
+	fx = tmp_path(a, "chain.xml");
+	{
+		FILE *f = fopen(fx, "w");
+
+		assert_non_null(f);
+		fputs(fixture, f);
+		fclose(f);
+	}
+	{
+		const char *args[] = { "--fixture", fx, NULL };
+
+		assert_int_equal(dpsim_start(a, args), 0);
+	}
+	file = tmp_path(a, "capture.xml");
+	DPCTL(a, true, &r, "capture", "--lab-password", "lab", "-o", file);
+	expect_status(&r, 0);
+	run_free(&r);
+	validate(file);
+	xml = read_file(file, NULL);
+	assert_non_null(xml);
+	/* p4: both sources, in ID order; p3: p1 only */
+	assert_non_null(strstr(xml,
+		"<dp fqdn=\"p4.corp.example.org\" kind=\"pull\" maintenance=\"0\">"));
+	assert_non_null(strstr(xml,
+		"      <source dp=\"a.corp.example.org\"/>\n"
+		"      <source dp=\"b.corp.example.org\"/>\n"
+		"    </dp>\n  </site>"));
+	{
+		const char *p3 = strstr(xml, "<dp fqdn=\"p3.");
+		const char *end = p3 ? strstr(p3, "</dp>") : NULL;
+		const char *src = p3 ? strstr(p3, "<source dp=\"p1.") : NULL;
+
+		assert_non_null(end);
+		assert_true(src && src < end);
+		src = strstr(p3, "<source dp=\"a.");
+		assert_true(!src || src > end);
+	}
+	free(xml);
+	start_on(b, file);
+	assert_int_equal(compare_sites(a, b, NULL), 6);
+	compare_chains(a, b, NULL, same);
+	DPCTL(a, false, &r, "chain", "a.corp.example.org");
+	DPCTL(b, false, &r2, "chain", "a.corp.example.org");
+	expect_status(&r, 0);
+	expect_status(&r2, 0);
+	sorted_lines(r.out, la, 8, &na);
+	sorted_lines(r2.out, lb, 8, &nb);
+	assert_int_equal(na, 4);
+	assert_int_equal(na, nb);
+	for (size_t i = 0; i < na; i++)
+		assert_string_equal(la[i], lb[i]);
+	run_free(&r);
+	run_free(&r2);
+	stop(b);
+	free(file);
+	free(fx);
+	stop(a);
 }
 
 /* Failures: one line naming what failed, non-zero, and no file. */
 static void failures(void **state)
 {
-	struct dpsim_proc a;
+	struct dpsim_proc *a = &procs[0];
 	struct run r;
 	char *file, *old, *bad;
 	json_t *rule;
@@ -597,8 +722,8 @@ static void failures(void **state)
 	size_t entries = 0;
 
 	(void)state;
-	start_on(&a, NULL);
-	file = tmp_path(&a, "kept.xml");
+	start_on(a, NULL);
+	file = tmp_path(a, "kept.xml");
 	{
 		FILE *f = fopen(file, "w");
 
@@ -607,12 +732,12 @@ static void failures(void **state)
 		fclose(f);
 	}
 	/* A call that fails half-way: the old file stays, no temporary. */
-	rule = control_call(&a, "POST", "faults",
+	rule = control_call(a, "POST", "faults",
 			    "{\"method\": \"GetChainedPullDPs\", "
 			    "\"effect\": \"fault\", "
 			    "\"hresult\": \"WBEM_E_ACCESS_DENIED\"}", 201);
 	json_decref(rule);
-	DPCTL(&a, false, &r, "capture", "-o", file);
+	DPCTL(a, false, &r, "capture", "-o", file);
 	expect_status(&r, 1);
 	assert_non_null(strstr(r.err, "GetChainedPullDPs of DP01.contoso.com"));
 	assert_non_null(strstr(r.err, "WBEM_E_ACCESS_DENIED"));
@@ -621,34 +746,34 @@ static void failures(void **state)
 	old = read_file(file, NULL);
 	assert_string_equal(old, "old\n");
 	free(old);
-	dir = opendir(a.dir);
+	dir = opendir(a->dir);
 	assert_non_null(dir);
 	while ((de = readdir(dir)))
 		entries += strstr(de->d_name, ".tmp.") != NULL;
 	closedir(dir);
 	assert_int_equal(entries, 0);
-	json_decref(control_call(&a, "DELETE", "faults", NULL, 200));
+	json_decref(control_call(a, "DELETE", "faults", NULL, 200));
 
 	/* A directory that is not there. */
-	bad = tmp_path(&a, "no/such/dir.xml");
-	DPCTL(&a, false, &r, "capture", "-o", bad);
+	bad = tmp_path(a, "no/such/dir.xml");
+	DPCTL(a, false, &r, "capture", "-o", bad);
 	expect_status(&r, 3);
 	assert_non_null(strstr(r.err, "no/such/dir.xml"));
 	run_free(&r);
 	free(bad);
 
 	/* No DP matches. */
-	DPCTL(&a, false, &r, "capture", "--dp", "nothing*");
+	DPCTL(a, false, &r, "capture", "--dp", "nothing*");
 	expect_status(&r, 1);
 	assert_non_null(strstr(r.err, "no DP matches --dp"));
 	assert_string_equal(r.out, "");
 	run_free(&r);
 	free(file);
-	stop(&a);
+	stop(a);
 
 	/* Nobody listening. */
 	{
-		struct dpsim_proc gone = a;
+		struct dpsim_proc gone = *a;
 
 		DPCTL(&gone, false, &r, "--retries", "0", "capture");
 		expect_status(&r, 3);
@@ -674,13 +799,13 @@ static void inexpressible(void **state)
 		"<instance><value name=\"GroupID\">g1</value>"
 		"<value name=\"Name\">a</value><value name=\"Name\">b</value>"
 		"</instance>\n</class>\n</site>\n</dpsim-fixture>\n";
-	struct dpsim_proc a;
+	struct dpsim_proc *a = &procs[0];
 	struct run r;
 	char *fx;
 
 	(void)state;
-	dpsim_prepare(&a);
-	fx = tmp_path(&a, "array.xml");
+	dpsim_prepare(a);
+	fx = tmp_path(a, "array.xml");
 	{
 		FILE *f = fopen(fx, "w");
 
@@ -691,28 +816,29 @@ static void inexpressible(void **state)
 	{
 		const char *args[] = { "--fixture", fx, NULL };
 
-		assert_int_equal(dpsim_start(&a, args), 0);
+		assert_int_equal(dpsim_start(a, args), 0);
 	}
-	DPCTL(&a, true, &r, "capture");
+	DPCTL(a, true, &r, "capture");
 	expect_status(&r, 1);
 	assert_non_null(strstr(r.err, "dpctl: capture: SMS_DistributionPointGroup: "
 				      "property Name"));
 	assert_string_equal(r.out, "");
 	run_free(&r);
 	free(fx);
-	stop(&a);
+	stop(a);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(lab_declares_these),
-		cmocka_unit_test(lab_round_trip),
-		cmocka_unit_test(lab_anonymised),
-		cmocka_unit_test(lab_some_dps),
-		cmocka_unit_test(generated_site),
-		cmocka_unit_test(failures),
-		cmocka_unit_test(inexpressible),
+		cmocka_unit_test_teardown(lab_declares_these, cleanup),
+		cmocka_unit_test_teardown(lab_round_trip, cleanup),
+		cmocka_unit_test_teardown(lab_anonymised, cleanup),
+		cmocka_unit_test_teardown(lab_some_dps, cleanup),
+		cmocka_unit_test_teardown(generated_site, cleanup),
+		cmocka_unit_test_teardown(pull_chains, cleanup),
+		cmocka_unit_test_teardown(failures, cleanup),
+		cmocka_unit_test_teardown(inexpressible, cleanup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
