@@ -195,7 +195,7 @@ static int declared_classes(struct provider *p, struct site *s,
 			    const struct fixture *src, const struct fixture_site *fs,
 			    char *err, size_t errsize)
 {
-	s->declared = calloc(fs->nclasses ? fs->nclasses : 1, sizeof(*s->declared));
+	s->declared = calloc(fs->nclasses + 2, sizeof(*s->declared));
 	if (!s->declared)
 		return -ENOMEM;
 	for (size_t k = 0; k < fs->nclasses; k++) {
@@ -203,6 +203,34 @@ static int declared_classes(struct provider *p, struct site *s,
 		struct cim_instance **insts;
 		size_t n;
 		int r = classes_build(src, fs, &fs->classes[k], &cls, &insts, &n, err, errsize);
+		if (r)
+			return r;
+		struct provider_class *e = adopt_class(p, cls, CLASS_FIXTURE);
+		if (!e) {
+			classes_free_instances(insts, n);
+			return -ENOMEM;
+		}
+		e->statics.items = insts;
+		e->statics.count = n;
+		snprintf(e->code, sizeof(e->code), "%s", fs->code);
+		s->declared[s->ndeclared++] = e;
+	}
+	/* The boundary groups as their WMI classes, unless the fixture
+	 * declares a class of that name itself. */
+	for (int which = 0; which < 2; which++) {
+		const char *name = which ? "SMS_BoundaryGroupSiteSystems"
+					 : "SMS_BoundaryGroup";
+		struct cim_class *cls;
+		struct cim_instance **insts;
+		size_t n;
+		bool declared = false;
+
+		for (size_t k = 0; k < fs->nclasses; k++)
+			declared |= strcasecmp(fs->classes[k].name, name) == 0;
+		if (declared)
+			continue;
+		int r = classes_boundary_groups(fs, which, &cls, &insts, &n,
+						err, errsize);
 		if (r)
 			return r;
 		struct provider_class *e = adopt_class(p, cls, CLASS_FIXTURE);
