@@ -20,6 +20,8 @@
  * is always the first problem in the file, as "FILE:LINE: text".
  */
 #include "fixture.h"
+
+#include <nettle/sha2.h>
 #include "auth.h"
 #include "embedded.h"
 #include "faults.h"
@@ -292,7 +294,7 @@ static int parse(struct diag *d, const char *data, size_t len,
 	if (!p)
 		return diag_nomem(d);
 	/* No XML_PARSE_NOENT / DTDLOAD / DTDATTR: nothing external, ever. */
-	xmlCtxtUseOptions(p, XML_PARSE_NONET | XML_PARSE_BIG_LINES);
+	xmlCtxtUseOptions(p, XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_COMPACT);
 	p->_private = d;
 	p->sax->serror = on_parse_error;
 	p->sax->internalSubset = refuse_dtd;
@@ -1559,6 +1561,25 @@ static int build(struct diag *d, xmlDoc *doc, struct fixture *f)
 	return 0;
 }
 
+/* SHA-256 of n pieces, as hex into out (65 bytes). */
+static void sha256_hex(const void *const *data, const size_t *len, size_t n,
+		       char out[65])
+{
+	struct sha256_ctx ctx;
+	uint8_t d[SHA256_DIGEST_SIZE];
+	static const char hex[] = "0123456789abcdef";
+
+	sha256_init(&ctx);
+	for (size_t i = 0; i < n; i++)
+		sha256_update(&ctx, len[i], data[i]);
+	sha256_digest(&ctx, sizeof(d), d);
+	for (size_t i = 0; i < sizeof(d); i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+	out[64] = '\0';
+}
+
 /* ---- public API ----------------------------------------------------- */
 
 int fixture_load_memory(const char *name, const char *data, size_t len,
@@ -1601,6 +1622,8 @@ int fixture_load_memory(const char *name, const char *data, size_t len,
 		fixture_free(f);
 		return rc;
 	}
+	sha256_hex((const void *const[]){ data }, (const size_t[]){ len }, 1,
+		   f->digest);
 	*out = f;
 	return 0;
 }
@@ -1817,6 +1840,8 @@ int fixture_merge(struct fixture *into, struct fixture **from,
 	into->nusers += f->nusers;
 	free(into->source);
 	into->source = source;
+	sha256_hex((const void *const[]){ into->digest, f->digest },
+		   (const size_t[]){ 64, 64 }, 2, into->digest);
 
 	/* The elements' strings now belong to into. */
 	free(f->sites);

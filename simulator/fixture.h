@@ -156,6 +156,11 @@ struct fixture_user {
 
 struct fixture {
 	char *source;		/* file path, or "<bundled lab>" */
+	/* SHA-256 (hex) of the document's bytes; of the documents' digests
+	 * in order after fixture_merge. A database seeded from this fixture
+	 * remembers it, so a restart with the same fixture can skip the
+	 * work already done (provider.h). */
+	char digest[65];
 	struct fixture_site *sites;
 	size_t nsites;
 	struct fixture_user *users;

@@ -514,18 +514,28 @@ static struct store_seed *site_seeds(struct site *const *sites, size_t n,
 
 /* Runs once every site has been built, so a fixture error never leaves a
  * half-seeded database behind. The store keeps the mode across restarts;
- * the fixture's value only seeds a DP the store has not seen. */
+ * the fixture's value only seeds a DP the store has not seen. A database
+ * seeded from the same fixture before (its digest) is only read back:
+ * the seeds are in the order the store walks (site, then NAL path
+ * ignoring case), so that costs one pass. */
 static int seed_store(struct provider *p, char *err, size_t errsize)
 {
 	size_t n, k = 0;
 	struct store_seed *seeds = site_seeds(p->sites, p->nsites, &n);
+	bool skipped = false;
 	int r;
 
 	if (!seeds) {
 		snprintf(err, errsize, "out of memory seeding the database");
 		return -ENOMEM;
 	}
-	r = store_seed(p->st, seeds, n);
+	r = store_seed_from(p->st, seeds, n, p->fx->digest[0] ? p->fx->digest : NULL,
+			    &skipped);
+	if (!r)
+		log_debug("seeding: %zu DPs %s", n, skipped ?
+			  "read back, not seeded: the database was seeded from "
+			  "this fixture (same digest) and holds every DP" :
+			  "seeded (new or changed fixture, or rows missing)");
 	if (r) {
 		snprintf(err, errsize, "cannot seed the %zu DPs in the "
 			 "database: %s", n, strerror(-r));
