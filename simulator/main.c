@@ -22,6 +22,7 @@
 
 #include "adminservice.h"
 #include "auth.h"
+#include "buf.h"
 #include "codec.h"
 #include "config.h"
 #include "control.h"
@@ -56,27 +57,68 @@ startup_error(bool json, const char *fmt, ...)
 	}
 }
 
-static int load_fixtures(const struct config *c, struct fixture **out,
-			 char *err, size_t errsize)
+/* The schema check's result kept in the database between runs: "dpsim
+ * VERSION:" and the digests of the fixture documents this version
+ * validated. A restart with the same documents skips the check (the
+ * document is the same bytes, checked by the same schema); any other
+ * document, or another dpsim version, is checked. */
+#define VALIDATED_KEY "validated"
+#define VALIDATED_PREFIX "dpsim " DPSIM_VERSION ":"
+
+/* The digests validated before, from the store's value (NULL: none). */
+static const char *validated_digests(const char *stored)
+{
+	size_t n = strlen(VALIDATED_PREFIX);
+
+	return stored && strncmp(stored, VALIDATED_PREFIX, n) == 0 ? stored + n : NULL;
+}
+
+/* Loads the fixtures; validated (may be NULL) lists digests known good.
+ * The digests of the documents read are appended to *digests (malloc'd,
+ * space-separated), for the database once dpsim has started. */
+static int load_fixtures(const struct config *c, const char *validated,
+			 struct fixture **out, char **digests, char *err, size_t errsize)
 {
 	size_t len;
+	struct buf d;
+	int r;
+
+	buf_init(&d, 0);
+	buf_adds(&d, VALIDATED_PREFIX);
 	if (!c->fixtures.n) {
 		const char *lab = fixture_bundled_lab(&len);
-		return fixture_load_memory("<bundled lab>", lab, len, out, err, errsize);
-	}
-	int r = fixture_load_file(c->fixtures.v[0], out, err, errsize);
-	for (size_t i = 1; i < c->fixtures.n && !r; i++) {
-		struct fixture *more = NULL;
-		r = fixture_load_file(c->fixtures.v[i], &more, err, errsize);
+		r = fixture_load_memory_known("<bundled lab>", lab, len, validated, out,
+					      err, errsize);
 		if (!r)
-			r = fixture_merge(*out, &more, err, errsize);
-		fixture_free(more);
+			buf_addf(&d, " %s", (*out)->digest);
+	} else {
+		r = fixture_load_file_known(c->fixtures.v[0], validated, out, err, errsize);
+		if (!r)
+			buf_addf(&d, " %s", (*out)->digest);
+		for (size_t i = 1; i < c->fixtures.n && !r; i++) {
+			struct fixture *more = NULL;
+			r = fixture_load_file_known(c->fixtures.v[i], validated, &more, err,
+						    errsize);
+			if (!r) {
+				buf_addf(&d, " %s", more->digest);
+				r = fixture_merge(*out, &more, err, errsize);
+			}
+			fixture_free(more);
+		}
+	}
+	if (!r && buf_error(&d)) {
+		snprintf(err, errsize, "out of memory");
+		r = -ENOMEM;
 	}
 	if (r) {
 		fixture_free(*out);
 		*out = NULL;
+		buf_free(&d);
+		return r;
 	}
-	return r;
+	*digests = strndup(buf_ptr(&d), buf_len(&d));	/* NULL: not remembered */
+	buf_free(&d);
+	return 0;
 }
 
 /* The port file is written whole or not at all, so a test polling for it
@@ -339,9 +381,8 @@ int main(int argc, char **argv)
 		.max_sites = cfg.max_sites, .max_snapshots = cfg.max_snapshots,
 		.max_fault_rules = cfg.max_fault_rules,
 	};
-	t_fixtures = mono_ms();
-	if (load_fixtures(&cfg, &fx, err, sizeof(err)))
-		goto fail;
+	/* The database first: it remembers which fixture documents were
+	 * validated before, so a restart with the same ones skips that. */
 	t_store = mono_ms();
 	struct store_options sopt = {
 		.durability = cfg.durability_full ? STORE_DURABILITY_FULL :
@@ -351,9 +392,27 @@ int main(int argc, char **argv)
 	dbl = NULL;	/* the store's, from the call on */
 	if (store_open_opts(cfg.db, &sopt, &st, err, sizeof(err)))
 		goto fail;
-	t_provider = mono_ms();
-	if (provider_new_opts(fx, st, &popt, &prov, err, sizeof(err)))
+	char *validated = NULL, *digests = NULL;
+	store_seed_state_get(st, VALIDATED_KEY, &validated);	/* none: check */
+	t_fixtures = mono_ms();
+	int loaded = load_fixtures(&cfg, validated_digests(validated), &fx, &digests,
+				   err, sizeof(err));
+	free(validated);
+	if (loaded)
 		goto fail;
+	if (fx->schema_skipped)
+		log_debug("fixtures: schema check skipped, the database says this "
+			  "dpsim validated the same documents before");
+	t_provider = mono_ms();
+	if (provider_new_opts(fx, st, &popt, &prov, err, sizeof(err))) {
+		free(digests);
+		goto fail;
+	}
+	/* Remembered only now that everything in them was accepted. A
+	 * failure costs the next start the check, nothing else. */
+	if (digests && !fx->schema_skipped)
+		store_seed_state_put(st, VALIDATED_KEY, digests);
+	free(digests);
 	t_wired = mono_ms();
 	/* The fixture's XML tree and the seeding are freed by now; give the
 	 * pages back rather than keep them for a peak that is over. */
@@ -386,11 +445,11 @@ int main(int argc, char **argv)
 	struct timespec cpu;
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
 	log_debug("start-up: %.1f ms from main to ready: options and set-up "
-		  "%.1f, listeners %.1f, fixtures (parse, schema, passwords) "
-		  "%.1f, database %.1f, provider (model, seeding) %.1f, rest %.1f; "
+		  "%.1f, listeners %.1f, database %.1f, fixtures (parse, schema, "
+		  "passwords) %.1f, provider (model, seeding) %.1f, rest %.1f; "
 		  "%.1f ms of CPU",
-		  t_ready - t_main, t_listen - t_main, t_fixtures - t_listen,
-		  t_store - t_fixtures, t_provider - t_store,
+		  t_ready - t_main, t_listen - t_main, t_store - t_listen,
+		  t_fixtures - t_store, t_provider - t_fixtures,
 		  t_wired - t_provider, t_ready - t_wired,
 		  (double)cpu.tv_sec * 1e3 + (double)cpu.tv_nsec / 1e6);
 	/* One line, the URL of each listener served, plain HTTP first. */

@@ -2322,6 +2322,45 @@ static int seed_state_set(struct store *s, const char *key, const char *value)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+int store_seed_state_get(struct store *s, const char *key, char **value)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*value = NULL;
+	pthread_mutex_lock(&s->lock);
+	rc = sqlite3_prepare_v2(s->db, "SELECT value FROM seed_state WHERE key = ?1",
+				-1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			const char *v = (const char *)sqlite3_column_text(st, 0);
+
+			rc = SQLITE_DONE;
+			if (v && !(*value = strdup(v)))
+				rc = SQLITE_NOMEM;
+		}
+		sqlite3_finalize(st);
+	}
+	if (rc != SQLITE_DONE)
+		log_sqlite(s, "read seed state", rc);
+	pthread_mutex_unlock(&s->lock);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int store_seed_state_put(struct store *s, const char *key, const char *value)
+{
+	int rc;
+
+	pthread_mutex_lock(&s->lock);
+	rc = seed_state_set(s, key, value);
+	if (rc != SQLITE_OK)
+		log_sqlite(s, "write seed state", rc);
+	pthread_mutex_unlock(&s->lock);
+	return rc == SQLITE_OK ? 0 : write_errno(rc);
+}
+
 int store_seed(struct store *s, struct store_seed *seeds, size_t n)
 {
 	return store_seed_from(s, seeds, n, NULL, NULL);

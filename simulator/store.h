@@ -279,6 +279,13 @@ int store_seed(struct store *s, struct store_seed *seeds, size_t n);
 int store_seed_from(struct store *s, struct store_seed *seeds, size_t n,
 		    const char *digest, bool *skipped);
 
+/* What start-up remembers between runs besides the seeding's digest: a
+ * text value by key (the table store_seed_from keeps its digest in).
+ * get: *value malloc'd, NULL when none; 0 or -EIO. put: 0, -ENOSPC or
+ * -EIO. */
+int store_seed_state_get(struct store *s, const char *key, char **value);
+int store_seed_state_put(struct store *s, const char *key, const char *value);
+
 /* Puts site (NULL: every site) back to a fresh start in one transaction:
  * deletes its DP rows, journal, drop count and status messages, then
  * adds the n seeds

@@ -388,6 +388,9 @@ static void unused_context_expires(void **state)
 
 /* ---- the restart digest ---------------------------------------------- */
 
+/* Whether the last start skipped the schema check (seeding_line). */
+static bool schema_skipped;
+
 /* dpsim's seeding line at this start. */
 static char *seeding_line(struct dpsim_proc *p)
 {
@@ -396,6 +399,8 @@ static char *seeding_line(struct dpsim_proc *p)
 
 	memset(&e, 0, sizeof(e));
 	assert_true(dpsim_wait_stderr(p, &e, "start-up: ", harness_limit_ms()));
+	schema_skipped = strstr(e.text, "fixtures: schema check skipped, the database "
+				"says this dpsim validated the same documents before");
 	at = strstr(e.text, "seeding: ");
 	assert_non_null(at);
 	end = strchr(at, '\n');
@@ -414,8 +419,8 @@ static long mode_of(struct dpsim_proc *p, int dp)
 	return modes[0];
 }
 
-/* The same fixture: the database is only read back (the debug line says
- * so) and keeps its state; a changed fixture seeds again, its new DP
+/* The same fixture: the schema check is skipped and the database is only
+ * read back (the debug lines say so), keeping its state; a changed fixture seeds again, its new DP
  * with its fixture mode, the old ones keeping theirs; removed rows (a
  * site removed) make it seed again too. */
 static void restart_skips_seeding_of_the_same_fixture(void **state)
@@ -427,6 +432,7 @@ static void restart_skips_seeding_of_the_same_fixture(void **state)
 	assert_string_equal(line, "seeding: 300 DPs seeded (new or changed fixture, "
 			    "or rows missing)");
 	free(line);
+	assert_false(schema_skipped);
 	set_mode(p, 1, 1);	/* fixture: 0 */
 	set_mode(p, 3, 0);	/* fixture: 1 */
 	assert_int_equal(dpsim_stop(p), 0);
@@ -436,6 +442,7 @@ static void restart_skips_seeding_of_the_same_fixture(void **state)
 	assert_string_equal(line, "seeding: 300 DPs read back, not seeded: the database "
 			    "was seeded from this fixture (same digest) and holds every DP");
 	free(line);
+	assert_true(schema_skipped);
 	assert_int_equal(mode_of(p, 1), 1);
 	assert_int_equal(mode_of(p, 3), 0);
 	assert_int_equal(mode_of(p, 6), 1);
@@ -448,6 +455,7 @@ static void restart_skips_seeding_of_the_same_fixture(void **state)
 	assert_string_equal(line, "seeding: 301 DPs seeded (new or changed fixture, "
 			    "or rows missing)");
 	free(line);
+	assert_false(schema_skipped);
 	assert_int_equal(mode_of(p, 999), 1);
 	assert_int_equal(mode_of(p, 1), 1);
 	assert_int_equal(mode_of(p, 3), 0);
@@ -460,6 +468,7 @@ static void restart_skips_seeding_of_the_same_fixture(void **state)
 	line = seeding_line(p);
 	assert_non_null(strstr(line, "301 DPs read back"));
 	free(line);
+	assert_true(schema_skipped);
 	assert_int_equal(mode_of(p, 999), 0);
 	assert_int_equal(mode_of(p, 1), 1);
 
