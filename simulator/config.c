@@ -112,6 +112,10 @@ static const struct option_def options[] = {
 	  "open enumeration contexts one user may hold; a user at the cap "
 	  "loses their own least recently used, never another user's (above "
 	  "--max-enumerations: that cap alone)", "256" },
+	{ "enumeration-timeout", "SECONDS", OPT_UINT, OFF(enumeration_timeout_s), 1,
+	  86400,
+	  "an enumeration context left unused this long expires: its next Pull "
+	  "is refused (InvalidEnumerationContext)", "60" },
 	{ "max-fault-rules", "N", OPT_UINT, OFF(max_fault_rules), 1, 1000000,
 	  "fault rules held, all sites together; more are refused (409)",
 	  "1000" },
@@ -566,7 +570,8 @@ void config_describe(const struct config *c, char *out, size_t size)
 			 " --connection-timeout %u --read-timeout %u --log-level %s"
 			 " --journal-max %u --status-messages-max %u"
 			 " --max-enumerations %u"
-			 " --max-enumerations-per-user %u --max-fault-rules %u"
+			 " --max-enumerations-per-user %u --enumeration-timeout %u"
+			 " --max-fault-rules %u"
 			 " --journal-page-max %u --max-snapshots %u --max-sites %u"
 			 " --adminservice-denied %u --seed %llu%s",
 			 c->db, c->durability_full ? "full" : "normal",
@@ -575,7 +580,7 @@ void config_describe(const struct config *c, char *out, size_t size)
 			 c->connection_timeout_s, c->read_timeout_s,
 			 log_level_name(c->log_level), c->journal_max,
 			 c->status_messages_max, c->max_enumerations, c->max_enumerations_per_user,
-			 c->max_fault_rules, c->journal_page_max, c->max_snapshots,
+			 c->enumeration_timeout_s, c->max_fault_rules, c->journal_page_max, c->max_snapshots,
 			 c->max_sites, c->adminservice_denied,
 			 (unsigned long long)c->seed,
 			 c->admin_token ? " --admin-token (set)" : "");

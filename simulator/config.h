@@ -45,6 +45,7 @@ struct config {
 	unsigned status_messages_max;	/* per site; 0 = unbounded */
 	unsigned max_enumerations;	/* open enumeration contexts, total */
 	unsigned max_enumerations_per_user; /* of them, one user's */
+	unsigned enumeration_timeout_s;	/* an idle context expires after */
 	unsigned max_fault_rules;	/* rules in the list, all sites */
 	unsigned journal_page_max;	/* rows one GET journal answers */
 	unsigned max_snapshots;		/* snapshots saved */

@@ -24,6 +24,7 @@
 
 #include "adminservice.h"
 #include "auth.h"
+#include "buf.h"
 #include "codec.h"
 #include "config.h"
 #include "control.h"
@@ -103,12 +104,33 @@ static int list_fixture_dir(const char *dir, char ***names, int *nnames,
 	return r;
 }
 
-static int load_fixtures(const struct config *c, struct fixture **out,
-			 char *err, size_t errsize)
+/* The schema check's result kept in the database between runs: "dpsim
+ * VERSION:" and the digests of the fixture documents this version
+ * validated. A restart with the same documents skips the check (the
+ * document is the same bytes, checked by the same schema); any other
+ * document, or another dpsim version, is checked. */
+#define VALIDATED_KEY "validated"
+#define VALIDATED_PREFIX "dpsim " DPSIM_VERSION ":"
+
+/* The digests validated before, from the store's value (NULL: none). */
+static const char *validated_digests(const char *stored)
+{
+	size_t n = strlen(VALIDATED_PREFIX);
+
+	return stored && strncmp(stored, VALIDATED_PREFIX, n) == 0 ? stored + n : NULL;
+}
+
+/* Loads the fixtures; validated (may be NULL) lists digests known good.
+ * The digests of the documents read are appended to *digests (malloc'd,
+ * space-separated), for the database once dpsim has started. */
+static int load_fixtures(const struct config *c, const char *validated,
+			 struct fixture **out, char **digests, char *err, size_t errsize)
 {
 	size_t len;
 	char **dirfiles = NULL;
 	int ndir = 0;
+	struct buf d;
+	int r = 0;
 
 	if (c->fixture_dir &&
 	    list_fixture_dir(c->fixture_dir, &dirfiles, &ndir, err, errsize)) {
@@ -117,25 +139,35 @@ static int load_fixtures(const struct config *c, struct fixture **out,
 		free(dirfiles);
 		return -1;
 	}
+	buf_init(&d, 0);
+	buf_adds(&d, VALIDATED_PREFIX);
 	size_t total = c->fixtures.n + (size_t)ndir;
+	*out = NULL;
 	if (!total) {
-		free(dirfiles);
 		if (c->fixture_dir)
 			log_info("--fixture-dir %s holds no *.xml file: serving "
 				 "the bundled lab", c->fixture_dir);
 		const char *lab = fixture_bundled_lab(&len);
-		return fixture_load_memory("<bundled lab>", lab, len, out, err, errsize);
+		r = fixture_load_memory_known("<bundled lab>", lab, len, validated, out,
+					      err, errsize);
+		if (!r)
+			buf_addf(&d, " %s", (*out)->digest);
 	}
-	int r = 0;
-	*out = NULL;
 	for (size_t i = 0; i < total && !r; i++) {
 		const char *path = i < c->fixtures.n ? c->fixtures.v[i] :
 				   dirfiles[i - c->fixtures.n];
 		struct fixture *more = NULL;
-		r = fixture_load_file(path, i ? &more : out, err, errsize);
+		r = fixture_load_file_known(path, validated, i ? &more : out, err,
+					    errsize);
+		if (!r)
+			buf_addf(&d, " %s", (i ? more : *out)->digest);
 		if (!r && i)
 			r = fixture_merge(*out, &more, err, errsize);
 		fixture_free(more);
+	}
+	if (!r && buf_error(&d)) {
+		snprintf(err, errsize, "out of memory");
+		r = -ENOMEM;
 	}
 	for (int i = 0; i < ndir; i++)
 		free(dirfiles[i]);
@@ -143,8 +175,12 @@ static int load_fixtures(const struct config *c, struct fixture **out,
 	if (r) {
 		fixture_free(*out);
 		*out = NULL;
+		buf_free(&d);
+		return r;
 	}
-	return r;
+	*digests = strndup(buf_ptr(&d), buf_len(&d));	/* NULL: not remembered */
+	buf_free(&d);
+	return 0;
 }
 
 /* The port file is written whole or not at all, so a test polling for it
@@ -381,6 +417,7 @@ int main(int argc, char **argv)
 	struct wsman_ops_limits lim = {
 		.max_contexts = cfg.max_enumerations,
 		.max_contexts_per_user = cfg.max_enumerations_per_user,
+		.context_idle_s = cfg.enumeration_timeout_s,
 	};
 	ctl = control_new(&copt);
 	dash = dashboard_new(&dopt);
@@ -426,9 +463,8 @@ int main(int argc, char **argv)
 		.max_sites = cfg.max_sites, .max_snapshots = cfg.max_snapshots,
 		.max_fault_rules = cfg.max_fault_rules,
 	};
-	t_fixtures = mono_ms();
-	if (load_fixtures(&cfg, &fx, err, sizeof(err)))
-		goto fail;
+	/* The database first: it remembers which fixture documents were
+	 * validated before, so a restart with the same ones skips that. */
 	t_store = mono_ms();
 	struct store_options sopt = {
 		.durability = cfg.durability_full ? STORE_DURABILITY_FULL :
@@ -438,9 +474,27 @@ int main(int argc, char **argv)
 	dbl = NULL;	/* the store's, from the call on */
 	if (store_open_opts(cfg.db, &sopt, &st, err, sizeof(err)))
 		goto fail;
-	t_provider = mono_ms();
-	if (provider_new_opts(fx, st, &popt, &prov, err, sizeof(err)))
+	char *validated = NULL, *digests = NULL;
+	store_seed_state_get(st, VALIDATED_KEY, &validated);	/* none: check */
+	t_fixtures = mono_ms();
+	int loaded = load_fixtures(&cfg, validated_digests(validated), &fx, &digests,
+				   err, sizeof(err));
+	free(validated);
+	if (loaded)
 		goto fail;
+	if (fx->schema_skipped)
+		log_debug("fixtures: schema check skipped, the database says this "
+			  "dpsim validated the same documents before");
+	t_provider = mono_ms();
+	if (provider_new_opts(fx, st, &popt, &prov, err, sizeof(err))) {
+		free(digests);
+		goto fail;
+	}
+	/* Remembered only now that everything in them was accepted. A
+	 * failure costs the next start the check, nothing else. */
+	if (digests && !fx->schema_skipped)
+		store_seed_state_put(st, VALIDATED_KEY, digests);
+	free(digests);
 	t_wired = mono_ms();
 	/* The fixture's XML tree and the seeding are freed by now; give the
 	 * pages back rather than keep them for a peak that is over. */
@@ -468,12 +522,18 @@ int main(int argc, char **argv)
 	log_info("serving %zu site(s), %zu DP(s) from %s; database %s", fx->nsites, nd,
 		 fx->source, cfg.db);
 	double t_ready = mono_ms();
+	/* CPU time too: on a busy machine the wall clock mostly measures
+	 * the neighbours. */
+	struct timespec cpu;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
 	log_debug("start-up: %.1f ms from main to ready: options and set-up "
-		  "%.1f, listeners %.1f, fixtures (parse, schema, passwords) "
-		  "%.1f, database %.1f, provider (model, seeding) %.1f, rest %.1f",
-		  t_ready - t_main, t_listen - t_main, t_fixtures - t_listen,
-		  t_store - t_fixtures, t_provider - t_store,
-		  t_wired - t_provider, t_ready - t_wired);
+		  "%.1f, listeners %.1f, database %.1f, fixtures (parse, schema, "
+		  "passwords) %.1f, provider (model, seeding) %.1f, rest %.1f; "
+		  "%.1f ms of CPU",
+		  t_ready - t_main, t_listen - t_main, t_store - t_listen,
+		  t_fixtures - t_store, t_provider - t_fixtures,
+		  t_wired - t_provider, t_ready - t_wired,
+		  (double)cpu.tv_sec * 1e3 + (double)cpu.tv_nsec / 1e6);
 	/* One line, the URL of each listener served, plain HTTP first. */
 	printf("dpsim ready");
 	if (cfg.listen)

@@ -59,6 +59,7 @@ static void defaults_from_the_table(void **unused)
 		" --read-timeout 30 --log-level info --journal-max 100000"
 		" --status-messages-max 10000"
 		" --max-enumerations 1024 --max-enumerations-per-user 256"
+		" --enumeration-timeout 60"
 		" --max-fault-rules 1000 --journal-page-max 10000"
 		" --max-snapshots 64 --max-sites 100"
 		" --adminservice-denied 404 --seed 0"
