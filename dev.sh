@@ -7,7 +7,8 @@
 #   ./dev.sh test                   build and run every test: unit,
 #                                   integration, third-party clients,
 #                                   the dashboard in Chromium, the
-#                                   container image and the examples; unit and
+#                                   container image, the examples and
+#                                   the Debian package; unit and
 #                                   integration again under ASan+UBSan and
 #                                   under valgrind; then each fuzzer for
 #                                   FUZZ_SECONDS (60) seconds
@@ -22,6 +23,10 @@ TEST_PKGS=(valgrind curl openssl libxml2-utils python3-winrm python3-xmltodict p
 # The container image's test (tests/container): podman with runc, and
 # mmdebstrap for the base image (no registry needed).
 CONTAINER_PKGS=(podman runc mmdebstrap)
+# The package suite: dpkg-buildpackage with debhelper (and its
+# dh-sequence-installsysusers), lintian; systemd-analyze and
+# systemd-sysusers check the unit and the system user.
+PACKAGE_PKGS=(debhelper dpkg-dev fakeroot lintian systemd)
 BROWSER_PKGS=(chromium)
 FUZZ_PKGS=(clang-14 libclang-rt-14-dev llvm-14)
 BENCH_PKGS=(wrk)
@@ -62,12 +67,12 @@ lab)
 	;;
 test)
 	need "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${BROWSER_PKGS[@]}" "${FUZZ_PKGS[@]}" \
-		"${CONTAINER_PKGS[@]}"
+		"${CONTAINER_PKGS[@]}" "${PACKAGE_PKGS[@]}"
 	command -v npm >/dev/null || need nodejs npm
 	say "installing the browser test driver (playwright-core, from the lock file)"
 	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 	build build
-	say "unit, integration, third-party client, browser, container and example tests"
+	say "unit, integration, third-party client, browser, container, example and Debian package tests"
 	meson test -C build --print-errorlogs
 	say "unit and integration under AddressSanitizer + UndefinedBehaviorSanitizer"
 	build build-asan -Db_sanitize=address,undefined -Db_lundef=false
@@ -86,7 +91,7 @@ bench)
 	exec bench/run.sh build
 	;;
 *)
-	sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 	;;
 esac
