@@ -5,8 +5,10 @@
 #   ./dev.sh lab [DPSIM-OPTION]...  build and run dpsim on the bundled lab
 #                                   (http://127.0.0.1:5985/wsman, lab/lab)
 #   ./dev.sh test                   build and run every test: unit,
-#                                   integration, third-party clients and
-#                                   the dashboard in Chromium; unit and
+#                                   integration, third-party clients,
+#                                   the dashboard in Chromium, the
+#                                   container image, the examples and
+#                                   the Debian package; unit and
 #                                   integration again under ASan+UBSan and
 #                                   under valgrind; then each fuzzer for
 #                                   FUZZ_SECONDS (60) seconds
@@ -17,7 +19,14 @@ cd "$(dirname "$0")"
 BUILD_PKGS=(gcc meson ninja-build pkg-config libmicrohttpd-dev libgnutls28-dev
 	libcrypt-dev nettle-dev libkrb5-dev gss-ntlmssp gss-ntlmssp-dev libxml2-dev libsqlite3-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev)
 TEST_PKGS=(valgrind curl openssl libxml2-utils python3-winrm python3-xmltodict python3-requests python3-ntlm-auth python3-gssapi wsl
-	golang-go golang-github-masterzen-winrm-dev)
+	golang-go golang-github-masterzen-winrm-dev python3-pytest)
+# The container image's test (tests/container): podman with runc, and
+# mmdebstrap for the base image (no registry needed).
+CONTAINER_PKGS=(podman runc mmdebstrap)
+# The package suite: dpkg-buildpackage with debhelper (and its
+# dh-sequence-installsysusers), lintian; systemd-analyze and
+# systemd-sysusers check the unit and the system user.
+PACKAGE_PKGS=(debhelper dpkg-dev fakeroot lintian systemd)
 BROWSER_PKGS=(chromium)
 FUZZ_PKGS=(clang-14 libclang-rt-14-dev llvm-14)
 BENCH_PKGS=(wrk)
@@ -57,12 +66,13 @@ lab)
 	exec build/simulator/dpsim --listen 127.0.0.1:5985 --db dpsim.db "$@"
 	;;
 test)
-	need "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${BROWSER_PKGS[@]}" "${FUZZ_PKGS[@]}"
+	need "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${BROWSER_PKGS[@]}" "${FUZZ_PKGS[@]}" \
+		"${CONTAINER_PKGS[@]}" "${PACKAGE_PKGS[@]}"
 	command -v npm >/dev/null || need nodejs npm
 	say "installing the browser test driver (playwright-core, from the lock file)"
 	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 	build build
-	say "unit, integration, third-party client and browser tests"
+	say "unit, integration, third-party client, browser, container, example and Debian package tests"
 	meson test -C build --print-errorlogs
 	say "unit and integration under AddressSanitizer + UndefinedBehaviorSanitizer"
 	build build-asan -Db_sanitize=address,undefined -Db_lundef=false
@@ -81,7 +91,7 @@ bench)
 	exec bench/run.sh build
 	;;
 *)
-	sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 	;;
 esac

@@ -230,6 +230,19 @@ static int apply(struct dpctl *d, const struct dpctl_opt *o, char *arg,
 			goto bad;
 		break;
 	case OPT_CODE: d->code = arg; break;
+	case OPT_OUTPUT: d->output = arg; break;
+	case OPT_ANONYMISE: d->anonymise = true; break;
+	case OPT_DP:
+		if (d->ndp_patterns >= DPCTL_MAX_DP_PATTERNS || !*arg)
+			goto bad;
+		d->dp_patterns[d->ndp_patterns++] = arg;
+		break;
+	case OPT_LAB_PASSWORD:
+		if (!*arg)
+			goto bad;
+		if (take_secret(&d->lab_password, arg) < 0)
+			return dpctl_failf(d, DPC_E_NOMEM, "out of memory");
+		break;
 	case OPT_SEED:
 		if (parse_uint(arg, 0x7fffffffffffffffUL, &v) < 0)
 			goto bad;
@@ -625,6 +638,10 @@ int main(int argc, char **argv)
 	if (d.admin_token) {
 		explicit_bzero(d.admin_token, strlen(d.admin_token));
 		free(d.admin_token);
+	}
+	if (d.lab_password) {
+		explicit_bzero(d.lab_password, strlen(d.lab_password));
+		free(d.lab_password);
 	}
 	dpc_global_cleanup();
 	return ret;

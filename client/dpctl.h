@@ -43,9 +43,12 @@ enum dpctl_opt_id {
 	OPT_TIMES, OPT_AFTER, OPT_PROBABILITY, OPT_OP, OPT_FOR_USER,
 	OPT_PROTOCOL, OPT_RULE, OPT_RESULT, OPT_SINCE, OPT_UNTIL, OPT_LIMIT,
 	OPT_EXPECT, OPT_WAIT, OPT_CODE, OPT_SEED,
+	/* capture */
+	OPT_OUTPUT, OPT_ANONYMISE, OPT_DP, OPT_LAB_PASSWORD,
 };
 
 #define DPCTL_MAX_PARAMS 32
+#define DPCTL_MAX_DP_PATTERNS 64
 
 /* Everything the command line said. */
 struct dpctl {
@@ -100,6 +103,13 @@ struct dpctl {
 	const char *code;
 	const char *seed;
 
+	/* capture options */
+	const char *output;	/* -o FILE; NULL: stdout */
+	bool anonymise;
+	const char *dp_patterns[DPCTL_MAX_DP_PATTERNS];	/* --dp, globs */
+	size_t ndp_patterns;
+	char *lab_password;	/* owned copy; wiped at exit */
+
 	struct dpc_client *client;
 };
 
@@ -125,6 +135,13 @@ extern const struct dpctl_opt dpctl_global_opts[];
 extern const struct dpctl_opt dpctl_sim_opts[];
 extern const char dpctl_sim_help[];
 int dpctl_cmd_sim(struct dpctl *d, int argc, char **argv);
+
+/* ---- dpctl_capture.c -------------------------------------------------- */
+
+/* "capture": reads the site and writes a dpsim fixture of it. */
+extern const struct dpctl_opt dpctl_capture_opts[];
+extern const char dpctl_capture_help[];
+int dpctl_cmd_capture(struct dpctl *d, int argc, char **argv);
 
 /* ---- dpctl_out.c ------------------------------------------------------ */
 

@@ -599,6 +599,11 @@ const struct dpctl_cmd dpctl_cmds[] = {
 	{ "site", "site", "discover the site code",
 	  "Asks SMS_ProviderLocation in root/sms, falling back to the\n"
 	  "site_<code> child of __Namespace.\n", NULL, 0, 0, true, cmd_site },
+	{ "capture", "capture [-o FILE] [--anonymise] [--dp PATTERN]... "
+	  "[--lab-password PW]",
+	  "write a dpsim fixture of the site (DPs, groups, classes)",
+	  dpctl_capture_help, dpctl_capture_opts, 0, 0, true,
+	  dpctl_cmd_capture },
 	{ "sim", "sim SUBCOMMAND [ARGS]",
 	  "drive dpsim's control API: faults, journal, reset, snapshots, sites",
 	  dpctl_sim_help, dpctl_sim_opts, 1, -1, false, dpctl_cmd_sim },

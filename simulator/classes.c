@@ -161,6 +161,122 @@ fail:
 	return rc;
 }
 
+/* ---- boundary groups --------------------------------------------------- */
+
+/* The SDK's properties of each class, in MOF order. */
+static const struct {
+	const char *name;
+	enum cim_type type;
+	unsigned flags;
+} bg_props[] = {
+	{ "CreatedBy", CIM_STRING, 0 }, { "CreatedOn", CIM_DATETIME, 0 },
+	{ "DefaultSiteCode", CIM_STRING, 0 }, { "Description", CIM_STRING, 0 },
+	{ "GroupID", CIM_UINT32, CIM_PROP_KEY }, { "MemberCount", CIM_UINT32, 0 },
+	{ "ModifiedBy", CIM_STRING, 0 }, { "ModifiedOn", CIM_DATETIME, 0 },
+	{ "Name", CIM_STRING, 0 }, { "Shared", CIM_BOOLEAN, 0 },
+	{ "SiteSystemCount", CIM_UINT32, 0 },
+}, bgss_props[] = {
+	{ "Flags", CIM_UINT32, 0 }, { "GroupID", CIM_UINT32, CIM_PROP_KEY },
+	{ "ServerNALPath", CIM_STRING, CIM_PROP_KEY },
+	{ "SiteCode", CIM_STRING, 0 },
+};
+
+/* A site's first boundary group is 16777217 (0x1000001), as the group
+ * IDs of a new ConfigMgr site start. */
+#define BG_FIRST_ID 16777217u
+
+static const struct fixture_dp *site_dp(const struct fixture_site *s,
+					const char *fqdn)
+{
+	for (size_t i = 0; i < s->ndps; i++)
+		if (strcasecmp(s->dps[i].fqdn, fqdn) == 0)
+			return &s->dps[i];
+	return NULL;
+}
+
+int classes_boundary_groups(const struct fixture_site *site, int which,
+			    struct cim_class **cls_out,
+			    struct cim_instance ***insts_out, size_t *ninsts_out,
+			    char *err, size_t errsize)
+{
+	const char *name = which ? "SMS_BoundaryGroupSiteSystems"
+				 : "SMS_BoundaryGroup";
+	size_t nprops = which ? sizeof(bgss_props) / sizeof(bgss_props[0])
+			      : sizeof(bg_props) / sizeof(bg_props[0]);
+	size_t total = 0, n = 0;
+	struct cim_instance **insts = NULL;
+	struct cim_class *cls;
+	char ns[64], num[16];
+
+	*cls_out = NULL;
+	*insts_out = NULL;
+	*ninsts_out = 0;
+	snprintf(ns, sizeof(ns), "root/sms/site_%s", site->code);
+	cls = cim_class_new(ns, name);
+	if (!cls)
+		goto nomem;
+	for (size_t k = 0; k < nprops; k++) {
+		const char *pn = which ? bgss_props[k].name : bg_props[k].name;
+		enum cim_type t = which ? bgss_props[k].type : bg_props[k].type;
+		unsigned f = which ? bgss_props[k].flags : bg_props[k].flags;
+
+		if (cim_class_add_property(cls, pn, t, f) < 0)
+			goto nomem;
+	}
+	for (size_t g = 0; g < site->ngroups; g++)
+		total += which ? site->groups[g].ndps : 1;
+	if (total && !(insts = calloc(total, sizeof(*insts))))
+		goto nomem;
+	for (size_t g = 0; g < site->ngroups; g++) {
+		const struct fixture_boundary_group *bg = &site->groups[g];
+		char id[16];
+
+		snprintf(id, sizeof(id), "%u", BG_FIRST_ID + (unsigned)g);
+		for (size_t m = 0; m < (which ? bg->ndps : 1); m++) {
+			struct cim_instance *i = cim_instance_new(cls);
+			const struct fixture_dp *dp = which
+				? site_dp(site, bg->dp_fqdns[m]) : NULL;
+
+			if (!i)
+				goto nomem;
+			insts[n++] = i;
+			if (cim_instance_set_by_name(i, "GroupID", id))
+				goto nomem;
+			if (which) {
+				/* the loader checked every member is a DP */
+				if ((dp && cim_instance_set_by_name(
+					     i, "ServerNALPath", dp->nalpath)) ||
+				    cim_instance_set_by_name(i, "SiteCode",
+							     site->code) ||
+				    cim_instance_set_by_name(i, "Flags", "0"))
+					goto nomem;
+				continue;
+			}
+			snprintf(num, sizeof(num), "%zu", bg->ndps);
+			/* dpsim has no boundaries (address ranges, subnets):
+			 * MemberCount, their number, is 0. */
+			if (cim_instance_set_by_name(i, "Name", bg->name) ||
+			    (bg->description &&
+			     cim_instance_set_by_name(i, "Description",
+						      bg->description)) ||
+			    cim_instance_set_by_name(i, "MemberCount", "0") ||
+			    cim_instance_set_by_name(i, "SiteSystemCount", num))
+				goto nomem;
+		}
+	}
+	*cls_out = cls;
+	*insts_out = insts;
+	*ninsts_out = n;
+	return 0;
+nomem:
+	classes_free_instances(insts, n);
+	cim_class_free(cls);
+	if (err && errsize)
+		snprintf(err, errsize, "out of memory building %s of site %s",
+			 name, site->code);
+	return -ENOMEM;
+}
+
 void classes_free_instances(struct cim_instance **insts, size_t n)
 {
 	size_t i;

@@ -36,6 +36,18 @@ int classes_build(const struct fixture *fx, const struct fixture_site *site,
 		  struct cim_instance ***insts_out, size_t *ninsts_out,
 		  char *err, size_t errsize);
 
+/* The site's <boundary-group>s as the SMS Provider serves them
+ * (docs/configmgr-domain.md, Boundary groups): which = 0 builds
+ * SMS_BoundaryGroup, one instance per group, GroupID 16777217, 16777218
+ * ... in fixture order; which = 1 SMS_BoundaryGroupSiteSystems, one per
+ * member, group by group in order of preference, ServerNALPath the DP's
+ * NAL path. Both in root/sms/site_CODE, empty for a site without groups.
+ * Outputs as classes_build; 0 or -ENOMEM (err says so). */
+int classes_boundary_groups(const struct fixture_site *site, int which,
+			    struct cim_class **cls_out,
+			    struct cim_instance ***insts_out, size_t *ninsts_out,
+			    char *err, size_t errsize);
+
 /* Frees n instances and the array holding them; NULL is fine. */
 void classes_free_instances(struct cim_instance **insts, size_t n);
 

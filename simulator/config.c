@@ -10,11 +10,13 @@
 #include "num.h"
 
 enum opt_kind { OPT_STRING, OPT_UINT, OPT_MULTI, OPT_LOGLEVEL, OPT_LOGFORMAT,
-		OPT_SEED, OPT_DURABILITY, OPT_HELP, OPT_VERSION,
+		OPT_SEED, OPT_DURABILITY, OPT_PROBE, OPT_HELP, OPT_VERSION,
 		OPT_HASH_PASSWORD, OPT_FLAG };
 
 /* One row per option: parsing, --help and config_describe() all read it,
- * so an option cannot be documented but unparsed or the reverse. */
+ * so an option cannot be documented but unparsed or the reverse. Each
+ * option with a value is also read from the environment variable
+ * DPSIM_<NAME> (env_name()): derived from the row, never listed apart. */
 struct option_def {
 	const char *name;
 	const char *arg;	/* argument placeholder for --help */
@@ -63,6 +65,9 @@ static const struct option_def options[] = {
 	  "to disk)", "normal" },
 	{ "fixture", "FILE", OPT_MULTI, OFF(fixtures), 0, 0,
 	  "lab fixture to serve (repeatable)", "the bundled lab" },
+	{ "fixture-dir", "DIR", OPT_STRING, OFF(fixture_dir), 0, 0,
+	  "also serve every *.xml file in DIR, in name order, after the "
+	  "--fixture files; without either, the bundled lab", NULL },
 	{ "log-level", "LEVEL", OPT_LOGLEVEL, OFF(log_level), 0, 0,
 	  "error, warn, info or debug", "info" },
 	{ "log-format", "FORMAT", OPT_LOGFORMAT, OFF(log_json), 0, 0,
@@ -107,6 +112,10 @@ static const struct option_def options[] = {
 	  "open enumeration contexts one user may hold; a user at the cap "
 	  "loses their own least recently used, never another user's (above "
 	  "--max-enumerations: that cap alone)", "256" },
+	{ "enumeration-timeout", "SECONDS", OPT_UINT, OFF(enumeration_timeout_s), 1,
+	  86400,
+	  "an enumeration context left unused this long expires: its next Pull "
+	  "is refused (InvalidEnumerationContext)", "60" },
 	{ "max-fault-rules", "N", OPT_UINT, OFF(max_fault_rules), 1, 1000000,
 	  "fault rules held, all sites together; more are refused (409)",
 	  "1000" },
@@ -129,6 +138,10 @@ static const struct option_def options[] = {
 	  "take WS-Man bodies in the clear from clients signed in with "
 	  "Negotiate over plain HTTP (WinRM's AllowUnencrypted=true); by "
 	  "default they must be sealed, as WinRM wants", NULL },
+	{ "probe", "URL|PATH", OPT_PROBE, OFF(probe), 0, 0,
+	  "GET URL (http:// only) or PATH on this configuration's --listen "
+	  "address, exit 0 if it answers 2xx with status ready, else print "
+	  "why and exit 1 (a health check: --probe /_dpsim/health)", NULL },
 	{ "hash-password", NULL, OPT_HASH_PASSWORD, 0, 0, 0,
 	  "read a password line from standard input, print its hash for a "
 	  "fixture's password-hash and its NT hash for nt-hash, and exit", NULL },
@@ -137,6 +150,26 @@ static const struct option_def options[] = {
 };
 
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
+
+/* Options that are actions, not settings, have no environment variable:
+ * DPSIM_HELP in a container's environment must not turn every start into
+ * printing the help. */
+static bool has_env(const struct option_def *o)
+{
+	return o->arg && o->kind != OPT_PROBE;
+}
+
+/* DPSIM_ and the name in capitals, '-' as '_': --admin-token is read
+ * from DPSIM_ADMIN_TOKEN. */
+static void env_name(const struct option_def *o, char *out, size_t size)
+{
+	size_t n = (size_t)snprintf(out, size, "DPSIM_");
+
+	for (const char *p = o->name; *p && n + 1 < size; p++)
+		out[n++] = *p == '-' ? '_' : (char)(*p >= 'a' && *p <= 'z' ?
+						    *p - 'a' + 'A' : *p);
+	out[n < size ? n : size - 1] = '\0';
+}
 
 static void print_help(const char *prog)
 {
@@ -154,7 +187,13 @@ static void print_help(const char *prog)
 			printf(" [%s]", options[i].deflt);
 		putchar('\n');
 	}
-	printf("\nOn readiness dpsim prints one line with the URL of each listener it\n"
+	printf("\nEvery option with a value can also be set by the environment variable\n"
+	       "DPSIM_ and its name in capitals with '_' for '-' (--admin-token:\n"
+	       "DPSIM_ADMIN_TOKEN); the command line wins over it. A repeatable\n"
+	       "option takes a comma-separated list there (DPSIM_FIXTURE=a.xml,b.xml);\n"
+	       "an empty variable counts as unset. --probe, --hash-password, --help\n"
+	       "and --version have no variable.\n"
+	       "\nOn readiness dpsim prints one line with the URL of each listener it\n"
 	       "serves, plain HTTP first:\n"
 	       "  dpsim ready http://HOST:PORT/wsman [https://HOST:PORT/wsman]\n"
 	       "or, with --listen none:\n"
@@ -169,15 +208,47 @@ static const struct option_def *find_option(const char *name, size_t len)
 	return NULL;
 }
 
-static int apply(struct config *c, const struct option_def *o, char *val,
-		 char *err, size_t errsize)
+/* Where each option's value came from, so that an error names what the
+ * user wrote: "--threads" or "DPSIM_THREADS". */
+enum source { FROM_DEFAULT, FROM_ENV, FROM_ARGV };
+
+struct parse_state {
+	enum source from[NOPTIONS];
+};
+
+static size_t index_of(const struct option_def *o)
+{
+	return (size_t)(o - options);
+}
+
+/* The name of o as the user gave it, in buf (at least 64 bytes). */
+static const char *src_name(const struct parse_state *ps,
+			    const struct option_def *o, char *buf, size_t size)
+{
+	if (ps && ps->from[index_of(o)] == FROM_ENV)
+		env_name(o, buf, size);
+	else
+		snprintf(buf, size, "--%s", o->name);
+	return buf;
+}
+
+static const char *src_of(const struct parse_state *ps, const char *name,
+			  char *buf, size_t size)
+{
+	return src_name(ps, find_option(name, strlen(name)), buf, size);
+}
+
+/* src: the option's name as given ("--threads" or "DPSIM_THREADS"). */
+static int apply(struct config *c, const struct option_def *o, const char *src,
+		 char *val, char *err, size_t errsize)
 {
 	char *base = (char *)c;
 
 	switch (o->kind) {
 	case OPT_STRING:
+	case OPT_PROBE:
 		if (!*val) {
-			snprintf(err, errsize, "--%s needs a non-empty value", o->name);
+			snprintf(err, errsize, "%s needs a non-empty value", src);
 			return -EINVAL;
 		}
 		*(char **)(base + o->offset) = val;
@@ -185,12 +256,12 @@ static int apply(struct config *c, const struct option_def *o, char *val,
 	case OPT_MULTI: {
 		struct config_list *l = (struct config_list *)(base + o->offset);
 		if (!*val) {
-			snprintf(err, errsize, "--%s needs a non-empty value", o->name);
+			snprintf(err, errsize, "%s needs a non-empty value", src);
 			return -EINVAL;
 		}
 		if (l->n == CONFIG_MAX_LIST) {
-			snprintf(err, errsize, "--%s given more than %d times",
-				 o->name, CONFIG_MAX_LIST);
+			snprintf(err, errsize, "%s: more than %d values", src,
+				 CONFIG_MAX_LIST);
 			return -EINVAL;
 		}
 		l->v[l->n++] = val;
@@ -199,8 +270,8 @@ static int apply(struct config *c, const struct option_def *o, char *val,
 	case OPT_UINT: {
 		uint64_t v;
 		if (num_parse_dec(val, o->max, &v) || v < o->min) {
-			snprintf(err, errsize, "--%s: '%s' is not a number from %u to %u",
-				 o->name, val, o->min, o->max);
+			snprintf(err, errsize, "%s: '%s' is not a number from %u to %u",
+				 src, val, o->min, o->max);
 			return -EINVAL;
 		}
 		*(unsigned *)(base + o->offset) = (unsigned)v;
@@ -208,14 +279,14 @@ static int apply(struct config *c, const struct option_def *o, char *val,
 	}
 	case OPT_LOGLEVEL:
 		if (log_level_parse(val, &c->log_level)) {
-			snprintf(err, errsize, "--%s: '%s' is not one of error, warn, info, debug",
-				 o->name, val);
+			snprintf(err, errsize, "%s: '%s' is not one of error, warn, info, debug",
+				 src, val);
 			return -EINVAL;
 		}
 		return 0;
 	case OPT_LOGFORMAT:
 		if (strcmp(val, "text") && strcmp(val, "json")) {
-			snprintf(err, errsize, "--%s: '%s' is not text or json", o->name, val);
+			snprintf(err, errsize, "%s: '%s' is not text or json", src, val);
 			return -EINVAL;
 		}
 		c->log_json = strcmp(val, "json") == 0;
@@ -223,8 +294,8 @@ static int apply(struct config *c, const struct option_def *o, char *val,
 	case OPT_SEED: {
 		uint64_t v;
 		if (num_parse_dec(val, INT64_MAX, &v)) {
-			snprintf(err, errsize, "--%s: '%s' is not a number from 0 to %lld",
-				 o->name, val, (long long)INT64_MAX);
+			snprintf(err, errsize, "%s: '%s' is not a number from 0 to %lld",
+				 src, val, (long long)INT64_MAX);
 			return -EINVAL;
 		}
 		c->seed = v;
@@ -233,8 +304,8 @@ static int apply(struct config *c, const struct option_def *o, char *val,
 	}
 	case OPT_DURABILITY:
 		if (strcmp(val, "normal") && strcmp(val, "full")) {
-			snprintf(err, errsize, "--%s: '%s' is not normal or full",
-				 o->name, val);
+			snprintf(err, errsize, "%s: '%s' is not normal or full",
+				 src, val);
 			return -EINVAL;
 		}
 		c->durability_full = strcmp(val, "full") == 0;
@@ -248,14 +319,14 @@ static int apply(struct config *c, const struct option_def *o, char *val,
 	return 0;
 }
 
-static int check_hostport(const char *opt, const char *val, char *err,
+static int check_hostport(const char *src, const char *val, char *err,
 			  size_t errsize)
 {
 	char host[256];
 	uint16_t port;
 
 	if (config_split_hostport(val, host, sizeof(host), &port)) {
-		snprintf(err, errsize, "--%s: '%s' is not ADDR:PORT", opt, val);
+		snprintf(err, errsize, "%s: '%s' is not ADDR:PORT", src, val);
 		return -EINVAL;
 	}
 	return 0;
@@ -294,40 +365,50 @@ int config_check_admin_token(const char *source, const char *tok, char *err,
 /* The options that only make sense together. Each mistake is refused
  * rather than guessed at: a lab that asked for HTTPS and silently got
  * plain HTTP would send its credentials in clear. */
-static int check(struct config *c, char *err, size_t errsize)
+static int check(struct config *c, const struct parse_state *ps, char *err,
+		 size_t errsize)
 {
 	bool tls = c->tls_cert || c->tls_key;
+	char a[64], b[64];
 
 	if (c->admin_token &&
-	    config_check_admin_token("--admin-token", c->admin_token, err, errsize))
+	    config_check_admin_token(src_of(ps, "admin-token", a, sizeof(a)),
+				     c->admin_token, err, errsize))
 		return -EINVAL;
 	if (strcmp(c->listen, "none") == 0)
 		c->listen = NULL;
-	else if (check_hostport("listen", c->listen, err, errsize))
+	else if (check_hostport(src_of(ps, "listen", a, sizeof(a)), c->listen,
+				err, errsize))
 		return -EINVAL;
 	if (c->tls_cert && !c->tls_key) {
-		snprintf(err, errsize, "--tls-cert needs --tls-key (the certificate's "
-			 "private key)");
+		snprintf(err, errsize, "%s needs %s (the certificate's "
+			 "private key)", src_of(ps, "tls-cert", a, sizeof(a)),
+			 src_of(ps, "tls-key", b, sizeof(b)));
 		return -EINVAL;
 	}
 	if (c->tls_key && !c->tls_cert) {
-		snprintf(err, errsize, "--tls-key needs --tls-cert (the certificate "
-			 "of that key)");
+		snprintf(err, errsize, "%s needs %s (the certificate "
+			 "of that key)", src_of(ps, "tls-key", a, sizeof(a)),
+			 src_of(ps, "tls-cert", b, sizeof(b)));
 		return -EINVAL;
 	}
 	if (!c->listen && !tls) {
-		snprintf(err, errsize, "--listen none turns plain HTTP off, so "
-			 "--tls-cert and --tls-key are needed to serve anything");
+		snprintf(err, errsize, "%s none turns plain HTTP off, so "
+			 "--tls-cert and --tls-key are needed to serve anything",
+			 src_of(ps, "listen", a, sizeof(a)));
 		return -EINVAL;
 	}
-	if (check_hostport("tls-listen", c->tls_listen, err, errsize))
+	if (check_hostport(src_of(ps, "tls-listen", a, sizeof(a)), c->tls_listen,
+			   err, errsize))
 		return -EINVAL;
 	if (!tls && c->tls_listen != default_tls_listen) {
-		snprintf(err, errsize, "--tls-listen needs --tls-cert and --tls-key");
+		snprintf(err, errsize, "%s needs --tls-cert and --tls-key",
+			 src_of(ps, "tls-listen", a, sizeof(a)));
 		return -EINVAL;
 	}
 	if (!tls && c->tls_port_file) {
-		snprintf(err, errsize, "--tls-port-file needs --tls-cert and --tls-key");
+		snprintf(err, errsize, "%s needs --tls-cert and --tls-key",
+			 src_of(ps, "tls-port-file", a, sizeof(a)));
 		return -EINVAL;
 	}
 	return 0;
@@ -347,15 +428,82 @@ static int apply_defaults(struct config *c, char *err, size_t errsize)
 	memset(c, 0, sizeof(*c));
 	for (size_t i = 0; i < NOPTIONS; i++)
 		if (has_default_value(&options[i]) &&
-		    apply(c, &options[i], (char *)options[i].deflt, err, errsize))
+		    apply(c, &options[i], options[i].name, (char *)options[i].deflt,
+			  err, errsize))
 			return -EINVAL;
+	return 0;
+}
+
+static const char *env_lookup(char *const *envp, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (; envp && *envp; envp++)
+		if (strncmp(*envp, name, len) == 0 && (*envp)[len] == '=')
+			return *envp + len + 1;
+	return NULL;
+}
+
+/* The environment's settings, after the defaults and before argv. A
+ * repeatable option's list is split at commas into one copy that c owns
+ * (config_release()); other values point into envp. */
+static int apply_env(struct config *c, struct parse_state *ps,
+		     char *const *envp, char *err, size_t errsize)
+{
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		const struct option_def *o = &options[i];
+		char name[64];
+
+		if (!has_env(o))
+			continue;
+		env_name(o, name, sizeof(name));
+		const char *val = env_lookup(envp, name);
+		if (!val || !*val)
+			continue;
+		ps->from[i] = FROM_ENV;
+		if (o->kind != OPT_MULTI) {
+			if (apply(c, o, name, (char *)val, err, errsize))
+				return -EINVAL;
+			continue;
+		}
+		char *copy = strdup(val), *save = NULL;
+		if (!copy) {
+			snprintf(err, errsize, "%s: out of memory", name);
+			return -ENOMEM;
+		}
+		/* Room for certain: fewer repeatable options exist than
+		 * CONFIG_MAX_LIST. */
+		c->env_copies.v[c->env_copies.n++] = copy;
+		/* strsep, not strtok: "a,,b" has an empty value, refused. */
+		for (char *p = copy; (save = strsep(&p, ",")) != NULL;) {
+			if (!*save) {
+				snprintf(err, errsize, "%s: an empty value in the "
+					 "comma-separated list", name);
+				return -EINVAL;
+			}
+			if (apply(c, o, name, save, err, errsize))
+				return -EINVAL;
+		}
+	}
 	return 0;
 }
 
 enum config_result config_parse(struct config *c, int argc, char **argv,
 				char *err, size_t errsize)
 {
+	extern char **environ;
+
+	return config_parse_env(c, argc, argv, environ, err, errsize);
+}
+
+enum config_result config_parse_env(struct config *c, int argc, char **argv,
+				    char *const *envp, char *err, size_t errsize)
+{
+	struct parse_state ps = { { FROM_DEFAULT } };
+
 	if (apply_defaults(c, err, errsize))
+		return CONFIG_ERROR;
+	if (apply_env(c, &ps, envp, err, errsize))
 		return CONFIG_ERROR;
 	for (int i = 1; i < argc; i++) {
 		char *arg = argv[i];
@@ -396,10 +544,27 @@ enum config_result config_parse(struct config *c, int argc, char **argv,
 			}
 			val = argv[++i];
 		}
-		if (apply(c, o, val, err, errsize))
+		/* The command line wins: a repeatable option given here
+		 * replaces the environment's list rather than adding to it. */
+		size_t idx = index_of(o);
+		if (o->kind == OPT_MULTI && ps.from[idx] == FROM_ENV)
+			((struct config_list *)((char *)c + o->offset))->n = 0;
+		ps.from[idx] = FROM_ARGV;
+		char src[64];
+		snprintf(src, sizeof(src), "--%s", o->name);
+		if (apply(c, o, src, val, err, errsize))
 			return CONFIG_ERROR;
 	}
-	return check(c, err, errsize) ? CONFIG_ERROR : CONFIG_OK;
+	if (check(c, &ps, err, errsize))
+		return CONFIG_ERROR;
+	return c->probe ? CONFIG_PROBE : CONFIG_OK;
+}
+
+void config_release(struct config *c)
+{
+	for (size_t i = 0; i < c->env_copies.n; i++)
+		free(c->env_copies.v[i]);
+	c->env_copies.n = 0;
 }
 
 void config_describe(const struct config *c, char *out, size_t size)
@@ -418,7 +583,8 @@ void config_describe(const struct config *c, char *out, size_t size)
 			 " --connection-timeout %u --read-timeout %u --log-level %s"
 			 " --journal-max %u --status-messages-max %u"
 			 " --max-enumerations %u"
-			 " --max-enumerations-per-user %u --max-fault-rules %u"
+			 " --max-enumerations-per-user %u --enumeration-timeout %u"
+			 " --max-fault-rules %u"
 			 " --journal-page-max %u --max-snapshots %u --max-sites %u"
 			 " --adminservice-denied %u --seed %llu%s",
 			 c->db, c->durability_full ? "full" : "normal",
@@ -427,7 +593,7 @@ void config_describe(const struct config *c, char *out, size_t size)
 			 c->connection_timeout_s, c->read_timeout_s,
 			 log_level_name(c->log_level), c->journal_max,
 			 c->status_messages_max, c->max_enumerations, c->max_enumerations_per_user,
-			 c->max_fault_rules, c->journal_page_max, c->max_snapshots,
+			 c->enumeration_timeout_s, c->max_fault_rules, c->journal_page_max, c->max_snapshots,
 			 c->max_sites, c->adminservice_denied,
 			 (unsigned long long)c->seed,
 			 c->admin_token ? " --admin-token (set)" : "");
@@ -436,7 +602,10 @@ void config_describe(const struct config *c, char *out, size_t size)
 			      c->allow_hosts.v[i]);
 	for (size_t i = 0; i < c->fixtures.n && n > 0 && (size_t)n < size; i++)
 		n += snprintf(out + n, size - (size_t)n, " --fixture %s", c->fixtures.v[i]);
-	if (!c->fixtures.n && n > 0 && (size_t)n < size)
+	if (c->fixture_dir && n > 0 && (size_t)n < size)
+		n += snprintf(out + n, size - (size_t)n, " --fixture-dir %s",
+			      c->fixture_dir);
+	if (!c->fixtures.n && !c->fixture_dir && n > 0 && (size_t)n < size)
 		snprintf(out + n, size - (size_t)n, " (bundled lab fixture)");
 }
 

@@ -27,7 +27,8 @@ struct config {
 	char *tls_port_file;		/* NULL = none */
 	char *db;			/* "dpsim.db" or ":memory:" */
 	bool durability_full;		/* --durability full: synchronous=FULL */
-	struct config_list fixtures;	/* empty = bundled lab */
+	struct config_list fixtures;	/* empty and no fixture_dir = bundled lab */
+	char *fixture_dir;		/* NULL = none; its *.xml after fixtures */
 	enum log_level log_level;
 	bool log_json;
 	unsigned threads;		/* MHD thread pool size */
@@ -44,6 +45,7 @@ struct config {
 	unsigned status_messages_max;	/* per site; 0 = unbounded */
 	unsigned max_enumerations;	/* open enumeration contexts, total */
 	unsigned max_enumerations_per_user; /* of them, one user's */
+	unsigned enumeration_timeout_s;	/* an idle context expires after */
 	unsigned max_fault_rules;	/* rules in the list, all sites */
 	unsigned journal_page_max;	/* rows one GET journal answers */
 	unsigned max_snapshots;		/* snapshots saved */
@@ -51,20 +53,36 @@ struct config {
 	bool allow_unencrypted;		/* Negotiate over HTTP unsealed */
 	unsigned adminservice_denied;	/* 404 or 403: WBEM_E_ACCESS_DENIED
 					 * on the AdminService route */
+	char *probe;			/* --probe URL|PATH; NULL = serve */
+	struct config_list env_copies;	/* owned: the environment's lists,
+					 * split at commas (config_release) */
 };
 
 enum config_result {
 	CONFIG_OK,		/* run */
 	CONFIG_EXIT,		/* --help / --version printed: exit 0 */
 	CONFIG_HASH_PASSWORD,	/* --hash-password: main hashes stdin */
+	CONFIG_PROBE,		/* --probe: c->probe is set; main probes */
 	CONFIG_ERROR,		/* err holds one line: exit 2 */
 };
 
-/* Fills c with defaults, then applies argv. Strings in c point into argv
- * or static defaults: argv must outlive c. Also checks that the options
- * make sense together (--tls-cert with --tls-key, something to serve). */
+/* Fills c with defaults, then the environment's DPSIM_<OPTION> variables
+ * (an empty one counts as unset; a repeatable option's value is a
+ * comma-separated list), then argv, which wins. Strings in c point into
+ * argv, envp or static defaults (argv and envp must outlive c), except the
+ * environment's lists, which c owns: config_release() frees them, after
+ * any result. Also checks that the options make sense together
+ * (--tls-cert with --tls-key, something to serve). An error names the
+ * option as it was given: "--threads: ..." or "DPSIM_THREADS: ...". */
+enum config_result config_parse_env(struct config *c, int argc, char **argv,
+				    char *const *envp, char *err, size_t errsize);
+
+/* config_parse_env() with the process's environment. */
 enum config_result config_parse(struct config *c, int argc, char **argv,
 				char *err, size_t errsize);
+
+/* Frees what config_parse*() allocated; c's other fields stay. */
+void config_release(struct config *c);
 
 /* The shortest admin token accepted: 16 characters, as for most bearer
  * secrets (`openssl rand -hex 16` gives 32). The token guards fault

@@ -161,6 +161,12 @@ struct fixture_user {
 
 struct fixture {
 	char *source;		/* file path, or "<bundled lab>" */
+	/* SHA-256 (hex) of the document's bytes; of the documents' digests
+	 * in order after fixture_merge. A database seeded from this fixture
+	 * remembers it, so a restart with the same fixture can skip the
+	 * work already done (provider.h). */
+	char digest[65];
+	bool schema_skipped;	/* fixture_load_*_known found it validated */
 	struct fixture_site *sites;
 	size_t nsites;
 	struct fixture_user *users;
@@ -175,6 +181,18 @@ int fixture_load_file(const char *path, struct fixture **out,
 /* Same for a document in memory; name stands in for the file name. */
 int fixture_load_memory(const char *name, const char *data, size_t len,
 			struct fixture **out, char *err, size_t errsize);
+
+/* fixture_load_file and fixture_load_memory for a caller that knows
+ * documents validated before: when the document's digest (see digest
+ * above) is one of the space-separated digests in validated (NULL:
+ * none), the schema check is not run again (schema_skipped is set);
+ * every other check is. For a restart with the same fixture: main.c
+ * keeps in the database the digests this dpsim version validated. */
+int fixture_load_file_known(const char *path, const char *validated,
+			    struct fixture **out, char *err, size_t errsize);
+int fixture_load_memory_known(const char *name, const char *data, size_t len,
+			      const char *validated, struct fixture **out,
+			      char *err, size_t errsize);
 
 /* Moves the sites and users of *from into into and frees *from (set to
  * NULL), for several --fixture files. A site code or user name both

@@ -5,6 +5,7 @@
  * The HTTP server starts first, so that while the fixtures load, the
  * control API's health route answers "starting" (503) rather than
  * nothing: a test can poll it from the first moment. */
+#include <dirent.h>
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,6 +24,7 @@
 
 #include "adminservice.h"
 #include "auth.h"
+#include "buf.h"
 #include "codec.h"
 #include "config.h"
 #include "control.h"
@@ -32,6 +35,7 @@
 #include "http.h"
 #include "log.h"
 #include "negotiate.h"
+#include "probe.h"
 #include "provider.h"
 #include "store.h"
 #include "tls.h"
@@ -57,27 +61,127 @@ startup_error(bool json, const char *fmt, ...)
 	}
 }
 
-static int load_fixtures(const struct config *c, struct fixture **out,
-			 char *err, size_t errsize)
+/* --fixture-dir's files: names ending in .xml, not hidden (a Kubernetes
+ * ConfigMap mount keeps its "..data" links there), regular files once
+ * links are followed. */
+static int is_fixture_name(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return d->d_name[0] != '.' && n > 4 && strcmp(d->d_name + n - 4, ".xml") == 0;
+}
+
+/* Adds dir's fixture files, in name order, to paths (n of cap used).
+ * names holds what scandir() allocated, for the caller to free. */
+static int list_fixture_dir(const char *dir, char ***names, int *nnames,
+			    char *err, size_t errsize)
+{
+	struct dirent **ents = NULL;
+	int n = scandir(dir, &ents, is_fixture_name, alphasort);
+
+	if (n < 0) {
+		snprintf(err, errsize, "--fixture-dir %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	*names = calloc((size_t)n + 1, sizeof(char *));
+	*nnames = 0;
+	int r = *names ? 0 : -1;
+	if (r)
+		snprintf(err, errsize, "out of memory");
+	for (int i = 0; i < n; i++) {
+		char path[4096];
+		struct stat sb;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name);
+		free(ents[i]);
+		if (r || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+			continue;
+		if (!((*names)[(*nnames)++] = strdup(path))) {
+			snprintf(err, errsize, "out of memory");
+			r = -1;
+		}
+	}
+	free(ents);
+	return r;
+}
+
+/* The schema check's result kept in the database between runs: "dpsim
+ * VERSION:" and the digests of the fixture documents this version
+ * validated. A restart with the same documents skips the check (the
+ * document is the same bytes, checked by the same schema); any other
+ * document, or another dpsim version, is checked. */
+#define VALIDATED_KEY "validated"
+#define VALIDATED_PREFIX "dpsim " DPSIM_VERSION ":"
+
+/* The digests validated before, from the store's value (NULL: none). */
+static const char *validated_digests(const char *stored)
+{
+	size_t n = strlen(VALIDATED_PREFIX);
+
+	return stored && strncmp(stored, VALIDATED_PREFIX, n) == 0 ? stored + n : NULL;
+}
+
+/* Loads the fixtures; validated (may be NULL) lists digests known good.
+ * The digests of the documents read are appended to *digests (malloc'd,
+ * space-separated), for the database once dpsim has started. */
+static int load_fixtures(const struct config *c, const char *validated,
+			 struct fixture **out, char **digests, char *err, size_t errsize)
 {
 	size_t len;
-	if (!c->fixtures.n) {
-		const char *lab = fixture_bundled_lab(&len);
-		return fixture_load_memory("<bundled lab>", lab, len, out, err, errsize);
+	char **dirfiles = NULL;
+	int ndir = 0;
+	struct buf d;
+	int r = 0;
+
+	if (c->fixture_dir &&
+	    list_fixture_dir(c->fixture_dir, &dirfiles, &ndir, err, errsize)) {
+		for (int i = 0; i < ndir; i++)
+			free(dirfiles[i]);
+		free(dirfiles);
+		return -1;
 	}
-	int r = fixture_load_file(c->fixtures.v[0], out, err, errsize);
-	for (size_t i = 1; i < c->fixtures.n && !r; i++) {
-		struct fixture *more = NULL;
-		r = fixture_load_file(c->fixtures.v[i], &more, err, errsize);
+	buf_init(&d, 0);
+	buf_adds(&d, VALIDATED_PREFIX);
+	size_t total = c->fixtures.n + (size_t)ndir;
+	*out = NULL;
+	if (!total) {
+		if (c->fixture_dir)
+			log_info("--fixture-dir %s holds no *.xml file: serving "
+				 "the bundled lab", c->fixture_dir);
+		const char *lab = fixture_bundled_lab(&len);
+		r = fixture_load_memory_known("<bundled lab>", lab, len, validated, out,
+					      err, errsize);
 		if (!r)
+			buf_addf(&d, " %s", (*out)->digest);
+	}
+	for (size_t i = 0; i < total && !r; i++) {
+		const char *path = i < c->fixtures.n ? c->fixtures.v[i] :
+				   dirfiles[i - c->fixtures.n];
+		struct fixture *more = NULL;
+		r = fixture_load_file_known(path, validated, i ? &more : out, err,
+					    errsize);
+		if (!r)
+			buf_addf(&d, " %s", (i ? more : *out)->digest);
+		if (!r && i)
 			r = fixture_merge(*out, &more, err, errsize);
 		fixture_free(more);
 	}
+	if (!r && buf_error(&d)) {
+		snprintf(err, errsize, "out of memory");
+		r = -ENOMEM;
+	}
+	for (int i = 0; i < ndir; i++)
+		free(dirfiles[i]);
+	free(dirfiles);
 	if (r) {
 		fixture_free(*out);
 		*out = NULL;
+		buf_free(&d);
+		return r;
 	}
-	return r;
+	*digests = strndup(buf_ptr(&d), buf_len(&d));	/* NULL: not remembered */
+	buf_free(&d);
+	return 0;
 }
 
 /* The port file is written whole or not at all, so a test polling for it
@@ -208,6 +312,28 @@ static const char *exposed_listener(const struct config *c)
 	return NULL;
 }
 
+/* The bound on one --probe exchange: a health check's own timeout is
+ * usually longer, and a dpsim that cannot answer its health route within
+ * this is not healthy. */
+#define PROBE_TIMEOUT_MS 5000
+
+/* --probe: 0 when the target answers ready, 1 otherwise with one line on
+ * stderr saying why; 2 when the target itself is wrong. */
+static int probe(const struct config *c)
+{
+	char url[2048], why[512];
+
+	if (probe_url(c->probe, c->listen, url, sizeof(url), why, sizeof(why))) {
+		fprintf(stderr, "dpsim --probe: %s\n", why);
+		return 2;
+	}
+	if (probe_get(url, PROBE_TIMEOUT_MS, why, sizeof(why))) {
+		fprintf(stderr, "dpsim --probe %s: not ready: %s\n", url, why);
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg;
@@ -231,36 +357,34 @@ int main(int argc, char **argv)
 
 	switch (config_parse(&cfg, argc, argv, err, sizeof(err))) {
 	case CONFIG_EXIT:
+		config_release(&cfg);
 		return 0;
 	case CONFIG_HASH_PASSWORD:
+		config_release(&cfg);
 		return hash_password();
+	case CONFIG_PROBE:
+		status = probe(&cfg);
+		config_release(&cfg);
+		return status;
 	case CONFIG_ERROR:
 		/* JSON when --log-format json came before the mistake. */
 		startup_error(cfg.log_json, "%s", err);
+		config_release(&cfg);
 		return 2;
 	case CONFIG_OK:
 		break;
 	}
 	log_threshold = cfg.log_level;
 	log_set_json(cfg.log_json);
-	if (!cfg.admin_token) {
-		/* The environment keeps the token out of ps output. */
-		char *t = getenv("DPSIM_ADMIN_TOKEN");
-		if (t && *t) {
-			if (config_check_admin_token("DPSIM_ADMIN_TOKEN", t, err,
-						     sizeof(err))) {
-				startup_error(cfg.log_json, "%s", err);
-				return 2;
-			}
-			cfg.admin_token = t;
-		}
-	}
+	/* The admin token may come from DPSIM_ADMIN_TOKEN (config reads the
+	 * environment), which keeps it out of ps output. */
 	const char *exposed = exposed_listener(&cfg);
 	if (!cfg.admin_token && exposed) {
 		startup_error(cfg.log_json, "%s %s is not a loopback address: the "
 			"control API (/_dpsim/) would be open to the network, so "
 			"--admin-token TOKEN (or DPSIM_ADMIN_TOKEN) is required",
 			exposed, strcmp(exposed, "--listen") ? cfg.tls_listen : cfg.listen);
+		config_release(&cfg);
 		return 2;
 	}
 	if (!cfg.seed_set)
@@ -301,6 +425,7 @@ int main(int argc, char **argv)
 	struct wsman_ops_limits lim = {
 		.max_contexts = cfg.max_enumerations,
 		.max_contexts_per_user = cfg.max_enumerations_per_user,
+		.context_idle_s = cfg.enumeration_timeout_s,
 	};
 	ctl = control_new(&copt);
 	dash = dashboard_new(&dopt);
@@ -346,9 +471,8 @@ int main(int argc, char **argv)
 		.max_sites = cfg.max_sites, .max_snapshots = cfg.max_snapshots,
 		.max_fault_rules = cfg.max_fault_rules,
 	};
-	t_fixtures = mono_ms();
-	if (load_fixtures(&cfg, &fx, err, sizeof(err)))
-		goto fail;
+	/* The database first: it remembers which fixture documents were
+	 * validated before, so a restart with the same ones skips that. */
 	t_store = mono_ms();
 	struct store_options sopt = {
 		.durability = cfg.durability_full ? STORE_DURABILITY_FULL :
@@ -358,9 +482,27 @@ int main(int argc, char **argv)
 	dbl = NULL;	/* the store's, from the call on */
 	if (store_open_opts(cfg.db, &sopt, &st, err, sizeof(err)))
 		goto fail;
-	t_provider = mono_ms();
-	if (provider_new_opts(fx, st, &popt, &prov, err, sizeof(err)))
+	char *validated = NULL, *digests = NULL;
+	store_seed_state_get(st, VALIDATED_KEY, &validated);	/* none: check */
+	t_fixtures = mono_ms();
+	int loaded = load_fixtures(&cfg, validated_digests(validated), &fx, &digests,
+				   err, sizeof(err));
+	free(validated);
+	if (loaded)
 		goto fail;
+	if (fx->schema_skipped)
+		log_debug("fixtures: schema check skipped, the database says this "
+			  "dpsim validated the same documents before");
+	t_provider = mono_ms();
+	if (provider_new_opts(fx, st, &popt, &prov, err, sizeof(err))) {
+		free(digests);
+		goto fail;
+	}
+	/* Remembered only now that everything in them was accepted. A
+	 * failure costs the next start the check, nothing else. */
+	if (digests && !fx->schema_skipped)
+		store_seed_state_put(st, VALIDATED_KEY, digests);
+	free(digests);
 	t_wired = mono_ms();
 	/* The fixture's XML tree and the seeding are freed by now; give the
 	 * pages back rather than keep them for a peak that is over. */
@@ -400,12 +542,18 @@ int main(int argc, char **argv)
 	log_info("serving %zu site(s), %zu DP(s) from %s; database %s", fx->nsites, nd,
 		 fx->source, cfg.db);
 	double t_ready = mono_ms();
+	/* CPU time too: on a busy machine the wall clock mostly measures
+	 * the neighbours. */
+	struct timespec cpu;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
 	log_debug("start-up: %.1f ms from main to ready: options and set-up "
-		  "%.1f, listeners %.1f, fixtures (parse, schema, passwords) "
-		  "%.1f, database %.1f, provider (model, seeding) %.1f, rest %.1f",
-		  t_ready - t_main, t_listen - t_main, t_fixtures - t_listen,
-		  t_store - t_fixtures, t_provider - t_store,
-		  t_wired - t_provider, t_ready - t_wired);
+		  "%.1f, listeners %.1f, database %.1f, fixtures (parse, schema, "
+		  "passwords) %.1f, provider (model, seeding) %.1f, rest %.1f; "
+		  "%.1f ms of CPU",
+		  t_ready - t_main, t_listen - t_main, t_store - t_listen,
+		  t_fixtures - t_store, t_provider - t_fixtures,
+		  t_wired - t_provider, t_ready - t_wired,
+		  (double)cpu.tv_sec * 1e3 + (double)cpu.tv_nsec / 1e6);
 	/* One line, the URL of each listener served, plain HTTP first. */
 	printf("dpsim ready");
 	if (cfg.listen)
@@ -451,5 +599,6 @@ out:
 	wsman_codec_cleanup();
 	if (status == 0)
 		log_info("stopped cleanly");
+	config_release(&cfg);
 	return status;
 }

@@ -46,7 +46,8 @@ struct dp_entry {
 /* A fixture document added at run time, shared by the sites it made. */
 struct site_doc {
 	struct fixture *fx;
-	unsigned refs;			/* under the provider's write lock */
+	unsigned refs;			/* its sites; atomic: a site's last
+					 * reference may be a cursor's */
 };
 
 struct site {
@@ -63,6 +64,9 @@ struct site {
 	size_t ndps;
 	uint32_t *by_name;		/* indices into dps sorted by fqdn
 					 * (Name, ServerName), ignoring case */
+	unsigned refs;			/* the provider's, while the site is
+					 * built or served, and each cursor's
+					 * walking it; atomic (site_free) */
 };
 
 /* Class entries live as long as the provider: a class pointer handed out
@@ -195,7 +199,7 @@ static int declared_classes(struct provider *p, struct site *s,
 			    const struct fixture *src, const struct fixture_site *fs,
 			    char *err, size_t errsize)
 {
-	s->declared = calloc(fs->nclasses ? fs->nclasses : 1, sizeof(*s->declared));
+	s->declared = calloc(fs->nclasses + 2, sizeof(*s->declared));
 	if (!s->declared)
 		return -ENOMEM;
 	for (size_t k = 0; k < fs->nclasses; k++) {
@@ -203,6 +207,34 @@ static int declared_classes(struct provider *p, struct site *s,
 		struct cim_instance **insts;
 		size_t n;
 		int r = classes_build(src, fs, &fs->classes[k], &cls, &insts, &n, err, errsize);
+		if (r)
+			return r;
+		struct provider_class *e = adopt_class(p, cls, CLASS_FIXTURE);
+		if (!e) {
+			classes_free_instances(insts, n);
+			return -ENOMEM;
+		}
+		e->statics.items = insts;
+		e->statics.count = n;
+		snprintf(e->code, sizeof(e->code), "%s", fs->code);
+		s->declared[s->ndeclared++] = e;
+	}
+	/* The boundary groups as their WMI classes, unless the fixture
+	 * declares a class of that name itself. */
+	for (int which = 0; which < 2; which++) {
+		const char *name = which ? "SMS_BoundaryGroupSiteSystems"
+					 : "SMS_BoundaryGroup";
+		struct cim_class *cls;
+		struct cim_instance **insts;
+		size_t n;
+		bool declared = false;
+
+		for (size_t k = 0; k < fs->nclasses; k++)
+			declared |= strcasecmp(fs->classes[k].name, name) == 0;
+		if (declared)
+			continue;
+		int r = classes_boundary_groups(fs, which, &cls, &insts, &n,
+						err, errsize);
 		if (r)
 			return r;
 		struct provider_class *e = adopt_class(p, cls, CLASS_FIXTURE);
@@ -346,17 +378,20 @@ static int index_names(struct site *s)
 
 static void doc_release(struct site_doc *doc)
 {
-	if (doc && --doc->refs == 0) {
+	if (doc && __atomic_sub_fetch(&doc->refs, 1, __ATOMIC_ACQ_REL) == 0) {
 		fixture_free(doc->fx);
 		free(doc);
 	}
 }
 
-/* With the write lock held (or the provider not shared yet): documents
- * count their sites under it. */
+/* Drops a reference to s: the provider's (a site no longer served, or
+ * never served) or a cursor's; the last one frees it. A site is
+ * retired, never changed, once it is no longer served, so a cursor
+ * walking it needs no lock to keep it (its class entries belong to the
+ * provider and outlive it). */
 static void site_free(struct site *s)
 {
-	if (!s)
+	if (!s || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	catalog_dp_shape_free(s->shape);
 	free(s->dps);
@@ -382,7 +417,8 @@ static int build_site(struct provider *p, const struct fixture_site *fs,
 	s->src = src;
 	s->doc = doc;
 	if (doc)
-		doc->refs++;
+		__atomic_add_fetch(&doc->refs, 1, __ATOMIC_ACQ_REL);
+	s->refs = 1;
 	snprintf(s->code, sizeof(s->code), "%s", fs->code);
 	s->dps = calloc(fs->ndps ? fs->ndps : 1, sizeof(*s->dps));
 	if (!s->dps || site_classes(p, fs->code, &s->info, &s->dp) ||
@@ -506,18 +542,28 @@ static struct store_seed *site_seeds(struct site *const *sites, size_t n,
 
 /* Runs once every site has been built, so a fixture error never leaves a
  * half-seeded database behind. The store keeps the mode across restarts;
- * the fixture's value only seeds a DP the store has not seen. */
+ * the fixture's value only seeds a DP the store has not seen. A database
+ * seeded from the same fixture before (its digest) is only read back:
+ * the seeds are in the order the store walks (site, then NAL path
+ * ignoring case), so that costs one pass. */
 static int seed_store(struct provider *p, char *err, size_t errsize)
 {
 	size_t n, k = 0;
 	struct store_seed *seeds = site_seeds(p->sites, p->nsites, &n);
+	bool skipped = false;
 	int r;
 
 	if (!seeds) {
 		snprintf(err, errsize, "out of memory seeding the database");
 		return -ENOMEM;
 	}
-	r = store_seed(p->st, seeds, n);
+	r = store_seed_from(p->st, seeds, n, p->fx->digest[0] ? p->fx->digest : NULL,
+			    &skipped);
+	if (!r)
+		log_debug("seeding: %zu DPs %s", n, skipped ?
+			  "read back, not seeded: the database was seeded from "
+			  "this fixture (same digest) and holds every DP" :
+			  "seeded (new or changed fixture, or rows missing)");
 	if (r) {
 		snprintf(err, errsize, "cannot seed the %zu DPs in the "
 			 "database: %s", n, strerror(-r));
@@ -833,18 +879,24 @@ static int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The DPs of s that where can match, in s->dps order; lock held. */
-static int collect_dps(struct provider *p, const struct site *s,
-		       const struct predicate *where, const struct auth_access *acc,
-		       struct instance_list *out)
+/* The DPs of s a condition can match, before it is tested: positions
+ * lo..hi-1, of picked (indices into dps, ascending: dps order, as a scan
+ * answers) or, when picked is NULL, of dps itself; and the
+ * MaintenanceMode every match has (-1: either; 2: no DP can match). */
+struct dp_plan {
+	uint32_t *picked;	/* owned */
+	size_t lo, hi;
+	int64_t mode;
+};
+
+static int plan_dps(const struct site *s, const struct predicate *where,
+		    struct dp_plan *plan)
 {
 	struct predicate_term terms[16];
 	size_t nterms = where ? predicate_terms(where, terms, 16) : 0;
 	struct dp_range best = { .lo = 0, .hi = s->ndps };
-	int64_t mode = -1;	/* MaintenanceMode the query requires */
-	uint32_t *picked = NULL;
-	int r = 0;
 
+	*plan = (struct dp_plan){ .mode = -1 };
 	if (nterms > 16)
 		nterms = 16;	/* any of them is enough */
 	for (size_t t = 0; t < nterms; t++) {
@@ -869,7 +921,8 @@ static int collect_dps(struct provider *p, const struct site *s,
 			continue;	/* no key: the term picks nothing */
 		if (mm) {
 			if (!prefix)
-				mode = strcmp(key, "0") == 0 ? 0 : strcmp(key, "1") == 0 ? 1 : 2;
+				plan->mode = strcmp(key, "0") == 0 ? 0 :
+					     strcmp(key, "1") == 0 ? 1 : 2;
 		} else if (!strcasecmp(prop, "SiteCode")) {
 			size_t n = strlen(key);
 			if (prefix ? strncasecmp(s->code, key, n) : strcasecmp(s->code, key))
@@ -882,28 +935,57 @@ static int collect_dps(struct provider *p, const struct site *s,
 		}
 		free(key);
 	}
-	if (mode == 2)
-		return 0;	/* MaintenanceMode is 0 or 1 */
+	if (plan->mode == 2) {
+		best.idx = NULL;
+		best.hi = best.lo;	/* MaintenanceMode is 0 or 1 */
+	}
+	plan->lo = best.lo;
+	plan->hi = best.hi;
 	if (best.idx) {
 		/* Answer in dps order, as a scan would. */
-		picked = malloc((best.hi - best.lo + 1) * sizeof(*picked));
-		if (!picked)
+		plan->picked = malloc((best.hi - best.lo + 1) * sizeof(*plan->picked));
+		if (!plan->picked)
 			return -ENOMEM;
-		memcpy(picked, best.idx + best.lo, (best.hi - best.lo) * sizeof(*picked));
-		qsort(picked, best.hi - best.lo, sizeof(*picked), cmp_u32);
+		memcpy(plan->picked, best.idx + best.lo,
+		       (best.hi - best.lo) * sizeof(*plan->picked));
+		qsort(plan->picked, best.hi - best.lo, sizeof(*plan->picked), cmp_u32);
+		plan->hi -= plan->lo;
+		plan->lo = 0;
 	}
-	for (size_t i = 0; i < best.hi - best.lo && !r; i++) {
-		const struct dp_entry *e = &s->dps[picked ? picked[i] : best.lo + i];
+	return 0;
+}
 
-		if (mode >= 0 && e->mode != (uint32_t)mode)
-			continue;
-		/* Out of scope is invisible, as the real provider hides
-		 * objects: a Get finds nothing. */
-		if (acc && !auth_scopes_cover(acc, e->fx->scopes, e->fx->nscopes))
-			continue;
-		r = push_match(out, dp_snapshot(p, s, e), where);
+/* The candidate at position i of plan, or NULL when the plan's mode or
+ * the caller's scopes (acc; NULL: all) leave it out without building
+ * it. Out of scope is invisible, as the real provider hides objects: a
+ * Get finds nothing. Lock held. */
+static const struct dp_entry *plan_at(const struct site *s, const struct dp_plan *plan,
+				      size_t i, const struct auth_access *acc)
+{
+	const struct dp_entry *e = &s->dps[plan->picked ? plan->picked[i] : i];
+
+	if (plan->mode >= 0 && e->mode != (uint32_t)plan->mode)
+		return NULL;
+	if (acc && !auth_scopes_cover(acc, e->fx->scopes, e->fx->nscopes))
+		return NULL;
+	return e;
+}
+
+/* The DPs of s that where can match, in s->dps order; lock held. */
+static int collect_dps(struct provider *p, const struct site *s,
+		       const struct predicate *where, const struct auth_access *acc,
+		       struct instance_list *out)
+{
+	struct dp_plan plan;
+	int r = plan_dps(s, where, &plan);
+
+	for (size_t i = plan.lo; i < plan.hi && !r; i++) {
+		const struct dp_entry *e = plan_at(s, &plan, i, acc);
+
+		if (e)
+			r = push_match(out, dp_snapshot(p, s, e), where);
 	}
-	free(picked);
+	free(plan.picked);
 	return r;
 }
 
@@ -1483,6 +1565,194 @@ uint32_t provider_enumerate_where(struct provider *p, struct provider_call *call
 	if (hr)
 		instance_list_free(out);
 	return hr;
+}
+
+/* ---- cursors ------------------------------------------------------------ */
+
+struct provider_cursor {
+	const struct provider_class *ce;
+	const struct predicate *where;	/* borrowed */
+	provider_keep_fn keep;
+	void *keep_ctx;
+	struct auth_access acc;		/* borrows the fixture user's scopes */
+	struct site *site;		/* a walk of its DPs (a reference,
+					 * so removing or replacing the site
+					 * does not end it), else NULL */
+	struct dp_plan plan;		/* dps: its candidates */
+	size_t pos;			/* dps: the next position of plan */
+	struct instance_list items;	/* other classes: read at open */
+	size_t next;			/* items: the next one */
+	size_t *after;			/* the position after each instance
+					 * of the last fetch */
+	size_t nafter, after_cap;
+	size_t scanned;			/* where the last fetch stopped */
+};
+
+static bool cursor_keeps(const struct provider_cursor *cur, const struct cim_instance *i)
+{
+	return (!cur->where || predicate_match(cur->where, i)) &&
+	       (!cur->keep || cur->keep(cur->keep_ctx, i));
+}
+
+void provider_cursor_free(struct provider_cursor *cur)
+{
+	if (!cur)
+		return;
+	free(cur->plan.picked);
+	site_free(cur->site);
+	instance_list_free(&cur->items);
+	free(cur->after);
+	free(cur);
+}
+
+uint32_t provider_cursor_open(struct provider *p, struct provider_call *call,
+			      const struct provider_class *pc,
+			      const struct predicate *where,
+			      provider_keep_fn keep, void *keep_ctx,
+			      struct provider_cursor **out, char *msg, size_t msgsize)
+{
+	struct provider_cursor *cur;
+	struct call_ctx x;
+	uint32_t hr, rv = 0;
+	int r = 0;
+
+	*out = NULL;
+	if (call_begin(p, call, pc, FAULT_OP_ENUMERATE, "enumerate", NULL, NULL, 0, -1,
+		       &x, &hr, &rv, msg, msgsize))
+		return hr;
+	cur = calloc(1, sizeof(*cur));
+	if (!cur) {
+		r = -ENOMEM;
+		goto out;
+	}
+	cur->ce = x.sc.ce;
+	cur->where = where;
+	cur->keep = keep;
+	cur->keep_ctx = keep_ctx;
+	cur->acc = x.acc;
+	pthread_rwlock_rdlock(&p->lock);
+	if (site_gone(&x.sc, msg, msgsize)) {
+		hr = WBEM_E_INVALID_NAMESPACE;
+	} else if (cur->ce->kind == CLASS_DPINFO) {
+		/* Only the candidates are found now; nothing is built. */
+		cur->site = cur->ce->site;
+		__atomic_add_fetch(&cur->site->refs, 1, __ATOMIC_ACQ_REL);
+		r = plan_dps(cur->site, where, &cur->plan);
+		cur->pos = cur->plan.lo;
+	} else {
+		r = collect(p, cur->ce, NULL, &x.acc, 0, &cur->items);
+	}
+	pthread_rwlock_unlock(&p->lock);
+out:
+	if (r)
+		hr = collect_failed(r, msg, msgsize);
+	hr = record_result(p, call, &x.je, hr, msg, msgsize);
+	if (hr)
+		provider_cursor_free(cur);
+	else
+		*out = cur;
+	return hr;
+}
+
+/* Notes that the instance just added to out ends at position pos. */
+static int cursor_note(struct provider_cursor *cur, size_t pos)
+{
+	if (cur->nafter == cur->after_cap) {
+		size_t cap = cur->after_cap ? cur->after_cap * 2 : 16;
+		size_t *n = realloc(cur->after, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		cur->after = n;
+		cur->after_cap = cap;
+	}
+	cur->after[cur->nafter++] = pos;
+	return 0;
+}
+
+/* The next DPs of a walk; lock held, the site the cursor's. */
+static int fetch_dps(struct provider *p, struct provider_cursor *cur,
+		     const struct site *s, size_t max, struct instance_list *out)
+{
+	size_t i = cur->pos;
+	int r = 0;
+
+	while (i < cur->plan.hi && out->count < max && !r) {
+		const struct dp_entry *e = plan_at(s, &cur->plan, i++, &cur->acc);
+		struct cim_instance *inst;
+
+		if (!e)
+			continue;
+		if (!(inst = dp_snapshot(p, s, e)))
+			return -ENOMEM;
+		if (!cursor_keeps(cur, inst)) {
+			cim_instance_free(inst);
+			continue;
+		}
+		r = list_push(out, inst);
+		if (!r)
+			r = cursor_note(cur, i);
+	}
+	cur->scanned = i;
+	return r;
+}
+
+uint32_t provider_cursor_fetch(struct provider *p, struct provider_cursor *cur,
+			       size_t max, struct instance_list *out,
+			       char *msg, size_t msgsize)
+{
+	int r = 0;
+
+	out->items = NULL;
+	out->count = 0;
+	cur->nafter = 0;
+	if (!cur->site) {
+		size_t i = cur->next;
+
+		for (; i < cur->items.count && out->count < max && !r; i++) {
+			const struct cim_instance *it = cur->items.items[i];
+
+			if (!cursor_keeps(cur, it))
+				continue;
+			r = list_push(out, cim_instance_clone(it));
+			if (!r && !out->items[out->count - 1]) {
+				out->count--;
+				r = -ENOMEM;
+			}
+			if (!r)
+				r = cursor_note(cur, i + 1);
+		}
+		cur->scanned = i;
+	} else {
+		/* The lock keeps the modes read whole; a retired site
+		 * keeps the modes it had when it stopped being served. */
+		pthread_rwlock_rdlock(&p->lock);
+		r = fetch_dps(p, cur, cur->site, max, out);
+		pthread_rwlock_unlock(&p->lock);
+	}
+	if (r) {
+		instance_list_free(out);
+		cur->nafter = 0;
+		return collect_failed(r, msg, msgsize);
+	}
+	return 0;
+}
+
+void provider_cursor_consume(struct provider_cursor *cur, size_t n)
+{
+	size_t to;
+
+	if (n > cur->nafter)
+		n = cur->nafter;
+	/* All of a fetch that stopped short of its max: what it scanned
+	 * past held nothing more, so it is not scanned again. */
+	if (n == 0 && cur->nafter)
+		return;
+	to = n == cur->nafter ? cur->scanned : cur->after[n - 1];
+	if (cur->site)
+		cur->pos = to;
+	else
+		cur->next = to;
 }
 
 /* ---- SetDPMaintenanceMode ---------------------------------------------- */

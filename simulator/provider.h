@@ -190,6 +190,49 @@ uint32_t provider_enumerate_where(struct provider *p, struct provider_call *call
 				  const struct predicate *where,
 				  struct instance_list *out, char *msg, size_t msgsize);
 
+/* ---- enumerations read in pieces ------------------------------------------
+ *
+ * A cursor lets a front end hand out a large enumeration a batch at a
+ * time without holding it: WS-Man's Enumerate opens one and each Pull
+ * fetches what it returns (docs/wsman-protocol.md, Enumeration
+ * contexts). The DPs of a site are walked in the order the site keeps
+ * them (NAL path, ignoring case), the order provider_enumerate answers
+ * in; the set of DPs is fixed while the site is served, and each fetch
+ * builds only the instances it returns, read as they are at that
+ * fetch: the condition is tested against the values returned. Other
+ * classes (discovery, status messages, fixture-declared ones) are small
+ * or bounded and are read whole when the cursor opens. */
+struct provider_cursor;
+
+/* Whether an instance stays in the enumeration, beyond the condition (a
+ * front end's own filter, e.g. WS-Man's SelectorFilter). */
+typedef bool (*provider_keep_fn)(void *ctx, const struct cim_instance *i);
+
+/* Opens an enumeration of c as provider_enumerate_where would answer it:
+ * the fault rules, the access check and the journal row happen here,
+ * once. where (NULL: all), keep (NULL: all) and keep_ctx are borrowed
+ * and must outlive the cursor. On success *out is the caller's
+ * (provider_cursor_free). */
+uint32_t provider_cursor_open(struct provider *p, struct provider_call *call,
+			      const struct provider_class *c,
+			      const struct predicate *where,
+			      provider_keep_fn keep, void *keep_ctx,
+			      struct provider_cursor **out, char *msg, size_t msgsize);
+/* Up to max of the next instances into out (the caller's; out is
+ * emptied first), without moving the cursor: provider_cursor_consume
+ * says how many of them were used. Fewer than max means the rest of
+ * the enumeration is in out. 0, or WBEM_E_OUT_OF_MEMORY (msg says so).
+ * A cursor keeps the site it walks: when the site is removed or
+ * replaced (a reset of everything, a snapshot restored) meanwhile, it
+ * goes on over the DPs it started with, their modes as they were when
+ * the site stopped being served. */
+uint32_t provider_cursor_fetch(struct provider *p, struct provider_cursor *cur,
+			       size_t max, struct instance_list *out,
+			       char *msg, size_t msgsize);
+/* Moves the cursor past the first n instances of the last fetch. */
+void provider_cursor_consume(struct provider_cursor *cur, size_t n);
+void provider_cursor_free(struct provider_cursor *cur);
+
 /* What a method call answered (provider_invoke_result). */
 struct provider_result {
 	/* The ReturnValue's 32 bits: 0 = the method succeeded. A sint32

@@ -132,6 +132,11 @@ static const char *const migrations[] = {
 	" ins0 TEXT, ins1 TEXT, ins2 TEXT, ins3 TEXT, ins4 TEXT,"
 	" ins5 TEXT, ins6 TEXT, ins7 TEXT, ins8 TEXT, ins9 TEXT);"
 	"CREATE INDEX status_message_site ON status_message(site, record_id);",
+	/* 4 -> 5: what the DP rows were seeded from (the fixture's digest),
+	 * so a restart with the same fixture skips the seeding. */
+	"CREATE TABLE seed_state("
+	" key TEXT NOT NULL PRIMARY KEY,"
+	" value TEXT);",
 };
 
 /* The oldest schema a snapshot can be restored from: snapshots (and
@@ -2221,33 +2226,178 @@ static int clear_statmsg_locked(struct store *s, const char *site)
 	return exec_site(s, "DELETE FROM status_message", NULL, NULL);
 }
 
-int store_seed(struct store *s, struct store_seed *seeds, size_t n)
+/* Adds the seeds the store does not hold and reads back the mode of
+ * each; lock held, transaction open. */
+static int seed_locked(struct store *s, struct store_seed *seeds, size_t n)
 {
 	sqlite3_stmt *seed = s->st[ST_SEED];
 	int64_t now = now_ms();
-	int rc;
+	int rc = SQLITE_OK;
 
-	for (size_t i = 0; i < n; i++)
-		if (!seeds[i].site || !seeds[i].nalpath || seeds[i].mode > 1)
-			return -EINVAL;
-	pthread_mutex_lock(&s->lock);
-	rc = step_done(s->st[ST_BEGIN]);
 	for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
 		bind_str(seed, 1, seeds[i].site);
 		bind_str(seed, 2, seeds[i].nalpath);
 		sqlite3_bind_int64(seed, 3, seeds[i].mode);
 		sqlite3_bind_int64(seed, 4, now);
 		rc = step_done(seed);
-		if (rc == SQLITE_OK)
+		/* A row just added holds the seed's mode: only a DP known
+		 * before has one to read. */
+		if (rc == SQLITE_OK && sqlite3_changes(s->db) == 0)
 			rc = get_mode_locked(s, seeds[i].site,
 					     seeds[i].nalpath, &seeds[i].mode);
 	}
+	return rc;
+}
+
+/* Reads the mode of every seed in one walk of each site's rows (the
+ * primary key's order, which the seeds are in); *all says whether every
+ * seed had its row. Lock held, transaction open. */
+static int read_back_locked(struct store *s, struct store_seed *seeds, size_t n,
+			    bool *all)
+{
+	sqlite3_stmt *st = s->st[ST_FOREACH_MODE];
+	size_t i = 0;
+	int rc = SQLITE_OK;
+
+	*all = true;
+	while (i < n && *all && rc == SQLITE_OK) {
+		size_t end = i;
+
+		while (end < n && sqlite3_stricmp(seeds[end].site, seeds[i].site) == 0)
+			end++;
+		bind_str(st, 1, seeds[i].site);
+		while (i < end && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			const char *nal = (const char *)sqlite3_column_text(st, 0);
+			int c = nal ? sqlite3_stricmp(nal, seeds[i].nalpath) : -1;
+
+			if (c < 0)
+				continue;	/* a row the seeds do not name */
+			if (c > 0)
+				break;		/* seeds[i] has no row */
+			seeds[i++].mode = (uint32_t)sqlite3_column_int64(st, 1);
+		}
+		if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+		stmt_done(st);
+		*all = i == end;
+	}
+	return rc;
+}
+
+/* Whether the seed state stored under key is value. */
+static int seed_state_is(struct store *s, const char *key, const char *value,
+			 bool *same)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT value FROM seed_state WHERE key = ?1",
+				    -1, &st, NULL);
+
+	*same = false;
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+
+		*same = v && strcmp(v, value) == 0;
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int seed_state_set(struct store *s, const char *key, const char *value)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO seed_state(key, value)"
+				    " VALUES (?1, ?2)", -1, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int store_seed_state_get(struct store *s, const char *key, char **value)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*value = NULL;
+	pthread_mutex_lock(&s->lock);
+	rc = sqlite3_prepare_v2(s->db, "SELECT value FROM seed_state WHERE key = ?1",
+				-1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			const char *v = (const char *)sqlite3_column_text(st, 0);
+
+			rc = SQLITE_DONE;
+			if (v && !(*value = strdup(v)))
+				rc = SQLITE_NOMEM;
+		}
+		sqlite3_finalize(st);
+	}
+	if (rc != SQLITE_DONE)
+		log_sqlite(s, "read seed state", rc);
+	pthread_mutex_unlock(&s->lock);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int store_seed_state_put(struct store *s, const char *key, const char *value)
+{
+	int rc;
+
+	pthread_mutex_lock(&s->lock);
+	rc = seed_state_set(s, key, value);
+	if (rc != SQLITE_OK)
+		log_sqlite(s, "write seed state", rc);
+	pthread_mutex_unlock(&s->lock);
+	return rc == SQLITE_OK ? 0 : write_errno(rc);
+}
+
+int store_seed(struct store *s, struct store_seed *seeds, size_t n)
+{
+	return store_seed_from(s, seeds, n, NULL, NULL);
+}
+
+int store_seed_from(struct store *s, struct store_seed *seeds, size_t n,
+		    const char *digest, bool *skipped)
+{
+	bool same = false, all = false;
+	int rc;
+
+	if (skipped)
+		*skipped = false;
+	for (size_t i = 0; i < n; i++)
+		if (!seeds[i].site || !seeds[i].nalpath || seeds[i].mode > 1)
+			return -EINVAL;
+	pthread_mutex_lock(&s->lock);
+	rc = step_done(s->st[ST_BEGIN]);
+	if (rc == SQLITE_OK && digest)
+		rc = seed_state_is(s, "fixture", digest, &same);
+	/* The same fixture seeded this database: its rows are there
+	 * unless something removed them since (a site removed, a snapshot
+	 * restored), which the walk notices. */
+	if (rc == SQLITE_OK && same)
+		rc = read_back_locked(s, seeds, n, &all);
+	if (rc == SQLITE_OK && !all)
+		rc = seed_locked(s, seeds, n);
+	if (rc == SQLITE_OK && digest && !all)
+		rc = seed_state_set(s, "fixture", digest);
 	if (rc == SQLITE_OK)
 		rc = step_done(s->st[ST_COMMIT]);
 	if (rc != SQLITE_OK) {
 		/* -ENOENT would mean the row just inserted is not there */
 		log_sqlite(s, "seed", rc < 0 ? SQLITE_INTERNAL : rc);
 		rollback_locked(s);
+	} else if (skipped) {
+		*skipped = all;
 	}
 	pthread_mutex_unlock(&s->lock);
 	return rc == SQLITE_OK ? 0 : rc < 0 ? -EIO : write_errno(rc);

@@ -25,7 +25,7 @@
 struct store;
 
 /* Current schema version; opening an older file migrates it. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 /* PRAGMA application_id of a dpsim database ("DPSM"): how a file is told
  * from another application's SQLite file before anything is written. */
 #define STORE_APPLICATION_ID 0x4450534Du
@@ -266,6 +266,25 @@ struct store_seed {
  * case-insensitively. 0, -EINVAL (a seed without site or NAL path, or a
  * mode other than 0 or 1), -ENOSPC or -EIO; nothing is added on failure. */
 int store_seed(struct store *s, struct store_seed *seeds, size_t n);
+
+/* store_seed, remembering what the seeds came from: digest (a string:
+ * the fixture's, fixture.h). When the database was last seeded from the
+ * same digest, nothing is added: the modes are read back in one walk of
+ * each site's rows, and *skipped (when not NULL) is set. The walk
+ * checks that every seed has its row; one missing (its site removed
+ * since, a snapshot restored) makes it seed as store_seed does. The
+ * seeds must then be grouped by site and ordered by NAL path ignoring
+ * ASCII case (an order that differs only costs the full seeding). One
+ * transaction; the same errors as store_seed. */
+int store_seed_from(struct store *s, struct store_seed *seeds, size_t n,
+		    const char *digest, bool *skipped);
+
+/* What start-up remembers between runs besides the seeding's digest: a
+ * text value by key (the table store_seed_from keeps its digest in).
+ * get: *value malloc'd, NULL when none; 0 or -EIO. put: 0, -ENOSPC or
+ * -EIO. */
+int store_seed_state_get(struct store *s, const char *key, char **value);
+int store_seed_state_put(struct store *s, const char *key, const char *value);
 
 /* Puts site (NULL: every site) back to a fresh start in one transaction:
  * deletes its DP rows, journal, drop count and status messages, then

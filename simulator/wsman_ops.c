@@ -30,13 +30,18 @@
 #define ENVELOPE_OVERHEAD 1536
 #define MIN_ENVELOPE 8192
 
-/* An open enumeration: the instances found when it started (WS-Enumeration
- * hands out a snapshot) and how far the client has pulled. */
+/* An open enumeration: the provider's cursor (provider.h) and what each
+ * Pull needs to write its items. No instance is held between Pulls:
+ * each builds the ones it returns (docs/wsman-protocol.md, Enumeration
+ * contexts). */
 struct enum_ctx {
 	char id[48];
 	char user[128];
-	struct instance_list items;
-	size_t next;
+	struct provider_cursor *cur;
+	struct wql_query *q;		/* the condition the cursor borrows */
+	struct wsman_kv *sel;		/* a SelectorFilter's selectors: the
+					 * cursor's keep filter */
+	size_t nsel;
 	enum wsman_enum_mode mode;
 	enum wsman_uri_form form;
 	char ns[256];
@@ -114,7 +119,13 @@ static void enum_ctx_free(struct enum_ctx *c)
 {
 	if (!c)
 		return;
-	instance_list_free(&c->items);
+	provider_cursor_free(c->cur);	/* before what it borrows */
+	wql_query_free(c->q);
+	for (size_t i = 0; i < c->nsel; i++) {
+		free(c->sel[i].name);
+		free(c->sel[i].value);
+	}
+	free(c->sel);
 	for (size_t i = 0; i < c->nselect; i++)
 		free(c->select[i]);
 	free(c->select);
@@ -366,33 +377,65 @@ static void class_uri(struct buf *b, enum wsman_uri_form form, const char *ns,
 	wsman_resource_class_uri(b, form, ns, cls);
 }
 
-/* Writes items from list starting at *next until max items are written or
- * the envelope would pass max_env. Returns how many were written. */
-static size_t write_items(struct op_call *c, const struct instance_list *list,
-			  size_t *next, uint32_t max, enum wsman_enum_mode mode,
-			  enum wsman_uri_form form, const char *ns,
-			  const char *const *select, size_t nselect)
+/* Instances fetched from the cursor at a time: enough to fill most
+ * envelopes in a few trips, few enough that a Pull holds little more
+ * than the items it writes. */
+#define FETCH_BATCH 64
+
+/* Writes the next items of e until max items are written or the
+ * envelope would pass max_env; *written says how many, *more whether
+ * any remain. 0, or the provider's HRESULT with msg (nothing consumed
+ * of the batch that failed). */
+static uint32_t write_items(struct op_call *c, struct enum_ctx *e, uint32_t max,
+			    size_t *written, bool *more, char *msg, size_t msgsize)
 {
 	struct buf uri;
-	size_t written = 0;
+	uint32_t hr = 0;
+	bool stop = false;
 
+	*written = 0;
+	*more = false;
 	buf_init(&uri, 0);
-	while (*next < list->count && written < max) {
-		const struct cim_instance *inst = list->items[*next];
-		const struct cim_class *k = cim_instance_class(inst);
-		size_t before = buf_len(c->out);
-		class_uri(&uri, form, cim_class_namespace(k), cim_class_name(k));
-		wsman_reply_item(c->out, mode, buf_ptr(&uri),
-				 form == WSMAN_URI_DMTF ? ns : NULL, inst, select, nselect);
-		if (buf_len(c->out) + ENVELOPE_OVERHEAD > c->max_env && !buf_error(c->out)) {
-			buf_truncate(c->out, before);
+	while (!stop) {
+		/* One past max: whether the enumeration ends here is part
+		 * of this answer (EndOfSequence). */
+		size_t want = (size_t)max - *written + 1, used = 0, got;
+		struct instance_list l;
+
+		if (want > FETCH_BATCH)
+			want = FETCH_BATCH;
+		hr = provider_cursor_fetch(c->o->p, e->cur, want, &l, msg, msgsize);
+		if (hr)
 			break;
+		for (; used < l.count; used++) {
+			const struct cim_instance *inst = l.items[used];
+			const struct cim_class *k = cim_instance_class(inst);
+			size_t before = buf_len(c->out);
+
+			if (*written == max) {
+				*more = stop = true;
+				break;
+			}
+			class_uri(&uri, e->form, cim_class_namespace(k), cim_class_name(k));
+			wsman_reply_item(c->out, e->mode, buf_ptr(&uri),
+					 e->form == WSMAN_URI_DMTF ? e->ns : NULL, inst,
+					 (const char *const *)e->select, e->nselect);
+			if (buf_len(c->out) + ENVELOPE_OVERHEAD > c->max_env &&
+			    !buf_error(c->out)) {
+				buf_truncate(c->out, before);
+				*more = stop = true;
+				break;
+			}
+			(*written)++;
 		}
-		(*next)++;
-		written++;
+		got = l.count;
+		provider_cursor_consume(e->cur, used);
+		instance_list_free(&l);
+		if (got < want)
+			stop = true;	/* the cursor is at its end */
 	}
 	buf_free(&uri);
-	return written;
+	return hr;
 }
 
 static int envelope_too_small(struct op_call *c)
@@ -595,10 +638,46 @@ static int op_get(struct op_call *c)
 
 /* ---- Enumerate / Pull / Release ---------------------------------------- */
 
-/* Applies a SelectorFilter: every selector names a property whose value
- * must equal (ignoring case) the selector's. */
-static int selector_filter(struct op_call *c, const struct cim_class *k,
-			   struct instance_list *list)
+/* A SelectorFilter: every selector names a property whose value must
+ * equal (ignoring case) the selector's. The cursor's keep filter. */
+static bool selector_keep(void *ctx, const struct cim_instance *inst)
+{
+	const struct enum_ctx *e = ctx;
+
+	for (size_t j = 0; j < e->nsel; j++) {
+		const char *v = cim_instance_text(inst, e->sel[j].name);
+		const char *want = e->sel[j].value;
+
+		if (!(v && want && strcasecmp(v, want) == 0))
+			return false;
+	}
+	return true;
+}
+
+/* Copies the request's SelectorFilter into e, for selector_keep. 0 or
+ * -ENOMEM. */
+static int selector_copy(struct op_call *c, struct enum_ctx *e)
+{
+	const struct wsman_request *r = c->req;
+
+	e->sel = calloc(r->nfilter_selectors + 1, sizeof(*e->sel));
+	if (!e->sel)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->nfilter_selectors; i++, e->nsel++) {
+		const struct wsman_kv *kv = &r->filter_selectors[i];
+
+		e->sel[i].name = strdup(kv->name);
+		e->sel[i].value = kv->value ? strdup(kv->value) : NULL;
+		if (!e->sel[i].name || (kv->value && !e->sel[i].value)) {
+			e->nsel++;	/* freed with e */
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* Every selector of a SelectorFilter must name a property of k. */
+static int selector_check(struct op_call *c, const struct cim_class *k)
 {
 	const struct wsman_request *r = c->req;
 	for (size_t i = 0; i < r->nfilter_selectors; i++) {
@@ -610,20 +689,6 @@ static int selector_filter(struct op_call *c, const struct cim_class *k,
 					   WSMAN_CODE_CANNOT_PROCESS_FILTER, NULL, reason);
 		}
 	}
-	size_t kept = 0;
-	for (size_t i = 0; i < list->count; i++) {
-		bool ok = true;
-		for (size_t j = 0; j < r->nfilter_selectors && ok; j++) {
-			const char *v = cim_instance_text(list->items[i], r->filter_selectors[j].name);
-			const char *want = r->filter_selectors[j].value;
-			ok = v && want && strcasecmp(v, want) == 0;
-		}
-		if (ok)
-			list->items[kept++] = list->items[i];
-		else
-			cim_instance_free(list->items[i]);
-	}
-	list->count = kept;
 	return 0;
 }
 
@@ -645,10 +710,11 @@ static const char *query_text(struct op_call *c, const struct wql_query *q)
 	return q ? c->req->filter_text : NULL;
 }
 
-/* Runs the enumeration the request asks for into *list. On a fault returns
- * its HTTP status with the fault written; else 0. */
+/* Opens the enumeration the request asks for: e's cursor, with the WQL
+ * query it borrows. On a fault returns its HTTP status with the fault
+ * written; else 0. */
 static int run_enumeration(struct op_call *c, const struct wsman_resource *res,
-			   struct instance_list *list, struct wql_query **qout)
+			   struct enum_ctx *ec)
 {
 	const struct wsman_request *r = c->req;
 	const char *cls = res->cls;
@@ -694,9 +760,17 @@ static int run_enumeration(struct op_call *c, const struct wsman_resource *res,
 		st = wql_fault(c, "WQL query cannot be processed", &we);
 		goto out;
 	}
+	bool selectors = r->filter_dialect &&
+			 strcasecmp(r->filter_dialect, WSMAN_DIALECT_SELECTOR) == 0;
+	if (selectors && selector_copy(c, ec)) {
+		st = send_hresult(c, WBEM_E_OUT_OF_MEMORY, NULL);
+		goto out;
+	}
 	char msg[384];
-	uint32_t hr = provider_enumerate(c->o->p, prov_call(c, query_text(c, q)),
-					 pk, q, list, msg, sizeof(msg));
+	uint32_t hr = provider_cursor_open(c->o->p, prov_call(c, query_text(c, q)),
+					   pk, q ? wql_query_where(q) : NULL,
+					   selectors ? selector_keep : NULL, ec,
+					   &ec->cur, msg, sizeof(msg));
 	if (provider_call_intercepted(c->pc)) {
 		st = intercepted(c);
 		goto out;
@@ -705,13 +779,10 @@ static int run_enumeration(struct op_call *c, const struct wsman_resource *res,
 		st = send_hresult(c, hr, msg);
 		goto out;
 	}
-	if (r->filter_dialect && strcasecmp(r->filter_dialect, WSMAN_DIALECT_SELECTOR) == 0)
-		st = selector_filter(c, k, list);
+	if (selectors)
+		st = selector_check(c, k);
 out:
-	if (st)
-		wql_query_free(q);
-	else
-		*qout = q;
+	ec->q = q;	/* freed with e, after its cursor */
 	return st;
 }
 
@@ -911,85 +982,92 @@ static int bad_context(struct op_call *c)
 			   "has been released, finished or expired.");
 }
 
-static struct enum_ctx *ctx_new(struct op_call *c, const struct wsman_resource *res,
-				struct instance_list *list, const struct wql_query *q)
+static struct enum_ctx *ctx_new(struct op_call *c, const struct wsman_resource *res)
 {
 	struct enum_ctx *e = calloc(1, sizeof(*e));
 	if (!e)
 		return NULL;
 	new_uuid(e->id);
 	snprintf(e->user, sizeof(e->user), "%s", c->who->user);
-	e->items = *list;
-	list->items = NULL;
-	list->count = 0;
 	e->mode = c->req->enum_mode;
 	e->form = res->form;
 	snprintf(e->ns, sizeof(e->ns), "%s", res->ns);
-	size_t ns = q ? wql_query_select_count(q) : 0;
-	if (ns) {
-		e->select = calloc(ns, sizeof(*e->select));
-		if (!e->select) {
-			enum_ctx_free(e);
-			return NULL;
-		}
-		for (size_t i = 0; i < ns; i++) {
-			e->select[i] = strdup(wql_query_select(q)[i]);
-			if (!e->select[i]) {
-				enum_ctx_free(e);
-				return NULL;
-			}
-			e->nselect++;
-		}
-	}
 	return e;
+}
+
+/* The WQL query's property list, for the items written. 0 or -ENOMEM. */
+static int ctx_select(struct enum_ctx *e)
+{
+	size_t ns = e->q ? wql_query_select_count(e->q) : 0;
+	if (!ns)
+		return 0;
+	e->select = calloc(ns, sizeof(*e->select));
+	if (!e->select)
+		return -ENOMEM;
+	for (size_t i = 0; i < ns; i++) {
+		e->select[i] = strdup(wql_query_select(e->q)[i]);
+		if (!e->select[i])
+			return -ENOMEM;
+		e->nselect++;
+	}
+	return 0;
 }
 
 static int op_enumerate(struct op_call *c)
 {
 	struct wsman_resource res;
-	struct instance_list list = { 0 };
-	struct wql_query *q = NULL;
 	int st = resolve(c, &res);
 	if (st)
 		return st;
-	st = run_enumeration(c, &res, &list, &q);
-	if (st)
+	struct enum_ctx *e = ctx_new(c, &res);
+	if (!e)
+		return send_hresult(c, WBEM_E_OUT_OF_MEMORY, NULL);
+	st = run_enumeration(c, &res, e);
+	if (st) {
+		enum_ctx_free(e);
 		return st;
-
-	struct enum_ctx *e = ctx_new(c, &res, &list, q);
-	wql_query_free(q);
-	if (!e) {
-		instance_list_free(&list);
+	}
+	if (ctx_select(e)) {
+		enum_ctx_free(e);
 		return send_hresult(c, WBEM_E_OUT_OF_MEMORY, NULL);
 	}
 
 	const bool opt = c->req->optimize;
-	wsman_reply_begin(c->out, WSMAN_ACTION_ENUMERATE_RESPONSE, c->msgid, c->req->message_id);
 	if (opt) {
 		/* The context is only known to be needed after the items are
 		 * written, so write them first into a separate buffer. */
 		struct buf *saved = c->out, items;
+		char msg[384];
+		size_t n;
+		bool more;
 		buf_init(&items, 0);
 		c->out = &items;
 		uint32_t max = c->req->max_elements ? c->req->max_elements : 1;
-		size_t n = write_items(c, &e->items, &e->next, max, e->mode, e->form, e->ns,
-				       (const char *const *)e->select, e->nselect);
+		uint32_t hr = write_items(c, e, max, &n, &more, msg, sizeof(msg));
 		c->out = saved;
-		bool done = e->next == e->items.count;
-		if (n == 0 && !done) {
+		if (hr) {
+			buf_free(&items);
+			enum_ctx_free(e);
+			return send_hresult(c, hr, msg);
+		}
+		if (n == 0 && more) {
 			buf_free(&items);
 			enum_ctx_free(e);
 			return envelope_too_small(c);
 		}
-		wsman_reply_enumerate_open(c->out, done ? NULL : e->id, true);
+		wsman_reply_begin(c->out, WSMAN_ACTION_ENUMERATE_RESPONSE, c->msgid,
+				  c->req->message_id);
+		wsman_reply_enumerate_open(c->out, more ? e->id : NULL, true);
 		buf_add(c->out, buf_ptr(&items), buf_len(&items));
-		wsman_reply_enumerate_close(c->out, done ? NULL : e->id, true);
+		wsman_reply_enumerate_close(c->out, more ? e->id : NULL, true);
 		buf_free(&items);
-		if (done) {
+		if (!more) {
 			enum_ctx_free(e);
 			e = NULL;
 		}
 	} else {
+		wsman_reply_begin(c->out, WSMAN_ACTION_ENUMERATE_RESPONSE, c->msgid,
+				  c->req->message_id);
 		wsman_reply_enumerate_open(c->out, e->id, false);
 		wsman_reply_enumerate_close(c->out, e->id, false);
 	}
@@ -1010,15 +1088,23 @@ static int op_pull(struct op_call *c)
 		return bad_context(c);
 
 	struct buf *saved = c->out, items;
+	char msg[384];
+	size_t n;
+	bool more;
 	buf_init(&items, 0);
 	c->out = &items;
 	/* Counted against the whole envelope, which adds the header. */
 	uint32_t max = c->req->max_elements ? c->req->max_elements : 1;
-	size_t n = write_items(c, &e->items, &e->next, max, e->mode, e->form, e->ns,
-			       (const char *const *)e->select, e->nselect);
+	uint32_t hr = write_items(c, e, max, &n, &more, msg, sizeof(msg));
 	c->out = saved;
-	bool done = e->next == e->items.count;
-	if (n == 0 && !done) {
+	if (hr) {
+		/* The enumeration cannot go on (its site is gone): the
+		 * context goes with it. */
+		buf_free(&items);
+		enum_ctx_free(e);
+		return send_hresult(c, hr, msg);
+	}
+	if (n == 0 && more) {
 		buf_free(&items);
 		/* Keep the context: the client may retry with a larger envelope. */
 		if (ctx_add(c->o, e))
@@ -1026,12 +1112,12 @@ static int op_pull(struct op_call *c)
 		return envelope_too_small(c);
 	}
 	wsman_reply_begin(c->out, WSMAN_ACTION_PULL_RESPONSE, c->msgid, c->req->message_id);
-	wsman_reply_pull_open(c->out, done ? NULL : e->id);
+	wsman_reply_pull_open(c->out, more ? e->id : NULL);
 	buf_add(c->out, buf_ptr(&items), buf_len(&items));
-	wsman_reply_pull_close(c->out, done ? NULL : e->id);
+	wsman_reply_pull_close(c->out, more ? e->id : NULL);
 	wsman_reply_end(c->out);
 	buf_free(&items);
-	if (done)
+	if (!more)
 		enum_ctx_free(e);
 	else if (ctx_add(c->o, e)) {
 		enum_ctx_free(e);

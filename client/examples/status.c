@@ -8,8 +8,8 @@
  * http://127.0.0.1:5985/wsman. Prints "DP01.contoso.com: maintenance mode
  * on" and exits 0, or prints why not on stderr and exits 1 (2 for usage).
  *
- * Build against an installed library with
- *   cc status.c $(pkg-config --cflags --libs libcurl) -ldpclient
+ * Build against an installed library (Debian: libdpclient-dev) with
+ *   cc status.c $(pkg-config --cflags --libs dpclient)
  * or, in this tree, `ninja -C build client/example-status`.
  */
 #include <stdio.h>

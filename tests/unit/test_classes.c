@@ -454,6 +454,56 @@ static void test_bundled_lab(void **state)
 	}
 }
 
+/* A site's boundary groups as SMS_BoundaryGroup and
+ * SMS_BoundaryGroupSiteSystems: IDs from 16777217 in order, members in
+ * order of preference with their DPs' NAL paths, unknown values null. */
+static void test_boundary_groups(void **state)
+{
+	struct built *b = *state;
+
+	load(b, HEAD
+	     "    <dp fqdn=\"DP02.contoso.com\" nalpath=\"custom\"/>\n"
+	     "    <boundary-group name=\"HQ\" description=\"LAN\">\n"
+	     "      <member dp=\"dp02.contoso.com\"/>\n"
+	     "      <member dp=\"DP01.contoso.com\"/>\n"
+	     "    </boundary-group>\n"
+	     "    <boundary-group name=\"Empty\"/>\n" TAIL);
+	assert_int_equal(classes_boundary_groups(&b->fx->sites[0], 0, &b->cls,
+						 &b->insts, &b->ninsts, b->err,
+						 sizeof(b->err)), 0);
+	assert_string_equal(cim_class_name(b->cls), "SMS_BoundaryGroup");
+	assert_string_equal(cim_class_namespace(b->cls), "root/sms/site_PS1");
+	assert_int_equal(cim_class_property_count(b->cls), 11);
+	assert_int_equal(b->ninsts, 2);
+	assert_string_equal(text(b->insts[0], "GroupID"), "16777217");
+	assert_string_equal(text(b->insts[0], "Name"), "HQ");
+	assert_string_equal(text(b->insts[0], "Description"), "LAN");
+	assert_string_equal(text(b->insts[0], "SiteSystemCount"), "2");
+	assert_string_equal(text(b->insts[0], "MemberCount"), "0");
+	assert_null(cim_instance_text(b->insts[0], "CreatedBy"));
+	assert_string_equal(text(b->insts[1], "GroupID"), "16777218");
+	assert_null(cim_instance_text(b->insts[1], "Description"));
+	assert_string_equal(text(b->insts[1], "SiteSystemCount"), "0");
+	classes_free_instances(b->insts, b->ninsts);
+	cim_class_free(b->cls);
+	b->insts = NULL;
+	b->ninsts = 0;
+
+	assert_int_equal(classes_boundary_groups(&b->fx->sites[0], 1, &b->cls,
+						 &b->insts, &b->ninsts, b->err,
+						 sizeof(b->err)), 0);
+	assert_string_equal(cim_class_name(b->cls),
+			    "SMS_BoundaryGroupSiteSystems");
+	assert_int_equal(b->ninsts, 2);
+	assert_string_equal(text(b->insts[0], "GroupID"), "16777217");
+	assert_string_equal(text(b->insts[0], "ServerNALPath"), "custom");
+	assert_string_equal(text(b->insts[1], "ServerNALPath"),
+			    "[\"Display=\\\\DP01.contoso.com\\\"]MSWNET:"
+			    "[\"SMS_SITE=PS1\"]\\\\DP01.contoso.com\\");
+	assert_string_equal(text(b->insts[1], "SiteCode"), "PS1");
+	assert_string_equal(text(b->insts[1], "Flags"), "0");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +518,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_first_error_and_no_buffer,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bundled_lab, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_boundary_groups, setup,
 						teardown),
 	};
 	int rc;

@@ -51,6 +51,45 @@ static struct fixture *load_bundled(void)
 	return f;
 }
 
+/* The digest is the SHA-256 of the bytes; a document whose digest is
+ * listed as validated skips the schema check, only a whole word of the
+ * list counts, and any change to the bytes changes the digest. */
+static void test_digest_and_known(void **state)
+{
+	struct fixture *f = load_bundled(), *g = NULL;
+	char err[512], list[300], doc[4096];
+	size_t len = 0;
+	const char *xml = fixture_bundled_lab(&len);
+
+	assert_int_equal(strlen(f->digest), 64);
+	assert_false(f->schema_skipped);
+	snprintf(list, sizeof(list), "aaaa %s bbbb", f->digest);
+	assert_int_equal(fixture_load_memory_known("<bundled lab>", xml, len, list, &g,
+						   err, sizeof(err)), 0);
+	assert_true(g->schema_skipped);
+	assert_string_equal(g->digest, f->digest);
+	fixture_free(g);
+
+	/* A longer word holding the digest is not the digest. */
+	snprintf(list, sizeof(list), "x%s", f->digest);
+	assert_int_equal(fixture_load_memory_known("<bundled lab>", xml, len, list, &g,
+						   err, sizeof(err)), 0);
+	assert_false(g->schema_skipped);
+	fixture_free(g);
+
+	/* An invalid document is checked unless its own digest is listed:
+	 * the bundled lab's does not vouch for it. */
+	snprintf(doc, sizeof(doc), "<?xml version=\"1.0\"?>\n<dpsim-fixture "
+		 "xmlns=\"urn:dpsim:fixture:1\">\n  <site code=\"PS1\" name=\"x\" "
+		 "provider=\"CM01.contoso.com\">\n    <dp fqdn=\"DP01.contoso.com\" "
+		 "kind=\"standard\" maintenance=\"7\"/>\n  </site>\n</dpsim-fixture>\n");
+	snprintf(list, sizeof(list), "%s", f->digest);
+	assert_int_equal(fixture_load_memory_known("bad.xml", doc, strlen(doc), list, &g,
+						   err, sizeof(err)), -EINVAL);
+	assert_contains(err, "bad.xml:4");
+	fixture_free(f);
+}
+
 static const struct fixture_prop *find_prop(const struct fixture_dp *dp,
 					    const char *name)
 {
@@ -1437,6 +1476,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bundled_lab),
+		cmocka_unit_test(test_digest_and_known),
 		cmocka_unit_test(test_bundled_lab_groups),
 		cmocka_unit_test(test_bundled_lab_sources),
 		cmocka_unit_test(test_sources),

@@ -190,6 +190,54 @@ static void test_seed_batch(void **state)
 	store_free(s);
 }
 
+/* store_seed_from: the same digest reads the rows back (the modes the
+ * store holds, nothing added); a row missing or another digest seeds.
+ * Two sites, each in NAL path order ignoring case. */
+static void test_seed_from_digest(void **state)
+{
+	struct store *s = open_ok(":memory:");
+	struct store_seed seeds[] = {
+		{ .site = "PS1", .nalpath = "a", .mode = 0 },
+		{ .site = "PS1", .nalpath = "B", .mode = 1 },
+		{ .site = "PS1", .nalpath = "c", .mode = 0 },
+		{ .site = "CAS", .nalpath = "x", .mode = 1 },
+	};
+	bool skipped = true;
+
+	assert_int_equal(store_seed_from(s, seeds, 4, "d1", &skipped), 0);
+	assert_false(skipped);
+	struct journal_entry e = {
+		.user = "t", .protocol = "wsman", .operation = "invoke",
+		.site = "PS1", .nalpath = "b", .old_mode = -1, .new_mode = -1,
+	};
+	uint32_t old = 9;
+
+	assert_int_equal(store_set_mode(s, "PS1", "b", 0, &e, NULL, &old), 0);
+	assert_int_equal(old, 1);
+	seeds[1].mode = 1;
+	assert_int_equal(store_seed_from(s, seeds, 4, "d1", &skipped), 0);
+	assert_true(skipped);
+	assert_int_equal(seeds[1].mode, 0);	/* the store's, read back */
+	assert_int_equal(seeds[3].mode, 1);
+
+	/* Another digest: seeded as store_seed, state kept all the same. */
+	seeds[1].mode = 1;
+	assert_int_equal(store_seed_from(s, seeds, 4, "d2", &skipped), 0);
+	assert_false(skipped);
+	assert_int_equal(seeds[1].mode, 0);
+	assert_int_equal(store_seed_from(s, seeds, 4, "d2", &skipped), 0);
+	assert_true(skipped);
+
+	/* A site forgotten: its rows are missing, so it seeds again. */
+	assert_int_equal(store_reset(s, "CAS", NULL, 0), 0);
+	assert_int_equal(store_seed_from(s, seeds, 4, "d2", &skipped), 0);
+	assert_false(skipped);
+	assert_int_equal(mode_of(s, "CAS", "x"), 1);
+	assert_int_equal(store_seed_from(s, seeds, 4, "d2", &skipped), 0);
+	assert_true(skipped);
+	store_free(s);
+}
+
 struct listing {
 	int n;
 	char names[8][160];
@@ -1948,6 +1996,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seed_get_case_insensitive),
 		cmocka_unit_test(test_seed_batch),
+		cmocka_unit_test(test_seed_from_digest),
 		cmocka_unit_test(test_journal_newest),
 		cmocka_unit_test(test_foreach_mode),
 		cmocka_unit_test(test_set_mode_commits_with_journal),
