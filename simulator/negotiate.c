@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -200,6 +202,42 @@ static int acquire(struct negotiate *n, gss_OID mech, gss_cred_id_t *out,
 	return 0;
 }
 
+#define DIR_PREFIX "dpsim-ntlm."
+
+/* Removes the key-file directories in dir that a dpsim killed before it
+ * could clean up left behind (SIGKILL, a crash): ours (same user, a real
+ * directory), named after a process that no longer exists. A pid taken
+ * again by another process keeps its directory until that one ends. */
+static void sweep_stale(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *end;
+		char path[512], file[600];
+		struct stat st;
+
+		if (strncmp(de->d_name, DIR_PREFIX, strlen(DIR_PREFIX)))
+			continue;
+		long pid = strtol(de->d_name + strlen(DIR_PREFIX), &end, 10);
+		if (end == de->d_name + strlen(DIR_PREFIX) || *end != '.' || pid <= 0 ||
+		    pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (lstat(path, &st) || !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+			continue;
+		snprintf(file, sizeof(file), "%s/accounts", path);
+		unlink(file);
+		if (rmdir(path) == 0)
+			log_info("removed %s, the NTLM key file of dpsim %ld, which ended "
+				 "without removing it", path, pid);
+	}
+	closedir(d);
+}
+
 struct negotiate *negotiate_new(const struct fixture *fx, const char *dir,
 				char *err, size_t errsize)
 {
@@ -214,7 +252,9 @@ struct negotiate *negotiate_new(const struct fixture *fx, const char *dir,
 		dir = getenv("TMPDIR");
 	if (!dir || !dir[0])
 		dir = "/tmp";
-	if ((size_t)snprintf(n->dir, sizeof(n->dir), "%s/dpsim-ntlm.XXXXXX", dir) >=
+	sweep_stale(dir);
+	if ((size_t)snprintf(n->dir, sizeof(n->dir), "%s/" DIR_PREFIX "%ld.XXXXXX", dir,
+			     (long)getpid()) >=
 	    sizeof(n->dir)) {
 		snprintf(err, errsize, "the temporary directory's path is too long: %s",
 			 dir);

@@ -8,7 +8,9 @@
  *   - the accounts: gss-ntlmssp looks a user's NT hash up in a key file.
  *     negotiate_new() writes one (smbpasswd lines, one per fixture user
  *     with a clear password or an nt-hash) into a private directory
- *     (0700, the file 0600) and negotiate_free() removes both. The file
+ *     (0700, the file 0600), named after the process, and
+ *     negotiate_free() removes both; a later dpsim removes those left
+ *     by one that was killed first (its pid gone). The file
  *     reaches the library as the cred-store element "ntlmssp_keyfile"
  *     of gss_acquire_cred_from(), not through the process environment
  *     (NTLM_USER_FILE), so nothing else in the process sees it.

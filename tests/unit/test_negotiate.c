@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -368,6 +369,39 @@ static void test_keyfile(void **state)
 	assert_int_not_equal(stat(dir, &st), 0);
 }
 
+/* A key-file directory left by a dpsim that is gone is removed by the
+ * next one; a live process's is kept. */
+static void test_stale_swept(void **state)
+{
+	(void)state;
+	char tmp[] = "/tmp/test_negotiate.XXXXXX";
+	char stale[128], live[128], file[160], err[256];
+	struct stat st;
+	assert_non_null(mkdtemp(tmp));
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0)
+		_exit(0);
+	assert_int_equal(waitpid(child, NULL, 0), child);	/* gone now */
+	snprintf(stale, sizeof(stale), "%s/dpsim-ntlm.%ld.abcdef", tmp, (long)child);
+	snprintf(live, sizeof(live), "%s/dpsim-ntlm.%ld.abcdef", tmp, (long)getppid());
+	assert_int_equal(mkdir(stale, 0700), 0);
+	assert_int_equal(mkdir(live, 0700), 0);
+	snprintf(file, sizeof(file), "%s/accounts", stale);
+	FILE *f = fopen(file, "w");
+	fputs("x:1000:XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX:00:[U          ]:LCT-00000000:\n", f);
+	fclose(f);
+
+	struct negotiate *n = negotiate_new(&fx, tmp, err, sizeof(err));
+	assert_non_null(n);
+	assert_int_not_equal(stat(stale, &st), 0);
+	assert_int_equal(stat(live, &st), 0);
+	assert_int_equal(strncmp(negotiate_keyfile(n), tmp, strlen(tmp)), 0);
+	negotiate_free(n);
+	assert_int_equal(rmdir(live), 0);
+	assert_int_equal(rmdir(tmp), 0);	/* nothing else left */
+}
+
 /* MS-NLMP 4.2.2.1.2: NTOWFv1("Password"). */
 static void test_nt_hash(void **state)
 {
@@ -426,6 +460,7 @@ int main(void)
 		cmocka_unit_test(test_crypt_only),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_keyfile),
+		cmocka_unit_test(test_stale_swept),
 		cmocka_unit_test(test_nt_hash),
 		cmocka_unit_test(test_token_user),
 	};
