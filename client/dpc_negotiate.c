@@ -42,6 +42,7 @@ struct dpcn {
 	char *endpoint;
 	gss_cred_id_t cred;
 	gss_name_t target;
+	char spn[300];		/* the target as NTLM names it, "HTTP/host" */
 	gss_ctx_id_t ctx;
 	enum state state;
 	bool want_fresh;
@@ -201,6 +202,117 @@ void dpcn_free(struct dpcn *s)
 	free(s);
 }
 
+/* The service the context is for: service@host to GSSAPI, service/host
+ * in the NTLM messages (MsvAvTargetName). */
+static enum dpc_code set_target(struct dpcn *s, const char *service,
+				const char *host, struct dpc_error *err)
+{
+	OM_uint32 major, minor = 0;
+	char tname[sizeof(s->spn)], why[200];
+	gss_buffer_desc tbuf;
+	gss_name_t t = GSS_C_NO_NAME;
+
+	snprintf(tname, sizeof(tname), "%s@%s", service, host);
+	tbuf.length = strlen(tname);
+	tbuf.value = tname;
+	major = gss_import_name(&minor, &tbuf, GSS_C_NT_HOSTBASED_SERVICE, &t);
+	if (GSS_ERROR(major)) {
+		gss_words(major, minor, why, sizeof(why));
+		return dpci_fail(err, DPC_E_AUTH,
+				 "NTLM: service name %s refused: %s", tname,
+				 why);
+	}
+	if (s->target != GSS_C_NO_NAME)
+		gss_release_name(&minor, &s->target);
+	s->target = t;
+	snprintf(s->spn, sizeof(s->spn), "%s/%s", service, host);
+	return DPC_OK;
+}
+
+/* MsvAvTargetName of an NTLM CHALLENGE message (MS-NLMP 2.2.1.2,
+ * 2.2.2.1) in ASCII into out: 1, or 0 when the message has none (or
+ * one that is not ASCII, or too long), -1 when the message is not a
+ * CHALLENGE that can be read (GSSAPI will say so). */
+static int challenge_target(const uint8_t *m, size_t len, char *out,
+			    size_t size)
+{
+	size_t tlen, toff, i;
+
+	if (len < 48 || memcmp(m, "NTLMSSP\0\2\0\0\0", 12) != 0)
+		return -1;
+	tlen = (size_t)m[40] | (size_t)m[41] << 8;
+	toff = (size_t)m[44] | (size_t)m[45] << 8 | (size_t)m[46] << 16 |
+	       (size_t)m[47] << 24;
+	if (toff > len || tlen > len - toff)
+		return -1;
+	for (i = toff; i + 4 <= toff + tlen;) {
+		unsigned id = m[i] | m[i + 1] << 8;
+		size_t n = (size_t)m[i + 2] | (size_t)m[i + 3] << 8;
+
+		i += 4;
+		if (id == 0 || n > toff + tlen - i)	/* MsvAvEOL */
+			return 0;
+		if (id == 9) {				/* MsvAvTargetName */
+			if (n % 2 || n / 2 >= size)
+				return 0;
+			for (size_t k = 0; k < n / 2; k++) {
+				if (m[i + 2 * k + 1] || m[i + 2 * k] < 0x20 ||
+				    m[i + 2 * k] > 0x7e)
+					return 0;
+				out[k] = (char)m[i + 2 * k];
+			}
+			out[n / 2] = '\0';
+			return 1;
+		}
+		i += n;
+	}
+	return 0;
+}
+
+/* gss-ntlmssp refuses a CHALLENGE whose MsvAvTargetName is not the
+ * service the initiator named, and its acceptor (dpsim's, OMI's) names
+ * its own configured service there, which a client that reaches it as
+ * 127.0.0.1 or under an alias cannot guess. Windows servers send no such
+ * name and Windows clients check none, so the client takes the server's:
+ * a context begun again for that name (its NEGOTIATE message is not sent:
+ * without SPNEGO no MIC covers it, and its flags are the same) reads the
+ * challenge. */
+static enum dpc_code adopt_target(struct dpcn *s, const char *spn,
+				  struct dpc_error *err)
+{
+	OM_uint32 major, minor = 0;
+	gss_buffer_desc tok = GSS_C_EMPTY_BUFFER;
+	const char *slash = strchr(spn, '/');
+	char service[64], why[200];
+	enum dpc_code code;
+
+	if (!slash || slash == spn || !slash[1] ||
+	    (size_t)(slash - spn) >= sizeof(service))
+		return dpci_fail(err, DPC_E_AUTH,
+				 "HTTP 401: %s: the NTLM challenge names the "
+				 "service '%s', not %s", s->endpoint, spn,
+				 s->spn);
+	snprintf(service, sizeof(service), "%.*s", (int)(slash - spn), spn);
+	code = set_target(s, service, slash + 1, err);
+	if (code)
+		return code;
+	drop_context(s);
+	major = gss_init_sec_context(&minor, s->cred, &s->ctx, s->target,
+				     &ntlm_oid,
+				     GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG, 0,
+				     GSS_C_NO_CHANNEL_BINDINGS,
+				     GSS_C_NO_BUFFER, NULL, &tok, NULL, NULL);
+	gss_release_buffer(&minor, &tok);
+	if (major != GSS_S_CONTINUE_NEEDED) {
+		gss_words(major, minor, why, sizeof(why));
+		drop_context(s);
+		return dpci_fail(err, DPC_E_AUTH,
+				 "NTLM: cannot begin the exchange: %s", why);
+	}
+	s->state = ST_NEGOTIATE;
+	return DPC_OK;
+}
+
 /* The credential, once per session: gss-ntlmssp keeps about 6 KiB per
  * acquisition that no release gives back. NTLM checks nothing here (the
  * password is only hashed), so a wrong password shows at the server. */
@@ -210,23 +322,15 @@ static enum dpc_code acquire(struct dpcn *s, struct dpc_error *err)
 	gss_OID_set_desc mechs = { 1, &ntlm_oid };
 	gss_buffer_desc uname = { strlen(s->user), s->user };
 	gss_buffer_desc pw = { strlen(s->password), s->password };
-	char tname[300], why[200];
-	gss_buffer_desc tbuf;
+	char why[200];
 	gss_name_t name = GSS_C_NO_NAME;
+	enum dpc_code code;
 
 	if (s->cred != GSS_C_NO_CREDENTIAL)
 		return DPC_OK;
-	snprintf(tname, sizeof(tname), "HTTP@%s", s->host);
-	tbuf.length = strlen(tname);
-	tbuf.value = tname;
-	major = gss_import_name(&minor, &tbuf, GSS_C_NT_HOSTBASED_SERVICE,
-				&s->target);
-	if (GSS_ERROR(major)) {
-		gss_words(major, minor, why, sizeof(why));
-		return dpci_fail(err, DPC_E_AUTH,
-				 "NTLM: service name %s refused: %s", tname,
-				 why);
-	}
+	code = set_target(s, "HTTP", s->host, err);
+	if (code)
+		return code;
 	major = gss_import_name(&minor, &uname, GSS_C_NT_USER_NAME, &name);
 	if (GSS_ERROR(major)) {
 		gss_words(major, minor, why, sizeof(why));
@@ -244,8 +348,9 @@ static enum dpc_code acquire(struct dpcn *s, struct dpc_error *err)
 		gss_words(major, minor, why, sizeof(why));
 		return dpci_fail(err, DPC_E_AUTH,
 				 "NTLM credentials for %s cannot be set up "
-				 "(is gss-ntlmssp installed?): %s", s->user,
-				 why);
+				 "(%s): %s", s->user,
+				 *s->password ? "is gss-ntlmssp installed?"
+					      : "no password given", why);
 	}
 	s->acquisitions++;
 	return DPC_OK;
@@ -347,14 +452,15 @@ static enum dpc_code authenticate(struct dpcn *s, const struct dpcn_answer *a,
 	uint8_t *raw;
 	OM_uint32 major, minor = 0, flags = 0;
 	gss_buffer_desc in, tok = GSS_C_EMPTY_BUFFER;
-	char why[200];
+	char why[200], spn[sizeof(s->spn)];
 	enum dpc_code code = DPC_OK;
 
 	if (!t) {
 		drop_context(s);
 		return dpci_fail(err, DPC_E_AUTH,
 				 "HTTP 401: %s sent no Negotiate challenge "
-				 "for NTLM (WWW-Authenticate: %s)", s->endpoint,
+				 "for NTLM (WWW-Authenticate: %s; auth ntlm "
+				 "sealed over HTTP)", s->endpoint,
 				 a->www_authenticate ? a->www_authenticate
 						     : "none");
 	}
@@ -376,6 +482,13 @@ static enum dpc_code authenticate(struct dpcn *s, const struct dpcn_answer *a,
 		return dpci_fail(err, DPC_E_PROTOCOL,
 				 "HTTP 401: %s: the Negotiate challenge is "
 				 "not base64", s->endpoint);
+	}
+	if (challenge_target(raw, dlen, spn, sizeof(spn)) == 1 &&
+	    strcasecmp(spn, s->spn) != 0 &&
+	    (code = adopt_target(s, spn, err)) != DPC_OK) {
+		free(raw);
+		drop_context(s);
+		return code;
 	}
 	in.length = dlen;
 	in.value = raw;

@@ -675,6 +675,31 @@ static int setup_bare(void **state)
 	return setup_user(state, "lab", "Passw0rd!");
 }
 
+/* The client reaches the server as 127.0.0.1, the server's acceptor is
+ * HTTP@dpsimhost and names itself so in the challenge (gss-ntlmssp's
+ * MsvAvTargetName): the client takes that name, as a Windows client,
+ * which checks none, would get through. Later exchanges begin with it. */
+static void test_server_names_another_service(void **state)
+{
+	struct fixture *f = *state;
+	struct dpcn_result res;
+	struct dpc_error err;
+	unsigned legs;
+
+	dpcn_free(f->cli);
+	assert_int_equal(dpcn_new("LAB\\lab", "Passw0rd!", "127.0.0.1",
+				  ENDPOINT, &f->cli, NULL),
+			 DPC_OK);
+	assert_int_equal(call(f, false, false, &res, &err, &legs), DPC_OK);
+	assert_int_equal(legs, 2);
+	assert_true(res.unsealed);
+	assert_string_equal(buf_ptr(&f->srv->got), ENVELOPE);
+	assert_int_equal(call(f, true, false, &res, &err, &legs), DPC_OK);
+	assert_int_equal(legs, 2);
+	assert_true(res.unsealed);
+	assert_int_equal(dpcn_handshakes(f->cli), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -710,6 +735,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bare_user, setup_bare,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_server_names_another_service, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
