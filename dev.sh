@@ -15,8 +15,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 BUILD_PKGS=(gcc meson ninja-build pkg-config libmicrohttpd-dev libgnutls28-dev
-	libcrypt-dev nettle-dev libkrb5-dev gss-ntlmssp libxml2-dev libsqlite3-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev)
-TEST_PKGS=(valgrind curl openssl libxml2-utils python3-winrm python3-xmltodict python3-requests wsl
+	libcrypt-dev nettle-dev libkrb5-dev gss-ntlmssp gss-ntlmssp-dev libxml2-dev libsqlite3-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev)
+TEST_PKGS=(valgrind curl openssl libxml2-utils python3-winrm python3-xmltodict python3-requests python3-ntlm-auth python3-gssapi wsl
 	golang-go golang-github-masterzen-winrm-dev)
 BROWSER_PKGS=(chromium)
 FUZZ_PKGS=(clang-14 libclang-rt-14-dev llvm-14)

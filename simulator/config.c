@@ -11,7 +11,7 @@
 
 enum opt_kind { OPT_STRING, OPT_UINT, OPT_MULTI, OPT_LOGLEVEL, OPT_LOGFORMAT,
 		OPT_SEED, OPT_DURABILITY, OPT_HELP, OPT_VERSION,
-		OPT_HASH_PASSWORD };
+		OPT_HASH_PASSWORD, OPT_FLAG };
 
 /* One row per option: parsing, --help and config_describe() all read it,
  * so an option cannot be documented but unparsed or the reverse. */
@@ -125,9 +125,13 @@ static const struct option_def options[] = {
 	  403, 404, "HTTP status of an access refusal (WBEM_E_ACCESS_DENIED) on "
 	  "the AdminService route: 404 with a message starting 'Access denied', "
 	  "as a real site answers, or 403", "404" },
+	{ "allow-unencrypted", NULL, OPT_FLAG, OFF(allow_unencrypted), 0, 0,
+	  "take WS-Man bodies in the clear from clients signed in with "
+	  "Negotiate over plain HTTP (WinRM's AllowUnencrypted=true); by "
+	  "default they must be sealed, as WinRM wants", NULL },
 	{ "hash-password", NULL, OPT_HASH_PASSWORD, 0, 0, 0,
 	  "read a password line from standard input, print its hash for a "
-	  "fixture's password-hash and exit", NULL },
+	  "fixture's password-hash and its NT hash for nt-hash, and exit", NULL },
 	{ "help", NULL, OPT_HELP, 0, 0, 0, "show this help and exit", NULL },
 	{ "version", NULL, OPT_VERSION, 0, 0, 0, "show the version and exit", NULL },
 };
@@ -238,6 +242,7 @@ static int apply(struct config *c, const struct option_def *o, char *val,
 	case OPT_HELP:
 	case OPT_VERSION:
 	case OPT_HASH_PASSWORD:
+	case OPT_FLAG:
 		break;
 	}
 	return 0;
@@ -375,6 +380,14 @@ enum config_result config_parse(struct config *c, int argc, char **argv,
 		}
 		if (o->kind == OPT_HASH_PASSWORD)
 			return CONFIG_HASH_PASSWORD;
+		if (o->kind == OPT_FLAG) {
+			if (eq) {
+				snprintf(err, errsize, "--%s takes no value", o->name);
+				return CONFIG_ERROR;
+			}
+			*(bool *)((char *)c + o->offset) = true;
+			continue;
+		}
 		char *val = eq ? eq + 1 : NULL;
 		if (!val) {
 			if (i + 1 >= argc) {

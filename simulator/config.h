@@ -48,6 +48,7 @@ struct config {
 	unsigned journal_page_max;	/* rows one GET journal answers */
 	unsigned max_snapshots;		/* snapshots saved */
 	unsigned max_sites;		/* sites served */
+	bool allow_unencrypted;		/* Negotiate over HTTP unsealed */
 	unsigned adminservice_denied;	/* 404 or 403: WBEM_E_ACCESS_DENIED
 					 * on the AdminService route */
 };

@@ -27,6 +27,7 @@
 #include "xmlcatch.h"
 #include "buf.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -1451,14 +1452,35 @@ static int build_access(struct diag *d, xmlNode *n, struct fixture_user *u,
 	return build_scopes(d, n, "All", what, &a->scopes, &a->nscopes);
 }
 
-/* The password: clear text or a crypt(3) hash, exactly one. */
+/* The password: clear text or a crypt(3) hash, exactly one; beside a
+ * crypt hash, optionally the NT hash NTLM needs (docs/wsman-protocol.md,
+ * Authentication). */
 static int build_password(struct diag *d, xmlNode *n, struct fixture_user *u)
 {
 	char why[160];
 
 	if (attr_dup(n, "password", &u->password) ||
-	    attr_dup(n, "password-hash", &u->password_hash))
+	    attr_dup(n, "password-hash", &u->password_hash) ||
+	    attr_dup(n, "nt-hash", &u->nt_hash))
 		return diag_nomem(d);
+	if (u->nt_hash) {
+		size_t len = strlen(u->nt_hash);
+
+		if (len != 32 || strspn(u->nt_hash, "0123456789abcdefABCDEF") != 32) {
+			diag_set(d, u->line, "user %s: nt-hash must be 32 hexadecimal "
+				 "digits (the MD4 of the UTF-16LE password, as dpsim "
+				 "--hash-password prints it), not %zu characters%s",
+				 u->name, len, len == 32 ? " with a non-hex one" : "");
+			return -EINVAL;
+		}
+		if (!u->password_hash) {
+			diag_set(d, u->line, "user %s: nt-hash goes with password-hash "
+				 "(a clear password already serves NTLM)", u->name);
+			return -EINVAL;
+		}
+		for (char *c = u->nt_hash; *c; c++)
+			*c = (char)toupper((unsigned char)*c);
+	}
 	if (!u->password == !u->password_hash) {
 		diag_set(d, u->line, "user %s: give exactly one of password "
 			 "(clear text) and password-hash (from dpsim "
@@ -1920,6 +1942,7 @@ void fixture_free(struct fixture *f)
 			explicit_bzero(u->password, strlen(u->password));
 		free(u->password);
 		free(u->password_hash);
+		free(u->nt_hash);
 		free(u->role);
 		for (j = 0; j < u->naccess; j++) {
 			free(u->access[j].site);
@@ -2097,6 +2120,7 @@ static void users_xml(struct buf *b, const struct fixture_user *users,
 		add_attr(b, "name", u->name);
 		add_attr(b, "password", u->password);
 		add_attr(b, "password-hash", u->password_hash);
+		add_attr(b, "nt-hash", u->nt_hash);
 		add_attr(b, "role", u->role);
 		if (!u->naccess) {
 			buf_adds(b, "/>\n");

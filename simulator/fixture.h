@@ -137,6 +137,11 @@ struct fixture_user {
 	char *name;
 	char *password;		/* clear text, or NULL: password_hash */
 	char *password_hash;	/* a crypt(3) string, or NULL: password */
+	char *nt_hash;		/* the NT hash NTLM checks (32 upper-case
+				 * hex digits, from the nt-hash attribute,
+				 * beside password_hash), or NULL; a
+				 * clear-text user's is computed when
+				 * needed (negotiate.h) */
 	char *role;		/* the role attribute: that role at every
 				 * site, security scope All ("Full
 				 * Administrator", "Infrastructure

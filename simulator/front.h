@@ -25,6 +25,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* What a front end keeps for a whole TCP connection: the security
+ * context of a Negotiate sign-in, which belongs to the connection, not
+ * to one request. http.c keeps one slot per connection, empty at first,
+ * hands it to every request made on it (one at a time), and when the
+ * connection closes calls release(value) if value is set. The front end
+ * that fills it sets both. */
+struct front_conn_slot {
+	void *value;
+	void (*release)(void *value);
+};
+
 struct front_arg {
 	const char *name;
 	const char *value;	/* NULL for "?name" without '=' */
@@ -47,6 +58,9 @@ struct front_request {
 	 * NULL in requests made without a transport (unit tests). */
 	const char *(*header)(const struct front_request *rq, const char *name);
 	void *transport;	/* http.c's, for header() */
+	/* The connection's slot; NULL in requests made without a
+	 * transport (unit tests) or when it could not be had. */
+	struct front_conn_slot *conn;
 };
 
 /* A header of rq, or NULL (also when rq has no header lookup). */
@@ -63,6 +77,10 @@ struct front_answer {
 	const char *content_type;	/* static; NULL: no body type */
 	const char *allow;	/* with 405: the methods the path takes */
 	const char *challenge;	/* WWW-Authenticate value, static */
+	/* A WWW-Authenticate value of this answer alone (a Negotiate
+	 * token), sent before challenge; malloc'd, the caller frees it. */
+	char *auth_token;
+	bool close;		/* close the connection after the answer */
 	bool page;		/* a page for browsers: CSP and no caching */
 	bool no_store;		/* Cache-Control: no-store */
 	bool drop;		/* close the connection without answering */

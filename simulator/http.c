@@ -352,11 +352,24 @@ static const char *request_header(const struct front_request *rq, const char *na
 	return header(rq->transport, name);
 }
 
-static struct conn_guard_entry *guard_entry(struct MHD_Connection *conn)
+/* A connection's own state: its guard entry and the front ends' slot
+ * (front.h). */
+struct http_conn {
+	struct conn_guard_entry *guard;
+	struct front_conn_slot slot;
+};
+
+static struct http_conn *conn_of(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *i =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	return i ? i->socket_context : NULL;
+}
+
+static struct conn_guard_entry *guard_entry(struct MHD_Connection *conn)
+{
+	struct http_conn *c = conn_of(conn);
+	return c ? c->guard : NULL;
 }
 
 /* Logs a refusal that a flood of requests could repeat. */
@@ -467,6 +480,8 @@ static int front_request_make(struct listener *l, struct MHD_Connection *conn,
 		.header = request_header, .transport = conn,
 		.peer = conn_guard_peer(guard_entry(conn)),
 	};
+	struct http_conn *hc = conn_of(conn);
+	rq->conn = hc ? &hc->slot : NULL;
 	return 0;
 }
 
@@ -484,6 +499,8 @@ static enum MHD_Result send_answer(struct http_server *s, struct MHD_Connection 
 	if (a->drop) {
 		free(a->body);
 		a->body = NULL;
+		free(a->auth_token);
+		a->auth_token = NULL;
 		return MHD_NO;	/* MHD closes the connection, sending nothing */
 	}
 	struct MHD_Response *r = MHD_create_response_from_buffer(
@@ -491,9 +508,18 @@ static enum MHD_Result send_answer(struct http_server *s, struct MHD_Connection 
 	if (!r) {
 		free(a->body);
 		a->body = NULL;
+		free(a->auth_token);
+		a->auth_token = NULL;
 		return MHD_NO;
 	}
 	a->body = NULL;	/* MHD's now */
+	if (a->auth_token) {
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, a->auth_token);
+		free(a->auth_token);
+		a->auth_token = NULL;
+	}
+	if (a->close)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	if (a->no_store || a->page)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (a->page)
@@ -562,6 +588,7 @@ static enum MHD_Result begin_request(struct listener *l, struct MHD_Connection *
 		if (state && f->release)
 			f->release(f->self, state);
 		free(ans.body);
+		free(ans.auth_token);
 		return MHD_NO;
 	}
 	req->front = f;
@@ -596,6 +623,7 @@ static enum MHD_Result serve_request(struct listener *l, struct MHD_Connection *
 	f->serve(f->self, req->state, &rq, &ans);
 	if (ans.defer_ms) {
 		free(ans.body);
+		free(ans.auth_token);
 		if (waker_defer(&s->waker, conn, ans.defer_ms, &req->held)) {
 			free(args.args);
 			return MHD_YES;	/* called again once resumed */
@@ -671,6 +699,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (req->state && req->front->release)
 		req->front->release(req->front->self, req->state);
 	free(req->early.body);
+	free(req->early.auth_token);
 	buf_free(&req->body);
 	free(req);
 	*con_cls = NULL;
@@ -695,10 +724,20 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	struct http_server *s = l->server;
 
 	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
-		conn_guard_close(s->guard, *socket_context);
+		struct http_conn *c = *socket_context;
+
+		if (c) {
+			if (c->slot.value && c->slot.release)
+				c->slot.release(c->slot.value);
+			conn_guard_close(s->guard, c->guard);
+			free(c);
+		}
 		*socket_context = NULL;
 		return;
 	}
+	struct http_conn *c = calloc(1, sizeof(*c));
+	if (!c)
+		return;	/* unguarded, as when the guard has no memory */
 	const union MHD_ConnectionInfo *fd =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	const union MHD_ConnectionInfo *peer =
@@ -706,7 +745,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	struct conn_guard_entry *e = NULL;
 	enum conn_guard_verdict v = conn_guard_open(s->guard, fd->connect_fd,
 						    peer ? peer->client_addr : NULL, &e);
-	*socket_context = e;
+	c->guard = e;
+	*socket_context = c;
 	if (v == CONN_GUARD_ADMIT || v == CONN_GUARD_NOMEM)
 		return;
 	/* Plain HTTP can say why before closing; TLS has no session yet. */

@@ -31,6 +31,7 @@
 #include "fixture.h"
 #include "http.h"
 #include "log.h"
+#include "negotiate.h"
 #include "provider.h"
 #include "store.h"
 #include "tls.h"
@@ -129,13 +130,14 @@ static void on_fatal_signals(void (*handler)(int))
 }
 
 /* --hash-password: one line of standard input (not echoed when it is a
- * terminal) hashed for a fixture's password-hash. Returns the exit
+ * terminal) hashed for a fixture's password-hash (first line printed)
+ * and nt-hash (second line: what NTLM sign-in checks). Returns the exit
  * status. */
 static int hash_password(void)
 {
 	struct termios old, quiet;
 	bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
-	char *line = NULL, *hash = NULL, err[256];
+	char *line = NULL, *hash = NULL, err[256], nt[33] = "";
 	size_t cap = 0;
 	int status = 0;
 
@@ -171,9 +173,14 @@ static int hash_password(void)
 	} else if (auth_password_hash(line, &hash, err, sizeof(err))) {
 		fprintf(stderr, "dpsim: --hash-password: %s\n", err);
 		status = 1;
-	} else if (printf("%s\n", hash) < 0 || fflush(stdout) != 0) {
+	} else if (!negotiate_nt_hash(line, nt)) {
+		fprintf(stderr, "dpsim: --hash-password: the password is not UTF-8, "
+			"so it has no NT hash (NTLM hashes its UTF-16 form)\n");
+		status = 1;
+	} else if (printf("%s\n%s\n", hash, nt) < 0 || fflush(stdout) != 0) {
 		status = 1;
 	}
+	explicit_bzero(nt, sizeof(nt));
 	if (line)
 		explicit_bzero(line, cap);
 	free(line);
@@ -216,6 +223,7 @@ int main(int argc, char **argv)
 	struct adminservice *adm = NULL;
 	struct tls_material *tls = NULL;
 	struct dblock *dbl = NULL;
+	struct negotiate *neg = NULL;
 	/* Where start-up time goes, logged at debug: the time before main
 	 * (loading the shared libraries) is the rest of exec to ready. */
 	double t_main = mono_ms(), t_listen, t_fixtures, t_store, t_provider;
@@ -358,6 +366,18 @@ int main(int argc, char **argv)
 	 * pages back rather than keep them for a peak that is over. */
 	malloc_trim(0);
 
+	/* Negotiate (NTLM) beside Basic. Without the NTLM mechanism dpsim
+	 * still serves Basic, and says why Negotiate is off. */
+	neg = negotiate_new(fx, NULL, err, sizeof(err));
+	if (neg) {
+		wsman_ops_set_negotiate(ops, neg, cfg.allow_unencrypted);
+		log_info("Negotiate (NTLM) sign-in for %zu of %zu user(s): those with "
+			 "a password or an nt-hash%s", negotiate_users(neg), fx->nusers,
+			 cfg.allow_unencrypted ? "; unsealed bodies taken over HTTP "
+			 "(--allow-unencrypted)" : "");
+	} else {
+		log_warn("Negotiate sign-in is off, Basic only: %s", err);
+	}
 	wsman_ops_set_ready(ops, fx, prov);
 	control_set_ready(ctl, prov);
 	dashboard_set_ready(dash, fx, prov);
@@ -423,6 +443,7 @@ out:
 	dashboard_free(dash);
 	adminservice_free(adm);
 	wsman_ops_free(ops);
+	negotiate_free(neg);	/* the key file and its directory go */
 	provider_free(prov);
 	store_free(st);
 	dblock_free(dbl);	/* when start-up failed before the store */

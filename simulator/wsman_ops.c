@@ -15,10 +15,12 @@
 #include "fragment.h"
 #include "hresult.h"
 #include "log.h"
+#include "negotiate.h"
 #include "ratelimit.h"
 #include "reply.h"
 #include "request.h"
 #include "resource.h"
+#include "seal.h"
 #include "vocab.h"
 #include "wql.h"
 
@@ -61,6 +63,8 @@ struct wsman_ops {
 	pthread_mutex_t ready_lock;	/* guards p and auth.fx until ready */
 	bool ready;
 	struct auth_policy auth;	/* Basic, and WinRM's anonymous Identify */
+	struct negotiate *neg;		/* Negotiate sign-in; NULL: Basic only */
+	bool allow_unencrypted;		/* Negotiate over HTTP without sealing */
 	struct ratelimit *log_401;	/* refused credentials, once a minute */
 	struct front front;		/* wsman_ops_front() */
 	pthread_mutex_t lock;		/* guards ctxs and notes */
@@ -170,6 +174,13 @@ void wsman_ops_set_ready(struct wsman_ops *o, const struct fixture *fx,
 	o->auth.fx = fx;
 	o->ready = true;
 	pthread_mutex_unlock(&o->ready_lock);
+}
+
+void wsman_ops_set_negotiate(struct wsman_ops *o, struct negotiate *neg,
+			     bool allow_unencrypted)
+{
+	o->neg = neg;
+	o->allow_unencrypted = allow_unencrypted;
 }
 
 static bool is_ready(struct wsman_ops *o)
@@ -1342,6 +1353,15 @@ struct wsman_req {
 	struct caller who;
 	bool anonymous;
 	struct provider_call call;	/* kept across a deferral */
+	/* Signed in with Negotiate: the connection's context (borrowed
+	 * from its slot), and the last token of the handshake for the
+	 * answer (SPNEGO's), if any. */
+	struct negotiate_ctx *nctx;
+	char *reply_token;
+	bool sealed;			/* the body is sealed: so is the answer */
+	bool unsealed;			/* plain holds it (kept across a deferral) */
+	struct buf plain;
+	char plain_type[128];
 };
 
 static bool wsman_owns(void *self, const char *path)
@@ -1436,6 +1456,76 @@ static void refused_credentials(struct wsman_ops *o, const struct front_request 
 				ans->trace, 0);
 }
 
+/* The 401 of WinRM with both schemes on: two WWW-Authenticate headers,
+ * Negotiate first. */
+static void unauthorized(struct wsman_ops *o, struct front_answer *ans)
+{
+	*ans = (struct front_answer){ .status = 401,
+				      .challenge = "Basic realm=\"WSMAN\"" };
+	if (o->neg)
+		ans->auth_token = strdup("Negotiate");
+}
+
+/* A sealed body that cannot be read: WinRM answers 400 with no body and
+ * closes the connection; the request is journaled and logged. */
+static void refuse_sealing(struct wsman_ops *o, const struct front_request *rq,
+			   struct front_answer *ans, const char *user, const char *why)
+{
+	*ans = (struct front_answer){ .status = 400, .close = true };
+	snprintf(ans->trace, sizeof(ans->trace), "%s", why);
+	log_warn("refused a WS-Man request from %s (user %s): %s (400)",
+		 rq->peer ? rq->peer : "?", user ? user : "anonymous", why);
+	journal_refusal(o, user, NULL, 400, "400", 0, why, 0);
+}
+
+/* One Negotiate step in admit(). True when signed in (*nctx, *reply);
+ * false with the answer (401) in *ans. */
+static bool negotiate_step(struct wsman_ops *o, const struct front_request *rq,
+			   struct front_answer *ans, bool *drain,
+			   struct negotiate_ctx **nctx, char **reply)
+{
+	struct front_conn_slot *slot = rq->conn;
+	char name[128], why[512];
+	uint64_t skipped;
+	char note[RATELIMIT_NOTE];
+
+	*drain = true;
+	if (!slot) {
+		/* The context must outlive the request: no slot, no sign-in. */
+		unauthorized(o, ans);
+		snprintf(ans->trace, sizeof(ans->trace), "Negotiate without a "
+			 "connection to keep its context on");
+		return false;
+	}
+	struct negotiate_ctx *c = slot->value;
+	enum negotiate_step st = negotiate_accept(o->neg, &c, rq->authorization, reply,
+						  name, sizeof(name), why, sizeof(why));
+	slot->value = c;
+	slot->release = negotiate_ctx_free;
+	switch (st) {
+	case NEGOTIATE_CONTINUE:
+		*ans = (struct front_answer){ .status = 401, .auth_token = *reply };
+		*reply = NULL;
+		snprintf(ans->trace, sizeof(ans->trace), "%s challenge%s%s",
+			 negotiate_kind(c), name[0] ? " for " : "", name);
+		return false;
+	case NEGOTIATE_REFUSED:
+		unauthorized(o, ans);
+		snprintf(ans->trace, sizeof(ans->trace), "%s", why);
+		if (ratelimit_pass_now(o->log_401, &skipped))
+			log_info("refused a WS-Man request from %s: %s (401)%s",
+				 rq->peer ? rq->peer : "?", why, ratelimit_note(skipped, note));
+		journal_refusal(o, name[0] ? name : NULL, NULL, 401, "401", 0, why, 0);
+		return false;
+	case NEGOTIATE_DONE:
+		break;
+	}
+	log_debug("%s signed in %s from %s", negotiate_kind(c), name,
+		  rq->peer ? rq->peer : "?");
+	*nctx = c;
+	return true;
+}
+
 /* From the headers alone: who is asking (before any of the body is read
  * or parsed), the method, the media type. */
 static void *wsman_admit(void *self, const struct front_request *rq,
@@ -1453,18 +1543,81 @@ static void *wsman_admit(void *self, const struct front_request *rq,
 		ans->allow = "POST";
 		return NULL;
 	}
-	enum auth_outcome who = auth_identify(&o->auth, rq, &u);
+	struct negotiate_ctx *nctx = NULL;
+	char *reply = NULL;
+	enum auth_outcome who;
+
+	if (o->neg && negotiate_is_negotiate(rq->authorization)) {
+		if (!negotiate_step(o, rq, ans, drain, &nctx, &reply))
+			return NULL;
+		u = negotiate_user(nctx);
+		who = AUTH_USER;
+	} else if (o->neg && !rq->authorization && rq->conn &&
+		   negotiate_user(rq->conn->value)) {
+		/* Signed in earlier on this connection. */
+		nctx = rq->conn->value;
+		u = negotiate_user(nctx);
+		who = AUTH_USER;
+	} else {
+		who = auth_identify(&o->auth, rq, &u);
+	}
 	if (!auth_admitted(who)) {
 		/* WinRM's 401 has no body. The client retries with
 		 * credentials, on this connection if the body is read. */
-		*ans = (struct front_answer){ .status = 401,
-					      .challenge = "Basic realm=\"WSMAN\"" };
+		unauthorized(o, ans);
 		*drain = true;
 		refused_credentials(o, rq, who, ans);
 		return NULL;
 	}
 	const char *user = u ? u->name : NULL;
-	int ctr = check_content_type(rq->content_type);
+	bool sealed = rq->content_type &&
+		      !strncasecmp(rq->content_type, "multipart/encrypted", 19);
+	if (nctx) {
+		/* What WinRM does with a Negotiate session: the body sealed
+		 * over HTTP (AllowUnencrypted=false), either way over HTTPS;
+		 * an empty POST is how pywinrm and pypsrp finish signing in
+		 * and is answered 200 with nothing. */
+		const char *cl = front_header(rq, "Content-Length");
+		bool empty = cl ? !strcmp(cl, "0")
+				: !front_header(rq, "Transfer-Encoding");
+		if (empty) {
+			*ans = (struct front_answer){ .status = 200, .auth_token = reply };
+			snprintf(ans->trace, sizeof(ans->trace), "%s sign-in of %s done",
+				 negotiate_kind(nctx), user);
+			*drain = true;
+			return NULL;
+		}
+		if (sealed && !negotiate_can_seal(nctx)) {
+			free(reply);
+			refuse_sealing(o, rq, ans, user, "the body is sealed but the client "
+				       "did not agree to sealing when it signed in");
+			return NULL;
+		}
+		if (!sealed && !strcmp(rq->scheme, "http") && !o->allow_unencrypted) {
+			free(reply);
+			*ans = (struct front_answer){ .status = 401 };
+			unauthorized(o, ans);
+			snprintf(ans->trace, sizeof(ans->trace), "user %s signed in with "
+				 "%s over HTTP but sent the body unencrypted (WinRM's "
+				 "AllowUnencrypted=false; start dpsim with "
+				 "--allow-unencrypted to take it)", user,
+				 negotiate_kind(nctx));
+			log_warn("refused a WS-Man request from %s: %s", rq->peer ? rq->peer : "?",
+				 ans->trace);
+			journal_refusal(o, user, NULL, 401, "401", 0, ans->trace, 0);
+			*drain = true;
+			return NULL;
+		}
+	} else if (sealed) {
+		refuse_sealing(o, rq, ans, user, "the body is sealed but no Negotiate "
+			       "sign-in on this connection set up a key");
+		return NULL;
+	}
+	int ctr = sealed ? 0 : check_content_type(rq->content_type);
+	if (ctr) {
+		free(reply);
+		reply = NULL;
+	}
 	if (ctr == 415) {
 		text_answer(ans, 415, "dpsim: Content-Type '%s' is not " WSMAN_SOAP_MEDIA_TYPE "\n",
 			    rq->content_type ? rq->content_type : "(none)");
@@ -1488,14 +1641,82 @@ static void *wsman_admit(void *self, const struct front_request *rq,
 	}
 	struct wsman_req *r = calloc(1, sizeof(*r));
 	if (!r) {
+		free(reply);
 		text_answer(ans, 500, "dpsim: out of memory\n");
 		return NULL;
 	}
 	r->anonymous = who == AUTH_ANONYMOUS;
+	r->nctx = nctx;
+	r->reply_token = reply;
+	r->sealed = sealed;
+	buf_init(&r->plain, 0);
 	if (u)
 		r->who = (struct caller){ .account = u, .user = u->name, .role = u->role,
 					  .protocol = "wsman" };
 	return r;
+}
+
+/* The sealed body of r, unsealed into r->plain once (a deferred request
+ * is served again: its key has moved on since). False with the answer
+ * in *ans when it does not unseal or its type is not one WS-Man takes;
+ * nothing is executed then. */
+static bool unseal_request(struct wsman_ops *o, struct wsman_req *r,
+			   const struct front_request *rq, struct front_answer *ans)
+{
+	enum sealed_error fe = SEALED_OK;
+	char why[300];
+
+	if (r->unsealed)
+		return true;
+	enum seal_error e = unseal_body(negotiate_gss(r->nctx), rq->content_type, rq->body,
+					rq->len, &r->plain, r->plain_type,
+					sizeof(r->plain_type), &fe);
+	if (e != SEAL_OK) {
+		snprintf(why, sizeof(why), "sealed body refused: %s%s%s", seal_strerror(e),
+			 e == SEAL_E_FRAMING ? ": " : "",
+			 e == SEAL_E_FRAMING ? sealed_strerror(fe) : "");
+		refuse_sealing(o, rq, ans, r->who.user, why);
+		return false;
+	}
+	int ctr = check_content_type(r->plain_type);
+	if (ctr) {
+		snprintf(why, sizeof(why), "sealed body refused: its type '%s' is not "
+			 WSMAN_SOAP_MEDIA_TYPE " in UTF-8 or UTF-16", r->plain_type);
+		refuse_sealing(o, rq, ans, r->who.user, why);
+		return false;
+	}
+	r->unsealed = true;
+	return true;
+}
+
+/* Seals the answer in *ans with the request's context, as the request
+ * came (MS-WSMV 2.2.9.1). */
+static void seal_answer(struct wsman_req *r, struct front_answer *ans)
+{
+	struct buf b;
+	size_t len;
+
+	buf_init(&b, 0);
+	enum seal_error e = seal_body(negotiate_gss(r->nctx),
+				      ans->content_type ? ans->content_type
+							: "text/plain; charset=utf-8",
+				      ans->body, ans->len, &b);
+	free(ans->body);
+	ans->body = NULL;
+	ans->len = 0;
+	if (e != SEAL_OK) {
+		log_error("the answer could not be sealed: %s", seal_strerror(e));
+		buf_free(&b);
+		text_answer(ans, 500, "dpsim: the answer could not be sealed\n");
+		return;
+	}
+	ans->body = buf_take(&b, &len);
+	ans->len = ans->body ? len : 0;
+	ans->content_type = SEALED_CONTENT_TYPE;
+	ans->as_is = true;
+	buf_free(&b);
+	if (!ans->body)
+		text_answer(ans, 500, "dpsim: out of memory\n");
 }
 
 static void wsman_serve(void *self, void *state, const struct front_request *rq,
@@ -1507,15 +1728,23 @@ static void wsman_serve(void *self, void *state, const struct front_request *rq,
 	struct buf out;
 	size_t len;
 
+	const char *body = rq->body;
+	size_t blen = rq->len;
+
+	if (r->sealed && !unseal_request(o, r, rq, ans))
+		return;
+	if (r->sealed) {
+		body = (const char *)buf_ptr(&r->plain);
+		blen = buf_len(&r->plain);
+	}
 	buf_init(&out, 0);
-	wsman_ops_serve(o, r->anonymous ? NULL : &r->who, rq->body, rq->len, &out,
+	wsman_ops_serve(o, r->anonymous ? NULL : &r->who, body, blen, &out,
 			&r->call, &wa);
 	*ans = (struct front_answer){ .status = wa.status, .content_type = wa.content_type,
 				      .drop = wa.drop, .defer_ms = wa.defer_ms };
 	snprintf(ans->trace, sizeof(ans->trace), "%s", wa.trace);
 	if (wa.status == 401) {
-		ans->challenge = "Basic realm=\"WSMAN\"";
-		ans->content_type = NULL;
+		unauthorized(o, ans);
 	} else if (!wa.drop && !wa.defer_ms) {
 		ans->body = buf_take(&out, &len);
 		ans->len = ans->body ? len : 0;
@@ -1523,6 +1752,12 @@ static void wsman_serve(void *self, void *state, const struct front_request *rq,
 				!strcmp(wa.content_type, WSMAN_SOAP_CONTENT_TYPE_UTF16));
 		if (!ans->body)
 			text_answer(ans, 500, "dpsim: out of memory\n");
+		else if (r->sealed)
+			seal_answer(r, ans);
+	}
+	if (!wa.defer_ms) {
+		ans->auth_token = r->reply_token;
+		r->reply_token = NULL;
 	}
 	buf_free(&out);
 }
@@ -1546,7 +1781,13 @@ static void wsman_too_large(void *self, void *state, size_t limit,
 
 static void wsman_release(void *self, void *state)
 {
-	free(state);
+	struct wsman_req *r = state;
+
+	if (!r)
+		return;
+	free(r->reply_token);
+	buf_free(&r->plain);
+	free(r);
 }
 
 const struct front *wsman_ops_front(struct wsman_ops *o)

@@ -51,6 +51,16 @@ void wsman_ops_free(struct wsman_ops *o);
 void wsman_ops_set_ready(struct wsman_ops *o, const struct fixture *fx,
 			 struct provider *p);
 
+struct negotiate;
+
+/* Negotiate sign-in (NTLM, raw or in SPNEGO) beside Basic: neg is
+ * borrowed and must outlive o; NULL turns it off. Over HTTP a Negotiate
+ * session's bodies must be sealed (MS-WSMV 2.2.9.1), as WinRM's
+ * AllowUnencrypted=false wants, unless allow_unencrypted. Call before
+ * serving. */
+void wsman_ops_set_negotiate(struct wsman_ops *o, struct negotiate *neg,
+			     bool allow_unencrypted);
+
 /* WS-Management as a front end of the HTTP transport (front.h): owns
  * /wsman. Before a body is read it answers 503 until ready, 405 for
  * anything but POST, 401 (Basic realm="WSMAN", no body; the body is

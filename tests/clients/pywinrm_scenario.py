@@ -82,14 +82,17 @@ class Checks:
 class Dpsim:
     """A dpsim on a free loopback port, ready when it says so."""
 
-    def __init__(self, binary, work):
+    def __init__(self, binary, work, extra=()):
         wrapper = shlex.split(os.environ.get('DPSIM_WRAPPER', ''))
         self.stderr = open(os.path.join(work, 'dpsim.stderr'), 'w+')
         self.port_file = os.path.join(work, 'port')
         self.proc = subprocess.Popen(
             wrapper + [binary, '--listen', '127.0.0.1:0', '--port-file', self.port_file,
-                       '--db', ':memory:', '--log-level', 'warn'],
-            stdout=subprocess.PIPE, stderr=self.stderr)
+                       '--db', ':memory:', '--log-level', 'warn'] + list(extra),
+            stdout=subprocess.PIPE, stderr=self.stderr,
+            # OPENSSL_CONF is the Python NTLM client's (ntlm_scenario.sh),
+            # not dpsim's.
+            env={k: v for k, v in os.environ.items() if k != 'OPENSSL_CONF'})
         self.url = self._wait_ready(90 if wrapper else 15)
 
     def _wait_ready(self, timeout):
@@ -166,10 +169,15 @@ def body_of(xml):
     return d['Envelope']['Body']
 
 
+# How Client signs in: Basic here; ntlm_scenario.py sets NTLM with
+# message encryption and runs the same scenario.
+CLIENT_KW = {'transport': 'basic'}
+
+
 class Client:
     def __init__(self, url, user, password):
-        self.p = Protocol(url, transport='basic', username=user, password=password,
-                          operation_timeout_sec=20, read_timeout_sec=30)
+        self.p = Protocol(url, username=user, password=password,
+                          operation_timeout_sec=20, read_timeout_sec=30, **CLIENT_KW)
 
     def send(self, action, resource_uri, body, selectors=None):
         env = {'env:Envelope': self.p._get_soap_header(

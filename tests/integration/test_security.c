@@ -451,11 +451,12 @@ static void hash_password_option(void **state)
 
 	assert_int_equal(hash_password("pa55 word", &out, &err), 0);
 	assert_string_equal(err, "");
-	/* One line: a yescrypt hash. */
+	/* Two lines: a yescrypt hash, then the NT hash (MD4 of the
+	 * UTF-16LE password) for nt-hash. */
 	assert_memory_equal(out, "$y$", 3);
 	char *nl = strchr(out, '\n');
 	assert_non_null(nl);
-	assert_string_equal(nl, "\n");
+	assert_string_equal(nl, "\n335987CD46541C385E7FFAD730F54194\n");
 	*nl = '\0';
 
 	struct dpsim_proc *p = start_with_hash(out);

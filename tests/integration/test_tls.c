@@ -736,7 +736,9 @@ static void hash_password_action(void **state)
 	assert_int_equal(hash_password("s3cret\\n", &out, &err), 0);
 	assert_string_equal(err, "");
 	assert_int_equal(strncmp(out, "$y$", 3), 0);
-	assert_int_equal(count_lines(out), 1);
+	/* The crypt hash, then the NT hash (for nt-hash). */
+	assert_int_equal(count_lines(out), 2);
+	assert_non_null(strstr(out, "\nD4C619CB16D4632B275658316A7E657E\n"));
 	assert_null(strstr(out, "s3cret"));
 	assert_int_equal(hash_password("s3cret\\r\\n", &out2, &err2), 0);
 	assert_int_equal(strncmp(out2, "$y$", 3), 0);

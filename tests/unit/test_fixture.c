@@ -941,7 +941,8 @@ static void test_user_access_and_hashes(void **state)
 	char err[512];
 
 	assert_int_equal(load_users(
-		"<user name=\"h6\" password-hash=\"" HASH_6 "\" role=\"Full Administrator\"/>"
+		"<user name=\"h6\" password-hash=\"" HASH_6 "\" "
+		"nt-hash=\"fc525c9683e8fe067095ba2ddc971889\" role=\"Full Administrator\"/>"
 		"<user name=\"hy\" password-hash=\"" HASH_Y "\">"
 		" <access site=\"PS1\" role=\"Infrastructure Administrator\" scopes=\"Branch Default\"/>"
 		" <access site=\"XX9\" role=\"Read-only Analyst\"/>"
@@ -950,6 +951,9 @@ static void test_user_access_and_hashes(void **state)
 	assert_int_equal(f->nusers, 2);
 	assert_null(f->users[0].password);
 	assert_string_equal(f->users[0].password_hash, HASH_6);
+	/* kept in upper case, as the key file of negotiate.c wants it */
+	assert_string_equal(f->users[0].nt_hash, "FC525C9683E8FE067095BA2DDC971889");
+	assert_null(f->users[1].nt_hash);
 	assert_non_null(f->users[0].memo);
 	assert_string_equal(f->users[0].role, "Full Administrator");
 	assert_int_equal(f->users[0].naccess, 0);
@@ -989,6 +993,18 @@ static void test_bad_users(void **state)
 		  "u.xml:3: user a: give exactly one of password (clear "
 		  "text) and password-hash (from dpsim --hash-password), "
 		  "not both" },
+		/* nt-hash: 32 hex digits, beside a crypt hash only */
+		{ "<user name=\"n\" password=\"n\" "
+		  "nt-hash=\"FC525C9683E8FE067095BA2DDC971889\" "
+		  "role=\"Full Administrator\"/>", NULL,
+		  "u.xml:3: user n: nt-hash goes with password-hash (a clear "
+		  "password already serves NTLM)" },
+		{ "<user name=\"n\" password-hash=\"" HASH_6 "\" "
+		  "nt-hash=\"FC525C9683E8FE067095BA2DDC97188\" "
+		  "role=\"Full Administrator\"/>", NULL,
+		  "u.xml:3: Element 'user', attribute 'nt-hash': "
+		  "The value 'FC525C9683E8FE067095BA2DDC97188' is not "
+		  "accepted by the pattern '[0-9A-Fa-f]{32}'." },
 		/* hashes libcrypt does not call fit, or malformed */
 		{ "<user name=\"md5\" password-hash=\"$1$abc$OGyl6dDvZCDiGmIVbeuCq/\" "
 		  "role=\"Full Administrator\"/>", NULL,

@@ -18,6 +18,7 @@
 #include "provider.h"
 #include "store.h"
 #include "store_testing.h"
+#include "negotiate.h"
 #include "wsman_ops.h"
 
 #define WMI "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/sms/site_PS1/"
@@ -413,6 +414,57 @@ static void max_envelope_capped_by_service(void **state)
 	wsman_ops_free(small);
 }
 
+/* With Negotiate on: the 401 offers Negotiate, then Basic (two headers,
+ * as WinRM); a sealed body with no sign-in on the connection is 400 and
+ * closes it; a Negotiate token on a request without a connection slot
+ * cannot sign in. The handshakes themselves are test_negotiate's and the
+ * ntlm client scenario's. */
+static void negotiate_admission(void **state)
+{
+	struct env *e = *state;
+	struct front_answer ans = { 0 };
+	bool drain = false;
+	char err[512];
+	struct negotiate *n = negotiate_new(e->fx, NULL, err, sizeof(err));
+
+	if (!n)
+		fail_msg("%s", err);
+	wsman_ops_set_negotiate(e->o, n, false);
+	struct front_request rq = request("POST", SOAP, NULL, NULL);
+	assert_null(e->f->admit(e->f->self, &rq, &ans, &drain));
+	assert_int_equal(ans.status, 401);
+	assert_string_equal(ans.auth_token, "Negotiate");
+	assert_string_equal(ans.challenge, "Basic realm=\"WSMAN\"");
+	assert_true(drain);
+	free(ans.auth_token);
+
+	/* Basic still works, and a sealed body from it is refused. */
+	drain = false;
+	rq = request("POST", "multipart/encrypted;protocol=\"application/"
+		     "HTTP-SPNEGO-session-encrypted\";boundary=\"Encrypted Boundary\"",
+		     LAB_BASIC, NULL);
+	assert_null(e->f->admit(e->f->self, &rq, &ans, &drain));
+	assert_int_equal(ans.status, 400);
+	assert_true(ans.close);
+	assert_null(ans.body);
+	assert_non_null(strstr(ans.trace, "no Negotiate sign-in"));
+
+	rq = request("POST", SOAP, "Negotiate TlRMTVNTUAABAAAAB4IIogAAAAAAAAAAAAAAAAAAAAA=",
+		     NULL);
+	assert_null(e->f->admit(e->f->self, &rq, &ans, &drain));
+	assert_int_equal(ans.status, 401);
+	assert_non_null(strstr(ans.trace, "without a connection"));
+	free(ans.auth_token);
+
+	struct rows r;
+	refusal_rows(e, &r);
+	assert_int_equal(r.n, 1);
+	assert_non_null(strstr(r.text[0], "lab|400|400|-|the body is sealed but no "
+			       "Negotiate sign-in"));
+	wsman_ops_set_negotiate(e->o, NULL, false);
+	negotiate_free(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -420,6 +472,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(max_envelope_capped_by_service, setup, teardown),
 		cmocka_unit_test(not_ready_is_503),
 		cmocka_unit_test_setup_teardown(admission, setup, teardown),
+		cmocka_unit_test_setup_teardown(negotiate_admission, setup, teardown),
 		cmocka_unit_test_setup_teardown(anonymous_identify, setup, teardown),
 		cmocka_unit_test_setup_teardown(invoke_changes_the_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(too_large_is_encoding_limit, setup, teardown),
