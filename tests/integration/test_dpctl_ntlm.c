@@ -15,6 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cmocka.h>
 #include <jansson.h>
 
@@ -319,6 +326,163 @@ static void fault_rule_hresult(void **state)
 	assert_int_equal(read_mode(p, "DP01.contoso.com"), 1);
 }
 
+/* ---- a relay that changes sealed answers ------------------------------ */
+
+/* Between dpctl and dpsim, one connection at a time: requests pass as
+ * they are; in every answer with a sealed body one bit of the sealed
+ * envelope is flipped, as a tampering middlebox would. */
+struct relay {
+	int listen_fd;
+	int port;		/* the relay's */
+	int target_port;	/* dpsim's */
+	volatile int stop;
+	pthread_t thread;
+	unsigned tampered;
+};
+
+static int port_of(const char *url)
+{
+	const char *c = strrchr(url, ':');
+
+	assert_non_null(c);
+	return (int)strtol(c + 1, NULL, 10);
+}
+
+/* Forwards what whole answers buf holds (*len bytes) to fd, changing
+ * sealed ones; keeps the rest. -1 when fd is gone. (On the relay's
+ * thread: no cmocka asserts.) */
+static int pass_answers(struct relay *r, int fd, char *buf, size_t *len)
+{
+	for (;;) {
+		char *end = memmem(buf, *len, "\r\n\r\n", 4);
+		size_t head, body = 0, total;
+		const char *cl;
+
+		if (!end)
+			return 0;
+		head = (size_t)(end - buf) + 4;
+		buf[head - 1] = '\0';
+		cl = strcasestr(buf, "\r\nContent-Length:");
+		if (cl)
+			body = strtoul(cl + 17, NULL, 10);
+		buf[head - 1] = '\n';
+		total = head + body;
+		if (*len < total)
+			return 0;
+		if (body > 64 && memmem(buf, head, "multipart/encrypted", 19)) {
+			/* inside the sealed envelope, before the closing
+			 * delimiter */
+			buf[total - 30] ^= 0x01;
+			r->tampered++;
+		}
+		if (write(fd, buf, total) != (ssize_t)total)
+			return -1;
+		memmove(buf, buf + total, *len - total);
+		*len -= total;
+	}
+}
+
+static void *relay_main(void *arg)
+{
+	struct relay *r = arg;
+	static char buf[1 << 20];
+
+	while (!r->stop) {
+		struct pollfd lp = { r->listen_fd, POLLIN, 0 };
+		struct sockaddr_in sa = { .sin_family = AF_INET };
+		size_t held = 0;
+		int c, s;
+
+		if (poll(&lp, 1, 50) <= 0)
+			continue;
+		c = accept(r->listen_fd, NULL, NULL);
+		if (c < 0)
+			continue;
+		s = socket(AF_INET, SOCK_STREAM, 0);
+		sa.sin_port = htons((uint16_t)r->target_port);
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			close(c);
+			close(s);
+			continue;
+		}
+		for (;;) {
+			struct pollfd p[2] = { { c, POLLIN, 0 }, { s, POLLIN, 0 } };
+			char tmp[65536];
+			ssize_t n;
+
+			if (poll(p, 2, 50) < 0 || r->stop)
+				break;
+			if (p[0].revents) {
+				n = read(c, tmp, sizeof(tmp));
+				if (n <= 0 || write(s, tmp, (size_t)n) != n)
+					break;
+			}
+			if (p[1].revents) {
+				n = read(s, buf + held, sizeof(buf) - held);
+				if (n <= 0)
+					break;
+				held += (size_t)n;
+				if (pass_answers(r, c, buf, &held) < 0)
+					break;
+			}
+		}
+		close(c);
+		close(s);
+	}
+	return NULL;
+}
+
+static void relay_start(struct relay *r, const struct dpsim_proc *p)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+
+	memset(r, 0, sizeof(*r));
+	r->target_port = port_of(p->url);
+	r->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(r->listen_fd >= 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(r->listen_fd, (struct sockaddr *)&sa,
+			      sizeof(sa)), 0);
+	assert_int_equal(listen(r->listen_fd, 4), 0);
+	assert_int_equal(getsockname(r->listen_fd, (struct sockaddr *)&sa,
+				     &sl), 0);
+	r->port = ntohs(sa.sin_port);
+	assert_int_equal(pthread_create(&r->thread, NULL, relay_main, r), 0);
+}
+
+static void relay_stop(struct relay *r)
+{
+	r->stop = 1;
+	pthread_join(r->thread, NULL);
+	close(r->listen_fd);
+}
+
+/* An answer changed on the way: exit 3, one line naming it, nothing on
+ * stdout; the provider ran the read, nothing else. */
+static void tampered_answer(void **state)
+{
+	struct dpsim_proc *p = *state;
+	struct dpsim_proc via = *p;
+	struct relay r;
+	struct run out;
+
+	relay_start(&r, p);
+	snprintf(via.url, sizeof(via.url), "http://127.0.0.1:%d/wsman",
+		 r.port);
+	NTLM(&via, &out, "--retries", "0", "list");
+	relay_stop(&r);
+	expect_status(&out, 3);
+	assert_string_equal(out.out, "");
+	assert_true(contains(out.err, "the sealed answer cannot be unsealed: "
+				      "the sealed message does not verify"));
+	assert_non_null(strchr(out.err, '\n'));
+	assert_int_equal(strchr(out.err, '\n')[1], '\0');
+	assert_true(r.tampered >= 1);
+	run_free(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -331,6 +495,8 @@ int main(void)
 						harness_stop),
 		cmocka_unit_test_setup_teardown(fault_rule_hresult,
 						harness_start, harness_stop),
+		cmocka_unit_test_setup_teardown(tampered_answer, harness_start,
+						harness_stop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
