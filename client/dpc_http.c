@@ -3,6 +3,7 @@
  * enum dpc_code. */
 #include "dpc_internal.h"
 #include "dpc_error.h"
+#include "dpc_negotiate.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -208,17 +209,50 @@ static enum dpc_code check_answer(long status, const char *id,
 	return code;
 }
 
+/* An answer (status, Content-Type, body) read as the call's: HTTP
+ * statuses that say who refused, then the SOAP envelope. */
+static enum dpc_code read_answer(struct dpc_client *c, long status,
+				 const char *ctype, const char *body,
+				 size_t len, const char *id,
+				 struct wsman_response **resp,
+				 struct dpc_error *err, enum dpci_retry *retry)
+{
+	char why[160];
+	int ret;
+
+	if (status == 401 || status == 403)
+		return dpci_auth_failed(c, status, err);
+	if (status == 503) {
+		/* WinRM (and dpsim) answer 503 before running anything. */
+		*retry = DPCI_RETRY_SAFE;
+		return dpci_fail(err, DPC_E_TRANSPORT,
+				 "HTTP 503: %s is unavailable", c->endpoint);
+	}
+	if (!len || (status != 200 && !is_soap(ctype)))
+		return dpci_fail(err, status == 200 ? DPC_E_PROTOCOL
+						    : DPC_E_TRANSPORT,
+				 "HTTP %ld from %s with %s", status,
+				 c->endpoint, len
+				 ? "a body that is not SOAP" : "no body");
+	ret = wsman_response_parse(body, len, 0, resp, why, sizeof(why));
+	if (ret == -ENOMEM)
+		return dpci_fail(err, DPC_E_NOMEM, "out of memory");
+	if (ret < 0)
+		return dpci_fail(err, DPC_E_PROTOCOL,
+				 "HTTP %ld: unreadable response: %s", status,
+				 why);
+	return check_answer(status, id, resp, err, retry);
+}
+
 /* One HTTP exchange. *retry says whether trying again may help, and is
  * safe. */
 static enum dpc_code post_once(struct dpc_client *c, const char *id,
 			       struct wsman_response **resp,
 			       struct dpc_error *err, enum dpci_retry *retry)
 {
-	char why[160];
 	long status = 0;
 	char *ctype = NULL;
 	CURLcode rc;
-	int ret;
 
 	*retry = DPCI_RETRY_NO;
 	buf_reset(&c->body);
@@ -239,30 +273,153 @@ static enum dpc_code post_once(struct dpc_client *c, const char *id,
 	if (c->trace)
 		c->trace(c->trace_data, false, status, buf_ptr(&c->body),
 			 buf_len(&c->body));
-	if (status == 401 || status == 403)
-		return dpci_auth_failed(c, status, err);
-	if (status == 503) {
-		/* WinRM (and dpsim) answer 503 before running anything. */
-		*retry = DPCI_RETRY_SAFE;
-		return dpci_fail(err, DPC_E_TRANSPORT,
-				 "HTTP 503: %s is unavailable", c->endpoint);
-	}
 	curl_easy_getinfo(c->curl, CURLINFO_CONTENT_TYPE, &ctype);
-	if (!buf_len(&c->body) || (status != 200 && !is_soap(ctype)))
-		return dpci_fail(err, status == 200 ? DPC_E_PROTOCOL
-						    : DPC_E_TRANSPORT,
-				 "HTTP %ld from %s with %s", status,
-				 c->endpoint, buf_len(&c->body)
-				 ? "a body that is not SOAP" : "no body");
-	ret = wsman_response_parse(buf_ptr(&c->body), buf_len(&c->body), 0,
-				   resp, why, sizeof(why));
-	if (ret == -ENOMEM)
-		return dpci_fail(err, DPC_E_NOMEM, "out of memory");
-	if (ret < 0)
-		return dpci_fail(err, DPC_E_PROTOCOL,
-				 "HTTP %ld: unreadable response: %s", status,
-				 why);
-	return check_answer(status, id, resp, err, retry);
+	return read_answer(c, status, ctype, buf_ptr(&c->body),
+			   buf_len(&c->body), id, resp, err, retry);
+}
+
+/* Every WWW-Authenticate value of the last answer into b, joined with
+ * ", " (libcurl lends one header at a time). */
+static int www_authenticate(struct dpc_client *c, struct buf *b)
+{
+	struct curl_header *h;
+
+	for (size_t i = 0;
+	     curl_easy_header(c->curl, "WWW-Authenticate", i, CURLH_HEADER,
+			      -1, &h) == CURLHE_OK; i++) {
+		if ((buf_len(b) && buf_add(b, ", ", 2) < 0) ||
+		    buf_add(b, h->value, strlen(h->value)) < 0)
+			return -ENOMEM;
+		if (i + 1 >= h->amount)
+			break;
+	}
+	return 0;
+}
+
+/* The headers of one leg of a sealed exchange. */
+static struct curl_slist *sealed_headers(const struct dpcn_request *req)
+{
+	char line[16384];
+	struct curl_slist *l = NULL, *t;
+
+	snprintf(line, sizeof(line), "Content-Type: %s", req->content_type);
+	if (!(l = curl_slist_append(NULL, line)))
+		return NULL;
+	if (!(t = curl_slist_append(l, "Expect:")))
+		goto fail;
+	if (req->authorization) {
+		snprintf(line, sizeof(line), "Authorization: %s",
+			 req->authorization);
+		if (!(t = curl_slist_append(l, line)))
+			goto fail;
+	}
+	return l;
+fail:
+	curl_slist_free_all(l);
+	return NULL;
+}
+
+/* One call over a sealed session (dpc_negotiate.h): the NTLM exchange
+ * when the connection has no context yet, then the envelope sealed and
+ * the answer unsealed. fresh: the call must go on a new connection. */
+static enum dpc_code post_sealed(struct dpc_client *c, const char *id,
+				 bool fresh, struct wsman_response **resp,
+				 struct dpc_error *err, enum dpci_retry *retry)
+{
+	struct dpcn_request req;
+	struct dpcn_result res;
+	struct buf www;
+	enum dpc_code code;
+
+	*retry = DPCI_RETRY_NO;
+	fresh = fresh || dpcn_wants_fresh(c->ntlm);
+	code = dpcn_start(c->ntlm, WSMAN_SOAP_CONTENT_TYPE, buf_ptr(&c->req),
+			  buf_len(&c->req), fresh, &req, err);
+	if (code)
+		return code;
+	if (c->trace)
+		c->trace(c->trace_data, true, 0, buf_ptr(&c->req),
+			 buf_len(&c->req));
+	buf_init(&www, 65536);
+	for (;;) {
+		struct curl_slist *h = sealed_headers(&req);
+		struct dpcn_answer a = { 0 };
+		long status = 0, conns = 0;
+		char *ctype = NULL;
+		CURLcode rc;
+
+		if (!h) {
+			dpcn_abandon(c->ntlm);
+			code = dpci_fail(err, DPC_E_NOMEM, "out of memory");
+			break;
+		}
+		buf_reset(&c->body);
+		buf_reset(&c->plain);
+		buf_reset(&www);
+		c->curl_err[0] = '\0';
+		curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, h);
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, req.body);
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)req.len);
+		/* Only the first leg may open a connection of its own: the
+		 * context belongs to the one it opens. */
+		curl_easy_setopt(c->curl, CURLOPT_FRESH_CONNECT,
+				 fresh ? 1L : 0L);
+		fresh = false;
+		dpci_trace_request(c, "POST", c->endpoint);
+		rc = curl_easy_perform(c->curl);
+		curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers);
+		curl_slist_free_all(h);
+		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+		if (err)
+			err->http_status = status;
+		if (rc != CURLE_OK) {
+			dpcn_abandon(c->ntlm);
+			code = dpci_curl_failed(c, rc, err, retry);
+			break;
+		}
+		curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &conns);
+		curl_easy_getinfo(c->curl, CURLINFO_CONTENT_TYPE, &ctype);
+		if (www_authenticate(c, &www)) {
+			dpcn_abandon(c->ntlm);
+			code = dpci_fail(err, DPC_E_NOMEM, "out of memory");
+			break;
+		}
+		a.status = status;
+		a.new_connection = conns > 0;
+		a.www_authenticate = buf_len(&www) ? buf_ptr(&www) : NULL;
+		a.content_type = ctype;
+		a.body = buf_ptr(&c->body);
+		a.len = buf_len(&c->body);
+		code = dpcn_answer(c->ntlm, &a, &req, &c->plain, &res, err);
+		if (code) {
+			*retry = res.retry;
+			break;
+		}
+		if (res.send)
+			continue;
+		if (res.unsealed) {
+			if (c->trace)
+				c->trace(c->trace_data, false, status,
+					 buf_ptr(&c->plain),
+					 buf_len(&c->plain));
+			code = read_answer(c, status, res.type,
+					   buf_ptr(&c->plain),
+					   buf_len(&c->plain), id, resp, err,
+					   retry);
+		} else {
+			if (c->trace)
+				c->trace(c->trace_data, false, status,
+					 buf_ptr(&c->body), buf_len(&c->body));
+			code = read_answer(c, status, ctype, buf_ptr(&c->body),
+					   buf_len(&c->body), id, resp, err,
+					   retry);
+		}
+		break;
+	}
+	curl_easy_setopt(c->curl, CURLOPT_FRESH_CONNECT, 0L);
+	buf_free(&www);
+	return code;
 }
 
 void dpci_backoff(unsigned *delay_ms)
@@ -315,10 +472,15 @@ static enum dpc_code exchange(struct dpc_client *c,
 		/* libcurl sends a request again, once and silently, when a
 		 * reused connection closes without an answer: the server may
 		 * have run it. A new connection has no such second try. */
-		curl_easy_setopt(c->curl, CURLOPT_FRESH_CONNECT,
-				 idempotent ? 0L : 1L);
-		code = post_once(c, id, resp, err, &retry);
-		curl_easy_setopt(c->curl, CURLOPT_FRESH_CONNECT, 0L);
+		if (c->ntlm) {
+			code = post_sealed(c, id, !idempotent, resp, err,
+					   &retry);
+		} else {
+			curl_easy_setopt(c->curl, CURLOPT_FRESH_CONNECT,
+					 idempotent ? 0L : 1L);
+			code = post_once(c, id, resp, err, &retry);
+			curl_easy_setopt(c->curl, CURLOPT_FRESH_CONNECT, 0L);
+		}
 		if (code == DPC_OK || attempt >= c->retries ||
 		    retry == DPCI_RETRY_NO ||
 		    (retry == DPCI_RETRY_IF_IDEMPOTENT && !idempotent))

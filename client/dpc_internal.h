@@ -14,6 +14,8 @@
 
 #define DPC_SITE_MAX 8
 
+struct dpcn;	/* dpc_negotiate.h */
+
 /* A response bigger than this is refused rather than buffered. */
 #define DPC_MAX_RESPONSE (64u * 1024 * 1024)
 
@@ -42,6 +44,11 @@ struct dpc_client {
 	char site[DPC_SITE_MAX + 1];	/* "" until configured or discovered */
 	struct buf req;			/* request being sent */
 	struct buf body;		/* response being received */
+	/* WS-Man over http:// with NTLM: libdpclient signs in itself and
+	 * seals every body (dpc_negotiate.h); NULL otherwise, when libcurl
+	 * authenticates (Basic, and NTLM or Negotiate over HTTPS). */
+	struct dpcn *ntlm;
+	struct buf plain;		/* a sealed answer's envelope */
 	char curl_err[CURL_ERROR_SIZE];
 };
 

@@ -7,6 +7,7 @@
 #include "codec.h"
 #include "dpc_internal.h"
 #include "dpc_error.h"
+#include "dpc_negotiate.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -197,6 +198,48 @@ static int admin_headers(struct dpc_client *c)
 	return 0;
 }
 
+/* Whether c signs in with NTLM itself and seals its bodies: WS-Man over
+ * plain HTTP with a user and --auth ntlm, or negotiate (which is what
+ * Windows' Negotiate falls to against a workgroup host or an address).
+ * A real WinRM refuses unsealed NTLM over HTTP (AllowUnencrypted=false),
+ * and libcurl's NTLM cannot seal. Over HTTPS libcurl authenticates, and
+ * TLS protects the bodies, as WinRM's clients do it there. */
+static bool seals(const struct dpc_client *c)
+{
+	return c->protocol == DPC_PROTOCOL_WSMAN && c->user &&
+	       (c->auth == DPC_AUTH_NTLM || c->auth == DPC_AUTH_NEGOTIATE) &&
+	       strncasecmp(c->endpoint, "http://", 7) == 0;
+}
+
+/* The NTLM session of a sealing client: the host of the endpoint names
+ * the service (HTTP@host). */
+static enum dpc_code setup_ntlm(struct dpc_client *c, struct dpc_error *err)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+	enum dpc_code code;
+
+	if (!u)
+		return nomem(err);
+	if (curl_url_set(u, CURLUPART_URL, c->endpoint, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		curl_url_cleanup(u);
+		return dpci_fail(err, DPC_E_USAGE,
+				 "endpoint %s: no host name in it",
+				 c->endpoint);
+	}
+	code = dpcn_new(c->user, c->password, host, c->endpoint, &c->ntlm,
+			err);
+	curl_free(host);
+	curl_url_cleanup(u);
+	if (code)
+		return code;
+	/* The context belongs to the connection: one connection, kept. */
+	curl_easy_setopt(c->curl, CURLOPT_MAXCONNECTS, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_FORBID_REUSE, 0L);
+	return DPC_OK;
+}
+
 static enum dpc_code setup_curl(struct dpc_client *c, struct dpc_error *err)
 {
 	bool admin = c->protocol == DPC_PROTOCOL_ADMINSERVICE;
@@ -221,7 +264,12 @@ static enum dpc_code setup_curl(struct dpc_client *c, struct dpc_error *err)
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
 			 (long)c->operation_timeout_ms +
 			 (admin ? 0L : (long)HTTP_GRACE_MS));
-	if (c->user) {
+	if (seals(c)) {
+		enum dpc_code code = setup_ntlm(c, err);
+
+		if (code)
+			return code;
+	} else if (c->user) {
 		curl_easy_setopt(h, CURLOPT_HTTPAUTH, curl_auth(c->auth));
 		curl_easy_setopt(h, CURLOPT_USERNAME, c->user);
 		curl_easy_setopt(h, CURLOPT_PASSWORD,
@@ -283,6 +331,7 @@ enum dpc_code dpc_client_new_protocol(const struct dpc_options *o,
 	c->protocol = protocol;
 	buf_init(&c->req, 0);
 	buf_init(&c->body, DPC_MAX_RESPONSE);
+	buf_init(&c->plain, DPC_MAX_RESPONSE);
 	c->auth = o->auth;
 	c->insecure = o->insecure;
 	/* 0 means "default" for both timeouts; libcurl would read a connect
@@ -324,6 +373,7 @@ void dpc_client_free(struct dpc_client *c)
 		return;
 	if (c->curl)
 		curl_easy_cleanup(c->curl);
+	dpcn_free(c->ntlm);
 	curl_slist_free_all(c->headers);
 	curl_slist_free_all(c->json_headers);
 	if (c->password) {
@@ -337,6 +387,7 @@ void dpc_client_free(struct dpc_client *c)
 	free(c->ca_file);
 	buf_free(&c->req);
 	buf_free(&c->body);
+	buf_free(&c->plain);
 	free(c);
 }
 

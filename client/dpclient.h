@@ -171,11 +171,17 @@ void dpc_global_cleanup(void);
 
 enum dpc_auth {
 	DPC_AUTH_BASIC,		/* sent with the first request */
-	DPC_AUTH_NTLM,		/* needs HTTPS on a real WinRM, which refuses
-				 * unencrypted NTLM bodies over HTTP */
+	DPC_AUTH_NTLM,		/* over https://, libcurl's; over http:// to
+				 * WS-Man, libdpclient's own exchange with
+				 * every body sealed (MS-WSMV 2.2.9.1), which
+				 * a real WinRM wants there: user as
+				 * DOMAIN\user, user@domain or user */
 	DPC_AUTH_NEGOTIATE,	/* SPNEGO/Kerberos from the caller's ticket
-				 * cache (user/password are not used); same
-				 * HTTPS caveat */
+				 * cache (no user; libcurl's, not sealed: a
+				 * real WinRM wants HTTPS for it). With a
+				 * user over http:// to WS-Man: NTLM sealed,
+				 * as DPC_AUTH_NTLM (what Windows' Negotiate
+				 * falls back to outside a domain) */
 };
 
 /* "basic", "ntlm", "negotiate" (any case) -> *out. DPC_OK or DPC_E_USAGE. */

@@ -438,12 +438,27 @@ static void prompt_password(struct dpctl *d)
 	fclose(tty);
 }
 
+/* Whether the credentials need a password: all schemes but Negotiate,
+ * which takes Kerberos from the ticket cache, except where libdpclient
+ * speaks NTLM inside it itself (WS-Man over plain HTTP with a user). */
+static bool needs_password(const struct dpctl *d)
+{
+	const char *ep = d->endpoint ? d->endpoint : "http://";
+	enum dpc_protocol p = d->api_protocol != DPC_PROTOCOL_AUTO
+			      ? d->api_protocol
+			      : dpc_protocol_of_endpoint(d->endpoint);
+
+	if (d->auth != DPC_AUTH_NEGOTIATE)
+		return true;
+	return p == DPC_PROTOCOL_WSMAN && strncasecmp(ep, "http://", 7) == 0;
+}
+
 static int connect_client(struct dpctl *d)
 {
 	struct dpc_options o;
 	struct dpc_error err;
 
-	if (d->user && !d->password && d->auth != DPC_AUTH_NEGOTIATE &&
+	if (d->user && !d->password && needs_password(d) &&
 	    isatty(STDIN_FILENO))
 		prompt_password(d);
 	dpc_options_init(&o);
