@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct completion;
+
 struct front_arg {
 	const char *name;
 	const char *value;	/* NULL for "?name" without '=' */
@@ -70,6 +72,10 @@ struct front_answer {
 				 * SOAP envelope, as WinRM sends it): none
 				 * of the headers added for browsers */
 	uint32_t defer_ms;	/* serve() again after this many ms */
+	/* Not NULL: serve() again once this fires (completion.h), the
+	 * front end's work waiting on something that finishes by itself (a
+	 * change waiting for its group commit). */
+	struct completion *wait;
 	/* What the front end made of the request, for the transport's
 	 * debug line: operation, resource, user, fault ("" when nothing
 	 * to add). */

@@ -288,6 +288,7 @@ static int intercepted(struct op_call *c)
 
 	if (pc->deferred) {
 		c->ans->defer_ms = pc->wait_ms;
+		c->ans->wait = pc->wait_on;
 		return ST_INTERCEPTED;
 	}
 	switch (pc->effect) {
@@ -1511,12 +1512,13 @@ static void wsman_serve(void *self, void *state, const struct front_request *rq,
 	wsman_ops_serve(o, r->anonymous ? NULL : &r->who, rq->body, rq->len, &out,
 			&r->call, &wa);
 	*ans = (struct front_answer){ .status = wa.status, .content_type = wa.content_type,
-				      .drop = wa.drop, .defer_ms = wa.defer_ms };
+				      .drop = wa.drop, .defer_ms = wa.defer_ms,
+				      .wait = wa.wait };
 	snprintf(ans->trace, sizeof(ans->trace), "%s", wa.trace);
 	if (wa.status == 401) {
 		ans->challenge = "Basic realm=\"WSMAN\"";
 		ans->content_type = NULL;
-	} else if (!wa.drop && !wa.defer_ms) {
+	} else if (!wa.drop && !wa.defer_ms && !wa.wait) {
 		ans->body = buf_take(&out, &len);
 		ans->len = ans->body ? len : 0;
 		ans->as_is = wa.content_type && (!strcmp(wa.content_type, WSMAN_SOAP_CONTENT_TYPE) ||
@@ -1546,6 +1548,11 @@ static void wsman_too_large(void *self, void *state, size_t limit,
 
 static void wsman_release(void *self, void *state)
 {
+	struct wsman_ops *o = self;
+	struct wsman_req *r = state;
+
+	if (r && o->p)
+		provider_call_end(o->p, &r->call);
 	free(state);
 }
 
