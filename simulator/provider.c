@@ -1089,16 +1089,34 @@ static uint32_t enter(const struct provider_class *ce, struct scope *sc,
 	return 0;
 }
 
+/* Appends t to out (size bytes, used of them taken), truncating; out
+ * stays terminated. */
+static void params_add(char *out, size_t size, size_t *used, const char *t)
+{
+	size_t n = strlen(t);
+
+	if (*used + 1 >= size)
+		return;
+	if (n > size - 1 - *used)
+		n = size - 1 - *used;
+	memcpy(out + *used, t, n);
+	*used += n;
+	out[*used] = '\0';
+}
+
+/* "Name=value Name2=value2", truncated to size: the journal's params.
+ * Without snprintf: this runs on every call. */
 static void params_text(const struct provider_arg *params, size_t n, char *out, size_t size)
 {
 	size_t used = 0;
+
 	out[0] = '\0';
-	for (size_t i = 0; i < n && used < size; i++) {
-		int w = snprintf(out + used, size - used, "%s%s=%s", i ? " " : "",
-				 params[i].name, params[i].value ? params[i].value : "(null)");
-		if (w < 0)
-			break;
-		used += (size_t)w;
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			params_add(out, size, &used, " ");
+		params_add(out, size, &used, params[i].name);
+		params_add(out, size, &used, "=");
+		params_add(out, size, &used, params[i].value ? params[i].value : "(null)");
 	}
 }
 

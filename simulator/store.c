@@ -41,6 +41,11 @@
 
 /* How often the checkpointer looks at the WAL when nothing urges it. */
 #define CKPT_PERIOD_MS 250
+/* A period's pass copies the WAL back once this many commits came since
+ * the last one, or once commits stopped for a period: a few commits'
+ * worth of frames is mostly the same hot pages (dp_state's, the journal's
+ * newest), copied again at each pass for nothing. */
+#define CKPT_MIN_COMMITS 64
 /* A WAL this long (frames of about 4 KiB) wakes the checkpointer at once
  * and makes it rewind the WAL (see ckpt_run). Smaller means more frequent
  * writer stalls of a few ms under sustained load; larger, a bigger file:
@@ -719,19 +724,25 @@ static void ckpt_run(struct store *s)
 static void *ckpt_main(void *arg)
 {
 	struct store *s = arg;
-	uint64_t seen = 0;
+	uint64_t seen = 0, last = 0;
 
 	while (ckpt_wait(&s->ckpt)) {
 		uint64_t now;
+		bool kicked;
 
 		pthread_mutex_lock(&s->lock);
 		now = s->commits;
+		kicked = s->kicked;
 		s->kicked = false;
 		pthread_mutex_unlock(&s->lock);
-		if (now != seen) {
+		/* A kick (the WAL is long) goes at once: ckpt_run then
+		 * copies and rewinds. */
+		if (now != seen && (now - seen >= CKPT_MIN_COMMITS ||
+				    now == last || kicked)) {
 			seen = now;
 			ckpt_run(s);
 		}
+		last = now;
 	}
 	return NULL;
 }

@@ -1323,7 +1323,9 @@ done:
 				mono_us() - start_us);
 out:
 	ans->status = st;
-	trace_request(req, who, ans);
+	/* Only the transport's debug line reads it. */
+	if (log_threshold >= LOG_DEBUG)
+		trace_request(req, who, ans);
 	wsman_request_free(req);
 	return st;
 }
@@ -1514,7 +1516,8 @@ static void wsman_serve(void *self, void *state, const struct front_request *rq,
 	*ans = (struct front_answer){ .status = wa.status, .content_type = wa.content_type,
 				      .drop = wa.drop, .defer_ms = wa.defer_ms,
 				      .wait = wa.wait };
-	snprintf(ans->trace, sizeof(ans->trace), "%s", wa.trace);
+	_Static_assert(sizeof(ans->trace) == sizeof(wa.trace), "one trace size");
+	memcpy(ans->trace, wa.trace, sizeof(ans->trace));
 	if (wa.status == 401) {
 		ans->challenge = "Basic realm=\"WSMAN\"";
 		ans->content_type = NULL;
