@@ -177,8 +177,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_GET_MODE] =
 		"SELECT mode FROM dp_state WHERE site = ?1 AND nalpath = ?2",
 	[ST_UPDATE_MODE] =
+		/* updated_ms and updated_by: the last change of the mode
+		 * (apply_mode_locked). */
 		"UPDATE dp_state SET mode = ?3, updated_ms = ?4, updated_by = ?5"
-		" WHERE site = ?1 AND nalpath = ?2",
+		" WHERE site = ?1 AND nalpath = ?2 AND mode <> ?3",
 	[ST_SEED] =
 		"INSERT OR IGNORE INTO dp_state(site, nalpath, mode, updated_ms)"
 		" VALUES (?1, ?2, ?3, ?4)",
@@ -1465,22 +1467,32 @@ static int apply_mode_locked(struct store *s, struct pending *w)
 {
 	sqlite3_stmt *up = s->st[ST_UPDATE_MODE];
 	struct journal_entry *e = w->e;
-	int rc = get_mode_locked(s, w->site, w->nalpath, &w->old);
+	int rc;
 
-	if (rc)
-		return rc;
-	e->old_mode = w->old;
-	e->new_mode = w->mode;
 	if (e->time_ms == 0)
 		e->time_ms = now_ms();
+	/* The update changes the row only when the mode changes; a mode
+	 * is 0 or 1, so a row it changed held the other one, and only a
+	 * call that changes nothing pays for a look at the old mode (and
+	 * whether the DP is known at all). */
 	bind_str(up, 1, w->site);
 	bind_str(up, 2, w->nalpath);
 	sqlite3_bind_int64(up, 3, w->mode);
 	sqlite3_bind_int64(up, 4, e->time_ms);
 	bind_str(up, 5, e->user);
 	rc = step_done(up);
-	if (rc == SQLITE_OK)
-		rc = journal_insert_locked(s, e);
+	if (rc != SQLITE_OK)
+		return rc;
+	if (sqlite3_changes(s->db) == 1) {
+		w->old = !w->mode;
+	} else {
+		rc = get_mode_locked(s, w->site, w->nalpath, &w->old);
+		if (rc)
+			return rc;
+	}
+	e->old_mode = w->old;
+	e->new_mode = w->mode;
+	rc = journal_insert_locked(s, e);
 	/* A queued write's message only when the mode changes, judged
 	 * here, in commit order: its caller cannot know what the writes
 	 * queued before its own leave. */
