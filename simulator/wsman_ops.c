@@ -56,6 +56,10 @@ struct evict_note {
 #define EVICT_LOG_EVERY_S 60
 
 struct wsman_ops {
+	/* Each thread's wsman_parser (parser contexts are reused, one per
+	 * worker); freed when the thread ends. */
+	pthread_key_t parser_key;
+	bool parser_key_ok;
 	struct provider *p;		/* set once by wsman_ops_set_ready() */
 	struct wsman_ops_limits lim;
 	pthread_mutex_t ready_lock;	/* guards p and auth.fx until ready */
@@ -116,6 +120,28 @@ static void enum_ctx_free(struct enum_ctx *c)
 	free(c);
 }
 
+static void thread_parser_free(void *ps)
+{
+	wsman_parser_free(ps);
+}
+
+/* The calling thread's parser, made at its first request; NULL (a
+ * context per parse) when it cannot be. */
+static struct wsman_parser *thread_parser(struct wsman_ops *o)
+{
+	struct wsman_parser *ps;
+
+	if (!o->parser_key_ok)
+		return NULL;
+	ps = pthread_getspecific(o->parser_key);
+	if (!ps && (ps = wsman_parser_new()) &&
+	    pthread_setspecific(o->parser_key, ps)) {
+		wsman_parser_free(ps);
+		ps = NULL;
+	}
+	return ps;
+}
+
 struct wsman_ops *wsman_ops_new(const struct wsman_ops_limits *limits)
 {
 	struct wsman_ops *o = calloc(1, sizeof(*o));
@@ -139,6 +165,7 @@ struct wsman_ops *wsman_ops_new(const struct wsman_ops_limits *limits)
 	if (!o->lim.max_envelope)
 		o->lim.max_envelope = 512000;
 	pthread_mutex_init(&o->lock, NULL);
+	o->parser_key_ok = pthread_key_create(&o->parser_key, thread_parser_free) == 0;
 	return o;
 }
 
@@ -156,6 +183,12 @@ void wsman_ops_free(struct wsman_ops *o)
 	for (size_t i = 0; i < o->nctxs; i++)
 		enum_ctx_free(o->ctxs[i]);
 	free(o->ctxs);
+	if (o->parser_key_ok) {
+		/* The other threads' went with them (MHD's workers are
+		 * joined before this); this thread's is still here. */
+		wsman_parser_free(pthread_getspecific(o->parser_key));
+		pthread_key_delete(o->parser_key);
+	}
 	pthread_mutex_destroy(&o->lock);
 	pthread_mutex_destroy(&o->ready_lock);
 	ratelimit_free(o->log_401);
@@ -1215,7 +1248,8 @@ int wsman_ops_serve(struct wsman_ops *o, const struct caller *who,
 	c.pc->can_defer = call != NULL;
 	new_uuid(c.msgid);
 	enum body_encoding enc = body_encoding(body, len);
-	int r = wsman_request_parse(body, len, 0, &req, &f, reason, sizeof(reason));
+	int r = wsman_request_parse_with(thread_parser(o), body, len, 0, &req, &f,
+					 reason, sizeof(reason));
 	c.req = req;
 	/* MS-WSMV 3.1.4.1.7: the service's own limit caps the client's. */
 	c.max_env = req && req->max_envelope_size &&
