@@ -12,9 +12,10 @@
  *            so a request it refuses never has its body parsed;
  *   serve()  with the whole body, to answer.
  *
- * An answer can ask to be served again later (a fault rule's delay):
- * http.c then suspends the connection, never a worker thread, and calls
- * serve() again with the same state.
+ * An answer can ask to be served again later, after a time (a fault
+ * rule's delay) or once a completion fires (a change waiting for its
+ * group commit; completion.h): http.c then suspends the connection,
+ * never a worker thread, and calls serve() again with the same state.
  *
  * Everything in a front_request is borrowed for the call.
  */

@@ -36,7 +36,8 @@
 /* Refusals a flood could repeat are logged at most once a minute. */
 #define LOG_PERIOD_MS 60000
 
-/* A connection suspended until a fault rule's wait is over. */
+/* A connection suspended until a fault rule's wait is over. (One waiting
+ * for a completion is on no list: whoever fires it resumes it.) */
 struct waiter {
 	struct MHD_Connection *conn;
 	int64_t due_ms;		/* CLOCK_MONOTONIC */
