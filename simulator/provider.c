@@ -485,8 +485,6 @@ static struct site *deactivate(struct provider *p, size_t i)
 	return s;
 }
 
-/* The fixture's modes of the sites' DPs, for the store (malloc'd;
- * borrowed strings). */
 /* Modes back to the fixture's, as of the store_reset of s's site just
  * made; write lock held. */
 static void reset_modes(struct provider *p, struct site *s)
@@ -497,6 +495,8 @@ static void reset_modes(struct provider *p, struct site *s)
 	}
 }
 
+/* The fixture's modes of the sites' DPs, for the store (malloc'd;
+ * borrowed strings). */
 static struct store_seed *site_seeds(struct site *const *sites, size_t n,
 				     size_t *count)
 {
@@ -1700,6 +1700,7 @@ static uint32_t set_dp_mode(struct provider *p, struct provider_call *call,
 	}
 	store_write_submit(p->st, w);
 	call->write = w;
+	call->write_class = sc->ce;
 	call->write_nalpath = nalpath;
 	call->write_mode = mode;
 	if (call->can_defer && !completion_fired(store_write_completion(w))) {
@@ -1728,12 +1729,15 @@ static uint32_t end_set_mode(struct provider *p, struct provider_call *call,
 	uint32_t hr;
 	int r = store_write_end(call->write, &old, &seq);
 
+	const struct provider_class *ce = call->write_class;
+
 	call->write = NULL;
+	call->write_class = NULL;
 	call->write_nalpath = NULL;
 	call->wait_on = NULL;
 	call->deferred = false;
 	pthread_rwlock_wrlock(&p->lock);
-	struct site *site = sc ? sc->ce->site : NULL;
+	struct site *site = ce->site;	/* may have gone meanwhile */
 	struct dp_entry *e = site ? find_dp(site, nalpath) : NULL;
 	if (e) {
 		now_mode = e->mode;

@@ -152,6 +152,7 @@ struct provider_call {
 	struct fault_decision decision;
 	int64_t start_us;
 	struct store_write *write;	/* a change waiting for its commit */
+	const struct provider_class *write_class;
 	char *write_nalpath;
 	uint32_t write_mode;
 
