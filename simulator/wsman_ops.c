@@ -1230,9 +1230,26 @@ static void trace_request(const struct wsman_request *req, const struct caller *
 		 ans->fault ? ans->fault : "");
 }
 
+/* wsman_ops_serve; keep, when not NULL, carries the parsed request
+ * across a deferral: an answer deferred leaves it there, and the call
+ * made again takes it instead of parsing the same body once more (a
+ * change waiting for its commit would parse every envelope twice). */
+static int serve_kept(struct wsman_ops *o, const struct caller *who,
+		      const char *body, size_t len, struct buf *out,
+		      struct provider_call *call, struct wsman_request **keep,
+		      struct wsman_ops_answer *ans);
+
 int wsman_ops_serve(struct wsman_ops *o, const struct caller *who,
 		    const char *body, size_t len, struct buf *out,
 		    struct provider_call *call, struct wsman_ops_answer *ans)
+{
+	return serve_kept(o, who, body, len, out, call, NULL, ans);
+}
+
+static int serve_kept(struct wsman_ops *o, const struct caller *who,
+		      const char *body, size_t len, struct buf *out,
+		      struct provider_call *call, struct wsman_request **keep,
+		      struct wsman_ops_answer *ans)
 {
 	struct provider_call local = { 0 };
 	struct op_call c = { .o = o, .who = who, .out = out, .ans = ans,
@@ -1248,8 +1265,15 @@ int wsman_ops_serve(struct wsman_ops *o, const struct caller *who,
 	c.pc->can_defer = call != NULL;
 	new_uuid(c.msgid);
 	enum body_encoding enc = body_encoding(body, len);
-	int r = wsman_request_parse_with(thread_parser(o), body, len, 0, &req, &f,
-					 reason, sizeof(reason));
+	int r = 0;
+
+	if (keep && *keep) {	/* parsed whole the first time */
+		req = *keep;
+		*keep = NULL;
+	} else {
+		r = wsman_request_parse_with(thread_parser(o), body, len, 0, &req,
+					     &f, reason, sizeof(reason));
+	}
 	c.req = req;
 	/* MS-WSMV 3.1.4.1.7: the service's own limit caps the client's. */
 	c.max_env = req && req->max_envelope_size &&
@@ -1360,7 +1384,10 @@ out:
 	/* Only the transport's debug line reads it. */
 	if (log_threshold >= LOG_DEBUG)
 		trace_request(req, who, ans);
-	wsman_request_free(req);
+	if (keep && r == 0 && (ans->defer_ms || ans->wait))
+		*keep = req;
+	else
+		wsman_request_free(req);
 	return st;
 }
 
@@ -1379,6 +1406,7 @@ struct wsman_req {
 	struct caller who;
 	bool anonymous;
 	struct provider_call call;	/* kept across a deferral */
+	struct wsman_request *parsed;	/* too (serve_kept) */
 };
 
 static bool wsman_owns(void *self, const char *path)
@@ -1545,8 +1573,8 @@ static void wsman_serve(void *self, void *state, const struct front_request *rq,
 	size_t len;
 
 	buf_init(&out, 0);
-	wsman_ops_serve(o, r->anonymous ? NULL : &r->who, rq->body, rq->len, &out,
-			&r->call, &wa);
+	serve_kept(o, r->anonymous ? NULL : &r->who, rq->body, rq->len, &out,
+		   &r->call, &r->parsed, &wa);
 	*ans = (struct front_answer){ .status = wa.status, .content_type = wa.content_type,
 				      .drop = wa.drop, .defer_ms = wa.defer_ms,
 				      .wait = wa.wait };
@@ -1590,6 +1618,8 @@ static void wsman_release(void *self, void *state)
 
 	if (r && o->p)
 		provider_call_end(o->p, &r->call);
+	if (r)
+		wsman_request_free(r->parsed);
 	free(state);
 }
 
