@@ -1751,6 +1751,23 @@ static uint32_t end_set_mode(struct provider *p, struct provider_call *call,
 		free(nalpath);
 		return 0;
 	}
+	if (r == -ENOENT) {
+		/* The site went (or was reset without the DP) between the
+		 * queueing and the commit: answered as if it had gone just
+		 * before the call, as set_dp_mode answers. */
+		if (site)
+			snprintf(msg, msgsize, "No distribution point with NAL path "
+				 "'%s' in site %s.", nalpath, sc->site);
+		else
+			snprintf(msg, msgsize, "Site %s is no longer served.", sc->site);
+		hr = site ? WBEM_E_NOT_FOUND : WBEM_E_INVALID_NAMESPACE;
+		je->nalpath = nalpath;
+		je->has_return_value = false;
+		je->return_value = 0;
+		hr = record_result(p, call, je, hr, msg, msgsize);
+		free(nalpath);
+		return hr;
+	}
 	if (r) {
 		je->nalpath = nalpath;
 		/* Nothing changed (the row and the change are one
