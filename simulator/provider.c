@@ -1752,15 +1752,11 @@ static uint32_t end_set_mode(struct provider *p, struct provider_call *call,
 		return 0;
 	}
 	if (r == -ENOENT) {
-		/* The site went (or was reset without the DP) between the
-		 * queueing and the commit: answered as if it had gone just
-		 * before the call, as set_dp_mode answers. */
-		if (site)
-			snprintf(msg, msgsize, "No distribution point with NAL path "
-				 "'%s' in site %s.", nalpath, sc->site);
-		else
-			snprintf(msg, msgsize, "Site %s is no longer served.", sc->site);
-		hr = site ? WBEM_E_NOT_FOUND : WBEM_E_INVALID_NAMESPACE;
+		/* The DP's row was gone at the commit: its site was removed
+		 * between the queueing and the commit (it may be back by
+		 * now). Answered as a call made while it was gone. */
+		snprintf(msg, msgsize, "Site %s is no longer served.", sc->site);
+		hr = WBEM_E_INVALID_NAMESPACE;
 		je->nalpath = nalpath;
 		je->has_return_value = false;
 		je->return_value = 0;
