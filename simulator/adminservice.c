@@ -383,6 +383,7 @@ static int intercepted(struct ctx *x, const char *msg)
 
 	if (c->deferred) {
 		x->ans->defer_ms = c->wait_ms;
+		x->ans->wait = c->wait_on;
 		return 0;
 	}
 	if (c->effect == FAULT_DROP) {
@@ -1777,6 +1778,11 @@ static void as_too_large(void *self, void *state, size_t limit,
 
 static void as_release(void *self, void *state)
 {
+	struct adminservice *a = self;
+	struct as_req *r = state;
+
+	if (r && a->p)
+		provider_call_end(a->p, &r->call);
 	free(state);
 }
 

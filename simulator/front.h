@@ -12,9 +12,10 @@
  *            so a request it refuses never has its body parsed;
  *   serve()  with the whole body, to answer.
  *
- * An answer can ask to be served again later (a fault rule's delay):
- * http.c then suspends the connection, never a worker thread, and calls
- * serve() again with the same state.
+ * An answer can ask to be served again later, after a time (a fault
+ * rule's delay) or once a completion fires (a change waiting for its
+ * group commit; completion.h): http.c then suspends the connection,
+ * never a worker thread, and calls serve() again with the same state.
  *
  * Everything in a front_request is borrowed for the call.
  */
@@ -24,6 +25,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+struct completion;
 
 /* What a front end keeps for a whole TCP connection: the security
  * context of a Negotiate sign-in, which belongs to the connection, not
@@ -88,6 +91,10 @@ struct front_answer {
 				 * SOAP envelope, as WinRM sends it): none
 				 * of the headers added for browsers */
 	uint32_t defer_ms;	/* serve() again after this many ms */
+	/* Not NULL: serve() again once this fires (completion.h), the
+	 * front end's work waiting on something that finishes by itself (a
+	 * change waiting for its group commit). */
+	struct completion *wait;
 	/* What the front end made of the request, for the transport's
 	 * debug line: operation, resource, user, fault ("" when nothing
 	 * to add). */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "completion.h"
 #include "config.h"
 #include "conn_guard.h"
 #include "log.h"
@@ -35,7 +36,8 @@
 /* Refusals a flood could repeat are logged at most once a minute. */
 #define LOG_PERIOD_MS 60000
 
-/* A connection suspended until a fault rule's wait is over. */
+/* A connection suspended until a fault rule's wait is over. (One waiting
+ * for a completion is on no list: whoever fires it resumes it.) */
 struct waiter {
 	struct MHD_Connection *conn;
 	int64_t due_ms;		/* CLOCK_MONOTONIC */
@@ -308,6 +310,38 @@ static bool waker_defer(struct waker *w, struct MHD_Connection *conn,
 	pthread_mutex_unlock(&w->lock);
 	if (!ok)
 		free(n);
+	return ok;
+}
+
+/* completion_arm's function: the work a connection waited for is over. */
+static void resume_conn(void *conn)
+{
+	MHD_resume_connection(conn);
+}
+
+/* Suspends conn until c fires (whoever fires it resumes conn), counted
+ * in w->held as waker_defer counts. False when shutting down: then the
+ * caller waits for c on its thread. The waker thread plays no part, but
+ * its lock orders this against waker_stop, and waker_drain waits for
+ * these requests too. */
+static bool waker_hold(struct waker *w, struct MHD_Connection *conn,
+		       struct completion *c, bool *held)
+{
+	bool ok = false;
+
+	pthread_mutex_lock(&w->lock);
+	if (!w->stopping) {
+		if (!*held) {
+			*held = true;
+			w->held++;
+		}
+		MHD_suspend_connection(conn);
+		/* Fired already: nobody else will resume it. */
+		if (!completion_arm(c, resume_conn, conn))
+			MHD_resume_connection(conn);
+		ok = true;
+	}
+	pthread_mutex_unlock(&w->lock);
 	return ok;
 }
 
@@ -621,7 +655,18 @@ static enum MHD_Result serve_request(struct listener *l, struct MHD_Connection *
 	rq.body = buf_ptr(&req->body);
 	rq.len = buf_len(&req->body);
 	f->serve(f->self, req->state, &rq, &ans);
-	if (ans.defer_ms) {
+	if (ans.wait) {
+		struct completion *c = ans.wait;
+
+		free(ans.body);
+		if (waker_hold(&s->waker, conn, c, &req->held)) {
+			free(args.args);
+			return MHD_YES;	/* called again once resumed */
+		}
+		completion_wait(c);
+		ans = (struct front_answer){ 0 };
+		f->serve(f->self, req->state, &rq, &ans);
+	} else if (ans.defer_ms) {
 		free(ans.body);
 		free(ans.auth_token);
 		if (waker_defer(&s->waker, conn, ans.defer_ms, &req->held)) {

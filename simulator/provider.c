@@ -1,5 +1,7 @@
 #include "provider.h"
 
+#include "completion.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <pthread.h>
@@ -41,6 +43,10 @@ struct dp_entry {
 	unsigned id;			/* its ID property: 1 + its place in
 					 * the fixture */
 	uint32_t mode;			/* committed mode, guarded by lock */
+	/* The store's commit order of that mode (store_write_end), guarded
+	 * by lock: a change is mirrored here only when it was committed
+	 * after the mode shown (Group commit in docs/architecture.md). */
+	uint64_t mode_seq;
 };
 
 /* A fixture document added at run time, shared by the sites it made. */
@@ -438,6 +444,7 @@ static int build_site(struct provider *p, const struct fixture_site *fs,
 		e->fx = &fs->dps[k];
 		e->id = (unsigned)k + 1;
 		e->mode = fs->dps[k].maintenance;
+		e->mode_seq = store_reset_seq(p->st);
 	}
 	qsort(s->dps, s->ndps, sizeof(*s->dps), cmp_dp);
 	if (index_names(s))
@@ -512,6 +519,16 @@ static struct site *deactivate(struct provider *p, size_t i)
 	for (size_t k = 0; k < s->ndeclared; k++)
 		site_publish(s->declared[k], NULL);
 	return s;
+}
+
+/* Modes back to the fixture's, as of the store_reset of s's site just
+ * made; write lock held. */
+static void reset_modes(struct provider *p, struct site *s)
+{
+	for (size_t k = 0; k < s->ndps; k++) {
+		s->dps[k].mode = s->dps[k].fx->maintenance;
+		s->dps[k].mode_seq = store_reset_seq(p->st);
+	}
 }
 
 /* The fixture's modes of the sites' DPs, for the store (malloc'd;
@@ -1154,16 +1171,34 @@ static uint32_t enter(const struct provider_class *ce, struct scope *sc,
 	return 0;
 }
 
+/* Appends t to out (size bytes, used of them taken), truncating; out
+ * stays terminated. */
+static void params_add(char *out, size_t size, size_t *used, const char *t)
+{
+	size_t n = strlen(t);
+
+	if (*used + 1 >= size)
+		return;
+	if (n > size - 1 - *used)
+		n = size - 1 - *used;
+	memcpy(out + *used, t, n);
+	*used += n;
+	out[*used] = '\0';
+}
+
+/* "Name=value Name2=value2", truncated to size: the journal's params.
+ * Without snprintf: this runs on every call. */
 static void params_text(const struct provider_arg *params, size_t n, char *out, size_t size)
 {
 	size_t used = 0;
+
 	out[0] = '\0';
-	for (size_t i = 0; i < n && used < size; i++) {
-		int w = snprintf(out + used, size - used, "%s%s=%s", i ? " " : "",
-				 params[i].name, params[i].value ? params[i].value : "(null)");
-		if (w < 0)
-			break;
-		used += (size_t)w;
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			params_add(out, size, &used, " ");
+		params_add(out, size, &used, params[i].name);
+		params_add(out, size, &used, "=");
+		params_add(out, size, &used, params[i].value ? params[i].value : "(null)");
 	}
 }
 
@@ -1852,6 +1887,10 @@ static bool dp_in_scope(const struct caller *who, const struct scope *sc,
  * released: a DELETE /_dpsim/sites/CODE, a reset or a snapshot restore
  * may free it at once. What outlives the lock (the NAL path for the
  * journal and the log) is copied while it is held. */
+static uint32_t end_set_mode(struct provider *p, struct provider_call *call,
+			     const struct scope *sc, struct journal_entry *je,
+			     char *msg, size_t msgsize);
+
 static uint32_t set_dp_mode(struct provider *p, struct provider_call *call,
 			    const struct scope *sc, const struct auth_access *acc,
 			    const struct set_mode_args *args,
@@ -1859,10 +1898,12 @@ static uint32_t set_dp_mode(struct provider *p, struct provider_call *call,
 {
 	const struct caller *who = call->who;
 	const struct set_mode_args a = *args;
-	uint32_t mode = (uint32_t)a.mode, old = 0;
+	uint32_t mode = (uint32_t)a.mode;
 	char *nalpath = NULL;
 	uint32_t hr = a.hresult;
 
+	if (call->write)	/* called again: the change was queued */
+		return end_set_mode(p, call, sc, je, msg, msgsize);
 	if (hr)
 		snprintf(msg, msgsize, "%s", a.msg);
 	je->nalpath = a.nalpath;
@@ -1914,13 +1955,87 @@ static uint32_t set_dp_mode(struct provider *p, struct provider_call *call,
 		.mode = mode,
 	};
 	statmsg_for_mode_change(&chg, &sm);
-	int r = store_set_mode(p->st, site->code, e->nalpath, mode, je,
-			       e->mode != mode ? &sm : NULL, &old);
-	uint32_t now_mode = e->mode;
-	if (r == 0)
-		e->mode = mode;
+	/* Queued under the lock (sm points into the site), committed
+	 * without it: the caller waits for the commit without holding the
+	 * lock, or a thread when it can be called again (can_defer). The
+	 * store writes sm only if the mode really changes. */
+	struct store_write *w;
+	int r = store_write_new(site->code, e->nalpath, mode, je, &sm, &w);
 	pthread_rwlock_unlock(&p->lock);
 	if (r) {
+		snprintf(msg, msgsize, "Out of memory.");
+		hr = record_result(p, call, je, WBEM_E_OUT_OF_MEMORY, msg, msgsize);
+		free(nalpath);
+		return hr;
+	}
+	store_write_submit(p->st, w);
+	call->write = w;
+	call->write_class = sc->ce;
+	call->write_nalpath = nalpath;
+	call->write_mode = mode;
+	if (call->can_defer && !completion_fired(store_write_completion(w))) {
+		call->deferred = true;
+		call->wait_ms = 0;
+		call->wait_on = store_write_completion(w);
+		snprintf(msg, msgsize, "Waiting for the commit.");
+		return WBEM_E_FAILED;
+	}
+	return end_set_mode(p, call, sc, je, msg, msgsize);
+
+journal:
+	return record_result(p, call, je, hr, msg, msgsize);
+}
+
+/* The second half of a change: once its commit is over (waits for it
+ * when it is not), mirrors the committed mode in memory, unless a later
+ * commit or a reset already did, and answers. */
+static uint32_t end_set_mode(struct provider *p, struct provider_call *call,
+			     const struct scope *sc, struct journal_entry *je,
+			     char *msg, size_t msgsize)
+{
+	char *nalpath = call->write_nalpath;
+	uint32_t mode = call->write_mode, old = 0, now_mode = 0;
+	uint64_t seq = 0;
+	uint32_t hr;
+	int r = store_write_end(call->write, &old, &seq);
+
+	const struct provider_class *ce = call->write_class;
+
+	call->write = NULL;
+	call->write_class = NULL;
+	call->write_nalpath = NULL;
+	call->wait_on = NULL;
+	call->deferred = false;
+	pthread_rwlock_wrlock(&p->lock);
+	struct site *site = ce->site;	/* may have gone meanwhile */
+	struct dp_entry *e = site ? find_dp(site, nalpath) : NULL;
+	if (e) {
+		now_mode = e->mode;
+		if (r == 0 && seq > e->mode_seq) {
+			e->mode = mode;
+			e->mode_seq = seq;
+		}
+	}
+	pthread_rwlock_unlock(&p->lock);
+	if (!sc) {		/* provider_call_end: nobody to answer */
+		free(nalpath);
+		return 0;
+	}
+	if (r == -ENOENT) {
+		/* The DP's row was gone at the commit: its site was removed
+		 * between the queueing and the commit (it may be back by
+		 * now). Answered as a call made while it was gone. */
+		snprintf(msg, msgsize, "Site %s is no longer served.", sc->site);
+		hr = WBEM_E_INVALID_NAMESPACE;
+		je->nalpath = nalpath;
+		je->has_return_value = false;
+		je->return_value = 0;
+		hr = record_result(p, call, je, hr, msg, msgsize);
+		free(nalpath);
+		return hr;
+	}
+	if (r) {
+		je->nalpath = nalpath;
 		/* Nothing changed (the row and the change are one
 		 * transaction); the refusal gets a row of its own if it can. */
 		if (r == -ENOSPC) {
@@ -1946,13 +2061,16 @@ static uint32_t set_dp_mode(struct provider *p, struct provider_call *call,
 		free(nalpath);
 		return hr;
 	}
-	log_info("%s set %s mode %u -> %u (%s)", who->user, nalpath, old, mode,
-		 who->protocol);
+	log_info("%s set %s mode %u -> %u (%s)", call->who->user, nalpath, old, mode,
+		 call->who->protocol);
 	free(nalpath);
 	return 0;
+}
 
-journal:
-	return record_result(p, call, je, hr, msg, msgsize);
+void provider_call_end(struct provider *p, struct provider_call *call)
+{
+	if (call && call->write)
+		end_set_mode(p, call, NULL, NULL, NULL, 0);
 }
 
 /* ---- GetChainedPullDPs ------------------------------------------------- */
@@ -2386,6 +2504,8 @@ int provider_site_add(struct provider *p, const char *name, const char *xml,
 			r = -ENOMEM;
 		else if (store_reset(p->st, built[i]->code, seeds, ns))
 			r = -EIO;
+		else
+			reset_modes(p, built[i]);
 		free(seeds);
 		seeds = NULL;
 	}
@@ -2482,13 +2602,6 @@ size_t provider_site_count(struct provider *p, size_t *ndps)
 	return n;
 }
 
-/* Modes back to the fixture's; write lock held. */
-static void reset_modes(struct site *s)
-{
-	for (size_t k = 0; k < s->ndps; k++)
-		s->dps[k].mode = s->dps[k].fx->maintenance;
-}
-
 static int reset_one(struct provider *p, const char *code)
 {
 	struct store_seed *seeds;
@@ -2511,7 +2624,7 @@ static int reset_one(struct provider *p, const char *code)
 	else if (store_reset(p->st, s->code, seeds, n))
 		r = -EIO;
 	else
-		reset_modes(s);
+		reset_modes(p, s);
 	/* Under the lock, as in provider_site_remove: the site reset is
 	 * the one whose rules go back to the fixture's. */
 	if (!r)
@@ -2569,7 +2682,7 @@ static int reset_all(struct provider *p)
 			site_free(s);
 	}
 	for (k = 0; k < fx->nsites; k++) {
-		reset_modes(next[k]);
+		reset_modes(p, next[k]);
 		activate(p, next[k]);	/* reserved: cannot fail */
 	}
 	/* With the sites, not after: a site added once the lock is
@@ -2871,11 +2984,13 @@ int provider_snapshot_restore(struct provider *p, const char *name,
 	for (size_t i = 0; i < n; i++) {
 		struct site *s = next[i];
 
-		for (size_t k = 0; k < s->ndps; k++)
+		for (size_t k = 0; k < s->ndps; k++) {
 			if (store_get_mode(p->st, s->code, s->dps[k].nalpath,
 					   &s->dps[k].mode))
 				log_warn("snapshot %s has no state for %s",
 					 name, s->dps[k].nalpath);
+			s->dps[k].mode_seq = store_reset_seq(p->st);
+		}
 		activate(p, s);	/* reserved: cannot fail */
 	}
 	if (faults_import(p->faults, &fs))

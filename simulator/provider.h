@@ -151,6 +151,10 @@ struct provider_call {
 	bool waited;
 	struct fault_decision decision;
 	int64_t start_us;
+	struct store_write *write;	/* a change waiting for its commit */
+	const struct provider_class *write_class;
+	char *write_nalpath;
+	uint32_t write_mode;
 
 	/* What happened. When deferred is set, or effect is FAULT_HTTP,
 	 * FAULT_DROP or FAULT_TIMEOUT, the call's HRESULT means nothing:
@@ -158,10 +162,21 @@ struct provider_call {
 	 * journaled, except when deferred). */
 	bool deferred;
 	uint32_t wait_ms;
+	/* With deferred and wait_ms 0: call again once this fires (a change
+	 * queued for the group commit); NULL otherwise. */
+	struct completion *wait_on;
 	enum fault_effect effect;
 	unsigned http_status;
 	int64_t rule_id;	/* the rule that fired; 0: none */
 };
+
+/* The call's state is going away (the front end's release): a change
+ * still waiting for its commit is finished first, so that the mode in
+ * memory follows the database even when nobody hears the answer.
+ * NULL and a call with nothing pending are fine. */
+void provider_call_end(struct provider *p, struct provider_call *call);
+
+struct completion;
 
 static inline bool provider_call_intercepted(const struct provider_call *c)
 {

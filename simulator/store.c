@@ -17,6 +17,7 @@
  */
 #include "store.h"
 #include "store_testing.h"
+#include "completion.h"
 #include "dblock.h"
 #include "log.h"
 #include "ratelimit.h"
@@ -40,6 +41,11 @@
 
 /* How often the checkpointer looks at the WAL when nothing urges it. */
 #define CKPT_PERIOD_MS 250
+/* A period's pass copies the WAL back once this many commits came since
+ * the last one, or once commits stopped for a period: a few commits'
+ * worth of frames is mostly the same hot pages (dp_state's, the journal's
+ * newest), copied again at each pass for nothing. */
+#define CKPT_MIN_COMMITS 64
 /* A WAL this long (frames of about 4 KiB) wakes the checkpointer at once
  * and makes it rewind the WAL (see ckpt_run). Smaller means more frequent
  * writer stalls of a few ms under sustained load; larger, a bigger file:
@@ -176,8 +182,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_GET_MODE] =
 		"SELECT mode FROM dp_state WHERE site = ?1 AND nalpath = ?2",
 	[ST_UPDATE_MODE] =
+		/* updated_ms and updated_by: the last change of the mode
+		 * (apply_mode_locked). */
 		"UPDATE dp_state SET mode = ?3, updated_ms = ?4, updated_by = ?5"
-		" WHERE site = ?1 AND nalpath = ?2",
+		" WHERE site = ?1 AND nalpath = ?2 AND mode <> ?3",
 	[ST_SEED] =
 		"INSERT OR IGNORE INTO dp_state(site, nalpath, mode, updated_ms)"
 		" VALUES (?1, ?2, ?3, ?4)",
@@ -255,7 +263,22 @@ struct pending {
 	struct status_message *m;	/* with a mode change, or NULL */
 	uint32_t old;			/* the mode it replaced */
 	int rc;				/* 0, -ENOENT, -ENOSPC, -EIO */
+	uint64_t seq;			/* its place in commit order */
+	/* A queued write (store_set_mode_queue): fired once committed.
+	 * NULL: its caller blocks in submit until done. */
+	struct completion *fired;
+	bool m_if_changed;		/* m only when the mode changes */
 	bool done;			/* under qlock */
+};
+
+/* A write queued without waiting, with copies of what it writes (the
+ * caller's request may be gone by the time it is committed). */
+struct store_write {
+	struct pending w;
+	struct completion done;
+	struct journal_entry e;
+	struct status_message m;
+	char text[];		/* the strings of w, e and m */
 };
 
 struct store {
@@ -265,7 +288,14 @@ struct store {
 	pthread_mutex_t qlock;
 	pthread_cond_t qdone;
 	struct pending *qhead, **qtail;
-	bool leading;			/* a caller is committing a batch */
+	bool leading;			/* a batch is being committed */
+	bool handoff;			/* ... by the committer thread */
+	bool cstop;			/* the committer thread ends */
+	bool crunning;
+	pthread_cond_t qwork;		/* wakes the committer thread */
+	pthread_t committer;
+	uint64_t seq;			/* writes committed (under lock) */
+	_Atomic uint64_t reset_seq;	/* seq at the last reset or restore */
 	uint64_t batches, batched;	/* for the debug line on close */
 	struct ratelimit *full_log;	/* "disk full" log lines */
 	pthread_mutex_t lock;
@@ -701,19 +731,25 @@ static void ckpt_run(struct store *s)
 static void *ckpt_main(void *arg)
 {
 	struct store *s = arg;
-	uint64_t seen = 0;
+	uint64_t seen = 0, last = 0;
 
 	while (ckpt_wait(&s->ckpt)) {
 		uint64_t now;
+		bool kicked;
 
 		pthread_mutex_lock(&s->lock);
 		now = s->commits;
+		kicked = s->kicked;
 		s->kicked = false;
 		pthread_mutex_unlock(&s->lock);
-		if (now != seen) {
+		/* A kick (the WAL is long) goes at once: ckpt_run then
+		 * copies and rewinds. */
+		if (now != seen && (now - seen >= CKPT_MIN_COMMITS ||
+				    now == last || kicked)) {
 			seen = now;
 			ckpt_run(s);
 		}
+		last = now;
 	}
 	return NULL;
 }
@@ -947,6 +983,8 @@ int store_open(const char *path, struct store **out, char *err, size_t errsize)
 	return store_open_opts(path, NULL, out, err, errsize);
 }
 
+static void *committer_main(void *arg);
+
 int store_open_opts(const char *path, const struct store_options *o,
 		    struct store **out, char *err, size_t errsize)
 {
@@ -987,6 +1025,7 @@ int store_open_opts(const char *path, const struct store_options *o,
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->qlock, NULL);
 	pthread_cond_init(&s->qdone, NULL);
+	pthread_cond_init(&s->qwork, NULL);
 	s->qtail = &s->qhead;
 	pthread_mutex_init(&s->snap_lock, NULL);
 
@@ -1014,10 +1053,14 @@ int store_open_opts(const char *path, const struct store_options *o,
 		}
 		pthread_mutex_unlock(&s->lock);
 	}
+	if (rc == 0 && (rc = -pthread_create(&s->committer, NULL, committer_main, s)))
+		set_err(err, errsize, "cannot start the committer of %s: %s", path,
+			strerror(-rc));
 	if (rc) {
 		store_free(s);
 		return rc;
 	}
+	s->crunning = true;
 	s->ready = true;
 	*out = s;
 	return 0;
@@ -1032,6 +1075,14 @@ void store_free(struct store *s)
 			  (unsigned long long)s->batched,
 			  (unsigned long long)s->batches,
 			  (double)s->batched / (double)s->batches);
+	if (s->crunning) {
+		/* No caller is left (the contract): nothing is queued. */
+		pthread_mutex_lock(&s->qlock);
+		s->cstop = true;
+		pthread_cond_signal(&s->qwork);
+		pthread_mutex_unlock(&s->qlock);
+		pthread_join(s->committer, NULL);
+	}
 	ckpt_stop(s);
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
@@ -1053,6 +1104,7 @@ void store_free(struct store *s)
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->qlock);
 	pthread_cond_destroy(&s->qdone);
+	pthread_cond_destroy(&s->qwork);
 	pthread_mutex_destroy(&s->snap_lock);
 	counts_free(&s->jrows);
 	counts_free(&s->mrows);
@@ -1420,26 +1472,41 @@ static int apply_mode_locked(struct store *s, struct pending *w)
 {
 	sqlite3_stmt *up = s->st[ST_UPDATE_MODE];
 	struct journal_entry *e = w->e;
-	int rc = get_mode_locked(s, w->site, w->nalpath, &w->old);
+	int rc;
 
-	if (rc)
-		return rc;
-	e->old_mode = w->old;
-	e->new_mode = w->mode;
 	if (e->time_ms == 0)
 		e->time_ms = now_ms();
+	/* The update changes the row only when the mode changes; a mode
+	 * is 0 or 1, so a row it changed held the other one, and only a
+	 * call that changes nothing pays for a look at the old mode (and
+	 * whether the DP is known at all). */
 	bind_str(up, 1, w->site);
 	bind_str(up, 2, w->nalpath);
 	sqlite3_bind_int64(up, 3, w->mode);
 	sqlite3_bind_int64(up, 4, e->time_ms);
 	bind_str(up, 5, e->user);
 	rc = step_done(up);
-	if (rc == SQLITE_OK)
-		rc = journal_insert_locked(s, e);
-	if (rc == SQLITE_OK && w->m) {
+	if (rc != SQLITE_OK)
+		return rc;
+	if (sqlite3_changes(s->db) == 1) {
+		w->old = !w->mode;
+	} else {
+		rc = get_mode_locked(s, w->site, w->nalpath, &w->old);
+		if (rc)
+			return rc;
+	}
+	e->old_mode = w->old;
+	e->new_mode = w->mode;
+	rc = journal_insert_locked(s, e);
+	/* A queued write's message only when the mode changes, judged
+	 * here, in commit order: its caller cannot know what the writes
+	 * queued before its own leave. */
+	if (rc == SQLITE_OK && w->m && (!w->m_if_changed || w->old != w->mode)) {
 		if (w->m->time_ms == 0)
 			w->m->time_ms = e->time_ms;
 		rc = statmsg_insert_locked(s, w->m);
+	} else if (w->m) {
+		w->m->record_id = 0;
 	}
 	return rc;
 }
@@ -1465,6 +1532,7 @@ static void commit_batch(struct store *s, struct pending *b)
 			w->rc = -ENOENT;
 			rc = SQLITE_OK;
 		}
+		w->seq = ++s->seq;
 	}
 	/* The bound is kept once per batch: rows past it are dropped in
 	 * the same transaction that added them. */
@@ -1491,39 +1559,107 @@ static void commit_batch(struct store *s, struct pending *b)
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* Queues w and returns once the transaction holding it has committed or
- * failed. The first caller to find no batch being committed leads: it
- * takes everything queued, commits it, and wakes the others; whoever
- * queued meanwhile makes the next batch. So N calls arriving during a
- * commit share the next one: one commit per batch, not per call. */
+/* With qlock held and leading set: takes everything queued, commits it
+ * as one batch (qlock released meanwhile), marks the blocked callers
+ * done and returns the queued writes of the batch, to be fired once
+ * qlock is released (chained through next). */
+static struct pending *commit_queued_locked(struct store *s)
+{
+	struct pending *b = s->qhead, *fire = NULL, **ftail = &fire, *next;
+
+	s->qhead = NULL;
+	s->qtail = &s->qhead;
+	pthread_mutex_unlock(&s->qlock);
+	commit_batch(s, b);
+	pthread_mutex_lock(&s->qlock);
+	s->batches++;
+	for (struct pending *x = b; x; x = next) {
+		next = x->next;
+		s->batched++;
+		if (x->fired) {
+			x->next = NULL;
+			*ftail = x;
+			ftail = &x->next;
+		} else {
+			x->done = true;	/* x may be gone once qlock is released */
+		}
+	}
+	pthread_cond_broadcast(&s->qdone);
+	return fire;
+}
+
+/* Without qlock: tells the queued writes of a batch they are committed
+ * (each may be freed as soon as it is fired). */
+static void fire_all(struct pending *f)
+{
+	for (struct pending *next; f; f = next) {
+		next = f->next;
+		completion_fire(f->fired);
+	}
+}
+
+/* The committer thread: takes the batches over from a caller that
+ * committed one and found more queued, until the queue is empty. */
+static void *committer_main(void *arg)
+{
+	struct store *s = arg;
+
+	pthread_mutex_lock(&s->qlock);
+	while (!s->cstop || s->handoff) {
+		if (!s->handoff) {
+			pthread_cond_wait(&s->qwork, &s->qlock);
+			continue;
+		}
+		if (!s->qhead) {
+			s->handoff = false;
+			s->leading = false;
+			continue;
+		}
+		struct pending *fire = commit_queued_locked(s);
+
+		pthread_mutex_unlock(&s->qlock);
+		fire_all(fire);
+		pthread_mutex_lock(&s->qlock);
+	}
+	pthread_mutex_unlock(&s->qlock);
+	return NULL;
+}
+
+/* Queues w. When no batch is being committed, the caller commits the
+ * queue itself (w and whatever came with it) as one batch, at once;
+ * writes that arrive during a commit make the next batch, which the
+ * committer thread takes over, so a caller commits at most one batch
+ * and never waits behind others' commits holding its thread. Writes
+ * that arrived during a commit share the next one: one commit per
+ * batch, not per call.
+ *
+ * A blocked caller (w->fired NULL) returns once the transaction holding
+ * w has committed or failed, with w's result; a queued write returns at
+ * once and w->fired fires when its batch is committed (possibly before
+ * submit returns: the caller committed it itself). */
 static int submit(struct store *s, struct pending *w)
 {
+	struct pending *fire = NULL;
+
 	pthread_mutex_lock(&s->qlock);
 	*s->qtail = w;
 	s->qtail = &w->next;
-	while (!w->done) {
-		if (s->leading) {
-			pthread_cond_wait(&s->qdone, &s->qlock);
-			continue;
-		}
-		struct pending *b = s->qhead;
-
-		s->qhead = NULL;
-		s->qtail = &s->qhead;
+	if (!s->leading) {
 		s->leading = true;
-		pthread_mutex_unlock(&s->qlock);
-		commit_batch(s, b);
-		pthread_mutex_lock(&s->qlock);
-		s->batches++;
-		for (struct pending *x = b; x; x = x->next) {
-			x->done = true;
-			s->batched++;
+		fire = commit_queued_locked(s);
+		if (s->qhead) {
+			s->handoff = true;	/* leading stays set */
+			pthread_cond_signal(&s->qwork);
+		} else {
+			s->leading = false;
 		}
-		s->leading = false;
-		pthread_cond_broadcast(&s->qdone);
 	}
+	if (!w->fired)
+		while (!w->done)
+			pthread_cond_wait(&s->qdone, &s->qlock);
 	pthread_mutex_unlock(&s->qlock);
-	return w->rc;
+	fire_all(fire);
+	return w->fired ? 0 : w->rc;
 }
 
 int store_set_mode(struct store *s, const char *site, const char *nalpath,
@@ -1550,6 +1686,114 @@ int store_journal_add(struct store *s, struct journal_entry *e)
 	struct pending w = { .e = e };
 
 	return submit(s, &w);
+}
+
+/* Copies src into *pos (advanced), NULL stays NULL. */
+static const char *text_copy(const char *src, char **pos)
+{
+	size_t n;
+	char *dst = *pos;
+
+	if (!src)
+		return NULL;
+	n = strlen(src) + 1;
+	memcpy(dst, src, n);
+	*pos += n;
+	return dst;
+}
+
+static size_t text_len(const char *t)
+{
+	return t ? strlen(t) + 1 : 0;
+}
+
+int store_write_new(const char *site, const char *nalpath, uint32_t mode,
+		    const struct journal_entry *e, const struct status_message *m,
+		    struct store_write **out)
+{
+	const char *je[] = { e->user, e->protocol, e->operation, e->site,
+			     e->class_name, e->method, e->nalpath, e->params,
+			     e->effect, e->refusal };
+	size_t len = text_len(site) + text_len(nalpath);
+	struct store_write *w;
+	char *pos;
+
+	*out = NULL;
+	if (mode > 1 || !site || !nalpath)
+		return -EINVAL;
+	if (m && (!m->site || m->nins > STORE_STATMSG_MAX_INS))
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(je) / sizeof(*je); i++)
+		len += text_len(je[i]);
+	if (m) {
+		len += text_len(m->site) + text_len(m->nalpath) +
+		       text_len(m->module_name) + text_len(m->component) +
+		       text_len(m->machine) + text_len(m->top_level_site_code);
+		for (size_t i = 0; i < m->nins; i++)
+			len += text_len(m->ins[i]);
+	}
+	w = malloc(sizeof(*w) + len);
+	if (!w)
+		return -ENOMEM;
+	pos = w->text;
+	w->e = *e;
+	w->e.user = text_copy(e->user, &pos);
+	w->e.protocol = text_copy(e->protocol, &pos);
+	w->e.operation = text_copy(e->operation, &pos);
+	w->e.site = text_copy(e->site, &pos);
+	w->e.class_name = text_copy(e->class_name, &pos);
+	w->e.method = text_copy(e->method, &pos);
+	w->e.nalpath = text_copy(e->nalpath, &pos);
+	w->e.params = text_copy(e->params, &pos);
+	w->e.effect = text_copy(e->effect, &pos);
+	w->e.refusal = text_copy(e->refusal, &pos);
+	if (m) {
+		w->m = *m;
+		w->m.site = text_copy(m->site, &pos);
+		w->m.nalpath = text_copy(m->nalpath, &pos);
+		w->m.module_name = text_copy(m->module_name, &pos);
+		w->m.component = text_copy(m->component, &pos);
+		w->m.machine = text_copy(m->machine, &pos);
+		w->m.top_level_site_code = text_copy(m->top_level_site_code, &pos);
+		for (size_t i = 0; i < m->nins; i++)
+			w->m.ins[i] = text_copy(m->ins[i], &pos);
+	}
+	completion_init(&w->done);
+	w->w = (struct pending){ .mode = mode, .e = &w->e, .m = m ? &w->m : NULL,
+				 .fired = &w->done, .m_if_changed = true };
+	w->w.site = text_copy(site, &pos);
+	w->w.nalpath = text_copy(nalpath, &pos);
+	*out = w;
+	return 0;
+}
+
+void store_write_submit(struct store *s, struct store_write *w)
+{
+	submit(s, &w->w);
+}
+
+struct completion *store_write_completion(struct store_write *w)
+{
+	return &w->done;
+}
+
+int store_write_end(struct store_write *w, uint32_t *old_mode, uint64_t *seq)
+{
+	int rc;
+
+	completion_wait(&w->done);	/* at once when it fired */
+	rc = w->w.rc;
+	if (old_mode)
+		*old_mode = w->w.old;
+	if (seq)
+		*seq = w->w.seq;
+	free(w);
+	return rc;
+}
+
+uint64_t store_reset_seq(struct store *s)
+{
+	return atomic_load(&s->reset_seq);
 }
 
 /* A journal row copied out of SQLite; its strings live in text. */
@@ -2436,6 +2680,7 @@ int store_reset(struct store *s, const char *site,
 		log_sqlite(s, "reset", rc);
 		rollback_locked(s);
 	}
+	atomic_store(&s->reset_seq, s->seq);
 	counts_reload_locked(s);
 	pthread_mutex_unlock(&s->lock);
 	return rc == SQLITE_OK ? 0 : write_errno(rc);
@@ -2942,6 +3187,7 @@ int store_snapshot_restore(struct store *s, const char *name)
 			sqlite3_close(db);
 		counts_reload_locked(s);
 	}
+	atomic_store(&s->reset_seq, s->seq);
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }

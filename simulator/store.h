@@ -158,6 +158,42 @@ int store_set_mode(struct store *s, const char *site, const char *nalpath,
  * -ENOSPC, -ENOMEM or -EIO. */
 int store_journal_add(struct store *s, struct journal_entry *e);
 
+/* ---- a change whose caller waits without a thread (Group commit) -------- */
+
+struct completion;
+struct store_write;
+
+/* What store_set_mode writes, as one write to queue: copies of site,
+ * nalpath, e and m (m NULL: no message) and of the strings they point
+ * to, so the caller's may go at once. Unlike store_set_mode, m is
+ * written only when the mode changes (judged at commit, in commit
+ * order), else its record_id stays 0. 0 and *out (store_write_end frees
+ * it), -EINVAL (as store_set_mode) or -ENOMEM. */
+int store_write_new(const char *site, const char *nalpath, uint32_t mode,
+		    const struct journal_entry *e, const struct status_message *m,
+		    struct store_write **out);
+
+/* Queues w for the group commit and returns without waiting for it:
+ * its completion fires once the transaction holding it has committed
+ * or failed. When no commit is under way the caller commits w itself,
+ * with whatever else was queued, before returning (the completion has
+ * fired then). */
+void store_write_submit(struct store *s, struct store_write *w);
+
+/* Fires once w's transaction is over; valid until store_write_end. */
+struct completion *store_write_completion(struct store_write *w);
+
+/* Waits for w's completion (none when it fired), frees w and returns
+ * store_set_mode's result for it (0, -ENOENT, -ENOSPC, -EIO), with the
+ * mode it replaced and *seq, its place in commit order (1, 2, ...):
+ * a mirror of the modes in memory keeps the mode of the highest seq,
+ * since two changes of one DP may finish in either order. */
+int store_write_end(struct store_write *w, uint32_t *old_mode, uint64_t *seq);
+
+/* The commit order's seq at the last store_reset or snapshot restore:
+ * a change with a seq at or below it was undone by that reset. */
+uint64_t store_reset_seq(struct store *s);
+
 /* ---- journal queries, bound and statistics ----------------------------- */
 
 /* At most max rows per site (rows without a site count as one more site);

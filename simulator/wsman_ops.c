@@ -63,6 +63,10 @@ struct evict_note {
 #define EVICT_LOG_EVERY_S 60
 
 struct wsman_ops {
+	/* Each thread's wsman_parser (parser contexts are reused, one per
+	 * worker); freed when the thread ends. */
+	pthread_key_t parser_key;
+	bool parser_key_ok;
 	struct provider *p;		/* set once by wsman_ops_set_ready() */
 	struct wsman_ops_limits lim;
 	pthread_mutex_t ready_lock;	/* guards p and auth.fx until ready */
@@ -132,6 +136,28 @@ static void enum_ctx_free(struct enum_ctx *c)
 	free(c);
 }
 
+static void thread_parser_free(void *ps)
+{
+	wsman_parser_free(ps);
+}
+
+/* The calling thread's parser, made at its first request; NULL (a
+ * context per parse) when it cannot be. */
+static struct wsman_parser *thread_parser(struct wsman_ops *o)
+{
+	struct wsman_parser *ps;
+
+	if (!o->parser_key_ok)
+		return NULL;
+	ps = pthread_getspecific(o->parser_key);
+	if (!ps && (ps = wsman_parser_new()) &&
+	    pthread_setspecific(o->parser_key, ps)) {
+		wsman_parser_free(ps);
+		ps = NULL;
+	}
+	return ps;
+}
+
 struct wsman_ops *wsman_ops_new(const struct wsman_ops_limits *limits)
 {
 	struct wsman_ops *o = calloc(1, sizeof(*o));
@@ -158,6 +184,7 @@ struct wsman_ops *wsman_ops_new(const struct wsman_ops_limits *limits)
 	if (!o->lim.max_envelope)
 		o->lim.max_envelope = 512000;
 	pthread_mutex_init(&o->lock, NULL);
+	o->parser_key_ok = pthread_key_create(&o->parser_key, thread_parser_free) == 0;
 	return o;
 }
 
@@ -175,6 +202,12 @@ void wsman_ops_free(struct wsman_ops *o)
 	for (size_t i = 0; i < o->nctxs; i++)
 		enum_ctx_free(o->ctxs[i]);
 	free(o->ctxs);
+	if (o->parser_key_ok) {
+		/* The other threads' went with them (MHD's workers are
+		 * joined before this); this thread's is still here. */
+		wsman_parser_free(pthread_getspecific(o->parser_key));
+		pthread_key_delete(o->parser_key);
+	}
 	pthread_mutex_destroy(&o->lock);
 	pthread_mutex_destroy(&o->ready_lock);
 	ratelimit_free(o->log_401);
@@ -315,6 +348,7 @@ static int intercepted(struct op_call *c)
 
 	if (pc->deferred) {
 		c->ans->defer_ms = pc->wait_ms;
+		c->ans->wait = pc->wait_on;
 		return ST_INTERCEPTED;
 	}
 	switch (pc->effect) {
@@ -1298,9 +1332,26 @@ static void trace_request(const struct wsman_request *req, const struct caller *
 		 ans->fault ? ans->fault : "");
 }
 
+/* wsman_ops_serve; keep, when not NULL, carries the parsed request
+ * across a deferral: an answer deferred leaves it there, and the call
+ * made again takes it instead of parsing the same body once more (a
+ * change waiting for its commit would parse every envelope twice). */
+static int serve_kept(struct wsman_ops *o, const struct caller *who,
+		      const char *body, size_t len, struct buf *out,
+		      struct provider_call *call, struct wsman_request **keep,
+		      struct wsman_ops_answer *ans);
+
 int wsman_ops_serve(struct wsman_ops *o, const struct caller *who,
 		    const char *body, size_t len, struct buf *out,
 		    struct provider_call *call, struct wsman_ops_answer *ans)
+{
+	return serve_kept(o, who, body, len, out, call, NULL, ans);
+}
+
+static int serve_kept(struct wsman_ops *o, const struct caller *who,
+		      const char *body, size_t len, struct buf *out,
+		      struct provider_call *call, struct wsman_request **keep,
+		      struct wsman_ops_answer *ans)
 {
 	struct provider_call local = { 0 };
 	struct op_call c = { .o = o, .who = who, .out = out, .ans = ans,
@@ -1316,7 +1367,15 @@ int wsman_ops_serve(struct wsman_ops *o, const struct caller *who,
 	c.pc->can_defer = call != NULL;
 	new_uuid(c.msgid);
 	enum body_encoding enc = body_encoding(body, len);
-	int r = wsman_request_parse(body, len, 0, &req, &f, reason, sizeof(reason));
+	int r = 0;
+
+	if (keep && *keep) {	/* parsed whole the first time */
+		req = *keep;
+		*keep = NULL;
+	} else {
+		r = wsman_request_parse_with(thread_parser(o), body, len, 0, &req,
+					     &f, reason, sizeof(reason));
+	}
 	c.req = req;
 	/* MS-WSMV 3.1.4.1.7: the service's own limit caps the client's. */
 	c.max_env = req && req->max_envelope_size &&
@@ -1424,8 +1483,13 @@ done:
 				mono_us() - start_us);
 out:
 	ans->status = st;
-	trace_request(req, who, ans);
-	wsman_request_free(req);
+	/* Only the transport's debug line reads it. */
+	if (log_threshold >= LOG_DEBUG)
+		trace_request(req, who, ans);
+	if (keep && r == 0 && (ans->defer_ms || ans->wait))
+		*keep = req;
+	else
+		wsman_request_free(req);
 	return st;
 }
 
@@ -1453,6 +1517,7 @@ struct wsman_req {
 	bool unsealed;			/* plain holds it (kept across a deferral) */
 	struct buf plain;
 	char plain_type[128];
+	struct wsman_request *parsed;	/* too (serve_kept) */
 };
 
 static bool wsman_owns(void *self, const char *path)
@@ -1838,14 +1903,16 @@ static void wsman_serve(void *self, void *state, const struct front_request *rq,
 		blen = buf_len(&r->plain);
 	}
 	buf_init(&out, 0);
-	wsman_ops_serve(o, r->anonymous ? NULL : &r->who, body, blen, &out,
-			&r->call, &wa);
+	serve_kept(o, r->anonymous ? NULL : &r->who, body, blen, &out,
+		   &r->call, &r->parsed, &wa);
 	*ans = (struct front_answer){ .status = wa.status, .content_type = wa.content_type,
-				      .drop = wa.drop, .defer_ms = wa.defer_ms };
-	snprintf(ans->trace, sizeof(ans->trace), "%s", wa.trace);
+				      .drop = wa.drop, .defer_ms = wa.defer_ms,
+				      .wait = wa.wait };
+	_Static_assert(sizeof(ans->trace) == sizeof(wa.trace), "one trace size");
+	memcpy(ans->trace, wa.trace, sizeof(ans->trace));
 	if (wa.status == 401) {
 		unauthorized(o, ans);
-	} else if (!wa.drop && !wa.defer_ms) {
+	} else if (!wa.drop && !wa.defer_ms && !wa.wait) {
 		ans->body = buf_take(&out, &len);
 		ans->len = ans->body ? len : 0;
 		ans->as_is = wa.content_type && (!strcmp(wa.content_type, WSMAN_SOAP_CONTENT_TYPE) ||
@@ -1855,7 +1922,7 @@ static void wsman_serve(void *self, void *state, const struct front_request *rq,
 		else if (r->sealed)
 			seal_answer(r, ans);
 	}
-	if (!wa.defer_ms) {
+	if (!wa.defer_ms && !wa.wait) {
 		ans->auth_token = r->reply_token;
 		r->reply_token = NULL;
 	}
@@ -1881,10 +1948,14 @@ static void wsman_too_large(void *self, void *state, size_t limit,
 
 static void wsman_release(void *self, void *state)
 {
+	struct wsman_ops *o = self;
 	struct wsman_req *r = state;
 
 	if (!r)
 		return;
+	if (o->p)
+		provider_call_end(o->p, &r->call);
+	wsman_request_free(r->parsed);
 	free(r->reply_token);
 	buf_free(&r->plain);
 	free(r);

@@ -82,6 +82,9 @@ struct wsman_ops_answer {
 	uint32_t defer_ms;	/* > 0: nothing to answer yet; call again
 				 * with the same body and call state after
 				 * this many ms (a fault rule's delay) */
+	struct completion *wait; /* not NULL: nothing to answer yet; call
+				 * again so once this fires (a change
+				 * waiting for its commit) */
 	const char *fault;	/* the fault's subcode ("w:AccessDenied"),
 				 * NULL when the answer is no fault */
 	/* "Invoke SMS_DistributionPointInfo.SetDPMaintenanceMode as lab,

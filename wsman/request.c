@@ -1395,8 +1395,30 @@ static void record_stray_error(void *data, xmlErrorPtr err)
 	record(data, err);
 }
 
-static int read_document(struct parse *p, const char *body, size_t len,
-			 xmlDoc **out)
+/* Names a kept context's dictionary may hold before the context is made
+ * anew: the names of the requests dpsim reads are a few dozen, but a
+ * client may send any. */
+#define PARSER_DICT_MAX 4096
+
+struct wsman_parser {
+	xmlParserCtxtPtr ctxt;
+};
+
+struct wsman_parser *wsman_parser_new(void)
+{
+	return calloc(1, sizeof(struct wsman_parser));
+}
+
+void wsman_parser_free(struct wsman_parser *ps)
+{
+	if (!ps)
+		return;
+	xmlFreeParserCtxt(ps->ctxt);
+	free(ps);
+}
+
+static int read_document(struct wsman_parser *ps, struct parse *p,
+			 const char *body, size_t len, xmlDoc **out)
 {
 	/* No NOENT, DTDLOAD, DTDATTR, XINCLUDE or HUGE: entities stay
 	 * unexpanded, nothing is fetched, libxml2's size limits hold.
@@ -1412,9 +1434,16 @@ static int read_document(struct parse *p, const char *body, size_t len,
 	int rc = 0;
 
 	*out = NULL;
-	ctxt = xmlNewParserCtxt();
+	if (ps && ps->ctxt && ps->ctxt->dict &&
+	    xmlDictSize(ps->ctxt->dict) > PARSER_DICT_MAX) {
+		xmlFreeParserCtxt(ps->ctxt);
+		ps->ctxt = NULL;
+	}
+	ctxt = ps && ps->ctxt ? ps->ctxt : xmlNewParserCtxt();
 	if (ctxt == NULL)
 		return -ENOMEM;
+	if (ps)
+		ps->ctxt = ctxt;	/* xmlCtxtReadMemory resets it */
 	ctxt->_private = p;
 	ctxt->sax->internalSubset = refuse_subset;
 	ctxt->sax->serror = record_error;
@@ -1447,7 +1476,9 @@ static int read_document(struct parse *p, const char *body, size_t len,
 					  "XML: %s", p->have_err ? p->err_msg :
 					  "parse error");
 	}
-	xmlFreeParserCtxt(ctxt);
+	ctxt->_private = NULL;
+	if (!ps)
+		xmlFreeParserCtxt(ctxt);
 	if (rc < 0) {
 		xmlFreeDoc(doc);
 		return rc;
@@ -1528,6 +1559,15 @@ int wsman_request_parse(const char *body, size_t len, unsigned max_depth,
 			struct wsman_request **out, struct wsman_fault *fault,
 			char *reason_buf, size_t reason_size)
 {
+	return wsman_request_parse_with(NULL, body, len, max_depth, out, fault,
+					reason_buf, reason_size);
+}
+
+int wsman_request_parse_with(struct wsman_parser *ps, const char *body,
+			     size_t len, unsigned max_depth,
+			     struct wsman_request **out, struct wsman_fault *fault,
+			     char *reason_buf, size_t reason_size)
+{
 	struct parse p = {
 		.fault = fault,
 		.reason_buf = reason_buf,
@@ -1556,7 +1596,7 @@ int wsman_request_parse(const char *body, size_t len, unsigned max_depth,
 	if (rc == 0)
 		rc = prescan(&p, &units, max_depth);
 	if (rc == 0)
-		rc = read_document(&p, body, len, &doc);
+		rc = read_document(ps, &p, body, len, &doc);
 	if (rc < 0)
 		return rc;
 	p.r = calloc(1, sizeof(*p.r));

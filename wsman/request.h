@@ -98,6 +98,21 @@ int wsman_request_parse(const char *body, size_t len, unsigned max_depth,
 			struct wsman_request **out, struct wsman_fault *fault,
 			char *reason_buf, size_t reason_size);
 
+/* A libxml2 parser context kept from one request to the next, so that a
+ * parse does not build and free one (its dictionary of names included).
+ * One thread at a time: a server keeps one per thread. */
+struct wsman_parser;
+/* NULL when out of memory. */
+struct wsman_parser *wsman_parser_new(void);
+void wsman_parser_free(struct wsman_parser *ps);
+
+/* wsman_request_parse with ps's context (ps NULL: a context of its own,
+ * as wsman_request_parse). */
+int wsman_request_parse_with(struct wsman_parser *ps, const char *body,
+			     size_t len, unsigned max_depth,
+			     struct wsman_request **out, struct wsman_fault *fault,
+			     char *reason_buf, size_t reason_size);
+
 void wsman_request_free(struct wsman_request *r);
 
 /* Value of selector name (case-insensitive) or NULL. */

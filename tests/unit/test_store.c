@@ -21,6 +21,7 @@
 
 #include "log.h"
 #include "store.h"
+#include "completion.h"
 #include "store_testing.h"
 
 #define NAL1 "[\"Display=\\\\DP01.contoso.com\\\"]MSWNET:" \
@@ -1991,6 +1992,135 @@ static void test_one_process_per_file(void **state)
 /* A test given a fresh directory (struct tmp in *state). */
 #define FILE_TEST(f) cmocka_unit_test_setup_teardown(f, tmp_setup, tmp_teardown)
 
+
+/* ---- queued writes (group commit) ---------------------------------------- */
+
+/* A queued change commits what store_set_mode would, from copies: the
+ * caller's strings may change as soon as store_write_new returns. Its
+ * message is written only when the mode changes, judged at commit. */
+static void test_queued_write(void **state)
+{
+	struct store *s = open_ok(":memory:");
+	char user[32] = "CONTOSO\\lab";
+	struct journal_entry e = {
+		.user = user, .protocol = "wsman", .operation = "invoke",
+		.site = "PS1", .class_name = "SMS_DistributionPointInfo",
+		.method = "SetDPMaintenanceMode", .nalpath = NAL1,
+		.old_mode = -1, .new_mode = -1,
+	};
+	struct status_message m = msg_for("PS1", 40411, user, "DP01.contoso.com");
+	struct store_journal_filter f = { 0 };
+	struct store_write *w;
+	struct jlist l = { 0 };
+	uint32_t old = 99;
+	uint64_t seq1 = 0, seq2 = 0, seq3 = 0;
+
+	assert_int_equal(seed_one(s, "PS1", NAL1, 0), 0);
+	assert_int_equal(store_write_new("PS1", NAL1, 1, &e, &m, &w), 0);
+	snprintf(user, sizeof(user), "overwritten");
+	store_write_submit(s, w);
+	/* Nothing else was committing: the caller committed it itself. */
+	assert_true(completion_fired(store_write_completion(w)));
+	assert_int_equal(store_write_end(w, &old, &seq1), 0);
+	assert_int_equal(old, 0);
+	assert_int_equal(store_statmsg_count(s, "PS1"), 1);
+	assert_int_equal(store_get_mode(s, "PS1", NAL1, &old), 0);
+	assert_int_equal(old, 1);
+
+	/* The same mode again: a row, no message. */
+	assert_int_equal(store_write_new("PS1", NAL1, 1, &e, &m, &w), 0);
+	store_write_submit(s, w);
+	assert_int_equal(store_write_end(w, &old, &seq2), 0);
+	assert_int_equal(old, 1);
+	assert_true(seq2 > seq1);
+	assert_int_equal(store_statmsg_count(s, "PS1"), 1);
+	assert_int_equal(store_journal_count(s), 2);
+	assert_int_equal(store_journal_query(s, &f, jlist_cb, &l), 0);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.e[0].user, "CONTOSO\\lab");
+	assert_int_equal(l.e[0].old_mode, 0);
+	assert_int_equal(l.e[0].new_mode, 1);
+	assert_int_equal(l.e[1].old_mode, 1);
+	assert_int_equal(l.e[1].new_mode, 1);
+
+	/* An unknown DP writes nothing. */
+	assert_int_equal(store_write_new("PS1", "nope", 0, &e, NULL, &w), 0);
+	store_write_submit(s, w);
+	assert_int_equal(store_write_end(w, NULL, &seq3), -ENOENT);
+	assert_int_equal(store_journal_count(s), 2);
+
+	/* A reset undoes what was committed before it. */
+	assert_true(store_reset_seq(s) < seq2);
+	assert_int_equal(store_reset(s, "PS1", NULL, 0), 0);
+	assert_true(store_reset_seq(s) >= seq2);
+	assert_int_equal(store_write_new("PS1", NAL1, 2, &e, NULL, &w), -EINVAL);
+	assert_null(w);
+	store_free(s);
+}
+
+struct writer {
+	struct store *s;
+	int id;
+	int n;
+	int failed;
+};
+
+/* One of several threads queueing changes of its own DP and waiting for
+ * each on its completion, as a suspended connection does. */
+static void *writer_main(void *arg)
+{
+	struct writer *wr = arg;
+	char nal[64];
+
+	snprintf(nal, sizeof(nal), "DP%02d", wr->id);
+	for (int i = 0; i < wr->n; i++) {
+		struct journal_entry e = { .user = "lab", .site = "PS1", .nalpath = nal,
+					   .operation = "invoke", .old_mode = -1,
+					   .new_mode = -1 };
+		struct store_write *w;
+		uint32_t old = 99;
+
+		if (store_write_new("PS1", nal, (uint32_t)(i + 1) % 2, &e, NULL, &w)) {
+			wr->failed++;
+			continue;
+		}
+		store_write_submit(wr->s, w);
+		completion_wait(store_write_completion(w));
+		if (store_write_end(w, &old, NULL) || old != (uint32_t)i % 2)
+			wr->failed++;
+	}
+	return NULL;
+}
+
+/* Writers racing: every change committed once, in order per DP, each
+ * told its own result, whoever committed its batch. */
+static void test_queued_writes_concurrent(void **state)
+{
+	enum { THREADS = 6, EACH = 150 };
+	struct store *s = open_ok(":memory:");
+	struct writer wr[THREADS];
+	pthread_t t[THREADS];
+	char nal[64];
+	uint32_t mode;
+
+	for (int i = 0; i < THREADS; i++) {
+		snprintf(nal, sizeof(nal), "DP%02d", i);
+		assert_int_equal(seed_one(s, "PS1", nal, 0), 0);
+		wr[i] = (struct writer){ .s = s, .id = i, .n = EACH };
+	}
+	for (int i = 0; i < THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, writer_main, &wr[i]), 0);
+	for (int i = 0; i < THREADS; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(wr[i].failed, 0);
+		snprintf(nal, sizeof(nal), "DP%02d", i);
+		assert_int_equal(store_get_mode(s, "PS1", nal, &mode), 0);
+		assert_int_equal(mode, EACH % 2);
+	}
+	assert_int_equal(store_journal_count(s), THREADS * EACH);
+	store_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2022,6 +2152,8 @@ int main(void)
 		cmocka_unit_test(test_statmsg_query),
 		cmocka_unit_test(test_statmsg_bound),
 		cmocka_unit_test(test_statmsg_reset),
+		cmocka_unit_test(test_queued_write),
+		cmocka_unit_test(test_queued_writes_concurrent),
 		FILE_TEST(test_migrate_from_version2),
 		FILE_TEST(test_migrate_from_version3),
 		FILE_TEST(test_snapshot_from_older_schema),
