@@ -269,6 +269,29 @@ static int challenge_target(const uint8_t *m, size_t len, char *out,
 	return 0;
 }
 
+/* A new context for s->target, its NEGOTIATE message into *tok (the
+ * caller releases it). On failure the context is dropped. */
+static enum dpc_code new_context(struct dpcn *s, gss_buffer_t tok,
+				 struct dpc_error *err)
+{
+	OM_uint32 major, minor = 0;
+	char why[200];
+
+	drop_context(s);
+	major = gss_init_sec_context(&minor, s->cred, &s->ctx, s->target,
+				     &ntlm_oid,
+				     GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG, 0,
+				     GSS_C_NO_CHANNEL_BINDINGS,
+				     GSS_C_NO_BUFFER, NULL, tok, NULL, NULL);
+	if (major != GSS_S_CONTINUE_NEEDED || !tok->length) {
+		gss_words(major, minor, why, sizeof(why));
+		drop_context(s);
+		return dpci_fail(err, DPC_E_AUTH,
+				 "NTLM: cannot begin the exchange: %s", why);
+	}
+	return DPC_OK;
+}
+
 /* gss-ntlmssp refuses a CHALLENGE whose MsvAvTargetName is not the
  * service the initiator named, and its acceptor (dpsim's, OMI's) names
  * its own configured service there, which a client that reaches it as
@@ -280,10 +303,10 @@ static int challenge_target(const uint8_t *m, size_t len, char *out,
 static enum dpc_code adopt_target(struct dpcn *s, const char *spn,
 				  struct dpc_error *err)
 {
-	OM_uint32 major, minor = 0;
+	OM_uint32 minor = 0;
 	gss_buffer_desc tok = GSS_C_EMPTY_BUFFER;
 	const char *slash = strchr(spn, '/');
-	char service[64], why[200];
+	char service[64];
 	enum dpc_code code;
 
 	if (!slash || slash == spn || !slash[1] ||
@@ -296,19 +319,10 @@ static enum dpc_code adopt_target(struct dpcn *s, const char *spn,
 	code = set_target(s, service, slash + 1, err);
 	if (code)
 		return code;
-	drop_context(s);
-	major = gss_init_sec_context(&minor, s->cred, &s->ctx, s->target,
-				     &ntlm_oid,
-				     GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG, 0,
-				     GSS_C_NO_CHANNEL_BINDINGS,
-				     GSS_C_NO_BUFFER, NULL, &tok, NULL, NULL);
+	code = new_context(s, &tok, err);
 	gss_release_buffer(&minor, &tok);
-	if (major != GSS_S_CONTINUE_NEEDED) {
-		gss_words(major, minor, why, sizeof(why));
-		drop_context(s);
-		return dpci_fail(err, DPC_E_AUTH,
-				 "NTLM: cannot begin the exchange: %s", why);
-	}
+	if (code)
+		return code;
 	s->state = ST_NEGOTIATE;
 	return DPC_OK;
 }
@@ -360,25 +374,12 @@ static enum dpc_code acquire(struct dpcn *s, struct dpc_error *err)
 static enum dpc_code begin(struct dpcn *s, struct dpcn_request *req,
 			   struct dpc_error *err)
 {
-	OM_uint32 major, minor = 0;
+	OM_uint32 minor = 0;
 	gss_buffer_desc tok = GSS_C_EMPTY_BUFFER;
-	char why[200];
-	enum dpc_code code = DPC_OK;
+	enum dpc_code code = new_context(s, &tok, err);
 
-	drop_context(s);
-	major = gss_init_sec_context(&minor, s->cred, &s->ctx, s->target,
-				     &ntlm_oid,
-				     GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG, 0,
-				     GSS_C_NO_CHANNEL_BINDINGS,
-				     GSS_C_NO_BUFFER, NULL, &tok, NULL, NULL);
-	if (GSS_ERROR(major) || major != GSS_S_CONTINUE_NEEDED ||
-	    !tok.length) {
-		gss_words(major, minor, why, sizeof(why));
-		code = dpci_fail(err, DPC_E_AUTH,
-				 "NTLM: cannot begin the exchange: %s", why);
-	} else if (set_authorization(s, &tok)) {
+	if (!code && set_authorization(s, &tok))
 		code = dpci_fail(err, DPC_E_NOMEM, "out of memory");
-	}
 	gss_release_buffer(&minor, &tok);
 	if (code) {
 		drop_context(s);

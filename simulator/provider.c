@@ -198,6 +198,24 @@ static struct provider_class *add_class(struct provider *p, const char *ns,
 	return adopt_class(p, catalog_class_new(which, ns), kind);
 }
 
+/* Serves cls, with its instances insts (n of them, taken over), as a
+ * class site s declares. */
+static int declare_class(struct provider *p, struct site *s,
+			 const struct fixture_site *fs, struct cim_class *cls,
+			 struct cim_instance **insts, size_t n)
+{
+	struct provider_class *e = adopt_class(p, cls, CLASS_FIXTURE);
+	if (!e) {
+		classes_free_instances(insts, n);
+		return -ENOMEM;
+	}
+	e->statics.items = insts;
+	e->statics.count = n;
+	snprintf(e->code, sizeof(e->code), "%s", fs->code);
+	s->declared[s->ndeclared++] = e;
+	return 0;
+}
+
 /* The classes site fs declares, each a new entry (a site added again
  * later may declare them differently); instances converted by classes.c
  * with file:line errors. */
@@ -215,15 +233,9 @@ static int declared_classes(struct provider *p, struct site *s,
 		int r = classes_build(src, fs, &fs->classes[k], &cls, &insts, &n, err, errsize);
 		if (r)
 			return r;
-		struct provider_class *e = adopt_class(p, cls, CLASS_FIXTURE);
-		if (!e) {
-			classes_free_instances(insts, n);
-			return -ENOMEM;
-		}
-		e->statics.items = insts;
-		e->statics.count = n;
-		snprintf(e->code, sizeof(e->code), "%s", fs->code);
-		s->declared[s->ndeclared++] = e;
+		r = declare_class(p, s, fs, cls, insts, n);
+		if (r)
+			return r;
 	}
 	/* The boundary groups as their WMI classes, unless the fixture
 	 * declares a class of that name itself. */
@@ -243,15 +255,9 @@ static int declared_classes(struct provider *p, struct site *s,
 						err, errsize);
 		if (r)
 			return r;
-		struct provider_class *e = adopt_class(p, cls, CLASS_FIXTURE);
-		if (!e) {
-			classes_free_instances(insts, n);
-			return -ENOMEM;
-		}
-		e->statics.items = insts;
-		e->statics.count = n;
-		snprintf(e->code, sizeof(e->code), "%s", fs->code);
-		s->declared[s->ndeclared++] = e;
+		r = declare_class(p, s, fs, cls, insts, n);
+		if (r)
+			return r;
 	}
 	return 0;
 }
