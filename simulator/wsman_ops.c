@@ -1912,6 +1912,7 @@ static void wsman_serve(void *self, void *state, const struct front_request *rq,
 	memcpy(ans->trace, wa.trace, sizeof(ans->trace));
 	if (wa.status == 401) {
 		unauthorized(o, ans);
+		memcpy(ans->trace, wa.trace, sizeof(ans->trace));
 	} else if (!wa.drop && !wa.defer_ms && !wa.wait) {
 		ans->body = buf_take(&out, &len);
 		ans->len = ans->body ? len : 0;
@@ -1922,7 +1923,9 @@ static void wsman_serve(void *self, void *state, const struct front_request *rq,
 		else if (r->sealed)
 			seal_answer(r, ans);
 	}
-	if (!wa.defer_ms && !wa.wait) {
+	/* The handshake's last token goes with the answer, unless the
+	 * answer is a 401 with a challenge of its own. */
+	if (!wa.defer_ms && !wa.wait && !ans->auth_token) {
 		ans->auth_token = r->reply_token;
 		r->reply_token = NULL;
 	}
