@@ -659,6 +659,7 @@ static enum MHD_Result serve_request(struct listener *l, struct MHD_Connection *
 		struct completion *c = ans.wait;
 
 		free(ans.body);
+		free(ans.auth_token);
 		if (waker_hold(&s->waker, conn, c, &req->held)) {
 			free(args.args);
 			return MHD_YES;	/* called again once resumed */

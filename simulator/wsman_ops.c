@@ -1760,7 +1760,6 @@ static void *wsman_admit(void *self, const struct front_request *rq,
 		}
 		if (!sealed && !strcmp(rq->scheme, "http") && !o->allow_unencrypted) {
 			free(reply);
-			*ans = (struct front_answer){ .status = 401 };
 			unauthorized(o, ans);
 			snprintf(ans->trace, sizeof(ans->trace), "user %s signed in with "
 				 "%s over HTTP but sent the body unencrypted (WinRM's "

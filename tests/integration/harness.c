@@ -440,7 +440,14 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *ud)
 	struct http_reply *r = ud;
 	size_t n = size * nmemb;
 	copy_header(line, n, "Content-Type:", r->content_type, sizeof(r->content_type));
-	copy_header(line, n, "WWW-Authenticate:", r->www_authenticate, sizeof(r->www_authenticate));
+	char v[sizeof(r->challenges)] = "";
+	copy_header(line, n, "WWW-Authenticate:", v, sizeof(v));
+	if (v[0]) {
+		snprintf(r->www_authenticate, sizeof(r->www_authenticate), "%s", v);
+		size_t used = strlen(r->challenges);
+		snprintf(r->challenges + used, sizeof(r->challenges) - used, "%s%s",
+			 used ? " | " : "", v);
+	}
 	copy_header(line, n, "Allow:", r->allow, sizeof(r->allow));
 	return n;
 }
@@ -796,4 +803,40 @@ size_t harness_curl_append(char *ptr, size_t size, size_t nmemb, void *ud)
 	d[old + n] = '\0';
 	*b = d;
 	return n;
+}
+
+long wsman_read_mode(const struct dpsim_proc *p, const char *fqdn)
+{
+	char *body = NULL, *env, *m;
+	struct http_reply r;
+	long v;
+
+	if (asprintf(&body, "<n:Enumerate><w:OptimizeEnumeration/>"
+		     "<w:MaxElements>10</w:MaxElements><w:Filter "
+		     "Dialect=\"http://schemas.microsoft.com/wbem/"
+		     "wsman/1/WQL\">"
+		     "SELECT * FROM SMS_DistributionPointInfo WHERE "
+		     "Name = '%s'</w:Filter></n:Enumerate>", fqdn) < 0)
+		die("asprintf");
+	env = envelope("http://schemas.xmlsoap.org/ws/2004/09/enumeration/"
+		       "Enumerate", WMI_NS "/*", NULL, body);
+	free(body);
+	if (http_post(p->url, "lab", "lab", NULL, env, strlen(env), &r)) {
+		fprintf(stderr, "harness: reading %s's mode: no answer\n", fqdn);
+		abort();
+	}
+	free(env);
+	m = r.status == 200 && xpath_count(r.body, "//w:Items/*") == 1
+		    ? xpath_text(r.body, "//*[local-name()='MaintenanceMode']")
+		    : NULL;
+	if (!m) {
+		fprintf(stderr, "harness: reading %s's mode: HTTP %ld, not one "
+			"DP with a MaintenanceMode:\n%s\n", fqdn, r.status,
+			r.body ? r.body : "");
+		abort();
+	}
+	v = strtol(m, NULL, 10);
+	free(m);
+	http_reply_free(&r);
+	return v;
 }

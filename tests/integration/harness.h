@@ -120,7 +120,8 @@ struct http_reply {
 	char *body;		/* malloc'd, NUL-terminated */
 	size_t len;
 	char content_type[128];
-	char www_authenticate[128];
+	char www_authenticate[128];	/* the last WWW-Authenticate */
+	char challenges[256];	/* every WWW-Authenticate, in order, " | " between */
 	char allow[64];
 	int curl_code;		/* CURLcode of the transfer, 0 = CURLE_OK */
 	double seconds;		/* how long the exchange took */
@@ -164,6 +165,11 @@ char *envelope(const char *action, const char *resource_uri,
 char *xpath_text(const char *xml, const char *expr);
 /* Number of nodes matching expr. */
 int xpath_count(const char *xml, const char *expr);
+
+/* MaintenanceMode of the DP named fqdn at site PS1, read back the way
+ * scripts do (a WQL Enumerate on Name, as lab/lab over Basic). Aborts
+ * the test program, naming what it got, unless exactly one DP answers. */
+long wsman_read_mode(const struct dpsim_proc *p, const char *fqdn);
 
 /* Reads a whole file (malloc'd, NUL-terminated) or aborts the test. */
 char *read_file(const char *path, size_t *len);

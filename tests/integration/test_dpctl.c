@@ -46,7 +46,6 @@ extern char **environ;
 
 #define DP03_NAL "[\"Display=\\\\DP03.branch.contoso.com\\\"]MSWNET:" \
 		 "[\"SMS_SITE=PS1\"]\\\\DP03.branch.contoso.com\\"
-#define ACT_ENUM "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Enumerate"
 #define MAX_ARGS 32
 
 /* ---- the protocol ------------------------------------------------------ */
@@ -212,42 +211,16 @@ static void expect_fault_json(const json_t *e, const char *hresult,
 
 /* ---- reading state back over raw WS-Man -------------------------------- */
 
-static long read_mode(struct dpsim_proc *p, const char *fqdn)
-{
-	char *body = NULL, *env, *m;
-	struct http_reply r;
-	long v;
-
-	assert_true(asprintf(&body, "<n:Enumerate><w:OptimizeEnumeration/>"
-			     "<w:MaxElements>10</w:MaxElements><w:Filter "
-			     "Dialect=\"http://schemas.microsoft.com/wbem/"
-			     "wsman/1/WQL\">"
-			     "SELECT * FROM SMS_DistributionPointInfo WHERE "
-			     "Name = '%s'</w:Filter></n:Enumerate>", fqdn) > 0);
-	env = envelope(ACT_ENUM, WMI_NS "/*", NULL, body);
-	assert_int_equal(http_post(p->url, "lab", "lab", NULL, env, strlen(env),
-				   &r), 0);
-	assert_int_equal(r.status, 200);
-	assert_int_equal(xpath_count(r.body, "//w:Items/*"), 1);
-	m = xpath_text(r.body, "//*[local-name()='MaintenanceMode']");
-	assert_non_null(m);
-	v = strtol(m, NULL, 10);
-	free(m);
-	http_reply_free(&r);
-	free(env);
-	free(body);
-	return v;
-}
 
 /* The lab's modes at first harness_start, read back in one go. */
 static void expect_modes(struct dpsim_proc *p, long dp01, long dp02,
 			 long pulldp01, long pxe01, long dp03)
 {
-	assert_int_equal(read_mode(p, "DP01.contoso.com"), dp01);
-	assert_int_equal(read_mode(p, "DP02.contoso.com"), dp02);
-	assert_int_equal(read_mode(p, "PULLDP01.contoso.com"), pulldp01);
-	assert_int_equal(read_mode(p, "PXE01.contoso.com"), pxe01);
-	assert_int_equal(read_mode(p, "DP03.branch.contoso.com"), dp03);
+	assert_int_equal(wsman_read_mode(p, "DP01.contoso.com"), dp01);
+	assert_int_equal(wsman_read_mode(p, "DP02.contoso.com"), dp02);
+	assert_int_equal(wsman_read_mode(p, "PULLDP01.contoso.com"), pulldp01);
+	assert_int_equal(wsman_read_mode(p, "PXE01.contoso.com"), pxe01);
+	assert_int_equal(wsman_read_mode(p, "DP03.branch.contoso.com"), dp03);
 }
 
 /* ---- the control API, once it exists ----------------------------------- */
@@ -527,7 +500,7 @@ static void invoke_sets_mode(void **state)
 				 "ReturnValue"), "0");
 	json_decref(j);
 	run_free(&r);
-	assert_int_equal(read_mode(p, "DP01.contoso.com"), 1);
+	assert_int_equal(wsman_read_mode(p, "DP01.contoso.com"), 1);
 
 	/* Text output; -n / -m are the short forms. */
 	DPCTL(p, &r, "invoke", "-n", DP01_NAL, "-m", "0");
@@ -535,14 +508,14 @@ static void invoke_sets_mode(void **state)
 	assert_string_equal(r.out, "SMS_DistributionPointInfo."
 			    "SetDPMaintenanceMode: ReturnValue 0\n");
 	run_free(&r);
-	assert_int_equal(read_mode(p, "DP01.contoso.com"), 0);
+	assert_int_equal(wsman_read_mode(p, "DP01.contoso.com"), 0);
 
 	/* The same mode twice is a success, not a skip: invoke does not
 	 * read first. */
 	DPCTL(p, &r, "invoke", "--nal", DP02_NAL, "--mode", "on");
 	expect_status(&r, 0);
 	run_free(&r);
-	assert_int_equal(read_mode(p, "DP02.contoso.com"), 1);
+	assert_int_equal(wsman_read_mode(p, "DP02.contoso.com"), 1);
 }
 
 /* Any static method with typed parameters; here the provider's natural
@@ -558,7 +531,7 @@ static void invoke_generic_method(void **state)
 	      "--param", "NALPath=" DP03_NAL, "--uint", "Mode=1");
 	expect_status(&r, 0);
 	run_free(&r);
-	assert_int_equal(read_mode(p, "DP03.branch.contoso.com"), 1);
+	assert_int_equal(wsman_read_mode(p, "DP03.branch.contoso.com"), 1);
 
 	DPCTL(p, &r, "--json", "invoke", "-c", "SMS_DistributionPointInfo",
 	      "-M", "SetDPMaintenanceMode", "-P", "NALPath=" DP03_NAL,
@@ -570,7 +543,7 @@ static void invoke_generic_method(void **state)
 	json_decref(j);
 	assert_true(contains(r.err, "WBEM_E_INVALID_PARAMETER (0x80041008)"));
 	run_free(&r);
-	assert_int_equal(read_mode(p, "DP03.branch.contoso.com"), 1);
+	assert_int_equal(wsman_read_mode(p, "DP03.branch.contoso.com"), 1);
 }
 
 /* ---- query ------------------------------------------------------------ */
@@ -1130,7 +1103,7 @@ static void return_value_shape(void **state)
 	json_decref(j);
 	assert_true(contains(r.err, "WBEM_E_FAILED (0x80041001)"));
 	run_free(&r);
-	assert_int_equal(read_mode(p, "DP01.contoso.com"), 0);
+	assert_int_equal(wsman_read_mode(p, "DP01.contoso.com"), 0);
 }
 
 static void analyst_is_refused(void **state)
@@ -1166,7 +1139,7 @@ static void analyst_is_refused(void **state)
 	assert_int_equal(jint(j, "maintenance_mode"), 1);
 	json_decref(j);
 	run_free(&r);
-	assert_int_equal(read_mode(p, "DP02.contoso.com"), 1);
+	assert_int_equal(wsman_read_mode(p, "DP02.contoso.com"), 1);
 }
 
 /* ---- transport and authentication ------------------------------------- */
@@ -1791,7 +1764,7 @@ static void set_mode_retried_after_timeout(void **state)
 	assert_int_equal(journal_count(p, failed), 1);
 	assert_int_equal(journal_count(p, "method=SetDPMaintenanceMode"
 				       "&result=ok"), 1);
-	assert_int_equal(read_mode(p, "DP01.contoso.com"), 1);
+	assert_int_equal(wsman_read_mode(p, "DP01.contoso.com"), 1);
 
 	add_fault_rule_or_skip(p, rule);
 	journal_clear(p);
@@ -1802,7 +1775,7 @@ static void set_mode_retried_after_timeout(void **state)
 			    "(was off)\n");
 	run_free(&r);
 	assert_int_equal(journal_count(p, "method=SetDPMaintenanceMode"), 2);
-	assert_int_equal(read_mode(p, "PXE01.contoso.com"), 1);
+	assert_int_equal(wsman_read_mode(p, "PXE01.contoso.com"), 1);
 }
 
 /* What may not be retried: a connection lost after the request went out
@@ -1836,7 +1809,7 @@ static void generic_invoke_drop_and_503(void **state)
 	if (admin) {
 		/* Past the 503, the call. */
 		expect_status(&r, 0);
-		assert_int_equal(read_mode(p, "DP01.contoso.com"), 1);
+		assert_int_equal(wsman_read_mode(p, "DP01.contoso.com"), 1);
 	} else {
 		/* Past the 503, dpsim's answer: the class has no such
 		 * method. */

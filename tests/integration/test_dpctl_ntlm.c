@@ -27,7 +27,6 @@
 
 #include "harness.h"
 
-#define ACT_ENUM "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Enumerate"
 #define MAX_ARGS 24
 
 struct run {
@@ -119,33 +118,6 @@ static json_int_t jint(const json_t *o, const char *key)
 	return json_integer_value(v);
 }
 
-/* MaintenanceMode of fqdn, read over raw WS-Man with Basic. */
-static long read_mode(struct dpsim_proc *p, const char *fqdn)
-{
-	char *body = NULL, *env, *m;
-	struct http_reply r;
-	long v;
-
-	assert_true(asprintf(&body, "<n:Enumerate><w:OptimizeEnumeration/>"
-			     "<w:MaxElements>10</w:MaxElements><w:Filter "
-			     "Dialect=\"http://schemas.microsoft.com/wbem/"
-			     "wsman/1/WQL\">"
-			     "SELECT * FROM SMS_DistributionPointInfo WHERE "
-			     "Name = '%s'</w:Filter></n:Enumerate>", fqdn) > 0);
-	env = envelope(ACT_ENUM, WMI_NS "/*", NULL, body);
-	assert_int_equal(http_post(p->url, "lab", "lab", NULL, env, strlen(env),
-				   &r), 0);
-	assert_int_equal(r.status, 200);
-	assert_int_equal(xpath_count(r.body, "//w:Items/*"), 1);
-	m = xpath_text(r.body, "//*[local-name()='MaintenanceMode']");
-	assert_non_null(m);
-	v = strtol(m, NULL, 10);
-	free(m);
-	http_reply_free(&r);
-	free(env);
-	free(body);
-	return v;
-}
 
 static void add_fault_rule(struct dpsim_proc *p, const char *rule)
 {
@@ -184,7 +156,7 @@ static void maintenance_flow(void **state)
 			    "DP01.contoso.com: maintenance on (was off)\n");
 	assert_string_equal(r.err, "");
 	run_free(&r);
-	assert_int_equal(read_mode(p, "DP01.contoso.com"), 1);
+	assert_int_equal(wsman_read_mode(p, "DP01.contoso.com"), 1);
 
 	NTLM_AS(p, "lab@LAB", "lab", &r, "--json", "status", "DP01");
 	expect_status(&r, 0);
@@ -201,8 +173,8 @@ static void maintenance_flow(void **state)
 			    "DP01.contoso.com: maintenance off (was on)\n"
 			    "DP02.contoso.com: maintenance off (was on)\n");
 	run_free(&r);
-	assert_int_equal(read_mode(p, "DP01.contoso.com"), 0);
-	assert_int_equal(read_mode(p, "DP02.contoso.com"), 0);
+	assert_int_equal(wsman_read_mode(p, "DP01.contoso.com"), 0);
+	assert_int_equal(wsman_read_mode(p, "DP02.contoso.com"), 0);
 
 	/* negotiate with a user over HTTP is the same sealed NTLM. */
 	{
@@ -247,7 +219,7 @@ static void wrong_password(void **state)
 	assert_int_equal(jint(e, "http_status"), 401);
 	json_decref(j);
 	run_free(&r);
-	assert_int_equal(read_mode(p, "DP01.contoso.com"), 0);
+	assert_int_equal(wsman_read_mode(p, "DP01.contoso.com"), 0);
 }
 
 /* A Read-only Analyst signs in (its NT hash is in the fixture) and reads,
@@ -285,7 +257,7 @@ static void analyst_refused(void **state)
 	expect_status(&r, 0);
 	assert_true(contains(r.out, "maintenance mode: on"));
 	run_free(&r);
-	assert_int_equal(read_mode(p, "DP02.contoso.com"), 1);
+	assert_int_equal(wsman_read_mode(p, "DP02.contoso.com"), 1);
 }
 
 /* A fault rule's HRESULT on SetDPMaintenanceMode reaches dpctl whole
@@ -317,13 +289,13 @@ static void fault_rule_hresult(void **state)
 	assert_int_equal(jint(e, "http_status"), 500);
 	json_decref(j);
 	run_free(&r);
-	assert_int_equal(read_mode(p, "DP01.contoso.com"), 0);
+	assert_int_equal(wsman_read_mode(p, "DP01.contoso.com"), 0);
 
 	/* The rule spent, the same call goes through. */
 	NTLM(p, &r, "maintenance", "on", "DP01");
 	expect_status(&r, 0);
 	run_free(&r);
-	assert_int_equal(read_mode(p, "DP01.contoso.com"), 1);
+	assert_int_equal(wsman_read_mode(p, "DP01.contoso.com"), 1);
 }
 
 /* ---- a relay that changes sealed answers ------------------------------ */

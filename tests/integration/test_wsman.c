@@ -157,7 +157,19 @@ static void operations_need_credentials(void **state)
 
 	assert_int_equal(http_post(p->url, NULL, NULL, NULL, env, strlen(env), &r), 0);
 	assert_int_equal(r.status, 401);
-	assert_string_equal(r.www_authenticate, "Basic realm=\"WSMAN\"");
+	/* WinRM with both schemes on: Negotiate first, then Basic. */
+	assert_string_equal(r.challenges, "Negotiate | Basic realm=\"WSMAN\"");
+	http_reply_free(&r);
+
+	/* Marked as an anonymous Identify but not one: refused once the
+	 * body is read, with the same two challenges. */
+	static const char *const anon[] = {
+		"Content-Type: application/soap+xml;charset=utf-8",
+		"WSMANIDENTIFY: unauthenticated", NULL,
+	};
+	assert_int_equal(http_request("POST", p->url, anon, env, strlen(env), &r), 0);
+	assert_int_equal(r.status, 401);
+	assert_string_equal(r.challenges, "Negotiate | Basic realm=\"WSMAN\"");
 	http_reply_free(&r);
 
 	r = post_as(p, "lab", "wrong", env);
