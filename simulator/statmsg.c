@@ -7,6 +7,27 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Each is a system call, once per change otherwise; neither changes
+ * for the life of the process (dpsim never forks) or of the thread. */
+static uint32_t process_id(void)
+{
+	static _Atomic uint32_t pid;
+	uint32_t v = pid;
+
+	if (!v)
+		pid = v = (uint32_t)getpid();
+	return v;
+}
+
+static uint32_t thread_id(void)
+{
+	static _Thread_local uint32_t tid;
+
+	if (!tid)
+		tid = (uint32_t)gettid();
+	return tid;
+}
+
 void statmsg_for_mode_change(const struct statmsg_change *c,
 			     struct status_message *m)
 {
@@ -22,8 +43,8 @@ void statmsg_for_mode_change(const struct statmsg_change *c,
 	m->module_name = STATMSG_SMS_PROVIDER;
 	m->component = STATMSG_SMS_PROVIDER;
 	m->machine = c->machine;
-	m->process_id = (uint32_t)getpid();
-	m->thread_id = (uint32_t)gettid();
+	m->process_id = process_id();
+	m->thread_id = thread_id();
 	/* A plain report: no error, no transaction, not a client's. */
 	m->win32_error = 0;
 	m->report_function = 0;

@@ -106,17 +106,38 @@ struct op_call {
 /* An op's status when the fault rules took over the answer (c->ans). */
 #define ST_INTERCEPTED (-1)
 
+/* Random bytes for UUIDs, drawn from the kernel a block at a time: a
+ * getrandom per UUID was two system calls of about twenty per Invoke.
+ * Per thread, so no lock; the bytes are the kernel's CSPRNG output
+ * either way (enumeration contexts are named by these). 256 bytes is
+ * what getrandom always returns whole once its pool is initialised. */
+#define UUID_POOL 256
+
 static void new_uuid(char out[WSMAN_UUID_SIZE])
 {
-	unsigned char r[16];
-	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
-		/* getrandom on Linux does not fail for 16 bytes once the pool is
-		 * initialised; fall back to the clock rather than abort. */
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		memcpy(r, &ts, sizeof(ts) < sizeof(r) ? sizeof(ts) : sizeof(r));
+	static _Thread_local unsigned char pool[UUID_POOL];
+	static _Thread_local size_t used = UUID_POOL;
+	unsigned char *r;
+
+	if (used == sizeof(pool)) {
+		if (getrandom(pool, sizeof(pool), 0) != (ssize_t)sizeof(pool)) {
+			/* Not on Linux once booted; the clock rather
+			 * than abort. */
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			memset(pool, 0, sizeof(pool));
+			memcpy(pool + sizeof(pool) - 16, &ts,
+			       sizeof(ts) < 16 ? sizeof(ts) : 16);
+			used = sizeof(pool) - 16;
+		} else {
+			used = 0;
+		}
 	}
+	r = pool + used;
+	used += 16;
 	wsman_format_uuid(r, out);
+	memset(r, 0, 16);	/* each byte used once, and not kept */
 }
 
 static void enum_ctx_free(struct enum_ctx *c)
