@@ -17,6 +17,7 @@
  */
 #include "store.h"
 #include "store_testing.h"
+#include "store_wal.h"
 #include "completion.h"
 #include "dblock.h"
 #include "log.h"
@@ -945,7 +946,8 @@ static int open_main(struct store *s, char *err, size_t errsize)
 		if (rc)
 			return rc;
 	}
-	rc = sqlite3_open_v2(s->path, &s->db, flags, NULL);
+	/* Through store_wal: a commit's WAL frames in one write. */
+	rc = sqlite3_open_v2(s->path, &s->db, flags, store_wal_vfs());
 	if (rc != SQLITE_OK) {
 		set_err(err, errsize, "cannot open database %s: %s", s->path,
 			db_msg(s->db, rc));
