@@ -119,20 +119,19 @@ static void new_uuid(char out[WSMAN_UUID_SIZE])
 	static _Thread_local size_t used = UUID_POOL;
 	unsigned char *r;
 
+	if (used == sizeof(pool) &&
+	    getrandom(pool, sizeof(pool), 0) == (ssize_t)sizeof(pool))
+		used = 0;
 	if (used == sizeof(pool)) {
-		if (getrandom(pool, sizeof(pool), 0) != (ssize_t)sizeof(pool)) {
-			/* Not on Linux once booted; the clock rather
-			 * than abort. */
-			struct timespec ts;
+		/* getrandom does not fail on Linux once its pool is
+		 * initialised; the clock rather than abort. */
+		unsigned char t[16] = { 0 };
+		struct timespec ts;
 
-			clock_gettime(CLOCK_REALTIME, &ts);
-			memset(pool, 0, sizeof(pool));
-			memcpy(pool + sizeof(pool) - 16, &ts,
-			       sizeof(ts) < 16 ? sizeof(ts) : 16);
-			used = sizeof(pool) - 16;
-		} else {
-			used = 0;
-		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		memcpy(t, &ts, sizeof(ts) < sizeof(t) ? sizeof(ts) : sizeof(t));
+		wsman_format_uuid(t, out);
+		return;
 	}
 	r = pool + used;
 	used += 16;
