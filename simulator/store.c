@@ -165,6 +165,7 @@ enum stmt_id {
 	ST_JOURNAL_BATCH,
 	ST_JOURNAL_COUNT,
 	ST_JOURNAL_TRIM,
+	ST_JOURNAL_FLOOR,
 	ST_STATS_SET,
 	ST_STATMSG_ADD,
 	ST_STATMSG_OLDEST,
@@ -175,6 +176,9 @@ enum stmt_id {
 #define JOURNAL_COLS "id, time_ms, user, protocol, operation, site, class, " \
 	"method, nalpath, params, old_mode, new_mode, hresult, latency_us, " \
 	"rule_id, effect, return_value, http_status, refusal"
+/* Whether a journal row is one a reader may see: false for the rows
+ * past the bound that are not deleted yet (journal_visible_fn). */
+#define JOURNAL_VISIBLE "dpsim_journal_visible(site, id)"
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -202,14 +206,18 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" ?13, ?14, ?15, ?16, ?17, ?18)",
 	[ST_JOURNAL_BATCH] =
 		"SELECT " JOURNAL_COLS " FROM journal WHERE id > ?1"
-		" ORDER BY id LIMIT ?2",
-	[ST_JOURNAL_COUNT] = "SELECT count(*) FROM journal",
+		" AND " JOURNAL_VISIBLE " ORDER BY id LIMIT ?2",
+	[ST_JOURNAL_COUNT] = "SELECT count(*) FROM journal WHERE "
+		JOURNAL_VISIBLE,
 	/* IS, not =: rows without a site are a site of their own. */
 	/* Up to the n-th oldest id, both steps on the (site, id) index: an
 	 * IN (SELECT ... LIMIT) builds a temporary table at every call. */
 	[ST_JOURNAL_TRIM] =
 		"DELETE FROM journal WHERE site IS ?1 AND id <= (SELECT id"
 		" FROM journal WHERE site IS ?1 ORDER BY id LIMIT 1 OFFSET ?2 - 1)",
+	[ST_JOURNAL_FLOOR] =
+		"SELECT id FROM journal WHERE site IS ?1 ORDER BY id"
+		" LIMIT 1 OFFSET ?2",
 	[ST_STATS_SET] =
 		"INSERT INTO journal_stats(site, dropped) VALUES (?1, ?2)"
 		" ON CONFLICT(site) DO UPDATE SET dropped = excluded.dropped",
@@ -236,8 +244,14 @@ static const char *const stmt_sql[ST_COUNT] = {
 /* Rows per site of one table. */
 struct jcount {
 	char *site;		/* NULL: rows without a site */
-	int64_t rows;
-	int64_t dropped;	/* the journal's: rows its bound dropped */
+	int64_t rows;		/* in the table, past the bound or not */
+	int64_t dropped;	/* the journal's: rows its bound dropped and
+				 * deleted (journal_stats) */
+	/* The journal's rows past its bound that are not deleted yet
+	 * (journal_over): the oldest of the site, ids below floor. floor
+	 * is valid while floor_over equals the number past the bound. */
+	int64_t floor;
+	int64_t floor_over;
 };
 
 struct counts {
@@ -708,7 +722,7 @@ static int ckpt_passive(struct store *s, int *log_frames, int *done)
  * released, unlike SQLite's sleeping busy handler. */
 static void ckpt_run(struct store *s)
 {
-	int log_frames = 0, done = 0, prev;
+	int log_frames = 0, done = 0, prev, rc;
 
 	if (ckpt_passive(s, &log_frames, &done) != SQLITE_OK ||
 	    log_frames < CKPT_REWIND_FRAMES)
@@ -722,11 +736,18 @@ static void ckpt_run(struct store *s)
 		if (log_frames - prev <= CKPT_CATCHUP_FRAMES)
 			break;
 	}
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pthread_mutex_lock(&s->lock);
-	if (ckpt_passive(s, &log_frames, &done) == SQLITE_OK)
-		log_debug("store %s: WAL of %d frames copied back, %d done",
-			  s->path, log_frames, done);
+	rc = ckpt_passive(s, &log_frames, &done);
 	pthread_mutex_unlock(&s->lock);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (rc == SQLITE_OK)
+		log_debug("store %s: WAL of %d frames copied back, %d done, "
+			  "writers held off %.1f ms", s->path, log_frames, done,
+			  (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+			  (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 }
 
 static void *ckpt_main(void *arg)
@@ -823,8 +844,22 @@ static void ckpt_stop(struct store *s)
 	s->ckpt_running = false;
 }
 
+static void journal_visible_fn(sqlite3_context *ctx, int argc,
+			       sqlite3_value **argv);
+static void journal_trim_all(struct store *s);
+
 static int prepare_all(struct store *s, char *err, size_t errsize)
 {
+	int frc = sqlite3_create_function_v2(s->db, "dpsim_journal_visible", 2,
+					     SQLITE_UTF8 | SQLITE_DIRECTONLY,
+					     s, journal_visible_fn, NULL, NULL,
+					     NULL);
+
+	if (frc != SQLITE_OK) {
+		set_err(err, errsize, "cannot open database %s: %s", s->path,
+			sqlite3_errmsg(s->db));
+		return open_errno(s->db, frc);
+	}
 	for (int i = 0; i < ST_COUNT; i++) {
 		int rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1,
 					    SQLITE_PREPARE_PERSISTENT,
@@ -1085,6 +1120,8 @@ void store_free(struct store *s)
 		pthread_mutex_unlock(&s->qlock);
 		pthread_join(s->committer, NULL);
 	}
+	if (s->ready)
+		journal_trim_all(s);
 	ckpt_stop(s);
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
@@ -1371,15 +1408,99 @@ static int journal_insert_locked(struct store *s, struct journal_entry *e)
 	return SQLITE_OK;
 }
 
-/* Brings the journal of e's site back to its bound, if the batch took it
- * past; lock held, transaction open. SQLite code. */
+/* The journal's bound, kept lazily. Deleting the oldest row at every
+ * call rewrote about four more pages per commit than the insert alone
+ * (the oldest table and index pages, the free list, journal_stats):
+ * in steady state, with 1 KiB pages, 5 to 11 WAL frames a commit
+ * instead of 2, all of them copied back again by the checkpointer.
+ * So a site's rows past its bound stay in the table until there are
+ * more than max / JOURNAL_TRIM_SLACK of them, and are deleted then, in
+ * one statement. Until then nobody sees them: the counts
+ * (store_journal_stats) are taken as if they were gone, and every read
+ * of the table filters them out (JOURNAL_VISIBLE). A bound under
+ * JOURNAL_TRIM_SLACK rows is kept at every commit, as before.
+ * store_free deletes what is left, so a file holds its bound once
+ * closed; after a crash the rows are counted again from the table, so
+ * with the same bound a reader sees exactly what it saw before. */
+#define JOURNAL_TRIM_SLACK 64
+
+/* Rows of c's site past the journal's bound. Lock held. */
+static int64_t journal_over(const struct store *s, const struct jcount *c)
+{
+	return s->journal_max && c->rows > s->journal_max
+		       ? c->rows - s->journal_max
+		       : 0;
+}
+
+/* Deletes e's site's rows past the bound once there are enough of them
+ * (above); lock held, transaction open. SQLite code. */
 static int trim_over_locked(struct store *s, const struct journal_entry *e)
 {
 	struct jcount *c = jcount_find(&s->jrows, e->site);
+	int64_t over = c ? journal_over(s, c) : 0;
 
-	if (!s->journal_max || !c || c->rows <= s->journal_max)
+	if (over == 0 || over <= s->journal_max / JOURNAL_TRIM_SLACK)
 		return SQLITE_OK;
-	return trim_locked(s, c, c->rows - s->journal_max);
+	return trim_locked(s, c, over);
+}
+
+/* Finds each site's first visible row (its floor) where the rows past
+ * the bound moved since the last look; lock held, before any statement
+ * that uses JOURNAL_VISIBLE. One step down the (site, id) index per
+ * site that changed. SQLite code. */
+static int journal_floors_locked(struct store *s)
+{
+	sqlite3_stmt *st = s->st[ST_JOURNAL_FLOOR];
+
+	for (size_t i = 0; i < s->jrows.n; i++) {
+		struct jcount *c = &s->jrows.v[i];
+		int64_t over = journal_over(s, c);
+		int rc;
+
+		if (over == c->floor_over)
+			continue;
+		c->floor = 0;
+		if (over) {
+			bind_str(st, 1, c->site);
+			sqlite3_bind_int64(st, 2, over);
+			rc = sqlite3_step(st);
+			if (rc == SQLITE_ROW)
+				c->floor = sqlite3_column_int64(st, 0);
+			stmt_done(st);
+			if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+				return rc;
+		}
+		c->floor_over = over;
+	}
+	return SQLITE_OK;
+}
+
+/* dpsim_journal_visible(site, id): false for a row of a site past its
+ * bound below the site's floor. Runs on the main connection only, with
+ * s->lock held and the floors found (journal_floors_locked). The site
+ * matches as the trim's DELETE matches it (IS, exactly), so a row is
+ * hidden exactly when the next trim would delete it. */
+static void journal_visible_fn(sqlite3_context *ctx, int argc,
+			       sqlite3_value **argv)
+{
+	struct store *s = sqlite3_user_data(ctx);
+	const char *site = (const char *)sqlite3_value_text(argv[0]);
+	int64_t id = sqlite3_value_int64(argv[1]);
+	int visible = 1;
+
+	(void)argc;
+	for (size_t i = 0; i < s->jrows.n; i++) {
+		const struct jcount *c = &s->jrows.v[i];
+
+		if (c->floor_over == 0 || id >= c->floor)
+			continue;
+		if ((!site && !c->site) ||
+		    (site && c->site && strcmp(site, c->site) == 0)) {
+			visible = 0;
+			break;
+		}
+	}
+	sqlite3_result_int(ctx, visible);
 }
 
 /* A site past its bound of status messages is brought down to
@@ -1511,6 +1632,36 @@ static int apply_mode_locked(struct store *s, struct pending *w)
 		w->m->record_id = 0;
 	}
 	return rc;
+}
+
+/* Deletes every site's rows past the bound, whatever their number: at
+ * close, so that the file holds its bound. */
+static void journal_trim_all(struct store *s)
+{
+	int rc = SQLITE_OK;
+	bool begun = false;
+
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->jrows.n && rc == SQLITE_OK; i++) {
+		int64_t over = journal_over(s, &s->jrows.v[i]);
+
+		if (!over)
+			continue;
+		if (!begun) {
+			rc = step_done(s->st[ST_BEGIN]);
+			begun = rc == SQLITE_OK;
+		}
+		if (rc == SQLITE_OK)
+			rc = trim_locked(s, &s->jrows.v[i], over);
+	}
+	if (begun && rc == SQLITE_OK)
+		rc = step_done(s->st[ST_COMMIT]);
+	if (rc != SQLITE_OK) {
+		log_sqlite(s, "trim journal", rc);
+		if (begun)
+			rollback_locked(s);
+	}
+	pthread_mutex_unlock(&s->lock);
 }
 
 /* Commits the batch that starts at b as one transaction and sets each
@@ -1879,9 +2030,11 @@ static int load_journal_batch(struct store *s, int64_t after_id,
 	pthread_mutex_lock(&s->lock);
 	sqlite3_bind_int64(st, 1, after_id);
 	sqlite3_bind_int(st, 2, JOURNAL_BATCH);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	rc = journal_floors_locked(s);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (copy_journal_row(st, &rows[n]))
 			break;
+		rc = SQLITE_OK;
 		n++;
 	}
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
@@ -1932,7 +2085,9 @@ int64_t store_journal_count(struct store *s)
 	int rc;
 
 	pthread_mutex_lock(&s->lock);
-	rc = sqlite3_step(st);
+	rc = journal_floors_locked(s);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
 	else
@@ -1999,7 +2154,7 @@ static void q_bind(struct query *q, const char *before, const char *text,
 /* " WHERE ..." for f, without limit. */
 static void q_where(struct query *q, const struct store_journal_filter *f)
 {
-	q_add(q, " WHERE 1");
+	q_add(q, " WHERE " JOURNAL_VISIBLE);
 	if (f->site)
 		q_bind(q, " AND site = ", f->site, 0, " COLLATE NOCASE");
 	if (f->operation)
@@ -2062,6 +2217,16 @@ static int q_prepare(struct store *s, struct query *q, sqlite3_stmt **st)
 	return SQLITE_OK;
 }
 
+/* q_prepare for a statement on the journal, which uses JOURNAL_VISIBLE;
+ * lock held. */
+static int q_prepare_journal(struct store *s, struct query *q,
+			     sqlite3_stmt **st)
+{
+	int rc = journal_floors_locked(s);
+
+	return rc == SQLITE_OK ? q_prepare(s, q, st) : rc;
+}
+
 /* Copies up to max rows of f after after_id; the count or -errno. */
 static int load_filtered_batch(struct store *s,
 			       const struct store_journal_filter *f,
@@ -2077,7 +2242,7 @@ static int load_filtered_batch(struct store *s,
 	q_bind(&q, " AND id > ", NULL, after_id, "");
 	q_bind(&q, " ORDER BY id LIMIT ", NULL, max, "");
 	pthread_mutex_lock(&s->lock);
-	rc = q_prepare(s, &q, &st);
+	rc = q_prepare_journal(s, &q, &st);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (copy_journal_row(st, &rows[n]))
 			break;
@@ -2111,7 +2276,7 @@ static int newest_start(struct store *s, const struct store_journal_filter *f,
 	q_bind(&q, " AND id > ", NULL, f->after_id, "");
 	q_bind(&q, " ORDER BY id DESC LIMIT 1 OFFSET ", NULL, f->limit, "");
 	pthread_mutex_lock(&s->lock);
-	rc = q_prepare(s, &q, &st);
+	rc = q_prepare_journal(s, &q, &st);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -2184,7 +2349,7 @@ int store_journal_count_where(struct store *s,
 		q_bind(&q, " LIMIT ", NULL, f->limit, "");
 	q_add(&q, ")");
 	pthread_mutex_lock(&s->lock);
-	rc = q_prepare(s, &q, &st);
+	rc = q_prepare_journal(s, &q, &st);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -2207,10 +2372,12 @@ void store_journal_stats(struct store *s, const char *site, int64_t *rows,
 	for (size_t i = 0; i < s->jrows.n; i++) {
 		const char *c = s->jrows.v[i].site;
 
+		int64_t over = journal_over(s, &s->jrows.v[i]);
+
 		if (site && (!c || strcasecmp(c, site) != 0))
 			continue;
-		r += s->jrows.v[i].rows;
-		d += s->jrows.v[i].dropped;
+		r += s->jrows.v[i].rows - over;
+		d += s->jrows.v[i].dropped + over;
 	}
 	pthread_mutex_unlock(&s->lock);
 	if (rows)

@@ -1351,6 +1351,103 @@ static void test_bound_with_set_mode(void **state)
 	store_free(s);
 }
 
+/* Rows of a site in the file, read past the store (which hides what is
+ * over its bound). */
+static int64_t rows_in_file(const char *path, const char *site)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int64_t n = -1;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM journal"
+					    " WHERE site IS ?1", -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+static int count_cb(void *ctx, const struct journal_entry *e)
+{
+	int64_t *first = ctx;
+
+	if (first[1]++ == 0)
+		first[0] = e->id;
+	return 0;
+}
+
+/* A bound of 64 rows or more is kept lazily (store.c, JOURNAL_TRIM_SLACK):
+ * rows past it stay in the file for a while, and no count, query or
+ * listing shows them; closing deletes them. */
+static void test_bound_lazy(void **state)
+{
+	struct tmp *t = *state;
+	struct store *s = open_ok(t->db);
+	struct store_journal_filter f = { .site = "PS1" };
+	int64_t ids[201], ps2_first = 0, rows, dropped, n, seen[2];
+
+	store_set_journal_max(s, 128);
+	for (int i = 0; i < 201; i++) {
+		struct journal_entry e = { .site = "PS1", .old_mode = -1,
+					   .new_mode = -1 };
+
+		assert_int_equal(store_journal_add(s, &e), 0);
+		ids[i] = e.id;
+		if (i % 40 == 0) {
+			struct journal_entry o = { .site = "PS2",
+						   .old_mode = -1,
+						   .new_mode = -1 };
+
+			assert_int_equal(store_journal_add(s, &o), 0);
+			if (!ps2_first)
+				ps2_first = o.id;
+		}
+	}
+	/* Trimmed at 131 rows down to 128, and so on: 201 leaves one row
+	 * past the bound in the file. */
+	assert_int_equal(rows_in_file(t->db, "PS1"), 129);
+	store_journal_stats(s, "PS1", &rows, &dropped);
+	assert_int_equal(rows, 128);
+	assert_int_equal(dropped, 73);
+	store_journal_stats(s, NULL, &rows, &dropped);
+	assert_int_equal(rows, 134);	/* and PS2's 6 */
+	assert_int_equal(dropped, 73);
+	assert_int_equal(store_journal_count(s), 134);
+	assert_int_equal(store_journal_count_where(s, &f, &n), 0);
+	assert_int_equal(n, 128);
+
+	/* The site's oldest visible row is the 74th, whichever way it is read. */
+	seen[0] = seen[1] = 0;
+	assert_int_equal(store_journal_query(s, &f, count_cb, seen), 0);
+	assert_int_equal(seen[0], ids[73]);
+	assert_int_equal(seen[1], 128);
+	f.limit = 200;
+	f.newest = true;
+	seen[0] = seen[1] = 0;
+	assert_int_equal(store_journal_query(s, &f, count_cb, seen), 0);
+	assert_int_equal(seen[0], ids[73]);
+	assert_int_equal(seen[1], 128);
+	seen[0] = seen[1] = 0;
+	assert_int_equal(store_journal_foreach(s, 0, count_cb, seen), 0);
+	assert_int_equal(seen[1], 134);
+	assert_int_equal(seen[0], ps2_first);	/* PS1's first is past the bound */
+
+	/* Closed, the file holds the bound; reopened, nothing moved. */
+	store_free(s);
+	assert_int_equal(rows_in_file(t->db, "PS1"), 128);
+	s = open_ok(t->db);
+	store_set_journal_max(s, 128);
+	store_journal_stats(s, "PS1", &rows, &dropped);
+	assert_int_equal(rows, 128);
+	assert_int_equal(dropped, 73);
+	store_free(s);
+}
+
 /* ---- reset ------------------------------------------------------------------ */
 
 static void test_reset_site_and_all(void **state)
@@ -2147,6 +2244,7 @@ int main(void)
 		FILE_TEST(test_migrate_from_version1),
 		cmocka_unit_test(test_journal_new_columns),
 		cmocka_unit_test(test_bound_with_set_mode),
+		FILE_TEST(test_bound_lazy),
 		cmocka_unit_test(test_reset_site_and_all),
 		cmocka_unit_test(test_statmsg_with_set_mode),
 		cmocka_unit_test(test_statmsg_query),
