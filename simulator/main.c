@@ -334,6 +334,35 @@ static int probe(const struct config *c)
 	return 0;
 }
 
+/* Makes Negotiate's acceptor and hands it to the WS-Man front end, on a
+ * thread of its own (see main). Without the NTLM mechanism dpsim still
+ * serves Basic, and says why Negotiate is off. */
+struct neg_loader {
+	pthread_t thread;
+	bool started;
+	const struct fixture *fx;
+	struct wsman_ops *ops;
+	bool allow_unencrypted;
+	struct negotiate *neg;	/* the result; read after the join */
+};
+
+static void *load_negotiate(void *arg)
+{
+	struct neg_loader *l = arg;
+	char err[512];
+
+	l->neg = negotiate_new(l->fx, NULL, err, sizeof(err));
+	if (l->neg)
+		log_info("Negotiate (NTLM) sign-in for %zu of %zu user(s): those "
+			 "with a password or an nt-hash%s", negotiate_users(l->neg),
+			 l->fx->nusers, l->allow_unencrypted ? "; unsealed bodies "
+			 "taken over HTTP (--allow-unencrypted)" : "");
+	else
+		log_warn("Negotiate sign-in is off, Basic only: %s", err);
+	wsman_ops_set_negotiate(l->ops, l->neg, l->allow_unencrypted);
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg;
@@ -349,7 +378,7 @@ int main(int argc, char **argv)
 	struct adminservice *adm = NULL;
 	struct tls_material *tls = NULL;
 	struct dblock *dbl = NULL;
-	struct negotiate *neg = NULL;
+	struct neg_loader negl = { 0 };
 	/* Where start-up time goes, logged at debug: the time before main
 	 * (loading the shared libraries) is the rest of exec to ready. */
 	double t_main = mono_ms(), t_listen, t_fixtures, t_store, t_provider;
@@ -493,6 +522,16 @@ int main(int argc, char **argv)
 	if (fx->schema_skipped)
 		log_debug("fixtures: schema check skipped, the database says this "
 			  "dpsim validated the same documents before");
+	/* Negotiate's acceptor is made beside the rest (the NTLM mechanism
+	 * brings OpenSSL: about 7 ms of loading, as much as all the rest
+	 * of start-up); a WS-Man request that needs it waits for it. */
+	negl = (struct neg_loader){ .fx = fx, .ops = ops,
+				    .allow_unencrypted = cfg.allow_unencrypted };
+	wsman_ops_negotiate_pending(ops);
+	negl.started = pthread_create(&negl.thread, NULL, load_negotiate,
+				      &negl) == 0;
+	if (!negl.started)
+		load_negotiate(&negl);
 	t_provider = mono_ms();
 	if (provider_new_opts(fx, st, &popt, &prov, err, sizeof(err))) {
 		free(digests);
@@ -508,18 +547,6 @@ int main(int argc, char **argv)
 	 * pages back rather than keep them for a peak that is over. */
 	malloc_trim(0);
 
-	/* Negotiate (NTLM) beside Basic. Without the NTLM mechanism dpsim
-	 * still serves Basic, and says why Negotiate is off. */
-	neg = negotiate_new(fx, NULL, err, sizeof(err));
-	if (neg) {
-		wsman_ops_set_negotiate(ops, neg, cfg.allow_unencrypted);
-		log_info("Negotiate (NTLM) sign-in for %zu of %zu user(s): those with "
-			 "a password or an nt-hash%s", negotiate_users(neg), fx->nusers,
-			 cfg.allow_unencrypted ? "; unsealed bodies taken over HTTP "
-			 "(--allow-unencrypted)" : "");
-	} else {
-		log_warn("Negotiate sign-in is off, Basic only: %s", err);
-	}
 	wsman_ops_set_ready(ops, fx, prov);
 	control_set_ready(ctl, prov);
 	dashboard_set_ready(dash, fx, prov);
@@ -581,6 +608,9 @@ fail:
 	startup_error(cfg.log_json, "%s", err);
 	log_debug("start-up failed");
 out:
+	/* First: it hands its acceptor to ops, and requests may wait for it. */
+	if (negl.started)
+		pthread_join(negl.thread, NULL);
 	/* Requests a fault rule holds are answered now, not after their
 	 * delay; then the server drains. */
 	if (prov)
@@ -591,7 +621,7 @@ out:
 	dashboard_free(dash);
 	adminservice_free(adm);
 	wsman_ops_free(ops);
-	negotiate_free(neg);	/* the key file and its directory go */
+	negotiate_free(negl.neg);	/* the key file and its directory go */
 	provider_free(prov);
 	store_free(st);
 	dblock_free(dbl);	/* when start-up failed before the store */

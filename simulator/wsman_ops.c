@@ -69,8 +69,14 @@ struct wsman_ops {
 	bool parser_key_ok;
 	struct provider *p;		/* set once by wsman_ops_set_ready() */
 	struct wsman_ops_limits lim;
-	pthread_mutex_t ready_lock;	/* guards p and auth.fx until ready */
+	pthread_mutex_t ready_lock;	/* guards p and auth.fx until ready,
+					 * neg until settled */
 	bool ready;
+	/* Negotiate's acceptor is being made (wsman_ops_negotiate_pending):
+	 * a request that needs to know whether there is one waits on
+	 * neg_settled (negotiator). */
+	bool neg_pending;
+	pthread_cond_t neg_settled;
 	struct auth_policy auth;	/* Basic, and WinRM's anonymous Identify */
 	struct negotiate *neg;		/* Negotiate sign-in; NULL: Basic only */
 	bool allow_unencrypted;		/* Negotiate over HTTP without sealing */
@@ -194,6 +200,7 @@ struct wsman_ops *wsman_ops_new(const struct wsman_ops_limits *limits)
 		return NULL;
 	}
 	pthread_mutex_init(&o->ready_lock, NULL);
+	pthread_cond_init(&o->neg_settled, NULL);
 	if (!o->lim.max_contexts)
 		o->lim.max_contexts = 1024;
 	if (!o->lim.max_contexts_per_user ||
@@ -230,6 +237,7 @@ void wsman_ops_free(struct wsman_ops *o)
 	}
 	pthread_mutex_destroy(&o->lock);
 	pthread_mutex_destroy(&o->ready_lock);
+	pthread_cond_destroy(&o->neg_settled);
 	ratelimit_free(o->log_401);
 	ratelimit_free(o->log_nthash);
 	free(o);
@@ -245,11 +253,37 @@ void wsman_ops_set_ready(struct wsman_ops *o, const struct fixture *fx,
 	pthread_mutex_unlock(&o->ready_lock);
 }
 
+void wsman_ops_negotiate_pending(struct wsman_ops *o)
+{
+	pthread_mutex_lock(&o->ready_lock);
+	o->neg_pending = true;
+	pthread_mutex_unlock(&o->ready_lock);
+}
+
 void wsman_ops_set_negotiate(struct wsman_ops *o, struct negotiate *neg,
 			     bool allow_unencrypted)
 {
+	pthread_mutex_lock(&o->ready_lock);
 	o->neg = neg;
 	o->allow_unencrypted = allow_unencrypted;
+	o->neg_pending = false;
+	pthread_cond_broadcast(&o->neg_settled);
+	pthread_mutex_unlock(&o->ready_lock);
+}
+
+/* The Negotiate acceptor, or NULL when sign-in is Basic only; waits
+ * while it is being made. Every request calls this before it reads
+ * o->neg or o->allow_unencrypted, which never change afterwards. */
+static struct negotiate *negotiator(struct wsman_ops *o)
+{
+	struct negotiate *neg;
+
+	pthread_mutex_lock(&o->ready_lock);
+	while (o->neg_pending)
+		pthread_cond_wait(&o->neg_settled, &o->ready_lock);
+	neg = o->neg;
+	pthread_mutex_unlock(&o->ready_lock);
+	return neg;
 }
 
 static bool is_ready(struct wsman_ops *o)
@@ -1638,7 +1672,7 @@ static void unauthorized(struct wsman_ops *o, struct front_answer *ans)
 {
 	*ans = (struct front_answer){ .status = 401,
 				      .challenge = "Basic realm=\"WSMAN\"" };
-	if (o->neg)
+	if (negotiator(o))
 		ans->auth_token = strdup("Negotiate");
 }
 
@@ -1731,13 +1765,17 @@ static void *wsman_admit(void *self, const struct front_request *rq,
 	struct negotiate_ctx *nctx = NULL;
 	char *reply = NULL;
 	enum auth_outcome who;
+	/* Basic need not wait for the acceptor (negotiator). */
+	struct negotiate *neg = !rq->authorization ||
+					negotiate_is_negotiate(rq->authorization)
+				? negotiator(o) : NULL;
 
-	if (o->neg && negotiate_is_negotiate(rq->authorization)) {
+	if (neg && negotiate_is_negotiate(rq->authorization)) {
 		if (!negotiate_step(o, rq, ans, drain, &nctx, &reply))
 			return NULL;
 		u = negotiate_user(nctx);
 		who = AUTH_USER;
-	} else if (o->neg && !rq->authorization && rq->conn &&
+	} else if (neg && !rq->authorization && rq->conn &&
 		   negotiate_user(rq->conn->value)) {
 		/* Signed in earlier on this connection. */
 		nctx = rq->conn->value;

@@ -56,8 +56,11 @@ struct negotiate;
 /* Negotiate sign-in (NTLM, raw or in SPNEGO) beside Basic: neg is
  * borrowed and must outlive o; NULL turns it off. Over HTTP a Negotiate
  * session's bodies must be sealed (MS-WSMV 2.2.9.1), as WinRM's
- * AllowUnencrypted=false wants, unless allow_unencrypted. Call before
- * serving. */
+ * AllowUnencrypted=false wants, unless allow_unencrypted. Call it once,
+ * from any thread: before serving, or after wsman_ops_negotiate_pending
+ * while serving, when the requests that need to know wait for it (the
+ * acceptor takes several ms to make; main.c makes it beside start-up). */
+void wsman_ops_negotiate_pending(struct wsman_ops *o);
 void wsman_ops_set_negotiate(struct wsman_ops *o, struct negotiate *neg,
 			     bool allow_unencrypted);
 

@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <strings.h>
 
@@ -465,6 +467,48 @@ static void negotiate_admission(void **state)
 	negotiate_free(n);
 }
 
+struct admit_call {
+	struct env *e;
+	struct front_answer ans;
+};
+
+static void *admit_unsigned(void *arg)
+{
+	struct admit_call *c = arg;
+	struct front_request rq = request("POST", SOAP, NULL, NULL);
+	bool drain = false;
+
+	c->e->f->admit(c->e->f->self, &rq, &c->ans, &drain);
+	return NULL;
+}
+
+/* While the acceptor is being made (main.c makes it beside start-up), a
+ * request that must know whether Negotiate is on waits for it instead
+ * of answering as if it were off. The sleep only makes it likely that
+ * the request comes first; in the other order the answer is the same. */
+static void negotiate_pending_waits(void **state)
+{
+	struct env *e = *state;
+	struct admit_call c = { .e = e };
+	char err[512];
+	pthread_t t;
+	struct negotiate *n = negotiate_new(e->fx, NULL, err, sizeof(err));
+
+	if (!n)
+		fail_msg("%s", err);
+	wsman_ops_negotiate_pending(e->o);
+	assert_int_equal(pthread_create(&t, NULL, admit_unsigned, &c), 0);
+	usleep(50 * 1000);
+	wsman_ops_set_negotiate(e->o, n, false);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(c.ans.status, 401);
+	assert_non_null(c.ans.auth_token);
+	assert_string_equal(c.ans.auth_token, "Negotiate");
+	free(c.ans.auth_token);
+	wsman_ops_set_negotiate(e->o, NULL, false);
+	negotiate_free(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -473,6 +517,7 @@ int main(void)
 		cmocka_unit_test(not_ready_is_503),
 		cmocka_unit_test_setup_teardown(admission, setup, teardown),
 		cmocka_unit_test_setup_teardown(negotiate_admission, setup, teardown),
+		cmocka_unit_test_setup_teardown(negotiate_pending_waits, setup, teardown),
 		cmocka_unit_test_setup_teardown(anonymous_identify, setup, teardown),
 		cmocka_unit_test_setup_teardown(invoke_changes_the_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(too_large_is_encoding_limit, setup, teardown),
