@@ -467,6 +467,8 @@ int main(int argc, char **argv)
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
+	/* Before anything is served: made below, beside start-up. */
+	wsman_ops_negotiate_pending(ops);
 	/* Asked in this order which one owns a path; the dashboard owns
 	 * "/", so it comes after the others. */
 	const struct front *fronts[] = {
@@ -527,7 +529,6 @@ int main(int argc, char **argv)
 	 * of start-up); a WS-Man request that needs it waits for it. */
 	negl = (struct neg_loader){ .fx = fx, .ops = ops,
 				    .allow_unencrypted = cfg.allow_unencrypted };
-	wsman_ops_negotiate_pending(ops);
 	negl.started = pthread_create(&negl.thread, NULL, load_negotiate,
 				      &negl) == 0;
 	if (!negl.started)
@@ -611,6 +612,8 @@ out:
 	/* First: it hands its acceptor to ops, and requests may wait for it. */
 	if (negl.started)
 		pthread_join(negl.thread, NULL);
+	else if (ops)	/* failed before: nobody waits for an acceptor */
+		wsman_ops_set_negotiate(ops, NULL, false);
 	/* Requests a fault rule holds are answered now, not after their
 	 * delay; then the server drains. */
 	if (prov)
