@@ -102,6 +102,11 @@ struct stream {
 				 * then nothing in it is built */
 	bool dps_done;		/* its DPs are in and indexed */
 	size_t dps_cap, groups_cap, classes_cap, rules_cap;
+	/* At most the <dp> start tags not read yet (a comment may hold
+	 * more): where a site's DP array starts, so that 100 000 DPs are
+	 * not copied by one reallocation after another. What is not used
+	 * is given back once the site's DPs are in. */
+	size_t dp_tags;
 };
 
 static void __attribute__((format(printf, 3, 0))) diag_vset(struct diag *d, unsigned line, const char *fmt,
@@ -445,6 +450,14 @@ static int attr_dup(xmlNode *n, const char *name, char **out)
 	*out = NULL;
 	if (!a)
 		return 0;
+	/* Nearly always one text node (SAX2 makes more only around a
+	 * character or entity reference): its text, without the copy
+	 * xmlNodeListGetString would make first. */
+	if (a->children && !a->children->next &&
+	    a->children->type == XML_TEXT_NODE && a->children->content) {
+		*out = strdup((const char *)a->children->content);
+		return *out ? 0 : -ENOMEM;
+	}
 	v = xmlNodeListGetString(n->doc, a->children, 1);
 	*out = strdup(v ? (const char *)v : "");
 	xmlFree(v);
@@ -545,6 +558,40 @@ static void mark_repeats(const struct fixture_site *s, struct fixture_dp **v,
 static const char *fqdn_of(const struct fixture_dp *dp) { return dp->fqdn; }
 static const char *nalpath_of(const struct fixture_dp *dp) { return dp->nalpath; }
 
+/* The pieces of ["Display=\\FQDN\"]MSWNET:["SMS_SITE=CODE"]\\FQDN\,
+ * the NAL path fixture_nalpath makes: copied rather than printed, as
+ * this runs for every DP of a fixture (asprintf took a third of building
+ * a DP). */
+#define NALPATH_PARTS 7
+
+static void nalpath_parts(const char *part[NALPATH_PARTS], const char *fqdn,
+			  const char *code)
+{
+	part[0] = "[\"Display=\\\\";
+	part[1] = fqdn;
+	part[2] = "\\\"]MSWNET:[\"SMS_SITE=";
+	part[3] = code;
+	part[4] = "\"]\\\\";
+	part[5] = fqdn;
+	part[6] = "\\";
+}
+
+/* Whether nal is the NAL path fixture_nalpath makes of fqdn and code. */
+static bool nalpath_made(const char *nal, const char *fqdn, const char *code)
+{
+	const char *part[NALPATH_PARTS];
+
+	nalpath_parts(part, fqdn, code);
+	for (size_t i = 0; i < NALPATH_PARTS; i++) {
+		size_t len = strlen(part[i]);
+
+		if (strncmp(nal, part[i], len) != 0)
+			return false;
+		nal += len;
+	}
+	return *nal == '\0';
+}
+
 /* Real DP lookups match FQDN and NAL path ignoring case, so two DPs
  * differing only in case would be one DP to every client. Sorting makes
  * the check O(n log n): a generated site of 100 000 DPs must not cost
@@ -555,24 +602,38 @@ static int index_dps(struct diag *d, struct fixture_site *s)
 {
 	struct fixture_dp **by_nal = NULL;
 	const struct fixture_dp **same_fqdn = NULL, **same_nal = NULL;
+	bool nal_made = true;
 	int rc = 0;
 
 	if (!s->ndps)
 		return 0;
+	/* When no DP was given a NAL path, each is made of its FQDN, and
+	 * two are the same (ignoring case) exactly when their FQDNs are,
+	 * which is reported first: no need to sort them. */
+	for (size_t i = 0; i < s->ndps && nal_made; i++)
+		nal_made = nalpath_made(s->dps[i].nalpath, s->dps[i].fqdn,
+					s->code);
 	s->dps_by_fqdn = malloc(s->ndps * sizeof(*s->dps_by_fqdn));
-	by_nal = malloc(s->ndps * sizeof(*by_nal));
 	same_fqdn = calloc(s->ndps, sizeof(*same_fqdn));
-	same_nal = calloc(s->ndps, sizeof(*same_nal));
-	if (!s->dps_by_fqdn || !by_nal || !same_fqdn || !same_nal) {
+	if (!nal_made) {
+		by_nal = malloc(s->ndps * sizeof(*by_nal));
+		same_nal = calloc(s->ndps, sizeof(*same_nal));
+	}
+	if (!s->dps_by_fqdn || !same_fqdn || (!nal_made &&
+					      (!by_nal || !same_nal))) {
 		rc = diag_nomem(d);
 		goto out;
 	}
 	for (size_t i = 0; i < s->ndps; i++)
-		s->dps_by_fqdn[i] = by_nal[i] = &s->dps[i];
-	qsort(s->dps_by_fqdn, s->ndps, sizeof(*by_nal), cmp_fqdn);
-	qsort(by_nal, s->ndps, sizeof(*by_nal), cmp_nalpath);
+		s->dps_by_fqdn[i] = &s->dps[i];
+	qsort(s->dps_by_fqdn, s->ndps, sizeof(*s->dps_by_fqdn), cmp_fqdn);
 	mark_repeats(s, s->dps_by_fqdn, fqdn_of, same_fqdn);
-	mark_repeats(s, by_nal, nalpath_of, same_nal);
+	if (!nal_made) {
+		for (size_t i = 0; i < s->ndps; i++)
+			by_nal[i] = &s->dps[i];
+		qsort(by_nal, s->ndps, sizeof(*by_nal), cmp_nalpath);
+		mark_repeats(s, by_nal, nalpath_of, same_nal);
+	}
 	for (size_t i = 0; i < s->ndps; i++) {
 		const struct fixture_dp *dp = &s->dps[i];
 
@@ -583,7 +644,7 @@ static int index_dps(struct diag *d, struct fixture_site *s)
 			rc = -EINVAL;
 			break;
 		}
-		if (same_nal[i]) {
+		if (!nal_made && same_nal[i]) {
 			diag_set(d, dp->line, "DP '%s' duplicates the one at "
 				 "line %u (same NAL path, ignoring case)",
 				 dp->fqdn, same_nal[i]->line);
@@ -609,13 +670,17 @@ static void free_strv(char **v, size_t n)
 
 /* Splits the scopes attribute of n (the schema allows names separated by
  * single spaces) into *out, or def when it is absent. Scope names ignore
- * case, as ConfigMgr's do; a repeat is an error. what names the element
- * in messages. */
-static int build_scopes(struct diag *d, xmlNode *n, const char *def,
-			const char *what, char ***out, size_t *nout)
+ * case, as ConfigMgr's do; a repeat is an error. The format what_fmt
+ * names the element in messages: made only for one, as this runs for
+ * every DP. */
+static int __attribute__((format(printf, 6, 7)))
+build_scopes(struct diag *d, xmlNode *n, const char *def, char ***out,
+	     size_t *nout, const char *what_fmt, ...)
 {
-	char *text = NULL, *tok, *save = NULL;
+	char *text = NULL, *tok, *save = NULL, what[300];
+	const char *twice = NULL;
 	size_t cap;
+	va_list ap;
 	int rc = 0;
 
 	*out = NULL;
@@ -631,23 +696,25 @@ static int build_scopes(struct diag *d, xmlNode *n, const char *def,
 		free(text);
 		return diag_nomem(d);
 	}
-	for (tok = strtok_r(text, " ", &save); tok && !rc;
+	for (tok = strtok_r(text, " ", &save); tok && !rc && !twice;
 	     tok = strtok_r(NULL, " ", &save)) {
-		for (size_t i = 0; i < *nout; i++) {
-			if (strcasecmp((*out)[i], tok) == 0) {
-				diag_set(d, node_line(n), "%s: security scope "
-					 "'%s' is listed twice (scope names "
-					 "ignore case)", what, tok);
-				rc = -EINVAL;
-				break;
-			}
-		}
-		if (!rc && !((*out)[(*nout)++] = strdup(tok)))
+		for (size_t i = 0; i < *nout && !twice; i++)
+			if (strcasecmp((*out)[i], tok) == 0)
+				twice = tok;
+		if (!twice && !((*out)[(*nout)++] = strdup(tok)))
 			rc = diag_nomem(d);
 	}
-	if (!rc && *nout == 0) {
-		diag_set(d, node_line(n), "%s: scopes names no security scope",
-			 what);
+	if (!rc && (twice || *nout == 0)) {
+		va_start(ap, what_fmt);
+		vsnprintf(what, sizeof(what), what_fmt, ap);
+		va_end(ap);
+		if (twice)
+			diag_set(d, node_line(n), "%s: security scope '%s' is "
+				 "listed twice (scope names ignore case)",
+				 what, twice);
+		else
+			diag_set(d, node_line(n), "%s: scopes names no "
+				 "security scope", what);
 		rc = -EINVAL;
 	}
 	free(text);
@@ -656,21 +723,20 @@ static int build_scopes(struct diag *d, xmlNode *n, const char *def,
 
 static int build_dp_scopes(struct diag *d, xmlNode *n, struct fixture_dp *dp)
 {
-	char what[300];
 	int rc;
 
-	snprintf(what, sizeof(what), "DP '%s'", dp->fqdn);
-	rc = build_scopes(d, n, "Default", what, &dp->scopes, &dp->nscopes);
+	rc = build_scopes(d, n, "Default", &dp->scopes, &dp->nscopes,
+			  "DP '%s'", dp->fqdn);
 	if (rc)
 		return rc;
 	/* All is what an administrative user is given to see everything;
 	 * no object is in it, as in ConfigMgr. */
 	for (size_t i = 0; i < dp->nscopes; i++) {
 		if (strcasecmp(dp->scopes[i], "All") == 0) {
-			diag_set(d, dp->line, "%s: an object cannot be in "
-				 "security scope 'All' (All is given to "
+			diag_set(d, dp->line, "DP '%s': an object cannot be "
+				 "in security scope 'All' (All is given to "
 				 "users to cover every object; use Default "
-				 "or a scope of your own)", what);
+				 "or a scope of your own)", dp->fqdn);
 			return -EINVAL;
 		}
 	}
@@ -1401,7 +1467,6 @@ static int build_fault_rule(struct diag *d, xmlNode *n, const char *code,
 static int build_access(struct diag *d, xmlNode *n, struct fixture_user *u,
 			struct fixture_access *a)
 {
-	char what[200];
 	int rc;
 
 	a->line = node_line(n);
@@ -1418,9 +1483,8 @@ static int build_access(struct diag *d, xmlNode *n, struct fixture_user *u,
 			return -EINVAL;
 		}
 	}
-	snprintf(what, sizeof(what), "user %s: <access> to site %s", u->name,
-		 a->site);
-	return build_scopes(d, n, "All", what, &a->scopes, &a->nscopes);
+	return build_scopes(d, n, "All", &a->scopes, &a->nscopes,
+			    "user %s: <access> to site %s", u->name, a->site);
 }
 
 /* The password: clear text or a crypt(3) hash, exactly one; beside a
@@ -1546,14 +1610,15 @@ static int build_users(struct diag *d, xmlNode *users, struct fixture *f)
  * about DP #5. Each handler therefore starts with stream_flush. */
 
 /* arr with room for element n, zeroed (so that fixture_free may free a
- * half-built entry), *cap doubling as needed; NULL when out of memory,
- * arr then unchanged. */
-static void *grow(void *arr, size_t n, size_t *cap, size_t size)
+ * half-built entry): first elements at first, then *cap doubling as
+ * needed; NULL when out of memory, arr then unchanged. */
+static void *grow(void *arr, size_t n, size_t *cap, size_t first,
+		  size_t size)
 {
 	char *a = arr;
 
 	if (n == *cap) {
-		size_t c = *cap ? 2 * *cap : 8;
+		size_t c = *cap ? 2 * *cap : first;
 
 		if (!(a = reallocarray(arr, c, size)))
 			return NULL;
@@ -1610,7 +1675,7 @@ static int site_begin(struct stream *st, xmlNode *n)
 	const struct fixture_site *o;
 	int rc;
 
-	if (!(sites = grow(f->sites, f->nsites, &st->sites_cap,
+	if (!(sites = grow(f->sites, f->nsites, &st->sites_cap, 4,
 			   sizeof(*sites))))
 		return diag_nomem(st->d);
 	f->sites = sites;
@@ -1647,6 +1712,7 @@ static int site_dps_done(struct stream *st)
 	if (st->dps_done || st->key_repeat)
 		return 0;
 	st->dps_done = true;
+	st->dp_tags -= s->ndps < st->dp_tags ? s->ndps : st->dp_tags;
 	if (s->ndps && s->ndps < st->dps_cap) {
 		struct fixture_dp *fit = realloc(s->dps,
 						 s->ndps * sizeof(*fit));
@@ -1677,7 +1743,9 @@ static int site_child(struct stream *st, xmlNode *n)
 				 "other elements (a site's DPs come first)");
 			return -EINVAL;
 		}
-		if (!(dps = grow(s->dps, s->ndps, &st->dps_cap, sizeof(*dps))))
+		if (!(dps = grow(s->dps, s->ndps, &st->dps_cap,
+				 st->dp_tags > 8 ? st->dp_tags : 8,
+				 sizeof(*dps))))
 			return diag_nomem(d);
 		s->dps = dps;
 		return build_dp(d, n, s, &dps[s->ndps++]);
@@ -1685,7 +1753,7 @@ static int site_child(struct stream *st, xmlNode *n)
 	if (is_elem(n, "boundary-group")) {
 		struct fixture_boundary_group *groups;
 
-		if (!(groups = grow(s->groups, s->ngroups, &st->groups_cap,
+		if (!(groups = grow(s->groups, s->ngroups, &st->groups_cap, 8,
 				    sizeof(*groups))))
 			return diag_nomem(d);
 		s->groups = groups;
@@ -1695,7 +1763,7 @@ static int site_child(struct stream *st, xmlNode *n)
 		struct fixture_class *classes;
 
 		if (!(classes = grow(s->classes, s->nclasses,
-				     &st->classes_cap, sizeof(*classes))))
+				     &st->classes_cap, 8, sizeof(*classes))))
 			return diag_nomem(d);
 		s->classes = classes;
 		return build_class(d, n, st->f, s, &classes[s->nclasses++]);
@@ -1703,7 +1771,7 @@ static int site_child(struct stream *st, xmlNode *n)
 	if (is_elem(n, "fault-rule")) {
 		struct fixture_fault_rule *rules;
 
-		if (!(rules = grow(s->rules, s->nrules, &st->rules_cap,
+		if (!(rules = grow(s->rules, s->nrules, &st->rules_cap, 8,
 				   sizeof(*rules))))
 			return diag_nomem(d);
 		s->rules = rules;
@@ -1885,11 +1953,26 @@ static void on_stream_schema_error(void *data, xmlError *e)
 	hold(st, node_line(n), msg);
 }
 
+/* "<dp" start tags in data, as written by hand or by fixture_write. */
+static size_t count_dp_tags(const char *data, size_t len)
+{
+	const char *at = data, *end = data + len;
+	size_t n = 0;
+
+	while ((at = memmem(at, (size_t)(end - at), "<dp", 3))) {
+		at += 3;
+		if (at < end && (is_xml_space(*at) || *at == '/' || *at == '>'))
+			n++;
+	}
+	return n;
+}
+
 /* Parses data into f, validating it unless known. */
 static int read_fixture(struct diag *d, const char *data, size_t len,
 			bool known, struct fixture *f)
 {
-	struct stream st = { .d = d, .f = f, .validating = !known };
+	struct stream st = { .d = d, .f = f, .validating = !known,
+			     .dp_tags = count_dp_tags(data, len) };
 	struct stray stray = { d, "not well-formed XML: " };
 	xmlSchema *schema = NULL;
 	xmlSchemaValidCtxt *vc = NULL;
@@ -2038,16 +2121,23 @@ int fixture_load_memory_known(const char *name, const char *data, size_t len,
 }
 
 /* Reads until EOF rather than trusting st_size, so pipes and
- * /dev/stdin work as fixture files. */
+ * /dev/stdin work as fixture files; a regular file's size is only where
+ * the buffer starts (one read, no copies of a large fixture). */
 static int read_all(int fd, char **out, size_t *len)
 {
-	size_t cap = 0, n = 0;
-	char *buf = NULL, *nb;
+	size_t cap = 16384, n = 0;
+	struct stat sb;
+	char *buf, *nb;
 	ssize_t r;
 
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0)
+		cap = (size_t)sb.st_size < FIXTURE_MAX_BYTES ?
+		      (size_t)sb.st_size + 1 : FIXTURE_MAX_BYTES + 1;
+	if (!(buf = malloc(cap + 1)))
+		return -ENOMEM;
 	for (;;) {
 		if (n == cap) {
-			cap = cap ? cap * 2 : 16384;
+			cap *= 2;
 			nb = realloc(buf, cap + 1);
 			if (!nb) {
 				free(buf);
@@ -2385,14 +2475,19 @@ const char *fixture_bundled_lab(size_t *len)
 
 char *fixture_nalpath(const char *fqdn, const char *site_code)
 {
-	char *s;
+	const char *part[NALPATH_PARTS];
+	size_t len = 1;
+	char *s, *at;
 
 	if (!fqdn || !site_code)
 		return NULL;
-	/* ["Display=\\FQDN\"]MSWNET:["SMS_SITE=CODE"]\\FQDN\ */
-	if (asprintf(&s, "[\"Display=\\\\%s\\\"]MSWNET:[\"SMS_SITE=%s\"]"
-		     "\\\\%s\\", fqdn, site_code, fqdn) < 0)
+	nalpath_parts(part, fqdn, site_code);
+	for (size_t i = 0; i < NALPATH_PARTS; i++)
+		len += strlen(part[i]);
+	if (!(s = at = malloc(len)))
 		return NULL;
+	for (size_t i = 0; i < NALPATH_PARTS; i++)
+		at = stpcpy(at, part[i]);
 	return s;
 }
 
