@@ -1,11 +1,10 @@
 /* fixture: load, validate and merge dpsim lab fixtures.
  *
  * A load reads the document once and builds the fixture while libxml2
- * parses it. The parser still builds a tree (SAX2), but never more of it
- * than the element being read: each child of <site> (<dp>,
- * <boundary-group>, <class>, <fault-rule>) and <users> is turned into
- * structs from its own small subtree as soon as it has been read, and
- * freed. Along the way:
+ * parses it. The parser still builds a tree (SAX2), but each child of
+ * <site> (<dp>, <boundary-group>, <class>, <fault-rule>) and <users> is
+ * turned into structs from its own small subtree as soon as it has been
+ * read, and freed: the tree never holds two of them. Along the way:
  *   - any DTD is refused before it is read (no entity can be declared,
  *     so none can be expanded);
  *   - the compiled-in fixtures/fixture.xsd validates the same events as
@@ -27,7 +26,7 @@
  * Parser, schema and builder errors go through one struct diag and the
  * load stops at the first, so the message is the first problem met
  * reading the file, as "FILE:LINE: text"; an element's own schema errors
- * come before what its builder would find (see stream_flush).
+ * come before what its builder would find ("reading while parsing").
  */
 #include "fixture.h"
 
@@ -1694,6 +1693,8 @@ static int site_begin(struct stream *st, xmlNode *n)
 	o = earlier_site(f, s);
 	if (!o)
 		return 0;
+	/* That one is the key's to report. Nothing of the site is built
+	 * until then, so nothing the builders find in it comes first. */
 	if (st->validating && strcmp(o->code, s->code) == 0) {
 		st->key_repeat = true;
 		return 0;
@@ -1953,7 +1954,8 @@ static void on_stream_schema_error(void *data, xmlError *e)
 	hold(st, node_line(n), msg);
 }
 
-/* "<dp" start tags in data, as written by hand or by fixture_write. */
+/* The "<dp" start tags in data, unprefixed as people and fixture_write
+ * write them: the size a site's DP array starts at (stream.dp_tags). */
 static size_t count_dp_tags(const char *data, size_t len)
 {
 	const char *at = data, *end = data + len;
@@ -1980,11 +1982,10 @@ static int read_fixture(struct diag *d, const char *data, size_t len,
 	struct xml_catch catch;
 	xmlParserCtxt *p = NULL;
 	xmlDoc *doc;
-	int rc;
+	int rc = 0;
 
 	if (!known && (rc = schema_open(d, &schema, &vc)))
 		goto out;
-	rc = 0;
 	p = xmlCreateMemoryParserCtxt(data, (int)len);
 	if (!p) {
 		rc = diag_nomem(d);
@@ -2035,10 +2036,11 @@ out:
 	/* Before the parser: the plug holds its handler block. */
 	if (plug) {
 		xmlSchemaSAXUnplug(plug);
-		/* Unplugging clears the validation context: libxml2 (2.9.14
-		 * as in 2.14) frees its cache of identity-constraint matchers,
-		 * then clears the elements still open -- the root, when the
-		 * load stopped early -- putting theirs into the cache, which
+		/* Unplugging clears the validation context. libxml2 before
+		 * 2.10 (Debian 12 has 2.9.14; GNOME/libxml2 issue 390) frees
+		 * its cache of identity-constraint matchers there, then
+		 * clears the elements still open -- the root, when the load
+		 * stopped early -- putting theirs into the cache, which
 		 * nothing frees. Clearing once more does. */
 		if (d->failed &&
 		    (plug = xmlSchemaSAXPlug(vc, &p->sax, &p->userData)))
