@@ -208,13 +208,14 @@ static void on_parse_error(void *data, xmlError *e)
 {
 	xmlParserCtxt *p = e->ctxt;
 	struct stream *st;
-	char msg[512];
-
 	unsigned line;
+	char msg[512];
 
 	if (e->level < XML_ERR_ERROR || !p || !(st = p->_private))
 		return;
 	line = e->line > 0 ? (unsigned)e->line : 0;
+	/* A schema error held from an earlier line came first; on the same
+	 * line, this is why the tag there went wrong. */
 	if (line > st->held_line)
 		release_held(st);
 	clean_message(e->message, msg, sizeof(msg));
