@@ -1,23 +1,32 @@
 /* fixture: load, validate and merge dpsim lab fixtures.
  *
- * A load runs in three passes, each stopping at its first error:
- *   1. parse with libxml2, refusing any DTD before it is read (no entity
- *      can be declared, so none can be expanded);
- *   2. validate against the compiled-in fixtures/fixture.xsd;
- *   3. walk the tree in document order, building the structs and doing
- *      the checks XSD cannot express (case-insensitive uniqueness of
- *      sites, users, DP FQDNs and NAL paths, and <property> names within
- *      a DP; boundary-group members that are DPs of the site; declared
- *      classes that are well-formed WMI classes with unique instances;
- *      a user's password or password-hash (one, and a hash dpsim
- *      accepts), role or <access> elements (one of them), one <access>
- *      per site and security scope lists without repeats).
+ * A load reads the document once and builds the fixture while libxml2
+ * parses it. The parser still builds a tree (SAX2), but each child of
+ * <site> (<dp>, <boundary-group>, <class>, <fault-rule>) and <users> is
+ * turned into structs from its own small subtree as soon as it has been
+ * read, and freed: the tree never holds two of them. Along the way:
+ *   - any DTD is refused before it is read (no entity can be declared,
+ *     so none can be expanded);
+ *   - the compiled-in fixtures/fixture.xsd validates the same events as
+ *     they go by (xmlSchemaSAXPlug), unless the document's digest says
+ *     this dpsim validated it before;
+ *   - the builders do the checks XSD cannot express (case-insensitive
+ *     uniqueness of sites, users, DP FQDNs and NAL paths, and <property>
+ *     names within a DP; boundary-group members that are DPs of the
+ *     site; declared classes that are well-formed WMI classes with unique
+ *     instances; a user's password or password-hash (one, and a hash
+ *     dpsim accepts), role or <access> elements (one of them), one
+ *     <access> per site and security scope lists without repeats). A
+ *     site's DPs are indexed, and their <source>s checked, when its first
+ *     other child starts or it ends: the schema puts the DPs first.
  * Whether a <property> names a real SMS_DistributionPointInfo property
  * and holds a value of its type is checked by the provider, which owns
  * the class (provider_new reports it as FILE:LINE too); likewise a
  * <class>'s values are converted to their types by simulator/classes.c.
- * Errors from all three passes go through one struct diag, so the message
- * is always the first problem in the file, as "FILE:LINE: text".
+ * Parser, schema and builder errors go through one struct diag and the
+ * load stops at the first, so the message is the first problem met
+ * reading the file, as "FILE:LINE: text"; an element's own schema errors
+ * come before what its builder would find ("reading while parsing").
  */
 #include "fixture.h"
 
@@ -62,6 +71,43 @@ struct diag {
 	bool failed;		/* first error recorded; ignore the rest */
 };
 
+/* One load as it reads (see "reading while parsing"); the parser's
+ * _private. */
+struct stream {
+	xmlParserCtxt *p;
+	struct diag *d;
+	struct fixture *f;	/* being built */
+	int rc;			/* the builders' first error, when they made
+				 * the first one: -EINVAL or -ENOMEM */
+	bool validating;	/* the schema checks this document */
+	xmlNode *root;
+	/* What the last event left for the next one, which libxml2's
+	 * validator checks after our handler returns: the element that
+	 * started, or the one that ended. */
+	xmlNode *started;
+	xmlNode *ended;
+	/* A schema error (or a wrong root) waits for the next event, as a
+	 * well-formedness error the parser finds meanwhile on the same line
+	 * or before is the first problem: the tag it is in is cut short. */
+	bool holding;
+	unsigned held_line;
+	char held[512];
+	bool users_seen;
+	size_t sites_cap;	/* f->sites allocated */
+	/* The open <site>, f->sites[f->nsites - 1], or NULL. */
+	xmlNode *site;
+	bool key_repeat;	/* its code repeats an earlier one exactly: the
+				 * schema's key says so at its end, and until
+				 * then nothing in it is built */
+	bool dps_done;		/* its DPs are in and indexed */
+	size_t dps_cap, groups_cap, classes_cap, rules_cap;
+	/* At most the <dp> start tags not read yet (a comment may hold
+	 * more): where a site's DP array starts, so that 100 000 DPs are
+	 * not copied by one reallocation after another. What is not used
+	 * is given back once the site's DPs are in. */
+	size_t dp_tags;
+};
+
 static void __attribute__((format(printf, 3, 0))) diag_vset(struct diag *d, unsigned line, const char *fmt,
 		      va_list ap)
 {
@@ -95,6 +141,24 @@ static int diag_nomem(struct diag *d)
 {
 	diag_set(d, 0, "out of memory");
 	return -ENOMEM;
+}
+
+/* The first of the errors met while reading one event, kept back. */
+static void hold(struct stream *st, unsigned line, const char *msg)
+{
+	if (st->holding || st->d->failed)
+		return;
+	st->holding = true;
+	st->held_line = line;
+	snprintf(st->held, sizeof(st->held), "%s", msg);
+}
+
+static void release_held(struct stream *st)
+{
+	if (!st->holding)
+		return;
+	st->holding = false;
+	diag_set(st->d, st->held_line, "%s", st->held);
 }
 
 static unsigned node_line(const xmlNode *n)
@@ -143,13 +207,19 @@ static void clean_message(const char *msg, char *out, size_t size)
 static void on_parse_error(void *data, xmlError *e)
 {
 	xmlParserCtxt *p = e->ctxt;
+	struct stream *st;
+	unsigned line;
 	char msg[512];
 
-	if (e->level < XML_ERR_ERROR || !p || !p->_private)
+	if (e->level < XML_ERR_ERROR || !p || !(st = p->_private))
 		return;
+	line = e->line > 0 ? (unsigned)e->line : 0;
+	/* A schema error held from an earlier line came first; on the same
+	 * line, this is why the tag there went wrong. */
+	if (line > st->held_line)
+		release_held(st);
 	clean_message(e->message, msg, sizeof(msg));
-	diag_set(p->_private, e->line > 0 ? (unsigned)e->line : 0,
-		 "not well-formed XML: %s", msg);
+	diag_set(st->d, line, "not well-formed XML: %s", msg);
 }
 
 /* libxml2's errors without a parser or schema context (invalid UTF-16,
@@ -225,6 +295,13 @@ static void explain_pattern(char *msg, size_t size)
 	}
 }
 
+static void schema_message(const xmlError *e, char *msg, size_t size)
+{
+	clean_message(e->message, msg, size);
+	explain_pattern(msg, size);
+}
+
+/* Errors in compiling the schema. */
 static void on_schema_error(void *data, xmlError *e)
 {
 	struct diag *d = data;
@@ -236,8 +313,7 @@ static void on_schema_error(void *data, xmlError *e)
 	line = e->node ? node_line(e->node) : 0;
 	if (!line && e->line > 0)
 		line = (unsigned)e->line;
-	clean_message(e->message, msg, sizeof(msg));
-	explain_pattern(msg, sizeof(msg));
+	schema_message(e, msg, sizeof(msg));
 	diag_set(d, line, "%s", msg);
 }
 
@@ -274,54 +350,15 @@ static void refuse_dtd(void *ctx, const xmlChar *name,
 		       const xmlChar *external_id, const xmlChar *system_id)
 {
 	xmlParserCtxt *p = ctx;
+	struct stream *st = p->_private;
 
-	diag_set(p->_private, p->input ? (unsigned)p->input->line : 0,
+	diag_set(st->d, p->input ? (unsigned)p->input->line : 0,
 		 "a DOCTYPE (DTD) is not allowed in a fixture: "
 		 "no DTDs, no entity declarations");
 	xmlStopParser(p);
 }
 
-/* ---- parse and validate ------------------------------------------- */
-
-static int parse(struct diag *d, const char *data, size_t len,
-		 xmlDoc **out)
-{
-	xmlParserCtxt *p;
-	xmlDoc *doc;
-	int rc = 0;
-
-	*out = NULL;
-	p = xmlCreateMemoryParserCtxt(data, (int)len);
-	if (!p)
-		return diag_nomem(d);
-	/* No XML_PARSE_NOENT / DTDLOAD / DTDATTR: nothing external, ever. */
-	xmlCtxtUseOptions(p, XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_COMPACT);
-	p->_private = d;
-	p->sax->serror = on_parse_error;
-	p->sax->internalSubset = refuse_dtd;
-	p->sax->startElementNs = start_element;
-
-	struct stray stray = { d, "not well-formed XML: " };
-	struct xml_catch catch;
-
-	xml_catch_begin(&catch, on_stray_error, &stray);
-	xmlParseDocument(p);
-	xml_catch_end(&catch);
-	doc = p->myDoc;
-	p->myDoc = NULL;
-	if (!d->failed && doc && (doc->intSubset || doc->extSubset))
-		diag_set(d, 1, "a DOCTYPE (DTD) is not allowed in a fixture");
-	if (!d->failed && (!p->wellFormed || !doc))
-		diag_set(d, 0, "not well-formed XML");
-	if (d->failed) {
-		rc = p->errNo == XML_ERR_NO_MEMORY ? -ENOMEM : -EINVAL;
-		xmlFreeDoc(doc);
-		doc = NULL;
-	}
-	xmlFreeParserCtxt(p);
-	*out = doc;
-	return rc;
-}
+/* ---- the root and the schema ------------------------------------- */
 
 static bool is_elem(const xmlNode *n, const char *name)
 {
@@ -331,76 +368,53 @@ static bool is_elem(const xmlNode *n, const char *name)
 }
 
 /* Without a matching root, libxml2 only says "no matching global
- * declaration"; say what the root should be instead. */
-static int check_root(struct diag *d, xmlDoc *doc)
+ * declaration"; say what the root should be instead (into why). */
+static bool root_ok(const xmlNode *root, char *why, size_t size)
 {
-	xmlNode *root = xmlDocGetRootElement(doc);
-
 	if (is_elem(root, FIXTURE_ROOT))
-		return 0;
-	if (root && xmlStrEqual(root->name, BAD_CAST FIXTURE_ROOT))
-		diag_set(d, node_line(root),
-			 "root element <" FIXTURE_ROOT "> must be in "
-			 "namespace " FIXTURE_NS ", not '%s' "
-			 "(add xmlns=\"" FIXTURE_NS "\")",
+		return true;
+	if (xmlStrEqual(root->name, BAD_CAST FIXTURE_ROOT))
+		snprintf(why, size, "root element <" FIXTURE_ROOT "> must be "
+			 "in namespace " FIXTURE_NS ", not '%s' (add xmlns=\""
+			 FIXTURE_NS "\")",
 			 root->ns ? (const char *)root->ns->href : "");
 	else
-		diag_set(d, root ? node_line(root) : 0,
-			 "root element must be <" FIXTURE_ROOT " xmlns=\""
-			 FIXTURE_NS "\">, not <%s>",
-			 root ? (const char *)root->name : "");
-	return -EINVAL;
+		snprintf(why, size, "root element must be <" FIXTURE_ROOT
+			 " xmlns=\"" FIXTURE_NS "\">, not <%s>",
+			 (const char *)root->name);
+	return false;
 }
 
-static int validate(struct diag *d, xmlDoc *doc)
+/* The compiled-in schema, and a context to validate one document with. */
+static int schema_open(struct diag *d, xmlSchema **schema,
+		       xmlSchemaValidCtxt **vc)
 {
 	/* Errors in our own schema name the schema, not the fixture. */
 	struct diag sd = { .name = "fixture.xsd (built in)",
 			   .buf = d->buf, .size = d->size };
+	struct stray schema_stray = { &sd, "" };
+	struct xml_catch catch;
 	xmlSchemaParserCtxt *sp;
-	xmlSchema *schema = NULL;
-	xmlSchemaValidCtxt *vc = NULL;
-	int rc = -ENOMEM;
 
+	*schema = NULL;
+	*vc = NULL;
 	sp = xmlSchemaNewMemParserCtxt(embedded_fixture_xsd,
 				       (int)embedded_fixture_xsd_len);
 	if (!sp)
 		return diag_nomem(d);
-	struct stray schema_stray = { &sd, "" };
-	struct stray doc_stray = { d, "" };
-	struct xml_catch catch;
-
 	xmlSchemaSetParserStructuredErrors(sp, on_schema_error, &sd);
 	xml_catch_begin(&catch, on_stray_error, &schema_stray);
-	schema = xmlSchemaParse(sp);
+	*schema = xmlSchemaParse(sp);
 	xml_catch_end(&catch);
-	if (!schema) {
+	xmlSchemaFreeParserCtxt(sp);
+	if (!*schema) {
 		if (!sd.failed)
 			diag_set(&sd, 0, "cannot compile the schema");
 		d->failed = true;
-		rc = -EINVAL;
-		goto out;
+		return -EINVAL;
 	}
-	vc = xmlSchemaNewValidCtxt(schema);
-	if (!vc) {
-		diag_nomem(d);
-		goto out;
-	}
-	xmlSchemaSetValidStructuredErrors(vc, on_schema_error, d);
-	/* > 0: invalid; < 0: libxml2 internal error, still not loadable */
-	xml_catch_begin(&catch, on_stray_error, &doc_stray);
-	rc = xmlSchemaValidateDoc(vc, doc);
-	xml_catch_end(&catch);
-	if (rc != 0) {
-		if (!d->failed)
-			diag_set(d, 0, "does not match the fixture schema");
-		rc = -EINVAL;
-	}
-out:
-	xmlSchemaFreeValidCtxt(vc);
-	xmlSchemaFree(schema);
-	xmlSchemaFreeParserCtxt(sp);
-	return rc;
+	*vc = xmlSchemaNewValidCtxt(*schema);
+	return *vc ? 0 : diag_nomem(d);
 }
 
 /* ---- tree helpers --------------------------------------------------- */
@@ -436,12 +450,36 @@ static int attr_dup(xmlNode *n, const char *name, char **out)
 	*out = NULL;
 	if (!a)
 		return 0;
+	/* Nearly always one text node (SAX2 makes more only around a
+	 * character or entity reference): its text, without the copy
+	 * xmlNodeListGetString would make first. */
+	if (a->children && !a->children->next &&
+	    a->children->type == XML_TEXT_NODE && a->children->content) {
+		*out = strdup((const char *)a->children->content);
+		return *out ? 0 : -ENOMEM;
+	}
 	v = xmlNodeListGetString(n->doc, a->children, 1);
 	*out = strdup(v ? (const char *)v : "");
 	xmlFree(v);
 	if (!*out || (!v && a->children))
 		return -ENOMEM;
 	return 0;
+}
+
+/* attr_dup of an attribute the schema requires. It is there unless the
+ * schema check was skipped for a document validated before (and changed
+ * since, or paired with a wrong digest): then its absence is an error,
+ * not a NULL for the checks to trip on. */
+static int attr_need(struct diag *d, xmlNode *n, const char *name,
+		     char **out)
+{
+	if (attr_dup(n, name, out))
+		return diag_nomem(d);
+	if (*out)
+		return 0;
+	diag_set(d, node_line(n), "<%s> has no %s attribute",
+		 (const char *)n->name, name);
+	return -EINVAL;
 }
 
 /* ---- building the structs ------------------------------------------ */
@@ -455,10 +493,11 @@ static int build_prop(struct diag *d, xmlNode *n, struct fixture_dp *dp,
 {
 	const struct fixture_prop *o;
 	xmlChar *text;
+	int rc;
 
 	p->line = node_line(n);
-	if (attr_dup(n, "name", &p->name))
-		return diag_nomem(d);
+	if ((rc = attr_need(d, n, "name", &p->name)))
+		return rc;
 	for (o = dp->props; o < p; o++) {
 		if (strcasecmp(o->name, p->name) != 0)
 			continue;
@@ -519,6 +558,40 @@ static void mark_repeats(const struct fixture_site *s, struct fixture_dp **v,
 static const char *fqdn_of(const struct fixture_dp *dp) { return dp->fqdn; }
 static const char *nalpath_of(const struct fixture_dp *dp) { return dp->nalpath; }
 
+/* The pieces of ["Display=\\FQDN\"]MSWNET:["SMS_SITE=CODE"]\\FQDN\,
+ * the NAL path fixture_nalpath makes: copied rather than printed, as
+ * this runs for every DP of a fixture (asprintf took a third of building
+ * a DP). */
+#define NALPATH_PARTS 7
+
+static void nalpath_parts(const char *part[NALPATH_PARTS], const char *fqdn,
+			  const char *code)
+{
+	part[0] = "[\"Display=\\\\";
+	part[1] = fqdn;
+	part[2] = "\\\"]MSWNET:[\"SMS_SITE=";
+	part[3] = code;
+	part[4] = "\"]\\\\";
+	part[5] = fqdn;
+	part[6] = "\\";
+}
+
+/* Whether nal is the NAL path fixture_nalpath makes of fqdn and code. */
+static bool nalpath_made(const char *nal, const char *fqdn, const char *code)
+{
+	const char *part[NALPATH_PARTS];
+
+	nalpath_parts(part, fqdn, code);
+	for (size_t i = 0; i < NALPATH_PARTS; i++) {
+		size_t len = strlen(part[i]);
+
+		if (strncmp(nal, part[i], len) != 0)
+			return false;
+		nal += len;
+	}
+	return *nal == '\0';
+}
+
 /* Real DP lookups match FQDN and NAL path ignoring case, so two DPs
  * differing only in case would be one DP to every client. Sorting makes
  * the check O(n log n): a generated site of 100 000 DPs must not cost
@@ -529,24 +602,38 @@ static int index_dps(struct diag *d, struct fixture_site *s)
 {
 	struct fixture_dp **by_nal = NULL;
 	const struct fixture_dp **same_fqdn = NULL, **same_nal = NULL;
+	bool nal_made = true;
 	int rc = 0;
 
 	if (!s->ndps)
 		return 0;
+	/* When no DP was given a NAL path, each is made of its FQDN, and
+	 * two are the same (ignoring case) exactly when their FQDNs are,
+	 * which is reported first: no need to sort them. */
+	for (size_t i = 0; i < s->ndps && nal_made; i++)
+		nal_made = nalpath_made(s->dps[i].nalpath, s->dps[i].fqdn,
+					s->code);
 	s->dps_by_fqdn = malloc(s->ndps * sizeof(*s->dps_by_fqdn));
-	by_nal = malloc(s->ndps * sizeof(*by_nal));
 	same_fqdn = calloc(s->ndps, sizeof(*same_fqdn));
-	same_nal = calloc(s->ndps, sizeof(*same_nal));
-	if (!s->dps_by_fqdn || !by_nal || !same_fqdn || !same_nal) {
+	if (!nal_made) {
+		by_nal = malloc(s->ndps * sizeof(*by_nal));
+		same_nal = calloc(s->ndps, sizeof(*same_nal));
+	}
+	if (!s->dps_by_fqdn || !same_fqdn || (!nal_made &&
+					      (!by_nal || !same_nal))) {
 		rc = diag_nomem(d);
 		goto out;
 	}
 	for (size_t i = 0; i < s->ndps; i++)
-		s->dps_by_fqdn[i] = by_nal[i] = &s->dps[i];
-	qsort(s->dps_by_fqdn, s->ndps, sizeof(*by_nal), cmp_fqdn);
-	qsort(by_nal, s->ndps, sizeof(*by_nal), cmp_nalpath);
+		s->dps_by_fqdn[i] = &s->dps[i];
+	qsort(s->dps_by_fqdn, s->ndps, sizeof(*s->dps_by_fqdn), cmp_fqdn);
 	mark_repeats(s, s->dps_by_fqdn, fqdn_of, same_fqdn);
-	mark_repeats(s, by_nal, nalpath_of, same_nal);
+	if (!nal_made) {
+		for (size_t i = 0; i < s->ndps; i++)
+			by_nal[i] = &s->dps[i];
+		qsort(by_nal, s->ndps, sizeof(*by_nal), cmp_nalpath);
+		mark_repeats(s, by_nal, nalpath_of, same_nal);
+	}
 	for (size_t i = 0; i < s->ndps; i++) {
 		const struct fixture_dp *dp = &s->dps[i];
 
@@ -557,7 +644,7 @@ static int index_dps(struct diag *d, struct fixture_site *s)
 			rc = -EINVAL;
 			break;
 		}
-		if (same_nal[i]) {
+		if (!nal_made && same_nal[i]) {
 			diag_set(d, dp->line, "DP '%s' duplicates the one at "
 				 "line %u (same NAL path, ignoring case)",
 				 dp->fqdn, same_nal[i]->line);
@@ -583,13 +670,17 @@ static void free_strv(char **v, size_t n)
 
 /* Splits the scopes attribute of n (the schema allows names separated by
  * single spaces) into *out, or def when it is absent. Scope names ignore
- * case, as ConfigMgr's do; a repeat is an error. what names the element
- * in messages. */
-static int build_scopes(struct diag *d, xmlNode *n, const char *def,
-			const char *what, char ***out, size_t *nout)
+ * case, as ConfigMgr's do; a repeat is an error. The format what_fmt
+ * names the element in messages: made only for one, as this runs for
+ * every DP. */
+static int __attribute__((format(printf, 6, 7)))
+build_scopes(struct diag *d, xmlNode *n, const char *def, char ***out,
+	     size_t *nout, const char *what_fmt, ...)
 {
-	char *text = NULL, *tok, *save = NULL;
+	char *text = NULL, *tok, *save = NULL, what[300];
+	const char *twice = NULL;
 	size_t cap;
+	va_list ap;
 	int rc = 0;
 
 	*out = NULL;
@@ -605,23 +696,25 @@ static int build_scopes(struct diag *d, xmlNode *n, const char *def,
 		free(text);
 		return diag_nomem(d);
 	}
-	for (tok = strtok_r(text, " ", &save); tok && !rc;
+	for (tok = strtok_r(text, " ", &save); tok && !rc && !twice;
 	     tok = strtok_r(NULL, " ", &save)) {
-		for (size_t i = 0; i < *nout; i++) {
-			if (strcasecmp((*out)[i], tok) == 0) {
-				diag_set(d, node_line(n), "%s: security scope "
-					 "'%s' is listed twice (scope names "
-					 "ignore case)", what, tok);
-				rc = -EINVAL;
-				break;
-			}
-		}
-		if (!rc && !((*out)[(*nout)++] = strdup(tok)))
+		for (size_t i = 0; i < *nout && !twice; i++)
+			if (strcasecmp((*out)[i], tok) == 0)
+				twice = tok;
+		if (!twice && !((*out)[(*nout)++] = strdup(tok)))
 			rc = diag_nomem(d);
 	}
-	if (!rc && *nout == 0) {
-		diag_set(d, node_line(n), "%s: scopes names no security scope",
-			 what);
+	if (!rc && (twice || *nout == 0)) {
+		va_start(ap, what_fmt);
+		vsnprintf(what, sizeof(what), what_fmt, ap);
+		va_end(ap);
+		if (twice)
+			diag_set(d, node_line(n), "%s: security scope '%s' is "
+				 "listed twice (scope names ignore case)",
+				 what, twice);
+		else
+			diag_set(d, node_line(n), "%s: scopes names no "
+				 "security scope", what);
 		rc = -EINVAL;
 	}
 	free(text);
@@ -630,21 +723,20 @@ static int build_scopes(struct diag *d, xmlNode *n, const char *def,
 
 static int build_dp_scopes(struct diag *d, xmlNode *n, struct fixture_dp *dp)
 {
-	char what[300];
 	int rc;
 
-	snprintf(what, sizeof(what), "DP '%s'", dp->fqdn);
-	rc = build_scopes(d, n, "Default", what, &dp->scopes, &dp->nscopes);
+	rc = build_scopes(d, n, "Default", &dp->scopes, &dp->nscopes,
+			  "DP '%s'", dp->fqdn);
 	if (rc)
 		return rc;
 	/* All is what an administrative user is given to see everything;
 	 * no object is in it, as in ConfigMgr. */
 	for (size_t i = 0; i < dp->nscopes; i++) {
 		if (strcasecmp(dp->scopes[i], "All") == 0) {
-			diag_set(d, dp->line, "%s: an object cannot be in "
-				 "security scope 'All' (All is given to "
+			diag_set(d, dp->line, "DP '%s': an object cannot be "
+				 "in security scope 'All' (All is given to "
 				 "users to cover every object; use Default "
-				 "or a scope of your own)", what);
+				 "or a scope of your own)", dp->fqdn);
 			return -EINVAL;
 		}
 	}
@@ -660,8 +752,9 @@ static int build_dp(struct diag *d, xmlNode *n, struct fixture_site *s,
 	int rc;
 
 	dp->line = node_line(n);
-	if (attr_dup(n, "fqdn", &dp->fqdn) ||
-	    attr_dup(n, "kind", &dp->kind) ||
+	if ((rc = attr_need(d, n, "fqdn", &dp->fqdn)))
+		return rc;
+	if (attr_dup(n, "kind", &dp->kind) ||
 	    attr_dup(n, "maintenance", &maint) ||
 	    attr_dup(n, "description", &dp->description) ||
 	    attr_dup(n, "nalpath", &dp->nalpath)) {
@@ -699,8 +792,8 @@ static int build_dp(struct diag *d, xmlNode *n, struct fixture_site *s,
 		struct fixture_source *src = &dp->sources[dp->nsources++];
 
 		src->line = node_line(c);
-		if (attr_dup(c, "dp", &src->fqdn))
-			return diag_nomem(d);
+		if ((rc = attr_need(d, c, "dp", &src->fqdn)))
+			return rc;
 	}
 	return 0;
 }
@@ -902,9 +995,10 @@ static int build_member(struct diag *d, xmlNode *n,
 	const struct fixture_dp *dp;
 	char *name = NULL;
 	size_t i;
+	int rc;
 
-	if (attr_dup(n, "dp", &name))
-		return diag_nomem(d);
+	if ((rc = attr_need(d, n, "dp", &name)))
+		return rc;
 	dp = find_dp(s, name);
 	if (!dp) {
 		diag_set(d, node_line(n), "boundary group '%s': member '%s' "
@@ -937,8 +1031,9 @@ static int build_group(struct diag *d, xmlNode *n, struct fixture_site *s,
 	int rc;
 
 	g->line = node_line(n);
-	if (attr_dup(n, "name", &g->name) ||
-	    attr_dup(n, "description", &g->description))
+	if ((rc = attr_need(d, n, "name", &g->name)))
+		return rc;
+	if (attr_dup(n, "description", &g->description))
 		return diag_nomem(d);
 	for (o = s->groups; o < g; o++) {
 		if (strcasecmp(o->name, g->name) == 0) {
@@ -1056,8 +1151,10 @@ static int build_class_prop(struct diag *d, xmlNode *n,
 	int rc = 0;
 
 	p->line = node_line(n);
-	if (attr_dup(n, "name", &p->name) || attr_dup(n, "type", &type) ||
-	    attr_dup(n, "key", &key) || attr_dup(n, "array", &array)) {
+	if ((rc = attr_need(d, n, "name", &p->name)) ||
+	    (rc = attr_need(d, n, "type", &type)))
+		goto out;
+	if (attr_dup(n, "key", &key) || attr_dup(n, "array", &array)) {
 		rc = diag_nomem(d);
 		goto out;
 	}
@@ -1188,10 +1285,11 @@ static int build_value(struct diag *d, xmlNode *n,
 	const struct fixture_class_prop *decl;
 	const struct fixture_prop *o;
 	xmlChar *text;
+	int rc;
 
 	v->line = node_line(n);
-	if (attr_dup(n, "name", &v->name))
-		return diag_nomem(d);
+	if ((rc = attr_need(d, n, "name", &v->name)))
+		return rc;
 	decl = find_class_prop(c, v->name);
 	if (!decl) {
 		diag_set(d, v->line, "class %s has no property '%s' (declare "
@@ -1260,7 +1358,9 @@ static int build_class(struct diag *d, xmlNode *n, const struct fixture *f,
 	int rc;
 
 	c->line = node_line(n);
-	if (attr_dup(n, "name", &c->name) || attr_dup(n, "namespace", &c->ns))
+	if ((rc = attr_need(d, n, "name", &c->name)))
+		return rc;
+	if (attr_dup(n, "namespace", &c->ns))
 		return diag_nomem(d);
 	if (is_builtin_class(c->name)) {
 		diag_set(d, c->line, "class %s is served by dpsim itself and "
@@ -1363,82 +1463,16 @@ static int build_fault_rule(struct diag *d, xmlNode *n, const char *code,
 	return 0;
 }
 
-static int build_site(struct diag *d, xmlNode *n, struct fixture *f,
-		      struct fixture_site *s)
-{
-	const struct fixture_site *o;
-	xmlNode *c;
-	size_t count;
-	int rc;
-
-	s->line = node_line(n);
-	if (attr_dup(n, "code", &s->code) || attr_dup(n, "name", &s->name) ||
-	    attr_dup(n, "provider", &s->provider))
-		return diag_nomem(d);
-	/* The schema's key catches exact repeats; namespaces ignore case,
-	 * so root\sms\site_ps1 and site_PS1 would be the same site. */
-	for (o = f->sites; o < s; o++) {
-		if (strcasecmp(o->code, s->code) == 0) {
-			diag_set(d, s->line, "site '%s' duplicates the one at "
-				 "line %u (site codes ignore case)",
-				 s->code, o->line);
-			return -EINVAL;
-		}
-	}
-
-	count = count_elems(n, "dp");
-	if (count && !(s->dps = calloc(count, sizeof(*s->dps))))
-		return diag_nomem(d);
-	for_each_elem(c, n, "dp") {
-		rc = build_dp(d, c, s, &s->dps[s->ndps++]);
-		if (rc)
-			return rc;
-	}
-	rc = index_dps(d, s);
-	/* Sources are looked up by name, with the index. */
-	if (!rc)
-		rc = check_sources(d, s);
-	if (rc)
-		return rc;
-
-	count = count_elems(n, "boundary-group");
-	if (count && !(s->groups = calloc(count, sizeof(*s->groups))))
-		return diag_nomem(d);
-	for_each_elem(c, n, "boundary-group") {
-		rc = build_group(d, c, s, &s->groups[s->ngroups++]);
-		if (rc)
-			return rc;
-	}
-
-	count = count_elems(n, "class");
-	if (count && !(s->classes = calloc(count, sizeof(*s->classes))))
-		return diag_nomem(d);
-	for_each_elem(c, n, "class") {
-		rc = build_class(d, c, f, s, &s->classes[s->nclasses++]);
-		if (rc)
-			return rc;
-	}
-
-	count = count_elems(n, "fault-rule");
-	if (count && !(s->rules = calloc(count, sizeof(*s->rules))))
-		return diag_nomem(d);
-	for_each_elem(c, n, "fault-rule") {
-		rc = build_fault_rule(d, c, s->code, &s->rules[s->nrules++]);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
 /* One <access site role scopes/> of u. */
 static int build_access(struct diag *d, xmlNode *n, struct fixture_user *u,
 			struct fixture_access *a)
 {
-	char what[200];
+	int rc;
 
 	a->line = node_line(n);
-	if (attr_dup(n, "site", &a->site) || attr_dup(n, "role", &a->role))
-		return diag_nomem(d);
+	if ((rc = attr_need(d, n, "site", &a->site)) ||
+	    (rc = attr_need(d, n, "role", &a->role)))
+		return rc;
 	/* The schema's unique catches exact repeats; site codes ignore
 	 * case (namespaces do). */
 	for (const struct fixture_access *o = u->access; o < a; o++) {
@@ -1449,9 +1483,8 @@ static int build_access(struct diag *d, xmlNode *n, struct fixture_user *u,
 			return -EINVAL;
 		}
 	}
-	snprintf(what, sizeof(what), "user %s: <access> to site %s", u->name,
-		 a->site);
-	return build_scopes(d, n, "All", what, &a->scopes, &a->nscopes);
+	return build_scopes(d, n, "All", &a->scopes, &a->nscopes,
+			    "user %s: <access> to site %s", u->name, a->site);
 }
 
 /* The password: clear text or a crypt(3) hash, exactly one; beside a
@@ -1514,7 +1547,9 @@ static int build_user(struct diag *d, xmlNode *n, struct fixture *f,
 	int rc;
 
 	u->line = node_line(n);
-	if (attr_dup(n, "name", &u->name) || attr_dup(n, "role", &u->role))
+	if ((rc = attr_need(d, n, "name", &u->name)))
+		return rc;
+	if (attr_dup(n, "role", &u->role))
 		return diag_nomem(d);
 	/* Windows account names ignore case. */
 	for (o = f->users; o < u; o++) {
@@ -1560,27 +1595,462 @@ static int build_users(struct diag *d, xmlNode *users, struct fixture *f)
 	return 0;
 }
 
-static int build(struct diag *d, xmlDoc *doc, struct fixture *f)
+/* ---- reading while parsing ------------------------------------------- */
+
+/* The SAX handlers below wrap libxml2's tree builders (xmlSAX2*), so the
+ * builders above still read a subtree, but the tree holds only what is
+ * being read: a child of <site> or <users> is built once it has ended,
+ * and then freed with whatever text lies before it.
+ *
+ * With the schema plugged in (xmlSchemaSAXPlug), libxml2 calls our
+ * handler for an event before it validates that event (endElementNsSplit
+ * and its siblings in xmlschemas.c). So an element is built at the event
+ * after its end, when its own schema errors are already in the diag: a
+ * schema error inside DP #5 is reported before what build_dp would say
+ * about DP #5. Each handler therefore starts with stream_flush. */
+
+/* arr with room for element n, zeroed (so that fixture_free may free a
+ * half-built entry): first elements at first, then *cap doubling as
+ * needed; NULL when out of memory, arr then unchanged. */
+static void *grow(void *arr, size_t n, size_t *cap, size_t first,
+		  size_t size)
 {
-	xmlNode *root = xmlDocGetRootElement(doc);
-	xmlNode *c;
-	size_t count;
+	char *a = arr;
+
+	if (n == *cap) {
+		size_t c = *cap ? 2 * *cap : first;
+
+		if (!(a = reallocarray(arr, c, size)))
+			return NULL;
+		*cap = c;
+	}
+	memset(a + n * size, 0, size);
+	return a;
+}
+
+static void stream_fail(struct stream *st, int rc)
+{
+	if (rc && !st->rc)
+		st->rc = rc;
+}
+
+/* The elements already built and the text and comments around them. All
+ * of them: xmlSAX2Characters appends to a last child that is text using
+ * the length of the text node it made last, so an older text node must
+ * never become the last child. */
+static void free_children(xmlNode *parent)
+{
+	xmlFreeNodeList(parent->children);
+	parent->children = parent->last = NULL;
+}
+
+static struct fixture_site *open_site(struct stream *st)
+{
+	return &st->f->sites[st->f->nsites - 1];
+}
+
+/* An earlier site of f with s's code, ignoring case, or NULL. */
+static const struct fixture_site *earlier_site(const struct fixture *f,
+					       const struct fixture_site *s)
+{
+	for (const struct fixture_site *o = f->sites; o < s; o++)
+		if (strcasecmp(o->code, s->code) == 0)
+			return o;
+	return NULL;
+}
+
+static int site_repeats(struct diag *d, const struct fixture_site *s,
+			const struct fixture_site *o)
+{
+	diag_set(d, s->line, "site '%s' duplicates the one at line %u (site "
+		 "codes ignore case)", s->code, o->line);
+	return -EINVAL;
+}
+
+/* A <site>'s attributes, once the schema has checked its start tag. */
+static int site_begin(struct stream *st, xmlNode *n)
+{
+	struct fixture *f = st->f;
+	struct fixture_site *sites, *s;
+	const struct fixture_site *o;
 	int rc;
 
-	for_each_elem(c, root, "users") {
-		rc = build_users(d, c, f);
-		if (rc)
-			return rc;
+	if (!(sites = grow(f->sites, f->nsites, &st->sites_cap, 4,
+			   sizeof(*sites))))
+		return diag_nomem(st->d);
+	f->sites = sites;
+	s = &sites[f->nsites++];
+	st->site = n;
+	st->key_repeat = st->dps_done = false;
+	st->dps_cap = st->groups_cap = st->classes_cap = st->rules_cap = 0;
+	s->line = node_line(n);
+	if ((rc = attr_need(st->d, n, "code", &s->code)) ||
+	    (rc = attr_need(st->d, n, "name", &s->name)) ||
+	    (rc = attr_need(st->d, n, "provider", &s->provider)))
+		return rc;
+	/* The schema's key catches exact repeats, at the site's end;
+	 * namespaces ignore case, so root\sms\site_ps1 and site_PS1 would
+	 * be the same site. */
+	o = earlier_site(f, s);
+	if (!o)
+		return 0;
+	/* That one is the key's to report. Nothing of the site is built
+	 * until then, so nothing the builders find in it comes first. */
+	if (st->validating && strcmp(o->code, s->code) == 0) {
+		st->key_repeat = true;
+		return 0;
 	}
-	count = count_elems(root, "site");
-	if (count && !(f->sites = calloc(count, sizeof(*f->sites))))
-		return diag_nomem(d);
-	for_each_elem(c, root, "site") {
-		rc = build_site(d, c, f, &f->sites[f->nsites++]);
-		if (rc)
-			return rc;
+	return site_repeats(st->d, s, o);
+}
+
+/* Once the open site's last <dp> is in: the index that sources and
+ * boundary-group members are looked up in. It points into s->dps, which
+ * is never reallocated after this. */
+static int site_dps_done(struct stream *st)
+{
+	struct fixture_site *s = open_site(st);
+	int rc;
+
+	if (st->dps_done || st->key_repeat)
+		return 0;
+	st->dps_done = true;
+	st->dp_tags -= s->ndps < st->dp_tags ? s->ndps : st->dp_tags;
+	if (s->ndps && s->ndps < st->dps_cap) {
+		struct fixture_dp *fit = realloc(s->dps,
+						 s->ndps * sizeof(*fit));
+
+		if (fit)
+			s->dps = fit;
+	}
+	rc = index_dps(st->d, s);
+	/* Sources are looked up by name, with the index. */
+	return rc ? rc : check_sources(st->d, s);
+}
+
+/* A child of the open site that has been read and validated. */
+static int site_child(struct stream *st, xmlNode *n)
+{
+	struct fixture_site *s = open_site(st);
+	struct diag *d = st->d;
+
+	if (st->key_repeat)
+		return 0;
+	if (is_elem(n, "dp")) {
+		struct fixture_dp *dps;
+
+		/* The schema refuses this; a document it did not check
+		 * gets here. */
+		if (st->dps_done) {
+			diag_set(d, node_line(n), "<dp> after the site's "
+				 "other elements (a site's DPs come first)");
+			return -EINVAL;
+		}
+		if (!(dps = grow(s->dps, s->ndps, &st->dps_cap,
+				 st->dp_tags > 8 ? st->dp_tags : 8,
+				 sizeof(*dps))))
+			return diag_nomem(d);
+		s->dps = dps;
+		return build_dp(d, n, s, &dps[s->ndps++]);
+	}
+	if (is_elem(n, "boundary-group")) {
+		struct fixture_boundary_group *groups;
+
+		if (!(groups = grow(s->groups, s->ngroups, &st->groups_cap, 8,
+				    sizeof(*groups))))
+			return diag_nomem(d);
+		s->groups = groups;
+		return build_group(d, n, s, &groups[s->ngroups++]);
+	}
+	if (is_elem(n, "class")) {
+		struct fixture_class *classes;
+
+		if (!(classes = grow(s->classes, s->nclasses,
+				     &st->classes_cap, 8, sizeof(*classes))))
+			return diag_nomem(d);
+		s->classes = classes;
+		return build_class(d, n, st->f, s, &classes[s->nclasses++]);
+	}
+	if (is_elem(n, "fault-rule")) {
+		struct fixture_fault_rule *rules;
+
+		if (!(rules = grow(s->rules, s->nrules, &st->rules_cap, 8,
+				   sizeof(*rules))))
+			return diag_nomem(d);
+		s->rules = rules;
+		return build_fault_rule(d, n, s->code, &rules[s->nrules++]);
 	}
 	return 0;
+}
+
+static int site_end(struct stream *st)
+{
+	struct fixture_site *s = open_site(st);
+
+	st->site = NULL;
+	/* The schema's key should have reported it by now. */
+	if (st->key_repeat)
+		return site_repeats(st->d, s, earlier_site(st->f, s));
+	return site_dps_done(st);
+}
+
+static int users_end(struct stream *st, xmlNode *n)
+{
+	/* The schema refuses this; a document it did not check gets
+	 * here. */
+	if (st->users_seen) {
+		diag_set(st->d, node_line(n), "a second <users> (a fixture "
+			 "has one, before its sites)");
+		return -EINVAL;
+	}
+	st->users_seen = true;
+	return build_users(st->d, n, st->f);
+}
+
+/* n ended at the previous event. A child of <site> or of the root is
+ * built, then freed with its siblings; anything deeper is part of a
+ * subtree still being read. */
+static int element_end(struct stream *st, xmlNode *n)
+{
+	xmlNode *parent = n->parent;
+	int rc = 0;
+
+	if (n == st->site)
+		rc = site_end(st);
+	else if (st->site && parent == st->site)
+		rc = site_child(st, n);
+	else if (parent == st->root)
+		rc = is_elem(n, "users") ? users_end(st, n) : 0;
+	else
+		return 0;
+	free_children(parent);
+	return rc;
+}
+
+/* Finishes what the previous event left, now that libxml2's validator
+ * has seen that event; false once the load has failed. Before anything
+ * else in a handler: an element built here is freed with its siblings,
+ * which a new element or text must not have joined yet. */
+static bool stream_flush(struct stream *st)
+{
+	xmlNode *n;
+
+	release_held(st);
+	if (st->d->failed)
+		return false;
+	if ((n = st->started)) {
+		st->started = NULL;
+		if (n->parent == st->root && is_elem(n, "site"))
+			stream_fail(st, site_begin(st, n));
+	}
+	if ((n = st->ended)) {
+		st->ended = NULL;
+		stream_fail(st, element_end(st, n));
+	}
+	return !st->d->failed;
+}
+
+static void stream_start(void *ctx, const xmlChar *localname,
+			 const xmlChar *prefix, const xmlChar *uri,
+			 int nb_namespaces, const xmlChar **namespaces,
+			 int nb_attributes, int nb_defaulted,
+			 const xmlChar **attributes)
+{
+	xmlParserCtxt *p = ctx;
+	struct stream *st = p->_private;
+	xmlNode *n;
+
+	if (!stream_flush(st))
+		return;
+	start_element(ctx, localname, prefix, uri, nb_namespaces,
+		      namespaces, nb_attributes, nb_defaulted, attributes);
+	if (st->d->failed || !(n = p->node))
+		return;
+	st->started = n;
+	if (!st->root) {
+		char why[256];
+
+		/* Before the schema sees it, which would only say it has no
+		 * declaration for it. */
+		st->root = n;
+		if (!root_ok(n, why, sizeof(why)))
+			hold(st, node_line(n), why);
+	} else if (st->site && n->parent == st->site &&
+		   (is_elem(n, "boundary-group") || is_elem(n, "class") ||
+		    is_elem(n, "fault-rule"))) {
+		/* The site's DPs are all in (the schema puts them first).
+		 * What is wrong with them is on earlier lines than anything
+		 * the schema may find in this start tag. */
+		stream_fail(st, site_dps_done(st));
+	}
+}
+
+static void stream_end(void *ctx, const xmlChar *localname,
+		       const xmlChar *prefix, const xmlChar *uri)
+{
+	xmlParserCtxt *p = ctx;
+	struct stream *st = p->_private;
+
+	if (!stream_flush(st)) {
+		/* Nothing more to read. Stopping frees the input, which the
+		 * validator still reads after a start tag or text (attribute
+		 * values, characters) but not after an end tag: names come
+		 * from the parser's dictionary. */
+		xmlStopParser(p);
+		return;
+	}
+	st->ended = p->node;
+	xmlSAX2EndElementNs(ctx, localname, prefix, uri);
+}
+
+static void stream_text(void *ctx, const xmlChar *ch, int len)
+{
+	xmlParserCtxt *p = ctx;
+
+	if (stream_flush(p->_private))
+		xmlSAX2Characters(ctx, ch, len);
+}
+
+static void stream_cdata(void *ctx, const xmlChar *value, int len)
+{
+	xmlParserCtxt *p = ctx;
+
+	if (stream_flush(p->_private))
+		xmlSAX2CDataBlock(ctx, value, len);
+}
+
+static void stream_end_document(void *ctx)
+{
+	xmlParserCtxt *p = ctx;
+
+	stream_flush(p->_private);
+	xmlSAX2EndDocument(ctx);
+}
+
+/* The codes of "Element content is not allowed" and its kin, which
+ * libxml2 reports, as a child element starts, against the parent
+ * (ACTIVATE_PARENT_ELEM in xmlSchemaValidateChildElem). */
+static bool parent_content_error(int code)
+{
+	return code == XML_SCHEMAV_CVC_COMPLEX_TYPE_2_1 ||
+	       code == XML_SCHEMAV_CVC_COMPLEX_TYPE_2_2 ||
+	       code == XML_SCHEMAV_CVC_TYPE_3_1_2 ||
+	       code == XML_SCHEMAV_CVC_ELT_3_2_1;
+}
+
+/* Validating events, libxml2's validator has no node and would take the
+ * parser's line, which is past the element (the end of its start tag,
+ * or its end tag). The element whose end it checks, else the one open:
+ * the lines that validating a tree gave, where the element starts. */
+static void on_stream_schema_error(void *data, xmlError *e)
+{
+	struct stream *st = data;
+	xmlNode *n = st->ended ? st->ended : st->p->node;
+	char msg[512];
+
+	if (e->level < XML_ERR_ERROR)
+		return;
+	if (n && n == st->started && parent_content_error(e->code))
+		n = n->parent;
+	schema_message(e, msg, sizeof(msg));
+	hold(st, node_line(n), msg);
+}
+
+/* The "<dp" start tags in data, unprefixed as people and fixture_write
+ * write them: the size a site's DP array starts at (stream.dp_tags). */
+static size_t count_dp_tags(const char *data, size_t len)
+{
+	const char *at = data, *end = data + len;
+	size_t n = 0;
+
+	while ((at = memmem(at, (size_t)(end - at), "<dp", 3))) {
+		at += 3;
+		if (at < end && (is_xml_space(*at) || *at == '/' || *at == '>'))
+			n++;
+	}
+	return n;
+}
+
+/* Parses data into f, validating it unless known. */
+static int read_fixture(struct diag *d, const char *data, size_t len,
+			bool known, struct fixture *f)
+{
+	struct stream st = { .d = d, .f = f, .validating = !known,
+			     .dp_tags = count_dp_tags(data, len) };
+	struct stray stray = { d, "not well-formed XML: " };
+	xmlSchema *schema = NULL;
+	xmlSchemaValidCtxt *vc = NULL;
+	xmlSchemaSAXPlugPtr plug = NULL;
+	struct xml_catch catch;
+	xmlParserCtxt *p = NULL;
+	xmlDoc *doc;
+	int rc = 0;
+
+	if (!known && (rc = schema_open(d, &schema, &vc)))
+		goto out;
+	p = xmlCreateMemoryParserCtxt(data, (int)len);
+	if (!p) {
+		rc = diag_nomem(d);
+		goto out;
+	}
+	/* No XML_PARSE_NOENT / DTDLOAD / DTDATTR: nothing external, ever. */
+	xmlCtxtUseOptions(p, XML_PARSE_NONET | XML_PARSE_BIG_LINES |
+			  XML_PARSE_COMPACT);
+	st.p = p;
+	p->_private = &st;
+	p->sax->serror = on_parse_error;
+	p->sax->internalSubset = refuse_dtd;
+	p->sax->startElementNs = stream_start;
+	p->sax->endElementNs = stream_end;
+	p->sax->characters = p->sax->ignorableWhitespace = stream_text;
+	p->sax->cdataBlock = stream_cdata;
+	p->sax->endDocument = stream_end_document;
+	if (vc) {
+		xmlSchemaSetValidStructuredErrors(vc, on_stream_schema_error,
+						  &st);
+		plug = xmlSchemaSAXPlug(vc, &p->sax, &p->userData);
+		if (!plug) {
+			rc = diag_nomem(d);
+			goto out;
+		}
+		/* The plug's handlers call ours, but it has no serror: parser
+		 * errors would go to the thread's handler. */
+		p->sax->serror = on_parse_error;
+	}
+
+	xml_catch_begin(&catch, on_stray_error, &stray);
+	xmlParseDocument(p);
+	xml_catch_end(&catch);
+	release_held(&st);
+	if (vc && !d->failed && xmlSchemaIsValid(vc) != 1)
+		diag_set(d, 0, "does not match the fixture schema");
+	doc = p->myDoc;
+	p->myDoc = NULL;
+	if (!d->failed && doc && (doc->intSubset || doc->extSubset))
+		diag_set(d, 1, "a DOCTYPE (DTD) is not allowed in a fixture");
+	if (!d->failed && (!p->wellFormed || !doc))
+		diag_set(d, 0, "not well-formed XML");
+	if (d->failed)
+		rc = st.rc ? st.rc :
+		     p->errNo == XML_ERR_NO_MEMORY ? -ENOMEM : -EINVAL;
+	xmlFreeDoc(doc);
+out:
+	/* Before the parser: the plug holds its handler block. */
+	if (plug) {
+		xmlSchemaSAXUnplug(plug);
+		/* Unplugging clears the validation context. libxml2 before
+		 * 2.10 (Debian 12 has 2.9.14; GNOME/libxml2 issue 390) frees
+		 * its cache of identity-constraint matchers there, then
+		 * clears the elements still open -- the root, when the load
+		 * stopped early -- putting theirs into the cache, which
+		 * nothing frees. Clearing once more does. */
+		if (d->failed &&
+		    (plug = xmlSchemaSAXPlug(vc, &p->sax, &p->userData)))
+			xmlSchemaSAXUnplug(plug);
+	}
+	xmlFreeParserCtxt(p);
+	xmlSchemaFreeValidCtxt(vc);
+	xmlSchemaFree(schema);
+	return rc;
 }
 
 /* SHA-256 of n pieces, as hex into out (65 bytes). */
@@ -1630,7 +2100,6 @@ int fixture_load_memory_known(const char *name, const char *data, size_t len,
 	struct diag d = { .name = name ? name : "<memory>",
 			  .buf = err, .size = errsize };
 	struct fixture *f = NULL;
-	xmlDoc *doc = NULL;
 	int rc;
 
 	*out = NULL;
@@ -1648,20 +2117,11 @@ int fixture_load_memory_known(const char *name, const char *data, size_t len,
 	}
 	sha256_hex((const void *const[]){ data }, (const size_t[]){ len }, 1, digest);
 	known = validated && digest_listed(validated, digest);
-	rc = parse(&d, data, len, &doc);
-	if (rc == 0)
-		rc = check_root(&d, doc);
-	if (rc == 0 && !known)
-		rc = validate(&d, doc);
-	if (rc == 0) {
-		f = calloc(1, sizeof(*f));
-		if (!f || !(f->source = strdup(d.name)))
-			rc = diag_nomem(&d);
-	}
-	if (rc == 0)
-		rc = build(&d, doc, f);
-
-	xmlFreeDoc(doc);
+	f = calloc(1, sizeof(*f));
+	if (!f || !(f->source = strdup(d.name)))
+		rc = diag_nomem(&d);
+	else
+		rc = read_fixture(&d, data, len, known, f);
 	if (rc) {
 		fixture_free(f);
 		return rc;
@@ -1673,16 +2133,23 @@ int fixture_load_memory_known(const char *name, const char *data, size_t len,
 }
 
 /* Reads until EOF rather than trusting st_size, so pipes and
- * /dev/stdin work as fixture files. */
+ * /dev/stdin work as fixture files; a regular file's size is only where
+ * the buffer starts (one read, no copies of a large fixture). */
 static int read_all(int fd, char **out, size_t *len)
 {
-	size_t cap = 0, n = 0;
-	char *buf = NULL, *nb;
+	size_t cap = 16384, n = 0;
+	struct stat sb;
+	char *buf, *nb;
 	ssize_t r;
 
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0)
+		cap = (size_t)sb.st_size < FIXTURE_MAX_BYTES ?
+		      (size_t)sb.st_size + 1 : FIXTURE_MAX_BYTES + 1;
+	if (!(buf = malloc(cap + 1)))
+		return -ENOMEM;
 	for (;;) {
 		if (n == cap) {
-			cap = cap ? cap * 2 : 16384;
+			cap *= 2;
 			nb = realloc(buf, cap + 1);
 			if (!nb) {
 				free(buf);
@@ -2020,14 +2487,19 @@ const char *fixture_bundled_lab(size_t *len)
 
 char *fixture_nalpath(const char *fqdn, const char *site_code)
 {
-	char *s;
+	const char *part[NALPATH_PARTS];
+	size_t len = 1;
+	char *s, *at;
 
 	if (!fqdn || !site_code)
 		return NULL;
-	/* ["Display=\\FQDN\"]MSWNET:["SMS_SITE=CODE"]\\FQDN\ */
-	if (asprintf(&s, "[\"Display=\\\\%s\\\"]MSWNET:[\"SMS_SITE=%s\"]"
-		     "\\\\%s\\", fqdn, site_code, fqdn) < 0)
+	nalpath_parts(part, fqdn, site_code);
+	for (size_t i = 0; i < NALPATH_PARTS; i++)
+		len += strlen(part[i]);
+	if (!(s = at = malloc(len)))
 		return NULL;
+	for (size_t i = 0; i < NALPATH_PARTS; i++)
+		at = stpcpy(at, part[i]);
 	return s;
 }
 

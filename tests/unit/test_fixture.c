@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 #include <libxml/parser.h>
+#include <nettle/sha2.h>
 
 #include "faults.h"
 #include "fixture.h"
@@ -1469,6 +1470,288 @@ static void test_write_round_trip_edges(void **state)
 	fixture_free(f);
 }
 
+/* ---- reading while parsing ------------------------------------------
+ * The loader builds each DP, group, class and fault rule as soon as it
+ * has been read and validated, and indexes a site's DPs after its last
+ * one: what a long document, or an error in the same element as another,
+ * would show if that went wrong. */
+
+/* A one-site fixture (site PS1 on line 2) of n DPs, DP i on line 3 + i
+ * as DP<i>.contoso.com (five digits), then the lines of after, from
+ * line 3 + n. */
+static char *many_dps(size_t n, const char *after)
+{
+	char *doc = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&doc, &len);
+
+	assert_non_null(m);
+	fprintf(m, "<dpsim-fixture xmlns=\"urn:dpsim:fixture:1\">\n"
+		"  <site code=\"PS1\" name=\"Lab\" provider=\"CM01\">\n");
+	for (size_t i = 0; i < n; i++)
+		fprintf(m, "    <dp fqdn=\"DP%05zu.contoso.com\"/>\n", i);
+	fprintf(m, "%s  </site>\n</dpsim-fixture>\n", after);
+	assert_int_equal(fclose(m), 0);
+	return doc;
+}
+
+/* Loads doc (freed) as name: the error, or "" with *f set. */
+static int load_doc(const char *name, char *doc, struct fixture **f,
+		    char *err, size_t errsize)
+{
+	int rc = fixture_load_memory(name, doc, strlen(doc), f, err, errsize);
+
+	free(doc);
+	return rc;
+}
+
+static void assert_load_error(const char *name, char *doc, const char *want)
+{
+	struct fixture *f = (struct fixture *)&f;
+	char err[1024];
+
+	assert_int_equal(load_doc(name, doc, &f, err, sizeof(err)), -EINVAL);
+	assert_null(f);
+	if (strncmp(err, want, strlen(want)) != 0)
+		fail_msg("\"%s\" does not start with \"%s\"", err, want);
+}
+
+/* The last DP of many is built too, and names its own line. */
+static void test_stream_last_dp(void **state)
+{
+	assert_load_error("last.xml", many_dps(2000,
+		"    <dp fqdn=\"LAST.contoso.com\" scopes=\"Branch branch\"/>\n"),
+		"last.xml:2003: DP 'LAST.contoso.com': security scope 'branch' "
+		"is listed twice (scope names ignore case)");
+}
+
+/* A DP with a build error (a repeated property, line 2004) and a schema
+ * error after it (line 2005): the schema's comes first, as it did when
+ * the whole document was validated before anything was built. */
+static void test_stream_schema_error_first(void **state)
+{
+	assert_load_error("both.xml", many_dps(2000,
+		"    <dp fqdn=\"X.contoso.com\">\n"
+		"      <property name=\"IsPXE\">1</property>\n"
+		"      <property name=\"ispxe\">0</property>\n"
+		"      <bogus/>\n"
+		"    </dp>\n"),
+		"both.xml:2006: Element 'bogus': This element is not expected.");
+	/* Without the schema error, the repeat. */
+	assert_load_error("both.xml", many_dps(2000,
+		"    <dp fqdn=\"X.contoso.com\">\n"
+		"      <property name=\"IsPXE\">1</property>\n"
+		"      <property name=\"ispxe\">0</property>\n"
+		"    </dp>\n"),
+		"both.xml:2005: property 'ispxe' is already set at line 2004");
+}
+
+/* Members are looked up in the index of every DP of the site, made
+ * after the last one. */
+static void test_stream_group_after_many_dps(void **state)
+{
+	struct fixture *f = NULL;
+	char err[512];
+
+	assert_int_equal(load_doc("g.xml", many_dps(3000,
+		"    <boundary-group name=\"G\">\n"
+		"      <member dp=\"dp02999.CONTOSO.com\"/>\n"
+		"      <member dp=\"DP00000.contoso.com\"/>\n"
+		"    </boundary-group>\n"), &f, err, sizeof(err)), 0);
+	assert_int_equal(f->sites[0].ndps, 3000);
+	assert_int_equal(f->sites[0].ngroups, 1);
+	assert_int_equal(f->sites[0].groups[0].ndps, 2);
+	assert_string_equal(f->sites[0].groups[0].dp_fqdns[0],
+			    "DP02999.contoso.com");
+	assert_int_equal(f->sites[0].dps[2999].line, 3002);
+	fixture_free(f);
+
+	assert_load_error("g.xml", many_dps(3000,
+		"    <boundary-group name=\"G\">\n"
+		"      <member dp=\"DP00017.contoso.com\"/>\n"
+		"      <member dp=\"DP03000.contoso.com\"/>\n"
+		"    </boundary-group>\n"),
+		"g.xml:3005: boundary group 'G': member 'DP03000.contoso.com' "
+		"is not a DP of site PS1");
+}
+
+/* The index is made of every DP, so a repeat far from the first one is
+ * found, and names the line of the first. */
+static void test_stream_dup_fqdn_far_apart(void **state)
+{
+	assert_load_error("dup.xml", many_dps(5000,
+		"    <dp fqdn=\"dp00000.CONTOSO.com\"/>\n"),
+		"dup.xml:5003: DP 'dp00000.CONTOSO.com' duplicates the one at "
+		"line 3 (same FQDN, ignoring case)");
+	/* A NAL path given to one DP, the same as another's made one. */
+	assert_load_error("dup.xml", many_dps(5000,
+		"    <dp fqdn=\"ALIAS.contoso.com\" nalpath=\"[&quot;Display="
+		"\\\\DP04321.contoso.com\\&quot;]MSWNET:[&quot;SMS_SITE=PS1"
+		"&quot;]\\\\DP04321.contoso.com\\\"/>\n"),
+		"dup.xml:5003: DP 'ALIAS.contoso.com' duplicates the one at "
+		"line 4324 (same NAL path, ignoring case)");
+}
+
+/* A site of no DP: its groups and classes are read all the same. */
+static void test_stream_site_without_dps(void **state)
+{
+	static const char head[] =
+		"<dpsim-fixture xmlns=\"urn:dpsim:fixture:1\">\n"
+		"  <site code=\"PS1\" name=\"Lab\" provider=\"CM01\">\n"
+		"    <boundary-group name=\"Empty\"/>\n";
+	static const char cls[] =
+		"    <class name=\"Lab_Thing\">\n"
+		"      <property name=\"Id\" type=\"string\" key=\"true\"/>\n"
+		"      <instance><value name=\"Id\">a</value></instance>\n"
+		"    </class>\n"
+		"    <fault-rule method=\"X\" effect=\"fault\"/>\n"
+		"  </site>\n"
+		"</dpsim-fixture>\n";
+	struct fixture *f = NULL;
+	char *doc, err[512];
+
+	assert_true(asprintf(&doc, "%s%s", head, cls) > 0);
+	if (load_doc("nodp.xml", doc, &f, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(f->sites[0].ndps, 0);
+	assert_int_equal(f->sites[0].ngroups, 1);
+	assert_int_equal(f->sites[0].groups[0].ndps, 0);
+	assert_int_equal(f->sites[0].nclasses, 1);
+	assert_int_equal(f->sites[0].classes[0].ninstances, 1);
+	assert_int_equal(f->sites[0].nrules, 1);
+	fixture_free(f);
+
+	assert_true(asprintf(&doc, "%s    <boundary-group name=\"G\">\n"
+			     "      <member dp=\"DP01.contoso.com\"/>\n"
+			     "    </boundary-group>\n%s", head, cls) > 0);
+	assert_load_error("nodp.xml", doc, "nodp.xml:5: boundary group 'G': "
+			  "member 'DP01.contoso.com' is not a DP of site PS1");
+}
+
+/* More DPs than the <dp> tags the loader counts to size its array (these
+ * have a prefix), and more sites than it starts with room for. */
+static void test_stream_arrays_grow(void **state)
+{
+	struct fixture *f = NULL;
+	char *doc = NULL, err[512];
+	size_t len = 0;
+	FILE *m = open_memstream(&doc, &len);
+
+	assert_non_null(m);
+	fprintf(m, "<f:dpsim-fixture xmlns:f=\"urn:dpsim:fixture:1\">\n");
+	for (int s = 0; s < 9; s++) {
+		fprintf(m, "<f:site code=\"S%02d\" name=\"n\" provider=\"p\">"
+			"<!-- <dp fqdn=\"not.a.dp\"/> -->\n", s);
+		for (int i = 0; i < 300; i++)
+			fprintf(m, "<f:dp fqdn=\"DP%03d.s%d.contoso.com\"/>\n",
+				i, s);
+		fprintf(m, "<f:boundary-group name=\"G\"><f:member "
+			"dp=\"dp299.S%d.contoso.com\"/></f:boundary-group>\n"
+			"</f:site>\n", s);
+	}
+	fprintf(m, "</f:dpsim-fixture>\n");
+	assert_int_equal(fclose(m), 0);
+	if (load_doc("grow.xml", doc, &f, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(f->nsites, 9);
+	for (int s = 0; s < 9; s++) {
+		char want[64];
+
+		assert_int_equal(f->sites[s].ndps, 300);
+		snprintf(want, sizeof(want), "DP299.s%d.contoso.com", s);
+		assert_string_equal(f->sites[s].dps[299].fqdn, want);
+		assert_string_equal(f->sites[s].groups[0].dp_fqdns[0], want);
+	}
+	fixture_free(f);
+}
+
+/* Two sites of one code, the second with a DP the builder would refuse:
+ * the schema's key, on the site's line, is the first problem. */
+static void test_stream_repeated_site(void **state)
+{
+	static const char xml[] =
+		"<dpsim-fixture xmlns=\"urn:dpsim:fixture:1\">\n"
+		"  <site code=\"PS1\" name=\"Lab\" provider=\"CM01\"/>\n"
+		"  <site code=\"PS1\" name=\"Again\" provider=\"CM01\">\n"
+		"    <dp fqdn=\"DP01\" scopes=\"All\"/>\n"
+		"  </site>\n"
+		"</dpsim-fixture>\n";
+
+	assert_load_error("rep.xml", strdup(xml), "rep.xml:3: Element 'site': "
+			  "Duplicate key-sequence ['PS1'] in key "
+			  "identity-constraint 'siteCode'.");
+}
+
+/* A tag cut short: the well-formedness error, not what the schema or the
+ * root check make of the part that was read, as when the document was
+ * parsed whole before anything else. */
+static void test_stream_cut_tag(void **state)
+{
+	assert_load_error("cut.xml", strdup("<dpsim"),
+			  "cut.xml:1: not well-formed XML: ");
+	assert_load_error("cut.xml", strdup(
+		"<dpsim-fixture xmlns=\"urn:dpsim:fixture:1\">\n"
+		"  <site code=\"PS1\" name=\"Lab\" provider=\"CM01\">\n"
+		"    <dp"), "cut.xml:3: not well-formed XML: ");
+}
+
+/* Content in an element that may have none: libxml2 names the element
+ * as the child starts; the line is the element's, as from a tree. */
+static void test_stream_content_line(void **state)
+{
+	assert_load_error("rule.xml", strdup(
+		"<dpsim-fixture xmlns=\"urn:dpsim:fixture:1\">\n"
+		"  <site code=\"PS1\" name=\"Lab\" provider=\"CM01\">\n"
+		"    <fault-rule method=\"X\"\n"
+		"                effect=\"fault\"><x/></fault-rule>\n"
+		"  </site>\n"
+		"</dpsim-fixture>\n"), "rule.xml:3: Element 'fault-rule': "
+		"Element content is not allowed, because the content type is "
+		"empty.");
+}
+
+/* A document whose schema check is skipped (its digest listed) but that
+ * does not match the schema: an error, never a crash. */
+static void test_stream_known_invalid(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "<dp kind=\"pull\"/>", "k.xml:3: <dp> has no fqdn attribute" },
+		{ "<boundary-group name=\"G\"/>\n<dp fqdn=\"A\"/>",
+		  "k.xml:4: <dp> after the site's other elements" },
+		{ "<boundary-group/>", "k.xml:3: <boundary-group> has no name "
+		  "attribute" },
+		{ "<dp fqdn=\"A\"><source/></dp>", "k.xml:3: <source> has no "
+		  "dp attribute" },
+		{ "<class name=\"C\"><property name=\"Id\" key=\"true\"/></class>",
+		  "k.xml:3: <property> has no type attribute" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fixture *f = (struct fixture *)&f;
+		struct sha256_ctx sha;
+		uint8_t digest[SHA256_DIGEST_SIZE];
+		char *doc, hex[2 * SHA256_DIGEST_SIZE + 1], err[512];
+
+		assert_true(asprintf(&doc,
+			"<dpsim-fixture xmlns=\"urn:dpsim:fixture:1\">\n"
+			"<site code=\"PS1\" name=\"Lab\" provider=\"CM01\">\n"
+			"%s\n</site>\n</dpsim-fixture>\n", cases[i][0]) > 0);
+		sha256_init(&sha);
+		sha256_update(&sha, strlen(doc), (const uint8_t *)doc);
+		sha256_digest(&sha, sizeof(digest), digest);
+		for (size_t j = 0; j < sizeof(digest); j++)
+			sprintf(hex + 2 * j, "%02x", digest[j]);
+		assert_int_equal(fixture_load_memory_known("k.xml", doc,
+				 strlen(doc), hex, &f, err, sizeof(err)),
+				 -EINVAL);
+		assert_null(f);
+		if (strncmp(err, cases[i][1], strlen(cases[i][1])) != 0)
+			fail_msg("case %zu: \"%s\" does not start with \"%s\"",
+				 i, err, cases[i][1]);
+		free(doc);
+	}
+}
+
 #define BAD_TEST(name, ln, c, d) \
 	{ "bad_" #name, test_bad_fixture, NULL, NULL, &bad_##name },
 
@@ -1500,6 +1783,16 @@ int main(void)
 		cmocka_unit_test(test_merge_classes),
 		cmocka_unit_test(test_write_round_trip_files),
 		cmocka_unit_test(test_write_round_trip_edges),
+		cmocka_unit_test(test_stream_last_dp),
+		cmocka_unit_test(test_stream_schema_error_first),
+		cmocka_unit_test(test_stream_group_after_many_dps),
+		cmocka_unit_test(test_stream_dup_fqdn_far_apart),
+		cmocka_unit_test(test_stream_site_without_dps),
+		cmocka_unit_test(test_stream_arrays_grow),
+		cmocka_unit_test(test_stream_repeated_site),
+		cmocka_unit_test(test_stream_cut_tag),
+		cmocka_unit_test(test_stream_content_line),
+		cmocka_unit_test(test_stream_known_invalid),
 	};
 	int rc;
 
