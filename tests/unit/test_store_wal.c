@@ -52,8 +52,9 @@ static void dir_remove(struct dir *d)
 	rmdir(d->path);
 }
 
-/* A connection as the store opens its own: WAL, NORMAL, 1 KiB pages, no
- * automatic checkpoint. vfs NULL: the default (counting) one. */
+/* A connection as the store opens its own: WAL, NORMAL, no automatic
+ * checkpoint; with 1 KiB pages, so that a small commit spans many frames.
+ * vfs NULL: the default (counting) one. */
 static sqlite3 *open_db(const char *path, const char *vfs)
 {
 	sqlite3 *db = NULL;
