@@ -3286,33 +3286,31 @@ int store_snapshot_blob(struct store *s, const char *name, const char *key,
 	return rc;
 }
 
-/* A private copy of snapshot src (*out), with pages of page bytes. The
+/* A private copy of snapshot src (*out, src_page bytes a page), with
+ * pages of page bytes. The
  * backup API copies into a WAL database of the same page size only, and
  * the snapshots of databases made before 4 KiB pages have 1 KiB ones:
  * then the copy is the file tmp (only a file's page size can change;
  * the caller removes it), rewritten at the live database's page size
  * (VACUUM); else it is in memory. 0 or -EIO. */
-static int snapshot_copy(const char *what, sqlite3 *src, int64_t page,
-			 const char *tmp, sqlite3 **out)
+static int snapshot_copy(const char *what, sqlite3 *src, int64_t src_page,
+			 int64_t page, const char *tmp, sqlite3 **out)
 {
 	char sql[64];
-	int64_t src_page = 0;
 	sqlite3 *db = NULL;
 	int rc;
 
 	*out = NULL;
-	rc = query_int(src, "PRAGMA page_size", &src_page);
-	if (rc == SQLITE_OK && page != src_page && !tmp) {
+	if (page != src_page && !tmp) {
 		log_error("restoring %s: its pages are of %" PRId64 " bytes, "
 			  "the database's of %" PRId64, what, src_page, page);
 		return -EIO;
 	}
-	if (rc == SQLITE_OK && page != src_page)
+	if (page != src_page)
 		unlink(tmp);	/* a stale one, left by a crash */
-	if (rc == SQLITE_OK)
-		rc = sqlite3_open_v2(page != src_page ? tmp : ":memory:", &db,
-				     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				     SQLITE_OPEN_NOMUTEX, NULL);
+	rc = sqlite3_open_v2(page != src_page ? tmp : ":memory:", &db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			     SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc == SQLITE_OK) {
 		snprintf(sql, sizeof(sql), "PRAGMA page_size=%" PRId64, src_page);
 		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
@@ -3337,15 +3335,14 @@ static int snapshot_copy(const char *what, sqlite3 *src, int64_t page,
  * file is on opening (the tables later versions added start empty), in
  * a copy in memory (*out), so that a migration that fails leaves the
  * live database as it was. 0 or -EIO. */
-static int upgrade_snapshot(const char *name, sqlite3 *src, int64_t page,
-			    const char *tmp, sqlite3 **out)
+static int upgrade_snapshot(const char *what, sqlite3 *src, int64_t src_page,
+			    int64_t page, const char *tmp, sqlite3 **out)
 {
-	char what[128], why[512];
+	char why[512];
 	sqlite3 *db = NULL;
 
 	*out = NULL;
-	snprintf(what, sizeof(what), "snapshot %s", name);
-	if (snapshot_copy(what, src, page, tmp, &db))
+	if (snapshot_copy(what, src, src_page, page, tmp, &db))
 		return -EIO;
 	if (migrate(db, what, why, sizeof(why))) {
 		log_error("restoring %s: %s", what, why);
@@ -3360,7 +3357,7 @@ int store_snapshot_restore(struct store *s, const char *name)
 {
 	sqlite3 *db;
 	int64_t version = 0, page = 0, snap_page = 0;
-	char tmpbuf[4096 + 300];
+	char tmpbuf[4096 + 300], what[128];
 	const char *tmp = NULL;
 	bool own;
 	int rc;
@@ -3369,19 +3366,27 @@ int store_snapshot_restore(struct store *s, const char *name)
 		snapshot_path(s, name, ".tmp-restore", tmpbuf, sizeof(tmpbuf));
 		tmp = tmpbuf;
 	}
+	snprintf(what, sizeof(what), "snapshot %s", name);
 	pthread_mutex_lock(&s->lock);
 	rc = open_snapshot(s, name, &db, &own, &version);
-	if (rc == 0 && (query_int(s->db, "PRAGMA page_size", &page) != SQLITE_OK ||
-			query_int(db, "PRAGMA page_size", &snap_page) != SQLITE_OK))
-		rc = -EIO;
+	if (rc == 0) {
+		int q = query_int(s->db, "PRAGMA page_size", &page);
+
+		if (q == SQLITE_OK)
+			q = query_int(db, "PRAGMA page_size", &snap_page);
+		if (q != SQLITE_OK) {
+			log_error("restoring %s: %s", what, db_msg(db, q));
+			rc = -EIO;
+			if (own)
+				sqlite3_close(db);
+		}
+	}
 	if (rc == 0 && (version < STORE_SCHEMA_VERSION || snap_page != page)) {
 		sqlite3 *up = NULL;
-		char what[128];
 
-		snprintf(what, sizeof(what), "snapshot %s", name);
 		rc = version < STORE_SCHEMA_VERSION
-			     ? upgrade_snapshot(name, db, page, tmp, &up)
-			     : snapshot_copy(what, db, page, tmp, &up);
+			     ? upgrade_snapshot(what, db, snap_page, page, tmp, &up)
+			     : snapshot_copy(what, db, snap_page, page, tmp, &up);
 		if (own)
 			sqlite3_close(db);
 		db = up;

@@ -1618,6 +1618,58 @@ static void test_snapshot_other_schema(void **state)
 	assert_int_equal(rmdir(p), 0);
 }
 
+static int query_page_size(sqlite3 *db, int64_t *page)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &st, NULL);
+
+	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		*page = sqlite3_column_int64(st, 0);
+	else
+		rc = SQLITE_ERROR;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* A snapshot with pages of another size (1 KiB: taken from a database of
+ * an earlier dpsim) is restored: the backup API alone refuses that into
+ * a WAL database. No copy is left behind. */
+static void test_snapshot_other_page_size(void **state)
+{
+	struct tmp *t = *state;
+	struct journal_entry e = { .user = "lab", .site = "PS1",
+				   .old_mode = -1, .new_mode = -1 };
+	struct store *s = open_ok(t->db);
+	sqlite3 *db = NULL;
+	char p[256];
+	int64_t page = 0;
+	uint32_t old;
+
+	assert_int_equal(seed_one(s, "PS1", NAL1, 0), 0);
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 1, &e, NULL, &old), 0);
+	assert_int_equal(store_snapshot_save(s, "small", NULL, 0), 0);
+	snprintf(p, sizeof(p), "%s.snapshots/small.db", t->db);
+	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode=DELETE;"
+				      " PRAGMA page_size=1024; VACUUM", NULL,
+				      NULL, NULL), SQLITE_OK);
+	assert_int_equal(query_page_size(db, &page), 0);
+	assert_int_equal(page, 1024);
+	sqlite3_close(db);
+
+	assert_int_equal(store_set_mode(s, "PS1", NAL1, 0, &e, NULL, &old), 0);
+	assert_int_equal(store_snapshot_restore(s, "small"), 0);
+	assert_int_equal(mode_of(s, "PS1", NAL1), 1);
+	assert_int_equal(store_journal_count(s), 1);
+	snprintf(p, sizeof(p), "%s.snapshots/small.db.tmp-restore", t->db);
+	assert_int_equal(access(p, F_OK), -1);
+	store_free(s);
+	snprintf(p, sizeof(p), "%s.snapshots/small.db", t->db);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s.snapshots", t->db);
+	assert_int_equal(rmdir(p), 0);
+}
+
 /* ---- snapshots while the database is in use ----------------------------------- */
 
 struct during {
@@ -2258,6 +2310,7 @@ int main(void)
 		cmocka_unit_test(test_snapshots_memory),
 		FILE_TEST(test_snapshots_file),
 		FILE_TEST(test_snapshot_other_schema),
+		FILE_TEST(test_snapshot_other_page_size),
 		cmocka_unit_test(test_snapshot_names),
 		FILE_TEST(test_snapshot_write_not_blocked),
 		cmocka_unit_test(test_snapshot_notify_once),
