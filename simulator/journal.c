@@ -45,12 +45,17 @@ int journal_record(struct journal *j, struct journal_entry *e)
 {
 	int rc = store_journal_add(j->st, e);
 
+	journal_failed(e, rc);
+	return rc;
+}
+
+void journal_failed(const struct journal_entry *e, int rc)
+{
 	/* A full disk fails every call: the store logs that once a minute. */
 	if (rc && rc != -ENOSPC)
 		log_error("could not journal a %s call of %s",
 			  e->operation ? e->operation : "provider",
 			  e->class_name ? e->class_name : "?");
-	return rc;
 }
 
 /* ---- filters ------------------------------------------------------------- */

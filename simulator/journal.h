@@ -46,6 +46,10 @@ int64_t journal_max(const struct journal *j);
 /* Appends e (time, id filled in). 0, -ENOSPC (the disk is full; the
  * store logs it, rate-limited) or -EIO (logged). */
 int journal_record(struct journal *j, struct journal_entry *e);
+/* Says in the log that e's row could not be written (rc, as
+ * journal_record returns it; 0 says nothing): for a row written
+ * another way, such as a store_write queued by the provider. */
+void journal_failed(const struct journal_entry *e, int rc);
 
 /* A filter under construction; owns the strings it keeps. Initialise
  * with JOURNAL_FILTER_INIT or journal_filter_init(). */

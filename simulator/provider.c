@@ -1267,6 +1267,184 @@ static uint32_t record_result(struct provider *p, struct provider_call *call,
 	return r ? unjournaled(r, msg, msgsize) : hr;
 }
 
+/* ---- a read waiting for its journal row ----------------------------------
+ *
+ * A read is answered only once its row is committed, like a change. A
+ * caller that can defer does not hold a thread meanwhile: the row goes
+ * into the group commit with the changes, the answer is kept in the
+ * call (struct provider_read), and the call made again once the commit
+ * fires takes it back. So the reads of many connections share one
+ * commit, where a worker that waited would hold back every connection
+ * it serves (docs/architecture.md, Group commit). */
+
+enum read_kind { READ_INSTANCE, READ_LIST, READ_CURSOR };
+
+/* Where a read's answer is: the caller's out parameter. */
+struct read_out {
+	enum read_kind kind;
+	union {
+		struct cim_instance **inst;	/* Get, GetChainedPullDPs */
+		struct instance_list *list;	/* Enumerate */
+		struct provider_cursor **cur;	/* a cursor opened */
+	} to;
+};
+
+struct provider_read {
+	struct store_write *row;
+	uint32_t hr;
+	enum read_kind kind;
+	union {
+		struct cim_instance *inst;
+		struct instance_list list;
+		struct provider_cursor *cur;
+	} u;
+	/* For the line a row that could not be written gets (as
+	 * journal_record's): borrowed, valid for the provider's life. */
+	const char *operation, *class_name;
+	bool has_msg;
+	char msg[];		/* a failure's message */
+};
+
+/* Moves the answer from o into k (keep) or back (!keep), leaving the
+ * source empty. */
+static void read_move(struct provider_read *k, struct read_out o, bool keep)
+{
+	switch (o.kind) {
+	case READ_INSTANCE: {
+		struct cim_instance **from = keep ? o.to.inst : &k->u.inst;
+
+		*(keep ? &k->u.inst : o.to.inst) = *from;
+		*from = NULL;
+		break;
+	}
+	case READ_LIST: {
+		struct instance_list *from = keep ? o.to.list : &k->u.list;
+
+		*(keep ? &k->u.list : o.to.list) = *from;
+		*from = (struct instance_list){ 0 };
+		break;
+	}
+	case READ_CURSOR: {
+		struct provider_cursor **from = keep ? o.to.cur : &k->u.cur;
+
+		*(keep ? &k->u.cur : o.to.cur) = *from;
+		*from = NULL;
+		break;
+	}
+	}
+}
+
+static void read_free(struct provider_read *k)
+{
+	switch (k->kind) {
+	case READ_INSTANCE:
+		cim_instance_free(k->u.inst);
+		break;
+	case READ_LIST:
+		instance_list_free(&k->u.list);
+		break;
+	case READ_CURSOR:
+		provider_cursor_free(k->u.cur);
+		break;
+	}
+	free(k);
+}
+
+/* The end of a read that answers *hr, its answer in o: its row is
+ * queued with the group commit. Returns true when the call is deferred:
+ * the answer moved into call->read. False when it is over: *hr is its
+ * result, or the failure to journal it (msg replaced, the answer left
+ * in o for the caller to free); a caller that cannot defer, or whose
+ * row is committed already, waits here. */
+static bool read_end(struct provider *p, struct provider_call *call,
+		     struct journal_entry *je, uint32_t *hr, struct read_out o,
+		     char *msg, size_t msgsize)
+{
+	struct store_write *w = NULL;
+	struct provider_read *k = NULL;
+	/* msg means something only with a failure. */
+	size_t mlen = *hr ? strlen(msg) + 1 : 0;
+	int r;
+
+	if (!call->can_defer) {
+		*hr = record_result(p, call, je, *hr, msg, msgsize);
+		return false;
+	}
+	je->hresult = *hr;
+	je->latency_us = now_us() - call->start_us;
+	r = store_write_new(NULL, NULL, 0, je, NULL, &w);
+	if (r == 0) {
+		store_write_submit(p->st, w);
+		/* Committed already when no batch was under way (this
+		 * thread made one of it): nothing to wait for. */
+		if (!completion_fired(store_write_completion(w)))
+			k = malloc(sizeof(*k) + mlen);
+		if (!k)
+			r = store_write_end(w, NULL, NULL);
+	}
+	if (!k) {
+		if (r) {
+			journal_failed(je, r);
+			*hr = unjournaled(r, msg, msgsize);
+		}
+		return false;
+	}
+	k->row = w;
+	k->hr = *hr;
+	k->kind = o.kind;
+	read_move(k, o, true);
+	k->operation = je->operation;
+	k->class_name = je->class_name;
+	memcpy(k->msg, msg, mlen);
+	k->has_msg = mlen > 0;
+	call->read = k;
+	call->deferred = true;
+	call->wait_ms = 0;
+	call->wait_on = store_write_completion(w);
+	snprintf(msg, msgsize, "Waiting for the commit.");
+	return true;
+}
+
+/* Waits for the kept read's row (at once when it is committed) and
+ * takes it off the call; 0 or the failure to write it (logged). */
+static int read_row_end(struct provider_call *call)
+{
+	struct provider_read *k = call->read;
+	int r = store_write_end(k->row, NULL, NULL);
+
+	if (r) {
+		struct journal_entry je = { .operation = k->operation,
+					    .class_name = k->class_name };
+
+		journal_failed(&je, r);
+	}
+	call->read = NULL;
+	call->deferred = false;
+	call->wait_on = NULL;
+	return r;
+}
+
+/* The call made again after read_end deferred it: the kept answer
+ * (waiting for its row's commit if it is not over), moved into o, and
+ * its result; or the failure to journal it, with o left empty. */
+static uint32_t read_resume(struct provider_call *call, struct read_out o,
+			    char *msg, size_t msgsize)
+{
+	struct provider_read *k = call->read;
+	uint32_t hr = k->hr;
+	int r = read_row_end(call);
+
+	if (r) {
+		hr = unjournaled(r, msg, msgsize);
+	} else {
+		if (k->has_msg)
+			snprintf(msg, msgsize, "%s", k->msg);
+		read_move(k, o, false);
+	}
+	read_free(k);
+	return hr;
+}
+
 /* The caller's role and security scopes at the call's site: the one
  * place that resolves them. Outside a site's namespace (root, root/sms
  * discovery) every caller reads, with no scope limit. A caller without
@@ -1541,10 +1719,15 @@ uint32_t provider_get(struct provider *p, struct provider_call *call,
 		      char *msg, size_t msgsize)
 {
 	const struct cim_class *c = pc->cls;
+	const struct read_out o = { READ_INSTANCE, .to.inst = out };
 	struct call_ctx x;
 	uint32_t hr, rv = 0;
 
 	*out = NULL;
+	if (call->read) {
+		hr = read_resume(call, o, msg, msgsize);
+		goto answer;
+	}
 	if (call_begin(p, call, pc, FAULT_OP_GET, "get", NULL, keys, nkeys, -1, &x,
 		       &hr, &rv, msg, msgsize))
 		return hr;
@@ -1563,7 +1746,8 @@ uint32_t provider_get(struct provider *p, struct provider_call *call,
 			 cim_class_name(c));
 		hr = WBEM_E_NOT_FOUND;
 	}
-	hr = record_result(p, call, &x.je, hr, msg, msgsize);
+	read_end(p, call, &x.je, &hr, o, msg, msgsize);
+answer:
 	if (hr) {
 		cim_instance_free(*out);
 		*out = NULL;
@@ -1584,11 +1768,16 @@ uint32_t provider_enumerate_where(struct provider *p, struct provider_call *call
 				  const struct predicate *where,
 				  struct instance_list *out, char *msg, size_t msgsize)
 {
+	const struct read_out o = { READ_LIST, .to.list = out };
 	struct call_ctx x;
 	uint32_t hr, rv = 0;
 
 	out->items = NULL;
 	out->count = 0;
+	if (call->read) {
+		hr = read_resume(call, o, msg, msgsize);
+		goto answer;
+	}
 	if (call_begin(p, call, pc, FAULT_OP_ENUMERATE, "enumerate", NULL, NULL, 0, -1,
 		       &x, &hr, &rv, msg, msgsize))
 		return hr;
@@ -1602,7 +1791,8 @@ uint32_t provider_enumerate_where(struct provider *p, struct provider_call *call
 	pthread_rwlock_unlock(&p->lock);
 	if (r)
 		hr = collect_failed(r, msg, msgsize);
-	hr = record_result(p, call, &x.je, hr, msg, msgsize);
+	read_end(p, call, &x.je, &hr, o, msg, msgsize);
+answer:
 	if (hr)
 		instance_list_free(out);
 	return hr;
@@ -1652,12 +1842,22 @@ uint32_t provider_cursor_open(struct provider *p, struct provider_call *call,
 			      provider_keep_fn keep, void *keep_ctx,
 			      struct provider_cursor **out, char *msg, size_t msgsize)
 {
-	struct provider_cursor *cur;
+	struct provider_cursor *cur = NULL;
+	const struct read_out o = { READ_CURSOR, .to.cur = &cur };
 	struct call_ctx x;
 	uint32_t hr, rv = 0;
 	int r = 0;
 
 	*out = NULL;
+	if (call->read) {
+		hr = read_resume(call, o, msg, msgsize);
+		if (cur) {	/* the same request, parsed again */
+			cur->where = where;
+			cur->keep = keep;
+			cur->keep_ctx = keep_ctx;
+		}
+		goto answer;
+	}
 	if (call_begin(p, call, pc, FAULT_OP_ENUMERATE, "enumerate", NULL, NULL, 0, -1,
 		       &x, &hr, &rv, msg, msgsize))
 		return hr;
@@ -1687,7 +1887,8 @@ uint32_t provider_cursor_open(struct provider *p, struct provider_call *call,
 out:
 	if (r)
 		hr = collect_failed(r, msg, msgsize);
-	hr = record_result(p, call, &x.je, hr, msg, msgsize);
+	read_end(p, call, &x.je, &hr, o, msg, msgsize);
+answer:
 	if (hr)
 		provider_cursor_free(cur);
 	else
@@ -2077,6 +2278,14 @@ void provider_call_end(struct provider *p, struct provider_call *call)
 {
 	if (call && call->write)
 		end_set_mode(p, call, NULL, NULL, NULL, 0);
+	if (call && call->read) {
+		/* Nobody will hear the answer; its row is written all the
+		 * same, as a change is. */
+		struct provider_read *k = call->read;
+
+		read_row_end(call);
+		read_free(k);
+	}
 }
 
 /* ---- GetChainedPullDPs ------------------------------------------------- */
@@ -2265,7 +2474,8 @@ nomem:
 	snprintf(msg, msgsize, "Out of memory.");
 	hr = WBEM_E_OUT_OF_MEMORY;
 journal:
-	hr = record_result(p, call, je, hr, msg, msgsize);
+	read_end(p, call, je, &hr, (struct read_out){ READ_INSTANCE, .to.inst = out },
+		 msg, msgsize);
 	free(nalpath);
 	if (hr) {
 		cim_instance_free(*out);
@@ -2315,6 +2525,14 @@ uint32_t provider_invoke_result(struct provider *p, struct provider_call *call,
 	uint32_t hr;
 
 	memset(res, 0, sizeof(*res));
+	if (call->read) {	/* GetChainedPullDPs, its row committed */
+		hr = read_resume(call, (struct read_out){ READ_INSTANCE,
+							  .to.inst = &res->output },
+				 msg, msgsize);
+		if (hr)
+			provider_result_clear(res);
+		return hr;
+	}
 	bool set_mode = strcmp(name, CATALOG_SET_DP_MAINTENANCE_MODE) == 0;
 	bool get_chain = strcmp(name, CATALOG_GET_CHAINED_PULL_DPS) == 0;
 	if (set_mode)

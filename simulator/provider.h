@@ -25,7 +25,9 @@
  * enough space on the disk.") when the disk is full, else with
  * WBEM_E_PROVIDER_FAILURE naming the error. A change and its row are
  * one transaction: a change is acknowledged only once both are
- * committed.
+ * committed; a read is answered only once its row is committed, and a
+ * caller that can defer (provider_call.can_defer) waits for that
+ * without a thread, its answer kept in the call meanwhile.
  *
  * Access (auth.h): a call in a site's namespace needs the caller's access
  * at that site, else WBEM_E_ACCESS_DENIED (after the fault rules, and
@@ -142,9 +144,11 @@ struct provider_call {
 	const char *query;	/* Enumerate: the query text (journal) */
 	bool can_defer;		/* the caller can wait without holding a
 				 * thread: instead of sleeping for a rule's
-				 * delay, the provider returns with deferred
-				 * set, and the caller calls again after
-				 * wait_ms */
+				 * delay or for the commit of the call's
+				 * journal row (a change's or a read's), the
+				 * provider returns with deferred set, and
+				 * the caller makes the same call again
+				 * after wait_ms or once wait_on fires */
 
 	/* Kept between the two halves of a deferred call. */
 	bool decided;
@@ -155,6 +159,9 @@ struct provider_call {
 	const struct provider_class *write_class;
 	char *write_nalpath;
 	uint32_t write_mode;
+	/* A read whose journal row waits for its commit, with its answer
+	 * kept until then (the provider's; provider_call_end frees it). */
+	struct provider_read *read;
 
 	/* What happened. When deferred is set, or effect is FAULT_HTTP,
 	 * FAULT_DROP or FAULT_TIMEOUT, the call's HRESULT means nothing:
@@ -163,7 +170,8 @@ struct provider_call {
 	bool deferred;
 	uint32_t wait_ms;
 	/* With deferred and wait_ms 0: call again once this fires (a change
-	 * queued for the group commit); NULL otherwise. */
+	 * or a read's journal row queued for the group commit); NULL
+	 * otherwise. */
 	struct completion *wait_on;
 	enum fault_effect effect;
 	unsigned http_status;
@@ -172,8 +180,9 @@ struct provider_call {
 
 /* The call's state is going away (the front end's release): a change
  * still waiting for its commit is finished first, so that the mode in
- * memory follows the database even when nobody hears the answer.
- * NULL and a call with nothing pending are fine. */
+ * memory follows the database even when nobody hears the answer, and a
+ * read's kept answer is freed. NULL and a call with nothing pending are
+ * fine. */
 void provider_call_end(struct provider *p, struct provider_call *call);
 
 struct completion;
@@ -226,8 +235,9 @@ typedef bool (*provider_keep_fn)(void *ctx, const struct cim_instance *i);
 /* Opens an enumeration of c as provider_enumerate_where would answer it:
  * the fault rules, the access check and the journal row happen here,
  * once. where (NULL: all), keep (NULL: all) and keep_ctx are borrowed
- * and must outlive the cursor. On success *out is the caller's
- * (provider_cursor_free). */
+ * and must outlive the cursor; when the open was deferred, those of the
+ * call made again replace the first ones (the same request, parsed
+ * again). On success *out is the caller's (provider_cursor_free). */
 uint32_t provider_cursor_open(struct provider *p, struct provider_call *call,
 			      const struct provider_class *c,
 			      const struct predicate *where,

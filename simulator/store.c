@@ -307,6 +307,9 @@ struct store {
 	bool handoff;			/* ... by the committer thread */
 	bool cstop;			/* the committer thread ends */
 	bool crunning;
+	/* store_testing_hold: the next batch waits, and says so, until
+	 * released (qdone wakes both sides). */
+	bool hold, held;
 	pthread_cond_t qwork;		/* wakes the committer thread */
 	pthread_t committer;
 	uint64_t seq;			/* writes committed (under lock) */
@@ -1724,8 +1727,15 @@ static void commit_batch(struct store *s, struct pending *b)
  * qlock is released (chained through next). */
 static struct pending *commit_queued_locked(struct store *s)
 {
-	struct pending *b = s->qhead, *fire = NULL, **ftail = &fire, *next;
+	struct pending *b, *fire = NULL, **ftail = &fire, *next;
 
+	while (s->hold) {
+		s->held = true;
+		pthread_cond_broadcast(&s->qdone);
+		pthread_cond_wait(&s->qdone, &s->qlock);
+	}
+	s->held = false;
+	b = s->qhead;
 	s->qhead = NULL;
 	s->qtail = &s->qhead;
 	pthread_mutex_unlock(&s->qlock);
@@ -1840,6 +1850,29 @@ int store_set_mode(struct store *s, const char *site, const char *nalpath,
 	return rc;
 }
 
+void store_testing_hold(struct store *s)
+{
+	pthread_mutex_lock(&s->qlock);
+	s->hold = true;
+	pthread_mutex_unlock(&s->qlock);
+}
+
+void store_testing_wait_held(struct store *s)
+{
+	pthread_mutex_lock(&s->qlock);
+	while (!s->held)
+		pthread_cond_wait(&s->qdone, &s->qlock);
+	pthread_mutex_unlock(&s->qlock);
+}
+
+void store_testing_release(struct store *s)
+{
+	pthread_mutex_lock(&s->qlock);
+	s->hold = false;
+	pthread_cond_broadcast(&s->qdone);
+	pthread_mutex_unlock(&s->qlock);
+}
+
 int store_journal_add(struct store *s, struct journal_entry *e)
 {
 	struct pending w = { .e = e };
@@ -1878,8 +1911,10 @@ int store_write_new(const char *site, const char *nalpath, uint32_t mode,
 	char *pos;
 
 	*out = NULL;
-	if (mode > 1 || !site || !nalpath)
+	if (!site != !nalpath || (nalpath && mode > 1))
 		return -EINVAL;
+	if (!nalpath)		/* the journal row alone */
+		m = NULL;
 	if (m && (!m->site || m->nins > STORE_STATMSG_MAX_INS))
 		return -EINVAL;
 	for (size_t i = 0; i < sizeof(je) / sizeof(*je); i++)

@@ -167,8 +167,11 @@ struct store_write;
  * nalpath, e and m (m NULL: no message) and of the strings they point
  * to, so the caller's may go at once. Unlike store_set_mode, m is
  * written only when the mode changes (judged at commit, in commit
- * order), else its record_id stays 0. 0 and *out (store_write_end frees
- * it), -EINVAL (as store_set_mode) or -ENOMEM. */
+ * order), else its record_id stays 0. With site and nalpath both NULL
+ * it is what store_journal_add writes: the row e alone (mode and m
+ * ignored), for a read that waits for its row without a thread. 0 and
+ * *out (store_write_end frees it), -EINVAL (as store_set_mode) or
+ * -ENOMEM. */
 int store_write_new(const char *site, const char *nalpath, uint32_t mode,
 		    const struct journal_entry *e, const struct status_message *m,
 		    struct store_write **out);

@@ -34,4 +34,12 @@ int64_t store_journal_count(struct store *s);
 int store_snapshot_save(struct store *s, const char *name,
 			const struct store_blob *blobs, size_t n);
 
+/* A commit under way, on demand: after store_testing_hold the next
+ * batch to commit waits before it starts (its writer blocked, leading
+ * the queue) until store_testing_release, so that a test can queue
+ * writes behind it; store_testing_wait_held returns once it waits. */
+void store_testing_hold(struct store *s);
+void store_testing_wait_held(struct store *s);
+void store_testing_release(struct store *s);
+
 #endif

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include <libxml/parser.h>
 
+#include "completion.h"
 #include "fixture.h"
 #include "hresult.h"
 #include "log.h"
@@ -1357,6 +1358,168 @@ static void test_reads_are_journaled(void **state)
 	assert_string_equal(r.result, "ok");
 }
 
+/* ---- reads waiting for their journal row ---------------------------------- */
+
+struct held_write {
+	struct store *st;
+	int rc;
+};
+
+static void *held_write_main(void *arg)
+{
+	struct held_write *h = arg;
+	struct journal_entry je = { .protocol = "test", .operation = "request",
+				    .old_mode = -1, .new_mode = -1 };
+
+	h->rc = store_journal_add(h->st, &je);
+	return NULL;
+}
+
+/* A commit under way: a row of its own leads the queue and waits, so
+ * that whatever is submitted until release_commits queues behind it. */
+static void hold_commits(struct env *e, pthread_t *t, struct held_write *h)
+{
+	store_testing_hold(e->st);
+	h->st = e->st;
+	assert_int_equal(pthread_create(t, NULL, held_write_main, h), 0);
+	store_testing_wait_held(e->st);
+}
+
+static void release_commits(struct env *e, pthread_t t, struct held_write *h)
+{
+	store_testing_release(e->st);
+	pthread_join(t, NULL);
+	assert_int_equal(h->rc, 0);
+}
+
+static uint32_t get_dp(struct env *e, struct provider_call *call, const char *nal,
+		       struct cim_instance **out, char *msg, size_t msgsize)
+{
+	struct provider_arg keys[] = {
+		{ (char *)"NALPath", (char *)nal },
+		{ (char *)"ResourceType", (char *)"Windows NT Server" },
+		{ (char *)"SiteCode", (char *)"PS1" },
+	};
+
+	return provider_get(e->p, call, class_of(e->p, SITE_NS, DPINFO), keys, 3,
+			    out, msg, msgsize);
+}
+
+/* A read queued behind a commit under way comes back deferred, its row
+ * not yet written; made again once the row is committed, it answers
+ * what it found, found or not. */
+static void test_read_waits_for_its_row(void **state)
+{
+	struct env *e = *state;
+	struct provider_call call = { .who = &admin, .can_defer = true };
+	struct cim_instance *i = NULL;
+	struct held_write h;
+	pthread_t t;
+	char msg[256];
+	int64_t rows = store_journal_count(e->st);
+
+	hold_commits(e, &t, &h);
+	get_dp(e, &call, DP01_NAL, &i, msg, sizeof(msg));
+	assert_true(call.deferred);
+	assert_int_equal(call.wait_ms, 0);
+	assert_non_null(call.wait_on);
+	assert_false(completion_fired(call.wait_on));
+	assert_null(i);
+	assert_int_equal(store_journal_count(e->st), rows);
+	release_commits(e, t, &h);
+	completion_wait(call.wait_on);
+
+	assert_int_equal(get_dp(e, &call, DP01_NAL, &i, msg, sizeof(msg)), 0);
+	assert_false(call.deferred);
+	assert_null(call.wait_on);
+	assert_null(call.read);
+	assert_non_null(i);
+	assert_string_equal(cim_instance_text(i, "NALPath"), DP01_NAL);
+	cim_instance_free(i);
+	assert_int_equal(store_journal_count(e->st), rows + 2);
+	struct any_row r = any_row(e->st);
+	assert_string_equal(r.operation, "get");
+	assert_string_equal(r.result, "ok");
+
+	/* A failure is kept with its message. */
+	struct provider_call miss = { .who = &admin, .can_defer = true };
+	hold_commits(e, &t, &h);
+	get_dp(e, &miss, NAL("NOPE.contoso.com"), &i, msg, sizeof(msg));
+	assert_true(miss.deferred);
+	release_commits(e, t, &h);
+	snprintf(msg, sizeof(msg), "overwritten");
+	assert_int_equal(get_dp(e, &miss, NAL("NOPE.contoso.com"), &i, msg,
+				sizeof(msg)), WBEM_E_NOT_FOUND);
+	assert_null(i);
+	assert_string_equal(msg, "No SMS_DistributionPointInfo instance has the "
+			    "given key values.");
+	r = any_row(e->st);
+	assert_int_equal(r.hresult, WBEM_E_NOT_FOUND);
+
+	/* Nothing under way: the caller commits its row itself and is
+	 * answered at once. */
+	struct provider_call now = { .who = &admin, .can_defer = true };
+	assert_int_equal(get_dp(e, &now, DP01_NAL, &i, msg, sizeof(msg)), 0);
+	assert_false(now.deferred);
+	assert_non_null(i);
+	cim_instance_free(i);
+}
+
+struct keep_count {
+	int seen;
+};
+
+static bool keep_counting(void *ctx, const struct cim_instance *i)
+{
+	((struct keep_count *)ctx)->seen++;
+	return i != NULL;
+}
+
+/* A cursor kept across the wait takes the filter of the call made again
+ * (the first one's is gone with its request); an enumeration nobody
+ * comes back for is freed with its call, its row written all the same. */
+static void test_read_kept_cursor_and_end(void **state)
+{
+	struct env *e = *state;
+	const struct provider_class *dps = class_of(e->p, SITE_NS, DPINFO);
+	struct provider_call call = { .who = &admin, .can_defer = true };
+	struct provider_cursor *cur = NULL;
+	struct keep_count first = { 0 }, again = { 0 };
+	struct instance_list l;
+	struct held_write h;
+	pthread_t t;
+	char msg[256];
+
+	hold_commits(e, &t, &h);
+	provider_cursor_open(e->p, &call, dps, NULL, keep_counting, &first, &cur,
+			     msg, sizeof(msg));
+	assert_true(call.deferred);
+	assert_null(cur);
+	release_commits(e, t, &h);
+	assert_int_equal(provider_cursor_open(e->p, &call, dps, NULL, keep_counting,
+					      &again, &cur, msg, sizeof(msg)), 0);
+	assert_non_null(cur);
+	assert_int_equal(provider_cursor_fetch(e->p, cur, 100, &l, msg,
+					       sizeof(msg)), 0);
+	assert_true(l.count > 0);
+	assert_int_equal(again.seen, (int)l.count);
+	assert_int_equal(first.seen, 0);
+	instance_list_free(&l);
+	provider_cursor_free(cur);
+
+	int64_t rows = store_journal_count(e->st);
+	struct provider_call gone = { .who = &admin, .can_defer = true };
+	hold_commits(e, &t, &h);
+	provider_enumerate_where(e->p, &gone, dps, NULL, &l, msg, sizeof(msg));
+	assert_true(gone.deferred);
+	assert_int_equal(l.count, 0);
+	release_commits(e, t, &h);
+	provider_call_end(e->p, &gone);
+	assert_null(gone.read);
+	assert_int_equal(store_journal_count(e->st), rows + 2);
+	assert_string_equal(any_row(e->st).operation, "enumerate");
+}
+
 /* ---- sites ---------------------------------------------------------------- */
 
 static void test_site_add_remove(void **state)
@@ -2312,6 +2475,8 @@ int main(void)
 		ENV_TEST(test_rule_front_end_effects),
 		ENV_TEST(test_rule_delay_deferred),
 		ENV_TEST(test_reads_are_journaled),
+		ENV_TEST(test_read_waits_for_its_row),
+		ENV_TEST(test_read_kept_cursor_and_end),
 		ENV_TEST(test_site_add_remove),
 		ENV_TEST(test_reset),
 		ENV_TEST(test_snapshot),
