@@ -438,18 +438,29 @@ if want dashboard; then
 		dash_lines+=("dashboard refresh (view, 100 000 journal rows): median $(awk -v t="$med" 'BEGIN { printf "%.1f", t * 1000 }') ms of 10")
 		run_wrk "$tmp/get-alone.out" 4 "$seconds" get.lua "$url" && parse "$tmp/get-alone.out" &&
 			alone="${r[p99_ms]} ms p99, $(printf '%.0f' "${r[rps]}") req/s"
-		pollers=()
-		for i in 1 2; do
-			( while [[ ! -e $tmp/stop-polling ]]; do
-				curl -fsS -o /dev/null -u lab:lab "$base/dashboard/api/view" || exit
-			done ) &
-			pollers+=($!)
-		done
-		run_wrk "$tmp/get-polled.out" 4 "$seconds" get.lua "$url" && parse "$tmp/get-polled.out" &&
-			polled="${r[p99_ms]} ms p99, $(printf '%.0f' "${r[rps]}") req/s"
-		: >"$tmp/stop-polling"
-		wait "${pollers[@]}" 2>/dev/null || true
-		dash_lines+=("WS-Man Get at 4 connections: ${alone:-FAILED} alone; ${polled:-FAILED} while two dashboards poll")
+		# get_polled LABEL INTERVAL_MS: Get again while two dashboards
+		# poll (bench/dashpoll.py), each refreshing INTERVAL_MS after
+		# its last answer; 500 is the page's own interval, 0 none.
+		get_polled() {
+			local label=$1 interval=$2 i got=""
+			local -a pollers=()
+			rm -f "$tmp/stop-polling"
+			for i in 1 2; do
+				python3 "$here/dashpoll.py" "$base" "$tmp/stop-polling" "$interval" \
+					>"$tmp/poll$i.out" &
+				pollers+=($!)
+			done
+			run_wrk "$tmp/get-polled.out" 4 "$seconds" get.lua "$url" && parse "$tmp/get-polled.out" &&
+				got="${r[p99_ms]} ms p99, $(printf '%.0f' "${r[rps]}") req/s"
+			: >"$tmp/stop-polling"
+			for i in 0 1; do
+				wait "${pollers[$i]}" || { loud "dashboard poller $((i + 1)) failed"; failed=1; got=""; }
+			done
+			dash_lines+=("WS-Man Get at 4 connections, $label: ${got:-FAILED} ($(cat "$tmp/poll1.out" "$tmp/poll2.out" 2>/dev/null | awk '{ n += $1 } END { print n + 0 }') refreshes)")
+		}
+		dash_lines+=("WS-Man Get at 4 connections, alone: ${alone:-FAILED}")
+		get_polled "two dashboards polling as the page does (every 500 ms)" 500
+		get_polled "two dashboards polling without pause" 0
 		check_alive dpsim-dash "the dashboard run" || true
 	else
 		dash_lines+=("dashboard: NOT RUN (dpsim did not start or fill its journal)")
