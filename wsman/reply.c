@@ -36,12 +36,24 @@ static const char envelope_open[] =
 
 /* ---- small writers ---------------------------------------------------- */
 
+/* What each byte may be in an XML name (the ASCII subset, every byte of
+ * a multi-byte character allowed): a table, since every property of
+ * every instance answered passes through add_name twice. */
+enum { NAME_START = 1, NAME_REST = 2 };
+#define NS (NAME_START | NAME_REST)
+static const unsigned char name_class[256] = {
+	['-'] = NAME_REST, ['.'] = NAME_REST,
+	['0'] = NAME_REST, ['1'] = NAME_REST, ['2'] = NAME_REST,
+	['3'] = NAME_REST, ['4'] = NAME_REST, ['5'] = NAME_REST,
+	['6'] = NAME_REST, ['7'] = NAME_REST, ['8'] = NAME_REST,
+	['9'] = NAME_REST, ['_'] = NS,
+	['A' ... 'Z'] = NS, ['a' ... 'z'] = NS, [0x80 ... 0xff] = NS,
+};
+#undef NS
+
 static bool name_char(unsigned char c, bool first)
 {
-	if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' ||
-	    c >= 0x80)
-		return true;
-	return !first && ((c >= '0' && c <= '9') || c == '-' || c == '.');
+	return name_class[c] & (first ? NAME_START : NAME_REST);
 }
 
 /* An XML name: valid names (the normal case) are copied as they are,
@@ -49,10 +61,11 @@ static bool name_char(unsigned char c, bool first)
 static void add_name(struct buf *b, const char *s)
 {
 	const unsigned char *u = (const unsigned char *)(s ? s : "");
-	size_t i;
+	size_t i = 0;
 
-	for (i = 0; u[i] != '\0' && name_char(u[i], i == 0); i++)
-		;
+	if (name_class[u[0]] & NAME_START)
+		for (i = 1; name_class[u[i]] & NAME_REST; i++)
+			;
 	if (u[i] == '\0' && i > 0) {
 		buf_add(b, s, i);
 		return;

@@ -1424,10 +1424,11 @@ static int read_document(struct wsman_parser *ps, struct parse *p,
 	 * unexpanded, nothing is fetched, libxml2's size limits hold.
 	 * IGNORE_ENC: the encoding is the one detect_units() saw (the
 	 * declaration was checked against it), so libxml2 cannot decode
-	 * anything differently from what the pre-scan read. */
+	 * anything differently from what the pre-scan read. COMPACT:
+	 * the tree is only read, never changed. */
 	const int opts = XML_PARSE_NONET | XML_PARSE_NOERROR |
 			 XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
-			 XML_PARSE_IGNORE_ENC;
+			 XML_PARSE_IGNORE_ENC | XML_PARSE_COMPACT;
 	struct xml_catch catch;
 	xmlParserCtxtPtr ctxt;
 	xmlDoc *doc;
