@@ -1305,30 +1305,30 @@ struct provider_read {
 	char msg[];		/* a failure's message */
 };
 
-/* Moves the answer from o into k (keep) or back (!keep), leaving the
- * source empty. */
-static void read_move(struct provider_read *k, struct read_out o, bool keep)
+/* Swaps the answer k holds with the one in o: a move either way, since
+ * the side it goes to is always empty. */
+static void read_swap(struct provider_read *k, struct read_out o)
 {
 	switch (o.kind) {
 	case READ_INSTANCE: {
-		struct cim_instance **from = keep ? o.to.inst : &k->u.inst;
+		struct cim_instance *t = k->u.inst;
 
-		*(keep ? &k->u.inst : o.to.inst) = *from;
-		*from = NULL;
+		k->u.inst = *o.to.inst;
+		*o.to.inst = t;
 		break;
 	}
 	case READ_LIST: {
-		struct instance_list *from = keep ? o.to.list : &k->u.list;
+		struct instance_list t = k->u.list;
 
-		*(keep ? &k->u.list : o.to.list) = *from;
-		*from = (struct instance_list){ 0 };
+		k->u.list = *o.to.list;
+		*o.to.list = t;
 		break;
 	}
 	case READ_CURSOR: {
-		struct provider_cursor **from = keep ? o.to.cur : &k->u.cur;
+		struct provider_cursor *t = k->u.cur;
 
-		*(keep ? &k->u.cur : o.to.cur) = *from;
-		*from = NULL;
+		k->u.cur = *o.to.cur;
+		*o.to.cur = t;
 		break;
 	}
 	}
@@ -1389,10 +1389,11 @@ static bool read_end(struct provider *p, struct provider_call *call,
 		}
 		return false;
 	}
+	memset(k, 0, sizeof(*k));
 	k->row = w;
 	k->hr = *hr;
 	k->kind = o.kind;
-	read_move(k, o, true);
+	read_swap(k, o);
 	k->operation = je->operation;
 	k->class_name = je->class_name;
 	memcpy(k->msg, msg, mlen);
@@ -1439,7 +1440,7 @@ static uint32_t read_resume(struct provider_call *call, struct read_out o,
 	} else {
 		if (k->has_msg)
 			snprintf(msg, msgsize, "%s", k->msg);
-		read_move(k, o, false);
+		read_swap(k, o);
 	}
 	read_free(k);
 	return hr;
