@@ -2204,6 +2204,18 @@ static void test_queued_write(void **state)
 	assert_true(store_reset_seq(s) >= seq2);
 	assert_int_equal(store_write_new("PS1", NAL1, 2, &e, NULL, &w), -EINVAL);
 	assert_null(w);
+
+	/* The row alone (a read's): no mode, no message, whatever m says. */
+	int64_t rows = store_journal_count(s);
+	int64_t msgs = store_statmsg_count(s, "PS1");
+	assert_int_equal(store_write_new(NULL, NAL1, 0, &e, NULL, &w), -EINVAL);
+	assert_int_equal(store_write_new("PS1", NULL, 0, &e, NULL, &w), -EINVAL);
+	e.operation = "get";
+	assert_int_equal(store_write_new(NULL, NULL, 7, &e, &m, &w), 0);
+	store_write_submit(s, w);
+	assert_int_equal(store_write_end(w, NULL, NULL), 0);
+	assert_int_equal(store_journal_count(s), rows + 1);
+	assert_int_equal(store_statmsg_count(s, "PS1"), msgs);
 	store_free(s);
 }
 
