@@ -1301,8 +1301,7 @@ struct provider_read {
 	/* For the line a row that could not be written gets (as
 	 * journal_record's): borrowed, valid for the provider's life. */
 	const char *operation, *class_name;
-	bool has_msg;
-	char msg[];		/* a failure's message */
+	char msg[];		/* a failure's message (hr not 0) */
 };
 
 /* Swaps the answer k holds with the one in o: a move either way, since
@@ -1397,7 +1396,6 @@ static bool read_end(struct provider *p, struct provider_call *call,
 	k->operation = je->operation;
 	k->class_name = je->class_name;
 	memcpy(k->msg, msg, mlen);
-	k->has_msg = mlen > 0;
 	call->read = k;
 	call->deferred = true;
 	call->wait_ms = 0;
@@ -1438,7 +1436,7 @@ static uint32_t read_resume(struct provider_call *call, struct read_out o,
 	if (r) {
 		hr = unjournaled(r, msg, msgsize);
 	} else {
-		if (k->has_msg)
+		if (hr)
 			snprintf(msg, msgsize, "%s", k->msg);
 		read_swap(k, o);
 	}

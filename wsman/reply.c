@@ -42,11 +42,8 @@ static const char envelope_open[] =
 enum { NAME_START = 1, NAME_REST = 2 };
 #define NS (NAME_START | NAME_REST)
 static const unsigned char name_class[256] = {
-	['-'] = NAME_REST, ['.'] = NAME_REST,
-	['0'] = NAME_REST, ['1'] = NAME_REST, ['2'] = NAME_REST,
-	['3'] = NAME_REST, ['4'] = NAME_REST, ['5'] = NAME_REST,
-	['6'] = NAME_REST, ['7'] = NAME_REST, ['8'] = NAME_REST,
-	['9'] = NAME_REST, ['_'] = NS,
+	['-'] = NAME_REST, ['.'] = NAME_REST, ['0' ... '9'] = NAME_REST,
+	['_'] = NS,
 	['A' ... 'Z'] = NS, ['a' ... 'z'] = NS, [0x80 ... 0xff] = NS,
 };
 #undef NS

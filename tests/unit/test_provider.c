@@ -16,6 +16,8 @@
 #include <strings.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
+#include <unistd.h>
 #include <libxml/parser.h>
 
 #include "completion.h"
@@ -1520,6 +1522,63 @@ static void test_read_kept_cursor_and_end(void **state)
 	assert_string_equal(any_row(e->st).operation, "enumerate");
 }
 
+/* The row of a read that waited cannot be written (a trigger another
+ * connection added refuses it, as a full disk would): the call made
+ * again is told so, not answered as if it had been journaled, and the
+ * answer it had is freed. */
+static void test_read_unjournaled_after_wait(void **state)
+{
+	char dir[] = "/tmp/dpsim-provider-XXXXXX", path[64], err[512];
+	struct env e = { 0 };
+	sqlite3 *db;
+	struct provider_call call = { .who = &admin, .can_defer = true };
+	struct cim_instance *i = NULL;
+	struct held_write h;
+	pthread_t t;
+	char msg[256];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/p.db", dir);
+	e.fx = load_lab();
+	if (store_open(path, &e.st, err, sizeof(err)))
+		fail_msg("store_open: %s", err);
+	e.p = new_provider(e.fx, e.st);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER no_gets BEFORE INSERT "
+				      "ON journal WHEN NEW.operation = 'get' "
+				      "BEGIN SELECT RAISE(ABORT, 'no'); END;",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	hold_commits(&e, &t, &h);
+	get_dp(&e, &call, DP01_NAL, &i, msg, sizeof(msg));
+	assert_true(call.deferred);
+	store_testing_release(e.st);
+	pthread_join(t, NULL);
+	/* Its batch failed with it: the held row was told too. */
+	assert_int_not_equal(h.rc, 0);
+	assert_int_equal(get_dp(&e, &call, DP01_NAL, &i, msg, sizeof(msg)),
+			 WBEM_E_PROVIDER_FAILURE);
+	assert_false(call.deferred);
+	assert_null(call.read);
+	assert_null(i);
+	assert_non_null(strstr(msg, "dpsim could not journal this call"));
+
+	provider_free(e.p);
+	store_free(e.st);
+	fixture_free(e.fx);
+	char f[96];
+	const char *const ext[] = { "", "-wal", "-shm", ".lock" };
+	for (size_t k = 0; k < sizeof(ext) / sizeof(*ext); k++) {
+		snprintf(f, sizeof(f), "%s%s", path, ext[k]);
+		unlink(f);
+	}
+	snprintf(f, sizeof(f), "%s/p.db.snapshots", dir);
+	rmdir(f);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 /* ---- sites ---------------------------------------------------------------- */
 
 static void test_site_add_remove(void **state)
@@ -2277,6 +2336,37 @@ static void test_chain_lab(void **state)
 	assert_string_equal(last_row(e->st).method, CHAIN);
 }
 
+/* GetChainedPullDPs is a read: queued behind a commit under way, its
+ * output is kept and answered once its row is committed. */
+static void test_chain_kept_across_wait(void **state)
+{
+	struct env *e = *state;
+	struct provider_call call = { .who = &admin, .can_defer = true };
+	struct provider_arg arg = { "SourceDPNALPath", DP01_NAL };
+	const struct provider_class *c = class_of(e->p, SITE_NS, DPINFO);
+	struct provider_result res;
+	struct held_write h;
+	pthread_t t;
+	char msg[256];
+
+	hold_commits(e, &t, &h);
+	provider_invoke_result(e->p, &call, c, CHAIN, &arg, 1, &res, msg,
+			       sizeof(msg));
+	assert_true(call.deferred);
+	assert_null(res.output);
+	release_commits(e, t, &h);
+	assert_int_equal(provider_invoke_result(e->p, &call, c, CHAIN, &arg, 1,
+						&res, msg, sizeof(msg)), 0);
+	assert_false(call.deferred);
+	assert_int_equal(res.return_value, 0);
+	assert_non_null(res.output);
+	const struct cim_value *v = cim_instance_get(res.output, 0);
+	assert_int_equal(v->count, 1);
+	assert_string_equal(v->items[0], PULL_NAL);
+	provider_result_clear(&res);
+	assert_string_equal(last_row(e->st).method, CHAIN);
+}
+
 /* A read: any role at the site. Scopes hide the source (not found, the
  * message an unknown DP gets) and chained DPs (left out, but followed:
  * PULL06 is reached through PULL04, which br cannot see). */
@@ -2457,6 +2547,7 @@ int main(void)
 		ENV_TEST(test_set_mode_errors),
 		ENV_TEST(test_unknown_method),
 		ENV_TEST(test_chain_lab),
+		ENV_TEST(test_chain_kept_across_wait),
 		ENV_TEST(test_set_mode_result),
 		cmocka_unit_test_setup_teardown(test_chain_order, setup_chain,
 						teardown),
@@ -2477,6 +2568,7 @@ int main(void)
 		ENV_TEST(test_reads_are_journaled),
 		ENV_TEST(test_read_waits_for_its_row),
 		ENV_TEST(test_read_kept_cursor_and_end),
+		cmocka_unit_test(test_read_unjournaled_after_wait),
 		ENV_TEST(test_site_add_remove),
 		ENV_TEST(test_reset),
 		ENV_TEST(test_snapshot),
