@@ -9,11 +9,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include <gssapi/gssapi.h>
-#include <gssapi/gssapi_ext.h>
 #include <gssapi/gssapi_ntlmssp.h>
 #include <nettle/base64.h>
 
+#include "gsslib.h"
 #include "seal.h"
 #include "sealed.h"
 #include "vocab.h"
@@ -36,6 +35,7 @@ enum state {
 };
 
 struct dpcn {
+	const struct gsslib *gss;
 	char *user;
 	char *password;
 	char *host;
@@ -74,30 +74,30 @@ static void wipe_free(char *s)
 
 /* GSSAPI's words for a failure: the mechanism's own message when it has
  * one (gss-ntlmssp says what it disliked), else the generic one. */
-static void gss_words(OM_uint32 major, OM_uint32 minor, char *out,
-		      size_t size)
+static void gss_words(const struct gsslib *g, OM_uint32 major,
+		      OM_uint32 minor, char *out, size_t size)
 {
 	OM_uint32 min2 = 0, more = 0;
 	gss_buffer_desc msg = GSS_C_EMPTY_BUFFER;
 
 	snprintf(out, size, "GSSAPI major 0x%08x", (unsigned)major);
 	if (minor &&
-	    !GSS_ERROR(gss_display_status(&min2, minor, GSS_C_MECH_CODE,
+	    !GSS_ERROR(g->gss_display_status(&min2, minor, GSS_C_MECH_CODE,
 					  &ntlm_oid, &more, &msg)) &&
 	    msg.length) {
 		snprintf(out, size, "%.*s", (int)msg.length,
 			 (const char *)msg.value);
-		gss_release_buffer(&min2, &msg);
+		g->gss_release_buffer(&min2, &msg);
 		return;
 	}
-	gss_release_buffer(&min2, &msg);
+	g->gss_release_buffer(&min2, &msg);
 	more = 0;
-	if (!GSS_ERROR(gss_display_status(&min2, major, GSS_C_GSS_CODE,
+	if (!GSS_ERROR(g->gss_display_status(&min2, major, GSS_C_GSS_CODE,
 					  GSS_C_NO_OID, &more, &msg)) &&
 	    msg.length)
 		snprintf(out, size, "%.*s", (int)msg.length,
 			 (const char *)msg.value);
-	gss_release_buffer(&min2, &msg);
+	g->gss_release_buffer(&min2, &msg);
 }
 
 static void drop_context(struct dpcn *s)
@@ -105,7 +105,7 @@ static void drop_context(struct dpcn *s)
 	OM_uint32 minor;
 
 	if (s->ctx != GSS_C_NO_CONTEXT)
-		gss_delete_sec_context(&minor, &s->ctx, GSS_C_NO_BUFFER);
+		s->gss->gss_delete_sec_context(&minor, &s->ctx, GSS_C_NO_BUFFER);
 	s->ctx = GSS_C_NO_CONTEXT;
 	s->state = ST_IDLE;
 }
@@ -161,11 +161,17 @@ enum dpc_code dpcn_new(const char *user, const char *password,
 		       const char *host, const char *endpoint,
 		       struct dpcn **out, struct dpc_error *err)
 {
-	struct dpcn *s = calloc(1, sizeof(*s));
+	char why[512];
+	const struct gsslib *g = gsslib_load(why, sizeof(why));
+	struct dpcn *s;
 
 	*out = NULL;
+	if (!g)
+		return dpci_fail(err, DPC_E_AUTH, "NTLM: %s", why);
+	s = calloc(1, sizeof(*s));
 	if (!s)
 		return dpci_fail(err, DPC_E_NOMEM, "out of memory");
+	s->gss = g;
 	s->cred = GSS_C_NO_CREDENTIAL;
 	s->target = GSS_C_NO_NAME;
 	s->ctx = GSS_C_NO_CONTEXT;
@@ -190,9 +196,9 @@ void dpcn_free(struct dpcn *s)
 		return;
 	drop_context(s);
 	if (s->cred != GSS_C_NO_CREDENTIAL)
-		gss_release_cred(&minor, &s->cred);
+		s->gss->gss_release_cred(&minor, &s->cred);
 	if (s->target != GSS_C_NO_NAME)
-		gss_release_name(&minor, &s->target);
+		s->gss->gss_release_name(&minor, &s->target);
 	wipe_free(s->password);
 	free(s->user);
 	free(s->host);
@@ -215,15 +221,15 @@ static enum dpc_code set_target(struct dpcn *s, const char *service,
 	snprintf(tname, sizeof(tname), "%s@%s", service, host);
 	tbuf.length = strlen(tname);
 	tbuf.value = tname;
-	major = gss_import_name(&minor, &tbuf, GSS_C_NT_HOSTBASED_SERVICE, &t);
+	major = s->gss->gss_import_name(&minor, &tbuf, s->gss->nt_hostbased_service, &t);
 	if (GSS_ERROR(major)) {
-		gss_words(major, minor, why, sizeof(why));
+		gss_words(s->gss, major, minor, why, sizeof(why));
 		return dpci_fail(err, DPC_E_AUTH,
 				 "NTLM: service name %s refused: %s", tname,
 				 why);
 	}
 	if (s->target != GSS_C_NO_NAME)
-		gss_release_name(&minor, &s->target);
+		s->gss->gss_release_name(&minor, &s->target);
 	s->target = t;
 	snprintf(s->spn, sizeof(s->spn), "%s/%s", service, host);
 	return DPC_OK;
@@ -278,13 +284,13 @@ static enum dpc_code new_context(struct dpcn *s, gss_buffer_t tok,
 	char why[200];
 
 	drop_context(s);
-	major = gss_init_sec_context(&minor, s->cred, &s->ctx, s->target,
+	major = s->gss->gss_init_sec_context(&minor, s->cred, &s->ctx, s->target,
 				     &ntlm_oid,
 				     GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG, 0,
 				     GSS_C_NO_CHANNEL_BINDINGS,
 				     GSS_C_NO_BUFFER, NULL, tok, NULL, NULL);
 	if (major != GSS_S_CONTINUE_NEEDED || !tok->length) {
-		gss_words(major, minor, why, sizeof(why));
+		gss_words(s->gss, major, minor, why, sizeof(why));
 		drop_context(s);
 		return dpci_fail(err, DPC_E_AUTH,
 				 "NTLM: cannot begin the exchange: %s", why);
@@ -320,7 +326,7 @@ static enum dpc_code adopt_target(struct dpcn *s, const char *spn,
 	if (code)
 		return code;
 	code = new_context(s, &tok, err);
-	gss_release_buffer(&minor, &tok);
+	s->gss->gss_release_buffer(&minor, &tok);
 	if (code)
 		return code;
 	s->state = ST_NEGOTIATE;
@@ -345,21 +351,21 @@ static enum dpc_code acquire(struct dpcn *s, struct dpc_error *err)
 	code = set_target(s, "HTTP", s->host, err);
 	if (code)
 		return code;
-	major = gss_import_name(&minor, &uname, GSS_C_NT_USER_NAME, &name);
+	major = s->gss->gss_import_name(&minor, &uname, s->gss->nt_user_name, &name);
 	if (GSS_ERROR(major)) {
-		gss_words(major, minor, why, sizeof(why));
+		gss_words(s->gss, major, minor, why, sizeof(why));
 		return dpci_fail(err, DPC_E_AUTH,
 				 "NTLM: user name '%s' refused: %s", s->user,
 				 why);
 	}
-	major = gss_acquire_cred_with_password(&minor, name, &pw,
+	major = s->gss->gss_acquire_cred_with_password(&minor, name, &pw,
 					       GSS_C_INDEFINITE, &mechs,
 					       GSS_C_INITIATE, &s->cred, NULL,
 					       NULL);
-	gss_release_name(&minor, &name);
+	s->gss->gss_release_name(&minor, &name);
 	if (GSS_ERROR(major)) {
 		s->cred = GSS_C_NO_CREDENTIAL;
-		gss_words(major, minor, why, sizeof(why));
+		gss_words(s->gss, major, minor, why, sizeof(why));
 		return dpci_fail(err, DPC_E_AUTH,
 				 "NTLM credentials for %s cannot be set up "
 				 "(%s): %s", s->user,
@@ -380,7 +386,7 @@ static enum dpc_code begin(struct dpcn *s, struct dpcn_request *req,
 
 	if (!code && set_authorization(s, &tok))
 		code = dpci_fail(err, DPC_E_NOMEM, "out of memory");
-	gss_release_buffer(&minor, &tok);
+	s->gss->gss_release_buffer(&minor, &tok);
 	if (code) {
 		drop_context(s);
 		return code;
@@ -493,14 +499,14 @@ static enum dpc_code authenticate(struct dpcn *s, const struct dpcn_answer *a,
 	}
 	in.length = dlen;
 	in.value = raw;
-	major = gss_init_sec_context(&minor, s->cred, &s->ctx, s->target,
+	major = s->gss->gss_init_sec_context(&minor, s->cred, &s->ctx, s->target,
 				     &ntlm_oid,
 				     GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG, 0,
 				     GSS_C_NO_CHANNEL_BINDINGS, &in, NULL,
 				     &tok, &flags, NULL);
 	free(raw);
 	if (GSS_ERROR(major) || major != GSS_S_COMPLETE || !tok.length) {
-		gss_words(major, minor, why, sizeof(why));
+		gss_words(s->gss, major, minor, why, sizeof(why));
 		code = dpci_fail(err, DPC_E_AUTH,
 				 "HTTP 401: %s: the NTLM challenge cannot be "
 				 "answered: %s", s->endpoint,
@@ -516,7 +522,7 @@ static enum dpc_code authenticate(struct dpcn *s, const struct dpcn_answer *a,
 	} else if (set_authorization(s, &tok)) {
 		code = dpci_fail(err, DPC_E_NOMEM, "out of memory");
 	}
-	gss_release_buffer(&minor, &tok);
+	s->gss->gss_release_buffer(&minor, &tok);
 	if (!code)
 		code = seal(s, s->authorization, req, err);
 	if (code) {

@@ -19,6 +19,7 @@
 #include <nettle/base64.h>
 #include <nettle/md4.h>
 
+#include "gsslib.h"
 #include "log.h"
 
 /* The largest token dpsim reads: an AUTHENTICATE message with NTLMv2's
@@ -30,6 +31,7 @@ static gss_OID_desc ntlm_oid = { GSS_NTLMSSP_OID_LENGTH,
 static gss_OID_desc spnego_oid = { 6, (void *)"\x2b\x06\x01\x05\x05\x02" };
 
 struct negotiate {
+	const struct gsslib *gss;
 	const struct fixture *fx;
 	char dir[256];
 	char keyfile[300];
@@ -137,25 +139,26 @@ static int write_keyfile(struct negotiate *n, char *err, size_t errsize)
 
 /* ---- credentials -------------------------------------------------------- */
 
-static void gss_why(OM_uint32 major, OM_uint32 minor, char *out, size_t size)
+static void gss_why(const struct gsslib *g, OM_uint32 major, OM_uint32 minor,
+		    char *out, size_t size)
 {
 	OM_uint32 mn, ctx = 0;
 	gss_buffer_desc b = GSS_C_EMPTY_BUFFER;
 	size_t used = 0;
 
 	out[0] = '\0';
-	if (gss_display_status(&mn, major, GSS_C_GSS_CODE, GSS_C_NO_OID, &ctx, &b) ==
-	    GSS_S_COMPLETE) {
+	if (g->gss_display_status(&mn, major, GSS_C_GSS_CODE, GSS_C_NO_OID, &ctx,
+				  &b) == GSS_S_COMPLETE) {
 		used = (size_t)snprintf(out, size, "%.*s", (int)b.length, (char *)b.value);
-		gss_release_buffer(&mn, &b);
+		g->gss_release_buffer(&mn, &b);
 	}
 	ctx = 0;
 	if (minor && used < size &&
-	    gss_display_status(&mn, minor, GSS_C_MECH_CODE, GSS_C_NO_OID, &ctx, &b) ==
-		    GSS_S_COMPLETE) {
+	    g->gss_display_status(&mn, minor, GSS_C_MECH_CODE, GSS_C_NO_OID, &ctx,
+				  &b) == GSS_S_COMPLETE) {
 		snprintf(out + used, size - used, " (%.*s)", (int)b.length,
 			 (char *)b.value);
-		gss_release_buffer(&mn, &b);
+		g->gss_release_buffer(&mn, &b);
 	}
 }
 
@@ -174,15 +177,17 @@ static int acquire(struct negotiate *n, gss_OID mech, gss_cred_id_t *out,
 	 * name only. */
 	gss_key_value_element_desc kv = { GSS_NTLMSSP_CS_KEYFILE, n->keyfile };
 	gss_key_value_set_desc store = { 1, &kv };
+	const struct gsslib *g = n->gss;
 	char why[256];
 
-	major = gss_import_name(&minor, &sname, GSS_C_NT_HOSTBASED_SERVICE, &name);
+	major = g->gss_import_name(&minor, &sname, g->nt_hostbased_service, &name);
 	if (!GSS_ERROR(major))
-		major = gss_acquire_cred_from(&minor, name, GSS_C_INDEFINITE, &mechs,
-					      GSS_C_ACCEPT, &store, out, NULL, NULL);
-	gss_release_name(&minor, &name);
+		major = g->gss_acquire_cred_from(&minor, name, GSS_C_INDEFINITE,
+						 &mechs, GSS_C_ACCEPT, &store, out,
+						 NULL, NULL);
+	g->gss_release_name(&minor, &name);
 	if (GSS_ERROR(major)) {
-		gss_why(major, minor, why, sizeof(why));
+		gss_why(g, major, minor, why, sizeof(why));
 		snprintf(err, errsize, "cannot set up NTLM sign-in (%s): %s%s",
 			 mech == &ntlm_oid ? "NTLM" : "SPNEGO", why,
 			 mech == &ntlm_oid ? "; is gss-ntlmssp installed "
@@ -192,9 +197,9 @@ static int acquire(struct negotiate *n, gss_OID mech, gss_cred_id_t *out,
 	if (mech == &spnego_oid) {
 		/* SPNEGO offers NTLM only: no Kerberos without a keytab. */
 		gss_OID_set_desc only = { 1, &ntlm_oid };
-		major = gss_set_neg_mechs(&minor, *out, &only);
+		major = g->gss_set_neg_mechs(&minor, *out, &only);
 		if (GSS_ERROR(major)) {
-			gss_why(major, minor, why, sizeof(why));
+			gss_why(g, major, minor, why, sizeof(why));
 			snprintf(err, errsize, "cannot limit SPNEGO to NTLM: %s", why);
 			return -1;
 		}
@@ -248,6 +253,13 @@ struct negotiate *negotiate_new(const struct fixture *fx, const char *dir,
 	}
 	n->fx = fx;
 	n->ntlm = n->spnego = GSS_C_NO_CREDENTIAL;
+	/* Before any file is made: without the library there is no use
+	 * for the key file. */
+	n->gss = gsslib_load(err, errsize);
+	if (!n->gss) {
+		free(n);
+		return NULL;
+	}
 	if (!dir)
 		dir = getenv("TMPDIR");
 	if (!dir || !dir[0])
@@ -283,8 +295,8 @@ void negotiate_free(struct negotiate *n)
 
 	if (!n)
 		return;
-	gss_release_cred(&minor, &n->ntlm);
-	gss_release_cred(&minor, &n->spnego);
+	n->gss->gss_release_cred(&minor, &n->ntlm);
+	n->gss->gss_release_cred(&minor, &n->spnego);
 	unlink(n->keyfile);
 	rmdir(n->dir);
 	free(n);
@@ -444,8 +456,10 @@ void negotiate_ctx_free(void *p)
 
 	if (!c)
 		return;
+	/* A context was made through the library: it is loaded. */
 	if (c->gss != GSS_C_NO_CONTEXT)
-		gss_delete_sec_context(&minor, &c->gss, GSS_C_NO_BUFFER);
+		gsslib_load(NULL, 0)->gss_delete_sec_context(&minor, &c->gss,
+							     GSS_C_NO_BUFFER);
 	free(c);
 }
 
@@ -565,11 +579,12 @@ enum negotiate_step negotiate_accept(struct negotiate *n,
 		*ctx = c;
 	}
 	gss_buffer_desc in = { (size_t)len, buf };
-	major = gss_accept_sec_context(&minor, &c->gss, c->spnego ? n->spnego : n->ntlm,
-				       &in, GSS_C_NO_CHANNEL_BINDINGS, &src, NULL,
-				       &out, &flags, NULL, NULL);
+	major = n->gss->gss_accept_sec_context(&minor, &c->gss,
+					       c->spnego ? n->spnego : n->ntlm,
+					       &in, GSS_C_NO_CHANNEL_BINDINGS, &src,
+					       NULL, &out, &flags, NULL, NULL);
 	if (GSS_ERROR(major)) {
-		gss_why(major, minor, gwhy, sizeof(gwhy));
+		gss_why(n->gss, major, minor, gwhy, sizeof(gwhy));
 		if (refusal(n, namesize ? name : "", gwhy, why, whysize))
 			no_secret = true;
 		goto refused;
@@ -588,9 +603,9 @@ enum negotiate_step negotiate_accept(struct negotiate *n,
 	/* Signed in: whose account is it? */
 	gss_buffer_desc shown = GSS_C_EMPTY_BUFFER;
 	char who[256] = "";
-	if (!GSS_ERROR(gss_display_name(&minor, src, &shown, NULL))) {
+	if (!GSS_ERROR(n->gss->gss_display_name(&minor, src, &shown, NULL))) {
 		snprintf(who, sizeof(who), "%.*s", (int)shown.length, (char *)shown.value);
-		gss_release_buffer(&minor, &shown);
+		n->gss->gss_release_buffer(&minor, &shown);
 	}
 	c->user = who[0] ? find_user(n->fx, user_part(who)) : NULL;
 	if (!c->user) {
@@ -611,8 +626,8 @@ refused:
 	if (no_secret)
 		step = NEGOTIATE_NO_SECRET;
 done:
-	gss_release_buffer(&minor, &out);
-	gss_release_name(&minor, &src);
+	n->gss->gss_release_buffer(&minor, &out);
+	n->gss->gss_release_name(&minor, &src);
 	if (buf) {
 		explicit_bzero(buf, MAX_TOKEN);
 		free(buf);

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "gsslib.h"
+
 /* The NTLM signature that opens a gss_wrap() token (MS-NLMP 2.2.2.9). */
 #define NTLM_SIGNATURE_LEN 16
 
@@ -32,12 +34,14 @@ const char *seal_strerror(enum seal_error e)
 enum seal_error seal_body(gss_ctx_id_t ctx, const char *type,
 			  const void *plain, size_t len, struct buf *out)
 {
+	/* Loaded: ctx was made through it. */
+	const struct gsslib *g = gsslib_load(NULL, 0);
 	OM_uint32 minor = 0;
 	int conf = 0;
 	gss_buffer_desc in = { len, (void *)plain };
 	gss_buffer_desc tok = GSS_C_EMPTY_BUFFER;
-	OM_uint32 major = gss_wrap(&minor, ctx, 1, GSS_C_QOP_DEFAULT, &in,
-				   &conf, &tok);
+	OM_uint32 major = g->gss_wrap(&minor, ctx, 1, GSS_C_QOP_DEFAULT, &in,
+				      &conf, &tok);
 	if (GSS_ERROR(major))
 		return SEAL_E_WRAP;
 	enum seal_error e = SEAL_OK;
@@ -50,7 +54,7 @@ enum seal_error seal_body(gss_ctx_id_t ctx, const char *type,
 				 tok.length - NTLM_SIGNATURE_LEN) != SEALED_OK)
 			e = SEAL_E_NOMEM;
 	}
-	gss_release_buffer(&minor, &tok);
+	g->gss_release_buffer(&minor, &tok);
 	return e;
 }
 
@@ -59,6 +63,8 @@ enum seal_error unseal_body(gss_ctx_id_t ctx, const char *content_type,
 			    char *type, size_t typesize,
 			    enum sealed_error *framing)
 {
+	/* Loaded: ctx was made through it. */
+	const struct gsslib *g = gsslib_load(NULL, 0);
 	struct sealed_message m;
 	enum sealed_error fe = sealed_parse(content_type, body, len, &m);
 	if (framing)
@@ -73,7 +79,7 @@ enum seal_error unseal_body(gss_ctx_id_t ctx, const char *content_type,
 	gss_buffer_desc in = { m.signature_len + m.sealed_len,
 			       (void *)m.signature };
 	gss_buffer_desc out = GSS_C_EMPTY_BUFFER;
-	OM_uint32 major = gss_unwrap(&minor, ctx, &in, &out, &conf, NULL);
+	OM_uint32 major = g->gss_unwrap(&minor, ctx, &in, &out, &conf, NULL);
 	if (GSS_ERROR(major))
 		return SEAL_E_TAMPERED;
 	enum seal_error e = SEAL_OK;
@@ -87,6 +93,6 @@ enum seal_error unseal_body(gss_ctx_id_t ctx, const char *content_type,
 		e = SEAL_E_NOMEM;
 	else
 		memcpy(type, m.original_type, strlen(m.original_type) + 1);
-	gss_release_buffer(&minor, &out);
+	g->gss_release_buffer(&minor, &out);
 	return e;
 }

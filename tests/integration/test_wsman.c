@@ -816,6 +816,45 @@ static void fixture_declared_class(void **state)
 	free(env);
 }
 
+/* Without MIT GSSAPI (here: a file of its name that is no library, found
+ * first through LD_LIBRARY_PATH) dpsim serves Basic alone: the challenge
+ * offers no Negotiate, Basic calls work, and the log says why. */
+static void basic_only_without_gssapi(void **state)
+{
+	(void)state;
+	struct dpsim_proc p;
+	char *text = NULL;
+
+	dpsim_prepare(&p);
+	/* Only dpsim's environment: the variable goes before the next test. */
+	assert_int_equal(setenv("LD_LIBRARY_PATH", GSSLIB_BROKEN_DIR, 1), 0);
+	int started = dpsim_start(&p, NULL);
+	unsetenv("LD_LIBRARY_PATH");
+	assert_int_equal(started, 0);
+	struct dpsim_log *log = dpsim_log_start(&p);
+
+	char *env = wql_env("SELECT * FROM SMS_DistributionPointInfo", 10);
+	struct http_reply r;
+	assert_int_equal(http_post(p.url, NULL, NULL, NULL, env, strlen(env), &r), 0);
+	assert_int_equal(r.status, 401);
+	assert_string_equal(r.challenges, "Basic realm=\"WSMAN\"");
+	http_reply_free(&r);
+
+	r = post(&p, env);
+	assert_int_equal(r.status, 200);
+	assert_true(xpath_count(r.body, "//w:Items/*") >= LAB_DP_COUNT_MIN);
+	http_reply_free(&r);
+	free(env);
+
+	assert_int_equal(dpsim_log_stop(log, &p, &text), 0);
+	assert_int_equal(count_lines_with(text, "Negotiate sign-in is off, Basic "
+					  "only: cannot load MIT GSSAPI "
+					  "(libgssapi_krb5.so.2, Debian package "
+					  "libgssapi-krb5-2): "), 1);
+	free(text);
+	dpsim_cleanup(&p);
+}
+
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_ALL);
@@ -838,6 +877,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(wql_errors_are_faults, harness_start, harness_stop),
 		cmocka_unit_test_setup_teardown(envelope_errors, harness_start, harness_stop),
 		cmocka_unit_test_setup_teardown(fixture_declared_class, harness_start, harness_stop),
+		cmocka_unit_test(basic_only_without_gssapi),
 		cmocka_unit_test_setup_teardown(enumerations_capped_per_user,
 						harness_prepare, harness_cleanup),
 	};
