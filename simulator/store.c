@@ -72,10 +72,10 @@
 /* Rows copied per lock hold while iterating the journal. */
 #define JOURNAL_BATCH 256
 
-/* Migration i upgrades schema version i to i+1; each runs in its own
- * transaction with the user_version bump. Add a version by appending one
- * entry and raising STORE_SCHEMA_VERSION. Never edit a shipped entry:
- * files in the field were made by it. */
+/* Migration i upgrades schema version i to i+1; the steps a file needs
+ * run in one transaction with the user_version bump (migrate_steps). Add
+ * a version by appending one entry and raising STORE_SCHEMA_VERSION.
+ * Never edit a shipped entry: files in the field were made by it. */
 static const char *const migrations[] = {
 	/* 0 -> 1 */
 	"CREATE TABLE dp_state("
@@ -583,9 +583,12 @@ static int configure(sqlite3 *db, const char *path, bool is_file,
 	return 0;
 }
 
-/* One migration step: re-reads the version inside the write transaction
- * so two processes opening the same old file cannot both migrate it. */
-static int migrate_step(sqlite3 *db, int64_t *version)
+/* The steps from *version to STORE_SCHEMA_VERSION in one write
+ * transaction with the user_version bump: a file is at one version or
+ * the next, never between, and a new database is made in one commit. The
+ * version is read again inside the transaction so that two processes
+ * opening the same old file cannot both migrate it. */
+static int migrate_steps(sqlite3 *db, int64_t *version)
 {
 	char bump[48];
 	int64_t v;
@@ -596,26 +599,23 @@ static int migrate_step(sqlite3 *db, int64_t *version)
 		return rc;
 	rc = query_int(db, "PRAGMA user_version", &v);
 	if (rc == SQLITE_OK && v == *version) {
+		for (; rc == SQLITE_OK && v < STORE_SCHEMA_VERSION; v++) {
+			rc = sqlite3_exec(db, migrations[v], NULL, NULL, NULL);
+			if (rc != SQLITE_OK)
+				log_error("migrating schema %" PRId64 " to %" PRId64
+					  ": %s (%d)", v, v + 1, sqlite3_errmsg(db),
+					  sqlite3_extended_errcode(db));
+		}
 		/* PRAGMA takes no parameters; v is our own small integer. */
-		snprintf(bump, sizeof(bump), "PRAGMA user_version=%" PRId64,
-			 v + 1);
-		rc = sqlite3_exec(db, migrations[v], NULL, NULL, NULL);
+		snprintf(bump, sizeof(bump), "PRAGMA user_version=%" PRId64, v);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_exec(db, bump, NULL, NULL, NULL);
-		v++;
 	}
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		/* Keep the error text: ROLLBACK would overwrite it. */
-		int xrc = sqlite3_extended_errcode(db);
-		char *msg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
-
 		if (!sqlite3_get_autocommit(db))
 			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		log_error("migrating schema %" PRId64 ": %s (%d)", *version,
-			  msg ? msg : "?", xrc);
-		sqlite3_free(msg);
 		return rc;
 	}
 	*version = v;
@@ -633,15 +633,15 @@ static int migrate(sqlite3 *db, const char *path, char *err, size_t errsize)
 			sqlite3_errmsg(db));
 		return open_errno(db, rc);
 	}
-	while (v < STORE_SCHEMA_VERSION && v >= 0) {
+	if (v < STORE_SCHEMA_VERSION && v >= 0) {
 		int64_t from = v;
 
-		rc = migrate_step(db, &v);
+		rc = migrate_steps(db, &v);
 		if (rc != SQLITE_OK) {
 			set_err(err, errsize,
 				"cannot migrate database %s from schema version"
-				" %" PRId64 " to %" PRId64 ": %s", path, from,
-				from + 1, sqlite3_errstr(rc));
+				" %" PRId64 " to %d: %s", path, from,
+				STORE_SCHEMA_VERSION, sqlite3_errstr(rc));
 			return open_errno(db, rc);
 		}
 		if (v != from)
