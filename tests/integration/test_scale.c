@@ -399,8 +399,8 @@ static char *seeding_line(struct dpsim_proc *p)
 
 	memset(&e, 0, sizeof(e));
 	assert_true(dpsim_wait_stderr(p, &e, "start-up: ", harness_limit_ms()));
-	schema_skipped = strstr(e.text, "fixtures: schema check skipped, the database "
-				"says this dpsim validated the same documents before");
+	schema_skipped = strstr(e.text, ": schema check skipped, the database says "
+				"this dpsim validated the same document before");
 	at = strstr(e.text, "seeding: ");
 	assert_non_null(at);
 	end = strchr(at, '\n');

@@ -44,7 +44,7 @@ static struct fixture *load_bundled(void)
 
 	assert_non_null(xml);
 	assert_int_equal(strlen(xml), len);
-	rc = fixture_load_memory("<bundled lab>", xml, len, &f, err,
+	rc = fixture_load_memory(FIXTURE_BUNDLED_LAB, xml, len, &f, err,
 				 sizeof(err));
 	if (rc)
 		fail_msg("bundled lab: %d %s", rc, err);
@@ -88,6 +88,30 @@ static void test_digest_and_known(void **state)
 	assert_int_equal(fixture_load_memory_known("bad.xml", doc, strlen(doc), list, &g,
 						   err, sizeof(err)), -EINVAL);
 	assert_contains(err, "bad.xml:4");
+	fixture_free(f);
+}
+
+/* fixture_load_bundled_lab skips the schema check on the strength of
+ * this test: the bundled lab passes it (load_bundled runs it), and the
+ * loader gives the same document's fixture, marked as not checked. */
+static void test_bundled_lab_vouched_for(void **state)
+{
+	(void)state;
+	struct fixture *f = load_bundled(), *g = NULL;
+	char err[512];
+
+	assert_false(f->schema_skipped);
+	assert_int_equal(fixture_load_bundled_lab(&g, err, sizeof(err)), 0);
+	assert_true(g->schema_skipped);
+	assert_string_equal(g->source, FIXTURE_BUNDLED_LAB);
+	assert_string_equal(g->digest, f->digest);
+	assert_int_equal(g->nsites, f->nsites);
+	assert_int_equal(g->nusers, f->nusers);
+	for (size_t i = 0; i < f->nsites; i++) {
+		assert_string_equal(g->sites[i].code, f->sites[i].code);
+		assert_int_equal(g->sites[i].ndps, f->sites[i].ndps);
+	}
+	fixture_free(g);
 	fixture_free(f);
 }
 
@@ -1760,6 +1784,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bundled_lab),
 		cmocka_unit_test(test_digest_and_known),
+		cmocka_unit_test(test_bundled_lab_vouched_for),
 		cmocka_unit_test(test_bundled_lab_groups),
 		cmocka_unit_test(test_bundled_lab_sources),
 		cmocka_unit_test(test_sources),
