@@ -498,7 +498,7 @@ echo "  load:     $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) after the load r
 
 if want startup; then
 	echo
-	python3 "$here/startup.py" "$dpsim" || failed=1
+	python3 "$here/startup.py" "$dpsim" 20 "$refserver" || failed=1
 fi
 if want instructions; then
 	echo

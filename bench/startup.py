@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """dpsim start-up: exec to the "dpsim ready" line, on the bundled lab.
 
-    startup.py DPSIM [RUNS]      (default 20 runs of each)
+    startup.py DPSIM [RUNS] [REFSERVER]    (default 20 runs of each)
 
 Rows (median, min and max over RUNS, each run a new process):
   --version       exec to exit of `dpsim --version`: the dynamic loader,
@@ -10,6 +10,11 @@ Rows (median, min and max over RUNS, each run a new process):
   restart         exec to ready on the database the previous run left
   ready at debug  the restart again at --log-level debug, whose start-up
                   line says where the time went (printed once, below)
+With REFSERVER (bench/refserver), the same two starts of the minimal
+pipeline (`refserver 0 --pipeline DB`: libmicrohttpd, libxml2 and SQLite
+loaded, one table made or opened, a listener), each run right after
+dpsim's, and dpsim's median as a multiple of its: a figure that drifts
+less with the machine than milliseconds do.
 
 The clock starts just before fork and stops when the ready line is read,
 so each figure includes spawning from Python (about a millisecond): an
@@ -24,15 +29,16 @@ import tempfile
 import time
 
 
-def ready_time(argv):
+def ready_time(argv, ready="dpsim ready "):
     t0 = time.perf_counter()
     p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = p.stdout.readline()
     t = time.perf_counter() - t0
     p.terminate()
     _, err = p.communicate(timeout=30)
-    if not line.startswith("dpsim ready ") or p.returncode != 0:
-        raise RuntimeError("dpsim did not start cleanly (exit %s): %s" % (p.returncode, err[-600:]))
+    if not line.startswith(ready) or p.returncode != 0:
+        raise RuntimeError("%s did not start cleanly (exit %s): %s" %
+                           (os.path.basename(argv[0]), p.returncode, err[-600:]))
     return t, err
 
 
@@ -42,27 +48,44 @@ def version_time(dpsim):
     return time.perf_counter() - t0
 
 
-def row(label, times):
+def row(label, times, ref=None):
     ms = sorted(t * 1000 for t in times)
-    print("%-16s | %7.2f ms | %7.2f ms | %7.2f ms" % (label, statistics.median(ms), ms[0], ms[-1]))
+    line = "%-16s | %7.2f ms | %7.2f ms | %7.2f ms" % (label, statistics.median(ms), ms[0], ms[-1])
+    if ref:
+        line += " | %5.2fx" % (statistics.median(times) / statistics.median(ref))
+    print(line)
 
 
 def main(argv):
-    if len(argv) not in (2, 3) or argv[1] in ("-h", "--help"):
-        sys.stderr.write("usage: startup.py DPSIM [RUNS]\n")
+    if len(argv) not in (2, 3, 4) or argv[1] in ("-h", "--help"):
+        sys.stderr.write("usage: startup.py DPSIM [RUNS] [REFSERVER]\n")
         return 2
-    dpsim, runs = argv[1], int(argv[2]) if len(argv) == 3 else 20
-    print("%-16s | %10s | %10s | %10s" % ("start-up", "median", "min", "max"))
-    print("-" * 56)
+    dpsim = argv[1]
+    runs = int(argv[2]) if len(argv) > 2 else 20
+    ref = argv[3] if len(argv) > 3 else None
+    print("%-16s | %10s | %10s | %10s%s" % ("start-up", "median", "min", "max",
+                                            " | vs pipeline" if ref else ""))
+    print("-" * (70 if ref else 56))
     row("--version", [version_time(dpsim) for _ in range(runs)])
     with tempfile.TemporaryDirectory(prefix="dpsim-startup.") as tmp:
         base = [dpsim, "--listen", "127.0.0.1:0", "--log-level", "warn"]
-        first = []
+        pipe = lambda db: [ref, "0", "--pipeline", os.path.join(tmp, db)]
+        first, rfirst = [], []
         for i in range(runs):
             first.append(ready_time(base + ["--db", os.path.join(tmp, "first%d.db" % i)])[0])
-        row("first start", first)
+            if ref:
+                rfirst.append(ready_time(pipe("ref%d.db" % i), "refserver ready ")[0])
         db = os.path.join(tmp, "first0.db")
-        row("restart", [ready_time(base + ["--db", db])[0] for _ in range(runs)])
+        again, ragain = [], []
+        for _ in range(runs):
+            again.append(ready_time(base + ["--db", db])[0])
+            if ref:
+                ragain.append(ready_time(pipe("ref0.db"), "refserver ready ")[0])
+        row("first start", first, rfirst)
+        row("restart", again, ragain)
+        if ref:
+            row("pipeline first", rfirst)
+            row("pipeline again", ragain)
         debug = base[:-2] + ["--log-level", "debug", "--db", db]
         times, err = [], ""
         for _ in range(runs):
