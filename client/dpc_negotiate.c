@@ -221,7 +221,8 @@ static enum dpc_code set_target(struct dpcn *s, const char *service,
 	snprintf(tname, sizeof(tname), "%s@%s", service, host);
 	tbuf.length = strlen(tname);
 	tbuf.value = tname;
-	major = s->gss->gss_import_name(&minor, &tbuf, s->gss->nt_hostbased_service, &t);
+	major = s->gss->gss_import_name(&minor, &tbuf,
+					s->gss->nt_hostbased_service, &t);
 	if (GSS_ERROR(major)) {
 		gss_words(s->gss, major, minor, why, sizeof(why));
 		return dpci_fail(err, DPC_E_AUTH,
@@ -351,7 +352,8 @@ static enum dpc_code acquire(struct dpcn *s, struct dpc_error *err)
 	code = set_target(s, "HTTP", s->host, err);
 	if (code)
 		return code;
-	major = s->gss->gss_import_name(&minor, &uname, s->gss->nt_user_name, &name);
+	major = s->gss->gss_import_name(&minor, &uname, s->gss->nt_user_name,
+					&name);
 	if (GSS_ERROR(major)) {
 		gss_words(s->gss, major, minor, why, sizeof(why));
 		return dpci_fail(err, DPC_E_AUTH,

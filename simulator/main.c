@@ -337,52 +337,6 @@ static int probe(const struct config *c)
 	return 0;
 }
 
-/* Opens the database on a thread of its own while main starts the
- * listeners and reads the bundled lab: each took 1 to 4 ms of a restart
- * and neither needs the other (see main). */
-struct store_opener {
-	pthread_t thread;
-	bool started;
-	const char *path;
-	struct store_options opt;	/* opt.lock is the store's once opened */
-	struct store *st;		/* the results; read after the join */
-	int rc;
-	double ms;			/* how long the opening took */
-	char err[1024];
-};
-
-static void *open_store(void *arg)
-{
-	struct store_opener *o = arg;
-	double t0 = mono_ms();
-
-	o->rc = store_open_opts(o->path, &o->opt, &o->st, o->err, sizeof(o->err));
-	o->ms = mono_ms() - t0;
-	return NULL;
-}
-
-/* Starts the opening, on this thread if no other can be made. */
-static void store_opener_start(struct store_opener *o)
-{
-	o->started = pthread_create(&o->thread, NULL, open_store, o) == 0;
-	if (!o->started)
-		open_store(o);
-}
-
-/* Waits for the opening: 0 and *st, or -1 with err set. Once only. */
-static int store_opener_join(struct store_opener *o, struct store **st,
-			     char *err, size_t errsize)
-{
-	if (o->started)
-		pthread_join(o->thread, NULL);
-	o->started = false;
-	*st = o->st;
-	o->st = NULL;
-	if (o->rc)
-		snprintf(err, errsize, "%s", o->err);
-	return o->rc ? -1 : 0;
-}
-
 /* Makes Negotiate's acceptor and hands it to the WS-Man front end, on a
  * thread of its own (see main). Without the NTLM mechanism dpsim still
  * serves Basic, and says why Negotiate is off. */
@@ -428,11 +382,10 @@ int main(int argc, char **argv)
 	struct tls_material *tls = NULL;
 	struct dblock *dbl = NULL;
 	struct neg_loader negl = { 0 };
-	struct store_opener sop = { 0 };
 	/* Where start-up time goes, logged at debug: the time before main
 	 * (loading the shared libraries) is the rest of exec to ready. */
-	double t_main = mono_ms(), t_listen, t_listened, t_provider, t_wired;
-	double fixtures_ms = 0, wait_ms, t0;
+	double t_main = mono_ms(), t_listen, t_fixtures, t_store, t_provider;
+	double t_wired;
 
 	switch (config_parse(&cfg, argc, argv, err, sizeof(err))) {
 	case CONFIG_EXIT:
@@ -492,15 +445,6 @@ int main(int argc, char **argv)
 	if (strcmp(cfg.db, ":memory:") != 0 &&
 	    dblock_new(cfg.db, &dbl, err, sizeof(err)))
 		goto fail;
-	/* Then the database, beside the rest of start-up. */
-	sop.path = cfg.db;
-	sop.opt = (struct store_options){
-		.durability = cfg.durability_full ? STORE_DURABILITY_FULL :
-			      STORE_DURABILITY_NORMAL,
-		.lock = dbl,
-	};
-	dbl = NULL;	/* the store's, from the call on */
-	store_opener_start(&sop);
 	if (cfg.tls_cert &&
 	    tls_material_load(cfg.tls_cert, cfg.tls_key, &tls, err, sizeof(err)))
 		goto fail;
@@ -554,7 +498,6 @@ int main(int argc, char **argv)
 	tls = NULL;
 	if (started)
 		goto fail;
-	t_listened = mono_ms();
 
 	struct provider_options popt = {
 		.seed = cfg.seed, .journal_max = cfg.journal_max,
@@ -562,39 +505,25 @@ int main(int argc, char **argv)
 		.max_sites = cfg.max_sites, .max_snapshots = cfg.max_snapshots,
 		.max_fault_rules = cfg.max_fault_rules,
 	};
-	/* The bundled lab needs nothing from the database, so it is read
-	 * while the database opens. Fixture files wait for it: it remembers
-	 * which documents were validated before, so that a restart with the
-	 * same ones skips the schema check. */
-	bool bundled = cfg.fixtures.n == 0 && !cfg.fixture_dir;
-	char *digests = NULL, ferr[sizeof(err)] = "";
-	int loaded = 0;
-	if (bundled) {
-		t0 = mono_ms();
-		loaded = load_fixtures(&cfg, NULL, &fx, &digests, ferr, sizeof(ferr));
-		fixtures_ms = mono_ms() - t0;
-	}
-	t0 = mono_ms();
-	int opened = store_opener_join(&sop, &st, err, sizeof(err));
-	wait_ms = mono_ms() - t0;
-	if (opened) {	/* the database's error first, as without the thread */
-		free(digests);
+	/* The database first: it remembers which fixture documents were
+	 * validated before, so a restart with the same ones skips that. */
+	t_store = mono_ms();
+	struct store_options sopt = {
+		.durability = cfg.durability_full ? STORE_DURABILITY_FULL :
+			      STORE_DURABILITY_NORMAL,
+		.lock = dbl,
+	};
+	dbl = NULL;	/* the store's, from the call on */
+	if (store_open_opts(cfg.db, &sopt, &st, err, sizeof(err)))
 		goto fail;
-	}
-	if (!bundled) {
-		char *validated = NULL;
-
-		store_seed_state_get(st, VALIDATED_KEY, &validated);	/* none: check */
-		t0 = mono_ms();
-		loaded = load_fixtures(&cfg, validated_digests(validated), &fx,
-				       &digests, ferr, sizeof(ferr));
-		fixtures_ms = mono_ms() - t0;
-		free(validated);
-	}
-	if (loaded) {
-		snprintf(err, sizeof(err), "%s", ferr);
+	char *validated = NULL, *digests = NULL;
+	store_seed_state_get(st, VALIDATED_KEY, &validated);	/* none: check */
+	t_fixtures = mono_ms();
+	int loaded = load_fixtures(&cfg, validated_digests(validated), &fx, &digests,
+				   err, sizeof(err));
+	free(validated);
+	if (loaded)
 		goto fail;
-	}
 	/* Negotiate's acceptor is made beside the rest (MIT GSSAPI and the
 	 * NTLM mechanism, which brings OpenSSL: about 9 ms of loading, more
 	 * than all the rest of start-up); a WS-Man request that needs it
@@ -647,11 +576,11 @@ int main(int argc, char **argv)
 	struct timespec cpu;
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
 	log_debug("start-up: %.1f ms from main to ready: options and set-up "
-		  "%.1f, listeners %.1f, fixtures (parse, schema, passwords) "
-		  "%.1f, database %.1f on its own thread (%.1f of it waited "
-		  "for), provider (model, seeding) %.1f, rest %.1f; %.1f ms of "
-		  "CPU", t_ready - t_main, t_listen - t_main,
-		  t_listened - t_listen, fixtures_ms, sop.ms, wait_ms,
+		  "%.1f, listeners %.1f, database %.1f, fixtures (parse, schema, "
+		  "passwords) %.1f, provider (model, seeding) %.1f, rest %.1f; "
+		  "%.1f ms of CPU",
+		  t_ready - t_main, t_listen - t_main, t_store - t_listen,
+		  t_fixtures - t_store, t_provider - t_fixtures,
 		  t_wired - t_provider, t_ready - t_wired,
 		  (double)cpu.tv_sec * 1e3 + (double)cpu.tv_nsec / 1e6);
 	/* One line, the URL of each listener served, plain HTTP first. */
@@ -681,9 +610,6 @@ fail:
 	startup_error(cfg.log_json, "%s", err);
 	log_debug("start-up failed");
 out:
-	/* A failure before the join: the database is closed below. */
-	if (sop.started)
-		store_opener_join(&sop, &st, err, sizeof(err));
 	/* First: it hands its acceptor to ops, and requests may wait for it. */
 	if (negl.started)
 		pthread_join(negl.thread, NULL);
