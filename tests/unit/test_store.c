@@ -802,38 +802,49 @@ static void test_crash_keeps_committed_change(void **state)
 
 /* ---- schema 1 -> 2 ------------------------------------------------------ */
 
+/* Runs sql through the sqlite3 shell on path; false when there is none. */
+static bool sqlite_shell(const struct tmp *t, const char *path,
+			 const char *sql)
+{
+	char cmd[512], file[160];
+
+	if (system("sqlite3 -version >/dev/null 2>&1") != 0)
+		return false;
+	snprintf(file, sizeof(file), "%s/x.sql", t->dir);
+	write_file(file, sql, strlen(sql));
+	snprintf(cmd, sizeof(cmd), "sqlite3 '%s' < '%s'", path, file);
+	assert_int_equal(system(cmd), 0);
+	unlink(file);
+	return true;
+}
+
+/* The tables of schema 1, as dpsim 0.1 made them. */
+#define V1_TABLES \
+	"CREATE TABLE dp_state(site TEXT NOT NULL COLLATE NOCASE," \
+	" nalpath TEXT NOT NULL COLLATE NOCASE, mode INTEGER NOT NULL" \
+	" CHECK(mode IN (0, 1)), updated_ms INTEGER, updated_by TEXT," \
+	" PRIMARY KEY(site, nalpath));" \
+	"CREATE TABLE journal(id INTEGER PRIMARY KEY AUTOINCREMENT," \
+	" time_ms INTEGER NOT NULL, user TEXT, protocol TEXT, operation TEXT," \
+	" site TEXT, class TEXT, method TEXT, nalpath TEXT, params TEXT," \
+	" old_mode INTEGER, new_mode INTEGER, hresult INTEGER NOT NULL," \
+	" latency_us INTEGER);"
+
 /* A database as dpsim 0.1 (schema 1) left it: its rows survive, and the
  * columns schema 2 added read as "none". */
 static void test_migrate_from_version1(void **state)
 {
-	static const char *const v1 =
-		"CREATE TABLE dp_state(site TEXT NOT NULL COLLATE NOCASE,"
-		" nalpath TEXT NOT NULL COLLATE NOCASE, mode INTEGER NOT NULL"
-		" CHECK(mode IN (0, 1)), updated_ms INTEGER, updated_by TEXT,"
-		" PRIMARY KEY(site, nalpath));"
-		"CREATE TABLE journal(id INTEGER PRIMARY KEY AUTOINCREMENT,"
-		" time_ms INTEGER NOT NULL, user TEXT, protocol TEXT, operation TEXT,"
-		" site TEXT, class TEXT, method TEXT, nalpath TEXT, params TEXT,"
-		" old_mode INTEGER, new_mode INTEGER, hresult INTEGER NOT NULL,"
-		" latency_us INTEGER);"
+	static const char *const v1 = V1_TABLES
 		"INSERT INTO dp_state VALUES('PS1', 'x', 1, 0, NULL);"
 		"INSERT INTO journal(time_ms, user, site, hresult) VALUES(5, 'old', 'PS1', 0);"
 		"PRAGMA user_version=1;";
 	struct tmp *t = *state;
 	struct jlist l = { 0 };
 	struct store *s;
-	char cmd[512];
 	int64_t rows, dropped;
 
-	char sql[160];
-
-	if (system("sqlite3 -version >/dev/null 2>&1") != 0)
+	if (!sqlite_shell(t, t->db, v1))
 		skip();		/* no sqlite3 shell to write the old file */
-	snprintf(sql, sizeof(sql), "%s/v1.sql", t->dir);
-	write_file(sql, v1, strlen(v1));
-	snprintf(cmd, sizeof(cmd), "sqlite3 '%s' < '%s'", t->db, sql);
-	assert_int_equal(system(cmd), 0);
-	unlink(sql);
 	assert_int_equal(read_user_version(t->db), 1);
 
 	s = open_ok(t->db);
@@ -859,16 +870,7 @@ static void test_migrate_from_version1(void **state)
  * starts from where it was. */
 static void test_migrate_all_or_nothing(void **state)
 {
-	static const char *const v1_blocked =
-		"CREATE TABLE dp_state(site TEXT NOT NULL COLLATE NOCASE,"
-		" nalpath TEXT NOT NULL COLLATE NOCASE, mode INTEGER NOT NULL"
-		" CHECK(mode IN (0, 1)), updated_ms INTEGER, updated_by TEXT,"
-		" PRIMARY KEY(site, nalpath));"
-		"CREATE TABLE journal(id INTEGER PRIMARY KEY AUTOINCREMENT,"
-		" time_ms INTEGER NOT NULL, user TEXT, protocol TEXT, operation TEXT,"
-		" site TEXT, class TEXT, method TEXT, nalpath TEXT, params TEXT,"
-		" old_mode INTEGER, new_mode INTEGER, hresult INTEGER NOT NULL,"
-		" latency_us INTEGER);"
+	static const char *const v1_blocked = V1_TABLES
 		/* 4 -> 5 makes this table. */
 		"CREATE TABLE seed_state(x);"
 		"PRAGMA user_version=1;";
@@ -877,13 +879,8 @@ static void test_migrate_all_or_nothing(void **state)
 	char cmd[512], sql[160], err[512];
 	char *out = NULL;
 
-	if (system("sqlite3 -version >/dev/null 2>&1") != 0)
+	if (!sqlite_shell(t, t->db, v1_blocked))
 		skip();		/* no sqlite3 shell to write the old file */
-	snprintf(sql, sizeof(sql), "%s/v1.sql", t->dir);
-	write_file(sql, v1_blocked, strlen(v1_blocked));
-	snprintf(cmd, sizeof(cmd), "sqlite3 '%s' < '%s'", t->db, sql);
-	assert_int_equal(system(cmd), 0);
-	unlink(sql);
 
 	assert_int_not_equal(store_open(t->db, &s, err, sizeof(err)), 0);
 	assert_null(s);
@@ -2027,22 +2024,6 @@ static void assert_unchanged(const char *path, struct file_image *before)
 	assert_int_equal(now.mtime.tv_nsec, before->mtime.tv_nsec);
 	free(now.data);
 	free(before->data);
-}
-
-/* Runs sql through the sqlite3 shell on path; false when there is none. */
-static bool sqlite_shell(const struct tmp *t, const char *path,
-			 const char *sql)
-{
-	char cmd[512], file[160];
-
-	if (system("sqlite3 -version >/dev/null 2>&1") != 0)
-		return false;
-	snprintf(file, sizeof(file), "%s/x.sql", t->dir);
-	write_file(file, sql, strlen(sql));
-	snprintf(cmd, sizeof(cmd), "sqlite3 '%s' < '%s'", path, file);
-	assert_int_equal(system(cmd), 0);
-	unlink(file);
-	return true;
 }
 
 static uint32_t read_application_id(const char *path)
