@@ -587,25 +587,23 @@ static int configure(sqlite3 *db, const char *path, bool is_file,
  * transaction with the user_version bump: a file is at one version or
  * the next, never between, and a new database is made in one commit. The
  * version is read again inside the transaction so that two processes
- * opening the same old file cannot both migrate it. */
-static int migrate_steps(sqlite3 *db, int64_t *version)
+ * opening the same old file cannot both migrate it. On failure, why
+ * (whysize bytes) says which step failed and SQLite's words for it. */
+static int migrate_steps(sqlite3 *db, int64_t *version, char *why,
+			 size_t whysize)
 {
 	char bump[48];
-	int64_t v;
+	int64_t v = *version;
 	int rc;
 
 	rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		return rc;
-	rc = query_int(db, "PRAGMA user_version", &v);
+	if (rc == SQLITE_OK)
+		rc = query_int(db, "PRAGMA user_version", &v);
 	if (rc == SQLITE_OK && v == *version) {
-		for (; rc == SQLITE_OK && v < STORE_SCHEMA_VERSION; v++) {
-			rc = sqlite3_exec(db, migrations[v], NULL, NULL, NULL);
-			if (rc != SQLITE_OK)
-				log_error("migrating schema %" PRId64 " to %" PRId64
-					  ": %s (%d)", v, v + 1, sqlite3_errmsg(db),
-					  sqlite3_extended_errcode(db));
-		}
+		for (; v < STORE_SCHEMA_VERSION; v++)
+			if ((rc = sqlite3_exec(db, migrations[v], NULL, NULL,
+					       NULL)) != SQLITE_OK)
+				break;
 		/* PRAGMA takes no parameters; v is our own small integer. */
 		snprintf(bump, sizeof(bump), "PRAGMA user_version=%" PRId64, v);
 		if (rc == SQLITE_OK)
@@ -614,6 +612,12 @@ static int migrate_steps(sqlite3 *db, int64_t *version)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
+		/* Before ROLLBACK, which would overwrite SQLite's message. */
+		if (v < STORE_SCHEMA_VERSION)
+			set_err(why, whysize, "step %" PRId64 " to %" PRId64
+				": %s", v, v + 1, sqlite3_errmsg(db));
+		else
+			set_err(why, whysize, "%s", sqlite3_errmsg(db));
 		if (!sqlite3_get_autocommit(db))
 			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return rc;
@@ -636,12 +640,14 @@ static int migrate(sqlite3 *db, const char *path, char *err, size_t errsize)
 	if (v < STORE_SCHEMA_VERSION && v >= 0) {
 		int64_t from = v;
 
-		rc = migrate_steps(db, &v);
+		char why[256];
+
+		rc = migrate_steps(db, &v, why, sizeof(why));
 		if (rc != SQLITE_OK) {
 			set_err(err, errsize,
 				"cannot migrate database %s from schema version"
 				" %" PRId64 " to %d: %s", path, from,
-				STORE_SCHEMA_VERSION, sqlite3_errstr(rc));
+				STORE_SCHEMA_VERSION, why);
 			return open_errno(db, rc);
 		}
 		if (v != from)
