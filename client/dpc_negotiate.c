@@ -35,7 +35,7 @@ enum state {
 };
 
 struct dpcn {
-	const struct gsslib *gss;
+	const struct gsslib *lib;	/* GSSAPI's calls */
 	char *user;
 	char *password;
 	char *host;
@@ -105,7 +105,7 @@ static void drop_context(struct dpcn *s)
 	OM_uint32 minor;
 
 	if (s->ctx != GSS_C_NO_CONTEXT)
-		s->gss->gss_delete_sec_context(&minor, &s->ctx, GSS_C_NO_BUFFER);
+		s->lib->gss_delete_sec_context(&minor, &s->ctx, GSS_C_NO_BUFFER);
 	s->ctx = GSS_C_NO_CONTEXT;
 	s->state = ST_IDLE;
 }
@@ -171,7 +171,7 @@ enum dpc_code dpcn_new(const char *user, const char *password,
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return dpci_fail(err, DPC_E_NOMEM, "out of memory");
-	s->gss = g;
+	s->lib = g;
 	s->cred = GSS_C_NO_CREDENTIAL;
 	s->target = GSS_C_NO_NAME;
 	s->ctx = GSS_C_NO_CONTEXT;
@@ -196,9 +196,9 @@ void dpcn_free(struct dpcn *s)
 		return;
 	drop_context(s);
 	if (s->cred != GSS_C_NO_CREDENTIAL)
-		s->gss->gss_release_cred(&minor, &s->cred);
+		s->lib->gss_release_cred(&minor, &s->cred);
 	if (s->target != GSS_C_NO_NAME)
-		s->gss->gss_release_name(&minor, &s->target);
+		s->lib->gss_release_name(&minor, &s->target);
 	wipe_free(s->password);
 	free(s->user);
 	free(s->host);
@@ -221,16 +221,16 @@ static enum dpc_code set_target(struct dpcn *s, const char *service,
 	snprintf(tname, sizeof(tname), "%s@%s", service, host);
 	tbuf.length = strlen(tname);
 	tbuf.value = tname;
-	major = s->gss->gss_import_name(&minor, &tbuf,
-					s->gss->nt_hostbased_service, &t);
+	major = s->lib->gss_import_name(&minor, &tbuf,
+					s->lib->nt_hostbased_service, &t);
 	if (GSS_ERROR(major)) {
-		gss_words(s->gss, major, minor, why, sizeof(why));
+		gss_words(s->lib, major, minor, why, sizeof(why));
 		return dpci_fail(err, DPC_E_AUTH,
 				 "NTLM: service name %s refused: %s", tname,
 				 why);
 	}
 	if (s->target != GSS_C_NO_NAME)
-		s->gss->gss_release_name(&minor, &s->target);
+		s->lib->gss_release_name(&minor, &s->target);
 	s->target = t;
 	snprintf(s->spn, sizeof(s->spn), "%s/%s", service, host);
 	return DPC_OK;
@@ -285,13 +285,13 @@ static enum dpc_code new_context(struct dpcn *s, gss_buffer_t tok,
 	char why[200];
 
 	drop_context(s);
-	major = s->gss->gss_init_sec_context(&minor, s->cred, &s->ctx, s->target,
+	major = s->lib->gss_init_sec_context(&minor, s->cred, &s->ctx, s->target,
 				     &ntlm_oid,
 				     GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG, 0,
 				     GSS_C_NO_CHANNEL_BINDINGS,
 				     GSS_C_NO_BUFFER, NULL, tok, NULL, NULL);
 	if (major != GSS_S_CONTINUE_NEEDED || !tok->length) {
-		gss_words(s->gss, major, minor, why, sizeof(why));
+		gss_words(s->lib, major, minor, why, sizeof(why));
 		drop_context(s);
 		return dpci_fail(err, DPC_E_AUTH,
 				 "NTLM: cannot begin the exchange: %s", why);
@@ -327,7 +327,7 @@ static enum dpc_code adopt_target(struct dpcn *s, const char *spn,
 	if (code)
 		return code;
 	code = new_context(s, &tok, err);
-	s->gss->gss_release_buffer(&minor, &tok);
+	s->lib->gss_release_buffer(&minor, &tok);
 	if (code)
 		return code;
 	s->state = ST_NEGOTIATE;
@@ -352,22 +352,22 @@ static enum dpc_code acquire(struct dpcn *s, struct dpc_error *err)
 	code = set_target(s, "HTTP", s->host, err);
 	if (code)
 		return code;
-	major = s->gss->gss_import_name(&minor, &uname, s->gss->nt_user_name,
+	major = s->lib->gss_import_name(&minor, &uname, s->lib->nt_user_name,
 					&name);
 	if (GSS_ERROR(major)) {
-		gss_words(s->gss, major, minor, why, sizeof(why));
+		gss_words(s->lib, major, minor, why, sizeof(why));
 		return dpci_fail(err, DPC_E_AUTH,
 				 "NTLM: user name '%s' refused: %s", s->user,
 				 why);
 	}
-	major = s->gss->gss_acquire_cred_with_password(&minor, name, &pw,
+	major = s->lib->gss_acquire_cred_with_password(&minor, name, &pw,
 					       GSS_C_INDEFINITE, &mechs,
 					       GSS_C_INITIATE, &s->cred, NULL,
 					       NULL);
-	s->gss->gss_release_name(&minor, &name);
+	s->lib->gss_release_name(&minor, &name);
 	if (GSS_ERROR(major)) {
 		s->cred = GSS_C_NO_CREDENTIAL;
-		gss_words(s->gss, major, minor, why, sizeof(why));
+		gss_words(s->lib, major, minor, why, sizeof(why));
 		return dpci_fail(err, DPC_E_AUTH,
 				 "NTLM credentials for %s cannot be set up "
 				 "(%s): %s", s->user,
@@ -388,7 +388,7 @@ static enum dpc_code begin(struct dpcn *s, struct dpcn_request *req,
 
 	if (!code && set_authorization(s, &tok))
 		code = dpci_fail(err, DPC_E_NOMEM, "out of memory");
-	s->gss->gss_release_buffer(&minor, &tok);
+	s->lib->gss_release_buffer(&minor, &tok);
 	if (code) {
 		drop_context(s);
 		return code;
@@ -501,14 +501,14 @@ static enum dpc_code authenticate(struct dpcn *s, const struct dpcn_answer *a,
 	}
 	in.length = dlen;
 	in.value = raw;
-	major = s->gss->gss_init_sec_context(&minor, s->cred, &s->ctx, s->target,
+	major = s->lib->gss_init_sec_context(&minor, s->cred, &s->ctx, s->target,
 				     &ntlm_oid,
 				     GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG, 0,
 				     GSS_C_NO_CHANNEL_BINDINGS, &in, NULL,
 				     &tok, &flags, NULL);
 	free(raw);
 	if (GSS_ERROR(major) || major != GSS_S_COMPLETE || !tok.length) {
-		gss_words(s->gss, major, minor, why, sizeof(why));
+		gss_words(s->lib, major, minor, why, sizeof(why));
 		code = dpci_fail(err, DPC_E_AUTH,
 				 "HTTP 401: %s: the NTLM challenge cannot be "
 				 "answered: %s", s->endpoint,
@@ -524,7 +524,7 @@ static enum dpc_code authenticate(struct dpcn *s, const struct dpcn_answer *a,
 	} else if (set_authorization(s, &tok)) {
 		code = dpci_fail(err, DPC_E_NOMEM, "out of memory");
 	}
-	s->gss->gss_release_buffer(&minor, &tok);
+	s->lib->gss_release_buffer(&minor, &tok);
 	if (!code)
 		code = seal(s, s->authorization, req, err);
 	if (code) {

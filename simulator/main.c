@@ -149,8 +149,8 @@ static int load_fixtures(const struct config *c, const char *validated,
 				 "the bundled lab", c->fixture_dir);
 		r = fixture_load_bundled_lab(out, err, errsize);
 		if (!r)
-			log_debug("fixtures: the bundled lab, checked against the "
-				  "schema when this dpsim was built");
+			log_debug("fixtures: the bundled lab, without the schema "
+				  "check (test_fixture checks it against the schema)");
 	}
 	for (size_t i = 0; i < total && !r; i++) {
 		const char *path = i < c->fixtures.n ? c->fixtures.v[i] :

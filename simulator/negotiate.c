@@ -31,7 +31,7 @@ static gss_OID_desc ntlm_oid = { GSS_NTLMSSP_OID_LENGTH,
 static gss_OID_desc spnego_oid = { 6, (void *)"\x2b\x06\x01\x05\x05\x02" };
 
 struct negotiate {
-	const struct gsslib *gss;
+	const struct gsslib *lib;	/* GSSAPI's calls */
 	const struct fixture *fx;
 	char dir[256];
 	char keyfile[300];
@@ -177,7 +177,7 @@ static int acquire(struct negotiate *n, gss_OID mech, gss_cred_id_t *out,
 	 * name only. */
 	gss_key_value_element_desc kv = { GSS_NTLMSSP_CS_KEYFILE, n->keyfile };
 	gss_key_value_set_desc store = { 1, &kv };
-	const struct gsslib *g = n->gss;
+	const struct gsslib *g = n->lib;
 	char why[256];
 
 	major = g->gss_import_name(&minor, &sname, g->nt_hostbased_service, &name);
@@ -255,8 +255,8 @@ struct negotiate *negotiate_new(const struct fixture *fx, const char *dir,
 	n->ntlm = n->spnego = GSS_C_NO_CREDENTIAL;
 	/* Before any file is made: without the library there is no use
 	 * for the key file. */
-	n->gss = gsslib_load(err, errsize);
-	if (!n->gss) {
+	n->lib = gsslib_load(err, errsize);
+	if (!n->lib) {
 		free(n);
 		return NULL;
 	}
@@ -295,8 +295,8 @@ void negotiate_free(struct negotiate *n)
 
 	if (!n)
 		return;
-	n->gss->gss_release_cred(&minor, &n->ntlm);
-	n->gss->gss_release_cred(&minor, &n->spnego);
+	n->lib->gss_release_cred(&minor, &n->ntlm);
+	n->lib->gss_release_cred(&minor, &n->spnego);
 	unlink(n->keyfile);
 	rmdir(n->dir);
 	free(n);
@@ -579,12 +579,12 @@ enum negotiate_step negotiate_accept(struct negotiate *n,
 		*ctx = c;
 	}
 	gss_buffer_desc in = { (size_t)len, buf };
-	major = n->gss->gss_accept_sec_context(&minor, &c->gss,
+	major = n->lib->gss_accept_sec_context(&minor, &c->gss,
 					       c->spnego ? n->spnego : n->ntlm,
 					       &in, GSS_C_NO_CHANNEL_BINDINGS, &src,
 					       NULL, &out, &flags, NULL, NULL);
 	if (GSS_ERROR(major)) {
-		gss_why(n->gss, major, minor, gwhy, sizeof(gwhy));
+		gss_why(n->lib, major, minor, gwhy, sizeof(gwhy));
 		if (refusal(n, namesize ? name : "", gwhy, why, whysize))
 			no_secret = true;
 		goto refused;
@@ -603,9 +603,9 @@ enum negotiate_step negotiate_accept(struct negotiate *n,
 	/* Signed in: whose account is it? */
 	gss_buffer_desc shown = GSS_C_EMPTY_BUFFER;
 	char who[256] = "";
-	if (!GSS_ERROR(n->gss->gss_display_name(&minor, src, &shown, NULL))) {
+	if (!GSS_ERROR(n->lib->gss_display_name(&minor, src, &shown, NULL))) {
 		snprintf(who, sizeof(who), "%.*s", (int)shown.length, (char *)shown.value);
-		n->gss->gss_release_buffer(&minor, &shown);
+		n->lib->gss_release_buffer(&minor, &shown);
 	}
 	c->user = who[0] ? find_user(n->fx, user_part(who)) : NULL;
 	if (!c->user) {
@@ -626,8 +626,8 @@ refused:
 	if (no_secret)
 		step = NEGOTIATE_NO_SECRET;
 done:
-	n->gss->gss_release_buffer(&minor, &out);
-	n->gss->gss_release_name(&minor, &src);
+	n->lib->gss_release_buffer(&minor, &out);
+	n->lib->gss_release_name(&minor, &src);
 	if (buf) {
 		explicit_bzero(buf, MAX_TOKEN);
 		free(buf);

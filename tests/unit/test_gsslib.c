@@ -49,8 +49,8 @@ static void loads_every_call(void **state)
 	assert_ptr_equal(gsslib_load(NULL, 0), g);
 }
 
-/* A call through the table works: an empty buffer is released, and a
- * name imported with the library's name type is shown as given. */
+/* Calls through the table reach the library: a name imported with the
+ * library's name type is shown as given, and both are released. */
 static void calls_reach_the_library(void **state)
 {
 	(void)state;

@@ -865,9 +865,9 @@ static void test_migrate_from_version1(void **state)
 
 /* The steps of an upgrade commit together: a schema 1 file whose last
  * step cannot run (a table of that name is already there) is refused
- * with the versions and the step named, and is left at version 1 with none of the
- * earlier steps' tables, so that a dpsim that can migrate it later
- * starts from where it was. */
+ * with the versions and the step named, and is left at version 1 with
+ * none of the earlier steps' tables, so that a dpsim that can migrate it
+ * later starts from where it was. */
 static void test_migrate_all_or_nothing(void **state)
 {
 	static const char *const v1_blocked = V1_TABLES
